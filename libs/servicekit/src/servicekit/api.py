@@ -1,0 +1,46 @@
+"""flask-smorest wired to our conventions: problem+json errors (its default
+error bodies are replaced), bearer security in the generated OpenAPI 3.1
+document, and the shared problem schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from .problems import from_http_exception, problem_response
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"description": "Field errors: field name to messages (nested for lists and objects)"},
+        "request_id": {"type": "string"},
+    },
+    "required": ["type", "title", "status"],
+}
+
+
+class ProblemApi(Api):
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        return problem_response(from_http_exception(error))
+
+
+def create_api(app: Flask, *, title: str, version: str = "1.0.0", description: str = "", spec_kwargs: dict[str, Any] | None = None) -> ProblemApi:
+    app.config.setdefault("API_TITLE", title)
+    app.config.setdefault("API_VERSION", version)
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_SPEC_OPTIONS", {"info": {"description": description}})
+    api = ProblemApi(app, spec_kwargs=spec_kwargs or {})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    api.spec.components.schema("Problem", PROBLEM_SCHEMA)
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    return api

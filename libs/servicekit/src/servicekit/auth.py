@@ -1,0 +1,182 @@
+"""Bearer-token verification against the realm's JWKS, through python-keycloak.
+
+The key set is fetched once and kept parsed; a token signed with an unknown
+``kid`` (Keycloak rotated its keys) triggers one refetch, at most once per
+cooldown, so a flood of forged kids cannot hammer the identity provider.
+A request therefore costs no network call and no key parsing: only the
+signature check, and verified tokens are remembered until they expire.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from jwcrypto import jwk, jws, jwt
+from jwcrypto.common import JWException
+from keycloak import KeycloakOpenID
+
+log = logging.getLogger(__name__)
+
+ROLES = ("drafter", "dept_approver", "province_approver", "ministry_approver", "integrator", "admin")
+
+
+class InvalidToken(Exception):
+    """The token cannot be trusted; ``reason`` says why, for the 401 body."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class KeysUnavailable(Exception):
+    """The identity provider's JWKS could not be fetched."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    username: str
+    roles: frozenset[str]
+    org_unit: str | None = None
+    province: str | None = None
+    locale: str = "vi"
+    client_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    claims: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_service_account(self) -> bool:
+        return self.username.startswith("service-account-")
+
+    @classmethod
+    def from_claims(cls, claims: dict) -> Principal:
+        roles = set((claims.get("realm_access") or {}).get("roles") or [])
+        for client in (claims.get("resource_access") or {}).values():
+            roles.update(client.get("roles") or [])
+        locale = claims.get("locale") or "vi"
+        return cls(
+            subject=str(claims.get("sub") or ""),
+            username=str(claims.get("preferred_username") or claims.get("sub") or ""),
+            roles=frozenset(roles),
+            org_unit=claims.get("org_unit") or None,
+            province=claims.get("province") or None,
+            locale=locale if locale in ("vi", "en") else "vi",
+            client_id=claims.get("azp"),
+            name=claims.get("name"),
+            email=claims.get("email"),
+            claims=claims,
+        )
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        server_url: str,
+        realm: str,
+        *,
+        issuer: str,
+        audience: str = "ttdn-api",
+        leeway: int = 30,
+        refresh_cooldown: float = 30.0,
+        cache_size: int = 4096,
+        timeout: int = 5,
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+        self.refresh_cooldown = refresh_cooldown
+        self._openid = KeycloakOpenID(server_url=server_url, realm_name=realm, client_id=audience, timeout=timeout)
+        self._lock = threading.Lock()
+        self._keys: jwk.JWKSet | None = None
+        self._fetched_at = float("-inf")
+        self._cache: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._cache_size = cache_size
+
+    # -- keys
+    def _fetch_keys(self) -> jwk.JWKSet:
+        try:
+            certs = self._openid.certs()
+        except Exception as error:  # python-keycloak raises its own and requests' errors
+            raise KeysUnavailable(str(error)) from error
+        keys = jwk.JWKSet()
+        for cert in certs.get("keys", []):
+            if cert.get("use", "sig") == "sig" and cert.get("kty") == "RSA":
+                keys.add(jwk.JWK(**{k: v for k, v in cert.items() if k not in ("x5c", "x5t", "x5t#S256")}))
+        return keys
+
+    def keys(self, *, refresh: bool = False) -> jwk.JWKSet:
+        with self._lock:
+            now = time.monotonic()
+            stale = self._keys is None or (refresh and now - self._fetched_at >= self.refresh_cooldown)
+            if stale:
+                try:
+                    self._keys = self._fetch_keys()
+                    self._fetched_at = now
+                except KeysUnavailable:
+                    if self._keys is None:
+                        raise
+                    log.warning("JWKS refresh failed; keeping the cached keys")
+            assert self._keys is not None
+            return self._keys
+
+    def ready(self) -> bool:
+        try:
+            self.keys()
+        except KeysUnavailable:
+            return False
+        return True
+
+    # -- tokens
+    def verify(self, token: str) -> Principal:
+        now = time.time()
+        cached = self._cache.get(token)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        claims = self._decode(token)
+        principal = Principal.from_claims(claims)
+        with self._lock:
+            self._cache[token] = (float(claims["exp"]), principal)
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return principal
+
+    def _decode(self, token: str) -> dict:
+        if not token or token.count(".") != 2:
+            raise InvalidToken("the token is not a signed JWT")
+        check_claims = {"iss": self.issuer, "aud": self.audience, "exp": None, "typ": "Bearer"}
+        for attempt in (1, 2):
+            keys = self.keys(refresh=attempt == 2)
+            try:
+                return self._openid.decode_token(
+                    token, key=keys, algs=["RS256"], check_claims=check_claims, leeway=self.leeway
+                )
+            except jwt.JWTMissingKey:
+                if attempt == 2:
+                    raise InvalidToken("the token was signed by an unknown key") from None
+            except jwt.JWTExpired:
+                raise InvalidToken("the token has expired") from None
+            except jwt.JWTInvalidClaimValue as error:
+                raise InvalidToken(_claim_reason(str(error))) from None
+            except jwt.JWTMissingClaim as error:
+                raise InvalidToken(f"the token lacks a required claim: {error}") from None
+            except (jws.InvalidJWSSignature, jws.InvalidJWSObject, jws.InvalidJWSOperation) as error:
+                raise InvalidToken(f"the token's signature is invalid ({error.__class__.__name__})") from None
+            except (JWException, ValueError, TypeError) as error:
+                raise InvalidToken(f"the token is malformed ({error.__class__.__name__})") from None
+        raise InvalidToken("the token could not be verified")
+
+
+def _claim_reason(message: str) -> str:
+    lowered = message.lower()
+    for claim, reason in (("'iss'", "wrong issuer"), ("'aud'", "wrong audience"), ("'typ'", "not an access token")):
+        if claim in lowered or claim.strip("'") in lowered:
+            return f"the token has the {reason}"
+    return f"the token has an invalid claim: {message}"

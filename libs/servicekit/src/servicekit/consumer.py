@@ -1,0 +1,200 @@
+"""The idempotent event consumer (architecture §5).
+
+For each delivery, in one database transaction: record the event id in the
+``inbox`` table (a unique violation means the event was handled before), run
+the handler, commit; only then ack. A handler error sends the message to a
+delay queue (``<queue>.retry.<ms>``, growing with each attempt) and acks the
+original, so the messages behind it are not blocked; after
+``max_attempts`` the message is parked in ``<queue>.dlq``. A message that is
+not a CloudEvent of ours is parked at once. Connection loss and broker
+restarts are survived by reconnecting with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pika
+import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.spec import Basic, BasicProperties
+from sqlalchemy import DateTime, String
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .broker import connection_parameters
+from .db import Database
+from .events import Event, MalformedEvent
+from .logs import event_context, request_id_var
+from .metrics import EVENTS_CONSUMED, EVENTS_PARKED, EVENTS_RETRIED
+from .topology import QueueSpec, declare_queue
+
+log = logging.getLogger(__name__)
+
+RETRY_HEADER = "x-ttdn-attempts"
+ERROR_HEADER = "x-ttdn-last-error"
+
+Handler = Callable[[Session, Event], None]
+
+
+class InboxMixin:
+    """Columns of the ``inbox`` table: the events a consumer has handled."""
+
+    __tablename__ = "inbox"
+
+    consumer: Mapped[str] = mapped_column(String(80), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(120))
+    handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        amqp_url: str,
+        exchange: str,
+        queue: QueueSpec,
+        db: Database,
+        inbox_model: type[InboxMixin],
+        handle: Handler,
+        prefetch: int = 20,
+        max_attempts: int = 5,
+        retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000),
+        reconnect_max_seconds: float = 5.0,
+    ) -> None:
+        if not retry_delays_ms:
+            raise ValueError("at least one retry delay is needed")
+        self.amqp_url = amqp_url
+        self.exchange = exchange
+        self.queue = queue
+        self.db = db
+        self.inbox_model = inbox_model
+        self.handle = handle
+        self.prefetch = prefetch
+        self.max_attempts = max_attempts
+        self.retry_delays_ms = retry_delays_ms
+        self.reconnect_max_seconds = reconnect_max_seconds
+        self.connected = threading.Event()
+
+    # -- the processing of one message, independent of pika's loop
+    def process(self, body: bytes, headers: dict | None, correlation_id: str | None = None) -> str:
+        """Handle one message body. Returns ``handled``, ``duplicate``; raises on handler failure,
+        :class:`MalformedEvent` on a message that can never succeed."""
+        event = Event.from_json(body)
+        token = request_id_var.set(correlation_id)
+        try:
+            with event_context(event.id):
+                try:
+                    with self.db.transaction() as session:
+                        session.add(
+                            self.inbox_model(
+                                consumer=self.queue.name,
+                                event_id=event.id,
+                                event_type=event.type,
+                                handled_at=datetime.now(UTC),
+                            )
+                        )
+                        session.flush()
+                        self.handle(session, event)
+                except IntegrityError as error:
+                    if self._already_handled(event.id):
+                        return "duplicate"
+                    raise error
+                return "handled"
+        finally:
+            request_id_var.reset(token)
+
+    def _already_handled(self, event_id: str) -> bool:
+        with self.db.transaction() as session:
+            return session.get(self.inbox_model, (self.queue.name, event_id)) is not None
+
+    def _on_message(self, channel: BlockingChannel, method: Basic.Deliver, properties: BasicProperties, body: bytes) -> None:
+        headers = dict(properties.headers or {})
+        routing_key = method.routing_key or ""
+        try:
+            outcome = self.process(body, headers, properties.correlation_id)
+        except MalformedEvent as error:
+            log.error("malformed message parked", extra={"queue": self.queue.name, "error": str(error)})
+            self._forward(channel, self.queue.parking_queue, body, properties, headers, str(error))
+            EVENTS_PARKED.labels(self.queue.name).inc()
+            channel.basic_ack(method.delivery_tag)
+            return
+        except Exception as error:  # the handler's failure: retry later, never in a hot loop
+            attempts = int(headers.get(RETRY_HEADER, 0)) + 1
+            headers[RETRY_HEADER] = attempts
+            reason = f"{error.__class__.__name__}: {error}"[:1000]
+            if attempts >= self.max_attempts:
+                log.error("handler failed; message parked", extra={"queue": self.queue.name, "attempts": attempts, "error": reason})
+                self._forward(channel, self.queue.parking_queue, body, properties, headers, reason)
+                EVENTS_PARKED.labels(self.queue.name).inc()
+                EVENTS_CONSUMED.labels(self.queue.name, routing_key, "parked").inc()
+            else:
+                delay = self.retry_delays_ms[min(attempts - 1, len(self.retry_delays_ms) - 1)]
+                log.warning(
+                    "handler failed; retrying", extra={"queue": self.queue.name, "attempts": attempts, "delay_ms": delay, "error": reason}
+                )
+                self._forward(channel, self.queue.retry_queue(delay), body, properties, headers, reason)
+                EVENTS_RETRIED.labels(self.queue.name).inc()
+                EVENTS_CONSUMED.labels(self.queue.name, routing_key, "retried").inc()
+            channel.basic_ack(method.delivery_tag)
+            return
+        EVENTS_CONSUMED.labels(self.queue.name, routing_key, outcome).inc()
+        channel.basic_ack(method.delivery_tag)
+
+    def _forward(self, channel: BlockingChannel, queue: str, body: bytes, properties: BasicProperties, headers: dict, reason: str) -> None:
+        headers[ERROR_HEADER] = reason
+        # Confirmed before the original is acked: a crash in between redelivers, never loses.
+        channel.basic_publish(
+            exchange="",
+            routing_key=queue,
+            body=body,
+            properties=pika.BasicProperties(
+                content_type=properties.content_type,
+                delivery_mode=pika.DeliveryMode.Persistent,
+                message_id=properties.message_id,
+                correlation_id=properties.correlation_id,
+                type=properties.type,
+                headers=headers,
+            ),
+            mandatory=True,
+        )
+
+    # -- the connection loop
+    def run(self, stop: threading.Event) -> None:
+        backoff = 0.2
+        while not stop.is_set():
+            connection = None
+            try:
+                connection = pika.BlockingConnection(connection_parameters(self.amqp_url))
+                channel = connection.channel()
+                channel.confirm_delivery()
+                declare_queue(channel, self.exchange, self.queue, self.retry_delays_ms)
+                channel.basic_qos(prefetch_count=self.prefetch)
+                channel.basic_consume(self.queue.name, self._on_message)
+                log.info("consumer connected", extra={"queue": self.queue.name})
+                self.connected.set()
+                backoff = 0.2
+                while not stop.is_set():
+                    connection.process_data_events(time_limit=0.25)
+                # Graceful stop: the message in hand was finished inside process_data_events;
+                # unacked prefetched ones go back to the queue when the channel closes.
+                channel.stop_consuming()
+            except pika.exceptions.AMQPChannelError as error:
+                log.error("channel error; reconnecting", extra={"queue": self.queue.name, "error": str(error)})
+            except (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPError, OSError) as error:
+                log.warning("broker connection lost; reconnecting", extra={"queue": self.queue.name, "error": repr(error)})
+            finally:
+                self.connected.clear()
+                if connection is not None and connection.is_open:
+                    try:
+                        connection.close()
+                    except (pika.exceptions.AMQPError, OSError):
+                        pass
+            if not stop.is_set():
+                stop.wait(backoff)
+                backoff = min(backoff * 2, self.reconnect_max_seconds)
+        log.info("consumer stopped", extra={"queue": self.queue.name})

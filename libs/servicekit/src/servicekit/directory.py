@@ -1,0 +1,119 @@
+"""Who the people are: users, their attributes and role members, read from
+Keycloak's Admin REST API through python-keycloak's ``KeycloakAdmin``.
+
+Used for approver eligibility (approvals) and for recipients and e-mail
+addresses (notifications). Answers are cached for ``ttl`` seconds;
+KeycloakAdmin is not thread-safe, so calls are serialised.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    username: str
+    email: str | None
+    first_name: str
+    last_name: str
+    org_unit: str | None
+    province: str | None
+    locale: str
+
+    @property
+    def display_name(self) -> str:
+        # Vietnamese order: family name first.
+        return " ".join(part for part in (self.last_name, self.first_name) if part) or self.username
+
+    @classmethod
+    def from_representation(cls, user: dict[str, Any]) -> Person:
+        attributes = user.get("attributes") or {}
+
+        def attribute(name: str) -> str | None:
+            values = attributes.get(name) or []
+            return values[0] if values else None
+
+        locale = attribute("locale") or "vi"
+        return cls(
+            id=user["id"],
+            username=user["username"],
+            email=user.get("email"),
+            first_name=user.get("firstName") or "",
+            last_name=user.get("lastName") or "",
+            org_unit=attribute("org_unit"),
+            province=attribute("province"),
+            locale=locale if locale in ("vi", "en") else "vi",
+        )
+
+
+def in_scope(person: Person, scope: str, *, org_unit: str | None, province: str | None) -> bool:
+    """Does ``person`` sit in the scope a level is matched on?"""
+    if scope == "org_unit":
+        return person.org_unit is not None and person.org_unit == org_unit
+    if scope == "province":
+        return person.province is not None and person.province == province
+    if scope == "national":
+        return True
+    raise ValueError(f"unknown scope {scope!r}")
+
+
+class Directory:
+    def __init__(self, server_url: str, realm: str, client_id: str, client_secret: str, *, ttl: float = 300.0) -> None:
+        self._connection_args = dict(
+            server_url=server_url,
+            realm_name=realm,
+            user_realm_name=realm,
+            client_id=client_id,
+            client_secret_key=client_secret,
+            timeout=10,
+        )
+        self._admin: KeycloakAdmin | None = None
+        self._lock = threading.Lock()
+        self._ttl = ttl
+        self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    def _client(self) -> KeycloakAdmin:
+        if self._admin is None:
+            self._admin = KeycloakAdmin(connection=KeycloakOpenIDConnection(**self._connection_args))
+        return self._admin
+
+    def _cached(self, key: tuple[str, str], load: Any) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit and now - hit[0] < self._ttl:
+                return hit[1]
+            value = load(self._client())
+            self._cache[key] = (now, value)
+            return value
+
+    def role_members(self, role: str) -> list[Person]:
+        def load(admin: KeycloakAdmin) -> list[Person]:
+            users = admin.get_realm_role_members(role, query={"briefRepresentation": False, "max": 1000})
+            return [Person.from_representation(user) for user in users if user.get("enabled", True)]
+
+        return self._cached(("role", role), load)
+
+    def eligible(self, role: str, scope: str, *, org_unit: str | None, province: str | None) -> list[Person]:
+        return [p for p in self.role_members(role) if in_scope(p, scope, org_unit=org_unit, province=province)]
+
+    def person(self, username: str) -> Person | None:
+        def load(admin: KeycloakAdmin) -> Person | None:
+            users = admin.get_users({"username": username, "exact": True})
+            return Person.from_representation(users[0]) if users else None
+
+        return self._cached(("user", username), load)
+
+    def people_of_unit(self, org_unit: str, role: str) -> list[Person]:
+        return [p for p in self.role_members(role) if p.org_unit == org_unit]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()

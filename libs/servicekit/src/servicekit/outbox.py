@@ -1,0 +1,231 @@
+"""The transactional outbox (architecture §5).
+
+A use case calls :func:`record_event` inside its transaction; the row commits
+or rolls back with the state change. The :class:`OutboxRelay` process
+publishes committed rows in order, with confirms, and marks them sent. A
+crash between publish and mark republishes the row: consumers dedupe by the
+event id, which is the AMQP ``message_id`` and the CloudEvent ``id``.
+
+Latency: on PostgreSQL the writing transaction also issues ``NOTIFY`` (sent
+at commit), and the relay LISTENs, so a fresh event is published within
+milliseconds; the poll interval is only the fallback. SQLite has no
+notifications, so there the relay polls at a short interval.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, func, select as sa_select, text
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+
+from .broker import Publisher, PublishFailed
+from .db import BigIntKey, Database
+from .events import Event
+from .logs import event_context, request_id_var
+from .metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PENDING, PUBLISH_FAILURES
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "ttdn_outbox"
+
+
+class OutboxMixin:
+    """Columns of the ``outbox`` table; a service maps it on its own Base."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(120))
+    routing_key: Mapped[str] = mapped_column(String(120))
+    aggregate_id: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:  # noqa: N805
+        return (
+            Index(
+                "ix_outbox_unpublished",
+                "seq",
+                postgresql_where=text("published_at IS NULL"),
+                sqlite_where=text("published_at IS NULL"),
+            ),
+        )
+
+
+def record_event(session: Session, outbox_model: type[OutboxMixin], event: Event) -> None:
+    """Write ``event`` to the outbox in the caller's transaction."""
+    headers = {}
+    request_id = request_id_var.get()
+    if request_id:
+        headers["request_id"] = request_id
+    session.add(
+        outbox_model(
+            event_id=event.id,
+            event_type=event.type,
+            routing_key=event.routing_key,
+            aggregate_id=event.subject,
+            payload=event.to_json(),
+            headers=headers,
+            created_at=datetime.now(UTC),
+        )
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows; run one per service database."""
+
+    def __init__(
+        self,
+        db: Database,
+        outbox_model: type[OutboxMixin],
+        publisher: Publisher,
+        *,
+        batch_size: int = 200,
+        poll_seconds: float = 1.0,
+        sqlite_poll_seconds: float = 0.05,
+    ) -> None:
+        self.db = db
+        self.model = outbox_model
+        self.publisher = publisher
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds if db.is_postgres else min(poll_seconds, sqlite_poll_seconds)
+        self._listener: psycopg.Connection | None = None
+
+    def publish_pending(self) -> int:
+        """Publish one batch in order; returns how many were sent. Stops at the first failure
+        so that events of one aggregate never overtake each other."""
+        sent = 0
+        with self.db.transaction() as session:
+            query = (
+                sa_select(self.model)
+                .where(self.model.published_at.is_(None))
+                .order_by(self.model.seq)
+                .limit(self.batch_size)
+            )
+            if self.db.is_postgres:
+                # A second relay (a replica) skips what this one holds instead of double-sending.
+                query = query.with_for_update(skip_locked=True)
+            rows = session.scalars(query).all()
+            for row in rows:
+                try:
+                    with event_context(row.event_id):
+                        self.publisher.publish(
+                            row.routing_key,
+                            row.payload.encode("utf-8"),
+                            message_id=row.event_id,
+                            event_type=row.event_type,
+                            correlation_id=(row.headers or {}).get("request_id"),
+                        )
+                except PublishFailed as error:
+                    row.attempts += 1
+                    row.last_error = str(error)[:2000]
+                    PUBLISH_FAILURES.inc()
+                    log.warning("outbox publish failed", extra={"event_id": row.event_id, "error": str(error)})
+                    break
+                now = datetime.now(UTC)
+                row.published_at = now
+                row.attempts += 1
+                sent += 1
+                EVENTS_PUBLISHED.labels(row.routing_key).inc()
+                created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+                OUTBOX_LAG.observe((now - created).total_seconds())
+        return sent
+
+    def pending_count(self) -> int:
+        with self.db.transaction() as session:
+            return session.scalar(
+                sa_select(func.count()).select_from(self.model).where(self.model.published_at.is_(None))
+            ) or 0
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("outbox relay started", extra={"poll_seconds": self.poll_seconds})
+        if self.db.is_postgres:
+            try:
+                self._ensure_listener()  # listen before the first batch, so no commit slips between
+            except (psycopg.Error, OSError):
+                self._close_listener()
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                sent = self.publish_pending()
+                backoff = 0.2
+            except PublishFailed:
+                sent = 0
+            except Exception:  # a database outage must not kill the relay
+                log.exception("outbox relay cycle failed")
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if sent == self.batch_size:
+                continue  # more are waiting
+            if sent == 0 and self._had_failure():
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            OUTBOX_PENDING.set(self.pending_count())
+            self._wait_for_work(stop)
+        self.publisher.close()
+        self._close_listener()
+        log.info("outbox relay stopped")
+
+    def _had_failure(self) -> bool:
+        with self.db.transaction() as session:
+            row = session.scalars(
+                sa_select(self.model).where(self.model.published_at.is_(None)).order_by(self.model.seq).limit(1)
+            ).first()
+            return row is not None and row.last_error is not None
+
+    # -- waiting: LISTEN/NOTIFY on PostgreSQL, a short poll on SQLite
+    def _wait_for_work(self, stop: threading.Event) -> None:
+        if not self.db.is_postgres:
+            stop.wait(self.poll_seconds)
+            self.publisher.process_events()
+            return
+        try:
+            listener = self._ensure_listener()
+            # Wake on the first notification or after the poll interval; notifications
+            # that arrive while we publish queue up on this connection, so none is missed.
+            for _ in listener.notifies(timeout=self.poll_seconds, stop_after=1):
+                pass
+        except (psycopg.Error, OSError):
+            self._close_listener()
+            stop.wait(self.poll_seconds)
+        self.publisher.process_events()
+
+    def _ensure_listener(self) -> psycopg.Connection:
+        if self._listener is None or self._listener.closed:
+            dsn = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._listener = psycopg.connect(dsn, autocommit=True)
+            self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        return self._listener
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            try:
+                self._listener.close()
+            except psycopg.Error:
+                pass
+            self._listener = None
+
+
+def wait_until_drained(relay: OutboxRelay, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if relay.pending_count() == 0:
+            return True
+        time.sleep(0.02)
+    return False

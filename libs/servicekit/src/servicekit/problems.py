@@ -1,0 +1,124 @@
+"""Errors as ``application/problem+json`` (RFC 9457), mapped in one place.
+
+Services raise :class:`Problem` (or domain errors they map to it); anything
+unexpected becomes a 500 that names no internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from .logs import request_id_var
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "urn:ttdn:problem:"
+
+_DEFAULT_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-error",
+    428: "precondition-required",
+    429: "too-many-requests",
+    500: "internal-error",
+    502: "bad-gateway",
+    503: "service-unavailable",
+    504: "gateway-timeout",
+}
+
+
+class Problem(Exception):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        slug: str | None = None,
+        errors: Any = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.slug = slug or _DEFAULT_SLUGS.get(status, "error")
+        self.errors = errors
+        self.headers = headers or {}
+        self.extensions = extensions
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": TYPE_BASE + self.slug, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if self.errors is not None:
+            body["errors"] = self.errors
+        body.update(self.extensions)
+        request_id = request_id_var.get()
+        if request_id:
+            body["request_id"] = request_id
+        return body
+
+
+def problem_response(problem: Problem) -> Response:
+    response = Response(json.dumps(problem.to_dict(), ensure_ascii=False), status=problem.status, mimetype=PROBLEM_JSON)
+    for name, value in problem.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def from_http_exception(error: HTTPException) -> Problem:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if messages is not None:
+        # webargs/marshmallow: {"json": {"field": ["msg"]}} -> {"field": ["msg"]}
+        errors = messages.get("json", messages) if isinstance(messages, dict) and len(messages) == 1 else messages
+        if isinstance(messages, dict) and set(messages) == {"json"} and isinstance(errors, dict) and "_schema" in errors:
+            schema_errors = errors["_schema"]
+            if any("Invalid JSON" in str(message) for message in schema_errors):
+                return Problem(400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json")
+        return Problem(
+            422 if status in (400, 422) else status,
+            "Validation failed",
+            "The request has invalid fields; see errors.",
+            slug="validation-error",
+            errors=errors,
+        )
+    title = error.name
+    detail = error.description if isinstance(data, dict) and not data.get("message") else data.get("message")
+    headers = {}
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if status == 413:
+        detail = "The request body is larger than this service accepts."
+    return Problem(status, title, detail, headers=headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(problem: Problem) -> Response:
+        return problem_response(problem)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        return problem_response(from_http_exception(error))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem_response(Problem(500, "Internal error", "An unexpected error occurred; it has been logged."))

@@ -1,0 +1,60 @@
+"""Running the long-lived processes (outbox relay, consumers, schedulers):
+signal handling for a graceful stop, and migrations."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from .db import normalise_url
+
+log = logging.getLogger(__name__)
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT; loops finish the work in hand and exit."""
+    stop = threading.Event()
+
+    def _handler(signum: int, _frame: object) -> None:
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
+    return stop
+
+
+def upgrade_database(migrations_dir: Path, database_url: str, revision: str = "head") -> None:
+    """Run a service's Alembic migrations programmatically."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", normalise_url(database_url).replace("%", "%%"))
+    command.upgrade(config, revision)
+
+
+def run_migrations_in_env(target_metadata: object) -> None:
+    """The body of every service's ``migrations/env.py`` (online mode only:
+    migrations always run against a live database)."""
+    from alembic import context
+
+    from .db import make_engine
+
+    url = context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("sqlalchemy.url is not set; run migrations through the service's `migrate` command")
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

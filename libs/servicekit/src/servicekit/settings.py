@@ -1,0 +1,50 @@
+"""Configuration read once from environment variables into a typed object.
+
+Every variable is documented with its default in the README; a service
+subclasses :class:`ServiceSettings` to add its own and to change defaults
+(for instance its SQLite file).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str = "service"
+    database_url: str = "sqlite:///var/service.db"
+    amqp_url: str = "amqp://guest:guest@localhost:5672/%2F"
+    events_exchange: str = "ttdn.events"
+
+    keycloak_url: str = "http://localhost:8080"
+    keycloak_realm: str = "ttdn"
+    # The issuer tokens carry. It differs from KEYCLOAK_URL when services reach
+    # Keycloak on an internal name (keycloak:8080) but browsers on localhost.
+    keycloak_issuer: str = ""
+    api_audience: str = "ttdn-api"
+    keycloak_admin_client_id: str = "ttdn-services"
+    keycloak_admin_client_secret: str = "services-secret"
+    jwks_refresh_cooldown_seconds: float = 30.0
+    token_leeway_seconds: int = 30
+
+    max_body_bytes: int = 1_048_576
+    log_level: str = "INFO"
+    log_format: str = "json"
+
+    consumer_prefetch: int = 20
+    retry_delays_ms: str = "1000,5000,30000"
+    max_delivery_attempts: int = 5
+    outbox_poll_seconds: float = 1.0
+    outbox_batch_size: int = 200
+
+    @property
+    def issuer(self) -> str:
+        return self.keycloak_issuer or f"{self.keycloak_url.rstrip('/')}/realms/{self.keycloak_realm}"
+
+    @cached_property
+    def retry_delays(self) -> tuple[int, ...]:
+        return tuple(int(part) for part in self.retry_delays_ms.split(",") if part.strip())

@@ -1,0 +1,171 @@
+"""What every service's Flask app has alike: request ids, JSON logs, problem+json
+errors, bearer-token authentication, /healthz, /readyz and /metrics.
+
+A service's app factory calls :func:`create_service_app` and then registers
+its own blueprints (through :func:`servicekit.api.create_api`).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+
+from flask import Flask, Response, g, jsonify, request
+
+from .auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
+from .logs import configure_logging, request_id_var
+from .metrics import HTTP_LATENCY, HTTP_REQUESTS, render
+from .problems import Problem, problem_response, register_error_handlers
+from .settings import ServiceSettings
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")
+
+ReadinessCheck = Callable[[], bool]
+
+
+def create_service_app(
+    name: str,
+    settings: ServiceSettings,
+    *,
+    verifier: TokenVerifier | None = None,
+    readiness: dict[str, ReadinessCheck] | None = None,
+    public_paths: Iterable[str] = PUBLIC_PATHS,
+) -> Flask:
+    configure_logging(name, settings.log_level, settings.log_format)
+    app = Flask(name)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["settings"] = settings
+    install_request_ids(app)
+    install_metrics(app)
+    register_error_handlers(app)
+    if verifier is not None:
+        install_authentication(app, verifier, tuple(public_paths))
+    install_health(app, readiness or {})
+    return app
+
+
+def install_request_ids(app: Flask) -> None:
+    @app.before_request
+    def _assign_request_id() -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if _REQUEST_ID_PATTERN.match(incoming) else str(uuid.uuid4())
+        g.request_id_token = request_id_var.set(g.request_id)
+
+    @app.after_request
+    def _echo_request_id(response: Response) -> Response:
+        response.headers[REQUEST_ID_HEADER] = g.get("request_id") or str(uuid.uuid4())
+        return response
+
+    @app.teardown_request
+    def _reset(_error: BaseException | None) -> None:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            request_id_var.reset(token)
+
+
+def install_metrics(app: Flask) -> None:
+    @app.before_request
+    def _start_timer() -> None:
+        g.started_at = time.perf_counter()
+
+    @app.after_request
+    def _observe(response: Response) -> Response:
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        started = g.get("started_at")
+        if started is not None:
+            HTTP_LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
+        return response
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def unauthorized(detail: str, *, error: str | None = "invalid_token") -> Problem:
+    challenge = 'Bearer realm="ttdn"'
+    if error:
+        challenge += f', error="{error}", error_description="{detail}"'
+    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": challenge})
+
+
+def install_authentication(app: Flask, verifier: TokenVerifier, public_paths: tuple[str, ...]) -> None:
+    app.extensions["token_verifier"] = verifier
+
+    @app.before_request
+    def _authenticate() -> Response | None:
+        if request.method == "OPTIONS" or request.path.startswith(public_paths):
+            return None
+        token = bearer_token()
+        if token is None:
+            return problem_response(unauthorized("A bearer token is required.", error=None))
+        try:
+            g.principal = verifier.verify(token)
+        except InvalidToken as error:
+            return problem_response(unauthorized(error.reason))
+        except KeysUnavailable:
+            return problem_response(
+                Problem(503, "Identity provider unavailable", "The token cannot be verified right now.", headers={"Retry-After": "5"})
+            )
+        return None
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        raise unauthorized("A bearer token is required.", error=None)
+    return principal
+
+
+class _CachedCheck:
+    """Remember a readiness result briefly: /readyz is polled often, a broker handshake is not free."""
+
+    def __init__(self, check: ReadinessCheck, ttl: float) -> None:
+        self.check = check
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._value: tuple[float, bool] | None = None
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if self._value and now - self._value[0] < self.ttl:
+                return self._value[1]
+        try:
+            result = bool(self.check())
+        except Exception:
+            result = False
+        with self._lock:
+            self._value = (now, result)
+        return result
+
+
+def install_health(app: Flask, readiness: dict[str, ReadinessCheck], ttl: float = 2.0) -> None:
+    checks = {name: _CachedCheck(check, ttl) for name, check in readiness.items()}
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok", service=app.name)
+
+    @app.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        results = {name: ("ok" if check() else "failing") for name, check in checks.items()}
+        ready = all(value == "ok" for value in results.values())
+        response = jsonify(status="ready" if ready else "not-ready", service=app.name, checks=results)
+        return response, 200 if ready else 503
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        body, content_type = render()
+        return Response(body, content_type=content_type)
