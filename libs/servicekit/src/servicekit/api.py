@@ -32,7 +32,9 @@ class ProblemApi(Api):
         return problem_response(from_http_exception(error))
 
 
-def create_api(app: Flask, *, title: str, version: str = "1.0.0", description: str = "", spec_kwargs: dict[str, Any] | None = None) -> ProblemApi:
+def create_api(
+    app: Flask, *, title: str, version: str = "1.0.0", description: str = "", spec_kwargs: dict[str, Any] | None = None
+) -> ProblemApi:
     app.config.setdefault("API_TITLE", title)
     app.config.setdefault("API_VERSION", version)
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jwcrypto import jwk, jws, jwt
@@ -88,12 +89,16 @@ class TokenVerifier:
         refresh_cooldown: float = 30.0,
         cache_size: int = 4096,
         timeout: int = 5,
+        jwks_source: Callable[[], dict] | None = None,
     ) -> None:
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
         self.refresh_cooldown = refresh_cooldown
         self._openid = KeycloakOpenID(server_url=server_url, realm_name=realm, client_id=audience, timeout=timeout)
+        # Where the JWKS comes from: the realm's certs endpoint, or (unit tests) a given key set.
+        self._jwks_source = jwks_source or self._openid.certs
+        self.fetch_count = 0
         self._lock = threading.Lock()
         self._keys: jwk.JWKSet | None = None
         self._fetched_at = float("-inf")
@@ -102,8 +107,9 @@ class TokenVerifier:
 
     # -- keys
     def _fetch_keys(self) -> jwk.JWKSet:
+        self.fetch_count += 1
         try:
-            certs = self._openid.certs()
+            certs = self._jwks_source()
         except Exception as error:  # python-keycloak raises its own and requests' errors
             raise KeysUnavailable(str(error)) from error
         keys = jwk.JWKSet()
@@ -159,6 +165,10 @@ class TokenVerifier:
                     token, key=keys, algs=["RS256"], check_claims=check_claims, leeway=self.leeway
                 )
             except jwt.JWTMissingKey:
+                # jwcrypto says "missing key" both for an unknown kid and for a known kid
+                # whose signature does not verify; only the first is worth a refetch.
+                if _key_id(token) in {key.get("kid") for key in keys}:
+                    raise InvalidToken("the token's signature is invalid") from None
                 if attempt == 2:
                     raise InvalidToken("the token was signed by an unknown key") from None
             except jwt.JWTExpired:
@@ -172,6 +182,15 @@ class TokenVerifier:
             except (JWException, ValueError, TypeError) as error:
                 raise InvalidToken(f"the token is malformed ({error.__class__.__name__})") from None
         raise InvalidToken("the token could not be verified")
+
+
+def _key_id(token: str) -> str | None:
+    try:
+        header = jws.JWS()
+        header.deserialize(token)
+        return header.jose_header.get("kid")
+    except (JWException, ValueError, TypeError):
+        return None
 
 
 def _claim_reason(message: str) -> str:

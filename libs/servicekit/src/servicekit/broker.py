@@ -8,6 +8,7 @@ once the broker confirmed the message; any failure raises
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -33,7 +34,9 @@ def connection_parameters(amqp_url: str, *, heartbeat: int = 30) -> pika.URLPara
 
 
 class Publisher:
-    def __init__(self, amqp_url: str, exchange: str, *, on_connect: Callable[[BlockingChannel], None] | None = None) -> None:
+    def __init__(
+        self, amqp_url: str, exchange: str, *, on_connect: Callable[[BlockingChannel], None] | None = None
+    ) -> None:
         self._amqp_url = amqp_url
         self._exchange = exchange
         self._on_connect = on_connect
@@ -99,10 +102,8 @@ class Publisher:
     def close(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
         if connection is not None and connection.is_open:
-            try:
+            with contextlib.suppress(pika.exceptions.AMQPError, OSError):
                 connection.close()
-            except (pika.exceptions.AMQPError, OSError):
-                pass
 
 
 def broker_reachable(amqp_url: str, timeout: float = 2.0) -> bool:

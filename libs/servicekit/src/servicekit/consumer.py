@@ -12,6 +12,7 @@ restarts are survived by reconnecting with backoff.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -112,7 +113,9 @@ class EventConsumer:
         with self.db.transaction() as session:
             return session.get(self.inbox_model, (self.queue.name, event_id)) is not None
 
-    def _on_message(self, channel: BlockingChannel, method: Basic.Deliver, properties: BasicProperties, body: bytes) -> None:
+    def _on_message(
+        self, channel: BlockingChannel, method: Basic.Deliver, properties: BasicProperties, body: bytes
+    ) -> None:
         headers = dict(properties.headers or {})
         routing_key = method.routing_key or ""
         try:
@@ -128,14 +131,18 @@ class EventConsumer:
             headers[RETRY_HEADER] = attempts
             reason = f"{error.__class__.__name__}: {error}"[:1000]
             if attempts >= self.max_attempts:
-                log.error("handler failed; message parked", extra={"queue": self.queue.name, "attempts": attempts, "error": reason})
+                log.error(
+                    "handler failed; message parked",
+                    extra={"queue": self.queue.name, "attempts": attempts, "error": reason},
+                )
                 self._forward(channel, self.queue.parking_queue, body, properties, headers, reason)
                 EVENTS_PARKED.labels(self.queue.name).inc()
                 EVENTS_CONSUMED.labels(self.queue.name, routing_key, "parked").inc()
             else:
                 delay = self.retry_delays_ms[min(attempts - 1, len(self.retry_delays_ms) - 1)]
                 log.warning(
-                    "handler failed; retrying", extra={"queue": self.queue.name, "attempts": attempts, "delay_ms": delay, "error": reason}
+                    "handler failed; retrying",
+                    extra={"queue": self.queue.name, "attempts": attempts, "delay_ms": delay, "error": reason},
                 )
                 self._forward(channel, self.queue.retry_queue(delay), body, properties, headers, reason)
                 EVENTS_RETRIED.labels(self.queue.name).inc()
@@ -145,7 +152,9 @@ class EventConsumer:
         EVENTS_CONSUMED.labels(self.queue.name, routing_key, outcome).inc()
         channel.basic_ack(method.delivery_tag)
 
-    def _forward(self, channel: BlockingChannel, queue: str, body: bytes, properties: BasicProperties, headers: dict, reason: str) -> None:
+    def _forward(
+        self, channel: BlockingChannel, queue: str, body: bytes, properties: BasicProperties, headers: dict, reason: str
+    ) -> None:
         headers[ERROR_HEADER] = reason
         # Confirmed before the original is acked: a crash in between redelivers, never loses.
         channel.basic_publish(
@@ -186,14 +195,14 @@ class EventConsumer:
             except pika.exceptions.AMQPChannelError as error:
                 log.error("channel error; reconnecting", extra={"queue": self.queue.name, "error": str(error)})
             except (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPError, OSError) as error:
-                log.warning("broker connection lost; reconnecting", extra={"queue": self.queue.name, "error": repr(error)})
+                log.warning(
+                    "broker connection lost; reconnecting", extra={"queue": self.queue.name, "error": repr(error)}
+                )
             finally:
                 self.connected.clear()
                 if connection is not None and connection.is_open:
-                    try:
+                    with contextlib.suppress(pika.exceptions.AMQPError, OSError):
                         connection.close()
-                    except (pika.exceptions.AMQPError, OSError):
-                        pass
             if not stop.is_set():
                 stop.wait(backoff)
                 backoff = min(backoff * 2, self.reconnect_max_seconds)

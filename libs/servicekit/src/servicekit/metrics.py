@@ -10,6 +10,7 @@ import os
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -17,7 +18,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client import REGISTRY
 
 HTTP_REQUESTS = Counter("ttdn_http_requests_total", "HTTP requests served", ["method", "endpoint", "status"])
 HTTP_LATENCY = Histogram(
@@ -32,7 +32,9 @@ OUTBOX_PENDING = Gauge("ttdn_outbox_pending", "Outbox rows not yet published", m
 OUTBOX_LAG = Histogram(
     "ttdn_outbox_lag_seconds", "Commit-to-publish delay of outbox rows", buckets=(0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30)
 )
-EVENTS_CONSUMED = Counter("ttdn_events_consumed_total", "Events handled by consumers", ["queue", "routing_key", "outcome"])
+EVENTS_CONSUMED = Counter(
+    "ttdn_events_consumed_total", "Events handled by consumers", ["queue", "routing_key", "outcome"]
+)
 EVENTS_RETRIED = Counter("ttdn_events_retried_total", "Events sent to a retry queue", ["queue"])
 EVENTS_PARKED = Counter("ttdn_events_parked_total", "Events parked in a .dlq", ["queue"])
 

@@ -14,6 +14,7 @@ notifications, so there the relay polls at a short interval.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -21,7 +22,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, func, select as sa_select, text
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, func, text
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from .broker import Publisher, PublishFailed
@@ -147,9 +149,10 @@ class OutboxRelay:
 
     def pending_count(self) -> int:
         with self.db.transaction() as session:
-            return session.scalar(
-                sa_select(func.count()).select_from(self.model).where(self.model.published_at.is_(None))
-            ) or 0
+            return (
+                session.scalar(sa_select(func.count()).select_from(self.model).where(self.model.published_at.is_(None)))
+                or 0
+            )
 
     def run(self, stop: threading.Event) -> None:
         log.info("outbox relay started", extra={"poll_seconds": self.poll_seconds})
@@ -215,10 +218,8 @@ class OutboxRelay:
 
     def _close_listener(self) -> None:
         if self._listener is not None:
-            try:
+            with contextlib.suppress(psycopg.Error):
                 self._listener.close()
-            except psycopg.Error:
-                pass
             self._listener = None
 
 

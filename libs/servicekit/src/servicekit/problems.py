@@ -88,7 +88,12 @@ def from_http_exception(error: HTTPException) -> Problem:
     if messages is not None:
         # webargs/marshmallow: {"json": {"field": ["msg"]}} -> {"field": ["msg"]}
         errors = messages.get("json", messages) if isinstance(messages, dict) and len(messages) == 1 else messages
-        if isinstance(messages, dict) and set(messages) == {"json"} and isinstance(errors, dict) and "_schema" in errors:
+        if (
+            isinstance(messages, dict)
+            and set(messages) == {"json"}
+            and isinstance(errors, dict)
+            and "_schema" in errors
+        ):
             schema_errors = errors["_schema"]
             if any("Invalid JSON" in str(message) for message in schema_errors):
                 return Problem(400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json")

@@ -82,6 +82,8 @@ def declare_queue(channel: BlockingChannel, exchange: str, spec: QueueSpec, retr
     channel.queue_declare(queue=spec.parking_queue, durable=True, arguments={"x-queue-type": "quorum"})
 
 
-def declare_all(channel: BlockingChannel, exchange: str, specs: tuple[QueueSpec, ...], retry_delays_ms: tuple[int, ...]) -> None:
+def declare_all(
+    channel: BlockingChannel, exchange: str, specs: tuple[QueueSpec, ...], retry_delays_ms: tuple[int, ...]
+) -> None:
     for spec in specs:
         declare_queue(channel, exchange, spec, retry_delays_ms)

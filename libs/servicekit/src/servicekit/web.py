@@ -43,6 +43,7 @@ def create_service_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["settings"] = settings
     install_request_ids(app)
+    install_body_limit(app)
     install_metrics(app)
     register_error_handlers(app)
     if verifier is not None:
@@ -68,6 +69,20 @@ def install_request_ids(app: Flask) -> None:
         token = g.pop("request_id_token", None)
         if token is not None:
             request_id_var.reset(token)
+
+
+def install_body_limit(app: Flask) -> None:
+    """Refuse a declared oversized body before any work (werkzeug alone only
+    refuses it when a view reads the body, after authentication)."""
+
+    @app.before_request
+    def _refuse_oversized() -> Response | None:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length is not None and request.content_length > limit:
+            return problem_response(
+                Problem(413, "Payload too large", f"The request body exceeds {limit} bytes.", max_bytes=limit)
+            )
+        return None
 
 
 def install_metrics(app: Flask) -> None:
@@ -116,7 +131,12 @@ def install_authentication(app: Flask, verifier: TokenVerifier, public_paths: tu
             return problem_response(unauthorized(error.reason))
         except KeysUnavailable:
             return problem_response(
-                Problem(503, "Identity provider unavailable", "The token cannot be verified right now.", headers={"Retry-After": "5"})
+                Problem(
+                    503,
+                    "Identity provider unavailable",
+                    "The token cannot be verified right now.",
+                    headers={"Retry-After": "5"},
+                )
             )
         return None
 

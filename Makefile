@@ -1,0 +1,58 @@
+# TTĐN Plan Approval Suite — the commands a newcomer needs.
+#   make run    install, migrate, load sample plans, start the whole suite
+#   make test   install, make sure PostgreSQL and RabbitMQ are up, run every test
+#   make bench  measure the suite against baselines taken in the same run
+#   make up     the production shape under docker compose (needs a Docker engine)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := libs/servicekit infra/devidp services/plans services/approvals services/notifications gateway
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-unit test-integration test-e2e bench demo-data up lint clean
+
+install: $(STAMP)
+
+$(STAMP): requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet $(addprefix -e ,$(PACKAGES)) -r requirements-dev.txt
+	touch $(STAMP)
+
+run: install
+	$(BIN)/python infra/local/run.py
+
+test: install
+	infra/local/ensure-backing-services.sh
+	infra/local/ensure-browser.sh
+	$(BIN)/python -m pytest -m "not broker_restart" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m broker_restart $(PYTEST_ARGS)
+
+test-unit: install
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: install
+	infra/local/ensure-backing-services.sh
+	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+test-e2e: install
+	infra/local/ensure-backing-services.sh
+	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
+
+bench: install
+	infra/local/ensure-backing-services.sh
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+demo-data: install
+	DATABASE_URL=$${PLANS_DATABASE_URL:-sqlite:///$(CURDIR)/var/plans.db} $(BIN)/ttdn-plans migrate
+	DATABASE_URL=$${PLANS_DATABASE_URL:-sqlite:///$(CURDIR)/var/plans.db} $(BIN)/ttdn-plans demo-data
+
+up:
+	docker compose -f infra/docker-compose.yml up
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf var/*.db var/*.db-* var/prometheus var/bench var/screenshots

@@ -1,0 +1,37 @@
+"""gunicorn settings for the plans, approvals and notifications services.
+
+Workload: short JSON requests that spend most of their time waiting on the
+database (a few queries and one commit each). gthread workers let a worker
+overlap those waits without gevent's monkey-patching of psycopg and pika.
+Two processes per service by default (WEB_CONCURRENCY): on this 2-core
+machine three services and a gateway already share the cores; in production
+set WEB_CONCURRENCY to the cores of the container. The app factory builds
+engines and clients in each worker, after the fork (preload stays off).
+"""
+
+import os
+
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+timeout = 30
+graceful_timeout = 20  # SIGTERM: finish in-flight requests, then exit
+keepalive = 30  # the gateway keeps pooled connections to us
+accesslog = None  # the app logs one JSON line per problem; access logs come from the gateway
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            os.unlink(os.path.join(directory, name))
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

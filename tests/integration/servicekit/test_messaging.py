@@ -1,0 +1,172 @@
+"""servicekit's promise on real parts: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+
+import pika
+import pytest
+
+from servicekit.db import Database
+from servicekit.events import new_event
+from servicekit.outbox import record_event
+from tests.support.crashing_consumer import CRASH_EXIT_CODE
+from tests.support.messaging import (
+    QUEUE,
+    Base,
+    Outbox,
+    effect_count,
+    effects,
+    make_consumer,
+    make_relay,
+    run_in_thread,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+PROVINCES = ["CB", "BK", "KT", "LS", "QB", "CB2"]
+
+
+@pytest.fixture
+def db(postgres_url: str) -> Iterator[Database]:
+    database = Database(postgres_url)
+    Base.metadata.create_all(database.engine)
+    yield database
+    database.dispose()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def submit(db: Database, plan: str, n: int, **extra: object) -> str:
+    event = new_event("plan.submitted", source="/plans", subject=f"plans/{plan}", data={"n": n, **extra})
+    with db.transaction() as session:
+        record_event(session, Outbox, event)
+    return event.id
+
+
+def queue_depth(amqp_url: str, queue: str) -> int:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        return connection.channel().queue_declare(queue=queue, passive=True).method.message_count
+    finally:
+        connection.close()
+
+
+def rabbitmq(action: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", action], check=True, capture_output=True, timeout=120)
+
+
+@pytest.mark.broker_restart
+def test_every_event_arrives_once_and_in_order_across_a_broker_restart(db: Database, amqp_url: str) -> None:
+    delays = (200,)
+    relay = make_relay(db, amqp_url, delays)
+    consumer = make_consumer(db, amqp_url, delays=delays)
+    relay_stop, relay_thread = run_in_thread(relay.run)
+    consumer_stop, consumer_thread = run_in_thread(consumer.run)
+    assert consumer.connected.wait(10)
+
+    total = 600
+    written: list[str] = []
+    broker_stopped = threading.Event()
+
+    def burst() -> None:
+        for n in range(total):
+            written.append(submit(db, PROVINCES[n % len(PROVINCES)], n))
+            if n == total // 3:
+                broker_stopped.wait(30)  # keep writing only once the broker is down
+
+    writer = threading.Thread(target=burst)
+    writer.start()
+    wait_for(lambda: len(written) > total // 3, 30, "the first third of the burst")
+    rabbitmq("stop_app")
+    broker_stopped.set()
+    try:
+        wait_for(lambda: len(written) > total // 2, 30, "writes while the broker is down")
+    finally:
+        rabbitmq("start_app")
+    writer.join(60)
+
+    try:
+        wait_for(lambda: effect_count(db) >= total, 120, "every event to be handled")
+        time.sleep(0.5)  # a doubled effect would land now
+    finally:
+        relay_stop.set()
+        consumer_stop.set()
+        relay_thread.join(10)
+        consumer_thread.join(10)
+
+    applied = effects(db)
+    assert len(applied) == total, "an event was lost or handled twice"
+    assert sorted(effect.event_id for effect in applied) == sorted(written)
+    per_plan: dict[str, list[int]] = defaultdict(list)
+    for effect in applied:
+        per_plan[effect.aggregate].append(effect.n)
+    for plan, numbers in per_plan.items():
+        assert numbers == sorted(numbers), f"events of {plan} were applied out of order"
+
+
+def test_a_consumer_killed_between_commit_and_ack_has_no_second_effect(db: Database, amqp_url: str) -> None:
+    delays = (100,)
+    relay = make_relay(db, amqp_url, delays)
+    submit(db, "CB", 1)
+    assert relay.publish_pending() == 1
+
+    crashed = subprocess.run(
+        [sys.executable, "-m", "tests.support.crashing_consumer", db.url, amqp_url],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": ROOT},
+        capture_output=True,
+        timeout=60,
+    )
+    assert crashed.returncode == CRASH_EXIT_CODE, crashed.stderr.decode()[-2000:]
+    assert effect_count(db) == 1  # the effect committed...
+    assert queue_depth(amqp_url, QUEUE.name) == 1  # ...but the broker still holds the message
+
+    consumer = make_consumer(db, amqp_url, delays=delays)
+    stop, thread = run_in_thread(consumer.run)
+    try:
+        wait_for(lambda: queue_depth(amqp_url, QUEUE.name) == 0, 20, "the redelivery to be acknowledged")
+    finally:
+        stop.set()
+        thread.join(10)
+    assert effect_count(db) == 1
+
+
+def test_a_handler_that_always_fails_is_parked_and_blocks_nothing(db: Database, amqp_url: str) -> None:
+    delays = (50, 100)
+    relay = make_relay(db, amqp_url, delays)
+    poison_id = submit(db, "KT", 0, poison=True)
+    for n in range(1, 6):
+        submit(db, "LS", n)
+    assert relay.publish_pending() == 6
+
+    consumer = make_consumer(db, amqp_url, delays=delays, max_attempts=3)
+    stop, thread = run_in_thread(consumer.run)
+    try:
+        wait_for(lambda: effect_count(db) == 5, 20, "the messages behind the failing one")
+        wait_for(lambda: queue_depth(amqp_url, QUEUE.parking_queue) == 1, 20, "the failing message to be parked")
+    finally:
+        stop.set()
+        thread.join(10)
+
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        method, properties, body = connection.channel().basic_get(QUEUE.parking_queue, auto_ack=True)
+    finally:
+        connection.close()
+    assert properties.message_id == poison_id
+    assert properties.headers["x-ttdn-attempts"] == 3
+    assert "cannot be handled" in properties.headers["x-ttdn-last-error"]
+    assert queue_depth(amqp_url, QUEUE.name) == 0
