@@ -33,7 +33,11 @@ def drop_postgres_database(url: str) -> None:
 def create_vhost(prefix: str = "ttdn-test") -> tuple[str, str]:
     vhost = f"{prefix}-{uuid.uuid4().hex[:10]}"
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
-    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True, capture_output=True)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+    )
     return vhost, f"{AMQP_BASE}/{quote(vhost, safe='')}"
 
 

@@ -61,7 +61,9 @@ def environment() -> dict[str, str]:
 
 
 def uses_devidp(env: dict[str, str]) -> bool:
-    return "KEYCLOAK_URL" not in os.environ or env["KEYCLOAK_URL"].rstrip("/") == f"http://localhost:{env['DEVIDP_PORT']}"
+    return (
+        "KEYCLOAK_URL" not in os.environ or env["KEYCLOAK_URL"].rstrip("/") == f"http://localhost:{env['DEVIDP_PORT']}"
+    )
 
 
 def procfile_names() -> list[str]:
@@ -85,7 +87,9 @@ def main() -> int:
     for service in ("plans", "approvals", "notifications", "gateway"):
         database = env[f"{service.upper()}_DATABASE_URL"]
         subprocess.run([f"ttdn-{service}", "migrate"], env={**env, "DATABASE_URL": database}, check=True, cwd=ROOT)
-    subprocess.run(["ttdn-plans", "demo-data"], env={**env, "DATABASE_URL": env["PLANS_DATABASE_URL"]}, check=True, cwd=ROOT)
+    subprocess.run(
+        ["ttdn-plans", "demo-data"], env={**env, "DATABASE_URL": env["PLANS_DATABASE_URL"]}, check=True, cwd=ROOT
+    )
 
     names = [name for name in procfile_names() if name != "idp" or uses_devidp(env)]
     gateway = f"http://localhost:{env['GATEWAY_PORT']}"
@@ -94,14 +98,14 @@ def main() -> int:
 TTĐN Plan Approval Suite
   web interface      {gateway}/
   API                {gateway}/api/v1   (OpenAPI: {gateway}/api/v1/openapi.json, docs: {gateway}/api/v1/docs)
-  identity provider  {env['KEYCLOAK_URL']}/realms/ttdn{'   (development identity provider)' if uses_devidp(env) else ''}
-  services           plans {env['PLANS_URL']}  approvals {env['APPROVALS_URL']}  notifications {env['NOTIFICATIONS_URL']}
-  mail               SMTP {env['SMTP_HOST']}:{env['SMTP_PORT']}
+  identity provider  {env["KEYCLOAK_URL"]}/realms/ttdn{"   (development identity provider)" if uses_devidp(env) else ""}
+  services           plans {env["PLANS_URL"]}  approvals {env["APPROVALS_URL"]}  notifications {env["NOTIFICATIONS_URL"]}
+  mail               SMTP {env["SMTP_HOST"]}:{env["SMTP_PORT"]}
 
 {DEMO_LOGINS}
 
   token for scripts: curl -s -d grant_type=password -d client_id=ttdn-cli -d username=drafter.cb -d password=ttdn2024 \\
-    {env['KEYCLOAK_URL']}/realms/ttdn/protocol/openid-connect/token
+    {env["KEYCLOAK_URL"]}/realms/ttdn/protocol/openid-connect/token
 """,
         flush=True,
     )

@@ -9,6 +9,7 @@ import threading
 
 from servicekit.consumer import EventConsumer
 from servicekit.db import Database
+
 from tests.support.messaging import make_consumer
 
 CRASH_EXIT_CODE = 17

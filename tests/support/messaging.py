@@ -8,15 +8,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from sqlalchemy import Integer, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
-
 from servicekit.broker import Publisher
 from servicekit.consumer import EventConsumer, InboxMixin
 from servicekit.db import BigIntKey, Database, declarative_base
 from servicekit.events import Event
 from servicekit.outbox import OutboxMixin, OutboxRelay
 from servicekit.topology import QueueSpec, declare_all
+from sqlalchemy import Integer, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 Base = declarative_base()
 EXCHANGE = "ttdn.events"

@@ -1,0 +1,1 @@
+"""The plans domain: no Flask, SQLAlchemy or pika here."""
