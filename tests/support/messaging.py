@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from pika.adapters.blocking_connection import BlockingChannel
 from servicekit.broker import Publisher
 from servicekit.consumer import EventConsumer, InboxMixin
 from servicekit.db import BigIntKey, Database, declarative_base
@@ -56,7 +57,10 @@ def effect_count(db: Database) -> int:
 
 
 def make_relay(db: Database, amqp_url: str, delays: tuple[int, ...]) -> OutboxRelay:
-    publisher = Publisher(amqp_url, EXCHANGE, on_connect=lambda channel: declare_all(channel, EXCHANGE, (QUEUE,), delays))
+    def declare(channel: BlockingChannel) -> None:
+        declare_all(channel, EXCHANGE, (QUEUE,), delays)
+
+    publisher = Publisher(amqp_url, EXCHANGE, on_connect=declare)
     return OutboxRelay(db, Outbox, publisher, poll_seconds=0.5)
 
 

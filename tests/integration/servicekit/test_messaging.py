@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 
 import pika
 import pytest
-
 from servicekit.db import Database
 from servicekit.events import new_event
 from servicekit.outbox import record_event
+
 from tests.support.crashing_consumer import CRASH_EXIT_CODE
 from tests.support.messaging import (
     QUEUE,
