@@ -7,6 +7,7 @@ RabbitMQ virtual host and free ports, and drives them only over HTTP.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -23,6 +24,7 @@ from tests.conftest import create_postgres_database, create_vhost, delete_vhost,
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = ROOT / "infra" / "Procfile"
+REALM_FILE = ROOT / "infra" / "keycloak" / "realm-ttdn.json"
 PASSWORD = "ttdn2024"
 SERVICES = ("plans", "approvals", "notifications", "gateway")
 
@@ -64,6 +66,7 @@ class Stack:
         ports = {name: free_port() for name in ("idp", "gateway", "plans", "approvals", "notifications")}
         idp = f"http://127.0.0.1:{ports['idp']}"
         bin_dir = str(Path(sys.executable).parent)
+        realm_file = self.write_realm(f"http://127.0.0.1:{ports['gateway']}")
         self.env = {
             **os.environ,
             "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -74,6 +77,7 @@ class Stack:
             "DEVIDP_HOST": "127.0.0.1",
             "DEVIDP_PORT": str(ports["idp"]),
             "DEVIDP_KEY_FILE": str(self.workdir / "devidp-keys.json"),
+            "DEVIDP_REALM_FILE": str(realm_file),
             "GATEWAY_PORT": str(ports["gateway"]),
             "PLANS_PORT": str(ports["plans"]),
             "APPROVALS_PORT": str(ports["approvals"]),
@@ -94,6 +98,18 @@ class Stack:
             self.start_process(name)
         self.wait_healthy()
         return self
+
+    def write_realm(self, gateway_url: str) -> Path:
+        """The realm as Keycloak imports it, plus this run's gateway as a browser redirect target."""
+        realm = json.loads(REALM_FILE.read_text(encoding="utf-8"))
+        for client in realm.get("clients", []):
+            if client.get("clientId") == "ttdn-web":
+                client["redirectUris"] = [*client.get("redirectUris", []), f"{gateway_url}/*"]
+                client["webOrigins"] = [*client.get("webOrigins", []), gateway_url]
+                client.setdefault("attributes", {})["post.logout.redirect.uris"] = f"{gateway_url}/*"
+        path = self.workdir / "realm-ttdn.json"
+        path.write_text(json.dumps(realm, ensure_ascii=False), encoding="utf-8")
+        return path
 
     def _run(self, argv: list[str], env: dict[str, str]) -> None:
         result = subprocess.run(argv, env={**self.env, **env}, cwd=ROOT, capture_output=True, text=True, timeout=120)
