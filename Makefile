@@ -42,6 +42,7 @@ test-e2e: install
 
 bench: install
 	infra/local/ensure-backing-services.sh
+	infra/local/ensure-bench-tools.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 demo-data: install
