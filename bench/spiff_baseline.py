@@ -15,13 +15,13 @@ from SpiffWorkflow.util.task import TaskState
 BPMN = Path(__file__).with_name("three_level_approval.bpmn")
 
 
-def load_spec():  # noqa: ANN201 - SpiffWorkflow's spec type
+def load_spec():
     parser = BpmnParser()
     parser.add_bpmn_file(str(BPMN))
     return parser.get_spec("ttdn_plan_approval")
 
 
-def approve_through(spec, serializer: BpmnWorkflowSerializer) -> tuple[list[float], str]:  # noqa: ANN001
+def approve_through(spec, serializer: BpmnWorkflowSerializer) -> tuple[list[float], str]:
     """Run one approval through its three levels; time each step."""
     workflow = BpmnWorkflow(spec)
     workflow.do_engine_steps()
