@@ -1,0 +1,121 @@
+"""Start a real devidp process from tests: ``start_devidp(port, key_file) -> (process, base_url)``.
+
+::
+
+    from devidp.testing import free_port, start_devidp
+
+    process, base_url = start_devidp(free_port(), tmp_path / "devidp-keys.json")
+    try:
+        ...  # KeycloakOpenID(server_url=base_url, realm_name="ttdn", client_id="ttdn-cli")
+    finally:
+        process.stop()
+
+The process runs ``sys.executable -m devidp`` on 127.0.0.1 and writes its log next to
+the key file (``<key_file>.log``), which is where to look when a test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+STARTUP_TIMEOUT = 15.0
+
+
+class DevIdpProcess(subprocess.Popen[bytes]):
+    """A running devidp; ``stop()`` ends it (SIGTERM, then SIGKILL after a grace period)."""
+
+    base_url: str
+    log_file: Path
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self.poll() is None:
+            self.terminate()
+            try:
+                self.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                self.wait(timeout)
+
+    def log(self) -> str:
+        return self.log_file.read_text(encoding="utf-8", errors="replace") if self.log_file.exists() else ""
+
+
+def free_port() -> int:
+    """A TCP port that was free on 127.0.0.1 a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/health/ready", timeout=1) as response:  # noqa: S310 - loopback
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start_devidp(
+    port: int, key_file: str | os.PathLike[str], env: Mapping[str, str] | None = None, timeout: float = STARTUP_TIMEOUT
+) -> tuple[DevIdpProcess, str]:
+    """Start ``python -m devidp`` on 127.0.0.1:``port`` and wait until it answers /health.
+
+    ``env`` adds to (or overrides) the DEVIDP_* settings, e.g.
+    ``{"DEVIDP_CODE_LIFESPAN": "1"}`` or ``{"DEVIDP_REALM_FILE": ...}``.
+    Returns the process (with ``stop()``) and its base URL, e.g. ``http://127.0.0.1:18080``.
+    """
+    key_file = Path(key_file)
+    base_url = f"http://127.0.0.1:{port}"
+    environment = {
+        **os.environ,
+        "DEVIDP_HOST": "127.0.0.1",
+        "DEVIDP_PORT": str(port),
+        "DEVIDP_KEY_FILE": str(key_file),
+        "DEVIDP_ISSUER_BASE": base_url,
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    log_file = key_file.with_name(key_file.name + ".log")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        process = DevIdpProcess(
+            [sys.executable, "-m", "devidp"],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    process.base_url = base_url
+    process.log_file = log_file
+    deadline = time.monotonic() + timeout
+    while not _healthy(base_url):
+        if process.poll() is not None:
+            raise RuntimeError(f"devidp exited with {process.returncode}:\n{process.log()}")
+        if time.monotonic() > deadline:
+            process.stop()
+            raise RuntimeError(f"devidp did not answer {base_url}/health within {timeout}s:\n{process.log()}")
+        time.sleep(0.05)
+    return process, base_url
+
+
+@contextmanager
+def running_devidp(
+    port: int | None = None, key_file: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[DevIdpProcess, str]]:
+    """``start_devidp`` as a context manager; a temporary key file unless one is given."""
+    with tempfile.TemporaryDirectory(prefix="devidp-") as tmp:
+        process, base_url = start_devidp(port or free_port(), key_file or Path(tmp) / "keys.json", env)
+        try:
+            yield process, base_url
+        finally:
+            process.stop()
