@@ -1,0 +1,91 @@
+"""``ttdn-plans migrate | relay | consume | demo-data | serve``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+from servicekit.broker import Publisher
+from servicekit.consumer import EventConsumer
+from servicekit.logs import configure_logging
+from servicekit.outbox import OutboxRelay
+from servicekit.process import stop_on_signals, upgrade_database
+from servicekit.topology import SUITE_QUEUES, declare_all, suite_queue
+
+from .config import PlansSettings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+log = logging.getLogger("plans")
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """The TTĐN plans service."""
+    settings = PlansSettings()
+    configure_logging("plans", settings.log_level, settings.log_format)
+    ctx.obj = settings
+
+
+@cli.command()
+@click.pass_obj
+def migrate(settings: PlansSettings) -> None:
+    """Bring the database schema to the latest revision."""
+    upgrade_database(MIGRATIONS, settings.database_url)
+
+
+@cli.command()
+@click.pass_obj
+def relay(settings: PlansSettings) -> None:
+    """Publish committed outbox events to RabbitMQ until SIGTERM."""
+    from .adapters.orm import Outbox
+    from .bootstrap import bootstrap
+
+    db, _ = bootstrap(settings)
+    publisher = Publisher(
+        settings.amqp_url,
+        settings.events_exchange,
+        on_connect=lambda channel: declare_all(channel, settings.events_exchange, SUITE_QUEUES, settings.retry_delays),
+    )
+    OutboxRelay(
+        db, Outbox, publisher, batch_size=settings.outbox_batch_size, poll_seconds=settings.outbox_poll_seconds
+    ).run(stop_on_signals())
+
+
+@cli.command()
+@click.pass_obj
+def consume(settings: PlansSettings) -> None:
+    """Apply the approvals service's events to plans until SIGTERM."""
+    from .adapters.orm import Inbox
+    from .bootstrap import bootstrap
+    from .entrypoints.consumer import QUEUE, make_handler
+
+    db, deps = bootstrap(settings)
+    EventConsumer(
+        amqp_url=settings.amqp_url,
+        exchange=settings.events_exchange,
+        queue=suite_queue(QUEUE),
+        db=db,
+        inbox_model=Inbox,
+        handle=make_handler(deps),
+        prefetch=settings.consumer_prefetch,
+        max_attempts=settings.max_delivery_attempts,
+        retry_delays_ms=settings.retry_delays,
+    ).run(stop_on_signals())
+
+
+@cli.command("demo-data")
+@click.pass_obj
+def demo_data(settings: PlansSettings) -> None:
+    """Load one sample plan per seed province (does nothing when plans exist)."""
+    from .bootstrap import bootstrap
+    from .sample_data import load_sample_plans
+
+    _, deps = bootstrap(settings)
+    loaded = load_sample_plans(deps)
+    click.echo(f"loaded {len(loaded)} sample plans" if loaded else "plans exist already; no sample data loaded")
+
+
+if __name__ == "__main__":
+    cli()

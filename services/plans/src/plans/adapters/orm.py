@@ -1,0 +1,123 @@
+"""Tables of the plans database. The filterable facts of a plan are columns
+(indexed together with the list's sort key, so a filtered page is one index
+range scan at 100,000 plans); the content itself is JSON."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from servicekit.consumer import InboxMixin
+from servicekit.db import BigIntKey, declarative_base
+from servicekit.outbox import OutboxMixin
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+Base = declarative_base()
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_unit: Mapped[str] = mapped_column(String(40))
+    province: Mapped[str] = mapped_column(String(12))
+    year: Mapped[int] = mapped_column(Integer)
+    plan_type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text)  # folded (accent-free, lower-case) words searched by `q`
+    content: Mapped[dict[str, Any]] = mapped_column(Json)
+    revision: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(120))
+    editors: Mapped[list[str]] = mapped_column(Json, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stage: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    document_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    issuer: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    place: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+    __table_args__ = (
+        # The list sorts newest first by (created_at, id); each filter leads an index ending in that key.
+        Index("ix_plans_created", "created_at", "id"),
+        Index("ix_plans_org_unit_created", "org_unit", "created_at", "id"),
+        Index("ix_plans_province_created", "province", "created_at", "id"),
+        Index("ix_plans_status_created", "status", "created_at", "id"),
+        Index("ix_plans_year_created", "year", "created_at", "id"),
+    )
+
+
+class PlanVersionRow(Base):
+    __tablename__ = "plan_versions"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content: Mapped[dict[str, Any]] = mapped_column(Json)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    submitted_by: Mapped[str] = mapped_column(String(120))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    edited_by: Mapped[list[str]] = mapped_column(Json, default=list)
+    approval_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class TimelineRow(Base):
+    __tablename__ = "plan_timeline"
+
+    seq: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(30))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+    __table_args__ = (UniqueConstraint("plan_id", "entry_id", name="uq_plan_timeline_entry"),)
+
+
+class PlanDeciderRow(Base):
+    """Who decided on a plan: they keep reading it (architecture §4), and the list filters on it."""
+
+    __tablename__ = "plan_deciders"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), primary_key=True, index=True)
+
+
+class RegisterRow(Base):
+    """The numbering register: the last number an issuing body took in a series and year."""
+
+    __tablename__ = "numbering_register"
+
+    issuer: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class IssuedNumberRow(Base):
+    """Every number taken, and by which plan: the register's audit trail; the primary key makes
+    a reused number impossible even if the counter were tampered with."""
+
+    __tablename__ = "issued_numbers"
+
+    issuer: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series: Mapped[str] = mapped_column(String(40), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(36), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Inbox(InboxMixin, Base):
+    pass

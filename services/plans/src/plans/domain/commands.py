@@ -1,0 +1,79 @@
+"""What callers ask the plans service to do (imperative), and the approval facts
+it is told (the approvals service's events, as commands to this service)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .access import Actor
+
+
+@dataclass(frozen=True)
+class CreatePlan:
+    actor: Actor
+    content: dict[str, Any]
+    plan_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplacePlan:
+    actor: Actor
+    plan_id: str
+    content: dict[str, Any]
+    expected_revision: int | None  # from If-Match; None means "*" (any revision)
+
+
+@dataclass(frozen=True)
+class SubmitPlan:
+    actor: Actor
+    plan_id: str
+    expected_revision: int | None = None
+
+
+@dataclass(frozen=True)
+class WithdrawPlan:
+    actor: Actor
+    plan_id: str
+    expected_revision: int | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalFact:
+    """What every approval event says: which approval of which plan version, and when."""
+
+    event_id: str
+    plan_id: str
+    approval_id: str
+    version: int
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordTaskAssigned(ApprovalFact):
+    task_id: str = ""
+    level: int = 1
+    level_name: dict[str, str] = field(default_factory=dict)
+    due_at: str | None = None
+    assignees: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordDecision(ApprovalFact):
+    task_id: str = ""
+    level: int = 1
+    level_name: dict[str, str] = field(default_factory=dict)
+    decision: str = "approve"
+    comment: str = ""
+    by: str = ""
+    content_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class CompleteApproval(ApprovalFact):
+    outcome: str = "approved"
+    level: int | None = None
+    level_name: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+    by: str = ""

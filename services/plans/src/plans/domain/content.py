@@ -1,0 +1,183 @@
+"""What a plan says: its title, type, period, summary, legal bases, activities and
+recipients. Immutable values; text is cleaned on the way in, so every entry
+point (HTTP, sample data, tests) stores the same bytes for the same words."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .text import clean_text, fold
+
+
+def _text(value: Any) -> str:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class LegalBasis:
+    """A cited document ("Căn cứ Kết luận số 57-KL/TW ngày 15/6/2023 của Bộ Chính trị")."""
+
+    reference: str
+    title: str = ""
+    issued_on: date | None = None
+    issuer: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LegalBasis:
+        return cls(
+            reference=_text(data["reference"]),
+            title=_text(data.get("title") or ""),
+            issued_on=_date(data.get("issued_on")),
+            issuer=_text(data.get("issuer") or ""),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "title": self.title,
+            "issued_on": _iso(self.issued_on),
+            "issuer": self.issuer,
+        }
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    unit: str
+    target: int
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Indicator:
+        return cls(name=_text(data["name"]), unit=_text(data["unit"]), target=data["target"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "unit": self.unit, "target": self.target}
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One task of section II: who leads it ("chủ trì"), who helps ("phối hợp"),
+    when (dates, or a quarter of the plan year), what it costs and what it must achieve."""
+
+    title: str
+    category: str
+    lead_unit: str
+    partner_units: tuple[str, ...] = ()
+    start_date: date | None = None
+    end_date: date | None = None
+    quarter: int | None = None
+    budget_vnd: int = 0
+    budget_source: str = "provincial"
+    content: str = ""
+    expected_output: str = ""
+    indicators: tuple[Indicator, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Activity:
+        return cls(
+            title=_text(data["title"]),
+            category=_text(data["category"]),
+            lead_unit=_text(data["lead_unit"]),
+            partner_units=tuple(_text(unit) for unit in data.get("partner_units") or ()),
+            start_date=_date(data.get("start_date")),
+            end_date=_date(data.get("end_date")),
+            quarter=data.get("quarter"),
+            budget_vnd=data.get("budget_vnd", 0),
+            budget_source=_text(data.get("budget_source") or "provincial"),
+            content=_text(data.get("content") or ""),
+            expected_output=_text(data.get("expected_output") or ""),
+            indicators=tuple(Indicator.from_dict(item) for item in data.get("indicators") or ()),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "category": self.category,
+            "lead_unit": self.lead_unit,
+            "partner_units": list(self.partner_units),
+            "start_date": _iso(self.start_date),
+            "end_date": _iso(self.end_date),
+            "quarter": self.quarter,
+            "budget_vnd": self.budget_vnd,
+            "budget_source": self.budget_source,
+            "content": self.content,
+            "expected_output": self.expected_output,
+            "indicators": [indicator.to_dict() for indicator in self.indicators],
+        }
+
+
+@dataclass(frozen=True)
+class PlanContent:
+    """The body a drafter writes and replaces; frozen into a version on submission."""
+
+    title: str
+    plan_type: str
+    year: int
+    org_unit: str
+    summary: str = ""
+    end_year: int | None = None  # multi-year plans ("giai đoạn 2021–2025") only
+    legal_bases: tuple[LegalBasis, ...] = ()
+    activities: tuple[Activity, ...] = ()
+    recipients: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PlanContent:
+        return cls(
+            title=_text(data["title"]),
+            plan_type=_text(data["plan_type"]),
+            year=data["year"],
+            end_year=data.get("end_year"),
+            org_unit=_text(data["org_unit"]),
+            summary=_text(data.get("summary") or ""),
+            legal_bases=tuple(LegalBasis.from_dict(item) for item in data.get("legal_bases") or ()),
+            activities=tuple(Activity.from_dict(item) for item in data.get("activities") or ()),
+            recipients=tuple(_text(item) for item in data.get("recipients") or ()),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "plan_type": self.plan_type,
+            "year": self.year,
+            "end_year": self.end_year,
+            "org_unit": self.org_unit,
+            "summary": self.summary,
+            "legal_bases": [basis.to_dict() for basis in self.legal_bases],
+            "activities": [activity.to_dict() for activity in self.activities],
+            "recipients": list(self.recipients),
+        }
+
+    @property
+    def period(self) -> tuple[date, date]:
+        """The calendar span every activity must fall inside."""
+        return date(self.year, 1, 1), date(self.end_year or self.year, 12, 31)
+
+    @property
+    def total_budget_vnd(self) -> int:
+        return sum(activity.budget_vnd for activity in self.activities)
+
+    def canonical_json(self) -> bytes:
+        """Sorted keys, no insignificant whitespace, UTF-8: the bytes a version's hash is taken of,
+        so anyone holding the content can recompute the hash approvers decided on."""
+        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.canonical_json()).hexdigest()
+
+    def search_text(self) -> str:
+        """The folded words a list search matches: title, summary and activity titles."""
+        return fold(" ".join([self.title, self.summary, *(activity.title for activity in self.activities)]))

@@ -1,0 +1,61 @@
+"""Errors in the domain's words; the HTTP layer maps each to a problem type in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PlanError(Exception):
+    """Base of every error a plan use case raises on purpose."""
+
+
+class PlanNotFound(PlanError):
+    """No such plan, or one the caller may not see (the two are indistinguishable on purpose)."""
+
+    def __init__(self, plan_id: str) -> None:
+        super().__init__(f"Plan {plan_id} was not found.")
+        self.plan_id = plan_id
+
+
+class VersionNotFound(PlanError):
+    def __init__(self, plan_id: str, number: int) -> None:
+        super().__init__(f"Plan {plan_id} has no version {number}.")
+
+
+class PlanForbidden(PlanError):
+    """The caller sees the plan (or the collection) but may not do this to it."""
+
+
+class PlanInvalid(PlanError):
+    """Content that breaks the reviewer's rules; ``errors`` maps field paths to messages,
+    nested like marshmallow's (``{"activities": {0: {"end_date": ["..."]}}}``)."""
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__("The plan breaks one or more rules.")
+        self.errors = errors
+
+
+class PlanNotEditable(PlanError):
+    def __init__(self, status: str) -> None:
+        super().__init__(f"A plan in status '{status}' cannot be changed; only draft, returned or withdrawn plans can.")
+        self.status = status
+
+
+class TransitionNotAllowed(PlanError):
+    def __init__(self, action: str, status: str) -> None:
+        super().__init__(f"Cannot {action} a plan in status '{status}'.")
+        self.action = action
+        self.status = status
+
+
+class RevisionMismatch(PlanError):
+    """The caller edited from a stale copy (its If-Match names an older revision)."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"The plan has changed since revision {expected}; it is now at revision {actual}.")
+        self.expected = expected
+        self.actual = actual
+
+
+class NoIssuingBody(PlanError):
+    """Configuration names no issuing body for an organisation unit."""

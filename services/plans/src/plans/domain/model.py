@@ -1,0 +1,419 @@
+"""The plan aggregate: its status machine, its frozen versions, its timeline and
+its reactions to the approval chain's events.
+
+Statuses: ``draft`` → ``submitted`` → ``approved`` | ``returned`` | ``rejected`` |
+``withdrawn``; ``returned`` and ``withdrawn`` plans are edited and submitted again
+as a new version. Approval events may arrive late, twice or out of order; each
+is recorded in the timeline once (by event id) and changes the state only when
+it concerns the current version's open approval and moves the plan forward.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from . import commands, events
+from .catalogue import Catalogue
+from .content import PlanContent
+from .errors import PlanNotEditable, RevisionMismatch, TransitionNotAllowed
+from .numbering import IssuingBody, date_line, document_number
+from .rules import check_content
+
+DRAFT, SUBMITTED, APPROVED, RETURNED, REJECTED, WITHDRAWN = (
+    "draft",
+    "submitted",
+    "approved",
+    "returned",
+    "rejected",
+    "withdrawn",
+)
+STATUSES = (DRAFT, SUBMITTED, APPROVED, RETURNED, REJECTED, WITHDRAWN)
+EDITABLE = frozenset({DRAFT, RETURNED, WITHDRAWN})
+VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving: a fixed offset is exact
+
+# Order of kinds that share an instant: a level opens before it is decided, and the
+# decision comes before the approval's end.
+_KIND_RANK = {
+    "created": 0,
+    "edited": 1,
+    "submitted": 2,
+    "task_assigned": 3,
+    "decision": 4,
+    "approved": 5,
+    "returned": 5,
+    "rejected": 5,
+    "cancelled": 5,
+    "withdrawn": 6,
+}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """The level now deciding the plan, named as the chain names it."""
+
+    level: int
+    vi: str
+    en: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "vi": self.vi, "en": self.en}
+
+
+@dataclass
+class PlanVersion:
+    """A submitted, frozen copy of the content and the hash approvers decide on."""
+
+    number: int
+    content: PlanContent
+    content_sha256: str
+    submitted_by: str
+    submitted_at: datetime
+    edited_by: tuple[str, ...] = ()
+    approval_id: str | None = None  # the approval that decides this version, once heard of
+    outcome: str | None = None  # approved / returned / rejected / cancelled / withdrawn
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: str  # the approval event's id, or a fresh one for the plan's own steps
+    kind: str
+    occurred_at: datetime
+    version: int | None = None
+    level: int | None = None
+    actor: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    seq: int | None = None  # storage order, the last tie-breaker
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.occurred_at, _KIND_RANK.get(self.kind, 9), self.level or 0, self.seq or 0)
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """A plan as a list shows it."""
+
+    id: str
+    title: str
+    plan_type: str
+    year: int
+    org_unit: str
+    province: str
+    status: str
+    stage: Stage | None
+    document_number: str | None
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Plan:
+    def __init__(
+        self,
+        *,
+        id: str,
+        content: PlanContent,
+        province: str,
+        created_by: str,
+        created_at: datetime,
+        status: str = DRAFT,
+        revision: int = 1,
+        updated_at: datetime | None = None,
+        editors: list[str] | None = None,
+        versions: list[PlanVersion] | None = None,
+        timeline: list[TimelineEntry] | None = None,
+        deciders: set[str] | None = None,
+        stage: Stage | None = None,
+        document_number: str | None = None,
+        issued_on: date | None = None,
+        issuer: str | None = None,
+        place: str | None = None,
+    ) -> None:
+        self.id = id
+        self.content = content
+        self.province = province
+        self.created_by = created_by
+        self.created_at = created_at
+        self.status = status
+        self.revision = revision
+        self.updated_at = updated_at or created_at
+        self.editors = editors or []  # everyone who replaced the content, in order of first edit
+        self.versions = versions or []
+        self.timeline = timeline or []
+        self.deciders = deciders or set()
+        self.stage = stage
+        self.document_number = document_number
+        self.issued_on = issued_on
+        self.issuer = issuer
+        self.place = place
+        self.pending_events: list[events.PlanEvent] = []
+
+    # -- creation and editing
+    @classmethod
+    def create(
+        cls, plan_id: str, content: PlanContent, *, province: str, by: str, at: datetime, catalogue: Catalogue
+    ) -> Plan:
+        check_content(content, catalogue)
+        plan = cls(id=plan_id, content=content, province=province, created_by=by, created_at=at)
+        plan._log("created", at, actor=by, version=1)
+        return plan
+
+    @property
+    def org_unit(self) -> str:
+        return self.content.org_unit
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE
+
+    @property
+    def current_version(self) -> PlanVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def next_version_number(self) -> int:
+        return len(self.versions) + 1
+
+    @property
+    def date_line(self) -> str | None:
+        return date_line(self.place, self.issued_on) if self.place and self.issued_on else None
+
+    def check_revision(self, expected: int | None) -> None:
+        """Optimistic concurrency: a write names the revision it was based on."""
+        if expected is not None and expected != self.revision:
+            raise RevisionMismatch(expected, self.revision)
+
+    def replace(self, content: PlanContent, *, by: str, at: datetime, catalogue: Catalogue) -> None:
+        if not self.is_editable:
+            raise PlanNotEditable(self.status)
+        check_content(content, catalogue)
+        self.content = content
+        if by not in self.editors:
+            self.editors.append(by)
+        self._touch(at)
+        self._log("edited", at, actor=by, version=self.next_version_number)
+
+    # -- the drafter's transitions
+    def submit(self, *, by: str, at: datetime, catalogue: Catalogue, drafters: tuple[str, ...] = ()) -> PlanVersion:
+        if not self.is_editable:
+            raise TransitionNotAllowed("submit", self.status)
+        check_content(self.content, catalogue, for_submission=True)
+        edited_by = tuple(
+            dict.fromkeys(
+                e.actor
+                for e in self.timeline
+                if e.kind == "edited" and e.version == self.next_version_number and e.actor
+            )
+        )
+        version = PlanVersion(
+            number=self.next_version_number,
+            content=self.content,
+            content_sha256=self.content.sha256(),
+            submitted_by=by,
+            submitted_at=at,
+            edited_by=edited_by,
+        )
+        self.versions.append(version)
+        self.status = SUBMITTED
+        self.stage = None  # set when the approval opens its first level
+        self._touch(at)
+        self._log("submitted", at, actor=by, version=version.number, details={"content_sha256": version.content_sha256})
+        self.pending_events.append(
+            events.PlanSubmitted(
+                **self._context(version.number),
+                content_sha256=version.content_sha256,
+                plan_type=self.content.plan_type,
+                submitted_by=by,
+                created_by=self.created_by,
+                edited_by=tuple(self.editors),
+                drafters=drafters,
+                submitted_at=at,
+            )
+        )
+        return version
+
+    def withdraw(self, *, by: str, at: datetime) -> None:
+        if self.status != SUBMITTED:
+            raise TransitionNotAllowed("withdraw", self.status)
+        version = self.versions[-1]
+        version.outcome = WITHDRAWN
+        self.status = WITHDRAWN
+        self.stage = None
+        self._touch(at)
+        self._log("withdrawn", at, actor=by, version=version.number)
+        self.pending_events.append(events.PlanWithdrawn(**self._context(version.number), by=by, withdrawn_at=at))
+
+    # -- the approval chain's events
+    def record_task_assigned(self, fact: commands.RecordTaskAssigned) -> bool:
+        version = self._version_of(fact)
+        if version is None:
+            return False
+        stage = Stage(fact.level, fact.level_name.get("vi", ""), fact.level_name.get("en", ""))
+        self._log_fact(
+            fact,
+            "task_assigned",
+            level=fact.level,
+            details={"level_name": stage.to_dict(), "task_id": fact.task_id, "due_at": fact.due_at},
+        )
+        # A late task for a lower level (its successor already opened) must not move the stage back.
+        if self._is_open(version) and (self.stage is None or fact.level > self.stage.level):
+            self.stage = stage
+            self._touch(fact.occurred_at, bump=False)
+        return True
+
+    def record_decision(self, fact: commands.RecordDecision) -> bool:
+        if fact.by:
+            self.deciders.add(fact.by)  # whoever decided keeps reading the plan, whatever happens next
+        version = self._version_of(fact)
+        if version is None:
+            return False
+        self._log_fact(
+            fact,
+            "decision",
+            level=fact.level,
+            actor=fact.by,
+            details={
+                "decision": fact.decision,
+                "comment": fact.comment,
+                "level_name": fact.level_name,
+                "task_id": fact.task_id,
+            },
+        )
+        return True
+
+    def complete_approval(
+        self,
+        fact: commands.CompleteApproval,
+        *,
+        issuing_body: Callable[[], IssuingBody],
+        take_number: Callable[[IssuingBody, int], int],
+    ) -> bool:
+        """The approval ended. On ``approved`` the plan takes its number from the issuing body's register
+        (in the caller's transaction) and becomes read-only."""
+        if fact.by and fact.outcome in (APPROVED, RETURNED, REJECTED):
+            self.deciders.add(fact.by)
+        version = self._version_of(fact)
+        if version is None or not self._is_open(version):
+            return False
+        details: dict[str, Any] = {"outcome": fact.outcome, "comment": fact.comment, "level_name": fact.level_name}
+        version.outcome = fact.outcome
+        self.stage = None
+        if fact.outcome == APPROVED:
+            body = issuing_body()
+            issued_on = fact.occurred_at.astimezone(VIETNAM).date()
+            number = take_number(body, issued_on.year)
+            self.status = APPROVED
+            self.document_number = document_number(number, body)
+            self.issued_on = issued_on
+            self.issuer = body.code
+            self.place = body.place
+            details.update(document_number=self.document_number, issued_on=issued_on.isoformat(), issuer=body.code)
+            self.pending_events.append(
+                events.PlanApproved(
+                    **self._context(version.number),
+                    document_number=self.document_number,
+                    issued_on=issued_on,
+                    issuer=body.code,
+                )
+            )
+        elif fact.outcome in (RETURNED, REJECTED):
+            self.status = fact.outcome
+        else:  # cancelled on the approvals side: the drafter may edit and submit again
+            self.status = WITHDRAWN
+        kind = fact.outcome if fact.outcome in (APPROVED, RETURNED, REJECTED) else "cancelled"
+        self._log_fact(fact, kind, level=fact.level, actor=fact.by or None, details=details)
+        self._touch(fact.occurred_at)
+        return True
+
+    # -- reading
+    def ordered_timeline(self) -> list[TimelineEntry]:
+        return sorted(self.timeline, key=TimelineEntry.sort_key)
+
+    def summary(self) -> PlanSummary:
+        return PlanSummary(
+            id=self.id,
+            title=self.content.title,
+            plan_type=self.content.plan_type,
+            year=self.content.year,
+            org_unit=self.org_unit,
+            province=self.province,
+            status=self.status,
+            stage=self.stage,
+            document_number=self.document_number,
+            revision=self.revision,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
+
+    # -- internals
+    def _version_of(self, fact: commands.ApprovalFact) -> PlanVersion | None:
+        """The version an approval event concerns, or None when it concerns none we know
+        (a version not submitted here, or a second approval of a version already being decided)."""
+        if not 1 <= fact.version <= len(self.versions):
+            return None
+        version = self.versions[fact.version - 1]
+        if version.approval_id is None:
+            version.approval_id = fact.approval_id
+        elif version.approval_id != fact.approval_id:
+            return None
+        return version
+
+    def _is_open(self, version: PlanVersion) -> bool:
+        """Only the current version's undecided approval may change the plan's state."""
+        return version is self.versions[-1] and version.outcome is None and self.status == SUBMITTED
+
+    def _context(self, version: int) -> dict[str, Any]:
+        return {
+            "plan_id": self.id,
+            "version": version,
+            "title": self.content.title,
+            "org_unit": self.org_unit,
+            "province": self.province,
+            "year": self.content.year,
+        }
+
+    def _touch(self, at: datetime, *, bump: bool = True) -> None:
+        if bump:
+            self.revision += 1
+        self.updated_at = max(self.updated_at, at)
+
+    def _log(
+        self,
+        kind: str,
+        at: datetime,
+        *,
+        actor: str | None = None,
+        version: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.timeline.append(
+            TimelineEntry(
+                id=str(uuid.uuid4()), kind=kind, occurred_at=at, version=version, actor=actor, details=details or {}
+            )
+        )
+
+    def _log_fact(
+        self,
+        fact: commands.ApprovalFact,
+        kind: str,
+        *,
+        level: int | None = None,
+        actor: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        if any(entry.id == fact.event_id for entry in self.timeline):
+            return  # the same event delivered again
+        self.timeline.append(
+            TimelineEntry(
+                id=fact.event_id,
+                kind=kind,
+                occurred_at=fact.occurred_at,
+                version=fact.version,
+                level=level,
+                actor=actor,
+                details={**(details or {}), "approval_id": fact.approval_id},
+            )
+        )

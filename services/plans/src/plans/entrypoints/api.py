@@ -1,0 +1,177 @@
+"""The plans blueprint (architecture §7, served without the gateway's /api/v1 prefix).
+Views only translate HTTP into use cases; rules live in the domain."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from flask import Response, current_app, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from servicekit.web import current_principal
+
+from ..adapters.repository import PlanQuery
+from ..domain import commands
+from ..domain.access import Actor
+from ..domain.model import Plan, PlanVersion
+from ..service_layer import handlers
+from ..service_layer.handlers import Dependencies
+from . import schemas
+from .conditional import etag_for, parse_if_match
+from .pagination import decode_cursor, encode_cursor
+
+blp = Blueprint(
+    "plans", __name__, url_prefix="/plans", description="Drafting, versions and submission of TTĐN plans"
+)
+
+PLAN_ID = {"plan_id": {"description": "The plan's id (UUID)"}}
+
+
+def deps() -> Dependencies:
+    return current_app.extensions["plans"]
+
+
+def actor() -> Actor:
+    principal = current_principal()
+    return Actor(
+        username=principal.username, roles=principal.roles, org_unit=principal.org_unit, province=principal.province
+    )
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    version = plan.current_version
+    return {
+        **asdict(plan.content),
+        "id": plan.id,
+        "province": plan.province,
+        "status": plan.status,
+        "stage": plan.stage.to_dict() if plan.stage else None,
+        "revision": plan.revision,
+        "current_version": version.number if version else None,
+        "document_number": plan.document_number,
+        "issued_on": plan.issued_on,
+        "issuer": plan.issuer,
+        "date_line": plan.date_line,
+        "total_budget_vnd": plan.content.total_budget_vnd,
+        "created_by": plan.created_by,
+        "created_at": plan.created_at,
+        "updated_at": plan.updated_at,
+    }
+
+
+def with_etag(plan: Plan, status: int = 200, **headers: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    return plan_document(plan), status, {"ETag": etag_for(plan.id, plan.revision), **headers}
+
+
+def version_document(version: PlanVersion, *, with_content: bool = False) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "number": version.number,
+        "title": version.content.title,
+        "content_sha256": version.content_sha256,
+        "submitted_by": version.submitted_by,
+        "submitted_at": version.submitted_at,
+        "edited_by": list(version.edited_by),
+        "approval_id": version.approval_id,
+        "outcome": version.outcome,
+    }
+    if with_content:
+        document["content"] = asdict(version.content)
+    return document
+
+
+@blp.route("")
+class PlanCollection(MethodView):
+    @blp.arguments(schemas.PlanListArgsSchema, location="query")
+    @blp.response(200, schemas.PlanPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List the plans the caller may see, newest first"""
+        cursor = args.pop("cursor", None)
+        query = PlanQuery(after=decode_cursor(cursor) if cursor else None, **args)
+        page, last = handlers.list_plans(deps(), actor(), query)
+        return {"items": page, "next_cursor": encode_cursor(last.created_at, last.id) if last else None}
+
+    @blp.arguments(schemas.PlanBodySchema)
+    @blp.response(
+        201,
+        schemas.PlanSchema,
+        headers={"ETag": {"schema": {"type": "string"}}, "Location": {"schema": {"type": "string"}}},
+    )
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Create a draft plan"""
+        plan = handlers.create_plan(deps(), commands.CreatePlan(actor=actor(), content=body))
+        return with_etag(plan, 201, Location=url_for("plans.PlanItem", plan_id=plan.id))
+
+
+@blp.route("/<string:plan_id>", parameters=[{"in": "path", "name": "plan_id", "description": "The plan's id"}])
+class PlanItem(MethodView):
+    @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    def get(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]] | Response:
+        """The plan with its current content, status, stage and number (304 for a fresh If-None-Match)"""
+        plan = handlers.get_plan(deps(), actor(), plan_id)
+        if request.if_none_match.contains(etag_for(plan.id, plan.revision).strip('"')):
+            return Response(status=304, headers={"ETag": etag_for(plan.id, plan.revision)})
+        return with_etag(plan)
+
+    @blp.arguments(schemas.PlanBodySchema)
+    @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}])
+    def put(self, body: dict[str, Any], plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Replace the content of a draft, returned or withdrawn plan (If-Match required)"""
+        expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=True)
+        plan = handlers.replace_plan(
+            deps(), commands.ReplacePlan(actor=actor(), plan_id=plan_id, content=body, expected_revision=expected)
+        )
+        return with_etag(plan)
+
+
+@blp.route("/<string:plan_id>/submit")
+class PlanSubmission(MethodView):
+    @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
+    def post(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Freeze the content as a new version and send it for approval"""
+        expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=False)
+        plan = handlers.submit_plan(
+            deps(), commands.SubmitPlan(actor=actor(), plan_id=plan_id, expected_revision=expected)
+        )
+        return with_etag(plan)
+
+
+@blp.route("/<string:plan_id>/withdraw")
+class PlanWithdrawal(MethodView):
+    @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
+    def post(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Recall a submitted plan while its approval is open"""
+        expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=False)
+        plan = handlers.withdraw_plan(
+            deps(), commands.WithdrawPlan(actor=actor(), plan_id=plan_id, expected_revision=expected)
+        )
+        return with_etag(plan)
+
+
+@blp.route("/<string:plan_id>/versions")
+class PlanVersions(MethodView):
+    @blp.response(200, schemas.VersionListSchema)
+    def get(self, plan_id: str) -> dict[str, Any]:
+        """The plan's frozen versions, oldest first"""
+        plan = handlers.get_plan(deps(), actor(), plan_id)
+        return {"items": [version_document(version) for version in plan.versions]}
+
+
+@blp.route("/<string:plan_id>/versions/<int:number>")
+class PlanVersionItem(MethodView):
+    @blp.response(200, schemas.VersionSchema)
+    def get(self, plan_id: str, number: int) -> dict[str, Any]:
+        """One frozen version with its content and hash"""
+        return version_document(handlers.get_version(deps(), actor(), plan_id, number), with_content=True)
+
+
+@blp.route("/<string:plan_id>/timeline")
+class PlanTimeline(MethodView):
+    @blp.response(200, schemas.TimelineSchema)
+    def get(self, plan_id: str) -> dict[str, Any]:
+        """Every step of the plan — creation, edits, submissions, levels, decisions, outcome — in order"""
+        plan = handlers.get_plan(deps(), actor(), plan_id)
+        return {"items": [asdict(entry) for entry in plan.ordered_timeline()]}

@@ -1,0 +1,81 @@
+"""The plans service's WSGI app: ``plans.entrypoints.app:create_app()``."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from servicekit.api import create_api
+from servicekit.auth import TokenVerifier
+from servicekit.broker import broker_reachable
+from servicekit.problems import Problem, problem_response
+from servicekit.web import create_service_app
+
+from ..bootstrap import bootstrap
+from ..config import PlansSettings
+from ..domain import errors
+from .api import blp
+
+# Domain errors to problem types, in this one place.
+_PROBLEMS: list[tuple[type[errors.PlanError], int, str, str]] = [
+    (errors.PlanNotFound, 404, "Not found", "not-found"),
+    (errors.VersionNotFound, 404, "Not found", "not-found"),
+    (errors.PlanForbidden, 403, "Forbidden", "forbidden"),
+    (errors.PlanNotEditable, 409, "Plan not editable", "plan-not-editable"),
+    (errors.TransitionNotAllowed, 409, "Transition not allowed", "transition-not-allowed"),
+    (errors.RevisionMismatch, 412, "Precondition failed", "precondition-failed"),
+    (errors.NoIssuingBody, 500, "Configuration error", "configuration-error"),
+]
+
+
+def problem_for(error: errors.PlanError) -> Problem:
+    if isinstance(error, errors.PlanInvalid):
+        return Problem(
+            422,
+            "Validation failed",
+            "The plan breaks one or more rules; see errors.",
+            slug="validation-error",
+            errors=error.errors,
+        )
+    for kind, status, title, slug in _PROBLEMS:
+        if isinstance(error, kind):
+            return Problem(status, title, str(error), slug=slug)
+    return Problem(400, "Bad request", str(error))
+
+
+def create_app(settings: PlansSettings | None = None) -> Flask:
+    settings = settings or PlansSettings()
+    db, deps = bootstrap(settings)
+    verifier = TokenVerifier(
+        settings.keycloak_url,
+        settings.keycloak_realm,
+        issuer=settings.issuer,
+        audience=settings.api_audience,
+        leeway=settings.token_leeway_seconds,
+        refresh_cooldown=settings.jwks_refresh_cooldown_seconds,
+    )
+
+    def database_ready() -> bool:
+        db.ping()
+        return True
+
+    app = create_service_app(
+        "plans",
+        settings,
+        verifier=verifier,
+        readiness={
+            "database": database_ready,
+            "broker": lambda: broker_reachable(settings.amqp_url),
+            "jwks": verifier.ready,
+        },
+    )
+    app.extensions["plans"] = deps
+    app.extensions["plans_db"] = db
+    api = create_api(
+        app, title="TTĐN plans service", description="Plans, versions, submission and the numbering register"
+    )
+    api.register_blueprint(blp)
+
+    @app.errorhandler(errors.PlanError)
+    def _plan_error(error: errors.PlanError) -> Response:
+        return problem_response(problem_for(error))
+
+    return app

@@ -1,0 +1,184 @@
+"""The HTTP shapes of plans. The same schemas validate requests and generate the
+OpenAPI document; unknown fields are refused (marshmallow's RAISE)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from ..domain.catalogue import BUDGET_SOURCES, PLAN_TYPES
+from ..domain.model import STATUSES
+from ..domain.text import clean_text
+
+MAX_ACTIVITIES = 300
+
+
+class Text(fields.String):
+    """A string stored NFC-normalised and trimmed; length limits apply to the cleaned text."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return clean_text(super()._deserialize(value, attr, data, **kwargs))
+
+
+def _text(max_length: int, *, required: bool = False, allow_empty: bool = True) -> Text:
+    return Text(required=required, validate=validate.Length(min=0 if allow_empty else 1, max=max_length))
+
+
+UnitCode = lambda **kw: Text(validate=validate.Length(min=1, max=40), **kw)  # noqa: E731
+
+
+class LegalBasisSchema(Schema):
+    reference = _text(120, required=True, allow_empty=False)
+    title = _text(1000)
+    issued_on = fields.Date(allow_none=True)
+    issuer = _text(300)
+
+
+class IndicatorSchema(Schema):
+    name = _text(300, required=True, allow_empty=False)
+    unit = _text(60, required=True, allow_empty=False)
+    target = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**12))
+
+
+class ActivitySchema(Schema):
+    title = _text(500, required=True, allow_empty=False)
+    category = _text(60, required=True, allow_empty=False)
+    lead_unit = UnitCode(required=True)
+    partner_units = fields.List(UnitCode(), validate=validate.Length(max=50), load_default=list)
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True)
+    quarter = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=4))
+    budget_vnd = fields.Integer(
+        strict=True, load_default=0, validate=validate.Range(min=0, max=10**15, error="A budget cannot be negative.")
+    )
+    budget_source = Text(load_default="provincial", validate=validate.OneOf(BUDGET_SOURCES))
+    content = _text(20000)
+    expected_output = _text(2000)
+    indicators = fields.List(fields.Nested(IndicatorSchema), validate=validate.Length(max=50), load_default=list)
+
+
+class PlanBodySchema(Schema):
+    """A plan's content, as created and replaced."""
+
+    title = _text(500, required=True, allow_empty=False)
+    plan_type = Text(required=True, validate=validate.OneOf(PLAN_TYPES))
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
+    end_year = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=2000, max=2110))
+    org_unit = UnitCode(metadata={"description": "Defaults to the caller's unit"})
+    summary = _text(50000)
+    legal_bases = fields.List(fields.Nested(LegalBasisSchema), validate=validate.Length(max=100), load_default=list)
+    activities = fields.List(
+        fields.Nested(ActivitySchema), validate=validate.Length(max=MAX_ACTIVITIES), load_default=list
+    )
+    recipients = fields.List(_text(300, allow_empty=False), validate=validate.Length(max=100), load_default=list)
+
+
+class StageSchema(Schema):
+    level = fields.Integer()
+    vi = fields.String()
+    en = fields.String()
+
+
+class PlanSchema(PlanBodySchema):
+    """A plan with its state: the current content (the latest version once submitted) and where it stands."""
+
+    id = fields.String()
+    province = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    stage = fields.Nested(StageSchema, allow_none=True)
+    revision = fields.Integer()
+    current_version = fields.Integer(allow_none=True, metadata={"description": "The latest frozen version, if any"})
+    document_number = fields.String(allow_none=True)
+    issued_on = fields.Date(allow_none=True)
+    issuer = fields.String(allow_none=True)
+    date_line = fields.String(
+        allow_none=True, metadata={"description": "Place and date, e.g. Cao Bằng, ngày 08 tháng 02 năm 2024"}
+    )
+    total_budget_vnd = fields.Integer()
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class PlanSummarySchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    plan_type = fields.String()
+    year = fields.Integer()
+    org_unit = fields.String()
+    province = fields.String()
+    status = fields.String()
+    stage = fields.Nested(StageSchema, allow_none=True)
+    document_number = fields.String(allow_none=True)
+    revision = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class PlanPageSchema(Schema):
+    items = fields.List(fields.Nested(PlanSummarySchema))
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "Pass as `cursor` for the next page; null on the last"}
+    )
+
+
+class PlanListArgsSchema(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    year = fields.Integer(validate=validate.Range(min=2000, max=2110))
+    org_unit = fields.String(validate=validate.Length(max=40))
+    province = fields.String(validate=validate.Length(max=12))
+    q = Text(
+        validate=validate.Length(max=200),
+        metadata={"description": "Words searched in titles and summaries, accents optional"},
+    )
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class VersionSummarySchema(Schema):
+    number = fields.Integer()
+    title = fields.String()
+    content_sha256 = fields.String()
+    submitted_by = fields.String()
+    submitted_at = fields.DateTime()
+    edited_by = fields.List(fields.String())
+    approval_id = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+
+
+class VersionListSchema(Schema):
+    items = fields.List(fields.Nested(VersionSummarySchema))
+
+
+class VersionSchema(VersionSummarySchema):
+    content = fields.Nested(PlanBodySchema)
+
+
+class TimelineEntrySchema(Schema):
+    id = fields.String()
+    kind = fields.String(
+        metadata={
+            "enum": [
+                "created",
+                "edited",
+                "submitted",
+                "task_assigned",
+                "decision",
+                "approved",
+                "returned",
+                "rejected",
+                "cancelled",
+                "withdrawn",
+            ]
+        }
+    )
+    occurred_at = fields.DateTime()
+    version = fields.Integer(allow_none=True)
+    level = fields.Integer(allow_none=True)
+    actor = fields.String(allow_none=True)
+    details = fields.Dict()
+
+
+class TimelineSchema(Schema):
+    items = fields.List(fields.Nested(TimelineEntrySchema))

@@ -1,0 +1,496 @@
+"""Sample plans built from the facts of the seed articles (../shared/seeds/):
+one per seed province, plus a Cao Bằng draft, in varied states.
+
+They are loaded through the service's own use cases: the drafter creates and
+submits, and the approval chain's progress is replayed by calling the same
+handlers the consumer calls, with the facts the approvals service would send
+(that service cannot be called from here). The plan.submitted events the
+submissions record still go through the outbox like any other.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from .adapters.repository import PlanQuery
+from .domain import commands
+from .domain.access import Actor
+from .domain.model import Plan
+from .service_layer import handlers
+from .service_layer.handlers import Dependencies
+
+DEMO_NAMESPACE = uuid.UUID("6f1d3c52-5a0e-4c7b-9a51-2b7e8f0d4c11")
+
+LEVELS: dict[int, tuple[str, dict[str, str]]] = {
+    1: ("dept", {"vi": "Lãnh đạo Sở", "en": "Department leadership"}),
+    2: ("province", {"vi": "UBND tỉnh", "en": "Provincial People's Committee"}),
+    3: ("ministry", {"vi": "Bộ Văn hóa, Thể thao và Du lịch", "en": "Ministry of Culture, Sports and Tourism"}),
+}
+
+KL57 = {
+    "reference": "57-KL/TW",
+    "issued_on": "2023-06-15",
+    "issuer": "Bộ Chính trị",
+    "title": "Kết luận về tiếp tục nâng cao chất lượng, hiệu quả công tác thông tin đối ngoại trong tình hình mới",
+}
+ND72 = {
+    "reference": "72/2015/NĐ-CP",
+    "issued_on": "2015-09-07",
+    "issuer": "Chính phủ",
+    "title": "Nghị định về quản lý hoạt động thông tin đối ngoại",
+}
+KL16 = {
+    "reference": "16-KL/TW",
+    "issued_on": "2012-02-14",
+    "issuer": "Bộ Chính trị",
+    "title": "Kết luận về Chiến lược phát triển thông tin đối ngoại giai đoạn 2011 – 2020",
+}
+
+
+def _activity(
+    title: str,
+    category: str,
+    lead: str,
+    start: str,
+    end: str,
+    budget: int,
+    indicators: list[tuple[str, str, int]],
+    partners: tuple[str, ...] = (),
+    content: str = "",
+) -> dict[str, Any]:
+    return {
+        "title": title,
+        "category": category,
+        "lead_unit": lead,
+        "partner_units": list(partners),
+        "start_date": start,
+        "end_date": end,
+        "budget_vnd": budget,
+        "content": content,
+        "indicators": [{"name": name, "unit": unit, "target": target} for name, unit, target in indicators],
+    }
+
+
+CAO_BANG_2024: dict[str, Any] = {
+    "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
+    "plan_type": "annual",
+    "year": 2024,
+    "org_unit": "CB-STTTT",
+    "summary": (
+        "Mục đích, yêu cầu: thông tin kịp thời, chính xác về tỉnh Cao Bằng đến bạn bè trong nước và quốc tế; "
+        "quảng bá tiềm năng, thế mạnh, nét đẹp văn hóa truyền thống của tỉnh; phục vụ hợp tác với các huyện, "
+        "thành phố của tỉnh Quảng Tây (Trung Quốc); nâng cao năng lực cán bộ làm công tác thông tin đối "
+        "ngoại khu vực biên giới."
+    ),
+    "legal_bases": [KL57, ND72],
+    "activities": [
+        _activity(
+            "Tập huấn nghiệp vụ thông tin đối ngoại cho cán bộ khu vực biên giới",
+            "training",
+            "CB-STTTT",
+            "2024-03-01",
+            "2024-09-30",
+            150_000_000,
+            [("Số người tham gia", "người", 200), ("Số lớp", "lớp", 1)],
+            partners=("CB-BTGTU",),
+        ),
+        _activity(
+            "Tin, bài, ảnh về hoạt động đối ngoại và kinh tế đối ngoại trên Báo Cao Bằng",
+            "press",
+            "CB-BCB",
+            "2024-01-01",
+            "2024-12-31",
+            270_000_000,
+            [("Tin, bài, ảnh", "tin, bài", 900)],
+        ),
+        _activity(
+            "Chuyên mục phát thanh, truyền hình tuyên truyền thông tin đối ngoại",
+            "radio_tv",
+            "CB-DPTTH",
+            "2024-01-01",
+            "2024-12-31",
+            192_000_000,
+            [("Chuyên mục", "chuyên mục", 48)],
+        ),
+        _activity(
+            "Duy trì nội dung tuyên truyền trên Cụm thông tin đối ngoại Thác Bản Giốc",
+            "border_information",
+            "CB-STTTT",
+            "2024-01-01",
+            "2024-12-31",
+            60_000_000,
+            [("Chương trình", "chương trình", 12)],
+            partners=("CB-BCHBĐBP", "CB-DPTTH"),
+        ),
+        _activity(
+            (
+                "Triển lãm Bản đồ và trưng bày tư liệu Hoàng Sa, Trường Sa của Việt Nam - Những bằng chứng lịch "
+                "sử và pháp lý"
+            ),
+            "exhibitions_events",
+            "CB-STTTT",
+            "2024-10-01",
+            "2024-10-31",
+            120_000_000,
+            [("Triển lãm", "cuộc", 1)],
+        ),
+    ],
+    "recipients": [
+        "Bộ Văn hóa, Thể thao và Du lịch",
+        "Thường trực Tỉnh ủy",
+        "UBND tỉnh Cao Bằng",
+        "Ban Tuyên giáo Tỉnh ủy",
+    ],
+}
+
+CAO_BANG_2025_BAN_GIOC: dict[str, Any] = {
+    "title": "Kế hoạch tuyên truyền trên Cụm thông tin đối ngoại Thác Bản Giốc năm 2025",
+    "plan_type": "thematic",
+    "year": 2025,
+    "org_unit": "CB-STTTT",
+    "summary": (
+        "Phục vụ khách du lịch và nhân dân xã Đàm Thủy, huyện Trùng Khánh; phối hợp Bộ đội Biên phòng "
+        "tỉnh và Đài PT-TH Cao Bằng theo quy chế đã ký kết."
+    ),
+    "legal_bases": [KL57],
+    "activities": [
+        _activity(
+            "Chương trình phát trên Cụm thông tin đối ngoại Thác Bản Giốc",
+            "border_information",
+            "CB-STTTT",
+            "2025-01-01",
+            "2025-12-31",
+            60_000_000,
+            [("Chương trình", "chương trình", 12)],
+            partners=("CB-BCHBĐBP",),
+        ),
+    ],
+}
+
+BAC_KAN_2020: dict[str, Any] = {
+    "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2020",
+    "plan_type": "annual",
+    "year": 2020,
+    "org_unit": "BK-STTTT",
+    "summary": (
+        "Thực hiện Kế hoạch thông tin đối ngoại năm 2020 của UBND tỉnh theo hướng dẫn của Bộ Thông tin "
+        "và Truyền thông; cung cấp đầy đủ thông tin về tỉnh Bắc Kạn cho cơ quan thông tấn, báo chí."
+    ),
+    "legal_bases": [
+        ND72,
+        {
+            "reference": "213/KH-STTTT",
+            "issued_on": "2020-02-28",
+            "issuer": "Sở Thông tin và Truyền thông tỉnh Bắc Kạn",
+            "title": "Kế hoạch về hoạt động thông tin đối ngoại năm 2020",
+        },
+        {
+            "reference": "214/KH-STTTT",
+            "issued_on": "2020-02-28",
+            "issuer": "Sở Thông tin và Truyền thông tỉnh Bắc Kạn",
+            "title": "Kế hoạch tổ chức Hội nghị tập huấn công tác thông tin đối ngoại năm 2020",
+        },
+        {
+            "reference": "215/KH-STTTT",
+            "issued_on": "2020-02-28",
+            "issuer": "Sở Thông tin và Truyền thông tỉnh Bắc Kạn",
+            "title": "Kế hoạch tuyên truyền, quảng bá hình ảnh tỉnh Bắc Kạn năm 2020",
+        },
+    ],
+    "activities": [
+        _activity(
+            "Hội nghị cung cấp thông tin cho báo chí",
+            "press",
+            "BK-STTTT",
+            "2020-03-01",
+            "2020-12-15",
+            60_000_000,
+            [("Hội nghị cung cấp thông tin", "cuộc", 6), ("Họp báo", "cuộc", 1)],
+            partners=("BK-BTGTU",),
+        ),
+        _activity(
+            "Hội nghị tập huấn công tác thông tin đối ngoại năm 2020",
+            "training",
+            "BK-STTTT",
+            "2020-06-01",
+            "2020-08-31",
+            80_000_000,
+            [("Số người tham gia", "người", 100)],
+        ),
+        _activity(
+            "Triển lãm Hoàng Sa, Trường Sa của Việt Nam - Những bằng chứng lịch sử và pháp lý tại huyện Pác Nặm",
+            "exhibitions_events",
+            "BK-STTTT",
+            "2020-10-15",
+            "2020-10-17",
+            90_000_000,
+            [("Lượt người tham quan", "lượt người", 1850), ("Số ngày trưng bày", "ngày", 3)],
+        ),
+        _activity(
+            "Tiếp nhận, xử lý thông tin báo chí phản ánh",
+            "rebuttal",
+            "BK-STTTT",
+            "2020-01-01",
+            "2020-12-31",
+            0,
+            [("Tin, bài được xử lý", "tin, bài", 51)],
+        ),
+    ],
+    "recipients": ["Bộ Thông tin và Truyền thông", "UBND tỉnh Bắc Kạn"],
+}
+
+KON_TUM_2023: dict[str, Any] = {
+    "title": "Kế hoạch công tác thông tin đối ngoại tỉnh Kon Tum năm 2023",
+    "plan_type": "annual",
+    "year": 2023,
+    "org_unit": "KT-STTTT",
+    "summary": (
+        "Tỉnh biên giới ở ngã ba Đông Dương: tuyên truyền biển, đảo và công tác quản lý biên giới trên "
+        "đất liền; tạo điều kiện cho báo chí trong và ngoài nước tác nghiệp; giao lưu văn hóa Việt Nam - "
+        "Lào - Campuchia."
+    ),
+    "legal_bases": [
+        {
+            "reference": "01/2013/CT-UBND",
+            "issued_on": "2013-07-23",
+            "issuer": "UBND tỉnh Kon Tum",
+            "title": (
+                "Chỉ thị về tăng cường công tác thông tin đối ngoại trên địa bàn tỉnh Kon Tum giai đoạn 2013 – 2020"
+            ),
+        },
+        {
+            "reference": "371/KH-UBND",
+            "issued_on": "2023-02-16",
+            "issuer": "UBND tỉnh Kon Tum",
+            "title": "Kế hoạch về công tác thông tin đối ngoại tỉnh Kon Tum năm 2023",
+        },
+        KL57,
+    ],
+    "activities": [
+        _activity(
+            "Tuyên truyền biển, đảo và công tác quản lý biên giới trên đất liền",
+            "online_media",
+            "KT-STTTT",
+            "2023-03-01",
+            "2023-12-31",
+            100_000_000,
+            [("Tin, bài", "tin, bài", 120)],
+            partners=("KT-BCHBĐBP",),
+        ),
+        _activity(
+            "Giao lưu văn hóa Việt Nam - Lào - Campuchia",
+            "foreign_cooperation",
+            "KT-SVHTTDL",
+            "2023-05-01",
+            "2023-11-30",
+            200_000_000,
+            [("Sự kiện", "sự kiện", 1)],
+        ),
+    ],
+    "recipients": ["Bộ Thông tin và Truyền thông", "Thường trực Tỉnh ủy Kon Tum"],
+}
+
+LANG_SON_2018: dict[str, Any] = {
+    "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2018",
+    "plan_type": "annual",
+    "year": 2018,
+    "org_unit": "LS-STTTT",
+    "summary": (
+        "Triển khai đồng bộ công tác thông tin đối ngoại; tuyên truyền chủ trương, đường lối đối ngoại "
+        "của Đảng và Nhà nước; thu hút phóng viên nước ngoài tác nghiệp trên địa bàn tỉnh."
+    ),
+    "legal_bases": [KL16, ND72],
+    "activities": [
+        _activity(
+            "Hội nghị báo cáo viên cấp tỉnh định kỳ",
+            "press",
+            "LS-BTGTU",
+            "2018-01-15",
+            "2018-12-15",
+            90_000_000,
+            [("Hội nghị", "cuộc", 6)],
+        ),
+        _activity(
+            "Phát hành Bản tin thông báo nội bộ dùng cho sinh hoạt chi bộ",
+            "publications",
+            "LS-BTGTU",
+            "2018-01-01",
+            "2018-12-31",
+            230_000_000,
+            [("Số cuốn", "cuốn", 45982)],
+        ),
+        _activity(
+            "Công văn định hướng tuyên truyền thông tin đối ngoại",
+            "steering_documents",
+            "LS-STTTT",
+            "2018-01-01",
+            "2018-12-31",
+            0,
+            [("Văn bản", "văn bản", 10)],
+        ),
+    ],
+}
+
+QUANG_BINH_2017: dict[str, Any] = {
+    "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2017",
+    "plan_type": "annual",
+    "year": 2017,
+    "org_unit": "QB-STTTT",
+    "summary": (
+        "Thực hiện Kết luận số 16-KL/TW; quảng bá hình ảnh Quảng Bình, Vườn Quốc gia Phong Nha - Kẻ "
+        "Bàng; cung cấp thông tin cho đồng bào vùng biên giới qua Cụm thông tin đối ngoại cửa khẩu Quốc "
+        "tế Cha Lo."
+    ),
+    "legal_bases": [KL16, ND72],
+    "activities": [
+        _activity(
+            "Quản lý, vận hành Cụm thông tin đối ngoại cửa khẩu Quốc tế Cha Lo",
+            "border_information",
+            "QB-STTTT",
+            "2017-01-01",
+            "2017-12-31",
+            80_000_000,
+            [("Cụm thông tin", "cụm", 1)],
+            partners=("QB-BCHBĐBP",),
+        ),
+        _activity(
+            "Đón tiếp, quản lý đoàn phóng viên nước ngoài đến hoạt động tại tỉnh",
+            "foreign_press",
+            "QB-SNGV",
+            "2017-01-01",
+            "2017-12-31",
+            150_000_000,
+            [("Đoàn phóng viên", "đoàn", 7), ("Lượt phóng viên", "lượt phóng viên", 72)],
+            partners=("QB-STTTT",),
+        ),
+    ],
+}
+
+
+def drafter_of(org_unit: str) -> Actor:
+    province = org_unit.split("-", 1)[0]
+    return Actor(
+        username=f"drafter.{province.lower()}", roles=frozenset({"drafter"}), org_unit=org_unit, province=province
+    )
+
+
+def _approver(level: int, province: str) -> str:
+    return "ministry.1" if level == 3 else f"{LEVELS[level][0]}.{province.lower()}"
+
+
+class _ApprovalReplay:
+    """The events the approvals service sends for one approval, replayed through the consumer's handlers."""
+
+    def __init__(self, deps: Dependencies, plan: Plan, at: datetime) -> None:
+        self.deps, self.plan, self.at = deps, plan, at
+        self.version = len(plan.versions)
+        self.approval_id = str(uuid.uuid5(DEMO_NAMESPACE, f"{plan.id}/v{self.version}"))
+        self.count = 0
+
+    def _fact(self) -> dict[str, Any]:
+        self.count += 1
+        self.at += timedelta(minutes=5)
+        event_id = str(uuid.uuid5(DEMO_NAMESPACE, f"{self.approval_id}/{self.count}"))
+        return {
+            "event_id": event_id,
+            "plan_id": self.plan.id,
+            "approval_id": self.approval_id,
+            "version": self.version,
+            "occurred_at": self.at,
+        }
+
+    def open_level(self, level: int) -> None:
+        handlers.record_task_assigned(
+            self.deps,
+            commands.RecordTaskAssigned(
+                **self._fact(), task_id=f"{self.approval_id}/L{level}", level=level, level_name=LEVELS[level][1]
+            ),
+        )
+
+    def decide(self, level: int, decision: str, comment: str = "") -> None:
+        by = _approver(level, self.plan.province)
+        handlers.record_decision(
+            self.deps,
+            commands.RecordDecision(
+                **self._fact(),
+                task_id=f"{self.approval_id}/L{level}",
+                level=level,
+                level_name=LEVELS[level][1],
+                decision=decision,
+                comment=comment,
+                by=by,
+                content_sha256=self.plan.versions[-1].content_sha256,
+            ),
+        )
+        outcome = {"return": "returned", "reject": "rejected"}.get(decision)
+        if decision == "approve" and level == 3:
+            outcome = "approved"
+        if outcome:
+            handlers.complete_approval(
+                self.deps,
+                commands.CompleteApproval(
+                    **self._fact(), outcome=outcome, level=level, level_name=LEVELS[level][1], comment=comment, by=by
+                ),
+            )
+
+
+def _submitted(deps: Dependencies, body: dict[str, Any]) -> Plan:
+    drafter = drafter_of(body["org_unit"])
+    plan = handlers.create_plan(deps, commands.CreatePlan(actor=drafter, content=body))
+    return handlers.submit_plan(deps, commands.SubmitPlan(actor=drafter, plan_id=plan.id))
+
+
+def load_sample_plans(deps: Dependencies) -> list[Plan]:
+    """Load the sample plans unless plans exist; returns the plans loaded."""
+    admin = Actor(username="admin", roles=frozenset({"admin"}))
+    existing, _ = handlers.list_plans(deps, admin, PlanQuery(limit=1))
+    if existing:
+        return []
+    now = deps.clock()
+    loaded: list[Plan] = []
+
+    # Cao Bằng 2024: through all three levels, numbered by the provincial People's Committee.
+    plan = _submitted(deps, CAO_BANG_2024)
+    replay = _ApprovalReplay(deps, plan, now)
+    for level in (1, 2, 3):
+        replay.open_level(level)
+        replay.decide(level, "approve")
+    loaded.append(plan)
+
+    # Bắc Kạn 2020: approved by the department, now before the provincial committee.
+    plan = _submitted(deps, BAC_KAN_2020)
+    replay = _ApprovalReplay(deps, plan, now)
+    replay.open_level(1)
+    replay.decide(1, "approve")
+    replay.open_level(2)
+    loaded.append(plan)
+
+    # Kon Tum 2023: before the ministry.
+    plan = _submitted(deps, KON_TUM_2023)
+    replay = _ApprovalReplay(deps, plan, now)
+    for level in (1, 2):
+        replay.open_level(level)
+        replay.decide(level, "approve")
+    replay.open_level(3)
+    loaded.append(plan)
+
+    # Lạng Sơn 2018: returned by the provincial committee for revision.
+    plan = _submitted(deps, LANG_SON_2018)
+    replay = _ApprovalReplay(deps, plan, now)
+    replay.open_level(1)
+    replay.decide(1, "approve")
+    replay.open_level(2)
+    replay.decide(2, "return", "Đề nghị bổ sung kinh phí và chỉ tiêu cho hoạt động đón phóng viên nước ngoài.")
+    loaded.append(plan)
+
+    # Quảng Bình 2017: just submitted. No replay here: the running approvals service opens its level 1
+    # from the plan.submitted event, so this one plan goes up the real chain end to end.
+    loaded.append(_submitted(deps, QUANG_BINH_2017))
+
+    # Cao Bằng 2025: a draft still being written.
+    loaded.append(
+        handlers.create_plan(deps, commands.CreatePlan(actor=drafter_of("CB-STTTT"), content=CAO_BANG_2025_BAN_GIOC))
+    )
+    return [handlers.get_plan(deps, admin, plan.id) for plan in loaded]

@@ -1,0 +1,282 @@
+"""Every plans endpoint over HTTP (Flask test client, PostgreSQL, real tokens from devidp),
+with the bad-input catalogue: each answered with precise problem+json and no partial write."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+from openapi_spec_validator import validate
+from sqlalchemy import create_engine, text
+
+PROBLEM = "application/problem+json"
+
+
+def count_plans(settings) -> int:
+    engine = create_engine(settings.database_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM plans")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def create(client, tokens, body, user="drafter.cb"):
+    response = client.post("/plans", json=body, headers=tokens(user))
+    assert response.status_code == 201, response.json
+    return response
+
+
+def problem(response, status: int, slug: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM
+    document = response.json
+    assert document["type"] == f"urn:ttdn:problem:{slug}" and document["status"] == status
+    return document
+
+
+# -- the happy path of every endpoint
+def test_create_get_replace_submit_withdraw_versions_timeline(client, tokens, body):
+    body["title"] = unicodedata.normalize("NFD", "  " + body["title"] + " ")
+    created = create(client, tokens, body)
+    plan = created.json
+    assert created.headers["Location"].endswith(f"/plans/{plan['id']}")
+    assert created.headers["ETag"] == f'"{plan["id"]}-r1"'
+    assert plan["title"] == "Kế hoạch hoạt động thông tin đối ngoại năm 2024"  # NFC and trimmed
+    assert (plan["status"], plan["stage"], plan["province"], plan["current_version"]) == ("draft", None, "CB", None)
+    assert plan["total_budget_vnd"] == 792_000_000 and plan["activities"][0]["start_date"] == "2024-03-01"
+
+    got = client.get(f"/plans/{plan['id']}", headers=tokens("drafter.cb"))
+    assert got.status_code == 200 and got.headers["ETag"] == created.headers["ETag"] and got.json == plan
+    fresh = client.get(
+        f"/plans/{plan['id']}", headers={**tokens("drafter.cb"), "If-None-Match": created.headers["ETag"]}
+    )
+    assert fresh.status_code == 304 and fresh.get_data() == b""
+
+    body["summary"] += " Bổ sung nhiệm vụ tuyên truyền về Khu kinh tế cửa khẩu."
+    replaced = client.put(
+        f"/plans/{plan['id']}", json=body, headers={**tokens("drafter2.cb"), "If-Match": created.headers["ETag"]}
+    )
+    assert replaced.status_code == 200 and replaced.headers["ETag"] == f'"{plan["id"]}-r2"'
+
+    submitted = client.post(
+        f"/plans/{plan['id']}/submit", headers={**tokens("drafter.cb"), "If-Match": replaced.headers["ETag"]}
+    )
+    assert (
+        submitted.status_code == 200
+        and submitted.json["status"] == "submitted"
+        and submitted.json["current_version"] == 1
+    )
+
+    versions = client.get(f"/plans/{plan['id']}/versions", headers=tokens("dept.cb")).json["items"]
+    assert [(v["number"], v["submitted_by"], v["edited_by"]) for v in versions] == [(1, "drafter.cb", ["drafter2.cb"])]
+    version = client.get(f"/plans/{plan['id']}/versions/1", headers=tokens("province.cb")).json
+    assert version["content"]["summary"] == body["summary"] and len(version["content_sha256"]) == 64
+    problem(client.get(f"/plans/{plan['id']}/versions/2", headers=tokens("drafter.cb")), 404, "not-found")
+
+    withdrawn = client.post(f"/plans/{plan['id']}/withdraw", headers=tokens("drafter.cb"))
+    assert withdrawn.status_code == 200 and withdrawn.json["status"] == "withdrawn"
+    timeline = client.get(f"/plans/{plan['id']}/timeline", headers=tokens("drafter.cb")).json["items"]
+    assert [(e["kind"], e["version"], e["actor"]) for e in timeline] == [
+        ("created", 1, "drafter.cb"),
+        ("edited", 1, "drafter2.cb"),
+        ("submitted", 1, "drafter.cb"),
+        ("withdrawn", 1, "drafter.cb"),
+    ]
+
+
+def test_list_filters_search_and_cursor(client, tokens, body):
+    for number in range(3):
+        create(client, tokens, {**body, "title": f"Kế hoạch tập huấn biên giới đợt {number + 1} năm 2024"})
+    create(
+        client,
+        tokens,
+        {
+            **body,
+            "org_unit": "BK-STTTT",
+            "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2020",
+            "year": 2020,
+            "activities": [],
+        },
+        user="drafter.bk",
+    )
+    seen, cursor = [], None
+    while True:
+        query = {"q": "tap huan bien gioi dot", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/plans", query_string=query, headers=tokens("drafter.cb")).json
+        seen += [item["title"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [f"Kế hoạch tập huấn biên giới đợt {n} năm 2024" for n in (3, 2, 1)]
+    others = client.get("/plans", query_string={"org_unit": "BK-STTTT"}, headers=tokens("drafter.cb")).json["items"]
+    assert others == []  # another unit's drafts are invisible
+    mine = client.get(
+        "/plans", query_string={"province": "BK", "year": 2020, "status": "draft"}, headers=tokens("drafter.bk")
+    ).json
+    assert [item["org_unit"] for item in mine["items"]] == ["BK-STTTT"] and mine["next_cursor"] is None
+    assert client.get("/plans", query_string={"status": "draft"}, headers=tokens("ministry.1")).json["items"] == []
+    problem(
+        client.get("/plans", query_string={"cursor": "not-a-cursor"}, headers=tokens("drafter.cb")),
+        422,
+        "validation-error",
+    )
+    problem(client.get("/plans", query_string={"limit": 101}, headers=tokens("drafter.cb")), 422, "validation-error")
+    problem(
+        client.get("/plans", query_string={"status": "archived"}, headers=tokens("drafter.cb")), 422, "validation-error"
+    )
+
+
+# -- access
+def test_access_rules(client, tokens, body):
+    plan = create(client, tokens, body).json
+    url = f"/plans/{plan['id']}"
+    for outsider in ("drafter.bk", "dept.cb", "province.cb", "ministry.1"):  # approvers see no drafts
+        problem(client.get(url, headers=tokens(outsider)), 404, "not-found")
+    assert client.get(url, headers=tokens("admin")).status_code == 200
+    problem(
+        client.put(url, json=body, headers={**tokens("drafter.bk"), "If-Match": f'"{plan["id"]}-r1"'}), 404, "not-found"
+    )
+    client.post(f"{url}/submit", headers=tokens("drafter.cb"))
+    assert client.get(url, headers=tokens("dept.cb")).status_code == 200
+    problem(client.post(f"{url}/withdraw", headers=tokens("dept.cb")), 403, "forbidden")
+    problem(client.get(url, headers=tokens("province.bk")), 404, "not-found")
+    problem(client.post("/plans", json=body, headers=tokens("dept.cb")), 403, "forbidden")
+    problem(client.get(url), 401, "unauthorized")
+
+
+# -- preconditions and states
+def test_if_match_rules(client, tokens, body):
+    plan = create(client, tokens, body).json
+    other = create(client, tokens, body).json
+    url = f"/plans/{plan['id']}"
+    problem(client.put(url, json=body, headers=tokens("drafter.cb")), 428, "precondition-required")
+    problem(
+        client.put(url, json=body, headers={**tokens("drafter.cb"), "If-Match": f'"{plan["id"]}-r7"'}),
+        412,
+        "precondition-failed",
+    )
+    problem(
+        client.put(url, json=body, headers={**tokens("drafter.cb"), "If-Match": f'"{other["id"]}-r1"'}),
+        412,
+        "precondition-failed",
+    )
+    problem(
+        client.put(url, json=body, headers={**tokens("drafter.cb"), "If-Match": f'W/"{plan["id"]}-r1"'}),
+        412,
+        "precondition-failed",
+    )
+    problem(
+        client.post(f"{url}/submit", headers={**tokens("drafter.cb"), "If-Match": f'"{plan["id"]}-r9"'}),
+        412,
+        "precondition-failed",
+    )
+    assert client.get(url, headers=tokens("drafter.cb")).json["revision"] == 1  # nothing was written
+    client.post(f"{url}/submit", headers=tokens("drafter.cb"))
+    document = problem(
+        client.put(url, json=body, headers={**tokens("drafter.cb"), "If-Match": "*"}), 409, "plan-not-editable"
+    )
+    assert "submitted" in document["detail"]
+    problem(client.post(f"{url}/submit", headers=tokens("drafter.cb")), 409, "transition-not-allowed")
+
+
+def test_submitting_without_activities(client, tokens, body):
+    plan = create(client, tokens, {**body, "activities": []}).json
+    document = problem(
+        client.post(f"/plans/{plan['id']}/submit", headers=tokens("drafter.cb")), 422, "validation-error"
+    )
+    assert document["errors"] == {"activities": ["A plan needs at least one activity to be submitted."]}
+
+
+# -- the bad-input catalogue
+def _raw(client, tokens, data: bytes | str, content_type: str = "application/json"):
+    return client.post("/plans", data=data, headers={**tokens("drafter.cb"), "Content-Type": content_type})
+
+
+BAD_BODIES = {
+    "wrong types": (
+        lambda b: {**b, "year": "2024", "activities": [{**b["activities"][0], "budget_vnd": "150 triệu"}]},
+        {"year": ["Not a valid integer."], "activities": {"0": {"budget_vnd": ["Not a valid integer."]}}},
+    ),
+    "unknown field": (lambda b: {**b, "approved": True}, {"approved": ["Unknown field."]}),
+    "missing fields": (
+        lambda b: {k: v for k, v in b.items() if k not in ("title", "plan_type")},
+        {"title": ["Missing data for required field."], "plan_type": ["Missing data for required field."]},
+    ),
+    "too-long title": (lambda b: {**b, "title": "Kế hoạch " * 100}, {"title": ["Length must be between 1 and 500."]}),
+    "blank title": (lambda b: {**b, "title": "   "}, {"title": ["Length must be between 1 and 500."]}),
+    "negative budget": (
+        lambda b: {**b, "activities": [{**b["activities"][0], "budget_vnd": -150_000_000}]},
+        {"activities": {"0": {"budget_vnd": ["A budget cannot be negative."]}}},
+    ),
+    "dates outside the period": (
+        lambda b: {**b, "activities": [{**b["activities"][0], "end_date": "2025-03-31"}]},
+        {"activities": {"0": {"end_date": ["Outside the plan's period (2024-01-01 – 2024-12-31)."]}}},
+    ),
+    "not an object": (lambda b: [b], {"_schema": ["Invalid input type."]}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_BODIES))
+def test_bad_bodies_are_422_with_field_errors_and_write_nothing(client, tokens, body, settings, case):
+    make, expected = BAD_BODIES[case]
+    before = count_plans(settings)
+    document = problem(client.post("/plans", json=make(body), headers=tokens("drafter.cb")), 422, "validation-error")
+    assert document["errors"] == expected
+    assert count_plans(settings) == before
+
+
+def test_malformed_json_is_400(client, tokens, settings):
+    before = count_plans(settings)
+    problem(_raw(client, tokens, '{"title": "Kế hoạch", '), 400, "malformed-json")
+    assert count_plans(settings) == before
+
+
+def test_a_2mb_body_is_413(client, tokens, body, settings):
+    before = count_plans(settings)
+    huge = json.dumps({**body, "summary": "Thông tin đối ngoại " * 110_000})
+    assert len(huge.encode()) > 2_000_000
+    problem(_raw(client, tokens, huge), 413, "payload-too-large")
+    assert count_plans(settings) == before
+
+
+def test_a_bad_put_changes_nothing(client, tokens, body):
+    plan = create(client, tokens, body).json
+    url = f"/plans/{plan['id']}"
+    bad = {**body, "activities": [{**body["activities"][0], "category": "karaoke"}]}
+    document = problem(
+        client.put(url, json=bad, headers={**tokens("drafter.cb"), "If-Match": f'"{plan["id"]}-r1"'}),
+        422,
+        "validation-error",
+    )
+    assert document["errors"] == {"activities": {"0": {"category": ["Not a category of the catalogue."]}}}
+    assert client.get(url, headers=tokens("drafter.cb")).json == plan
+
+
+def test_unknown_plan_and_method(client, tokens):
+    problem(client.get("/plans/3f0e1b9c-0000-4000-8000-000000000000", headers=tokens("admin")), 404, "not-found")
+    problem(client.delete("/plans", headers=tokens("admin")), 405, "method-not-allowed")
+
+
+def test_openapi_document_is_generated_from_the_schemas(client):
+    document = client.get("/openapi.json").json
+    validate(document)
+    assert {
+        "/plans",
+        "/plans/{plan_id}",
+        "/plans/{plan_id}/submit",
+        "/plans/{plan_id}/withdraw",
+        "/plans/{plan_id}/versions",
+        "/plans/{plan_id}/versions/{number}",
+        "/plans/{plan_id}/timeline",
+    } <= set(document["paths"])
+    body_schema = document["components"]["schemas"]["PlanBody"]
+    assert body_schema["additionalProperties"] is False and "title" in body_schema["required"]
+
+
+def test_health_and_readiness_name_each_dependency(client):
+    assert client.get("/healthz").json == {"status": "ok", "service": "plans"}
+    ready = client.get("/readyz")  # these tests give the service no broker
+    assert ready.status_code == 503
+    assert ready.json["checks"] == {"database": "ok", "broker": "failing", "jwks": "ok"}

@@ -1,0 +1,29 @@
+"""The command line on the embedded default (SQLite): migrate, then load the sample data once."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from click.testing import CliRunner
+from plans.__main__ import cli
+
+
+def test_migrate_and_demo_data_on_sqlite(tmp_path, monkeypatch):
+    database = tmp_path / "plans.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("LOG_FORMAT", "text")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    first = runner.invoke(cli, ["demo-data"])
+    assert first.exit_code == 0 and first.output.strip() == "loaded 6 sample plans"
+    second = runner.invoke(cli, ["demo-data"])
+    assert second.exit_code == 0 and "no sample data loaded" in second.output
+    with sqlite3.connect(database) as connection:
+        rows = dict(connection.execute("SELECT org_unit || ' ' || year, status FROM plans").fetchall())
+        numbers = connection.execute("SELECT document_number FROM plans WHERE status = 'approved'").fetchall()
+        outbox = connection.execute("SELECT routing_key, count(*) FROM outbox GROUP BY routing_key").fetchall()
+    assert (
+        rows["CB-STTTT 2024"] == "approved" and rows["LS-STTTT 2018"] == "returned" and rows["CB-STTTT 2025"] == "draft"
+    )
+    assert numbers == [("01/KH-UBND",)]
+    assert dict(outbox) == {"plan.submitted": 5, "plan.approved": 1}

@@ -1,0 +1,117 @@
+"""Fakes for the plans use cases: an in-memory repository, register and unit of work.
+No I/O; the domain and service layer run exactly as in production."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from plans.adapters.repository import AbstractPlanRepository, PlanQuery
+from plans.domain.access import Actor
+from plans.domain.events import PlanEvent
+from plans.domain.model import Plan, PlanSummary
+from plans.service_layer.handlers import Dependencies
+from plans.service_layer.unit_of_work import AbstractUnitOfWork
+
+
+class FakePlanRepository(AbstractPlanRepository):
+    def __init__(self, store: dict[str, Plan]) -> None:
+        super().__init__()
+        self.store = store
+
+    def _add(self, plan: Plan) -> None:
+        pass
+
+    def _get(self, plan_id: str, *, for_update: bool) -> Plan | None:
+        # A copy, as a database would hand out: changes count only once the unit of work commits.
+        plan = self.store.get(plan_id)
+        return copy.deepcopy(plan) if plan else None
+
+    def persist(self, plan: Plan) -> None:
+        stored = copy.deepcopy(plan)
+        stored.pending_events = []
+        self.store[plan.id] = stored
+
+    def search(self, query: PlanQuery) -> list[PlanSummary]:
+        found = [
+            plan.summary()
+            for plan in self.store.values()
+            if query.visibility.admits(
+                org_unit=plan.org_unit, province=plan.province, status=plan.status, deciders=plan.deciders
+            )
+            and all(
+                getattr(plan.summary(), name) == value
+                for name, value in (
+                    ("status", query.status),
+                    ("year", query.year),
+                    ("org_unit", query.org_unit),
+                    ("province", query.province),
+                )
+                if value is not None
+            )
+            and all(word in plan.content.search_text() for word in query.words)
+            and (query.after is None or (plan.created_at, plan.id) < query.after)
+        ]
+        return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)[: query.limit]
+
+    def drafters_of(self, org_unit: str) -> list[str]:
+        return sorted({plan.created_by for plan in self.store.values() if plan.org_unit == org_unit})
+
+
+class FakeRegister:
+    def __init__(self) -> None:
+        self.last: dict[tuple[str, str, int], int] = {}
+        self.issued: list[tuple[str, int, int, str]] = []
+
+    def next_number(self, issuer: str, series: str, year: int, *, plan_id: str) -> int:
+        key = (issuer, series, year)
+        self.last[key] = self.last.get(key, 0) + 1
+        self.issued.append((issuer, year, self.last[key], plan_id))
+        return self.last[key]
+
+
+class FakeUnitOfWork(AbstractUnitOfWork):
+    def __init__(self, store: dict[str, Plan], register: FakeRegister, published: list[PlanEvent]) -> None:
+        self.plans = FakePlanRepository(store)
+        self.register = register
+        self.published = published
+
+    def _record(self, event: PlanEvent) -> None:
+        self.published.append(event)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2024, 2, 8, 2, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+class World:
+    """Everything one unit test needs: dependencies over fakes, and what they recorded."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, Plan] = {}
+        self.register = FakeRegister()
+        self.published: list[PlanEvent] = []
+        self.clock = FakeClock()
+        ids = itertools.count(1)
+        self.deps = Dependencies(
+            uow=lambda: FakeUnitOfWork(self.store, self.register, self.published),
+            clock=self.clock,
+            new_id=lambda: f"00000000-0000-4000-8000-{next(ids):012d}",
+        )
+
+
+DRAFTER_CB = Actor("drafter.cb", frozenset({"drafter"}), "CB-STTTT", "CB")
+DRAFTER2_CB = Actor("drafter2.cb", frozenset({"drafter"}), "CB-STTTT", "CB")
+DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB")
+PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), "CB-UBND", "CB")
+PROVINCE_BK = Actor("province.bk", frozenset({"province_approver"}), "BK-UBND", "BK")
+MINISTRY = Actor("ministry.1", frozenset({"ministry_approver"}), "BVHTTDL-TTCS", "VN")
+DRAFTER_BK = Actor("drafter.bk", frozenset({"drafter"}), "BK-STTTT", "BK")
+INTEGRATOR = Actor("service-account-ttdn-integrator-dashboard", frozenset({"integrator"}))
+ADMIN = Actor("admin", frozenset({"admin"}))

@@ -1,0 +1,47 @@
+"""The sample plans load through the use cases into varied states, once."""
+
+from __future__ import annotations
+
+from plans.domain.catalogue import Catalogue
+from plans.domain.content import PlanContent
+from plans.domain.rules import content_errors
+from plans.sample_data import (
+    BAC_KAN_2020,
+    CAO_BANG_2024,
+    CAO_BANG_2025_BAN_GIOC,
+    KON_TUM_2023,
+    LANG_SON_2018,
+    QUANG_BINH_2017,
+    load_sample_plans,
+)
+
+
+def test_every_sample_body_passes_the_reviewers_rules():
+    for body in (CAO_BANG_2024, CAO_BANG_2025_BAN_GIOC, BAC_KAN_2020, KON_TUM_2023, LANG_SON_2018, QUANG_BINH_2017):
+        assert content_errors(PlanContent.from_dict(body), Catalogue(), for_submission=True) == {}, body["title"]
+
+
+def test_sample_plans_in_varied_states(world):
+    loaded = load_sample_plans(world.deps)
+    states = {
+        (plan.org_unit, plan.content.year): (plan.status, plan.stage.level if plan.stage else None) for plan in loaded
+    }
+    assert states == {
+        ("CB-STTTT", 2024): ("approved", None),
+        ("BK-STTTT", 2020): ("submitted", 2),
+        ("KT-STTTT", 2023): ("submitted", 3),
+        ("LS-STTTT", 2018): ("returned", None),
+        ("QB-STTTT", 2017): ("submitted", None),  # left to the real approvals service
+        ("CB-STTTT", 2025): ("draft", None),
+    }
+    approved = next(plan for plan in loaded if plan.status == "approved")
+    assert approved.document_number == "01/KH-UBND" and approved.issuer == "CB-UBND"
+    returned = next(plan for plan in loaded if plan.status == "returned")
+    assert returned.ordered_timeline()[-1].details["comment"].startswith("Đề nghị bổ sung")
+    assert [event.name for event in world.published].count("plan.submitted") == 5
+
+
+def test_sample_data_loads_only_into_an_empty_service(world):
+    assert len(load_sample_plans(world.deps)) == 6
+    assert load_sample_plans(world.deps) == []
+    assert len(world.store) == 6

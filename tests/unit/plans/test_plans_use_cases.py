@@ -1,0 +1,407 @@
+"""The use cases through fakes: the status machine, versions, access, events and the
+approval chain's facts in any order."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from plans.adapters.repository import PlanQuery
+from plans.domain import commands
+from plans.domain.errors import (
+    PlanForbidden,
+    PlanInvalid,
+    PlanNotEditable,
+    PlanNotFound,
+    RevisionMismatch,
+    TransitionNotAllowed,
+)
+from plans.domain.events import PlanApproved, PlanSubmitted, PlanWithdrawn
+from plans.service_layer import handlers
+
+from tests.unit.plans.plans_fakes import (
+    ADMIN,
+    DEPT_CB,
+    DRAFTER2_CB,
+    DRAFTER_BK,
+    DRAFTER_CB,
+    INTEGRATOR,
+    MINISTRY,
+    PROVINCE_BK,
+    PROVINCE_CB,
+)
+
+LEVEL_NAMES = {
+    1: {"vi": "Lãnh đạo Sở", "en": "Department leadership"},
+    2: {"vi": "UBND tỉnh", "en": "Provincial People's Committee"},
+    3: {"vi": "Bộ VHTTDL", "en": "Ministry"},
+}
+
+
+def create(world, body, actor=DRAFTER_CB):
+    return handlers.create_plan(world.deps, commands.CreatePlan(actor=actor, content=body))
+
+
+def submit(world, plan, actor=DRAFTER_CB, expected=None):
+    return handlers.submit_plan(
+        world.deps, commands.SubmitPlan(actor=actor, plan_id=plan.id, expected_revision=expected)
+    )
+
+
+def replace(world, plan, body, actor=DRAFTER_CB, expected=None):
+    return handlers.replace_plan(
+        world.deps, commands.ReplacePlan(actor=actor, plan_id=plan.id, content=body, expected_revision=expected)
+    )
+
+
+def withdraw(world, plan, actor=DRAFTER_CB):
+    return handlers.withdraw_plan(world.deps, commands.WithdrawPlan(actor=actor, plan_id=plan.id))
+
+
+class Approval:
+    """The approvals service's events for one approval of one version, as facts."""
+
+    def __init__(self, plan_id: str, version: int = 1, approval_id: str = "a-1") -> None:
+        self.plan_id, self.version, self.approval_id = plan_id, version, approval_id
+        self.at = datetime(2024, 2, 9, 1, 0, tzinfo=UTC)
+        self.n = 0
+
+    def _common(self) -> dict:
+        self.n += 1
+        self.at += timedelta(hours=1)
+        return {
+            "event_id": f"{self.approval_id}-e{self.n}",
+            "plan_id": self.plan_id,
+            "approval_id": self.approval_id,
+            "version": self.version,
+            "occurred_at": self.at,
+        }
+
+    def assigned(self, level: int) -> commands.RecordTaskAssigned:
+        return commands.RecordTaskAssigned(
+            **self._common(), task_id=f"t{level}", level=level, level_name=LEVEL_NAMES[level]
+        )
+
+    def decided(
+        self, level: int, decision: str = "approve", by: str = "dept.cb", comment: str = ""
+    ) -> commands.RecordDecision:
+        return commands.RecordDecision(
+            **self._common(),
+            task_id=f"t{level}",
+            level=level,
+            level_name=LEVEL_NAMES[level],
+            decision=decision,
+            by=by,
+            comment=comment,
+        )
+
+    def completed(
+        self, outcome: str, level: int = 3, by: str = "ministry.1", comment: str = ""
+    ) -> commands.CompleteApproval:
+        return commands.CompleteApproval(
+            **self._common(), outcome=outcome, level=level, level_name=LEVEL_NAMES[level], by=by, comment=comment
+        )
+
+    def full_approval(self) -> list[commands.ApprovalFact]:
+        return [
+            self.assigned(1),
+            self.decided(1, by="dept.cb"),
+            self.assigned(2),
+            self.decided(2, by="province.cb"),
+            self.assigned(3),
+            self.decided(3, by="ministry.1"),
+            self.completed("approved"),
+        ]
+
+
+HANDLERS = {
+    commands.RecordTaskAssigned: handlers.record_task_assigned,
+    commands.RecordDecision: handlers.record_decision,
+    commands.CompleteApproval: handlers.complete_approval,
+}
+
+
+def deliver(world, facts):
+    for fact in facts:
+        HANDLERS[type(fact)](world.deps, fact)
+
+
+# -- drafting
+def test_create_makes_a_draft_of_the_callers_unit(world, body):
+    plan = create(world, body)
+    assert (plan.status, plan.revision, plan.province, plan.created_by) == ("draft", 1, "CB", "drafter.cb")
+    assert [entry.kind for entry in plan.timeline] == ["created"]
+    assert world.published == []
+
+
+def test_only_drafters_of_the_unit_create(world, body):
+    with pytest.raises(PlanForbidden):
+        create(world, body, actor=DEPT_CB)
+    with pytest.raises(PlanForbidden):
+        create(world, body, actor=DRAFTER_BK)
+    assert world.store == {}
+
+
+def test_invalid_content_writes_nothing(world, body):
+    body["activities"][0]["budget_vnd"] = -1
+    with pytest.raises(PlanInvalid) as raised:
+        create(world, body)
+    assert raised.value.errors == {"activities": {0: {"budget_vnd": ["A budget cannot be negative."]}}}
+    assert world.store == {}
+
+
+def test_replace_needs_the_current_revision(world, body):
+    plan = create(world, body)
+    body["title"] = "Kế hoạch thông tin đối ngoại năm 2024 (sửa đổi)"
+    with pytest.raises(RevisionMismatch):
+        replace(world, plan, body, expected=7)
+    plan = replace(world, plan, body, actor=DRAFTER2_CB, expected=1)
+    assert (plan.revision, plan.content.title, plan.editors) == (2, body["title"], ["drafter2.cb"])
+
+
+def test_a_plan_stays_with_its_unit(world, body):
+    plan = create(world, body)
+    with pytest.raises(PlanForbidden):
+        replace(world, plan, {**body, "org_unit": "BK-STTTT"})
+
+
+# -- submission and versions
+def test_submit_freezes_a_version_and_records_plan_submitted(world, body):
+    plan = create(world, body)
+    replace(world, plan, body, actor=DRAFTER2_CB)
+    plan = submit(world, plan)
+    version = plan.versions[0]
+    assert plan.status == "submitted" and plan.stage is None
+    assert version.content_sha256 == plan.content.sha256() and version.edited_by == ("drafter2.cb",)
+    [event] = world.published
+    assert isinstance(event, PlanSubmitted)
+    data = event.payload()
+    assert data["plan_id"] == plan.id and data["version"] == 1 and data["province"] == "CB" and data["year"] == 2024
+    assert (
+        data["submitted_by"] == "drafter.cb"
+        and data["created_by"] == "drafter.cb"
+        and data["edited_by"] == ["drafter2.cb"]
+    )
+    assert data["drafters"] == ["drafter.cb", "drafter2.cb"] and data["content_sha256"] == version.content_sha256
+    assert data["submitted_at"].startswith("2024-02-08T")
+
+
+def test_submitting_needs_an_activity(world, body):
+    plan = create(world, {**body, "activities": []})
+    with pytest.raises(PlanInvalid) as raised:
+        submit(world, plan)
+    assert raised.value.errors == {"activities": ["A plan needs at least one activity to be submitted."]}
+    assert world.store[plan.id].status == "draft" and world.published == []
+
+
+def test_a_submitted_plan_is_not_editable_nor_submitted_twice(world, body):
+    plan = submit(world, create(world, body))
+    with pytest.raises(PlanNotEditable):
+        replace(world, plan, body)
+    with pytest.raises(TransitionNotAllowed):
+        submit(world, plan)
+
+
+def test_withdraw_then_edit_and_resubmit_as_version_2(world, body):
+    plan = submit(world, create(world, body))
+    plan = withdraw(world, plan)
+    assert plan.status == "withdrawn" and isinstance(world.published[-1], PlanWithdrawn)
+    assert world.published[-1].payload()["by"] == "drafter.cb"
+    with pytest.raises(TransitionNotAllowed):
+        withdraw(world, plan)
+    body["activities"][0]["budget_vnd"] = 180_000_000
+    replace(world, plan, body)
+    plan = submit(world, plan)
+    assert [v.number for v in plan.versions] == [1, 2] and plan.versions[0].outcome == "withdrawn"
+    assert plan.versions[0].content_sha256 != plan.versions[1].content_sha256
+
+
+def test_a_draft_cannot_be_withdrawn(world, body):
+    with pytest.raises(TransitionNotAllowed):
+        withdraw(world, create(world, body))
+
+
+# -- access
+def test_another_units_plan_is_not_found(world, body):
+    plan = create(world, body)
+    for outsider in (DRAFTER_BK, PROVINCE_BK, DEPT_CB, MINISTRY, INTEGRATOR):  # approvers see no drafts
+        with pytest.raises(PlanNotFound):
+            handlers.get_plan(world.deps, outsider, plan.id)
+    assert handlers.get_plan(world.deps, ADMIN, plan.id).id == plan.id
+
+
+def test_approvers_read_submitted_plans_in_their_scope(world, body):
+    plan = submit(world, create(world, body))
+    for reader in (DRAFTER_CB, DEPT_CB, PROVINCE_CB, MINISTRY, ADMIN):
+        assert handlers.get_plan(world.deps, reader, plan.id).id == plan.id
+    for outsider in (PROVINCE_BK, DRAFTER_BK, INTEGRATOR):
+        with pytest.raises(PlanNotFound):
+            handlers.get_plan(world.deps, outsider, plan.id)
+    with pytest.raises(PlanForbidden):
+        withdraw(world, plan, actor=DEPT_CB)
+
+
+def test_whoever_decided_keeps_reading(world, body):
+    plan = submit(world, create(world, body))
+    outsider_approver = PROVINCE_BK  # e.g. a delegate from elsewhere
+    deliver(world, [Approval(plan.id).decided(2, by=outsider_approver.username)])
+    assert handlers.get_plan(world.deps, outsider_approver, plan.id).id == plan.id
+
+
+def test_integrators_read_approved_plans_only(world, body):
+    plan = submit(world, create(world, body))
+    with pytest.raises(PlanNotFound):
+        handlers.get_plan(world.deps, INTEGRATOR, plan.id)
+    deliver(world, Approval(plan.id).full_approval())
+    assert handlers.get_plan(world.deps, INTEGRATOR, plan.id).status == "approved"
+
+
+def test_list_filters_searches_and_pages(world, body):
+    first = create(world, body)
+    second = create(
+        world, {**body, "title": "Kế hoạch tuyên truyền biên giới năm 2024", "activities": body["activities"][1:2]}
+    )
+    create(world, {**body, "org_unit": "BK-STTTT", "activities": []}, actor=DRAFTER_BK)
+    page, last = handlers.list_plans(world.deps, DRAFTER_CB, PlanQuery(limit=1))
+    assert [p.id for p in page] == [second.id] and last is not None
+    page, last = handlers.list_plans(world.deps, DRAFTER_CB, PlanQuery(limit=1, after=(last.created_at, last.id)))
+    assert [p.id for p in page] == [first.id] and last is None
+    page, _ = handlers.list_plans(world.deps, DRAFTER_CB, PlanQuery(q="tap huan bien gioi"))
+    assert [p.id for p in page] == [first.id]
+
+
+# -- the approval chain's facts
+def test_a_full_approval_numbers_the_plan(world, body):
+    plan = submit(world, create(world, body))
+    deliver(world, Approval(plan.id).full_approval())
+    plan = world.store[plan.id]
+    assert (plan.status, plan.document_number, plan.issuer, plan.stage) == ("approved", "01/KH-UBND", "CB-UBND", None)
+    assert plan.date_line == "Cao Bằng, ngày 09 tháng 02 năm 2024"
+    assert isinstance(world.published[-1], PlanApproved)
+    assert world.published[-1].payload() | {} == {
+        "plan_id": plan.id,
+        "version": 1,
+        "title": body["title"],
+        "org_unit": "CB-STTTT",
+        "province": "CB",
+        "year": 2024,
+        "document_number": "01/KH-UBND",
+        "issued_on": "2024-02-09",
+        "issuer": "CB-UBND",
+    }
+    with pytest.raises(PlanNotEditable):
+        replace(world, plan, body)
+
+
+def test_stage_follows_the_levels(world, body):
+    plan = submit(world, create(world, body))
+    approval = Approval(plan.id)
+    deliver(world, [approval.assigned(1)])
+    assert world.store[plan.id].stage.to_dict() == {"level": 1, **LEVEL_NAMES[1]}
+    deliver(world, [approval.decided(1), approval.assigned(2)])
+    assert world.store[plan.id].stage.level == 2
+
+
+def test_shuffled_and_redelivered_events_reach_the_same_state_and_timeline(world, body):
+    plan = submit(world, create(world, body))
+    facts = Approval(plan.id).full_approval()
+    deliver(world, facts)
+    expected = world.store[plan.id]
+    expected_timeline = [(e.kind, e.version, e.level, e.actor) for e in expected.ordered_timeline()]
+    for seed in range(5):
+        other = type(world)()
+        other_plan = submit(other, create(other, body))
+        shuffled = [fact.__class__(**{**fact.__dict__, "plan_id": other_plan.id}) for fact in facts] * 2
+        random.Random(seed).shuffle(shuffled)
+        deliver(other, shuffled)
+        got = other.store[other_plan.id]
+        assert (got.status, got.document_number, got.stage) == ("approved", "01/KH-UBND", None)
+        assert [(e.kind, e.version, e.level, e.actor) for e in got.ordered_timeline()] == expected_timeline
+        assert len(other.register.issued) == 1
+
+
+def test_a_late_lower_level_does_not_move_the_stage_back(world, body):
+    plan = submit(world, create(world, body))
+    approval = Approval(plan.id)
+    first, second = approval.assigned(1), approval.assigned(2)
+    deliver(world, [second, first])
+    assert world.store[plan.id].stage.level == 2
+
+
+def test_events_of_an_older_version_change_nothing(world, body):
+    plan = submit(world, create(world, body))
+    old = Approval(plan.id, version=1, approval_id="a-old")
+    deliver(world, [old.assigned(1)])
+    withdraw(world, plan)
+    plan = submit(world, world.store[plan.id])
+    deliver(world, [old.decided(1), old.completed("approved")])
+    plan = world.store[plan.id]
+    assert (plan.status, plan.document_number, world.register.issued) == ("submitted", None, [])
+
+
+def test_a_second_approval_of_the_same_version_is_ignored(world, body):
+    plan = submit(world, create(world, body))
+    deliver(world, [Approval(plan.id, approval_id="a-1").assigned(1)])
+    deliver(world, [Approval(plan.id, approval_id="a-2").completed("rejected")])
+    assert world.store[plan.id].status == "submitted"
+
+
+def test_returned_plans_are_edited_and_resubmitted(world, body):
+    plan = submit(world, create(world, body))
+    approval = Approval(plan.id)
+    comment = "Đề nghị bổ sung chỉ tiêu cho hoạt động tập huấn."
+    deliver(
+        world,
+        [
+            approval.assigned(1),
+            approval.decided(1, "return", comment=comment),
+            approval.completed("returned", level=1, by="dept.cb", comment=comment),
+        ],
+    )
+    plan = world.store[plan.id]
+    assert plan.status == "returned" and plan.versions[0].outcome == "returned"
+    assert plan.ordered_timeline()[-1].details["comment"] == comment
+    plan = submit(world, replace(world, plan, body))
+    assert plan.status == "submitted" and len(plan.versions) == 2
+
+
+def test_rejection_is_final(world, body):
+    plan = submit(world, create(world, body))
+    deliver(world, [Approval(plan.id).completed("rejected", level=2, by="province.cb")])
+    plan = world.store[plan.id]
+    assert plan.status == "rejected"
+    with pytest.raises(PlanNotEditable):
+        replace(world, plan, body)
+    with pytest.raises(TransitionNotAllowed):
+        submit(world, plan)
+
+
+def test_a_cancelled_approval_leaves_the_plan_editable(world, body):
+    plan = submit(world, create(world, body))
+    deliver(world, [Approval(plan.id).completed("cancelled", level=1, by="")])
+    assert world.store[plan.id].status == "withdrawn"
+
+
+def test_a_withdrawn_plan_ignores_a_late_approval(world, body):
+    plan = submit(world, create(world, body))
+    withdraw(world, plan)
+    deliver(world, Approval(plan.id).full_approval())
+    plan = world.store[plan.id]
+    assert (plan.status, plan.document_number) == ("withdrawn", None)
+
+
+def test_events_for_unknown_plans_are_ignored(world):
+    assert (
+        handlers.complete_approval(world.deps, Approval("11111111-1111-4111-8111-111111111111").completed("approved"))
+        is False
+    )
+
+
+def test_numbers_follow_the_issuers_register(world, body):
+    numbers = []
+    for _ in range(11):
+        plan = submit(world, create(world, body))
+        deliver(world, [Approval(plan.id, approval_id=f"a-{plan.id}").completed("approved")])
+        numbers.append(world.store[plan.id].document_number)
+    assert numbers[0] == "01/KH-UBND" and numbers[8] == "09/KH-UBND" and numbers[10] == "11/KH-UBND"
