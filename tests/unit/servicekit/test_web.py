@@ -87,3 +87,10 @@ def test_metrics_are_prometheus_text(app: Flask) -> None:
     client.get("/healthz")
     body = client.get("/metrics").get_data(as_text=True)
     assert "ttdn_http_requests_total" in body
+
+
+def test_public_paths_are_exact_not_prefixes() -> None:
+    from servicekit.web import PUBLIC_PATHS, is_public
+
+    assert is_public("/healthz", PUBLIC_PATHS) and is_public("/docs/swagger.css", PUBLIC_PATHS)
+    assert not is_public("/healthzadmin", PUBLIC_PATHS) and not is_public("/docsecret", PUBLIC_PATHS)

@@ -88,15 +88,8 @@ def from_http_exception(error: HTTPException) -> Problem:
     if messages is not None:
         # webargs/marshmallow: {"json": {"field": ["msg"]}} -> {"field": ["msg"]}
         errors = messages.get("json", messages) if isinstance(messages, dict) and len(messages) == 1 else messages
-        if (
-            isinstance(messages, dict)
-            and set(messages) == {"json"}
-            and isinstance(errors, dict)
-            and "_schema" in errors
-        ):
-            schema_errors = errors["_schema"]
-            if any("Invalid JSON" in str(message) for message in schema_errors):
-                return Problem(400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json")
+        if _is_invalid_json(errors):
+            return Problem(400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json")
         return Problem(
             422 if status in (400, 422) else status,
             "Validation failed",
@@ -112,6 +105,13 @@ def from_http_exception(error: HTTPException) -> Problem:
     if status == 413:
         detail = "The request body is larger than this service accepts."
     return Problem(status, title, detail, headers=headers)
+
+
+def _is_invalid_json(errors: Any) -> bool:
+    """webargs 8 reports an unparsable body as ``["Invalid JSON body."]`` (or under ``_schema``)."""
+    if isinstance(errors, dict):
+        errors = errors.get("_schema")
+    return isinstance(errors, list) and any("Invalid JSON" in str(message) for message in errors)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -120,7 +120,7 @@ def install_authentication(app: Flask, verifier: TokenVerifier, public_paths: tu
 
     @app.before_request
     def _authenticate() -> Response | None:
-        if request.method == "OPTIONS" or request.path.startswith(public_paths):
+        if request.method == "OPTIONS" or is_public(request.path, public_paths):
             return None
         token = bearer_token()
         if token is None:
@@ -139,6 +139,10 @@ def install_authentication(app: Flask, verifier: TokenVerifier, public_paths: tu
                 )
             )
         return None
+
+
+def is_public(path: str, public_paths: tuple[str, ...]) -> bool:
+    return any(path == public or path.startswith(public + "/") for public in public_paths)
 
 
 def current_principal() -> Principal:

@@ -1,0 +1,24 @@
+"""How framework errors become problem+json."""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import UnprocessableEntity
+
+from servicekit.problems import from_http_exception
+
+
+def webargs_error(messages: object) -> UnprocessableEntity:
+    error = UnprocessableEntity()
+    error.data = {"messages": messages}  # what flask-smorest's abort attaches
+    return error
+
+
+def test_an_unparsable_body_is_a_400_malformed_json() -> None:
+    problem = from_http_exception(webargs_error({"json": ["Invalid JSON body."]}))
+    assert (problem.status, problem.slug) == (400, "malformed-json")
+
+
+def test_field_errors_are_a_422_listing_each_field() -> None:
+    problem = from_http_exception(webargs_error({"json": {"budget_vnd": ["Must be greater than or equal to 0."]}}))
+    assert (problem.status, problem.slug) == (422, "validation-error")
+    assert problem.errors == {"budget_vnd": ["Must be greater than or equal to 0."]}
