@@ -163,7 +163,7 @@ def test_a_handler_that_always_fails_is_parked_and_blocks_nothing(db: Database, 
 
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
     try:
-        method, properties, body = connection.channel().basic_get(QUEUE.parking_queue, auto_ack=True)
+        _method, properties, _body = connection.channel().basic_get(QUEUE.parking_queue, auto_ack=True)
     finally:
         connection.close()
     assert properties.message_id == poison_id
