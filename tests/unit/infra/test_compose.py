@@ -18,7 +18,12 @@ from plans.config import PlansSettings
 
 INFRA = Path(__file__).resolve().parents[3] / "infra"
 COMPOSE = yaml.safe_load((INFRA / "docker-compose.yml").read_text(encoding="utf-8"))
-SETTINGS = {"plans": PlansSettings, "approvals": ApprovalsSettings, "notifications": NotificationsSettings, "gateway": GatewaySettings}
+SETTINGS = {
+    "plans": PlansSettings,
+    "approvals": ApprovalsSettings,
+    "notifications": NotificationsSettings,
+    "gateway": GatewaySettings,
+}
 # Read outside the settings objects: by gunicorn's config files and prometheus_client.
 PROCESS_VARIABLES = {"WEB_CONCURRENCY", "WEB_THREADS", "PROMETHEUS_MULTIPROC_DIR", "LOG_LEVEL"}
 OUR_SERVICES = {name: spec for name, spec in COMPOSE["services"].items() if "build" in spec}
