@@ -1,0 +1,80 @@
+"""``ttdn-notifications migrate | consume | mailer | webhooks | serve``.
+
+This service publishes no events, so it has no outbox relay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from servicekit.logs import configure_logging
+from servicekit.process import stop_on_signals, upgrade_database
+
+from .config import NotificationsSettings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def _settings() -> NotificationsSettings:
+    settings = NotificationsSettings()
+    configure_logging("notifications", settings.log_level, settings.log_format)
+    return settings
+
+
+@click.group()
+def cli() -> None:
+    """The TTĐN notifications service."""
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    settings = _settings()
+    upgrade_database(MIGRATIONS, settings.database_url)
+    click.echo("notifications: database migrated")
+
+
+@cli.command()
+def consume() -> None:
+    """Turn suite events into messages, mail and webhook deliveries (queue notifications.events)."""
+    from .bootstrap import bootstrap
+    from .entrypoints.consumer import build_consumer
+
+    stop = stop_on_signals()
+    build_consumer(bootstrap(_settings())).run(stop)
+
+
+@cli.command()
+def mailer() -> None:
+    """Send e-mail digests (EMAIL_BATCH_SECONDS, SMTP_*)."""
+    from .bootstrap import bootstrap
+    from .bootstrap import mailer as build_mailer
+
+    settings = _settings()
+    stop = stop_on_signals()
+    build_mailer(bootstrap(settings)).run(stop, poll_seconds=settings.mailer_poll_seconds)
+
+
+@cli.command()
+def webhooks() -> None:
+    """Deliver signed webhooks to integrator subscriptions (WEBHOOK_*)."""
+    from .bootstrap import bootstrap, dispatcher
+
+    settings = _settings()
+    stop = stop_on_signals()
+    dispatcher(bootstrap(settings)).run(stop, poll_seconds=settings.webhook_poll_seconds)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="default: PORT (8003)")
+def serve(host: str, port: int | None) -> None:
+    """Run the HTTP API on Flask's development server (production: gunicorn)."""
+    from .entrypoints.app import create_app
+
+    settings = _settings()
+    create_app(settings).run(host=host, port=port or settings.port, threaded=True)
+
+
+if __name__ == "__main__":
+    cli()

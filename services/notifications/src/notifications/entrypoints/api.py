@@ -1,0 +1,165 @@
+"""The HTTP shape of the service: the reader's inbox and the integrators' webhooks.
+Paths are the public ones without ``/api/v1`` (the gateway adds it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+from servicekit.web import current_principal
+
+from ..bootstrap import Dependencies
+from ..domain import commands
+from ..service_layer import handlers
+from ..service_layer.unit_of_work import unit_of_work
+from .schemas import (
+    DeliveryPageSchema,
+    DeliveryQuerySchema,
+    InboxPageSchema,
+    InboxQuerySchema,
+    MarkAllReadSchema,
+    NotificationSchema,
+    SubscriptionCreatedSchema,
+    SubscriptionCreateSchema,
+    SubscriptionListSchema,
+    UnreadCountSchema,
+)
+
+inbox = Blueprint("notifications", __name__, url_prefix="/notifications", description="The caller's in-app inbox")
+webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks", description="Integrators' webhook subscriptions")
+
+
+def deps() -> Dependencies:
+    return current_app.extensions["notifications"]
+
+
+def reader() -> str:
+    return current_principal().username
+
+
+def integrator() -> str:
+    """The owning client of subscriptions: the token's client (azp), else its user."""
+    principal = current_principal()
+    handlers.require_integrator(principal.has_role("integrator"))
+    return principal.client_id or principal.username
+
+
+def _notice(notice: Any) -> dict[str, Any]:
+    return {
+        "id": notice.id,
+        "event_type": notice.event_type,
+        "plan_id": notice.plan_id,
+        "subject": notice.subject,
+        "body": notice.body,
+        "link": notice.link,
+        "created_at": notice.created_at,
+        "read": notice.read,
+        "read_at": notice.read_at,
+    }
+
+
+def _subscription(subscription: Any, *, with_secret: bool = False) -> dict[str, Any]:
+    body = {
+        "id": subscription.id,
+        "url": subscription.url,
+        "event_types": list(subscription.event_types),
+        "province": subscription.province,
+        "created_at": subscription.created_at,
+    }
+    if with_secret:
+        body["secret"] = subscription.secret
+    return body
+
+
+@inbox.route("")
+class Inbox(MethodView):
+    @inbox.arguments(InboxQuerySchema, location="query", unknown=RAISE)
+    @inbox.response(200, InboxPageSchema)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """The caller's messages, newest first (keyset pagination with `cursor`)."""
+        command = commands.ListInbox(
+            reader(), unread_only=query["unread"], limit=query["limit"], cursor=query["cursor"]
+        )
+        with unit_of_work(deps().db) as uow:
+            page = handlers.list_inbox(uow, command)
+        return {
+            "items": [_notice(n) for n in page.items],
+            "next_cursor": page.next_cursor,
+            "unread_count": page.unread_count,
+        }
+
+
+@inbox.route("/unread-count")
+class UnreadCount(MethodView):
+    @inbox.response(200, UnreadCountSchema)
+    def get(self) -> dict[str, int]:
+        """How many of the caller's messages are unread."""
+        with unit_of_work(deps().db) as uow:
+            return {"unread_count": handlers.count_unread(uow, reader())}
+
+
+@inbox.route("/<string:notification_id>/read")
+class MarkRead(MethodView):
+    @inbox.response(200, NotificationSchema)
+    def post(self, notification_id: str) -> dict[str, Any]:
+        """Mark one of the caller's messages read (idempotent); another reader's id is 404."""
+        with unit_of_work(deps().db) as uow:
+            notice = handlers.mark_read(uow, commands.MarkRead(reader(), notification_id))
+        return _notice(notice)
+
+
+@inbox.route("/read-all")
+class MarkAllRead(MethodView):
+    @inbox.response(200, MarkAllReadSchema)
+    def post(self) -> dict[str, int]:
+        """Mark every message of the caller read."""
+        with unit_of_work(deps().db) as uow:
+            marked = handlers.mark_all_read(uow, commands.MarkAllRead(reader()))
+        return {"marked": marked, "unread_count": 0}
+
+
+@webhooks.route("")
+class Subscriptions(MethodView):
+    @webhooks.response(200, SubscriptionListSchema)
+    def get(self) -> dict[str, Any]:
+        """The calling integrator's subscriptions (secrets are never shown again)."""
+        owner = integrator()
+        with unit_of_work(deps().db) as uow:
+            return {"items": [_subscription(s) for s in handlers.list_subscriptions(uow, owner)]}
+
+    @webhooks.arguments(SubscriptionCreateSchema)
+    @webhooks.response(201, SubscriptionCreatedSchema)
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Subscribe a URL to event types; the signing secret is in this response only."""
+        owner = integrator()
+        dependencies = deps()
+        command = commands.CreateSubscription(owner, body["url"], tuple(body["event_types"]), body.get("province"))
+        with unit_of_work(dependencies.db) as uow:
+            subscription = handlers.create_subscription(uow, command, dependencies.target_policy, dependencies.resolve)
+        return _subscription(subscription, with_secret=True), 201, {"Location": f"/webhooks/{subscription.id}"}
+
+
+@webhooks.route("/<string:subscription_id>")
+class Subscription(MethodView):
+    @webhooks.response(204)
+    def delete(self, subscription_id: str) -> None:
+        """Remove a subscription; its pending deliveries are cancelled."""
+        owner = integrator()
+        with unit_of_work(deps().db) as uow:
+            handlers.delete_subscription(uow, commands.DeleteSubscription(owner, subscription_id))
+
+
+@webhooks.route("/<string:subscription_id>/deliveries")
+class Deliveries(MethodView):
+    @webhooks.arguments(DeliveryQuerySchema, location="query", unknown=RAISE)
+    @webhooks.response(200, DeliveryPageSchema)
+    def get(self, query: dict[str, Any], subscription_id: str) -> dict[str, Any]:
+        """The delivery log: each event, its status and every attempt (code, duration, error)."""
+        owner = integrator()
+        command = commands.ListDeliveries(owner, subscription_id, limit=query["limit"], cursor=query["cursor"])
+        with unit_of_work(deps().db) as uow:
+            items, next_cursor = handlers.list_deliveries(uow, command)
+        return {"items": items, "next_cursor": next_cursor}

@@ -1,0 +1,94 @@
+"""The Flask app factory (WSGI: ``notifications.entrypoints.app:create_app()``)."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from servicekit.api import create_api
+from servicekit.broker import broker_reachable
+from servicekit.problems import Problem, from_http_exception, problem_response
+from servicekit.web import create_service_app
+from werkzeug.exceptions import BadRequest
+
+from ..bootstrap import Dependencies, bootstrap
+from ..config import NotificationsSettings
+from ..domain.errors import (
+    InvalidCursor,
+    NotAnIntegrator,
+    NotificationNotFound,
+    SubscriptionNotFound,
+    UnsafeWebhookTarget,
+)
+from . import api
+
+
+def create_app(settings: NotificationsSettings | None = None, *, dependencies: Dependencies | None = None) -> Flask:
+    """Build the app; the database, token verifier and directory are made here, after fork."""
+    deps = dependencies or bootstrap(settings, with_verifier=True)
+    settings = deps.settings
+    verifier = deps.verifier
+
+    def database_ready() -> bool:
+        deps.db.ping()
+        return True
+
+    readiness = {"database": database_ready, "broker": lambda: broker_reachable(settings.amqp_url)}
+    if verifier is not None:
+        readiness["jwks"] = verifier.ready
+    app = create_service_app("notifications", settings, verifier=verifier, readiness=readiness)
+    app.extensions["notifications"] = deps
+    register_domain_errors(app)
+    rest = create_api(app, title="TTĐN notifications", description="In-app inbox and integrator webhooks")
+    rest.register_blueprint(api.inbox)
+    rest.register_blueprint(api.webhooks)
+    return app
+
+
+def register_domain_errors(app: Flask) -> None:
+    """The one place where domain errors become problem+json."""
+
+    @app.errorhandler(NotificationNotFound)
+    def _notification(_error: NotificationNotFound) -> Response:
+        return problem_response(Problem(404, "Not found", "No such notification in your inbox."))
+
+    @app.errorhandler(SubscriptionNotFound)
+    def _subscription(_error: SubscriptionNotFound) -> Response:
+        return problem_response(Problem(404, "Not found", "No such webhook subscription of yours."))
+
+    @app.errorhandler(NotAnIntegrator)
+    def _forbidden(_error: NotAnIntegrator) -> Response:
+        return problem_response(Problem(403, "Forbidden", "Webhook subscriptions are managed by integrator clients."))
+
+    @app.errorhandler(UnsafeWebhookTarget)
+    def _unsafe(error: UnsafeWebhookTarget) -> Response:
+        return problem_response(
+            Problem(
+                422,
+                "Validation failed",
+                "The webhook URL is not an acceptable target.",
+                slug="validation-error",
+                errors={"url": [error.reason]},
+            )
+        )
+
+    @app.errorhandler(BadRequest)
+    def _bad_request(error: BadRequest) -> Response:
+        # Work-around for servicekit.problems.from_http_exception: webargs 8 aborts with 400 and
+        # {"json": ["Invalid JSON body."]} (a list, not {"_schema": [...]}) for a body that is not
+        # JSON, which servicekit turns into a 422 validation error; it is a 400.
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        if isinstance(messages, dict) and messages.get("json") == ["Invalid JSON body."]:
+            malformed = Problem(400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json")
+            return problem_response(malformed)
+        return problem_response(from_http_exception(error))
+
+    @app.errorhandler(InvalidCursor)
+    def _cursor(error: InvalidCursor) -> Response:
+        return problem_response(
+            Problem(
+                422,
+                "Validation failed",
+                "The request has invalid fields; see errors.",
+                slug="validation-error",
+                errors={"cursor": [str(error)]},
+            )
+        )

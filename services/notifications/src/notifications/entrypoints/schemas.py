@@ -1,0 +1,131 @@
+"""Marshmallow schemas: they validate requests and generate the OpenAPI document."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from marshmallow import Schema, fields, pre_load, validate
+
+from ..domain.events import SUBSCRIBABLE, TYPE_PREFIX
+
+EVENT_TYPE_CHOICES = (*SUBSCRIBABLE, *(TYPE_PREFIX + name for name in SUBSCRIBABLE))
+
+
+class CleanTextSchema(Schema):
+    """Trims strings and normalises them to NFC, so Vietnamese text compares as typed."""
+
+    @pre_load
+    def normalise_text(self, data: Any, **_kwargs: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: _clean(value) for key, value in data.items()}
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value).strip()
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    return value
+
+
+# -- inbox (query strings refuse unknown parameters too: a typo such as `unred=true` must not be ignored)
+class InboxQuerySchema(Schema):
+    unread = fields.Boolean(load_default=False, metadata={"description": "only unread messages"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+
+
+class NotificationSchema(Schema):
+    id = fields.String(required=True)
+    event_type = fields.String(required=True, metadata={"description": "e.g. approval.task_assigned"})
+    plan_id = fields.String(allow_none=True)
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    link = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    read = fields.Boolean(required=True)
+    read_at = fields.DateTime(allow_none=True)
+
+
+class InboxPageSchema(Schema):
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+    unread_count = fields.Integer(required=True)
+
+
+class UnreadCountSchema(Schema):
+    unread_count = fields.Integer(required=True)
+
+
+class MarkAllReadSchema(Schema):
+    marked = fields.Integer(required=True, metadata={"description": "messages newly marked read"})
+    unread_count = fields.Integer(required=True)
+
+
+# -- webhooks
+class SubscriptionCreateSchema(CleanTextSchema):
+    url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    event_types = fields.List(
+        fields.String(validate=validate.OneOf(EVENT_TYPE_CHOICES)),
+        required=True,
+        validate=validate.Length(min=1, max=len(EVENT_TYPE_CHOICES)),
+    )
+    province = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Z0-9]{1,8}$", error="a province code such as CB"),
+        metadata={"description": "only events of plans of this province"},
+    )
+
+
+class SubscriptionSchema(Schema):
+    id = fields.String(required=True)
+    url = fields.String(required=True)
+    event_types = fields.List(fields.String(), required=True)
+    province = fields.String(allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class SubscriptionCreatedSchema(SubscriptionSchema):
+    secret = fields.String(
+        required=True,
+        metadata={"description": "Standard Webhooks signing secret (whsec_…); shown only in this response"},
+    )
+
+
+class SubscriptionListSchema(Schema):
+    items = fields.List(fields.Nested(SubscriptionSchema), required=True)
+
+
+class DeliveryQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+
+
+class AttemptSchema(Schema):
+    attempt = fields.Integer(required=True)
+    started_at = fields.DateTime(required=True)
+    duration_ms = fields.Integer(required=True)
+    outcome = fields.String(required=True, metadata={"description": "succeeded or failed"})
+    response_code = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class DeliverySchema(Schema):
+    id = fields.String(required=True)
+    event_id = fields.String(required=True, metadata={"description": "also the webhook-id header"})
+    event_type = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "pending, succeeded, failed or cancelled"})
+    attempts = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    last_response_code = fields.Integer(allow_none=True)
+    attempt_log = fields.List(fields.Nested(AttemptSchema), required=True)
+
+
+class DeliveryPageSchema(Schema):
+    items = fields.List(fields.Nested(DeliverySchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)

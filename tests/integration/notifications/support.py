@@ -1,0 +1,155 @@
+"""Helpers for the notifications service's integration tests on real PostgreSQL (and RabbitMQ where
+a test needs it): a migrated database, a JWKS endpoint on loopback that the real
+token verifier fetches keys from, tokens of Keycloak's shape, and the consumer."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from jwcrypto import jwk, jwt
+from notifications.adapters.orm import Inbox
+from notifications.bootstrap import Dependencies, bootstrap
+from notifications.config import NotificationsSettings
+from notifications.entrypoints.consumer import QUEUE, event_handler
+from notifications.testing import FakeDirectory, sample_event_data
+from servicekit.consumer import EventConsumer
+from servicekit.db import Database
+from servicekit.events import Event, new_event
+from servicekit.process import upgrade_database
+from servicekit.topology import suite_queue
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "notifications" / "migrations"
+PUBLIC_URL = "https://ttdn.caobang.gov.vn"
+
+
+class RealmKeys:
+    """A signing key and a JWKS endpoint on loopback, as Keycloak's realm serves it."""
+
+    def __init__(self) -> None:
+        self.kid = uuid.uuid4().hex
+        self.key = jwk.JWK.generate(kty="RSA", size=2048, kid=self.kid, use="sig", alg="RS256")
+        public = json.loads(self.key.export_public())
+        keys = json.dumps({"keys": [public]}).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path.endswith("/realms/ttdn/protocol/openid-connect/certs"):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(keys)
+                else:
+                    self.send_error(404)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.url}/realms/ttdn"
+
+    def token(
+        self,
+        username: str,
+        roles: tuple[str, ...],
+        *,
+        client: str = "ttdn-cli",
+        org_unit: str | None = None,
+        province: str | None = None,
+        locale: str = "vi",
+    ) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": ["ttdn-api", "account"],
+            "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, username)),
+            "typ": "Bearer",
+            "azp": client,
+            "iat": now,
+            "exp": now + 300,
+            "preferred_username": username,
+            "realm_access": {"roles": [*roles, "default-roles-ttdn"]},
+            "org_unit": org_unit,
+            "province": province,
+            "locale": locale,
+        }
+        token = jwt.JWT(header={"alg": "RS256", "kid": self.kid, "typ": "JWT"}, claims=claims)
+        token.make_signed_token(self.key)
+        return token.serialize()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def make_settings(database_url: str, realm: RealmKeys | None = None, **overrides: object) -> NotificationsSettings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "keycloak_url": realm.url if realm else "http://127.0.0.1:9",
+        "public_url": PUBLIC_URL,
+        "webhook_allowed_hosts": "127.0.0.1",
+        "log_format": "text",
+        "log_level": "WARNING",
+        **overrides,
+    }
+    return NotificationsSettings(**values)
+
+
+def migrated(url: str) -> Database:
+    upgrade_database(MIGRATIONS, url)
+    return Database(url)
+
+
+def deliver_through_consumer(deps: Dependencies) -> Callable[[Event], str]:
+    """Run an event through the idempotent consumer's processing (inbox table
+    included), without the broker: what the consumer does with each message."""
+    consumer = EventConsumer(
+        amqp_url="amqp://unused",
+        exchange=deps.settings.events_exchange,
+        queue=suite_queue(QUEUE),
+        db=deps.db,
+        inbox_model=Inbox,
+        handle=event_handler(deps),
+    )
+    return lambda event: consumer.process(event.to_json().encode("utf-8"), {})
+
+
+def sample_event(name: str, **overrides: object) -> Event:
+    data = sample_event_data(name, **overrides)
+    return new_event(name, source="/ttdn/tests", subject=f"plans/{data['plan_id']}", data=data)
+
+
+def make_deps(
+    db: Database, settings: NotificationsSettings, directory: FakeDirectory, **kwargs: object
+) -> Dependencies:
+    return bootstrap(settings, db=db, directory=directory, **kwargs)
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.02) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+def free_port() -> int:
+    """A port free right now on loopback, for servers that cannot bind port 0 themselves."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,0 +1,156 @@
+"""The inbox API on PostgreSQL, with messages made by the consumer from events
+and bearer tokens checked by the real verifier against a JWKS on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+from notifications.entrypoints.app import create_app
+from notifications.testing import FakeDirectory
+
+from tests.integration.notifications.support import (
+    RealmKeys,
+    deliver_through_consumer,
+    make_deps,
+    make_settings,
+    migrated,
+    sample_event,
+)
+
+APPROVER = ("ministry.1", ("ministry_approver",))
+OTHER_APPROVER = ("ministry.2", ("ministry_approver",))
+
+
+@pytest.fixture(scope="module")
+def app_and_deps(module_postgres_url: str, realm: RealmKeys):
+    db = migrated(module_postgres_url)
+    settings = make_settings(module_postgres_url, realm)
+    deps = make_deps(db, settings, FakeDirectory(), with_verifier=True)
+    app = create_app(dependencies=deps)
+    # 25 task events at the ministry level: 25 messages each for ministry.1 and ministry.2.
+    deliver = deliver_through_consumer(deps)
+    for n in range(25):
+        deliver(
+            sample_event("approval.task_assigned", level=3, task_id=f"t-3-{n}", title=f"Kế hoạch TTĐN năm 2024 số {n}")
+        )
+    yield app, deps
+    db.dispose()
+
+
+@pytest.fixture
+def client(app_and_deps) -> Iterator[FlaskClient]:
+    app, _ = app_and_deps
+    with app.test_client() as client:
+        yield client
+
+
+def auth(realm: RealmKeys, who: tuple[str, tuple[str, ...]] = APPROVER, **kwargs: object) -> dict[str, str]:
+    return {"Authorization": f"Bearer {realm.token(who[0], who[1], **kwargs)}"}
+
+
+def test_the_inbox_is_newest_first_with_keyset_pages_and_an_unread_count(client: FlaskClient, realm: RealmKeys) -> None:
+    seen: list[dict] = []
+    cursor = None
+    while True:
+        query = {"limit": 10, **({"cursor": cursor} if cursor else {})}
+        response = client.get("/notifications", query_string=query, headers=auth(realm))
+        assert response.status_code == 200, response.json
+        page = response.json
+        assert page["unread_count"] >= 25 - sum(1 for item in seen if item["read"])
+        seen.extend(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 25
+    assert len({item["id"] for item in seen}) == 25
+    stamps = [(item["created_at"], item["id"]) for item in seen]
+    assert stamps == sorted(stamps, reverse=True)
+    first = seen[0]
+    assert first["subject"] == "Kế hoạch chờ phê duyệt (Bộ Văn hóa, Thể thao và Du lịch): Kế hoạch TTĐN năm 2024 số 24"
+    assert first["link"] == "https://ttdn.caobang.gov.vn/plans/5f0c8a1e-2b7d-4c55-9a7e-0d3c2f6b8a11"
+    assert first["event_type"] == "approval.task_assigned"
+
+
+def test_marking_read_one_then_all_and_filtering_unread(client: FlaskClient, realm: RealmKeys) -> None:
+    headers = auth(realm, OTHER_APPROVER, locale="en")
+    items = client.get("/notifications?limit=3", headers=headers).json["items"]
+    assert items[0]["subject"].startswith("Plan awaiting approval (ministry)")  # ministry.2 reads English
+
+    marked = client.post(f"/notifications/{items[0]['id']}/read", headers=headers)
+    assert marked.status_code == 200 and marked.json["read"] is True and marked.json["read_at"]
+    again = client.post(f"/notifications/{items[0]['id']}/read", headers=headers)
+    assert again.status_code == 200 and again.json["read_at"] == marked.json["read_at"]  # idempotent
+    assert client.get("/notifications/unread-count", headers=headers).json == {"unread_count": 24}
+
+    unread = client.get("/notifications?unread=true&limit=100", headers=headers).json
+    assert len(unread["items"]) == 24 and all(not item["read"] for item in unread["items"])
+    assert items[0]["id"] not in {item["id"] for item in unread["items"]}
+
+    assert client.post("/notifications/read-all", headers=headers).json == {"marked": 24, "unread_count": 0}
+    assert client.get("/notifications?unread=true", headers=headers).json["items"] == []
+
+
+def test_a_reader_sees_only_their_own_messages(client: FlaskClient, realm: RealmKeys) -> None:
+    theirs = client.get("/notifications?limit=1", headers=auth(realm)).json["items"][0]["id"]
+    stranger = ("drafter.bk", ("drafter",))
+    assert client.get("/notifications", headers=auth(realm, stranger)).json == {
+        "items": [],
+        "next_cursor": None,
+        "unread_count": 0,
+    }
+    response = client.post(f"/notifications/{theirs}/read", headers=auth(realm, stranger))
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+    assert client.get("/notifications?limit=1", headers=auth(realm)).json["items"][0]["read"] is False
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=ten", "limit"),
+        ("unread=perhaps", "unread"),
+        ("cursor=not-a-cursor", "cursor"),
+        ("cursor=WyIyMDI0IiwxXQ", "cursor"),
+        ("colour=red", "colour"),
+    ],
+)
+def test_bad_inbox_queries_are_422_with_the_field_named(client: FlaskClient, realm: RealmKeys, query: str, field: str):
+    response = client.get(f"/notifications?{query}", headers=auth(realm))
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    errors = response.json["errors"]
+    # servicekit keeps non-body errors under their location: {"query": {"limit": [...]}}
+    assert field in errors.get("query", errors)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer not.a.jwt"}, {"Authorization": "Basic ZHJhZnRlci5jYjp0dGRuMjAyNA=="}],
+)
+def test_without_a_valid_token_it_is_401(client: FlaskClient, headers: dict[str, str]) -> None:
+    response = client.get("/notifications", headers=headers)
+    assert response.status_code == 401
+    assert response.content_type == "application/problem+json"
+
+
+def test_unknown_id_and_unknown_method(client: FlaskClient, realm: RealmKeys) -> None:
+    assert (
+        client.post("/notifications/00000000-0000-0000-0000-000000000000/read", headers=auth(realm)).status_code == 404
+    )
+    assert client.delete("/notifications/read-all", headers=auth(realm)).status_code == 405
+
+
+def test_health_and_the_generated_openapi_document(client: FlaskClient) -> None:
+    from openapi_spec_validator import validate
+
+    assert client.get("/healthz").json["status"] == "ok"
+    spec = client.get("/openapi.json").json
+    validate(spec)
+    assert {"/notifications", "/notifications/unread-count", "/notifications/{notification_id}/read"} <= set(
+        spec["paths"]
+    )
+    assert {"/webhooks", "/webhooks/{subscription_id}", "/webhooks/{subscription_id}/deliveries"} <= set(spec["paths"])

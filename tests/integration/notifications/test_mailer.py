@@ -1,0 +1,154 @@
+"""E-mail digests on PostgreSQL to a real SMTP server on loopback (aiosmtpd)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from email.message import EmailMessage
+from email.policy import default
+
+import pytest
+from aiosmtpd.controller import Controller
+from notifications.adapters.orm import OutgoingMailRow
+from notifications.adapters.smtp import SmtpTransport
+from notifications.adapters.templates import TemplateRenderer
+from notifications.service_layer.mailer import DigestMailer
+from sqlalchemy import select
+
+from tests.integration.notifications.support import (
+    deliver_through_consumer,
+    free_port,
+    make_deps,
+    make_settings,
+    sample_event,
+)
+
+
+class Mailbox:
+    """What the SMTP server received: (envelope sender, recipients, parsed message)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], EmailMessage]] = []
+        self.raw: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        self.raw.append(envelope.original_content)
+        self.received.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default))
+        )
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for _, rcpts, message in self.received if address in rcpts]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield mailbox, port
+    controller.stop()
+
+
+def subject(message: EmailMessage) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def build(db, directory, port: int, clock) -> tuple[DigestMailer, object]:
+    settings = make_settings(str(db.engine.url), smtp_port=port, email_batch_seconds=1, email_resend_after_seconds=120)
+    deps = make_deps(db, settings, directory)
+    mailer = DigestMailer(
+        db,
+        SmtpTransport("127.0.0.1", port),
+        TemplateRenderer(),
+        sender=settings.smtp_from,
+        batch_seconds=settings.email_batch_seconds,
+        resend_after_seconds=settings.email_resend_after_seconds,
+        clock=clock,
+    )
+    return mailer, deliver_through_consumer(deps)
+
+
+def later(seconds: float):
+    return lambda: datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def test_messages_of_one_person_go_out_as_one_digest_in_their_language(db, directory, smtp) -> None:
+    mailbox, port = smtp
+    mailer, deliver = build(db, directory, port, clock=lambda: datetime.now(UTC))
+    events = [
+        sample_event("approval.task_assigned", level=3, task_id="t-3-a"),
+        sample_event("approval.task_reminder", level=3, task_id="t-3-a"),
+        sample_event("approval.task_overdue", level=3, task_id="t-3-a"),
+    ]
+    for event in events:
+        assert deliver(event) == "handled"
+
+    assert mailer.send_due() == 0  # still inside the batching window
+    assert mailbox.received == []
+
+    mailer.clock = later(2)
+    assert mailer.send_due() == 2  # ministry.1 and ministry.2: one digest each
+    (vietnamese,) = mailbox.to("ministry.1@ttdn.example")
+    (english,) = mailbox.to("ministry.2@ttdn.example")
+    assert subject(vietnamese) == "TTĐN: 3 thông báo mới"
+    assert subject(english) == "TTĐN: 3 new notifications"
+    assert all(raw.isascii() for raw in mailbox.raw)  # RFC 2047 headers, quoted-printable bodies on the wire
+    assert b"Subject: =?utf-8?" in b"".join(mailbox.raw)
+    assert vietnamese["To"].addresses[0].display_name == "Trần Đức Thắng"
+    assert vietnamese.get_content_type() == "multipart/alternative"
+    text = vietnamese.get_body(("plain",)).get_content()
+    assert "Kính gửi Trần Đức Thắng," in text
+    assert (
+        "Quá hạn phê duyệt (Bộ Văn hóa, Thể thao và Du lịch): Kế hoạch hoạt động thông tin đối ngoại năm 2024" in text
+    )
+    assert (
+        "https://ttdn.caobang.gov.vn/plans/5f0c8a1e-2b7d-4c55-9a7e-0d3c2f6b8a11"
+        in vietnamese.get_body(("html",)).get_content()
+    )
+    assert mailbox.received[0][0] == "no-reply@ttdn.example"
+
+    # A redelivered event queues nothing; a second pass sends nothing.
+    assert deliver(events[0]) == "duplicate"
+    assert mailer.send_due() == 0
+    assert len(mailbox.received) == 2
+
+
+def test_a_crash_between_sending_and_marking_resends_with_the_same_message_id(db, directory, smtp) -> None:
+    mailbox, port = smtp
+    mailer, deliver = build(db, directory, port, clock=later(2))
+    deliver(sample_event("approval.task_assigned", level=2))
+
+    # The first mailer claims and sends, then dies before it marks the batch sent.
+    (batch_id,) = mailer.claim_due()
+    digest = mailer._load(batch_id)
+    mailer.transport.send(mailer.compose(digest))
+    assert mailer.send_due() == 0  # claimed by the dead mailer: not resent at once
+
+    mailer.clock = later(200)  # past EMAIL_RESEND_AFTER_SECONDS
+    assert mailer.send_due() == 1
+    first, second = mailbox.to("province.cb@ttdn.example")
+    assert first["Message-ID"] == second["Message-ID"] == f"<{batch_id}@notifications.ttdn>"
+    with db.transaction() as session:
+        assert session.scalars(select(OutgoingMailRow.sent_at)).one() is not None
+
+
+def test_an_smtp_outage_delays_the_digest_and_loses_nothing(db, directory, smtp) -> None:
+    mailbox, port = smtp
+    mailer, deliver = build(db, directory, port, clock=later(2))
+    deliver(sample_event("plan.approved"))
+    mailer.transport = SmtpTransport("127.0.0.1", free_port(), timeout=2)  # nobody listens there
+    assert mailer.send_due() == 0
+    with db.transaction() as session:
+        rows = session.scalars(select(OutgoingMailRow)).all()
+        assert {row.recipient for row in rows} == {"drafter.cb", "drafter2.cb", "dual.cb"}
+        assert all(row.sent_at is None and row.last_error for row in rows)
+
+    mailer.transport = SmtpTransport("127.0.0.1", port)
+    mailer.clock = later(200)
+    assert mailer.send_due() == 3
+    assert subject(mailbox.to("drafter.cb@ttdn.example")[0]).startswith("Kế hoạch đã được cấp số 15/KH-UBND")

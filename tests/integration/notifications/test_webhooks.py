@@ -1,0 +1,336 @@
+"""Webhooks end to end on PostgreSQL: subscriptions through the API, events
+through the consumer, the dispatcher POSTing to real HTTP receivers on
+loopback, which verify the Standard Webhooks signature as a receiver would."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from notifications.adapters.orm import WebhookDeliveryRow, WebhookSubscriptionRow
+from notifications.bootstrap import dispatcher as build_dispatcher
+from notifications.entrypoints.app import create_app
+from notifications.service_layer.webhook_dispatcher import WebhookDispatcher, signed_headers
+from servicekit.db import Database
+from sqlalchemy import select, update
+from standardwebhooks.webhooks import Webhook
+
+from tests.integration.notifications.support import (
+    RealmKeys,
+    deliver_through_consumer,
+    make_deps,
+    make_settings,
+    migrated,
+    sample_event,
+    wait_for,
+)
+
+DASHBOARD = ("service-account-ttdn-integrator-dashboard", ("integrator",))
+
+
+class Receiver:
+    """An integrator's endpoint: answers 500 to its first ``fail_first`` requests,
+    or holds every request until ``release`` is set."""
+
+    def __init__(self, *, fail_first: int = 0, hold: bool = False) -> None:
+        self.fail_first = fail_first
+        self.release = threading.Event()
+        if not hold:
+            self.release.set()
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.answered = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append((dict(self.headers.items()), body))
+                receiver.release.wait(30)
+                failing = len(receiver.requests) <= receiver.fail_first
+                try:
+                    self.send_response(500 if failing else 204)
+                    self.end_headers()
+                except OSError:
+                    pass  # the dispatcher gave up waiting and closed the connection
+                receiver.answered += 1
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/ttdn/webhooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receivers() -> Iterator[callable]:
+    made: list[Receiver] = []
+
+    def make(**kwargs: object) -> Receiver:
+        made.append(Receiver(**kwargs))
+        return made[-1]
+
+    yield make
+    for receiver in made:
+        receiver.close()
+
+
+@pytest.fixture(scope="module")
+def shared_db(module_postgres_url: str) -> Iterator[Database]:
+    database = migrated(module_postgres_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def each_test_leaves_no_subscription(shared_db: Database) -> Iterator[None]:
+    yield
+    now = datetime.now(UTC)
+    with shared_db.transaction() as session:
+        session.execute(
+            update(WebhookSubscriptionRow).where(WebhookSubscriptionRow.deleted_at.is_(None)).values(deleted_at=now)
+        )
+        session.execute(
+            update(WebhookDeliveryRow).where(WebhookDeliveryRow.status == "pending").values(status="cancelled")
+        )
+
+
+@pytest.fixture
+def stack(shared_db: Database, directory, realm: RealmKeys):
+    db = shared_db
+    settings = make_settings(
+        db.engine.url.render_as_string(hide_password=False),
+        realm,
+        webhook_backoff_base_seconds=0.05,
+        webhook_backoff_cap_seconds=0.2,
+        webhook_give_up_seconds=30,
+        webhook_timeout_seconds=2,
+        webhook_workers=4,
+    )
+    deps = make_deps(db, settings, directory, with_verifier=True)
+    app = create_app(dependencies=deps)
+    running: list[tuple[threading.Event, threading.Thread]] = []
+
+    def start(dispatcher: WebhookDispatcher | None = None) -> WebhookDispatcher:
+        dispatcher = dispatcher or build_dispatcher(deps)
+        stop = threading.Event()
+        thread = threading.Thread(target=dispatcher.run, args=(stop, 0.05), daemon=True)
+        thread.start()
+        running.append((stop, thread))
+        return dispatcher
+
+    with app.test_client() as client:
+        yield client, deps, deliver_through_consumer(deps), start
+    for stop, thread in running:
+        stop.set()
+        thread.join(10)
+
+
+def auth(realm: RealmKeys, who=DASHBOARD, client: str = "ttdn-integrator-dashboard") -> dict[str, str]:
+    return {"Authorization": f"Bearer {realm.token(who[0], who[1], client=client)}"}
+
+
+def subscribe(client, realm, url: str, **body: object) -> dict:
+    response = client.post(
+        "/webhooks", json={"url": url, "event_types": ["plan.approved"], **body}, headers=auth(realm)
+    )
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def delivery_status(deps, subscription_id: str) -> str | None:
+    with deps.db.transaction() as session:
+        return session.scalars(
+            select(WebhookDeliveryRow.status).where(WebhookDeliveryRow.subscription_id == subscription_id)
+        ).first()
+
+
+def test_a_receiver_failing_its_first_attempts_gets_the_signed_event_and_the_log_shows_each_attempt(
+    stack, realm, receivers
+) -> None:
+    client, deps, deliver, start = stack
+    receiver = receivers(fail_first=2)
+    subscription = subscribe(client, realm, receiver.url, event_types=["vn.ttdn.plan.approved"], province="CB")
+    secret = subscription["secret"]
+    event = sample_event("plan.approved")
+    deliver(event)
+    start()
+
+    wait_for(lambda: delivery_status(deps, subscription["id"]) == "succeeded")
+    assert len(receiver.requests) == 3
+    for headers, body in receiver.requests:
+        # As the receiver would: verify with the secret shown once, dedupe by webhook-id.
+        payload = Webhook(secret).verify(body, headers)
+        assert headers["webhook-id"] == event.id
+        assert payload["type"] == "vn.ttdn.plan.approved" and payload["id"] == event.id
+        assert payload["data"]["document_number"] == "15/KH-UBND"
+        assert payload["data"]["title"] == "Kế hoạch hoạt động thông tin đối ngoại năm 2024"
+
+    log = client.get(f"/webhooks/{subscription['id']}/deliveries", headers=auth(realm)).json
+    (delivery,) = log["items"]
+    assert delivery["status"] == "succeeded" and delivery["attempts"] == 3 and delivery["event_id"] == event.id
+    assert [a["outcome"] for a in delivery["attempt_log"]] == ["failed", "failed", "succeeded"]
+    assert [a["response_code"] for a in delivery["attempt_log"]] == [500, 500, 204]
+    assert all(isinstance(a["duration_ms"], int) for a in delivery["attempt_log"])
+    assert delivery["attempt_log"][0]["error"] == "the receiver answered 500"
+
+    deliver(event)  # redelivered: no second delivery
+    assert len(client.get(f"/webhooks/{subscription['id']}/deliveries", headers=auth(realm)).json["items"]) == 1
+
+
+def test_a_slow_receiver_delays_nobody_elses_delivery(stack, realm, receivers) -> None:
+    client, deps, deliver, start = stack
+    slow = receivers(hold=True)
+    fast = receivers()
+    slow_subscription = subscribe(client, realm, slow.url)
+    fast_subscription = subscribe(client, realm, fast.url)
+    deliver(sample_event("plan.approved"))
+    start()
+
+    wait_for(lambda: delivery_status(deps, fast_subscription["id"]) == "succeeded")
+    assert len(slow.requests) == 1 and slow.answered == 0  # still held while the other was delivered
+    slow.release.set()
+    wait_for(lambda: delivery_status(deps, slow_subscription["id"]) == "succeeded")
+
+
+def test_a_dead_receiver_is_retried_with_timeouts_until_given_up_and_marked_failed(stack, realm, receivers) -> None:
+    client, deps, _, start = stack
+    dead = receivers(hold=True)
+    subscription = subscribe(client, realm, dead.url)
+    impatient = make_deps(
+        deps.db,
+        deps.settings.model_copy(update={"webhook_timeout_seconds": 0.3, "webhook_give_up_seconds": 1.0}),
+        deps.directory,
+    )
+    deliver_through_consumer(impatient)(sample_event("plan.approved"))  # give-up time is fixed when queued
+    start(build_dispatcher(impatient))
+
+    wait_for(lambda: delivery_status(deps, subscription["id"]) == "failed")
+    (delivery,) = client.get(f"/webhooks/{subscription['id']}/deliveries", headers=auth(realm)).json["items"]
+    assert delivery["attempts"] >= 2 and delivery["completed_at"]
+    assert all(a["outcome"] == "failed" and "timed out" in a["error"] for a in delivery["attempt_log"])
+
+
+def test_a_crash_between_sending_and_recording_resends_with_the_same_webhook_id(stack, realm, receivers) -> None:
+    client, deps, deliver, _ = stack
+    receiver = receivers()
+    subscription = subscribe(client, realm, receiver.url)
+    event = sample_event("plan.approved")
+    deliver(event)
+
+    crashed = build_dispatcher(deps)
+    (job,) = crashed.claim_due(1)
+    crashed.sender.post(
+        job.url, job.payload.encode(), signed_headers(job.secret, job.event_id, job.payload, datetime.now(UTC)), 2
+    )
+    # ... and the process died here, before recording the attempt.
+    assert build_dispatcher(deps).claim_due(4) == []  # leased: not resent while it might be in flight
+
+    successor = build_dispatcher(deps)
+    successor.clock = lambda: datetime.now(UTC) + timedelta(seconds=60)  # the lease has run out
+    (retry,) = successor.claim_due(4)
+    assert successor.attempt(retry).succeeded
+    assert [headers["webhook-id"] for headers, _ in receiver.requests] == [event.id, event.id]
+    assert delivery_status(deps, subscription["id"]) == "succeeded"
+
+
+def test_subscriptions_are_private_to_their_integrator_and_the_secret_is_shown_once(stack, realm, receivers) -> None:
+    client, deps, deliver, _ = stack
+    created = subscribe(client, realm, receivers().url, event_types=["plan.approved", "approval.completed"])
+    assert created["secret"].startswith("whsec_")
+    listed = client.get("/webhooks", headers=auth(realm)).json["items"]
+    assert [item["id"] for item in listed] == [created["id"]] and "secret" not in listed[0]
+
+    other = auth(realm, ("service-account-egov-caobang", ("integrator",)), client="egov-caobang")
+    assert client.get("/webhooks", headers=other).json == {"items": []}
+    assert client.delete(f"/webhooks/{created['id']}", headers=other).status_code == 404
+    assert client.get(f"/webhooks/{created['id']}/deliveries", headers=other).status_code == 404
+
+    deliver(sample_event("approval.completed", outcome="approved"))
+    assert client.delete(f"/webhooks/{created['id']}", headers=auth(realm)).status_code == 204
+    assert delivery_status(deps, created["id"]) == "cancelled"  # its pending delivery stops
+    assert client.get("/webhooks", headers=auth(realm)).json == {"items": []}
+    assert client.delete(f"/webhooks/{created['id']}", headers=auth(realm)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"event_types": ["plan.approved"]}, "url"),
+        ({"url": "https://dashboard.bvhttdl.gov.vn/h"}, "event_types"),
+        ({"url": "https://dashboard.bvhttdl.gov.vn/h", "event_types": []}, "event_types"),
+        ({"url": "https://dashboard.bvhttdl.gov.vn/h", "event_types": ["plan.deleted"]}, "event_types"),
+        ({"url": "https://dashboard.bvhttdl.gov.vn/h", "event_types": "plan.approved"}, "event_types"),
+        (
+            {"url": "https://dashboard.bvhttdl.gov.vn/h", "event_types": ["plan.approved"], "province": "Cao Bằng"},
+            "province",
+        ),
+        ({"url": "https://dashboard.bvhttdl.gov.vn/h", "event_types": ["plan.approved"], "secret": "mine"}, "secret"),
+        ({"url": 42, "event_types": ["plan.approved"]}, "url"),
+        ({"url": "ftp://dashboard.bvhttdl.gov.vn/h", "event_types": ["plan.approved"]}, "url"),
+        ({"url": "http://user:pw@127.0.0.1/h", "event_types": ["plan.approved"]}, "url"),
+        ({"url": "http://169.254.169.254/latest", "event_types": ["plan.approved"]}, "url"),
+        ({"url": "http://10.1.2.3/h", "event_types": ["plan.approved"]}, "url"),
+        ({"url": "http://[::1]:8080/h", "event_types": ["plan.approved"]}, "url"),
+    ],
+)
+def test_bad_subscriptions_are_422_naming_the_field_and_store_nothing(stack, realm, body: dict, field: str) -> None:
+    client, *_ = stack
+    response = client.post("/webhooks", json=body, headers=auth(realm))
+    assert response.status_code == 422, response.json
+    assert response.content_type == "application/problem+json"
+    assert field in response.json["errors"]
+    assert client.get("/webhooks", headers=auth(realm)).json == {"items": []}
+
+
+def test_malformed_oversized_and_unauthorised_requests(stack, realm) -> None:
+    client, *_ = stack
+    headers = {**auth(realm), "Content-Type": "application/json"}
+    malformed = client.post("/webhooks", data='{"url": "https://x.vn/h", "event_types": [', headers=headers)
+    assert malformed.status_code == 400 and malformed.content_type == "application/problem+json"
+    huge = json.dumps(
+        {"url": "https://dashboard.bvhttdl.gov.vn/h", "event_types": ["plan.approved"], "pad": "á" * 1_100_000}
+    )
+    oversized = client.post("/webhooks", data=huge, headers=headers)
+    assert oversized.status_code == 413 and oversized.content_type == "application/problem+json"
+    drafter = {"Authorization": f"Bearer {realm.token('drafter.cb', ('drafter',), org_unit='CB-STTTT', province='CB')}"}
+    forbidden = client.post(
+        "/webhooks", json={"url": "https://x.vn/h", "event_types": ["plan.approved"]}, headers=drafter
+    )
+    assert forbidden.status_code == 403
+    assert client.get("/webhooks", headers=drafter).status_code == 403
+    assert client.get("/webhooks").status_code == 401
+    assert client.get("/webhooks/x/deliveries?limit=0", headers=auth(realm)).status_code == 422
+
+
+def test_loopback_targets_need_the_allow_list(shared_db: Database, directory, realm) -> None:
+    db = shared_db
+    settings = make_settings(db.engine.url.render_as_string(hide_password=False), realm, webhook_allowed_hosts="")
+    app = create_app(dependencies=make_deps(db, settings, directory, with_verifier=True))
+    with app.test_client() as client:
+        response = client.post(
+            "/webhooks", json={"url": "http://127.0.0.1:8099/h", "event_types": ["plan.approved"]}, headers=auth(realm)
+        )
+    assert response.status_code == 422
+    assert "non-public" in response.json["errors"]["url"][0]
+
+
+def test_a_dead_receivers_backlog_never_crowds_out_other_subscriptions(stack, realm, receivers) -> None:
+    client, deps, deliver, _ = stack
+    dead = subscribe(client, realm, "http://127.0.0.1:9/gone")
+    for n in range(30):  # thirty approved plans queued for the dead receiver first
+        deliver(sample_event("plan.approved", plan_id=f"0c6a7d2e-0000-4000-8000-{n:012d}"))
+    alive = subscribe(client, realm, receivers().url)
+    deliver(sample_event("plan.approved", plan_id="0c6a7d2e-0000-4000-8000-999999999999"))
+
+    jobs = build_dispatcher(deps).claim_due(4)
+    assert sorted(job.subscription_id for job in jobs) == sorted([dead["id"], alive["id"]])

@@ -1,0 +1,57 @@
+"""The digest e-mail as a receiving mail program would parse it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from email.policy import default
+
+from notifications.adapters.templates import DigestEntry, TemplateRenderer
+from notifications.service_layer.mailer import Digest, DigestMailer
+
+LINK = "https://ttdn.caobang.gov.vn/plans/5f0c8a1e"
+
+
+def mailer(renderer: TemplateRenderer) -> DigestMailer:
+    return DigestMailer(
+        db=None,  # composing touches no database
+        transport=None,
+        renderer=renderer,
+        sender="TTĐN <no-reply@ttdn.example>",
+        batch_seconds=60,
+        clock=lambda: datetime(2024, 1, 17, 8, 1, tzinfo=UTC),
+    )
+
+
+def test_a_digest_is_utf8_multipart_alternative_with_an_encoded_vietnamese_subject(renderer: TemplateRenderer) -> None:
+    digest = Digest(
+        batch_id="0b6c2f55-8d7e-4a1b-9c3d-2e1f0a9b8c7d",
+        recipient="dept.cb",
+        reader_name="Nông Văn Sơn",
+        address="dept.cb@ttdn.example",
+        locale="vi",
+        entries=[
+            DigestEntry(
+                "Kế hoạch chờ phê duyệt (Sở): Kế hoạch TTĐN năm 2024",
+                "Đang chờ Sở phê duyệt.\n\nXem kế hoạch: " + LINK,
+                LINK,
+            ),
+            DigestEntry("Quá hạn phê duyệt (Sở): Kế hoạch TTĐN năm 2024", "Đã quá hạn.", LINK),
+        ],
+    )
+    raw = mailer(renderer).compose(digest).as_bytes()
+    assert raw.isascii()  # every header encoded (RFC 2047), bodies quoted-printable: any relay passes it
+
+    parsed = message_from_bytes(raw, policy=default)
+    assert str(make_header(decode_header(parsed["Subject"]))) == "TTĐN: 2 thông báo mới"
+    assert parsed["Message-ID"] == "<0b6c2f55-8d7e-4a1b-9c3d-2e1f0a9b8c7d@notifications.ttdn>"
+    assert parsed["To"].addresses[0].display_name == "Nông Văn Sơn"
+    assert parsed["From"].addresses[0].display_name == "TTĐN"
+    assert parsed.get_content_type() == "multipart/alternative"
+    text = parsed.get_body(("plain",))
+    html = parsed.get_body(("html",))
+    assert text.get_content_charset() == "utf-8" and html.get_content_charset() == "utf-8"
+    assert "Kính gửi Nông Văn Sơn," in text.get_content()
+    assert "2. Quá hạn phê duyệt (Sở)" in text.get_content()
+    assert f'<a href="{LINK}">Xem kế hoạch</a>' in html.get_content()

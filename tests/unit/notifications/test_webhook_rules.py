@@ -1,0 +1,118 @@
+"""Webhook rules of the domain: where deliveries may go, which events a
+subscription receives, how retries back off, and the signing secret."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from notifications.domain.errors import UnsafeWebhookTarget
+from notifications.domain.webhooks import RetryPolicy, Subscription, TargetPolicy, new_signing_secret
+from notifications.service_layer.webhook_dispatcher import signed_headers
+from notifications.testing import sample_event_data
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+PUBLIC = {"egov.caobang.gov.vn": ["203.162.10.20"], "dashboard.bvhttdl.gov.vn": ["2001:ee0:100::25"]}
+
+
+def resolve(host: str) -> list[str]:
+    answers = {**PUBLIC, "intranet.caobang.local": ["10.20.0.5"], "rebind.example": ["203.162.10.21", "127.0.0.1"]}
+    if host not in answers:
+        raise OSError("Name or service not known")
+    return answers[host]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://egov.caobang.gov.vn/ttdn/hooks",
+        "http://egov.caobang.gov.vn:8443/x?y=1",
+        "https://dashboard.bvhttdl.gov.vn/",
+    ],
+)
+def test_public_http_and_https_targets_are_accepted(url: str) -> None:
+    assert TargetPolicy().check(url, resolve) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://egov.caobang.gov.vn/hooks", "only http and https"),
+        ("javascript:alert(1)", "only http and https"),
+        ("https://admin:secret@egov.caobang.gov.vn/hooks", "credentials"),
+        ("https:///nohost", "no host"),
+        ("http://127.0.0.1:8080/hooks", "non-public"),
+        ("http://localhost.:8080/hooks", "cannot be resolved"),
+        ("http://[::1]/hooks", "non-public"),
+        ("http://169.254.169.254/latest/meta-data", "non-public"),
+        ("http://10.20.0.5/hooks", "non-public"),
+        ("http://192.168.1.10/hooks", "non-public"),
+        ("http://intranet.caobang.local/hooks", "non-public"),
+        ("http://rebind.example/hooks", "non-public"),
+        ("http://224.0.0.1/hooks", "multicast"),
+        ("http://unknown.invalid/hooks", "cannot be resolved"),
+        ("http://egov.caobang.gov.vn:99999/", "not a valid URL"),
+    ],
+)
+def test_unsafe_targets_are_refused_with_a_reason(url: str, reason: str) -> None:
+    with pytest.raises(UnsafeWebhookTarget) as refused:
+        TargetPolicy().check(url, resolve)
+    assert reason in refused.value.reason
+
+
+def test_the_allow_list_admits_named_hosts_and_networks() -> None:
+    policy = TargetPolicy(allowed=("127.0.0.1", "10.20.0.0/16", "intranet.caobang.local"))
+    assert policy.check("http://127.0.0.1:9000/hooks", resolve)
+    assert policy.check("http://10.20.0.5/hooks", resolve)
+    assert policy.check("http://intranet.caobang.local/hooks", resolve)
+    with pytest.raises(UnsafeWebhookTarget):
+        policy.check("http://192.168.1.10/hooks", resolve)
+
+
+def subscription(province: str | None = None) -> Subscription:
+    return Subscription(
+        id="s1",
+        owner="ttdn-integrator-dashboard",
+        url="https://dashboard.bvhttdl.gov.vn/",
+        event_types=("plan.approved", "approval.completed"),
+        province=province,
+        secret=new_signing_secret(),
+        created_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+
+
+def test_a_subscription_receives_its_event_types_of_its_province_only() -> None:
+    cao_bang = sample_event_data("plan.approved")
+    assert subscription().wants("plan.approved", cao_bang)
+    assert subscription("CB").wants("plan.approved", cao_bang)
+    assert not subscription("QB").wants("plan.approved", cao_bang)
+    assert not subscription().wants("approval.task_assigned", sample_event_data("approval.task_assigned"))
+
+
+def test_backoff_grows_exponentially_under_a_cap_with_full_jitter() -> None:
+    policy = RetryPolicy(base_seconds=5, cap_seconds=3600, give_up_after_seconds=86400)
+    highest = [policy.delay(n, rng=lambda low, high: high) for n in range(1, 12)]
+    assert highest[:5] == [5, 10, 20, 40, 80]
+    assert highest[-1] == 3600
+    assert all(policy.delay(n, rng=lambda low, high: low) == 0 for n in range(1, 5))
+    assert policy.delay(10_000, rng=lambda low, high: high) == 3600  # no overflow on absurd counts
+
+
+def test_retries_stop_at_the_give_up_time() -> None:
+    policy = RetryPolicy(base_seconds=60, cap_seconds=3600, give_up_after_seconds=300)
+    created = datetime(2024, 1, 17, 8, 0, tzinfo=UTC)
+    give_up = policy.give_up_at(created)
+    late_retry = policy.next_attempt_at(created + timedelta(seconds=290), 3, give_up, rng=lambda low, high: high)
+    assert late_retry == give_up  # never scheduled beyond the give-up time
+    assert policy.next_attempt_at(give_up, 4, give_up) is None
+
+
+def test_the_signing_secret_is_a_standard_webhooks_secret_that_a_receiver_can_verify() -> None:
+    secret = new_signing_secret()
+    assert secret.startswith("whsec_") and len(base64.b64decode(secret.removeprefix("whsec_"))) == 32
+    body = '{"specversion":"1.0","type":"vn.ttdn.plan.approved","data":{"title":"Kế hoạch TTĐN năm 2024"}}'
+    headers = signed_headers(secret, "evt-1", body, datetime.now(UTC))
+    assert Webhook(secret).verify(body, headers)["data"]["title"] == "Kế hoạch TTĐN năm 2024"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_signing_secret()).verify(body, headers)
