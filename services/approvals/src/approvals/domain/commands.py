@@ -1,0 +1,56 @@
+"""What callers ask the approvals service to do (imperative), one handler each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .model import Actor, PlanContext
+
+
+@dataclass(frozen=True)
+class StartApproval:
+    """From ``plan.submitted``: open level 1 (or the level that returned) for a frozen version."""
+
+    plan: PlanContext
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class CancelApproval:
+    """From ``plan.withdrawn``: the drafter recalled the version under approval."""
+
+    plan_id: str
+    version: int
+    by: str
+    withdrawn_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordDecision:
+    task_id: str
+    actor: Actor
+    decision: str
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class DelegateTask:
+    task_id: str
+    actor: Actor
+    to: str
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class PublishChain:
+    key: str
+    actor: Actor
+    name: dict[str, str]
+    levels: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckDeadlines:
+    now: datetime

@@ -1,0 +1,479 @@
+"""The approval aggregate: an approval of one frozen plan version walks the
+levels of the chain version it started with; each level instance is one task,
+decided by one or several assignees according to the level's quorum.
+
+Nothing here does I/O: the service layer hands in the assignees (from the
+directory), the due dates (from the working calendar) and the clock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from .chain import RESUME, ApprovalChain, ChainLevel
+from .errors import AlreadyDecided, InvalidDecision, NotFound, NotPermitted, SeparationOfDuties, TaskClosed
+from .events import (
+    ApprovalCompleted,
+    ApprovalEvent,
+    DecisionRecorded,
+    TaskAssigned,
+    TaskDelegated,
+    TaskOverdue,
+    TaskReminder,
+)
+from .signing import decision_hash
+
+DECISIONS = ("approve", "return", "reject")
+OPEN = "open"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller, as their verified token describes them."""
+
+    username: str
+    roles: frozenset[str]
+    org_unit: str | None = None
+    province: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What approvals knows of the plan version under approval (from ``plan.submitted``)."""
+
+    plan_id: str
+    version: int
+    title: str
+    org_unit: str
+    province: str
+    year: int
+    content_sha256: str
+    submitted_by: str
+    created_by: str = ""
+    edited_by: tuple[str, ...] = ()
+    plan_type: str = "annual"
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan_id,
+            "version": self.version,
+            "title": self.title,
+            "org_unit": self.org_unit,
+            "province": self.province,
+            "year": self.year,
+        }
+
+    def conflict_of(self, username: str) -> str | None:
+        """Why ``username`` may not decide on this plan, or ``None``."""
+        if username == self.created_by:
+            return "you created this plan"
+        if username == self.submitted_by:
+            return "you submitted this plan"
+        if username in self.edited_by:
+            return "you edited this plan"
+        return None
+
+
+def in_scope(actor: Actor, role: str, scope: str, plan: PlanContext) -> bool:
+    """Does the caller's token put them on this level of this plan?"""
+    if role not in actor.roles:
+        return False
+    if scope == "org_unit":
+        return actor.org_unit is not None and actor.org_unit == plan.org_unit
+    if scope == "province":
+        return actor.province is not None and actor.province == plan.province
+    return scope == "national"
+
+
+class Step(Enum):
+    """Where one decision takes the approval."""
+
+    WAIT = "wait"  # the level's quorum is not reached yet
+    NEXT_LEVEL = "next_level"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+
+
+def next_step(decision: str, approvals_with_this: int, required: int, level: int, last_level: int) -> Step:
+    """The pure heart of the workflow: one decision → the next state.
+
+    A return or a reject ends the approval at once, whatever the quorum; an
+    approval completes the level when enough distinct assignees approved.
+    """
+    if decision == "return":
+        return Step.RETURNED
+    if decision == "reject":
+        return Step.REJECTED
+    if approvals_with_this < required:
+        return Step.WAIT
+    return Step.APPROVED if level >= last_level else Step.NEXT_LEVEL
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: str
+    approval_id: str
+    task_id: str
+    sequence: int
+    level: int
+    decision: str
+    comment: str
+    by: str
+    decided_at: datetime
+    content_sha256: str
+    previous_hash: str | None
+    hash: str
+
+    def recomputed_hash(self) -> str:
+        return decision_hash(
+            approval_id=self.approval_id,
+            task_id=self.task_id,
+            level=self.level,
+            decision=self.decision,
+            comment=self.comment,
+            by=self.by,
+            decided_at=self.decided_at,
+            content_sha256=self.content_sha256,
+            previous_hash=self.previous_hash,
+        )
+
+
+@dataclass(frozen=True)
+class Delegation:
+    id: str
+    task_id: str
+    from_user: str
+    to_user: str
+    comment: str
+    delegated_at: datetime
+
+
+@dataclass(eq=False)
+class Task:
+    """One level instance: offered to its assignees, closed by the quorum or by a return/reject."""
+
+    id: str
+    approval_id: str
+    level: int
+    role: str
+    scope: str
+    assignees: list[str]
+    required_approvals: int
+    assigned_at: datetime
+    due_at: datetime
+    remind_at: datetime
+    status: str = OPEN  # open | approved | returned | rejected | cancelled
+    closed_at: datetime | None = None
+    reminded_at: datetime | None = None
+    overdue_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.is_open and now > self.due_at
+
+    def reminder_due(self, now: datetime) -> bool:
+        return self.is_open and self.reminded_at is None and now >= self.remind_at
+
+    def overdue_unannounced(self, now: datetime) -> bool:
+        return self.is_overdue(now) and self.overdue_at is None
+
+    def close(self, status: str, at: datetime) -> None:
+        self.status = status
+        self.closed_at = at
+
+
+@dataclass(eq=False)
+class Approval:
+    id: str
+    plan: PlanContext
+    chain: ApprovalChain
+    started_at: datetime
+    status: str = OPEN  # open | approved | returned | rejected | cancelled
+    current_level: int = 1
+    completed_at: datetime | None = None
+    tasks: list[Task] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    delegations: list[Delegation] = field(default_factory=list)
+    events: list[ApprovalEvent] = field(default_factory=list, repr=False)
+
+    # -- starting
+    @classmethod
+    def start(cls, plan: PlanContext, chain: ApprovalChain, *, at: datetime, first_level: int = 1) -> Approval:
+        return cls(id=new_id(), plan=plan, chain=chain, started_at=at, current_level=first_level)
+
+    @staticmethod
+    def first_level_after(previous: Approval | None, chain: ApprovalChain) -> int:
+        """Level 1, unless the previous version was returned at a level whose chain says
+        to resume there (and this chain still has that level)."""
+        if previous is None or previous.status != "returned":
+            return 1
+        returned_at = previous.current_level
+        if returned_at <= chain.last_level and chain.level(returned_at).on_resubmit == RESUME:
+            return returned_at
+        return 1
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+    @property
+    def level(self) -> ChainLevel:
+        return self.chain.level(self.current_level)
+
+    def open_level(
+        self, number: int, assignees: Iterable[str], *, at: datetime, due_at: datetime, remind_share: float
+    ) -> Task:
+        """Offer level ``number`` to ``assignees``; those who authored the plan are left out.
+        The reminder falls when ``remind_share`` of the time to the due date has passed."""
+        level = self.chain.level(number)
+        people = sorted({name for name in assignees if self.plan.conflict_of(name) is None})
+        task = Task(
+            id=new_id(),
+            approval_id=self.id,
+            level=number,
+            role=level.role,
+            scope=level.scope,
+            assignees=people,
+            required_approvals=level.quorum.required(len(people)),
+            assigned_at=at,
+            due_at=due_at,
+            remind_at=at + (due_at - at) * remind_share,
+        )
+        self.current_level = number
+        self.tasks.append(task)
+        self.events.append(
+            TaskAssigned(
+                context=self.plan.context(),
+                approval_id=self.id,
+                task_id=task.id,
+                level=number,
+                level_name=level.name.as_dict(),
+                role=level.role,
+                scope=level.scope,
+                due_at=due_at,
+                assignees=tuple(people),
+                required_approvals=task.required_approvals,
+            )
+        )
+        return task
+
+    # -- reading
+    def task(self, task_id: str) -> Task:
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        raise NotFound("No such task.")
+
+    def open_task(self) -> Task | None:
+        return next((task for task in self.tasks if task.is_open), None)
+
+    def visible_to(self, actor: Actor) -> bool:
+        """Architecture §4: the unit's drafters, whoever can act on one of its levels,
+        whoever decided on it, and admins."""
+        if actor.is_admin:
+            return True
+        if "drafter" in actor.roles and actor.org_unit == self.plan.org_unit:
+            return True
+        if any(in_scope(actor, level.role, level.scope, self.plan) for level in self.chain.levels):
+            return True
+        return any(decision.by == actor.username for decision in self.decisions)
+
+    # -- deciding
+    def admit(self, task: Task, username: str) -> None:
+        """Add an approver who became eligible after the task was offered (a new deputy director)."""
+        if username not in task.assignees and self.plan.conflict_of(username) is None:
+            task.assignees = sorted([*task.assignees, username])
+
+    def check_may_act(self, task: Task, actor: Actor) -> None:
+        """404 outside the level's scope, 403 for separation of duties, 409 once closed."""
+        if not in_scope(actor, task.role, task.scope, self.plan):
+            raise NotFound("No such task.")
+        conflict = self.plan.conflict_of(actor.username)
+        if conflict is not None:
+            raise SeparationOfDuties(
+                f"Separation of duties: {conflict}, so you may not decide or delegate its approval."
+            )
+        if not task.is_open:
+            raise TaskClosed(f"The task is closed ({task.status}); no more decisions are taken on it.")
+        if actor.username not in task.assignees:
+            raise NotPermitted("The task is not assigned to you.")
+
+    def record_decision(self, task_id: str, actor: Actor, decision: str, comment: str, *, at: datetime) -> Step:
+        task = self.task(task_id)
+        self.check_may_act(task, actor)
+        if decision not in DECISIONS:
+            raise InvalidDecision("Unknown decision.", {"decision": [f"one of {', '.join(DECISIONS)}"]})
+        if decision in ("return", "reject") and not comment:
+            raise InvalidDecision(
+                f"A comment is required to {decision} a plan.",
+                {"comment": [f"required when the decision is {decision}"]},
+            )
+        mine = [d for d in self.decisions if d.task_id == task.id]
+        if any(d.by == actor.username for d in mine):
+            raise AlreadyDecided("You have already decided this task.")
+        previous_hash = self.decisions[-1].hash if self.decisions else None
+        record = Decision(
+            id=new_id(),
+            approval_id=self.id,
+            task_id=task.id,
+            sequence=len(self.decisions) + 1,
+            level=task.level,
+            decision=decision,
+            comment=comment,
+            by=actor.username,
+            decided_at=at,
+            content_sha256=self.plan.content_sha256,
+            previous_hash=previous_hash,
+            hash="",
+        )
+        record = replace(record, hash=record.recomputed_hash())
+        signature = record.hash
+        self.decisions.append(record)
+        level = self.chain.level(task.level)
+        self.events.append(
+            DecisionRecorded(
+                context=self.plan.context(),
+                approval_id=self.id,
+                task_id=task.id,
+                level=task.level,
+                level_name=level.name.as_dict(),
+                decision=decision,
+                comment=comment,
+                by=actor.username,
+                decided_at=at,
+                content_sha256=self.plan.content_sha256,
+                signature=signature,
+            )
+        )
+        approvals = sum(1 for d in mine if d.decision == "approve") + (decision == "approve")
+        step = next_step(decision, approvals, task.required_approvals, task.level, self.chain.last_level)
+        if step is Step.NEXT_LEVEL:
+            task.close("approved", at)
+        elif step is not Step.WAIT:
+            task.close(step.value, at)
+            self._complete(step.value, at, by=actor.username, comment=comment)
+        return step
+
+    def delegate(
+        self, task_id: str, actor: Actor, to: str, comment: str, *, at: datetime, to_is_eligible: bool
+    ) -> Delegation:
+        task = self.task(task_id)
+        self.check_may_act(task, actor)
+        errors: dict[str, list[str]] = {}
+        if to == actor.username:
+            errors["to"] = ["you cannot delegate a task to yourself"]
+        elif to in task.assignees:
+            errors["to"] = [f"{to} is already an assignee of this task"]
+        elif self.plan.conflict_of(to) is not None:
+            errors["to"] = [f"{to} may not decide on this plan (separation of duties)"]
+        elif not to_is_eligible:
+            errors["to"] = [f"{to} is not a {task.role} of this task's {task.scope} scope"]
+        if errors:
+            raise InvalidDecision("The task cannot be delegated to this person.", errors)
+        # The delegator hands over their place: the number of assignees, and so the quorum, stays.
+        task.assignees = sorted([name for name in task.assignees if name != actor.username] + [to])
+        delegation = Delegation(new_id(), task.id, actor.username, to, comment, at)
+        self.delegations.append(delegation)
+        level = self.chain.level(task.level)
+        self.events.append(
+            TaskDelegated(
+                context=self.plan.context(),
+                approval_id=self.id,
+                task_id=task.id,
+                level=task.level,
+                level_name=level.name.as_dict(),
+                from_user=actor.username,
+                to_user=to,
+                comment=comment,
+                due_at=task.due_at,
+            )
+        )
+        return delegation
+
+    # -- ending
+    def cancel(self, *, by: str, at: datetime, comment: str = "") -> None:
+        for task in self.tasks:
+            if task.is_open:
+                task.close("cancelled", at)
+        self._complete("cancelled", at, by=by, comment=comment)
+
+    def _complete(self, outcome: str, at: datetime, *, by: str, comment: str) -> None:
+        self.status = outcome
+        self.completed_at = at
+        self.events.append(
+            ApprovalCompleted(
+                context=self.plan.context(),
+                approval_id=self.id,
+                outcome=outcome,
+                level=self.current_level,
+                level_name=self.level.name.as_dict(),
+                comment=comment,
+                by=by,
+                chain_key=self.chain.key,
+                chain_version=self.chain.version,
+            )
+        )
+
+    # -- timers
+    def remind(self, task: Task, at: datetime) -> None:
+        task.reminded_at = at
+        level = self.chain.level(task.level)
+        self.events.append(
+            TaskReminder(
+                context=self.plan.context(),
+                approval_id=self.id,
+                task_id=task.id,
+                level=task.level,
+                level_name=level.name.as_dict(),
+                role=task.role,
+                scope=task.scope,
+                due_at=task.due_at,
+                assignees=tuple(task.assignees),
+            )
+        )
+
+    def mark_overdue(self, task: Task, at: datetime) -> None:
+        task.overdue_at = at
+        level = self.chain.level(task.level)
+        self.events.append(
+            TaskOverdue(
+                context=self.plan.context(),
+                approval_id=self.id,
+                task_id=task.id,
+                level=task.level,
+                level_name=level.name.as_dict(),
+                role=task.role,
+                scope=task.scope,
+                due_at=task.due_at,
+                assignees=tuple(task.assignees),
+            )
+        )
+
+    # -- the record
+    def verify_decisions(self) -> bool:
+        """Recompute the hash chain; false when any stored decision was altered, removed or reordered."""
+        previous: str | None = None
+        for expected_sequence, decision in enumerate(self.decisions, start=1):
+            if decision.sequence != expected_sequence or decision.previous_hash != previous:
+                return False
+            if decision.content_sha256 != self.plan.content_sha256 or decision.recomputed_hash() != decision.hash:
+                return False
+            previous = decision.hash
+        return True

@@ -1,0 +1,59 @@
+"""The decisions of one approval form a hash chain (architecture §6): each
+decision's hash covers its own fields and the previous decision's hash, so an
+edit of any stored decision breaks every hash from there on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no insignificant whitespace, UTF-8, every string NFC."""
+    return json.dumps(_nfc(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def iso_utc(moment: datetime) -> str:
+    """One spelling of an instant, whatever the database gave back (SQLite drops the zone)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def decision_hash(
+    *,
+    approval_id: str,
+    task_id: str,
+    level: int,
+    decision: str,
+    comment: str,
+    by: str,
+    decided_at: datetime,
+    content_sha256: str,
+    previous_hash: str | None,
+) -> str:
+    record = {
+        "approval_id": approval_id,
+        "task_id": task_id,
+        "level": level,
+        "decision": decision,
+        "comment": comment,
+        "by": by,
+        "decided_at": iso_utc(decided_at),
+        "content_sha256": content_sha256,
+        "previous_hash": previous_hash,
+    }
+    return hashlib.sha256(canonical_json(record)).hexdigest()

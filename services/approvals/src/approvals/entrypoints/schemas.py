@@ -1,0 +1,214 @@
+"""Marshmallow schemas: they validate the requests and generate the OpenAPI document."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..domain.chain import APPROVER_ROLES, RESUBMISSION_POLICIES, SCOPES
+from ..domain.model import DECISIONS
+
+
+class Text(fields.String):
+    """UTF-8 text, NFC-normalised and trimmed on the way in."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return unicodedata.normalize("NFC", text).strip()
+
+
+class QuorumField(fields.Field):
+    """``"any"``, ``"all"``, or a whole number of approvers."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | int:
+        if value in ("any", "all") or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise ValidationError('"any", "all" or a whole number of approvers')
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+# -- decisions and delegation
+
+
+class DecisionRequest(Schema):
+    decision = fields.String(
+        required=True,
+        validate=validate.OneOf(DECISIONS),
+        metadata={"description": "approve, return (for revision) or reject (final)"},
+    )
+    comment = Text(load_default="", validate=validate.Length(max=4000))
+
+    @validates_schema
+    def _comment_required(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("decision") in ("return", "reject") and not data.get("comment"):
+            raise ValidationError(f"a comment is required when the decision is {data['decision']}", "comment")
+
+
+class DelegateRequest(Schema):
+    to = Text(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        metadata={"description": "username of an eligible approver"},
+    )
+    comment = Text(load_default="", validate=validate.Length(max=4000))
+
+
+class LevelNameSchema(Schema):
+    vi = Text(required=True, validate=validate.Length(min=1, max=200))
+    en = Text(required=True, validate=validate.Length(min=1, max=200))
+
+
+class DecisionSchema(Schema):
+    id = fields.String()
+    task_id = fields.String()
+    sequence = fields.Integer()
+    level = fields.Integer()
+    decision = fields.String()
+    comment = fields.String()
+    by = fields.String()
+    decided_at = fields.DateTime()
+    content_sha256 = fields.String()
+    previous_hash = fields.String(allow_none=True)
+    hash = fields.String(metadata={"description": "SHA-256 over the decision and previous_hash (the chain)"})
+
+
+class DelegationSchema(Schema):
+    id = fields.String()
+    task_id = fields.String()
+    from_user = fields.String(data_key="from")
+    to_user = fields.String(data_key="to")
+    comment = fields.String()
+    delegated_at = fields.DateTime()
+
+
+class DecisionResult(Schema):
+    decision = fields.Nested(DecisionSchema)
+    task_status = fields.String()
+    approval_id = fields.String()
+    approval_status = fields.String()
+    current_level = fields.Integer()
+
+
+# -- tasks and approvals
+
+
+class TaskQuery(Schema):
+    status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    org_unit = Text(validate=validate.Length(max=64))
+    province = Text(validate=validate.Length(max=16))
+    q = Text(validate=validate.Length(max=200), metadata={"description": "words of the plan title, accents optional"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(max=400))
+
+
+class TaskSummary(Schema):
+    id = fields.String()
+    approval_id = fields.String()
+    plan_id = fields.String()
+    version = fields.Integer()
+    title = fields.String()
+    org_unit = fields.String()
+    province = fields.String()
+    year = fields.Integer()
+    level = fields.Integer()
+    level_name = fields.Nested(LevelNameSchema)
+    role = fields.String()
+    scope = fields.String()
+    status = fields.String()
+    assigned_at = fields.DateTime()
+    due_at = fields.DateTime()
+    overdue = fields.Boolean()
+
+
+class TaskPage(Schema):
+    items = fields.List(fields.Nested(TaskSummary))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TaskSchema(Schema):
+    id = fields.String()
+    level = fields.Integer()
+    level_name = fields.Nested(LevelNameSchema)
+    role = fields.String()
+    scope = fields.String()
+    status = fields.String()
+    assignees = fields.List(fields.String())
+    required_approvals = fields.Integer()
+    assigned_at = fields.DateTime()
+    due_at = fields.DateTime()
+    overdue = fields.Boolean()
+    reminded_at = fields.DateTime(allow_none=True)
+    overdue_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class PlanSchema(Schema):
+    plan_id = fields.String()
+    version = fields.Integer()
+    title = fields.String()
+    org_unit = fields.String()
+    province = fields.String()
+    year = fields.Integer()
+    plan_type = fields.String()
+    content_sha256 = fields.String()
+    submitted_by = fields.String()
+
+
+# -- chains
+
+
+class ChainLevelSchema(Schema):
+    level = fields.Integer(dump_only=True)
+    name = fields.Nested(LevelNameSchema, required=True)
+    role = fields.String(required=True, metadata={"enum": list(APPROVER_ROLES)})
+    scope = fields.String(required=True, metadata={"enum": list(SCOPES)})
+    quorum = QuorumField(
+        load_default="any",
+        metadata={"oneOf": [{"type": "string", "enum": ["any", "all"]}, {"type": "integer", "minimum": 1}]},
+    )
+    sla_working_days = fields.Integer(required=True, strict=True)
+    on_resubmit = fields.String(load_default=RESUBMISSION_POLICIES[0], metadata={"enum": list(RESUBMISSION_POLICIES)})
+
+
+class ChainDefinition(Schema):
+    """The body of ``PUT /approval-chains/{key}``; the rules (roles, scopes, quorum sizes,
+    SLAs, distinct names) are checked by the domain, all reasons at once."""
+
+    name = fields.Nested(LevelNameSchema, required=True)
+    levels = fields.List(fields.Nested(ChainLevelSchema), required=True)
+
+
+class ChainSchema(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.Nested(LevelNameSchema)
+    levels = fields.List(fields.Nested(ChainLevelSchema))
+    published_by = fields.String()
+    published_at = fields.DateTime()
+
+
+class ChainWithVersions(ChainSchema):
+    versions = fields.List(fields.Nested(ChainSchema))
+
+
+class ChainList(Schema):
+    items = fields.List(fields.Nested(ChainSchema))
+
+
+class ApprovalSchema(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"description": "open, approved, returned, rejected or cancelled"})
+    current_level = fields.Integer()
+    started_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    plan = fields.Nested(PlanSchema)
+    chain = fields.Nested(ChainSchema)
+    tasks = fields.List(fields.Nested(TaskSchema))
+    decisions = fields.List(fields.Nested(DecisionSchema))
+    delegations = fields.List(fields.Nested(DelegationSchema))
+    verified = fields.Boolean(metadata={"description": "the decisions' hash chain recomputes"})

@@ -1,0 +1,226 @@
+"""The use cases, one function per command, each one transaction (its unit of work)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from ..domain import commands
+from ..domain.calendar import WorkingCalendar
+from ..domain.chain import ApprovalChain, define_chain
+from ..domain.errors import NotFound, NotPermitted
+from ..domain.model import Approval, Decision, Delegation, Step, Task, in_scope
+from .ports import ApproverDirectory, Clock, largest_group
+from .unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHAIN_KEY = "ttdn-plan"
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What the use cases are wired with (see ``bootstrap``)."""
+
+    directory: ApproverDirectory
+    calendar: WorkingCalendar
+    clock: Clock
+    remind_share: float = 0.5
+
+
+# -- chains ------------------------------------------------------------------
+
+
+def bundled_chain_definitions() -> dict[str, dict[str, Any]]:
+    """The chains shipped with the service (``approvals/chains/*.json``), by key."""
+    found: dict[str, dict[str, Any]] = {}
+    for entry in resources.files("approvals.chains").iterdir():
+        if entry.name.endswith(".json"):
+            document = json.loads(entry.read_text(encoding="utf-8"))
+            found[document["key"]] = document
+    return found
+
+
+def ensure_default_chains(uow: UnitOfWork, deps: Dependencies) -> list[str]:
+    """Load each bundled chain as version 1 where its key has no version yet."""
+    loaded = []
+    with uow:
+        for key in bundled_chain_definitions():
+            if uow.chains.latest(key) is None:
+                _publish_bundled(uow, key, deps.clock())
+                loaded.append(key)
+    return loaded
+
+
+def _publish_bundled(uow: UnitOfWork, key: str, now: datetime) -> ApprovalChain:
+    """The bundled definition of ``key`` becomes version 1 (at `migrate`, or on first need)."""
+    chain = define_chain(key, 1, bundled_chain_definitions()[key], published_by="system", published_at=now)
+    uow.chains.add(chain)
+    return chain
+
+
+def publish_chain(command: commands.PublishChain, uow: UnitOfWork, deps: Dependencies) -> ApprovalChain:
+    if not command.actor.is_admin:
+        raise NotPermitted("Only administrators publish approval chains.")
+    with uow:
+        latest = uow.chains.latest(command.key)
+        version = 1 if latest is None else latest.version + 1
+        chain = define_chain(
+            command.key,
+            version,
+            {"name": command.name, "levels": command.levels},
+            published_by=command.actor.username,
+            published_at=deps.clock(),
+            group_size=lambda role, scope: largest_group(deps.directory, role, scope),
+        )
+        uow.chains.add(chain)
+    return chain
+
+
+# -- the approval lifecycle ----------------------------------------------------
+
+
+class DirectoryUnavailable(Exception):
+    """The identity provider could not say who is eligible; the use case is rolled back
+    (HTTP 503, or a retried event) rather than offering a task to nobody."""
+
+
+def eligible_usernames(deps: Dependencies, approval: Approval, role: str, scope: str) -> list[str]:
+    try:
+        people = deps.directory.eligible(role, scope, org_unit=approval.plan.org_unit, province=approval.plan.province)
+    except Exception as error:  # python-keycloak and requests raise many types
+        raise DirectoryUnavailable(f"{error.__class__.__name__}: {error}") from error
+    return [person.username for person in people]
+
+
+def _open_level(approval: Approval, number: int, deps: Dependencies, at: datetime) -> None:
+    level = approval.chain.level(number)
+    people = eligible_usernames(deps, approval, level.role, level.scope)
+    if not people:
+        log.warning(
+            "no eligible approver for level", extra={"approval_id": approval.id, "level": number, "role": level.role}
+        )
+    approval.open_level(
+        number,
+        people,
+        at=at,
+        due_at=deps.calendar.due_at(at, level.sla_working_days),
+        remind_share=deps.remind_share,
+    )
+
+
+def start_approval(command: commands.StartApproval, uow: UnitOfWork, deps: Dependencies) -> Approval | None:
+    """``plan.submitted``: a second delivery, or a stale one, has no effect."""
+    plan = command.plan
+    now = deps.clock()
+    with uow:
+        if uow.approvals.for_plan_version(plan.plan_id, plan.version) is not None:
+            return None
+        if uow.approvals.was_withdrawn(plan.plan_id, plan.version):
+            return None  # the withdrawal overtook this submission (a retried delivery)
+        previous = uow.approvals.latest_for_plan(plan.plan_id)
+        if previous is not None and previous.plan.version > plan.version:
+            return None  # an older version arriving late
+        if previous is not None and previous.is_open:
+            # The plans service does not resubmit while an approval is open; if it ever
+            # does, the newer version supersedes the older one's approval.
+            previous.cancel(by=plan.submitted_by, at=now, comment=f"superseded by version {plan.version}")
+        chain = uow.chains.latest(DEFAULT_CHAIN_KEY) or _publish_bundled(uow, DEFAULT_CHAIN_KEY, now)
+        approval = Approval.start(plan, chain, at=command.submitted_at)  # the SLA runs from `now`, below
+        _open_level(approval, Approval.first_level_after(previous, chain), deps, now)
+        uow.approvals.add(approval)
+    return approval
+
+
+def cancel_approval(command: commands.CancelApproval, uow: UnitOfWork, deps: Dependencies) -> Approval | None:
+    """``plan.withdrawn``: cancels that very version's open approval; remembered when the
+    submission has not arrived yet, so that it then starts nothing."""
+    with uow:
+        approval = uow.approvals.for_plan_version(command.plan_id, command.version, for_update=True)
+        if approval is None:
+            uow.approvals.note_early_withdrawal(
+                command.plan_id, command.version, by=command.by, at=command.withdrawn_at
+            )
+            return None
+        if not approval.is_open:
+            return None
+        approval.cancel(by=command.by, at=deps.clock(), comment="withdrawn by the drafter")
+    return approval
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    approval: Approval
+    decision: Decision
+    step: Step
+
+
+def record_decision(command: commands.RecordDecision, uow: UnitOfWork, deps: Dependencies) -> DecisionOutcome:
+    now = deps.clock()
+    with uow:
+        # Locks the approval row: a racing decider waits here and then finds the task closed.
+        approval = uow.approvals.get_by_task(command.task_id, for_update=True)
+        if approval is None:
+            raise NotFound("No such task.")
+        task = approval.task(command.task_id)
+        actor = command.actor
+        if (
+            task.is_open
+            and actor.username not in task.assignees
+            and in_scope(actor, task.role, task.scope, approval.plan)
+        ):
+            _admit_if_now_eligible(approval, task, actor.username, deps)
+        step = approval.record_decision(command.task_id, actor, command.decision, command.comment, at=now)
+        if step is Step.NEXT_LEVEL:
+            _open_level(approval, task.level + 1, deps, now)
+    return DecisionOutcome(approval, approval.decisions[-1], step)
+
+
+def _admit_if_now_eligible(approval: Approval, task: Task, username: str, deps: Dependencies) -> None:
+    if username in eligible_usernames(deps, approval, task.role, task.scope):
+        approval.admit(task, username)
+
+
+def delegate_task(command: commands.DelegateTask, uow: UnitOfWork, deps: Dependencies) -> Delegation:
+    with uow:
+        approval = uow.approvals.get_by_task(command.task_id, for_update=True)
+        if approval is None:
+            raise NotFound("No such task.")
+        task = approval.task(command.task_id)
+        delegation = approval.delegate(
+            command.task_id,
+            command.actor,
+            command.to,
+            command.comment,
+            at=deps.clock(),
+            to_is_eligible=command.to in eligible_usernames(deps, approval, task.role, task.scope),
+        )
+    return delegation
+
+
+@dataclass(frozen=True)
+class DeadlineReport:
+    reminded: int
+    overdue: int
+
+
+def check_deadlines(
+    command: commands.CheckDeadlines, uow: UnitOfWork, deps: Dependencies, *, batch_size: int = 500
+) -> DeadlineReport:
+    """Remind once when the configured share of the SLA has passed; announce once when
+    the due date has passed. The flags commit with the outbox rows, so each fires once."""
+    reminded = overdue = 0
+    with uow:
+        for approval in uow.approvals.with_timers_due(command.now, limit=batch_size):
+            for task in approval.tasks:
+                if task.reminder_due(command.now):
+                    approval.remind(task, command.now)
+                    reminded += 1
+                if task.overdue_unannounced(command.now):
+                    approval.mark_overdue(task, command.now)
+                    overdue += 1
+    return DeadlineReport(reminded, overdue)

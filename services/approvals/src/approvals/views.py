@@ -1,0 +1,113 @@
+"""Read side: the caller's task list, straight from SQL (no aggregate needed to
+show a list). Ordered by due date, which puts overdue tasks first."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from .adapters import orm
+from .adapters.repository import SqlChainRepository, aware, fold
+from .domain.model import Actor
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    status: str = "open"  # open | closed | all
+    year: int | None = None
+    org_unit: str | None = None
+    province: str | None = None
+    q: str | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+def encode_cursor(due_at: datetime, task_id: str) -> str:
+    raw = json.dumps([aware(due_at).isoformat(), task_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        due_at, task_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(due_at), str(task_id)
+    except (ValueError, TypeError, binascii.Error) as error:
+        raise BadCursor("the cursor is not one this service issued") from error
+
+
+def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime) -> dict[str, Any]:
+    """Tasks offered to the caller (as assignee or delegate) whose level their token
+    still puts them on: role held, and same unit / province unless national."""
+    task, approval = orm.TaskRow, orm.ApprovalRow
+    scope_matches = or_(
+        task.scope == "national",
+        and_(task.scope == "org_unit", approval.org_unit == (actor.org_unit or "")),
+        and_(task.scope == "province", approval.province == (actor.province or "")),
+    )
+    query = (
+        select(task, approval)
+        .join(approval, approval.id == task.approval_id)
+        .join(orm.AssigneeRow, and_(orm.AssigneeRow.task_id == task.id, orm.AssigneeRow.username == actor.username))
+        .where(task.role.in_(sorted(actor.roles)), scope_matches)
+    )
+    if filters.status == "open":
+        query = query.where(task.status == "open")
+    elif filters.status == "closed":
+        query = query.where(task.status != "open")
+    if filters.year is not None:
+        query = query.where(approval.year == filters.year)
+    if filters.org_unit:
+        query = query.where(approval.org_unit == filters.org_unit)
+    if filters.province:
+        query = query.where(approval.province == filters.province)
+    if filters.q:
+        query = query.where(approval.title_folded.contains(fold(filters.q), autoescape=True))
+    if filters.cursor:
+        after_due, after_id = decode_cursor(filters.cursor)
+        query = query.where(or_(task.due_at > after_due, and_(task.due_at == after_due, task.id > after_id)))
+    rows = session.execute(query.order_by(task.due_at, task.id).limit(filters.limit + 1)).all()
+    chains = SqlChainRepository(session)  # published versions are cached per process
+    items = []
+    for task_row, approval_row in rows[: filters.limit]:
+        due_at = aware(task_row.due_at)
+        items.append(
+            {
+                "id": task_row.id,
+                "approval_id": approval_row.id,
+                "plan_id": approval_row.plan_id,
+                "version": approval_row.plan_version,
+                "title": approval_row.title,
+                "org_unit": approval_row.org_unit,
+                "province": approval_row.province,
+                "year": approval_row.year,
+                "level": task_row.level,
+                "level_name": _level_name(chains, approval_row, task_row.level),
+                "role": task_row.role,
+                "scope": task_row.scope,
+                "status": task_row.status,
+                "assigned_at": aware(task_row.assigned_at),
+                "due_at": due_at,
+                "overdue": task_row.status == "open" and now > due_at,
+            }
+        )
+    next_cursor = None
+    if len(rows) > filters.limit:
+        last = rows[filters.limit - 1][0]
+        next_cursor = encode_cursor(last.due_at, last.id)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _level_name(chains: SqlChainRepository, approval_row: orm.ApprovalRow, level: int) -> dict[str, str]:
+    chain = chains.get(approval_row.chain_key, approval_row.chain_version)
+    return chain.level(level).name.as_dict() if chain else {"vi": "", "en": ""}

@@ -1,0 +1,152 @@
+"""The approvals service on a throwaway PostgreSQL database: migrated by its own
+`migrate` code, the Flask app with tokens signed by a key made for the run."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from approvals.__main__ import migrate_database
+from approvals.adapters import orm
+from approvals.bootstrap import build_dependencies
+from approvals.config import ApprovalsSettings
+from approvals.entrypoints.app import create_app
+from approvals.entrypoints.consumer import QUEUE, make_handler
+from flask import Flask
+from flask.testing import FlaskClient
+from servicekit.auth import TokenVerifier
+from servicekit.consumer import EventConsumer
+from servicekit.db import Database
+from servicekit.events import new_event
+from servicekit.topology import suite_queue
+from sqlalchemy import select
+
+from tests.support.tokens import ISSUER, KEY_A, KeySet, claims, sign
+from tests.unit.approvals.fakes import FakeClock, FakeDirectory
+
+# Who is who in the demo realm (infra/keycloak/realm-ttdn.json).
+USERS: dict[str, dict[str, Any]] = {
+    "drafter.cb": {"roles": ["drafter"], "org_unit": "CB-STTTT", "province": "CB"},
+    "drafter.bk": {"roles": ["drafter"], "org_unit": "BK-STTTT", "province": "BK"},
+    "dept.cb": {"roles": ["dept_approver"], "org_unit": "CB-STTTT", "province": "CB"},
+    "dept.bk": {"roles": ["dept_approver"], "org_unit": "BK-STTTT", "province": "BK"},
+    "dept.ls": {"roles": ["dept_approver"], "org_unit": "LS-STTTT", "province": "LS"},
+    "dual.cb": {"roles": ["drafter", "dept_approver"], "org_unit": "CB-STTTT", "province": "CB"},
+    "province.cb": {"roles": ["province_approver"], "org_unit": "CB-UBND", "province": "CB"},
+    "province.bk": {"roles": ["province_approver"], "org_unit": "BK-UBND", "province": "BK"},
+    "ministry.1": {"roles": ["ministry_approver"], "org_unit": "BVHTTDL-TTCS", "province": "VN"},
+    "ministry.2": {"roles": ["ministry_approver"], "org_unit": "BVHTTDL-TTCS", "province": "VN", "locale": "en"},
+    "admin": {"roles": ["admin"]},
+}
+
+
+def token_for(username: str) -> str:
+    user = USERS[username]
+    return sign(
+        claims(
+            preferred_username=username,
+            sub=str(uuid.uuid5(uuid.NAMESPACE_DNS, username)),
+            realm_access={"roles": [*user["roles"], "default-roles-ttdn"]},
+            org_unit=user.get("org_unit"),
+            province=user.get("province"),
+            locale=user.get("locale", "vi"),
+        )
+    )
+
+
+def auth(username: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(username)}"}
+
+
+@pytest.fixture(scope="module")
+def settings(module_postgres_url: str) -> ApprovalsSettings:
+    configured = ApprovalsSettings(
+        database_url=module_postgres_url, keycloak_url="http://idp.test", log_format="text", log_level="WARNING"
+    )
+    migrate_database(configured)
+    return configured
+
+
+@pytest.fixture(scope="module")
+def db(settings: ApprovalsSettings) -> Iterator[Database]:
+    database = Database(settings.database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # Monday 4 March 2024, 08:00 in Hà Nội.
+    return FakeClock(datetime(2024, 3, 4, 1, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app(settings: ApprovalsSettings, clock: FakeClock) -> Flask:
+    verifier = TokenVerifier("http://idp.test", "ttdn", issuer=ISSUER, jwks_source=KeySet(KEY_A))
+    return create_app(settings, verifier=verifier, directory=FakeDirectory(), clock=clock)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def plan_submitted(**changes: Any) -> dict[str, Any]:
+    """A plan.submitted payload per docs/events.md: Cao Bằng's 2024 plan by default."""
+    data: dict[str, Any] = {
+        "plan_id": str(uuid.uuid4()),
+        "version": 1,
+        "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
+        "org_unit": "CB-STTTT",
+        "province": "CB",
+        "year": 2024,
+        "content_sha256": uuid.uuid4().hex + uuid.uuid4().hex,
+        "plan_type": "annual",
+        "submitted_by": "drafter.cb",
+        "created_by": "drafter.cb",
+        "edited_by": ["drafter.cb"],
+        "drafters": ["drafter.cb", "dual.cb"],
+        "submitted_at": "2024-03-04T01:00:00Z",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def deliver(settings: ApprovalsSettings, db: Database, clock: FakeClock) -> Callable[..., str]:
+    """Hand an event to the approvals consumer exactly as RabbitMQ would (inbox included)."""
+    consumer = EventConsumer(
+        amqp_url=settings.amqp_url,
+        exchange=settings.events_exchange,
+        queue=suite_queue(QUEUE),
+        db=db,
+        inbox_model=orm.Inbox,
+        handle=make_handler(build_dependencies(settings, directory=FakeDirectory(), clock=clock)),
+    )
+
+    def _deliver(name: str, data: dict[str, Any], event_id: str | None = None) -> str:
+        event = new_event(name, source="/ttdn/plans", subject=f"plans/{data['plan_id']}", data=data, id=event_id)
+        return consumer.process(event.to_json().encode(), {})
+
+    return _deliver
+
+
+def outbox_events(db: Database, plan_id: str) -> list[tuple[str, dict[str, Any]]]:
+    with db.transaction() as session:
+        rows = session.scalars(
+            select(orm.Outbox).where(orm.Outbox.aggregate_id == f"plans/{plan_id}").order_by(orm.Outbox.seq)
+        )
+        return [(row.routing_key, json.loads(row.payload)["data"]) for row in rows]
+
+
+def open_task_of(db: Database, plan_id: str) -> orm.TaskRow:
+    with db.transaction() as session:
+        return session.scalars(
+            select(orm.TaskRow)
+            .join(orm.ApprovalRow, orm.ApprovalRow.id == orm.TaskRow.approval_id)
+            .where(orm.ApprovalRow.plan_id == plan_id, orm.TaskRow.status == "open")
+        ).one()

@@ -1,0 +1,184 @@
+"""In-memory stand-ins for the approvals service's ports: no I/O, milliseconds."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from approvals.adapters.repository import ApprovalRepository, ChainRepository
+from approvals.domain.calendar import WorkingCalendar
+from approvals.domain.chain import ApprovalChain, define_chain
+from approvals.domain.model import Approval, PlanContext
+from approvals.service_layer.handlers import Dependencies, bundled_chain_definitions
+from approvals.service_layer.unit_of_work import UnitOfWork, to_cloudevent
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    org_unit: str | None
+    province: str | None
+
+
+# The demo realm's approvers (infra/keycloak/realm-ttdn.json), by role.
+PEOPLE: dict[str, list[Person]] = {
+    "dept_approver": [Person(f"dept.{p}", f"{p.upper()}-STTTT", p.upper()) for p in ("cb", "bk", "kt", "ls", "qb")]
+    + [Person("dual.cb", "CB-STTTT", "CB")],
+    "province_approver": [
+        Person(f"province.{p}", f"{p.upper()}-UBND", p.upper()) for p in ("cb", "bk", "kt", "ls", "qb")
+    ],
+    "ministry_approver": [Person("ministry.1", "BVHTTDL-TTCS", "VN"), Person("ministry.2", "BVHTTDL-TTCS", "VN")],
+}
+
+
+class FakeDirectory:
+    def __init__(self, people: dict[str, list[Person]] | None = None) -> None:
+        self.people = copy.deepcopy(people if people is not None else PEOPLE)
+        self.lookups = 0
+
+    def role_members(self, role: str) -> Sequence[Person]:
+        self.lookups += 1
+        return list(self.people.get(role, []))
+
+    def eligible(self, role: str, scope: str, *, org_unit: str | None, province: str | None) -> Sequence[Person]:
+        def fits(person: Person) -> bool:
+            if scope == "org_unit":
+                return person.org_unit == org_unit
+            if scope == "province":
+                return person.province == province
+            return True
+
+        return [person for person in self.role_members(role) if fits(person)]
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class FakeChains(ChainRepository):
+    def __init__(self) -> None:
+        self.chains: list[ApprovalChain] = []
+
+    def add(self, chain: ApprovalChain) -> None:
+        if self.get(chain.key, chain.version) is not None:
+            raise ValueError("version exists")
+        self.chains.append(chain)
+
+    def get(self, key: str, version: int) -> ApprovalChain | None:
+        return next((c for c in self.chains if c.key == key and c.version == version), None)
+
+    def versions(self, key: str) -> list[ApprovalChain]:
+        return sorted((c for c in self.chains if c.key == key), key=lambda c: c.version)
+
+    def all_keys(self) -> list[str]:
+        return sorted({c.key for c in self.chains})
+
+
+class FakeApprovals(ApprovalRepository):
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[str, Approval] = {}
+        self.withdrawn: set[tuple[str, int]] = set()
+
+    def note_early_withdrawal(self, plan_id: str, version: int, *, by: str, at: datetime) -> None:
+        self.withdrawn.add((plan_id, version))
+
+    def was_withdrawn(self, plan_id: str, version: int) -> bool:
+        return (plan_id, version) in self.withdrawn
+
+    def _add(self, approval: Approval) -> None:
+        self.store[approval.id] = approval
+
+    def _get(self, approval_id: str) -> Approval | None:
+        return self.store.get(approval_id)
+
+    def _get_by_task(self, task_id: str, for_update: bool) -> Approval | None:
+        return next((a for a in self.store.values() if any(t.id == task_id for t in a.tasks)), None)
+
+    def _for_plan_version(self, plan_id: str, version: int, for_update: bool) -> Approval | None:
+        return next((a for a in self.store.values() if a.plan.plan_id == plan_id and a.plan.version == version), None)
+
+    def _latest_for_plan(self, plan_id: str) -> Approval | None:
+        mine = [a for a in self.store.values() if a.plan.plan_id == plan_id]
+        return max(mine, key=lambda a: a.plan.version) if mine else None
+
+    def save_all(self) -> None:
+        """The objects in ``store`` are the stored state already."""
+
+    def _with_timers_due(self, now: datetime, limit: int) -> list[Approval]:
+        return [
+            a for a in self.store.values() if any(t.reminder_due(now) or t.overdue_unannounced(now) for t in a.tasks)
+        ][:limit]
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """Shares its stores across uses, like a database; events land in ``published``
+    (as the CloudEvents the outbox would hold) only when the work ends without an error."""
+
+    def __init__(self) -> None:
+        self.approvals = FakeApprovals()
+        self.chains = FakeChains()
+        self.published: list = []
+        self.commits = 0
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self.approvals.seen = []
+        return self
+
+    def __exit__(self, kind, error, tb) -> None:  # type: ignore[no-untyped-def]
+        if error is None:
+            self.published.extend(to_cloudevent(event) for event in self.collect_new_events())
+            self.commits += 1
+        else:
+            for approval in self.approvals.seen:
+                approval.events.clear()
+
+    def names(self) -> list[str]:
+        return [event.name for event in self.published]
+
+    def of(self, name: str) -> list[dict]:
+        return [event.data for event in self.published if event.name == name]
+
+
+def default_chain(version: int = 1, **level_changes: dict) -> ApprovalChain:
+    document = copy.deepcopy(bundled_chain_definitions()["ttdn-plan"])
+    for index, changes in level_changes.items():
+        document["levels"][int(index.removeprefix("level")) - 1].update(changes)
+    return define_chain(
+        "ttdn-plan", version, document, published_by="system", published_at=datetime(2024, 1, 2, tzinfo=UTC)
+    )
+
+
+def make_deps(clock: FakeClock, directory: FakeDirectory | None = None) -> Dependencies:
+    return Dependencies(
+        directory=directory or FakeDirectory(), calendar=WorkingCalendar(), clock=clock, remind_share=0.5
+    )
+
+
+# Cao Bằng's 2024 plan (seed 000: the border training, Báo Cao Bằng's items, Thác Bản Giốc cluster).
+def cao_bang_plan(version: int = 1, **changes: object) -> PlanContext:
+    fields: dict = dict(
+        plan_id="6f1c2b1e-3d4a-4c1b-9a55-0b1e2c3d4e01",
+        version=version,
+        title="Kế hoạch hoạt động thông tin đối ngoại năm 2024",
+        org_unit="CB-STTTT",
+        province="CB",
+        year=2024,
+        content_sha256="9b2f3c0d5c1e4a7b8e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f",
+        submitted_by="drafter.cb",
+        created_by="drafter.cb",
+        edited_by=("drafter.cb", "drafter2.cb"),
+    )
+    fields.update(changes)
+    return PlanContext(**fields)

@@ -1,0 +1,256 @@
+"""The use cases through fakes: the lifecycle driven by events, decisions, chains, timers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from approvals.domain import commands
+from approvals.domain.calendar import VIETNAM
+from approvals.domain.errors import InvalidChain, NotFound, NotPermitted, TaskClosed
+from approvals.domain.model import Actor
+from approvals.service_layer import handlers
+
+from .fakes import FakeClock, FakeDirectory, FakeUnitOfWork, Person, cao_bang_plan, default_chain, make_deps
+
+DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB")
+PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), "CB-UBND", "CB")
+MINISTRY_1 = Actor("ministry.1", frozenset({"ministry_approver"}), "BVHTTDL-TTCS", "VN")
+ADMIN = Actor("admin", frozenset({"admin"}))
+# Thursday 29 Feb 2024, 09:00 in Cao Bằng.
+SUBMITTED = datetime(2024, 2, 29, 9, 0, tzinfo=VIETNAM)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(SUBMITTED.astimezone(UTC))
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    unit = FakeUnitOfWork()
+    unit.chains.add(default_chain())
+    return unit
+
+
+@pytest.fixture
+def deps(clock: FakeClock):  # type: ignore[no-untyped-def]
+    return make_deps(clock)
+
+
+def submit(uow: FakeUnitOfWork, deps, version: int = 1, **changes: object):  # type: ignore[no-untyped-def]
+    return handlers.start_approval(commands.StartApproval(cao_bang_plan(version, **changes), SUBMITTED), uow, deps)
+
+
+def decide(uow, deps, actor: Actor, decision: str = "approve", comment: str = "", task_id: str | None = None):  # type: ignore[no-untyped-def]
+    approval = next(iter(uow.approvals.store.values())) if task_id is None else None
+    task_id = task_id or approval.open_task().id  # type: ignore[union-attr]
+    return handlers.record_decision(commands.RecordDecision(task_id, actor, decision, comment), uow, deps)
+
+
+def test_a_submitted_plan_walks_three_levels_to_approval(uow: FakeUnitOfWork, deps, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    approval = submit(uow, deps)
+    assigned = uow.of("approval.task_assigned")[0]
+    assert assigned["assignees"] == ["dept.cb", "dual.cb"]  # the unit's department approvers
+    assert assigned["level_name"] == {"vi": "Lãnh đạo Sở", "en": "Department leadership"}
+    assert assigned["due_at"] == "2024-03-05T10:00:00.000000+00:00"  # 3 working days, 17:00 in Hà Nội
+    assert {
+        "plan_id",
+        "version",
+        "title",
+        "org_unit",
+        "province",
+        "year",
+        "approval_id",
+        "task_id",
+        "role",
+        "scope",
+    } <= set(assigned)
+
+    decide(uow, deps, DEPT_CB, comment="Đồng ý trình UBND tỉnh.")
+    clock.advance(days=2)
+    decide(uow, deps, PROVINCE_CB)
+    decide(uow, deps, MINISTRY_1, comment="Thống nhất.")
+
+    assert approval.status == "approved"
+    assert uow.names() == [
+        "approval.task_assigned",
+        "approval.decision_recorded",
+        "approval.task_assigned",
+        "approval.decision_recorded",
+        "approval.task_assigned",
+        "approval.decision_recorded",
+        "approval.completed",
+    ]
+    completed = uow.of("approval.completed")[0]
+    assert (completed["outcome"], completed["level"], completed["by"]) == ("approved", 3, "ministry.1")
+    recorded = uow.of("approval.decision_recorded")
+    assert recorded[1]["signature"] == approval.decisions[1].hash
+    assert all(event.subject == f"plans/{approval.plan.plan_id}" for event in uow.published)
+    assert approval.verify_decisions()
+
+
+def test_the_plans_authors_are_not_offered_the_task(uow: FakeUnitOfWork, deps) -> None:  # type: ignore[no-untyped-def]
+    approval = submit(uow, deps, edited_by=("drafter.cb", "dual.cb"))
+    assert approval.tasks[0].assignees == ["dept.cb"]
+    approval_without_dual = submit(uow, deps, version=2, edited_by=("drafter.cb",))
+    assert approval_without_dual.tasks[0].assignees == ["dept.cb", "dual.cb"]
+
+
+def test_a_redelivered_or_stale_submission_has_no_second_effect(uow: FakeUnitOfWork, deps) -> None:  # type: ignore[no-untyped-def]
+    submit(uow, deps, version=2)
+    assert submit(uow, deps, version=2) is None
+    assert submit(uow, deps, version=1) is None  # version 1 arriving after version 2
+    assert len(uow.approvals.store) == 1
+    assert uow.names() == ["approval.task_assigned"]
+
+
+def test_withdrawal_cancels_only_the_open_approval_of_that_version(uow: FakeUnitOfWork, deps, clock) -> None:  # type: ignore[no-untyped-def]
+    approval = submit(uow, deps)
+    assert (
+        handlers.cancel_approval(commands.CancelApproval(approval.plan.plan_id, 7, "drafter.cb", clock()), uow, deps)
+        is None
+    )
+    handlers.cancel_approval(commands.CancelApproval(approval.plan.plan_id, 1, "drafter.cb", clock()), uow, deps)
+    handlers.cancel_approval(commands.CancelApproval(approval.plan.plan_id, 1, "drafter.cb", clock()), uow, deps)
+    assert approval.status == "cancelled" and approval.tasks[0].status == "cancelled"
+    assert uow.names().count("approval.completed") == 1
+    with pytest.raises(TaskClosed):
+        decide(uow, deps, DEPT_CB, task_id=approval.tasks[0].id)
+
+
+def test_a_resubmission_resumes_at_the_returning_level_when_the_chain_says_so(clock: FakeClock) -> None:
+    uow = FakeUnitOfWork()
+    uow.chains.add(default_chain(level2={"on_resubmit": "resume_at_returning_level"}))
+    deps = make_deps(clock)
+    first = submit(uow, deps)
+    decide(uow, deps, DEPT_CB, task_id=first.open_task().id)
+    decide(uow, deps, PROVINCE_CB, "return", "Bổ sung dự toán kinh phí.", task_id=first.open_task().id)
+    second = submit(uow, deps, version=2)
+    assert second.current_level == 2 and second.tasks[0].role == "province_approver"
+    decide(uow, deps, PROVINCE_CB, "return", "Chưa đủ căn cứ.", task_id=second.open_task().id)
+    # Level 1 restarts by default.
+    third = submit(uow, deps, version=3)
+    assert third.current_level == 2
+    restart_uow = FakeUnitOfWork()
+    restart_uow.chains.add(default_chain())
+    returned = submit(restart_uow, deps)
+    decide(restart_uow, deps, DEPT_CB, "return", "Sửa tên hoạt động.", task_id=returned.open_task().id)
+    assert submit(restart_uow, deps, version=2).current_level == 1
+
+
+def test_an_approval_keeps_the_chain_version_it_started_with(uow: FakeUnitOfWork, deps) -> None:  # type: ignore[no-untyped-def]
+    before = submit(uow, deps)
+    definition = default_chain().definition()
+    definition["levels"] = definition["levels"][:2]  # the ministry stops reviewing provincial plans
+    handlers.publish_chain(
+        commands.PublishChain("ttdn-plan", ADMIN, definition["name"], definition["levels"]), uow, deps
+    )
+    after = submit(uow, deps, version=2)
+    assert (before.chain.version, before.chain.last_level) == (1, 3)
+    assert (after.chain.version, after.chain.last_level) == (2, 2)
+
+
+def test_only_admins_publish_chains_and_bad_ones_are_refused(uow: FakeUnitOfWork, deps) -> None:  # type: ignore[no-untyped-def]
+    definition = default_chain().definition()
+    with pytest.raises(NotPermitted):
+        handlers.publish_chain(
+            commands.PublishChain("ttdn-plan", DEPT_CB, definition["name"], definition["levels"]), uow, deps
+        )
+    definition["levels"][2]["quorum"] = 5
+    with pytest.raises(InvalidChain):
+        handlers.publish_chain(
+            commands.PublishChain("ttdn-plan", ADMIN, definition["name"], definition["levels"]), uow, deps
+        )
+    assert [chain.version for chain in uow.chains.versions("ttdn-plan")] == [1]
+
+
+def test_an_approver_who_joined_after_assignment_may_decide(uow: FakeUnitOfWork, clock: FakeClock) -> None:
+    directory = FakeDirectory()
+    deps = make_deps(clock, directory)
+    approval = submit(uow, deps)
+    directory.people["dept_approver"].append(Person("deputy.cb", "CB-STTTT", "CB"))
+    deputy = Actor("deputy.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB")
+    decide(uow, deps, deputy, task_id=approval.tasks[0].id)
+    assert approval.decisions[0].by == "deputy.cb"
+
+
+def test_an_unknown_task_is_not_found(uow: FakeUnitOfWork, deps) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NotFound):
+        decide(uow, deps, DEPT_CB, task_id="00000000-0000-4000-8000-000000000000")
+
+
+def test_delegation_is_recorded_and_announced(uow: FakeUnitOfWork, clock: FakeClock) -> None:
+    directory = FakeDirectory()
+    deps = make_deps(clock, directory)
+    approval = submit(uow, deps)
+    directory.people["dept_approver"].append(Person("pgd.cb", "CB-STTTT", "CB"))  # a deputy director appointed since
+    handlers.delegate_task(
+        commands.DelegateTask(approval.tasks[0].id, DEPT_CB, "pgd.cb", "Ủy quyền Phó Giám đốc."), uow, deps
+    )
+    assert approval.tasks[0].assignees == ["dual.cb", "pgd.cb"]
+    delegated = uow.of("approval.task_delegated")[0]
+    assert (delegated["from"], delegated["to"], delegated["comment"]) == ("dept.cb", "pgd.cb", "Ủy quyền Phó Giám đốc.")
+
+
+def test_the_scheduler_reminds_once_then_announces_overdue_once(uow: FakeUnitOfWork, deps, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    approval = submit(uow, deps)
+    task = approval.tasks[0]
+
+    def tick() -> handlers.DeadlineReport:
+        return handlers.check_deadlines(commands.CheckDeadlines(clock()), uow, deps)
+
+    assert tick() == handlers.DeadlineReport(0, 0)
+    clock.now = task.remind_at
+    assert tick() == handlers.DeadlineReport(1, 0)
+    assert tick() == handlers.DeadlineReport(0, 0)
+    clock.now = task.due_at
+    assert tick() == handlers.DeadlineReport(0, 0)  # due at 17:00 sharp is not late yet
+    clock.advance(minutes=1)
+    assert tick() == handlers.DeadlineReport(0, 1)
+    assert tick() == handlers.DeadlineReport(0, 0)
+    overdue = uow.of("approval.task_overdue")[0]
+    assert (overdue["task_id"], overdue["assignees"], overdue["due_at"]) == (
+        task.id,
+        ["dept.cb", "dual.cb"],
+        "2024-03-05T10:00:00.000000+00:00",
+    )
+    assert uow.names().count("approval.task_reminder") == 1
+
+
+def test_the_bundled_chain_is_published_as_version_1_on_first_need(clock: FakeClock) -> None:
+    empty = FakeUnitOfWork()
+    approval = handlers.start_approval(commands.StartApproval(cao_bang_plan(), SUBMITTED), empty, make_deps(clock))
+    assert approval is not None and (approval.chain.key, approval.chain.version) == ("ttdn-plan", 1)
+    assert handlers.ensure_default_chains(empty, make_deps(clock)) == []
+
+
+def test_a_newer_version_supersedes_an_approval_still_open(uow: FakeUnitOfWork, deps) -> None:  # type: ignore[no-untyped-def]
+    first = submit(uow, deps)
+    second = submit(uow, deps, version=2)
+    assert (first.status, second.status) == ("cancelled", "open")
+    cancelled = uow.of("approval.completed")[0]
+    assert (cancelled["version"], cancelled["outcome"], cancelled["comment"]) == (
+        1,
+        "cancelled",
+        "superseded by version 2",
+    )
+
+
+def test_a_withdrawal_that_overtakes_its_submission_prevents_the_approval(uow: FakeUnitOfWork, deps, clock) -> None:  # type: ignore[no-untyped-def]
+    plan = cao_bang_plan(version=3)
+    handlers.cancel_approval(commands.CancelApproval(plan.plan_id, 3, "drafter.cb", clock()), uow, deps)
+    assert handlers.start_approval(commands.StartApproval(plan, SUBMITTED), uow, deps) is None
+    assert uow.published == [] and uow.approvals.store == {}
+
+
+class UnreachableDirectory(FakeDirectory):
+    def role_members(self, role: str):  # type: ignore[no-untyped-def]
+        raise ConnectionError("Keycloak Admin API: connection refused")
+
+
+def test_when_the_directory_is_down_a_decision_changes_nothing(uow: FakeUnitOfWork, clock: FakeClock) -> None:
+    approval = submit(uow, make_deps(clock))
+    with pytest.raises(handlers.DirectoryUnavailable):
+        decide(uow, make_deps(clock, UnreachableDirectory()), DEPT_CB, task_id=approval.tasks[0].id)
+    assert uow.names() == ["approval.task_assigned"]  # nothing of the failed decision reached the outbox

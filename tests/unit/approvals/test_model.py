@@ -1,0 +1,162 @@
+"""The approval aggregate: the decision step, the hash chain, who may act."""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from approvals.domain.chain import Quorum
+from approvals.domain.errors import InvalidDecision, NotFound, NotPermitted, SeparationOfDuties, TaskClosed
+from approvals.domain.model import Actor, Approval, Step, next_step
+
+from .fakes import cao_bang_plan, default_chain
+
+NOW = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
+DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB")
+PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), "CB-UBND", "CB")
+MINISTRY_1 = Actor("ministry.1", frozenset({"ministry_approver"}), "BVHTTDL-TTCS", "VN")
+
+
+@pytest.mark.parametrize(
+    ("decision", "approvals", "required", "level", "step"),
+    [
+        ("approve", 1, 1, 1, Step.NEXT_LEVEL),
+        ("approve", 1, 1, 3, Step.APPROVED),
+        ("approve", 1, 2, 2, Step.WAIT),
+        ("approve", 2, 2, 2, Step.NEXT_LEVEL),
+        ("return", 0, 2, 2, Step.RETURNED),
+        ("reject", 1, 3, 1, Step.REJECTED),
+    ],
+)
+def test_one_decision_to_the_next_state(decision: str, approvals: int, required: int, level: int, step: Step) -> None:
+    assert next_step(decision, approvals, required, level, last_level=3) is step
+
+
+def started(assignees: tuple[str, ...] = ("dept.cb",), chain=None, plan=None) -> Approval:  # type: ignore[no-untyped-def]
+    approval = Approval.start(plan or cao_bang_plan(), chain or default_chain(), at=NOW)
+    approval.open_level(1, assignees, at=NOW, due_at=NOW + timedelta(days=3), remind_share=0.5)
+    return approval
+
+
+def test_decisions_form_a_hash_chain_that_verifies() -> None:
+    approval = started()
+    task = approval.tasks[0]
+    approval.record_decision(task.id, DEPT_CB, "approve", "Nội dung phù hợp Kết luận 57-KL/TW.", at=NOW)
+    approval.open_level(2, ["province.cb"], at=NOW, due_at=NOW + timedelta(days=7), remind_share=0.5)
+    approval.record_decision(approval.tasks[1].id, PROVINCE_CB, "approve", "", at=NOW + timedelta(hours=5))
+    first, second = approval.decisions
+    assert first.previous_hash is None and second.previous_hash == first.hash
+    assert first.content_sha256 == cao_bang_plan().content_sha256
+    assert approval.verify_decisions()
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda ds: [dataclasses.replace(ds[0], comment="Đồng ý."), ds[1]],
+        lambda ds: [dataclasses.replace(ds[0], decision="reject"), ds[1]],
+        lambda ds: [ds[1]],
+        lambda ds: [ds[1], ds[0]],
+    ],
+    ids=["comment-edited", "outcome-edited", "decision-removed", "reordered"],
+)
+def test_any_edit_of_the_record_breaks_the_verification(tamper) -> None:  # type: ignore[no-untyped-def]
+    approval = started(("dept.cb",), plan=cao_bang_plan())
+    approval.record_decision(approval.tasks[0].id, DEPT_CB, "approve", "Nội dung phù hợp.", at=NOW)
+    approval.open_level(2, ["province.cb"], at=NOW, due_at=NOW + timedelta(days=7), remind_share=0.5)
+    approval.record_decision(approval.tasks[1].id, PROVINCE_CB, "approve", "", at=NOW)
+    approval.decisions = tamper(approval.decisions)
+    assert not approval.verify_decisions()
+
+
+def test_the_hash_does_not_depend_on_unicode_normalisation() -> None:
+    approval = started()
+    decomposed = "Đe\u0302̀ nghị bổ sung kinh phí"  # "Đề" typed with combining marks
+    approval.record_decision(approval.tasks[0].id, DEPT_CB, "return", decomposed, at=NOW)
+    stored = approval.decisions[0]
+    approval.decisions = [dataclasses.replace(stored, comment=unicodedata.normalize("NFC", decomposed))]
+    assert approval.verify_decisions()
+
+
+@pytest.mark.parametrize(
+    ("plan_changes", "reason"),
+    [
+        ({"submitted_by": "dual.cb"}, "you submitted this plan"),
+        ({"created_by": "dual.cb"}, "you created this plan"),
+        ({"edited_by": ("drafter.cb", "dual.cb")}, "you edited this plan"),
+    ],
+)
+def test_nobody_decides_on_a_plan_they_authored(plan_changes: dict, reason: str) -> None:
+    dual = Actor("dual.cb", frozenset({"drafter", "dept_approver"}), "CB-STTTT", "CB")
+    approval = started(("dept.cb", "dual.cb"), plan=cao_bang_plan(**plan_changes))
+    assert approval.tasks[0].assignees == ["dept.cb"]  # never even offered
+    with pytest.raises(SeparationOfDuties, match=reason):
+        approval.record_decision(approval.tasks[0].id, dual, "approve", "", at=NOW)
+
+
+def test_another_scope_does_not_see_the_task() -> None:
+    approval = started()
+    dept_bk = Actor("dept.bk", frozenset({"dept_approver"}), "BK-STTTT", "BK")
+    with pytest.raises(NotFound):
+        approval.record_decision(approval.tasks[0].id, dept_bk, "approve", "", at=NOW)
+    with pytest.raises(NotFound):  # the right unit but the wrong role
+        approval.record_decision(
+            approval.tasks[0].id, Actor("drafter2.cb", frozenset({"drafter"}), "CB-STTTT", "CB"), "approve", "", at=NOW
+        )
+
+
+def test_return_and_reject_need_a_comment_and_end_the_approval() -> None:
+    approval = started()
+    task = approval.tasks[0]
+    with pytest.raises(InvalidDecision) as refused:
+        approval.record_decision(task.id, DEPT_CB, "return", "", at=NOW)
+    assert "comment" in refused.value.errors
+    assert (
+        approval.record_decision(task.id, DEPT_CB, "return", "Bổ sung chỉ tiêu tập huấn biên giới.", at=NOW)
+        is Step.RETURNED
+    )
+    assert (approval.status, task.status) == ("returned", "returned")
+    with pytest.raises(TaskClosed):
+        approval.record_decision(task.id, DEPT_CB, "approve", "", at=NOW)
+
+
+def test_a_quorum_of_all_waits_for_every_assignee() -> None:
+    chain = default_chain(level3={"quorum": "all"})
+    approval = Approval.start(cao_bang_plan(), chain, at=NOW)
+    approval.open_level(3, ["ministry.1", "ministry.2"], at=NOW, due_at=NOW + timedelta(days=10), remind_share=0.5)
+    task = approval.tasks[0]
+    assert task.required_approvals == 2
+    assert approval.record_decision(task.id, MINISTRY_1, "approve", "", at=NOW) is Step.WAIT
+    ministry_2 = Actor("ministry.2", frozenset({"ministry_approver"}), "BVHTTDL-TTCS", "VN")
+    assert approval.record_decision(task.id, ministry_2, "approve", "Thống nhất.", at=NOW) is Step.APPROVED
+    assert approval.status == "approved"
+    assert chain.level(3).quorum == Quorum("all")
+
+
+def test_delegation_hands_over_the_place_on_the_task() -> None:
+    approval = Approval.start(cao_bang_plan(), default_chain(), at=NOW)
+    approval.open_level(3, ["ministry.1"], at=NOW, due_at=NOW + timedelta(days=10), remind_share=0.5)
+    approval.delegate(
+        approval.tasks[0].id, MINISTRY_1, "ministry.2", "Đi công tác Lạng Sơn.", at=NOW, to_is_eligible=True
+    )
+    assert approval.tasks[0].assignees == ["ministry.2"]
+    assert approval.delegations[0].from_user == "ministry.1"
+    with pytest.raises(NotPermitted):  # the delegator's place is gone
+        approval.record_decision(approval.tasks[0].id, MINISTRY_1, "approve", "", at=NOW)
+
+
+@pytest.mark.parametrize(
+    ("to", "eligible", "message"),
+    [
+        ("dept.cb", True, "yourself"),
+        ("drafter.cb", True, "separation of duties"),
+        ("dept.bk", False, "is not a dept_approver"),
+    ],
+)
+def test_delegation_only_to_another_eligible_approver(to: str, eligible: bool, message: str) -> None:
+    approval = started()
+    with pytest.raises(InvalidDecision) as refused:
+        approval.delegate(approval.tasks[0].id, DEPT_CB, to, "", at=NOW, to_is_eligible=eligible)
+    assert message in refused.value.errors["to"][0]
