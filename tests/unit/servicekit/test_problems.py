@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from werkzeug.exceptions import UnprocessableEntity
-
 from servicekit.problems import from_http_exception
+from werkzeug.exceptions import UnprocessableEntity
 
 
 def webargs_error(messages: object) -> UnprocessableEntity:
@@ -22,3 +21,9 @@ def test_field_errors_are_a_422_listing_each_field() -> None:
     problem = from_http_exception(webargs_error({"json": {"budget_vnd": ["Must be greater than or equal to 0."]}}))
     assert (problem.status, problem.slug) == (422, "validation-error")
     assert problem.errors == {"budget_vnd": ["Must be greater than or equal to 0."]}
+
+
+def test_query_string_errors_are_reported_like_body_errors() -> None:
+    problem = from_http_exception(webargs_error({"query": {"limit": ["Must be between 1 and 100."]}}))
+    assert problem.status == 422
+    assert problem.errors == {"limit": ["Must be between 1 and 100."]}

@@ -86,8 +86,9 @@ def from_http_exception(error: HTTPException) -> Problem:
     data = getattr(error, "data", None) or {}
     messages = data.get("messages") if isinstance(data, dict) else None
     if messages is not None:
-        # webargs/marshmallow: {"json": {"field": ["msg"]}} -> {"field": ["msg"]}
-        errors = messages.get("json", messages) if isinstance(messages, dict) and len(messages) == 1 else messages
+        # webargs/marshmallow nest errors by location: {"json": {"field": ["msg"]}}. With one
+        # location (the usual case) report the fields themselves, whether body or query string.
+        errors = next(iter(messages.values())) if isinstance(messages, dict) and len(messages) == 1 else messages
         if _is_invalid_json(errors):
             return Problem(400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json")
         return Problem(

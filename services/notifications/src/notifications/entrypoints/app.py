@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response
 from servicekit.api import create_api
 from servicekit.broker import broker_reachable
-from servicekit.problems import Problem, from_http_exception, problem_response
+from servicekit.problems import Problem, problem_response
 from servicekit.web import create_service_app
-from werkzeug.exceptions import BadRequest
 
 from ..bootstrap import Dependencies, bootstrap
 from ..config import NotificationsSettings
@@ -69,17 +68,6 @@ def register_domain_errors(app: Flask) -> None:
                 errors={"url": [error.reason]},
             )
         )
-
-    @app.errorhandler(BadRequest)
-    def _bad_request(error: BadRequest) -> Response:
-        # Work-around for servicekit.problems.from_http_exception: webargs 8 aborts with 400 and
-        # {"json": ["Invalid JSON body."]} (a list, not {"_schema": [...]}) for a body that is not
-        # JSON, which servicekit turns into a 422 validation error; it is a 400.
-        messages = (getattr(error, "data", None) or {}).get("messages")
-        if isinstance(messages, dict) and messages.get("json") == ["Invalid JSON body."]:
-            malformed = Problem(400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json")
-            return problem_response(malformed)
-        return problem_response(from_http_exception(error))
 
     @app.errorhandler(InvalidCursor)
     def _cursor(error: InvalidCursor) -> Response:
