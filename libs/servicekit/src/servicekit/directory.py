@@ -8,12 +8,15 @@ KeycloakAdmin is not thread-safe, so calls are serialised.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,14 @@ class Directory:
             hit = self._cache.get(key)
             if hit and now - hit[0] < self._ttl:
                 return hit[1]
-            value = load(self._client())
+            try:
+                value = load(self._client())
+            except Exception:
+                # Keycloak briefly unreachable: a stale answer beats failing every request.
+                if hit is not None:
+                    log.warning("directory lookup failed; using the cached answer", extra={"key": key})
+                    return hit[1]
+                raise
             self._cache[key] = (now, value)
             return value
 

@@ -84,7 +84,11 @@ def record_event(session: Session, outbox_model: type[OutboxMixin], event: Event
         )
     )
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        # One wake-up per transaction is enough (PostgreSQL sends it at commit).
+        transaction = session.get_transaction()
+        if session.info.get("outbox_notified_in") is not transaction:
+            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+            session.info["outbox_notified_in"] = transaction
 
 
 class OutboxRelay:

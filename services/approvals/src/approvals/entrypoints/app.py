@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 from servicekit.api import create_api
 from servicekit.auth import TokenVerifier
 from servicekit.broker import broker_reachable
@@ -59,22 +59,7 @@ def create_app(
     api.register_blueprint(approvals_blp)
     api.register_blueprint(chains_blp)
     register_domain_errors(app)
-    refuse_malformed_json(app)
     return app
-
-
-def refuse_malformed_json(app: Flask) -> None:
-    """400 for a body that is not JSON at all. Works around servicekit.problems.from_http_exception,
-    which misses webargs' ``{"json": ["Invalid JSON body."]}`` and answers 422 (reported to the lead)."""
-
-    @app.before_request
-    def _malformed_json() -> Response | None:
-        has_json_body = request.method in ("POST", "PUT", "PATCH") and request.is_json and request.content_length
-        if has_json_body and request.get_json(silent=True) is None:
-            return problem_response(
-                Problem(400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json")
-            )
-        return None
 
 
 def problem_for(error: errors.ApprovalError) -> Problem:
