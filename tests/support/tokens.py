@@ -55,6 +55,6 @@ def claims(**overrides: object) -> dict:
 
 
 def sign(payload: dict, key: jwk.JWK = KEY_A, alg: str = "RS256") -> str:
-    token = jwt.JWT(header={"alg": alg, "typ": "JWT", "kid": key.key_id}, claims=payload)
+    token = jwt.JWT(header={"alg": alg, "typ": "JWT", "kid": key.get("kid")}, claims=payload)
     token.make_signed_token(key)
     return token.serialize()
