@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
 from servicekit.db import Database
@@ -35,13 +35,20 @@ def build_calendar(settings: ApprovalsSettings) -> WorkingCalendar:
     return WorkingCalendar(extra_holidays=extra)
 
 
+def shifted_clock(offset_seconds: float) -> Clock:
+    if not offset_seconds:
+        return utc_now
+    offset = timedelta(seconds=offset_seconds)
+    return lambda: utc_now() + offset
+
+
 def build_dependencies(
     settings: ApprovalsSettings, *, directory: ApproverDirectory | None = None, clock: Clock | None = None
 ) -> Dependencies:
     return Dependencies(
         directory=directory if directory is not None else build_directory(settings),
         calendar=build_calendar(settings),
-        clock=clock or utc_now,
+        clock=clock or shifted_clock(settings.clock_offset_seconds),
         remind_share=settings.reminder_share,
     )
 
