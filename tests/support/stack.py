@@ -46,10 +46,16 @@ def procfile() -> dict[str, str]:
 
 class Stack:
     def __init__(
-        self, workdir: Path, *, extra_env: dict[str, str] | None = None, processes: Iterable[str] | None = None
+        self,
+        workdir: Path,
+        *,
+        extra_env: dict[str, str] | None = None,
+        process_env: dict[str, dict[str, str]] | None = None,
+        processes: Iterable[str] | None = None,
     ) -> None:
         self.workdir = workdir
         self.extra_env = extra_env or {}
+        self.process_env = process_env or {}
         self.commands = procfile()
         self.names = list(processes) if processes is not None else list(self.commands)
         self.processes: dict[str, subprocess.Popen] = {}
@@ -120,7 +126,7 @@ class Stack:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.processes[name] = subprocess.Popen(
             ["sh", "-c", f"exec {self.commands[name]}"],
-            env=self.env,
+            env={**self.env, **self.process_env.get(name, {})},
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,

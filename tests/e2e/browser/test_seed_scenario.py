@@ -1,0 +1,236 @@
+"""The seed scenario in a real browser, by clicking and typing: the Cao Bằng
+drafter creates and submits the 2024 plan, the department approves, the
+provincial committee returns it with a comment, the drafter revises and
+resubmits, all three levels approve, and the number appears. Every screen is
+saved under var/screenshots/, and no page logs a console error."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.support.stack import PASSWORD, Stack
+
+TITLE = "Kế hoạch hoạt động thông tin đối ngoại năm 2024"
+RETURN_COMMENT = "Đề nghị bổ sung hoạt động xuất bản ấn phẩm song ngữ và rà soát lại kinh phí tập huấn."
+EVENT_TIMEOUT = 30.0  # the events between services travel through RabbitMQ
+
+
+class User:
+    """One person at their own browser (own cookies, own identity-provider session)."""
+
+    def __init__(self, context: BrowserContext, stack: Stack, username: str, shots: Path, errors: list[str]) -> None:
+        self.context = context
+        self.stack = stack
+        self.username = username
+        self.shots = shots
+        self.page: Page = context.new_page()
+        gateway = stack.url("gateway")
+        # Our pages must log no error; the identity provider's login page is not ours
+        # (in production it is Keycloak's), so its messages are not counted.
+        self.page.on(
+            "console",
+            lambda message: (
+                errors.append(f"{username} {message.location.get('url')}: {message.text}")
+                if message.type == "error" and self.page.url.startswith(gateway)
+                else None
+            ),
+        )
+        self.page.on("pageerror", lambda error: errors.append(f"{username} {gateway}: {error}"))
+
+    def login(self) -> None:
+        self.page.goto(self.stack.url("gateway") + "/")
+        self.page.fill("#username", self.username)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("#kc-login")
+        self.page.wait_for_url(re.compile(re.escape(self.stack.url("gateway")) + r"/(plans|tasks|inbox)"))
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+
+    def reload_until(self, url: str, locator: str, text: str | None = None) -> None:
+        """Open ``url`` until ``locator`` (with ``text``) shows: what another service does arrives by event."""
+        deadline = time.monotonic() + EVENT_TIMEOUT
+        while True:
+            self.page.goto(url)
+            found = self.page.locator(locator)
+            if text is not None:
+                found = found.filter(has_text=text)
+            if found.count() > 0:
+                return
+            assert time.monotonic() < deadline, f"{locator} {text!r} never appeared at {url}"
+            self.page.wait_for_timeout(250)
+
+    def decide(self, decision: str, comment: str = "", shot: str = "") -> None:
+        self.reload_until(self.stack.url("gateway") + "/tasks", "table.list a", TITLE)
+        self.page.get_by_role("link", name=TITLE).first.click()
+        expect(self.page.get_by_role("heading", name="Quyết định")).to_be_visible()
+        self.page.locator(f"input[name=decision][value={decision}]").check()
+        if comment:
+            self.page.get_by_label("Ý kiến, nhận xét").fill(comment)
+        if shot:
+            self.shot(shot)
+        self.page.get_by_role("button", name="Ghi nhận quyết định").click()
+        expect(self.page.locator(".notice.success")).to_be_visible()
+
+
+def fill_activity(
+    page: Page,
+    row: int,
+    *,
+    title: str,
+    category: str,
+    budget: str,
+    start: str,
+    end: str,
+    indicator: tuple[str, str, str],
+) -> None:
+    activity = page.locator("[data-activity]").nth(row)
+    activity.get_by_label("Tên hoạt động").fill(title)
+    activity.get_by_label("Nhóm hoạt động").select_option(category)
+    activity.get_by_label("Đơn vị chủ trì").fill("CB-STTTT")
+    activity.get_by_label("Đơn vị phối hợp").fill("CB-BDBP, CB-PTTH")
+    activity.get_by_label("Từ ngày").fill(start)
+    activity.get_by_label("Đến ngày").fill(end)
+    activity.get_by_label("Kinh phí (đồng)").fill(budget)
+    activity.get_by_role("button", name="Thêm chỉ tiêu").click()
+    indicator_row = activity.locator("[data-indicator]").last
+    indicator_row.get_by_label("Tên chỉ tiêu").fill(indicator[0])
+    indicator_row.get_by_label("Đơn vị tính").fill(indicator[1])
+    indicator_row.get_by_label("Chỉ tiêu", exact=True).fill(indicator[2])
+
+
+def test_the_seed_scenario_in_a_browser(stack: Stack, chromium, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    errors: list[str] = []
+    desktop = {"viewport": {"width": 1280, "height": 900}, "locale": "vi-VN"}
+    phone = {"viewport": {"width": 375, "height": 812}, "locale": "vi-VN", "is_mobile": True, "has_touch": True}
+    drafter = User(chromium.new_context(**desktop), stack, "drafter.cb", screenshots, errors)
+    dept = User(chromium.new_context(**desktop), stack, "dept.cb", screenshots, errors)
+    province = User(chromium.new_context(**phone), stack, "province.cb", screenshots, errors)
+    ministry = User(chromium.new_context(**desktop), stack, "ministry.1", screenshots, errors)
+    gateway = stack.url("gateway")
+    page = drafter.page
+
+    # -- the drafter writes the plan
+    drafter.login()
+    drafter.shot("01-drafter-plans")
+    page.get_by_role("link", name="Tạo kế hoạch mới").click()
+    page.get_by_label("Tên kế hoạch").fill(TITLE)
+    page.get_by_label("Năm", exact=True).fill("2024")
+    page.get_by_label("I. Mục đích, yêu cầu").fill(
+        "Chủ động cung cấp thông tin chính thống về Cao Bằng; quảng bá hình ảnh tỉnh biên giới với bạn bè quốc tế."
+    )
+    page.get_by_role("button", name="Thêm căn cứ").click()
+    page.get_by_label("Số, ký hiệu văn bản").fill("57-KL/TW")
+    page.get_by_label("Ngày ban hành").fill("2023-06-15")
+    page.get_by_label("Cơ quan ban hành").fill("Bộ Chính trị")
+    page.get_by_label("Trích yếu").fill("về tiếp tục nâng cao chất lượng, hiệu quả công tác thông tin đối ngoại")
+    page.get_by_role("button", name="Thêm hoạt động").click()
+    fill_activity(
+        page,
+        0,
+        title="Tập huấn nghiệp vụ thông tin đối ngoại cho cán bộ khu vực biên giới",
+        category="training",
+        budget="150000000",
+        start="2024-03-01",
+        end="2024-09-30",
+        indicator=("Người tham gia", "người", "200"),
+    )
+    page.get_by_role("button", name="Thêm hoạt động").click()
+    fill_activity(
+        page,
+        1,
+        title="Duy trì Cụm thông tin đối ngoại Thác Bản Giốc",
+        category="border_information",
+        budget="1350000000",
+        start="2024-01-15",
+        end="2024-12-15",
+        indicator=("Chương trình phát trên cụm", "chương trình", "12"),
+    )
+    page.get_by_label("Mỗi dòng một nơi nhận").fill("Bộ Văn hóa, Thể thao và Du lịch\nThường trực Tỉnh ủy")
+    expect(page.locator("[data-total]")).to_have_text("1.500.000.000 ₫")
+    drafter.shot("02-drafter-plan-form")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.locator(".notice.success")).to_have_text("Đã lưu kế hoạch.")
+    drafter.shot("03-drafter-plan-saved")
+    page.get_by_role("button", name="Trình duyệt").click()
+    expect(page.get_by_test_id("plan-status")).to_have_text("Đang trình duyệt")
+    plan_url = page.url.split("?")[0]
+    drafter.shot("04-drafter-plan-submitted")
+
+    # -- department approves; the provincial committee returns it (on a phone)
+    dept.login()
+    dept.decide("approve", shot="05-dept-decides")
+    dept.shot("06-dept-tasks-after")
+    province.login()
+    province.decide("return", RETURN_COMMENT, shot="07-province-returns")
+    width = province.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page is {width}px wide on a 375px phone"
+
+    # -- the drafter reads the comment on top, revises and resubmits
+    drafter.reload_until(plan_url, "[data-testid=returning-comment]", RETURN_COMMENT)
+    expect(page.get_by_test_id("plan-status")).to_have_text("Bị trả lại")
+    drafter.shot("08-drafter-returned-plan")
+    expect(page.locator(".badge")).to_be_visible()  # the bell counts the decisions
+    page.get_by_role("link", name="Sửa").click()
+    first = page.locator("[data-activity]").nth(0)
+    first.get_by_label("Kinh phí (đồng)").fill("120.000.000")
+    page.get_by_role("button", name="Thêm hoạt động").click()
+    fill_activity(
+        page,
+        2,
+        title="Xuất bản ấn phẩm song ngữ Việt – Anh giới thiệu Cao Bằng",
+        category="publications",
+        budget="90000000",
+        start="2024-04-01",
+        end="2024-10-31",
+        indicator=("Ấn phẩm", "bản", "2000"),
+    )
+    page.locator("[data-activity]").nth(2).get_by_role("button", name="Chuyển hoạt động lên trên").click()
+    expect(page.locator("[data-activity] legend").nth(1)).to_have_text("Hoạt động 2")
+    expect(page.locator("[data-total]")).to_have_text("1.560.000.000 ₫")
+    drafter.shot("09-drafter-revises")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.locator(".notice.success")).to_be_visible()
+    page.get_by_role("button", name="Trình duyệt").click()
+    expect(page.get_by_test_id("plan-status")).to_have_text("Đang trình duyệt")
+
+    # -- all three levels approve; the province sees what changed since the returned version
+    dept.decide("approve")
+    province.reload_until(gateway + "/tasks", "table.list a", TITLE)
+    province.page.get_by_role("link", name=TITLE).first.click()
+    changes = province.page.get_by_test_id("changes")
+    expect(changes).to_contain_text("Xuất bản ấn phẩm song ngữ Việt – Anh giới thiệu Cao Bằng")
+    expect(changes).to_contain_text("150.000.000 ₫ → 120.000.000 ₫")
+    province.shot("10-province-sees-changes")
+    province.decide("approve")
+    ministry.login()
+    ministry.decide("approve", shot="11-ministry-decides")
+
+    # -- the number appears; the approved plan prints in Decree 30's layout
+    drafter.reload_until(plan_url, "[data-testid=document-number]")
+    expect(page.get_by_test_id("plan-status")).to_have_text("Đã phê duyệt")
+    expect(page.get_by_test_id("document-number")).to_contain_text(re.compile(r"Số: \d+/KH-UBND"))
+    drafter.shot("12-drafter-approved-plan")
+    page.get_by_role("link", name="In / lưu PDF").click()
+    expect(page.locator(".national-title")).to_have_text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    expect(page.locator(".date-line")).to_contain_text(re.compile(r"Cao Bằng, ngày \d{2} tháng \d+ năm \d{4}"))
+    drafter.shot("13-printable-plan")
+    page.emulate_media(media="print")
+    page.pdf(path=str(screenshots / "approved-plan.pdf"), format="A4", print_background=True)
+    assert (screenshots / "approved-plan.pdf").stat().st_size > 10_000
+
+    page.goto(gateway + "/inbox")
+    drafter.shot("14-drafter-inbox")
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url(gateway + "/logged-out")
+    drafter.shot("15-logged-out")
+    page.goto(gateway + "/plans")
+    expect(page.locator("#kc-form-login")).to_be_visible()  # the identity provider's session ended too
+
+    for user in (drafter, dept, province, ministry):
+        user.context.close()
+    assert errors == [], "\n".join(errors)
