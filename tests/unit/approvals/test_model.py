@@ -147,6 +147,21 @@ def test_delegation_hands_over_the_place_on_the_task() -> None:
         approval.record_decision(approval.tasks[0].id, MINISTRY_1, "approve", "", at=NOW)
 
 
+def test_delegation_to_a_fellow_assignee_leaves_the_task_to_them() -> None:
+    approval = Approval.start(cao_bang_plan(), default_chain(), at=NOW)
+    approval.open_level(1, ["dept.cb", "dual.cb"], at=NOW, due_at=NOW + timedelta(days=3), remind_share=0.5)
+    approval.delegate(approval.tasks[0].id, DEPT_CB, "dual.cb", "Đi công tác.", at=NOW, to_is_eligible=True)
+    assert approval.tasks[0].assignees == ["dual.cb"]
+
+
+def test_delegation_to_a_fellow_assignee_is_refused_when_the_quorum_would_be_lost() -> None:
+    approval = Approval.start(cao_bang_plan(), default_chain(level3={"quorum": "all"}), at=NOW)
+    approval.open_level(3, ["ministry.1", "ministry.2"], at=NOW, due_at=NOW + timedelta(days=10), remind_share=0.5)
+    with pytest.raises(InvalidDecision) as refused:
+        approval.delegate(approval.tasks[0].id, MINISTRY_1, "ministry.2", "", at=NOW, to_is_eligible=True)
+    assert "quorum" in refused.value.errors["to"][0]
+
+
 @pytest.mark.parametrize(
     ("to", "eligible", "message"),
     [

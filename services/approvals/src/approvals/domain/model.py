@@ -379,8 +379,10 @@ class Approval:
         errors: dict[str, list[str]] = {}
         if to == actor.username:
             errors["to"] = ["you cannot delegate a task to yourself"]
-        elif to in task.assignees:
-            errors["to"] = [f"{to} is already an assignee of this task"]
+        elif to in task.assignees and len(task.assignees) - 1 < task.required_approvals:
+            # Handing the task to a fellow assignee drops one approver; refuse it when the
+            # level could then no longer reach its quorum.
+            errors["to"] = [f"{to} is already an assignee, and without you this level cannot reach its quorum"]
         elif self.plan.conflict_of(to) is not None:
             errors["to"] = [f"{to} may not decide on this plan (separation of duties)"]
         elif not to_is_eligible:
@@ -388,7 +390,7 @@ class Approval:
         if errors:
             raise InvalidDecision("The task cannot be delegated to this person.", errors)
         # The delegator hands over their place: the number of assignees, and so the quorum, stays.
-        task.assignees = sorted([name for name in task.assignees if name != actor.username] + [to])
+        task.assignees = sorted({name for name in task.assignees if name != actor.username} | {to})
         delegation = Delegation(new_id(), task.id, actor.username, to, comment, at)
         self.delegations.append(delegation)
         level = self.chain.level(task.level)
