@@ -144,6 +144,13 @@ class Stack:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
 
+    def restart_process(self, name: str, env: dict[str, str] | None = None) -> None:
+        """Stop a process gracefully and start it again, with ``env`` on top of its own (or as before)."""
+        self.stop_process(name)
+        if env is not None:
+            self.process_env[name] = env
+        self.start_process(name)
+
     def kill_process(self, name: str) -> None:
         self.stop_process(name, sig=signal.SIGKILL)
 
