@@ -13,9 +13,10 @@ import json
 import time
 from datetime import UTC, datetime
 
-from approvals.domain.model import Actor
 from approvals.domain import commands
+from approvals.domain.model import Actor
 from approvals.service_layer import handlers
+
 from tests.unit.approvals.fakes import FakeClock, FakeUnitOfWork, cao_bang_plan, default_chain, make_deps
 
 APPROVERS = {

@@ -1,0 +1,165 @@
+"""`make bench`: the suite's figures beside baselines measured in the same run
+on the same machine. Prints one table and writes it as JSON under var/bench/.
+
+    python -m bench [--quick]
+
+--quick shrinks every measurement (for trying the harness, not for figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import approval_step, baselines, spiff_baseline, suite
+from tests.conftest import PG_ADMIN_DSN
+from tests.support.receivers import start_smtp
+from tests.support.stack import ROOT, Stack
+
+GOALS = {
+    "gateway ÷ hello-world": (">=", 0.5),
+    "submit → task visible p50 (ms)": ("<=", 30),
+    "submit → task visible p99 (ms)": ("<=", 150),
+    "decision → inbox p50 (ms)": ("<=", 30),
+    "decision → inbox p99 (ms)": ("<=", 150),
+    "decisions/s (60 s)": (">=", 300),
+    "decisions lost": ("<=", 0),
+    "approval step ÷ SpiffWorkflow": ("<=", 1.0),
+    "list p95 at scale (ms, worst)": ("<=", 50),
+}
+
+
+def sizes(quick: bool) -> dict:
+    if quick:
+        return {"wrk_seconds": 3, "latency_samples": 60, "rate": 10.0, "decision_plans": 150, "decision_seconds": 10,
+                "plans": 5_000, "notifications": 50_000, "requests_each": 40, "step_samples": 150}  # fmt: skip
+    return {"wrk_seconds": 15, "latency_samples": 1000, "rate": 10.0, "decision_plans": 3000, "decision_seconds": 60,
+            "plans": 100_000, "notifications": 1_000_000, "requests_each": 200, "step_samples": 900}  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    size = sizes(args.quick)
+    results: dict = {
+        "started_at": datetime.now(UTC).isoformat(),
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "sizes": size,
+    }
+
+    def phase(name: str) -> None:
+        print(f"[bench] {time.strftime('%H:%M:%S')} {name}", file=sys.stderr, flush=True)
+
+    controller, _mailbox, smtp_port = start_smtp()
+    workdir = Path(tempfile.mkdtemp(prefix="ttdn-bench-"))
+    stack = Stack(
+        workdir,
+        extra_env={
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "EMAIL_BATCH_SECONDS": "5",
+            # A benchmark is one caller hammering the gateway: lift the per-caller limit.
+            "RATELIMIT_DEFAULT": "100000000/minute",
+            "LOG_LEVEL": "WARNING",
+            "GATEWAY_ACCESS_LOG": "-",
+        },
+    )
+    try:
+        phase("starting the suite")
+        stack.start()
+        phase("baselines: pika round trip, pgbench, SpiffWorkflow")
+        results["pika_round_trip"] = baselines.pika_round_trip(stack.env["AMQP_URL"], samples=1000)
+        results["pgbench"] = baselines.pgbench_single_row_updates(PG_ADMIN_DSN, seconds=10 if args.quick else 15)
+        ours = approval_step.measure(size["step_samples"])
+        spiff = spiff_baseline.measure(size["step_samples"])
+        results["approval_step"] = {
+            "ours": ours,
+            "spiffworkflow": spiff,
+            "ratio": round(ours["median_us"] / spiff["median_us"], 3),
+        }
+        phase("gateway throughput")
+        results["throughput"] = suite.gateway_throughput(stack, size["wrk_seconds"])
+        phase("end-to-end latency")
+        results["latency"] = suite.end_to_end_latency(stack, size["latency_samples"], size["rate"])
+        phase("sustained decisions")
+        results["decisions"] = suite.sustained_decisions(stack, size["decision_plans"], size["decision_seconds"])
+        phase("lists at scale")
+        results["lists"] = suite.lists_at_scale(stack, size["plans"], size["notifications"], size["requests_each"])
+    finally:
+        stack.close()
+        controller.stop()
+
+    table = figures(results)
+    results["table"] = table
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for path in (out / f"bench-{stamp}.json", out / "latest.json"):
+        path.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(render(table))
+    print(f"\nwritten to {out / f'bench-{stamp}.json'}")
+    return 0
+
+
+def figures(r: dict) -> list[dict]:
+    t, lat, dec, step, lists = r["throughput"], r["latency"], r["decisions"], r["approval_step"], r["lists"]
+    pika = r["pika_round_trip"]
+    rows = [
+        ("gateway GET /plans/{id} (req/s)", t["gateway"]["requests_per_second"], "hello-world Flask (req/s)",
+         t["hello_world"]["requests_per_second"]),
+        ("gateway ÷ hello-world", t["ratio_to_hello_world"], "", None),
+        ("gateway ÷ plans service direct", t["ratio_to_plans_direct"], "plans direct (req/s)",
+         t["plans_direct"]["requests_per_second"]),
+        ("submit → task visible p50 (ms)", lat["submit_to_task_visible"].get("p50_ms"), "pika publish→consume p50 (ms)",
+         pika["p50_ms"]),
+        ("submit → task visible p99 (ms)", lat["submit_to_task_visible"].get("p99_ms"), "pika publish→consume p99 (ms)",
+         pika["p99_ms"]),
+        ("decision → inbox p50 (ms)", lat["decision_to_drafter_inbox"].get("p50_ms"), "pika publish→consume p50 (ms)",
+         pika["p50_ms"]),
+        ("decision → inbox p99 (ms)", lat["decision_to_drafter_inbox"].get("p99_ms"), "pika publish→consume p99 (ms)",
+         pika["p99_ms"]),
+        ("decisions/s (60 s)", dec["decisions_per_second"], "pgbench 1-row updates/s",
+         r["pgbench"]["transactions_per_second"]),
+        ("decisions lost", dec["lost"], "doubled", dec["doubled"]),
+        ("approval step (µs)", round(step["ours"]["median_us"], 1), "SpiffWorkflow step (µs)",
+         round(step["spiffworkflow"]["median_us"], 1)),
+        ("approval step ÷ SpiffWorkflow", step["ratio"], "", None),
+        ("list p95 at scale (ms, worst)", max(lists["p95_ms"].values()), f"{lists['plans']} plans, "
+         f"{lists['notifications']} notifications", None),
+    ]  # fmt: skip
+    table = []
+    for name, value, baseline_name, baseline in rows:
+        goal = GOALS.get(name)
+        verdict = ""
+        if goal and value is not None:
+            op, target = goal
+            met = value >= target if op == ">=" else value <= target
+            verdict = f"{'met' if met else 'MISSED'} ({op} {target})"
+        table.append({"figure": name, "value": value, "baseline": baseline_name, "baseline_value": baseline,
+                      "goal": verdict})  # fmt: skip
+    for name, value in lists["p95_ms"].items():
+        table.append({"figure": f"  p95 {name} (ms)", "value": value, "baseline": "p50", "baseline_value":
+                      lists["p50_ms"][name], "goal": ""})  # fmt: skip
+    return table
+
+
+def render(table: list[dict]) -> str:
+    header = f"{'figure':48} {'value':>10}   {'baseline':44} {'value':>10}   goal"
+    lines = [header, "-" * len(header)]
+    for row in table:
+        baseline_value = "" if row["baseline_value"] is None else row["baseline_value"]
+        lines.append(
+            f"{row['figure']:48} {row['value']!s:>10}   {row['baseline']:44} {baseline_value!s:>10}   {row['goal']}"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,384 @@
+"""Measurements of the running suite (started by tests/support/stack.py, as
+the end-to-end tests start it), each beside a baseline taken in the same run."""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+import requests
+from plans.sample_data import CAO_BANG_2024
+
+from bench.baselines import percentile
+from bench.load import wrk
+from tests.support.journeys import Person, plan_body
+from tests.support.stack import ROOT, Stack, free_port
+
+
+def person(stack: Stack, username: str) -> Person:
+    session = stack.session(username)
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
+    session.mount("http://", adapter)
+    return Person(stack.api, username, session)
+
+
+def psql(url: str) -> psycopg.Connection:
+    return psycopg.connect(url, autocommit=True)
+
+
+def scalar(url: str, sql: str, params: tuple = ()) -> int:
+    with psql(url) as connection:
+        return connection.execute(sql, params).fetchone()[0]
+
+
+def create_plans(drafter: Person, count: int, *, submit: bool, threads: int = 6) -> list[str]:
+    def one(n: int) -> str:
+        body = plan_body(CAO_BANG_2024, title=f"Kế hoạch thông tin đối ngoại năm 2024 — đợt đo {n}")
+        plan = drafter.create_plan(body)
+        if submit:
+            drafter.submit(plan["id"])
+        return plan["id"]
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def wait_until(probe: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not probe():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+# -- 1. gateway throughput -------------------------------------------------------------------------
+def gateway_throughput(stack: Stack, seconds: int) -> dict:
+    drafter = person(stack, "drafter.cb")
+    plan_id = create_plans(drafter, 1, submit=False)[0]
+    token = stack.token("drafter.cb")
+    auth = {"Authorization": f"Bearer {token}"}
+    through_gateway = wrk(f"{stack.api}/plans/{plan_id}", seconds=seconds, headers=auth)
+    direct = wrk(f"{stack.url('plans')}/plans/{plan_id}", seconds=seconds, headers=auth)
+
+    port = free_port()
+    hello = subprocess.Popen(
+        [
+            str(Path(stack.env["PATH"].split(":")[0]) / "gunicorn"),
+            "-c",
+            "infra/gunicorn/gateway.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "bench.hello:app",
+        ],
+        cwd=ROOT,
+        env={**stack.env, "GATEWAY_ACCESS_LOG": "-"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: _answers(f"http://127.0.0.1:{port}/hello"), 20, "the hello-world app")
+        baseline = wrk(f"http://127.0.0.1:{port}/hello", seconds=seconds)
+    finally:
+        hello.terminate()
+        hello.wait(20)
+    return {
+        "gateway": through_gateway.as_dict(),
+        "plans_direct": direct.as_dict(),
+        "hello_world": baseline.as_dict(),
+        "ratio_to_hello_world": round(through_gateway.requests_per_second / baseline.requests_per_second, 3),
+        "ratio_to_plans_direct": round(through_gateway.requests_per_second / direct.requests_per_second, 3),
+    }
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
+# -- 2. end-to-end latency -------------------------------------------------------------------------
+def end_to_end_latency(stack: Stack, samples: int, rate: float, poll_seconds: float = 0.01) -> dict:
+    """Open loop: plans are submitted on a fixed schedule whether or not earlier ones are through.
+    One poller per observer (the approver's task list, the drafter's inbox) notes when each plan
+    first appears, so the measuring load stays constant whatever the backlog."""
+    drafter, dept = person(stack, "drafter.cb"), person(stack, "dept.cb")
+    plan_ids = create_plans(drafter, samples, submit=False)
+    wanted = set(plan_ids)
+    submitted: dict[str, float] = {}
+    task_seen: dict[str, float] = {}
+    decided: dict[str, float] = {}
+    inbox_seen: dict[str, float] = {}
+    to_decide: queue.Queue[tuple[str, str]] = queue.Queue()
+    stop = threading.Event()
+    failures: list[str] = []
+
+    def watch_tasks() -> None:
+        while not stop.is_set():
+            for task in dept.tasks(limit=100):
+                plan_id = task["plan_id"]
+                if plan_id in wanted and plan_id not in task_seen:
+                    task_seen[plan_id] = time.perf_counter()
+                    to_decide.put((plan_id, task["id"]))
+            stop.wait(poll_seconds)
+
+    def watch_inbox() -> None:
+        while not stop.is_set():
+            for message in drafter.get("/notifications", params={"limit": 50}).json()["items"]:
+                plan_id = message["plan_id"]
+                if message["event_type"] == "approval.decision_recorded" and plan_id in decided:
+                    inbox_seen.setdefault(plan_id, time.perf_counter())
+            stop.wait(poll_seconds)
+
+    def decide() -> None:
+        while not stop.is_set():
+            try:
+                plan_id, task_id = to_decide.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            decided[plan_id] = time.perf_counter()
+            response = dept.decide(task_id, "approve", "Đồng ý")
+            if response.status_code != 201:
+                failures.append(f"decide {plan_id}: {response.status_code}")
+
+    def submit(plan_id: str) -> None:
+        submitted[plan_id] = time.perf_counter()
+        try:
+            drafter.submit(plan_id)
+        except AssertionError as error:
+            failures.append(f"submit {plan_id}: {error}"[:200])
+
+    helpers = [threading.Thread(target=watch_tasks), threading.Thread(target=watch_inbox)]
+    helpers += [threading.Thread(target=decide) for _ in range(4)]
+    for thread in helpers:
+        thread.start()
+    interval = 1.0 / rate
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        start = time.perf_counter()
+        for n, plan_id in enumerate(plan_ids):
+            delay = start + n * interval - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(submit, plan_id)
+    deadline = time.monotonic() + 60
+    while len(inbox_seen) < samples and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
+    for thread in helpers:
+        thread.join(10)
+    to_task = [(task_seen[p] - submitted[p]) * 1000 for p in plan_ids if p in task_seen]
+    to_inbox = [(inbox_seen[p] - decided[p]) * 1000 for p in plan_ids if p in inbox_seen]
+    return {
+        "samples": samples,
+        "rate_per_second": rate,
+        "poll_interval_ms": poll_seconds * 1000,
+        "submit_to_task_visible": _latency(to_task),
+        "decision_to_drafter_inbox": _latency(to_inbox),
+        "missing_samples": samples - len(to_inbox),
+        "failures": failures[:3],
+    }
+
+
+def _latency(values: list[float]) -> dict:
+    if not values:
+        return {"count": 0}
+    return {
+        "count": len(values),
+        "p50_ms": round(percentile(values, 0.50), 1),
+        "p99_ms": round(percentile(values, 0.99), 1),
+    }
+
+
+# -- 3. sustained decisions ------------------------------------------------------------------------
+def sustained_decisions(stack: Stack, plans: int, seconds: int, workers: int = 24) -> dict:
+    drafter = person(stack, "drafter.cb")
+    approvers = {1: person(stack, "dept.cb"), 2: person(stack, "province.cb"), 3: person(stack, "ministry.1")}
+    approvals_db, plans_db = stack.databases["approvals"], stack.databases["plans"]
+    notifications_db = stack.databases["notifications"]
+    decisions_before = scalar(approvals_db, "SELECT count(*) FROM decisions")
+    timeline_before = scalar(plans_db, "SELECT count(*) FROM plan_timeline WHERE kind = 'decision'")
+    heard_before = _decisions_heard(notifications_db)
+
+    plan_ids = create_plans(drafter, plans, submit=True, threads=8)
+    wait_until(
+        lambda: scalar(approvals_db, "SELECT count(*) FROM approval_tasks WHERE status = 'open' AND level = 1") >= plans,
+        300,
+        "the level-1 tasks",
+    )
+    work: queue.Queue[tuple[int, str]] = queue.Queue()
+    queued: set[str] = set()
+    stop = threading.Event()
+    done: list[float] = []
+    errors: list[int] = []
+
+    def feeder() -> None:
+        while not stop.is_set():
+            for level, approver in approvers.items():
+                for task in approver.tasks(limit=200):
+                    if task["id"] not in queued and task["level"] == level:
+                        queued.add(task["id"])
+                        work.put((level, task["id"]))
+            stop.wait(0.2)
+
+    def decider() -> None:
+        while not stop.is_set():
+            try:
+                level, task_id = work.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            response = approvers[level].decide(task_id, "approve", "Đồng ý")
+            if response.status_code == 201:
+                done.append(time.perf_counter())
+            else:
+                errors.append(response.status_code)
+
+    threads = [threading.Thread(target=feeder)] + [threading.Thread(target=decider) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    wait_until(lambda: work.qsize() > workers, 60, "work for the deciders")
+    started = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    in_window = [t for t in done if t - started <= seconds]
+
+    # Zero lost: every recorded decision reached the plans service and the notifications service.
+    decided = len(done)
+    wait_until(lambda: _outbox_pending(approvals_db) == 0 and _outbox_pending(plans_db) == 0, 120, "the outboxes")
+    wait_until(
+        lambda: scalar(plans_db, "SELECT count(*) FROM plan_timeline WHERE kind = 'decision'") - timeline_before
+        >= decided,
+        180,
+        "the plans service to hear every decision",
+    )
+    wait_until(lambda: _decisions_heard(notifications_db) - heard_before >= decided, 180, "notifications")
+    recorded = scalar(approvals_db, "SELECT count(*) FROM decisions") - decisions_before
+    in_plans = scalar(plans_db, "SELECT count(*) FROM plan_timeline WHERE kind = 'decision'") - timeline_before
+    heard = _decisions_heard(notifications_db) - heard_before
+    return {
+        "seconds": seconds,
+        "plans_prepared": len(plan_ids),
+        "decisions": decided,
+        "decisions_per_second": round(len(in_window) / seconds, 1),
+        "refused": {str(code): errors.count(code) for code in sorted(set(errors))},
+        "recorded_in_approvals": recorded,
+        "in_plans_timelines": in_plans,
+        "heard_by_notifications": heard,
+        "lost": max(0, recorded - in_plans) + max(0, recorded - heard),
+        "doubled": max(0, in_plans - recorded) + max(0, heard - recorded),
+    }
+
+
+def _outbox_pending(url: str) -> int:
+    return scalar(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+
+
+def _decisions_heard(url: str) -> int:
+    return scalar(url, "SELECT count(*) FROM inbox WHERE event_type = 'vn.ttdn.approval.decision_recorded'")
+
+
+# -- 4. lists at scale -----------------------------------------------------------------------------
+def _copy_rows(url: str, table: str, template_where: str, overrides: dict[str, str], count: int) -> None:
+    with psql(url) as connection:
+        columns = [
+            row[0]
+            for row in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position",
+                (table,),
+            )
+        ]
+        select = ", ".join(overrides.get(column, f"t.{column}") for column in columns)
+        connection.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names from the catalogue
+            f"SELECT {select} FROM (SELECT * FROM {table} WHERE {template_where} LIMIT 1) t, "
+            f"generate_series(1, {int(count)}) AS i"
+        )
+        connection.execute(f"ANALYZE {table}")
+
+
+PROVINCES = "(ARRAY['CB','BK','KT','LS','QB'])[1 + i % 5]"
+STATUSES = "(ARRAY['draft','submitted','approved','returned','rejected','withdrawn'])[1 + (i / 5) % 6]"
+
+
+def lists_at_scale(stack: Stack, plans: int, notifications: int, requests_each: int = 200) -> dict:
+    plans_db, notifications_db = stack.databases["plans"], stack.databases["notifications"]
+    drafter, ministry, dept = person(stack, "drafter.cb"), person(stack, "ministry.1"), person(stack, "dept.cb")
+    existing = scalar(plans_db, "SELECT count(*) FROM plans")
+    started = time.perf_counter()
+    _copy_rows(
+        plans_db,
+        "plans",
+        "true",
+        {
+            "id": "md5('bench-plan-' || i)::uuid::text",
+            "province": PROVINCES,
+            "org_unit": f"{PROVINCES} || '-STTTT'",
+            "year": "2015 + i % 12",
+            "status": STATUSES,
+            "title": "'Kế hoạch thông tin đối ngoại năm ' || (2015 + i % 12) || ' số ' || i",
+            "search_text": "'ke hoach thong tin doi ngoai nam ' || (2015 + i % 12) || ' so ' || i "
+            "|| CASE WHEN i % 50 = 0 THEN ' tap huan bien gioi' ELSE '' END",
+            "created_at": "t.created_at - make_interval(mins => i)",
+            "updated_at": "t.updated_at - make_interval(mins => i)",
+        },
+        max(0, plans - existing),
+    )
+    plans_loaded = time.perf_counter() - started
+    started = time.perf_counter()
+    with psql(notifications_db) as connection:
+        connection.execute(
+            """
+            INSERT INTO notifications (id, recipient, event_id, event_type, plan_id, subject, body, link, created_at, read_at)
+            SELECT md5('bench-msg-' || i)::uuid::text,
+                   CASE WHEN i %% 200 = 0 THEN 'dept.cb' ELSE 'reader.' || (i %% 2000) END,
+                   'bench-evt-' || i, 'approval.task_assigned', md5((i / 7)::text)::uuid::text,
+                   'Kế hoạch chờ phê duyệt: Kế hoạch hoạt động thông tin đối ngoại năm 2024',
+                   'Kế hoạch “Kế hoạch hoạt động thông tin đối ngoại năm 2024” (CB-STTTT) đang chờ phê duyệt.',
+                   'http://localhost:8000/plans/' || md5((i / 7)::text)::uuid::text,
+                   now() - make_interval(secs => i), CASE WHEN i %% 3 = 0 THEN now() END
+            FROM generate_series(1, %s) AS i
+            """,
+            (notifications,),
+        )
+        connection.execute("ANALYZE notifications")
+    notifications_loaded = time.perf_counter() - started
+
+    def timed(who: Person, path: str, params: dict, follow: bool) -> list[float]:
+        durations = []
+        for n in range(requests_each):
+            started = time.perf_counter()
+            response = who.get(path, params=params)
+            durations.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text
+            cursor = response.json().get("next_cursor")
+            if follow and cursor and n % 2 == 0:
+                started = time.perf_counter()
+                assert who.get(path, params={**params, "cursor": cursor}).status_code == 200
+                durations.append((time.perf_counter() - started) * 1000)
+        return durations
+
+    cases = {
+        "plans: ministry, status+province+year": timed(
+            ministry, "/plans", {"status": "approved", "province": "LS", "year": 2020, "limit": 20}, True
+        ),
+        "plans: drafter, own unit by year": timed(drafter, "/plans", {"year": 2022, "limit": 20}, True),
+        "plans: ministry, accent-insensitive q": timed(
+            ministry, "/plans", {"q": "tap huan bien gioi", "limit": 20}, True
+        ),
+        "notifications: unread page": timed(dept, "/notifications", {"unread": "true", "limit": 20}, True),
+        "notifications: newest page": timed(dept, "/notifications", {"limit": 20}, True),
+    }
+    return {
+        "plans": scalar(plans_db, "SELECT count(*) FROM plans"),
+        "notifications": scalar(notifications_db, "SELECT count(*) FROM notifications"),
+        "load_seconds": {"plans": round(plans_loaded, 1), "notifications": round(notifications_loaded, 1)},
+        "p95_ms": {name: round(percentile(values, 0.95), 1) for name, values in cases.items()},
+        "p50_ms": {name: round(percentile(values, 0.50), 1) for name, values in cases.items()},
+    }
