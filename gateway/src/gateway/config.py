@@ -1,0 +1,65 @@
+"""The gateway's settings: where the services are, how long to wait for them,
+and the public-edge policies (body size, rate limits, CORS, idempotency).
+
+Every variable is read once from the environment (see the README for the list).
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from servicekit.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    service_name: str = "gateway"
+    # The gateway's own store (idempotency records). GATEWAY_DATABASE_URL wins over
+    # DATABASE_URL so one environment file can serve the whole suite.
+    database_url: str = Field(
+        "sqlite:///var/gateway.db", validation_alias=AliasChoices("gateway_database_url", "database_url")
+    )
+    gateway_port: int = 8000
+
+    plans_url: str = "http://127.0.0.1:8001"
+    approvals_url: str = "http://127.0.0.1:8002"
+    notifications_url: str = "http://127.0.0.1:8003"
+
+    # Upstream HTTP client. The read timeout bounds the slowest answer we wait
+    # for; gunicorn's worker timeout (infra/gunicorn/gateway.py) must exceed it.
+    upstream_connect_timeout: float = 2.0
+    upstream_read_timeout: float = 15.0
+    upstream_pool_size: int = 32
+    # A JSON answer larger than this is a broken upstream, not an API response.
+    upstream_max_response_bytes: int = 16 * 1_048_576
+
+    ratelimit_default: str = "1200/minute"
+    ratelimit_storage_uri: str = "memory://"
+
+    # Comma-separated origins allowed to call /api/v1 from a browser; empty = no CORS.
+    cors_origins: str = ""
+
+    idempotency_ttl_seconds: int = 24 * 3600
+    # A first attempt still "in flight" after this long is presumed dead (its
+    # worker crashed), so a retry may take the key over.
+    idempotency_lock_seconds: float = 60.0
+
+    # Serve the web interface (gateway.web, issue 8) at / when it is installed;
+    # off for an API-only edge.
+    web_interface: bool = True
+
+    openapi_cache_seconds: float = 60.0
+    # The identity provider's address as browsers see it (for the OpenAPI
+    # security scheme); defaults to KEYCLOAK_URL.
+    keycloak_public_url: str = ""
+
+    @property
+    def upstreams(self) -> dict[str, str]:
+        return {"plans": self.plans_url, "approvals": self.approvals_url, "notifications": self.notifications_url}
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def openid_configuration_url(self) -> str:
+        base = (self.keycloak_public_url or self.keycloak_url).rstrip("/")
+        return f"{base}/realms/{self.keycloak_realm}/.well-known/openid-configuration"

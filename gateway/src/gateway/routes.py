@@ -1,0 +1,114 @@
+"""THE route table: which roles may call which method and path under /api/v1,
+and which service answers it.
+
+Deny by default: a path not listed here is 404 at the gateway and never
+reaches a service. The table holds the coarse rule of architecture §4 (who
+may call an endpoint at all); the services still enforce the fine rules
+(own org_unit, own province, separation of duties, 404 for another unit's plan).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+
+API_PREFIX = "/api/v1"
+
+DRAFTER = frozenset({"drafter"})
+APPROVERS = frozenset({"dept_approver", "province_approver", "ministry_approver"})
+ADMIN = frozenset({"admin"})
+INTEGRATOR = frozenset({"integrator"})
+# "any" in §7: any user of the suite; a token with none of our roles is still refused.
+ANYONE = DRAFTER | APPROVERS | ADMIN | INTEGRATOR
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    rule: str  # werkzeug rule, relative to /api/v1; the upstream path is the same
+    roles: frozenset[str]
+    service: str
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.service}:{self.method} {self.rule}"
+
+    @property
+    def openapi_path(self) -> str:
+        """The rule in OpenAPI's template form, without parameter names: /plans/{}."""
+        return _PARAMETER.sub("{}", self.rule)
+
+    def allows(self, roles: Iterable[str]) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+
+_PARAMETER = re.compile(r"<(?:[^:<>]+:)?[^<>]+>|\{[^{}]+\}")
+
+
+def template(path: str) -> str:
+    """An OpenAPI path (/plans/{plan_id}) in the form Route.openapi_path uses."""
+    return _PARAMETER.sub("{}", path)
+
+
+ROUTES: tuple[Route, ...] = (
+    # plans
+    Route("POST", "/plans", DRAFTER, "plans"),
+    Route("GET", "/plans", ANYONE, "plans"),
+    Route("GET", "/plans/<id>", ANYONE, "plans"),
+    Route("PUT", "/plans/<id>", DRAFTER, "plans"),
+    Route("POST", "/plans/<id>/submit", DRAFTER, "plans"),
+    Route("POST", "/plans/<id>/withdraw", DRAFTER, "plans"),
+    Route("GET", "/plans/<id>/versions", ANYONE, "plans"),
+    Route("GET", "/plans/<id>/versions/<n>", ANYONE, "plans"),
+    Route("GET", "/plans/<id>/timeline", ANYONE, "plans"),
+    # approvals: drafters follow their own plan's approval; admins read but decide nothing
+    Route("GET", "/approvals/tasks", APPROVERS, "approvals"),
+    Route("GET", "/approvals/<id>", DRAFTER | APPROVERS | ADMIN, "approvals"),
+    Route("POST", "/approvals/tasks/<id>/decision", APPROVERS, "approvals"),
+    Route("POST", "/approvals/tasks/<id>/delegate", APPROVERS, "approvals"),
+    Route("GET", "/approval-chains", ADMIN, "approvals"),
+    Route("GET", "/approval-chains/<key>", ADMIN, "approvals"),
+    Route("PUT", "/approval-chains/<key>", ADMIN, "approvals"),
+    # notifications
+    Route("GET", "/notifications", ANYONE, "notifications"),
+    Route("GET", "/notifications/unread-count", ANYONE, "notifications"),
+    Route("POST", "/notifications/<id>/read", ANYONE, "notifications"),
+    Route("POST", "/notifications/read-all", ANYONE, "notifications"),
+    Route("GET", "/webhooks", INTEGRATOR, "notifications"),
+    Route("POST", "/webhooks", INTEGRATOR, "notifications"),
+    Route("DELETE", "/webhooks/<id>", INTEGRATOR, "notifications"),
+    Route("GET", "/webhooks/<id>/deliveries", INTEGRATOR, "notifications"),
+)
+
+
+class RouteTable:
+    """The routes compiled into one werkzeug Map (the same rules Flask dispatches on)."""
+
+    def __init__(self, routes: Iterable[Route] = ROUTES, prefix: str = API_PREFIX) -> None:
+        self.routes = tuple(routes)
+        self.prefix = prefix
+        self.by_endpoint = {route.endpoint: route for route in self.routes}
+        if len(self.by_endpoint) != len(self.routes):
+            raise ValueError("the route table lists a method and path twice")
+        self._map = Map(list(self.rules()))
+        self._by_template = {(route.method, route.openapi_path): route for route in self.routes}
+
+    def rules(self) -> Iterator[Rule]:
+        for route in self.routes:
+            yield Rule(self.prefix + route.rule, methods=[route.method], endpoint=route.endpoint)
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        """The route for a public path; raises NotFound (404) or MethodNotAllowed (405)."""
+        endpoint, arguments = self._map.bind("gateway").match(path, method=method)
+        return self.by_endpoint[str(endpoint)], dict(arguments)
+
+    def for_template(self, method: str, openapi_path: str) -> Route | None:
+        """The route an upstream OpenAPI operation (path relative to the service) corresponds to."""
+        return self._by_template.get((method.upper(), template(openapi_path)))
+
+
+__all__ = ["API_PREFIX", "ROUTES", "MethodNotAllowed", "NotFound", "Route", "RouteTable", "template"]

@@ -1,0 +1,102 @@
+"""The web interface (issue 8): server-rendered pages for drafters and
+approvers, served by the gateway at ``/`` as a backend-for-frontend.
+
+The browser holds a session cookie and nothing else; the user's tokens stay in
+the gateway's session table, and the pages call the services with them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import requests
+from flask import Blueprint, Flask
+from servicekit.auth import TokenVerifier
+from servicekit.db import Database
+
+from .catalogue import Catalogue
+from .config import WebSettings
+from .oidc import OpenIdClient
+from .sessions import SessionStore
+from .upstream import LazySession, Services
+
+__all__ = ["WebSettings", "create_web_blueprint"]
+
+
+class WebContext:
+    """Everything the pages need, built once per app (after gunicorn forks)."""
+
+    def __init__(
+        self,
+        settings: WebSettings,
+        *,
+        http: LazySession,
+        verifier: TokenVerifier | None,
+        database: Database | None = None,
+    ) -> None:
+        self.settings = settings
+        self.http = http
+        self.sessions = SessionStore(
+            database or Database(settings.web_database_url), lifetime=timedelta(hours=settings.web_session_hours)
+        )
+        self.sessions.create_schema()
+        self.services = Services(settings.upstreams, http, timeout=settings.upstream_timeout_seconds)
+        self.catalogue = Catalogue.load(settings.web_catalogue_file or None)
+        self._verifier = verifier
+        self._openid: OpenIdClient | None = None
+
+    @property
+    def openid(self) -> OpenIdClient:
+        if self._openid is None:
+            self._openid = OpenIdClient(
+                self.settings.realm_url, self.settings.public_realm_url, self.settings.web_client_id, self.http.get()
+            )
+        return self._openid
+
+    def verifier(self, app: Flask) -> TokenVerifier:
+        # The gateway's own verifier when there is one: one JWKS cache per worker.
+        verifier = self._verifier or app.extensions.get("token_verifier")
+        if verifier is None:
+            verifier = self._verifier = TokenVerifier(
+                self.settings.keycloak_url,
+                self.settings.keycloak_realm,
+                issuer=self.settings.issuer,
+                audience=self.settings.api_audience,
+            )
+        return verifier
+
+
+def create_web_blueprint(
+    settings: Any = None,
+    *,
+    web_settings: WebSettings | None = None,
+    http_session_factory: Any = None,
+    verifier: TokenVerifier | None = None,
+) -> Blueprint:
+    """The blueprint the gateway registers at ``/``. ``settings`` (the gateway's) is
+    accepted for the gateway's call; the web interface reads its own from the
+    environment (WebSettings) until they move into GatewaySettings.
+    ``http_session_factory`` and ``verifier`` let tests put in-process servers behind
+    the same HTTP code."""
+    from . import login, views
+
+    web_settings = web_settings or WebSettings()  # type: ignore[call-arg]  # read from the environment
+    factory = http_session_factory or (lambda: _default_session())
+    blueprint = Blueprint(
+        "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+    )
+
+    @blueprint.record_once
+    def _install(state: Any) -> None:
+        state.app.extensions["web"] = WebContext(web_settings, http=LazySession(factory), verifier=verifier)
+
+    login.register(blueprint)
+    views.register(blueprint)
+    return blueprint
+
+
+def _default_session() -> requests.Session:
+    from .upstream import pooled_session
+
+    return pooled_session()

@@ -1,0 +1,113 @@
+"""What changed between two contents of a plan: for an approver, since the
+version that was returned; for a drafter whose save conflicted, between their
+unsaved work and what is saved now.
+
+Activities carry no id across versions, so they are matched by title (the
+way a reviewer reads them); an activity renamed reads as one removed and one
+added, which is also how a reviewer would describe it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ACTIVITY_FIELDS = (
+    "category", "lead_unit", "partner_units", "start_date", "end_date",
+    "budget_vnd", "budget_source", "content", "expected_output",
+)  # fmt: skip
+PLAN_FIELDS = ("title", "plan_type", "year", "end_year", "summary", "recipients")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class IndicatorChange:
+    name: str
+    unit: str
+    before: Any  # the target before (None when added)
+    after: Any  # the target after (None when removed)
+
+
+@dataclass(frozen=True)
+class ActivityChange:
+    title: str
+    fields: list[FieldChange]
+    indicators: list[IndicatorChange]
+
+
+@dataclass(frozen=True)
+class Changes:
+    plan_fields: list[FieldChange] = field(default_factory=list)
+    added: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[ActivityChange] = field(default_factory=list)
+    budget_before: int = 0
+    budget_after: int = 0
+    legal_bases_changed: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.plan_fields
+            or self.added
+            or self.removed
+            or self.changed
+            or self.legal_bases_changed
+            or self.budget_before != self.budget_after
+        )
+
+
+def _budget(content: dict[str, Any]) -> int:
+    return sum(a["budget_vnd"] for a in content.get("activities") or [] if isinstance(a.get("budget_vnd"), int))
+
+
+def _normal(value: Any) -> Any:
+    return None if value in ("", [], None) else value
+
+
+def _indicator_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[IndicatorChange]:
+    old = {(i.get("name"), i.get("unit")): i.get("target") for i in before}
+    new = {(i.get("name"), i.get("unit")): i.get("target") for i in after}
+    found = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        if old.get(key) != new.get(key):
+            found.append(IndicatorChange(str(key[0]), str(key[1]), old.get(key), new.get(key)))
+    return found
+
+
+def compare(before: dict[str, Any], after: dict[str, Any]) -> Changes:
+    plan_fields = [
+        FieldChange(name, before.get(name), after.get(name))
+        for name in PLAN_FIELDS
+        if _normal(before.get(name)) != _normal(after.get(name))
+    ]
+    old = {a.get("title"): a for a in before.get("activities") or []}
+    new = {a.get("title"): a for a in after.get("activities") or []}
+    changed = []
+    for title, activity in new.items():
+        previous = old.get(title)
+        if previous is None:
+            continue
+        fields = [
+            FieldChange(name, previous.get(name), activity.get(name))
+            for name in ACTIVITY_FIELDS
+            if _normal(previous.get(name)) != _normal(activity.get(name))
+        ]
+        indicators = _indicator_changes(previous.get("indicators") or [], activity.get("indicators") or [])
+        if fields or indicators:
+            changed.append(ActivityChange(str(title), fields, indicators))
+    return Changes(
+        plan_fields=plan_fields,
+        added=[a for t, a in new.items() if t not in old],
+        removed=[a for t, a in old.items() if t not in new],
+        changed=changed,
+        budget_before=_budget(before),
+        budget_after=_budget(after),
+        legal_bases_changed=(before.get("legal_bases") or []) != (after.get("legal_bases") or []),
+    )

@@ -1,0 +1,193 @@
+"""Server-side web sessions: the browser holds only a random id; the tokens,
+the PKCE verifier of a login under way and the CSRF token stay here.
+
+The table stores the SHA-256 of the id, not the id, so a copy of the database
+opens no one's session. A session is created when a login starts (holding the
+``state``, nonce and PKCE verifier), and on a successful callback its id is
+replaced (no session fixation) and the tokens are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from servicekit.db import Database, declarative_base
+from sqlalchemy import DateTime, String, Text, delete, exc, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+Base = declarative_base()
+
+
+class WebSessionRecord(Base):  # type: ignore[valid-type,misc]  # a base made at runtime, as servicekit's
+    __tablename__ = "web_sessions"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # A login under way (authorization request not yet answered).
+    login_state: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    login_nonce: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    code_verifier: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    return_to: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A signed-in user.
+    username: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    access_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    access_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    id_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+@dataclass
+class WebSession:
+    """One browser's session as the views see it; ``id`` is the cookie's value."""
+
+    id: str
+    csrf_token: str
+    expires_at: datetime
+    locale: str | None = None
+    login_state: str | None = None
+    login_nonce: str | None = None
+    code_verifier: str | None = None
+    return_to: str | None = None
+    username: str | None = None
+    access_token: str | None = None
+    access_expires_at: datetime | None = None
+    refresh_token: str | None = None
+    id_token: str | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.access_token is not None
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    access_expires_at: datetime
+    refresh_token: str | None
+    id_token: str | None
+
+
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("ascii", "replace")).hexdigest()
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes even for timezone-aware columns.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+_FIELDS = (
+    "csrf_token", "locale", "login_state", "login_nonce", "code_verifier", "return_to",
+    "username", "access_token", "access_expires_at", "refresh_token", "id_token",
+)  # fmt: skip
+
+
+class SessionStore:
+    def __init__(
+        self, database: Database, *, lifetime: timedelta, login_window: timedelta = timedelta(minutes=15)
+    ) -> None:
+        self.database = database
+        self.lifetime = lifetime
+        # A session that never signs in (an abandoned or scripted login) is gone soon.
+        self.login_window = login_window
+
+    def create_schema(self) -> None:
+        try:
+            Base.metadata.create_all(self.database.engine)
+        except (exc.IntegrityError, exc.ProgrammingError, exc.OperationalError):
+            # Another worker created the table at the same moment.
+            Base.metadata.create_all(self.database.engine)
+
+    def start(self, *, locale: str | None = None) -> WebSession:
+        now = datetime.now(UTC)
+        session = WebSession(
+            id=secrets.token_urlsafe(32),
+            csrf_token=secrets.token_urlsafe(32),
+            expires_at=now + self.login_window,
+            locale=locale,
+        )
+        record = WebSessionRecord(id_sha256=_digest(session.id), created_at=now, expires_at=session.expires_at)
+        self._copy_into(record, session)
+        with self.database.transaction() as db:
+            db.add(record)
+        return session
+
+    def load(self, session_id: str | None) -> WebSession | None:
+        if not session_id:
+            return None
+        with self.database.transaction() as db:
+            record = db.get(WebSessionRecord, _digest(session_id))
+            if record is None:
+                return None
+            expires_at = _aware(record.expires_at)
+            assert expires_at is not None
+            if expires_at <= datetime.now(UTC):
+                db.delete(record)
+                return None
+            values = {name: getattr(record, name) for name in _FIELDS}
+        values["access_expires_at"] = _aware(values["access_expires_at"])
+        return WebSession(id=session_id, expires_at=expires_at, **values)
+
+    def save(self, session: WebSession) -> None:
+        with self.database.transaction() as db:
+            record = db.get(WebSessionRecord, _digest(session.id))
+            if record is not None:
+                self._copy_into(record, session)
+
+    def sign_in(self, session: WebSession, username: str, tokens: TokenSet) -> WebSession:
+        """The login succeeded: a new id (the old one may have been planted), the tokens, a fresh CSRF token."""
+        self.end(session.id)
+        now = datetime.now(UTC)
+        signed_in = WebSession(
+            id=secrets.token_urlsafe(32),
+            csrf_token=secrets.token_urlsafe(32),
+            expires_at=now + self.lifetime,
+            locale=session.locale,
+            username=username,
+        )
+        self._apply(signed_in, tokens)
+        with self.database.transaction() as db:
+            record = WebSessionRecord(id_sha256=_digest(signed_in.id), created_at=now, expires_at=signed_in.expires_at)
+            self._copy_into(record, signed_in)
+            db.add(record)
+        return signed_in
+
+    def refreshed(self, session: WebSession, tokens: TokenSet) -> None:
+        self._apply(session, tokens)
+        self.save(session)
+
+    def end(self, session_id: str) -> None:
+        with self.database.transaction() as db:
+            db.execute(delete(WebSessionRecord).where(WebSessionRecord.id_sha256 == _digest(session_id)))
+
+    def purge_expired(self) -> int:
+        with self.database.transaction() as db:
+            expired = db.scalars(
+                select(WebSessionRecord.id_sha256).where(WebSessionRecord.expires_at <= datetime.now(UTC))
+            ).all()
+            if expired:
+                db.execute(delete(WebSessionRecord).where(WebSessionRecord.id_sha256.in_(expired)))
+            return len(expired)
+
+    @staticmethod
+    def _apply(session: WebSession, tokens: TokenSet) -> None:
+        session.access_token = tokens.access_token
+        session.access_expires_at = tokens.access_expires_at
+        session.refresh_token = tokens.refresh_token or session.refresh_token
+        session.id_token = tokens.id_token or session.id_token
+        session.login_state = session.login_nonce = session.code_verifier = None
+
+    @staticmethod
+    def _copy_into(record: WebSessionRecord | None, session: WebSession) -> None:
+        if record is None:
+            return
+        for name in _FIELDS:
+            setattr(record, name, getattr(session, name))

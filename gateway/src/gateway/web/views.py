@@ -1,0 +1,464 @@
+"""The pages: drafters' plans and form, approvers' tasks and decisions, the
+inbox, and the printable approved plan. Each view asks the services with the
+signed-in user's token and renders; the services enforce who may do what."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from . import formatting
+from .changes import compare
+from .i18n import catalogue, pick, translate
+from .login import safe_next, web
+from .plan_form import flatten_errors, parse_plan_form, total_budget
+from .upstream import Answer, ServiceUnavailable
+
+APPROVER_ROLES = ("dept_approver", "province_approver", "ministry_approver")
+EDITABLE = ("draft", "returned", "withdrawn")
+
+
+def register(blueprint: Blueprint) -> None:
+    rules: list[tuple[str, str, Callable[..., ResponseReturnValue], list[str]]] = [
+        ("/", "home", home, ["GET"]),
+        ("/plans", "plans", plan_list, ["GET"]),
+        ("/plans/new", "new_plan", new_plan, ["GET", "POST"]),
+        ("/plans/<plan_id>", "plan", plan_page, ["GET"]),
+        ("/plans/<plan_id>/edit", "edit_plan", edit_plan, ["GET", "POST"]),
+        ("/plans/<plan_id>/submit", "submit_plan", submit_plan, ["POST"]),
+        ("/plans/<plan_id>/withdraw", "withdraw_plan", withdraw_plan, ["POST"]),
+        ("/plans/<plan_id>/print", "print_plan", print_plan, ["GET"]),
+        ("/tasks", "tasks", task_list, ["GET"]),
+        ("/approvals/<approval_id>", "approval", approval_page, ["GET"]),
+        ("/tasks/<task_id>/decision", "record_decision", record_decision, ["POST"]),
+        ("/tasks/<task_id>/delegate", "delegate_task", delegate_task, ["POST"]),
+        ("/inbox", "inbox", inbox, ["GET"]),
+        ("/inbox/<notification_id>/read", "read_notification", read_notification, ["POST"]),
+        ("/inbox/read-all", "read_all", read_all, ["POST"]),
+    ]
+    for rule, endpoint, view, methods in rules:
+        blueprint.add_url_rule(rule, endpoint, view, methods=methods)
+    blueprint.app_template_filter("vnd")(lambda amount: formatting.vnd(amount, g.get("locale", "vi")))
+    blueprint.app_template_filter("day")(formatting.day)
+    blueprint.app_template_filter("day_and_time")(formatting.day_and_time)
+    blueprint.app_template_filter("iso_day")(formatting.iso_day)
+    blueprint.app_template_filter("thousands")(lambda n: formatting.thousands(n, g.get("locale", "vi")))
+    blueprint.app_template_filter("roman")(formatting.roman)
+    blueprint.context_processor(_page_context)
+    blueprint.register_error_handler(HTTPException, _error_page)
+    blueprint.register_error_handler(ServiceUnavailable, _service_unavailable)
+
+
+# -- shared helpers
+
+
+def _page_context() -> dict[str, Any]:
+    locale = g.get("locale", "vi")
+    principal = g.get("principal")
+    return {
+        "t": lambda key, **values: translate(locale, key, **values),
+        "pick": lambda labels: pick(labels, locale),
+        "label": lambda table, key: web().catalogue.label(table, key, locale),
+        "locale": locale,
+        "principal": principal,
+        "csrf_token": g.web_session.csrf_token if g.get("web_session") else "",
+        "unread_count": _unread_count() if principal is not None else 0,
+        "is_drafter": principal is not None and principal.has_role("drafter"),
+        "is_approver": principal is not None and principal.has_role(*APPROVER_ROLES),
+        "catalogue": web().catalogue,
+    }
+
+
+def _unread_count() -> int | None:
+    # Asked once per page, and never allowed to break it: the bell then shows no number.
+    if "unread_count" not in g:
+        g.unread_count = None
+        try:
+            answer = web().services.call(
+                "notifications", "GET", "/notifications/unread-count", g.web_session.access_token
+            )
+        except ServiceUnavailable:
+            return None
+        if answer.ok and isinstance(answer.body, dict):
+            g.unread_count = answer.body.get("unread_count")
+    return g.unread_count
+
+
+def call(service: str, method: str, path: str, **kwargs: Any) -> Answer:
+    answer = web().services.call(
+        service, method, path, g.web_session.access_token, request_id=g.get("request_id"), **kwargs
+    )
+    if answer.status == 401:
+        # The service no longer accepts the token (revoked, keys rotated): sign in again.
+        web().sessions.end(g.web_session.id)
+        abort(Response(status=303, headers={"Location": url_for("web.login", next=request.path)}))
+    return answer
+
+
+def fetch(service: str, path: str, **kwargs: Any) -> Answer:
+    """A read that must succeed: a 404 (or another unit's plan) is this page's 404."""
+    answer = call(service, "GET", path, **kwargs)
+    if not answer.ok:
+        abort(404 if answer.status in (403, 404) else answer.status)
+    return answer
+
+
+def _error_page(error: HTTPException) -> ResponseReturnValue:
+    status = error.code or 500
+    if isinstance(error.response, Response):
+        return error.response
+    if error.description == "csrf":
+        reason = "csrf"
+    elif f"error.reason.{status}" in catalogue("vi"):
+        reason = str(status)
+    else:
+        reason = "500" if status >= 500 else "400"
+    return Response(render_template("web/error.html", status=status, reason=reason), status=status)
+
+
+def _service_unavailable(error: ServiceUnavailable) -> ResponseReturnValue:
+    return Response(
+        render_template("web/error.html", status=503, reason="service", service=error.service),
+        status=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+def _translated_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    locale = g.locale
+    return {
+        path: [translate(locale, m) if m.startswith("error.") else m for m in msgs] for path, msgs in errors.items()
+    }
+
+
+def _done(endpoint: str, notice: str, **values: Any) -> ResponseReturnValue:
+    """After a successful POST, a GET of the result (no resubmission on reload). Only a
+    message key travels in the URL: a link cannot make our page say arbitrary text."""
+    return redirect(url_for(endpoint, done=notice, **values), code=303)
+
+
+_USERNAME = re.compile(r"^[\w.@-]{1,100}$")
+
+
+def _notice() -> str | None:
+    key = request.args.get("done", "")
+    delegate = request.args.get("to", "")
+    if not key.isidentifier() or (delegate and not _USERNAME.match(delegate)):
+        return None
+    message = translate(g.locale, f"notice.{key}", to=delegate)
+    return None if message.startswith("notice.") else message
+
+
+# -- pages
+
+
+def home() -> ResponseReturnValue:
+    principal = g.principal
+    if principal.has_role("drafter"):
+        return redirect(url_for("web.plans"))
+    if principal.has_role(*APPROVER_ROLES):
+        return redirect(url_for("web.tasks"))
+    return redirect(url_for("web.inbox"))
+
+
+def plan_list() -> str:
+    params: dict[str, Any] = {"limit": 50}
+    for name in ("status", "year", "q", "cursor"):
+        if request.args.get(name):
+            params[name] = request.args[name]
+    if g.principal.has_role("drafter") and g.principal.org_unit:
+        params["org_unit"] = g.principal.org_unit
+    answer = call("plans", "GET", "/plans", params=params)
+    page = answer.body if answer.ok else {"items": [], "next_cursor": None}
+    for plan in page["items"]:
+        plan["due_at"] = _due_date(plan) if plan.get("status") == "submitted" else None
+    return render_template("web/plans.html", page=page, filters=request.args)
+
+
+def _due_date(plan: dict[str, Any]) -> str | None:
+    """The open level's due date: the latest task assignment on the plan's timeline."""
+    answer = call("plans", "GET", f"/plans/{plan['id']}/timeline")
+    if not answer.ok:
+        return None
+    assigned = [entry for entry in answer.body["items"] if entry["kind"] == "task_assigned"]
+    return assigned[-1]["details"].get("due_at") if assigned else None
+
+
+def _blank_plan() -> dict[str, Any]:
+    year = datetime.now(UTC).year + 1
+    return {
+        "title": "",
+        "plan_type": "annual",
+        "year": year,
+        "org_unit": g.principal.org_unit,
+        "summary": "",
+        "legal_bases": [],
+        "activities": [],
+        "recipients": [],
+    }
+
+
+def _form_page(plan: dict[str, Any], *, plan_id: str | None, etag: str | None, errors=None, conflict=None, status=200):
+    return Response(
+        render_template(
+            "web/plan_form.html",
+            plan=plan,
+            plan_id=plan_id,
+            etag=etag,
+            errors=_translated_errors(errors or {}),
+            conflict=conflict,
+            total=total_budget(plan.get("activities") or []),
+        ),
+        status=status,
+    )
+
+
+def new_plan() -> ResponseReturnValue:
+    if request.method == "GET":
+        return _form_page(_blank_plan(), plan_id=None, etag=None)
+    body, errors = parse_plan_form(request.form)
+    if errors:
+        return _form_page(body, plan_id=None, etag=None, errors=errors, status=422)
+    answer = call("plans", "POST", "/plans", json=body)
+    if answer.status in (400, 422):
+        return _form_page(body, plan_id=None, etag=None, errors=_service_errors(answer), status=422)
+    if not answer.ok:
+        abort(answer.status)
+    return _done("web.plan", "saved", plan_id=answer.body["id"])
+
+
+def _service_errors(answer: Answer) -> dict[str, list[str]]:
+    errors = flatten_errors(answer.field_errors)
+    if not errors:
+        errors[""] = [answer.detail or translate(g.locale, "error.generic")]
+    return errors
+
+
+def edit_plan(plan_id: str) -> ResponseReturnValue:
+    if request.method == "GET":
+        answer = fetch("plans", f"/plans/{plan_id}")
+        if answer.body["status"] not in EDITABLE:
+            return redirect(url_for("web.plan", plan_id=plan_id))
+        return _form_page(answer.body, plan_id=plan_id, etag=answer.etag)
+    etag = request.form.get("etag", "")
+    body, errors = parse_plan_form(request.form)
+    if errors:
+        return _form_page(body, plan_id=plan_id, etag=etag, errors=errors, status=422)
+    answer = call("plans", "PUT", f"/plans/{plan_id}", json=body, headers={"If-Match": etag})
+    if answer.status == 412:
+        # Someone saved since this form was opened: keep the user's work, show what
+        # differs from what is saved now, and take the new ETag so a second save is deliberate.
+        current = fetch("plans", f"/plans/{plan_id}")
+        conflict = compare(current.body, body)
+        return _form_page(body, plan_id=plan_id, etag=current.etag, conflict=conflict, status=409)
+    if answer.status in (400, 422):
+        return _form_page(body, plan_id=plan_id, etag=etag, errors=_service_errors(answer), status=422)
+    if not answer.ok:
+        abort(404 if answer.status == 404 else answer.status)
+    return _done("web.plan", "saved", plan_id=plan_id)
+
+
+def plan_page(plan_id: str) -> ResponseReturnValue:
+    return _render_plan(plan_id)
+
+
+def _render_plan(plan_id: str, *, error: str | None = None, status: int = 200) -> ResponseReturnValue:
+    plan = fetch("plans", f"/plans/{plan_id}")
+    timeline = call("plans", "GET", f"/plans/{plan_id}/timeline")
+    entries = timeline.body["items"] if timeline.ok else []
+    returning = None
+    if plan.body["status"] in ("returned", "rejected"):
+        # The comment that sent it back is what the drafter must read first.
+        returning = next((e for e in reversed(entries) if e["kind"] in ("returned", "rejected")), None)
+    page = render_template(
+        "web/plan.html",
+        plan=plan.body,
+        etag=plan.etag,
+        timeline=entries,
+        returning=returning,
+        open_task=_open_task(plan.body, entries),
+        notice=_notice(),
+        error=error,
+    )
+    return Response(page, status=status)
+
+
+def _open_task(plan: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The level now open on a submitted plan (from its timeline), for an approver's "decide" link."""
+    if plan["status"] != "submitted" or not g.principal.has_role(*APPROVER_ROLES):
+        return None
+    assigned = [e for e in entries if e["kind"] == "task_assigned"]
+    if not assigned:
+        return None
+    latest = assigned[-1]["details"]
+    return {"approval_id": latest.get("approval_id"), "task_id": latest.get("task_id"), "due_at": latest.get("due_at")}
+
+
+def submit_plan(plan_id: str) -> ResponseReturnValue:
+    answer = call("plans", "POST", f"/plans/{plan_id}/submit", headers=_if_match())
+    if answer.ok:
+        return _done("web.plan", "submitted", plan_id=plan_id)
+    return _render_plan(plan_id, error=_problem_text(answer), status=answer.status)
+
+
+def withdraw_plan(plan_id: str) -> ResponseReturnValue:
+    answer = call("plans", "POST", f"/plans/{plan_id}/withdraw", headers=_if_match())
+    if answer.ok:
+        return _done("web.plan", "withdrawn", plan_id=plan_id)
+    return _render_plan(plan_id, error=_problem_text(answer), status=answer.status)
+
+
+def _if_match() -> dict[str, str]:
+    etag = request.form.get("etag")
+    return {"If-Match": etag} if etag else {}
+
+
+def print_plan(plan_id: str) -> str:
+    plan = fetch("plans", f"/plans/{plan_id}").body
+    if plan["status"] != "approved":
+        abort(404)
+    timeline = call("plans", "GET", f"/plans/{plan_id}/timeline")
+    entries = timeline.body["items"] if timeline.ok else []
+    # The signer is whoever gave the provincial committee's approval (level 2), as the document shows.
+    signer = next(
+        (
+            e.get("actor")
+            for e in entries
+            if e["kind"] == "decision" and e.get("level") == 2 and e["details"].get("decision") == "approve"
+        ),
+        None,
+    )
+    budget_by_source: dict[str, int] = {}
+    duties: dict[str, list[int]] = {}
+    for number, activity in enumerate(plan.get("activities") or [], start=1):
+        source = activity.get("budget_source") or "provincial"
+        budget_by_source[source] = budget_by_source.get(source, 0) + int(activity.get("budget_vnd") or 0)
+        duties.setdefault(activity.get("lead_unit") or plan["org_unit"], []).append(number)
+    return render_template(
+        "web/print.html",
+        plan=plan,
+        signer=signer,
+        issuer=_issuer_lines(plan),
+        budget_by_source=budget_by_source,
+        duties=duties,
+    )
+
+
+def _issuer_lines(plan: dict[str, Any]) -> dict[str, str]:
+    """The issuing body under its parent and the place, from what the plans service
+    issued: the symbol of the number (15/KH-UBND) and the date line's place name."""
+    symbol = (plan.get("document_number") or "").rpartition("-")[2] or (plan.get("issuer") or "").rpartition("-")[2]
+    place = (plan.get("date_line") or "").partition(",")[0].strip()
+    if symbol == "UBND":
+        return {"parent": "", "body": f"ỦY BAN NHÂN DÂN TỈNH {place.upper()}", "place": place, "symbol": symbol}
+    return {"parent": f"UBND TỈNH {place.upper()}", "body": symbol, "place": place, "symbol": symbol}
+
+
+def task_list() -> str:
+    answer = call("approvals", "GET", "/approvals/tasks", params={"limit": 100})
+    tasks = answer.body["items"] if answer.ok else []
+    # Overdue first, then the nearest due date: what must be decided soonest is on top.
+    tasks.sort(key=lambda task: (not task.get("overdue"), task.get("due_at") or ""))
+    return render_template("web/tasks.html", tasks=tasks, notice=_notice())
+
+
+def approval_page(approval_id: str) -> ResponseReturnValue:
+    return _render_approval(approval_id, request.args.get("task"))
+
+
+def _render_approval(
+    approval_id: str, task_id: str | None, *, errors: dict[str, list[str]] | None = None, status: int = 200
+) -> ResponseReturnValue:
+    approval = fetch("approvals", f"/approvals/{approval_id}").body
+    plan_ref = approval["plan"]
+    version = fetch("plans", f"/plans/{plan_ref['plan_id']}/versions/{plan_ref['version']}").body
+    versions = call("plans", "GET", f"/plans/{plan_ref['plan_id']}/versions")
+    changes, returned_version = None, None
+    if versions.ok:
+        # A resubmission: show what changed since the version that was sent back.
+        earlier = [
+            v for v in versions.body["items"] if v["number"] < plan_ref["version"] and v.get("outcome") == "returned"
+        ]
+        if earlier:
+            returned_version = earlier[-1]["number"]
+            previous = fetch("plans", f"/plans/{plan_ref['plan_id']}/versions/{returned_version}").body
+            changes = compare(previous["content"], version["content"])
+    task = next((t for t in approval["tasks"] if t["id"] == task_id), None) or next(
+        (t for t in approval["tasks"] if t["status"] == "open"), None
+    )
+    page = render_template(
+        "web/approval.html",
+        approval=approval,
+        plan=version["content"],
+        version=version,
+        task=task,
+        changes=changes,
+        returned_version=returned_version,
+        errors=errors or {},
+        form=request.form if request.method == "POST" else {},
+    )
+    return Response(page, status=status)
+
+
+def record_decision(task_id: str) -> ResponseReturnValue:
+    body = {"decision": request.form.get("decision", ""), "comment": request.form.get("comment", "")}
+    answer = call("approvals", "POST", f"/approvals/tasks/{task_id}/decision", json=body)
+    if answer.ok:
+        return _done("web.tasks", f"decision_{body['decision']}")
+    return _decision_failed(task_id, answer, "decision")
+
+
+def delegate_task(task_id: str) -> ResponseReturnValue:
+    body = {"to": request.form.get("to", ""), "comment": request.form.get("comment", "")}
+    answer = call("approvals", "POST", f"/approvals/tasks/{task_id}/delegate", json=body)
+    if answer.ok:
+        return redirect(url_for("web.tasks", done="delegated", to=body["to"]), code=303)
+    return _decision_failed(task_id, answer, "delegate")
+
+
+def _decision_failed(task_id: str, answer: Answer, form: str) -> ResponseReturnValue:
+    """Show the approval again with the reason beside the form that failed (a missing
+    comment, a task someone else decided first: 409)."""
+    errors = {
+        f"{form}.{path}" if path else form: messages for path, messages in flatten_errors(answer.field_errors).items()
+    }
+    if not errors:
+        errors = {form: [_problem_text(answer)]}
+    return _render_approval(request.form.get("approval_id", ""), task_id, errors=errors, status=answer.status)
+
+
+def _problem_text(answer: Answer) -> str:
+    if answer.status == 409:
+        return answer.detail or translate(g.locale, "error.conflict")
+    if answer.status == 412:
+        return translate(g.locale, "error.stale")
+    return answer.detail or translate(g.locale, "error.generic")
+
+
+def inbox() -> str:
+    params: dict[str, Any] = {"limit": 50}
+    if request.args.get("unread"):
+        params["unread"] = "true"
+    if request.args.get("cursor"):
+        params["cursor"] = request.args["cursor"]
+    answer = call("notifications", "GET", "/notifications", params=params)
+    page = answer.body if answer.ok else {"items": [], "next_cursor": None, "unread_count": 0}
+    return render_template("web/inbox.html", page=page, unread_only=bool(request.args.get("unread")))
+
+
+def read_notification(notification_id: str) -> ResponseReturnValue:
+    answer = call("notifications", "POST", f"/notifications/{notification_id}/read")
+    if answer.ok and request.form.get("open"):
+        return redirect(safe_next(request.form.get("open")), code=303)
+    return redirect(url_for("web.inbox"), code=303)
+
+
+def read_all() -> ResponseReturnValue:
+    call("notifications", "POST", "/notifications/read-all")
+    return redirect(url_for("web.inbox"), code=303)

@@ -1,0 +1,60 @@
+"""The realm's demo users (infra/keycloak/realm-ttdn.json) as access-token claims."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.support.tokens import claims, sign
+
+PROVINCES = {"cb": "CB", "bk": "BK", "kt": "KT", "ls": "LS", "qb": "QB"}
+
+DEMO_USERS: dict[str, dict] = {}
+for code, province in PROVINCES.items():
+    DEMO_USERS[f"drafter.{code}"] = {"roles": ["drafter"], "org_unit": f"{province}-STTTT", "province": province}
+    DEMO_USERS[f"dept.{code}"] = {"roles": ["dept_approver"], "org_unit": f"{province}-STTTT", "province": province}
+    DEMO_USERS[f"province.{code}"] = {
+        "roles": ["province_approver"],
+        "org_unit": f"{province}-UBND",
+        "province": province,
+    }
+DEMO_USERS.update(
+    {
+        "ministry.1": {"roles": ["ministry_approver"], "org_unit": "BVHTTDL-TTCS", "province": "VN"},
+        "ministry.2": {"roles": ["ministry_approver"], "org_unit": "BVHTTDL-TTCS", "province": "VN", "locale": "en"},
+        "admin": {"roles": ["admin"], "org_unit": None, "province": None},
+        "dual.cb": {"roles": ["drafter", "dept_approver"], "org_unit": "CB-STTTT", "province": "CB"},
+        "drafter2.cb": {"roles": ["drafter"], "org_unit": "CB-STTTT", "province": "CB", "locale": "en"},
+        # the national dashboard's service account (client-credentials grant)
+        "service-account-ttdn-integrator-dashboard": {"roles": ["integrator"], "org_unit": None, "province": None},
+    }
+)
+
+# One representative of each role, for the route-by-role matrix.
+ROLE_REPRESENTATIVES = {
+    "drafter": "drafter.cb",
+    "dept_approver": "dept.cb",
+    "province_approver": "province.cb",
+    "ministry_approver": "ministry.1",
+    "integrator": "service-account-ttdn-integrator-dashboard",
+    "admin": "admin",
+}
+
+
+def subject_of(username: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ttdn/{username}"))
+
+
+def token_for(username: str, **overrides: object) -> str:
+    user = DEMO_USERS[username]
+    service_account = username.startswith("service-account-")
+    user_claims = {
+        "sub": subject_of(username),
+        "preferred_username": username,
+        "azp": "ttdn-integrator-dashboard" if service_account else "ttdn-cli",
+        "realm_access": {"roles": [*user["roles"], "default-roles-ttdn", "offline_access"]},
+        "org_unit": user.get("org_unit"),
+        "province": user.get("province"),
+        "locale": user.get("locale", "vi"),
+        "name": None if service_account else username,
+    }
+    return sign(claims(**{**user_claims, **overrides}))
