@@ -117,3 +117,23 @@ def test_an_unreachable_identity_provider_is_reported_as_unavailable() -> None:
     assert subject.ready() is False
     with pytest.raises(KeysUnavailable):
         subject.verify(sign(claims()))
+
+
+def test_an_identity_provider_outage_fails_fast_then_recovers() -> None:
+    keyset = KeySet(KEY_A)
+    outage = {"down": True}
+
+    def flaky() -> dict:
+        if outage["down"]:
+            keyset.fetches += 1
+            raise ConnectionError("connection refused")
+        return keyset()
+
+    subject = TokenVerifier("http://idp.test", "ttdn", issuer=ISSUER, jwks_source=flaky, refresh_cooldown=30)
+    for _ in range(5):
+        with pytest.raises(KeysUnavailable):
+            subject.verify(sign(claims()))
+    assert keyset.fetches == 1  # one attempt, then fast failures
+    outage["down"] = False
+    subject.failure_backoff = 0  # the moment has passed
+    assert subject.verify(sign(claims())).username == "drafter.cb"

@@ -94,3 +94,10 @@ def test_public_paths_are_exact_not_prefixes() -> None:
 
     assert is_public("/healthz", PUBLIC_PATHS) and is_public("/docs/swagger.css", PUBLIC_PATHS)
     assert not is_public("/healthzadmin", PUBLIC_PATHS) and not is_public("/docsecret", PUBLIC_PATHS)
+
+
+def test_a_bearer_challenge_escapes_its_quoted_strings() -> None:
+    from servicekit.web import unauthorized
+
+    challenge = unauthorized('the token has an invalid claim: "sub" \\ oddity').headers["WWW-Authenticate"]
+    assert 'error_description="the token has an invalid claim: \\"sub\\" \\\\ oddity"' in challenge

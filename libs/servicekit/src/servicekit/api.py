@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import http
+
 from flask import Flask
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
-from .problems import from_http_exception, problem_response
+from .problems import PROBLEM_JSON, from_http_exception, problem_response
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -28,8 +31,23 @@ PROBLEM_SCHEMA = {
 
 
 class ProblemApi(Api):
+    ERROR_SCHEMA = {"$ref": "#/components/schemas/Problem"}
+
     def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
         return problem_response(from_http_exception(error))
+
+    def _register_responses(self) -> None:
+        # flask-smorest documents its error responses as application/json with its own
+        # schema; every error of ours is an application/problem+json Problem.
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
 
 def create_api(

@@ -102,6 +102,10 @@ class TokenVerifier:
         self._lock = threading.Lock()
         self._keys: jwk.JWKSet | None = None
         self._fetched_at = float("-inf")
+        # With no keys at all, a failed fetch is not retried for a moment: during an identity
+        # provider outage requests fail fast instead of each waiting for a timeout.
+        self.failure_backoff = min(refresh_cooldown, 2.0)
+        self._failed_at = float("-inf")
         self._cache: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
         self._cache_size = cache_size
 
@@ -123,10 +127,13 @@ class TokenVerifier:
             now = time.monotonic()
             stale = self._keys is None or (refresh and now - self._fetched_at >= self.refresh_cooldown)
             if stale:
+                if self._keys is None and now - self._failed_at < self.failure_backoff:
+                    raise KeysUnavailable("the identity provider's keys could not be fetched a moment ago")
                 try:
                     self._keys = self._fetch_keys()
                     self._fetched_at = now
                 except KeysUnavailable:
+                    self._failed_at = now
                     if self._keys is None:
                         raise
                     log.warning("JWKS refresh failed; keeping the cached keys")

@@ -108,10 +108,15 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+def _quoted(text: str) -> str:
+    """An RFC 9110 quoted-string: backslash-escape quotes and backslashes."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def unauthorized(detail: str, *, error: str | None = "invalid_token") -> Problem:
     challenge = 'Bearer realm="ttdn"'
     if error:
-        challenge += f', error="{error}", error_description="{detail}"'
+        challenge += f", error={_quoted(error)}, error_description={_quoted(detail)}"
     return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": challenge})
 
 
