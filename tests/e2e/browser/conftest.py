@@ -1,6 +1,7 @@
-"""The whole suite for browser tests: the Procfile's processes (tests/support/stack.py)
-and Debian's Chromium driven by Playwright. Chromium is installed where it is
-missing and we may (root with apt); otherwise the tests say why they skip."""
+"""Debian's Chromium driven by Playwright, against the end-to-end suite's running
+stack (tests/e2e/conftest.py: the Procfile's processes, started once for all
+end-to-end tests). Chromium is installed where it is missing and we may (root
+with apt); otherwise the tests say why they skip."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.support.stack import Stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,15 +35,6 @@ def ensure_chromium() -> None:
         )
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing and could not be installed (apt-get install chromium as root)")
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    suite = Stack(tmp_path_factory.mktemp("browser-stack"))
-    try:
-        yield suite.start()
-    finally:
-        suite.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,9 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.support.stack import PASSWORD, Stack
 
-TITLE = "Kế hoạch hoạt động thông tin đối ngoại năm 2024"
+# Its own title: the stack is shared with the other end-to-end scenarios, whose Cao Bằng
+# plans may also wait in the same approvers' task lists.
+TITLE = "Kế hoạch thông tin đối ngoại năm 2024 về quảng bá Cao Bằng qua Cụm thông tin Thác Bản Giốc"
 RETURN_COMMENT = "Đề nghị bổ sung hoạt động xuất bản ấn phẩm song ngữ và rà soát lại kinh phí tập huấn."
 EVENT_TIMEOUT = 30.0  # the events between services travel through RabbitMQ
 

@@ -4,9 +4,8 @@ document, and the shared problem schema."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import http
+from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
