@@ -225,7 +225,7 @@ def test_the_consumer_applies_shuffled_and_redelivered_approval_events(stack, bo
     plan = handlers.get_plan(deps, DRAFTER, plan_id)
     assert (plan.status, plan.stage, plan.issuer) == ("approved", None, "CB-UBND")
     assert re.fullmatch(r"\d{2,}/KH-UBND", plan.document_number)
-    kinds = [(entry.kind, entry.level, entry.actor) for entry in plan.ordered_timeline()]
+    kinds = [(entry.kind, entry.level, entry.actor) for entry in handlers.plan_timeline(deps, DRAFTER, plan_id)]
     assert kinds == [
         ("created", None, "drafter.cb"),
         ("submitted", None, "drafter.cb"),

@@ -49,15 +49,16 @@ class AbstractPlanRepository(abc.ABC):
             self.seen[plan.id] = plan
         return plan
 
-    def read(self, plan_id: str) -> Plan | None:
-        """The plan for reading only: not tracked, so the unit of work writes nothing back."""
-        return self._get(plan_id, for_update=False)
+    def read(self, plan_id: str, *, with_timeline: bool = False) -> Plan | None:
+        """The plan for reading only: not tracked, so the unit of work writes nothing back. Its
+        timeline, which only grows, is loaded only when asked for."""
+        return self._get(plan_id, for_update=False, with_timeline=with_timeline)
 
     @abc.abstractmethod
     def _add(self, plan: Plan) -> None: ...
 
     @abc.abstractmethod
-    def _get(self, plan_id: str, *, for_update: bool) -> Plan | None: ...
+    def _get(self, plan_id: str, *, for_update: bool, with_timeline: bool = True) -> Plan | None: ...
 
     @abc.abstractmethod
     def persist(self, plan: Plan) -> None:
@@ -93,7 +94,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         self._stored_entries[plan.id] = set()
         self._stored_deciders[plan.id] = set()
 
-    def _get(self, plan_id: str, *, for_update: bool) -> Plan | None:
+    def _get(self, plan_id: str, *, for_update: bool, with_timeline: bool = True) -> Plan | None:
         query = select(PlanRow).where(PlanRow.id == plan_id)
         if for_update:
             query = query.with_for_update()  # writers of one plan (API and consumer) take turns
@@ -103,9 +104,13 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         versions = self.session.scalars(
             select(PlanVersionRow).where(PlanVersionRow.plan_id == plan_id).order_by(PlanVersionRow.number)
         ).all()
-        entries = self.session.scalars(
-            select(TimelineRow).where(TimelineRow.plan_id == plan_id).order_by(TimelineRow.seq)
-        ).all()
+        entries = (
+            self.session.scalars(
+                select(TimelineRow).where(TimelineRow.plan_id == plan_id).order_by(TimelineRow.seq)
+            ).all()
+            if with_timeline
+            else []
+        )
         deciders = set(self.session.scalars(select(PlanDeciderRow.username).where(PlanDeciderRow.plan_id == plan_id)))
         self._rows[plan_id] = row
         self._stored_entries[plan_id] = {entry.entry_id for entry in entries}

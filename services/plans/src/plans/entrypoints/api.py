@@ -173,5 +173,4 @@ class PlanTimeline(MethodView):
     @blp.response(200, schemas.TimelineSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
         """Every step of the plan — creation, edits, submissions, levels, decisions, outcome — in order"""
-        plan = handlers.get_plan(deps(), actor(), plan_id)
-        return {"items": [asdict(entry) for entry in plan.ordered_timeline()]}
+        return {"items": [asdict(entry) for entry in handlers.plan_timeline(deps(), actor(), plan_id)]}

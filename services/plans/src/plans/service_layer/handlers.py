@@ -20,7 +20,7 @@ from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
 from ..domain.errors import PlanForbidden, PlanNotFound, VersionNotFound
-from ..domain.model import Plan, PlanSummary, PlanVersion
+from ..domain.model import Plan, PlanSummary, PlanVersion, TimelineEntry
 from ..domain.numbering import IssuingBodies, IssuingBody
 from .unit_of_work import AbstractUnitOfWork
 
@@ -63,9 +63,14 @@ def _writable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
     return plan
 
 
-def get_plan(deps: Dependencies, actor: Actor, plan_id: str) -> Plan:
+def get_plan(deps: Dependencies, actor: Actor, plan_id: str, *, with_timeline: bool = False) -> Plan:
     with deps.uow() as uow:
-        return _readable(uow.plans.read(plan_id), actor, plan_id)
+        return _readable(uow.plans.read(plan_id, with_timeline=with_timeline), actor, plan_id)
+
+
+def plan_timeline(deps: Dependencies, actor: Actor, plan_id: str) -> list[TimelineEntry]:
+    """Every step of the plan in the order it happened."""
+    return get_plan(deps, actor, plan_id, with_timeline=True).ordered_timeline()
 
 
 def get_version(deps: Dependencies, actor: Actor, plan_id: str, number: int) -> PlanVersion:
