@@ -22,6 +22,7 @@ from tests.conftest import PG_ADMIN_DSN
 from tests.support.receivers import start_smtp
 from tests.support.stack import ROOT, Stack
 
+PHASES = ("baselines", "throughput", "latency", "decisions", "lists")
 GOALS = {
     "gateway ÷ hello-world": (">=", 0.5),
     "submit → task visible p50 (ms)": ("<=", 30),
@@ -46,7 +47,9 @@ def sizes(quick: bool) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", nargs="*", choices=PHASES, help="run only these phases (no table)")
     args = parser.parse_args()
+    wanted = set(args.only or PHASES)
     size = sizes(args.quick)
     results: dict = {
         "started_at": datetime.now(UTC).isoformat(),
@@ -74,27 +77,28 @@ def main() -> int:
     try:
         phase("starting the suite")
         stack.start()
-        phase("baselines: pika round trip, pgbench, SpiffWorkflow")
-        results["pika_round_trip"] = baselines.pika_round_trip(stack.env["AMQP_URL"], samples=1000)
-        results["pgbench"] = baselines.pgbench_single_row_updates(PG_ADMIN_DSN, seconds=10 if args.quick else 15)
-        ours = approval_step.measure(size["step_samples"])
-        spiff = spiff_baseline.measure(size["step_samples"])
-        results["approval_step"] = {
-            "ours": ours,
-            "spiffworkflow": spiff,
-            "ratio": round(ours["median_us"] / spiff["median_us"], 3),
-        }
-        phase("gateway throughput")
-        results["throughput"] = suite.gateway_throughput(stack, size["wrk_seconds"])
-        phase("end-to-end latency")
-        results["latency"] = suite.end_to_end_latency(stack, size["latency_samples"], size["rate"])
-        phase("sustained decisions")
-        results["decisions"] = suite.sustained_decisions(stack, size["decision_plans"], size["decision_seconds"])
-        phase("lists at scale")
-        results["lists"] = suite.lists_at_scale(stack, size["plans"], size["notifications"], size["requests_each"])
+        if "baselines" in wanted:
+            phase("baselines: pika round trip, pgbench, SpiffWorkflow")
+            baseline_figures(results, stack, size, args.quick)
+        if "throughput" in wanted:
+            phase("gateway throughput")
+            results["throughput"] = suite.gateway_throughput(stack, size["wrk_seconds"])
+        if "latency" in wanted:
+            phase("end-to-end latency")
+            results["latency"] = suite.end_to_end_latency(stack, size["latency_samples"], size["rate"])
+        if "decisions" in wanted:
+            phase("sustained decisions")
+            results["decisions"] = suite.sustained_decisions(stack, size["decision_plans"], size["decision_seconds"])
+        if "lists" in wanted:
+            phase("lists at scale")
+            results["lists"] = suite.lists_at_scale(stack, size["plans"], size["notifications"], size["requests_each"])
     finally:
         stack.close()
         controller.stop()
+
+    if args.only:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return 0
 
     table = figures(results)
     results["table"] = table
@@ -106,6 +110,18 @@ def main() -> int:
     print(render(table))
     print(f"\nwritten to {out / f'bench-{stamp}.json'}")
     return 0
+
+
+def baseline_figures(results: dict, stack: Stack, size: dict, quick: bool) -> None:
+    results["pika_round_trip"] = baselines.pika_round_trip(stack.env["AMQP_URL"], samples=1000)
+    results["pgbench"] = baselines.pgbench_single_row_updates(PG_ADMIN_DSN, seconds=10 if quick else 15)
+    ours = approval_step.measure(size["step_samples"])
+    spiff = spiff_baseline.measure(size["step_samples"])
+    results["approval_step"] = {
+        "ours": ours,
+        "spiffworkflow": spiff,
+        "ratio": round(ours["median_us"] / spiff["median_us"], 3),
+    }
 
 
 def figures(r: dict) -> list[dict]:
