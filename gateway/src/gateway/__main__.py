@@ -21,11 +21,21 @@ def cli() -> None:
     """The TTĐN gateway: the one public entry of the suite."""
 
 
+def web_sessions(database: Database):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from .web.config import WebSettings
+    from .web.sessions import SessionStore
+
+    return SessionStore(database, lifetime=timedelta(hours=WebSettings().web_session_hours))
+
+
 @cli.command()
 def migrate() -> None:
-    """Create the gateway's idempotency table (the app also does so on start)."""
-    settings = GatewaySettings()
-    IdempotencyStore(Database(settings.database_url)).create_schema()
+    """Create the gateway's tables: idempotency records and web sessions (the app also does so on start)."""
+    database = Database(GatewaySettings().database_url)
+    IdempotencyStore(database).create_schema()
+    web_sessions(database).create_schema()
     click.echo("gateway store ready")
 
 
@@ -35,6 +45,13 @@ def purge_idempotency_keys() -> None:
     settings = GatewaySettings()
     removed = IdempotencyStore(Database(settings.database_url)).purge_expired()
     click.echo(f"removed {removed} expired idempotency records")
+
+
+@cli.command("purge-web-sessions")
+def purge_web_sessions() -> None:
+    """Delete expired web sessions (run from cron; a session is also dropped when next used expired)."""
+    removed = web_sessions(Database(GatewaySettings().database_url)).purge_expired()
+    click.echo(f"removed {removed} expired web sessions")
 
 
 @cli.command()
