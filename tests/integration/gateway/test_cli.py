@@ -6,11 +6,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
-from sqlalchemy import inspect
-
 from gateway.__main__ import cli
 from gateway.web.sessions import SessionStore
 from servicekit.db import Database
+from sqlalchemy import inspect
 
 
 def test_migrate_then_purge_expired_web_sessions(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
