@@ -205,12 +205,14 @@ def test_delegation_through_the_api(client: FlaskClient, deliver: Callable, db: 
     task = open_task_of(db, plan["plan_id"])
     to_other_unit = client.post(f"/approvals/tasks/{task.id}/delegate", json={"to": "dept.bk"}, headers=auth("dept.cb"))
     assert to_other_unit.status_code == 422 and "to" in to_other_unit.get_json()["errors"]
-    # dual.cb is already offered the task; a delegation must bring someone new.
-    assert (
-        client.post(f"/approvals/tasks/{task.id}/delegate", json={"to": "dual.cb"}, headers=auth("dept.cb")).status_code
-        == 422
-    )
     assert client.post(f"/approvals/tasks/{task.id}/delegate", json={}, headers=auth("dept.cb")).status_code == 422
+    # dual.cb is already offered the task: handing it over leaves it to him (the quorum is "any").
+    handed = client.post(
+        f"/approvals/tasks/{task.id}/delegate", json={"to": "dual.cb", "comment": "Đi công tác"}, headers=auth("dept.cb")
+    )
+    assert handed.status_code == 201, handed.get_json()
+    late = client.post(f"/approvals/tasks/{task.id}/decision", json={"decision": "approve"}, headers=auth("dept.cb"))
+    assert late.status_code == 403
 
 
 def test_chains_are_read_and_versioned_by_admins(client: FlaskClient) -> None:

@@ -152,6 +152,10 @@ def test_delegation_to_a_fellow_assignee_leaves_the_task_to_them() -> None:
     approval.open_level(1, ["dept.cb", "dual.cb"], at=NOW, due_at=NOW + timedelta(days=3), remind_share=0.5)
     approval.delegate(approval.tasks[0].id, DEPT_CB, "dual.cb", "Đi công tác.", at=NOW, to_is_eligible=True)
     assert approval.tasks[0].assignees == ["dual.cb"]
+    approval.admit(approval.tasks[0], "dept.cb")  # still eligible by role, but handed the task away
+    assert approval.tasks[0].assignees == ["dual.cb"]
+    with pytest.raises(NotPermitted, match="delegated this task to dual.cb"):
+        approval.record_decision(approval.tasks[0].id, DEPT_CB, "approve", "", at=NOW)
 
 
 def test_delegation_to_a_fellow_assignee_is_refused_when_the_quorum_would_be_lost() -> None:

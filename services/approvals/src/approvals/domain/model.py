@@ -297,9 +297,17 @@ class Approval:
 
     # -- deciding
     def admit(self, task: Task, username: str) -> None:
-        """Add an approver who became eligible after the task was offered (a new deputy director)."""
-        if username not in task.assignees and self.plan.conflict_of(username) is None:
+        """Add an approver who became eligible after the task was offered (a new deputy director),
+        never one who handed this task to someone else."""
+        if (
+            username not in task.assignees
+            and self.plan.conflict_of(username) is None
+            and self.delegated_by(task, username) is None
+        ):
             task.assignees = sorted([*task.assignees, username])
+
+    def delegated_by(self, task: Task, username: str) -> Delegation | None:
+        return next((d for d in self.delegations if d.task_id == task.id and d.from_user == username), None)
 
     def check_may_act(self, task: Task, actor: Actor) -> None:
         """404 outside the level's scope, 403 for separation of duties, 409 once closed."""
@@ -313,6 +321,9 @@ class Approval:
         if not task.is_open:
             raise TaskClosed(f"The task is closed ({task.status}); no more decisions are taken on it.")
         if actor.username not in task.assignees:
+            handed = self.delegated_by(task, actor.username)
+            if handed is not None:
+                raise NotPermitted(f"You delegated this task to {handed.to_user}.")
             raise NotPermitted("The task is not assigned to you.")
 
     def record_decision(self, task_id: str, actor: Actor, decision: str, comment: str, *, at: datetime) -> Step:
