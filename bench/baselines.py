@@ -17,7 +17,7 @@ from servicekit.broker import connection_parameters
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def pika_round_trip(amqp_url: str, samples: int = 1000, rate_per_second: float = 200.0) -> dict:

@@ -207,7 +207,9 @@ def sustained_decisions(stack: Stack, plans: int, seconds: int, workers: int = 2
 
     plan_ids = create_plans(drafter, plans, submit=True, threads=8)
     wait_until(
-        lambda: scalar(approvals_db, "SELECT count(*) FROM approval_tasks WHERE status = 'open' AND level = 1") >= plans,
+        lambda: (
+            scalar(approvals_db, "SELECT count(*) FROM approval_tasks WHERE status = 'open' AND level = 1") >= plans
+        ),
         300,
         "the level-1 tasks",
     )
@@ -253,8 +255,9 @@ def sustained_decisions(stack: Stack, plans: int, seconds: int, workers: int = 2
     decided = len(done)
     wait_until(lambda: _outbox_pending(approvals_db) == 0 and _outbox_pending(plans_db) == 0, 120, "the outboxes")
     wait_until(
-        lambda: scalar(plans_db, "SELECT count(*) FROM plan_timeline WHERE kind = 'decision'") - timeline_before
-        >= decided,
+        lambda: (
+            scalar(plans_db, "SELECT count(*) FROM plan_timeline WHERE kind = 'decision'") - timeline_before >= decided
+        ),
         180,
         "the plans service to hear every decision",
     )
@@ -335,7 +338,8 @@ def lists_at_scale(stack: Stack, plans: int, notifications: int, requests_each: 
     with psql(notifications_db) as connection:
         connection.execute(
             """
-            INSERT INTO notifications (id, recipient, event_id, event_type, plan_id, subject, body, link, created_at, read_at)
+            INSERT INTO notifications
+              (id, recipient, event_id, event_type, plan_id, subject, body, link, created_at, read_at)
             SELECT md5('bench-msg-' || i)::uuid::text,
                    CASE WHEN i %% 200 = 0 THEN 'dept.cb' ELSE 'reader.' || (i %% 2000) END,
                    'bench-evt-' || i, 'approval.task_assigned', md5((i / 7)::text)::uuid::text,

@@ -22,7 +22,7 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
-def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+def on_starting(server):
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         os.makedirs(directory, exist_ok=True)
@@ -30,7 +30,7 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
             os.unlink(os.path.join(directory, name))
 
 
-def child_exit(server, worker):  # noqa: ANN001, ANN201
+def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

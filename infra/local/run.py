@@ -98,9 +98,11 @@ def main() -> int:
 TTĐN Plan Approval Suite
   web interface      {gateway}/
   API                {gateway}/api/v1
-  API documentation  {gateway}/api/v1/docs  (OpenAPI: {gateway}/api/v1/openapi.json)
+  API documentation  {gateway}/api/v1/docs
+  OpenAPI document   {gateway}/api/v1/openapi.json
   identity provider  {env["KEYCLOAK_URL"]}/realms/ttdn{"   (development identity provider)" if uses_devidp(env) else ""}
-  services           plans {env["PLANS_URL"]}  approvals {env["APPROVALS_URL"]}  notifications {env["NOTIFICATIONS_URL"]}
+  services           plans {env["PLANS_URL"]}  approvals {env["APPROVALS_URL"]}
+                     notifications {env["NOTIFICATIONS_URL"]}
   mail               SMTP {env["SMTP_HOST"]}:{env["SMTP_PORT"]}
 
 {DEMO_LOGINS}

@@ -208,7 +208,9 @@ def test_delegation_through_the_api(client: FlaskClient, deliver: Callable, db: 
     assert client.post(f"/approvals/tasks/{task.id}/delegate", json={}, headers=auth("dept.cb")).status_code == 422
     # dual.cb is already offered the task: handing it over leaves it to him (the quorum is "any").
     handed = client.post(
-        f"/approvals/tasks/{task.id}/delegate", json={"to": "dual.cb", "comment": "Đi công tác"}, headers=auth("dept.cb")
+        f"/approvals/tasks/{task.id}/delegate",
+        json={"to": "dual.cb", "comment": "Đi công tác"},
+        headers=auth("dept.cb"),
     )
     assert handed.status_code == 201, handed.get_json()
     late = client.post(f"/approvals/tasks/{task.id}/decision", json={"decision": "approve"}, headers=auth("dept.cb"))

@@ -5,7 +5,7 @@ document, and the shared problem schema."""
 from __future__ import annotations
 
 import http
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Flask
 from flask_smorest import Api
@@ -30,7 +30,7 @@ PROBLEM_SCHEMA = {
 
 
 class ProblemApi(Api):
-    ERROR_SCHEMA = {"$ref": "#/components/schemas/Problem"}
+    ERROR_SCHEMA: ClassVar[dict[str, str]] = {"$ref": "#/components/schemas/Problem"}
 
     def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
         return problem_response(from_http_exception(error))

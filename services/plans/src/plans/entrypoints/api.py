@@ -21,9 +21,7 @@ from . import schemas
 from .conditional import etag_for, parse_if_match
 from .pagination import decode_cursor, encode_cursor
 
-blp = Blueprint(
-    "plans", __name__, url_prefix="/plans", description="Drafting, versions and submission of TTĐN plans"
-)
+blp = Blueprint("plans", __name__, url_prefix="/plans", description="Drafting, versions and submission of TTĐN plans")
 
 PLAN_ID = {"plan_id": {"description": "The plan's id (UUID)"}}
 
