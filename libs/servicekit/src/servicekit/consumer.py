@@ -91,14 +91,12 @@ class EventConsumer:
             with event_context(event.id):
                 try:
                     with self.db.transaction() as session:
-                        session.add(
-                            self.inbox_model(
-                                consumer=self.queue.name,
-                                event_id=event.id,
-                                event_type=event.type,
-                                handled_at=datetime.now(UTC),
-                            )
-                        )
+                        handled = self.inbox_model()
+                        handled.consumer = self.queue.name
+                        handled.event_id = event.id
+                        handled.event_type = event.type
+                        handled.handled_at = datetime.now(UTC)
+                        session.add(handled)
                         session.flush()
                         self.handle(session, event)
                 except IntegrityError as error:

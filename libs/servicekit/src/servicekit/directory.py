@@ -69,14 +69,10 @@ def in_scope(person: Person, scope: str, *, org_unit: str | None, province: str 
 
 class Directory:
     def __init__(self, server_url: str, realm: str, client_id: str, client_secret: str, *, ttl: float = 300.0) -> None:
-        self._connection_args = dict(
-            server_url=server_url,
-            realm_name=realm,
-            user_realm_name=realm,
-            client_id=client_id,
-            client_secret_key=client_secret,
-            timeout=10,
-        )
+        self._server_url = server_url
+        self._realm = realm
+        self._client_id = client_id
+        self._client_secret = client_secret
         self._admin: KeycloakAdmin | None = None
         self._lock = threading.Lock()
         self._ttl = ttl
@@ -84,7 +80,15 @@ class Directory:
 
     def _client(self) -> KeycloakAdmin:
         if self._admin is None:
-            self._admin = KeycloakAdmin(connection=KeycloakOpenIDConnection(**self._connection_args))
+            connection = KeycloakOpenIDConnection(
+                server_url=self._server_url,
+                realm_name=self._realm,
+                user_realm_name=self._realm,
+                client_id=self._client_id,
+                client_secret_key=self._client_secret,
+                timeout=10,
+            )
+            self._admin = KeycloakAdmin(connection=connection)
         return self._admin
 
     def _cached(self, key: tuple[str, str], load: Any) -> Any:

@@ -72,17 +72,15 @@ def record_event(session: Session, outbox_model: type[OutboxMixin], event: Event
     request_id = request_id_var.get()
     if request_id:
         headers["request_id"] = request_id
-    session.add(
-        outbox_model(
-            event_id=event.id,
-            event_type=event.type,
-            routing_key=event.routing_key,
-            aggregate_id=event.subject,
-            payload=event.to_json(),
-            headers=headers,
-            created_at=datetime.now(UTC),
-        )
-    )
+    row = outbox_model()
+    row.event_id = event.id
+    row.event_type = event.type
+    row.routing_key = event.routing_key
+    row.aggregate_id = event.subject
+    row.payload = event.to_json()
+    row.headers = headers
+    row.created_at = datetime.now(UTC)
+    session.add(row)
     if session.get_bind().dialect.name == "postgresql":
         # One wake-up per transaction is enough (PostgreSQL sends it at commit).
         transaction = session.get_transaction()

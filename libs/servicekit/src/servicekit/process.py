@@ -10,6 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import MetaData
 
 from .db import normalise_url
 
@@ -37,7 +38,7 @@ def upgrade_database(migrations_dir: Path, database_url: str, revision: str = "h
     command.upgrade(config, revision)
 
 
-def run_migrations_in_env(target_metadata: object) -> None:
+def run_migrations_in_env(target_metadata: MetaData) -> None:
     """The body of every service's ``migrations/env.py`` (online mode only:
     migrations always run against a live database)."""
     from alembic import context
