@@ -50,9 +50,9 @@ bench: install
 	infra/local/ensure-bench-tools.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# Sample plans for a running suite (make run loads them itself on an empty suite).
 demo-data: install
-	DATABASE_URL=$${PLANS_DATABASE_URL:-sqlite:///$(CURDIR)/var/plans.db} $(BIN)/ttdn-plans migrate
-	DATABASE_URL=$${PLANS_DATABASE_URL:-sqlite:///$(CURDIR)/var/plans.db} $(BIN)/ttdn-plans demo-data
+	$(BIN)/python infra/local/demo_data.py --gateway $${PUBLIC_URL:-http://localhost:8000} --keycloak $${KEYCLOAK_URL:-http://localhost:8080}
 
 up:
 	docker compose -f infra/docker-compose.yml up

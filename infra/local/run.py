@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import requests
 from servicekit.broker import broker_reachable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +76,18 @@ def procfile_names() -> list[str]:
     return names
 
 
+def wait_for(url: str, suite: subprocess.Popen, timeout: float = 90.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and suite.poll() is None:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    return False
+
+
 def main() -> int:
     env = environment()
     VAR.mkdir(exist_ok=True)
@@ -87,9 +101,6 @@ def main() -> int:
     for service in ("plans", "approvals", "notifications", "gateway"):
         database = env[f"{service.upper()}_DATABASE_URL"]
         subprocess.run([f"ttdn-{service}", "migrate"], env={**env, "DATABASE_URL": database}, check=True, cwd=ROOT)
-    subprocess.run(
-        ["ttdn-plans", "demo-data"], env={**env, "DATABASE_URL": env["PLANS_DATABASE_URL"]}, check=True, cwd=ROOT
-    )
 
     names = [name for name in procfile_names() if name != "idp" or uses_devidp(env)]
     gateway = f"http://localhost:{env['GATEWAY_PORT']}"
@@ -112,11 +123,21 @@ TTĐN Plan Approval Suite
 """,
         flush=True,
     )
-    os.execvpe(
-        "honcho",
-        ["honcho", "-f", str(PROCFILE), "-d", str(ROOT), "-e", "/dev/null", "start", *names],
-        env,
+    suite = subprocess.Popen(
+        ["honcho", "-f", str(PROCFILE), "-d", str(ROOT), "-e", "/dev/null", "start", *names], env=env
     )
+    try:
+        if wait_for(f"{gateway}/readyz", suite):
+            # Sample plans made by the demo people through the gateway, once, on an empty suite.
+            subprocess.run(
+                [sys.executable, str(ROOT / "infra" / "local" / "demo_data.py"), "--gateway", gateway,
+                 "--keycloak", env["KEYCLOAK_URL"]],
+                env=env,
+                check=False,
+            )  # fmt: skip
+        return suite.wait()
+    except KeyboardInterrupt:  # Ctrl-C reaches honcho too; let it stop the processes
+        return suite.wait()
     return 0
 
 

@@ -53,4 +53,5 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    # pika logs a traceback per failed reconnect attempt; our loops log one line per loss instead.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
