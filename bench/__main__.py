@@ -14,6 +14,8 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,10 +87,14 @@ def main() -> int:
             results["throughput"] = suite.gateway_throughput(stack, size["wrk_seconds"])
         if "latency" in wanted:
             phase("end-to-end latency")
-            results["latency"] = suite.end_to_end_latency(stack, size["latency_samples"], size["rate"])
+            with cpu_profile(stack, results, "latency"):
+                results["latency"] = suite.end_to_end_latency(stack, size["latency_samples"], size["rate"])
         if "decisions" in wanted:
             phase("sustained decisions")
-            results["decisions"] = suite.sustained_decisions(stack, size["decision_plans"], size["decision_seconds"])
+            with cpu_profile(stack, results, "decisions"):
+                results["decisions"] = suite.sustained_decisions(
+                    stack, size["decision_plans"], size["decision_seconds"]
+                )
         if "lists" in wanted:
             phase("lists at scale")
             results["lists"] = suite.lists_at_scale(stack, size["plans"], size["notifications"], size["requests_each"])
@@ -110,6 +116,19 @@ def main() -> int:
     print(render(table))
     print(f"\nwritten to {out / f'bench-{stamp}.json'}")
     return 0
+
+
+@contextmanager
+def cpu_profile(stack: Stack, results: dict, name: str) -> Iterator[None]:
+    """Where the time goes: CPU seconds per process of the suite during a phase."""
+    before, started = stack.cpu_seconds(), time.monotonic()
+    yield
+    after, wall = stack.cpu_seconds(), time.monotonic() - started
+    used = {process: round(after[process] - before.get(process, 0.0), 1) for process in after}
+    results.setdefault("cpu_seconds", {})[name] = {
+        "wall_seconds": round(wall, 1),
+        "by_process": dict(sorted(used.items(), key=lambda item: -item[1])),
+    }
 
 
 def baseline_figures(results: dict, stack: Stack, size: dict, quick: bool) -> None:

@@ -151,6 +151,24 @@ class Stack:
             self.process_env[name] = env
         self.start_process(name)
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each process of the suite, its children (gunicorn workers) included."""
+        tick = os.sysconf("SC_CLK_TCK")
+        groups = {process.pid: name for name, process in self.processes.items()}
+        used = dict.fromkeys(self.processes, 0.0)
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            name = groups.get(int(fields[2]))  # the process group each started process leads
+            if name is not None:
+                used[name] += (int(fields[11]) + int(fields[12])) / tick
+        return used
+
     def kill_process(self, name: str) -> None:
         self.stop_process(name, sig=signal.SIGKILL)
 
