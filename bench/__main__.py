@@ -42,7 +42,7 @@ def sizes(quick: bool) -> dict:
     if quick:
         return {"wrk_seconds": 3, "latency_samples": 60, "rate": 10.0, "decision_plans": 150, "decision_seconds": 10,
                 "plans": 5_000, "notifications": 50_000, "requests_each": 40, "step_samples": 150}  # fmt: skip
-    return {"wrk_seconds": 15, "latency_samples": 1000, "rate": 10.0, "decision_plans": 3000, "decision_seconds": 60,
+    return {"wrk_seconds": 15, "latency_samples": 1000, "rate": 5.0, "decision_plans": 1500, "decision_seconds": 60,
             "plans": 100_000, "notifications": 1_000_000, "requests_each": 200, "step_samples": 900}  # fmt: skip
 
 
