@@ -51,14 +51,7 @@ def create_app(
     upstream: UpstreamClient | None = None,
 ) -> Flask:
     settings = settings or GatewaySettings()
-    verifier = verifier or TokenVerifier(
-        settings.keycloak_url,
-        settings.keycloak_realm,
-        issuer=settings.issuer,
-        audience=settings.api_audience,
-        leeway=settings.token_leeway_seconds,
-        refresh_cooldown=settings.jwks_refresh_cooldown_seconds,
-    )
+    verifier = verifier or TokenVerifier.for_settings(settings)
     upstream = upstream or UpstreamClient(
         settings.upstreams,
         connect_timeout=settings.upstream_connect_timeout,
@@ -73,7 +66,7 @@ def create_app(
     idempotency.create_schema()
     table = RouteTable()
 
-    readiness = {"jwks": verifier.ready, "database": lambda: database.ping() is None}
+    readiness = {"jwks": verifier.ready, "database": database.ping}
     for service in settings.upstreams:
         readiness[service] = _readiness_of(upstream, service)
     # No verifier here: the gateway authenticates itself, after the route match.

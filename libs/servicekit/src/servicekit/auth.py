@@ -20,6 +20,8 @@ from jwcrypto import jwk, jws, jwt
 from jwcrypto.common import JWException
 from keycloak import KeycloakOpenID
 
+from .settings import ServiceSettings
+
 log = logging.getLogger(__name__)
 
 ROLES = ("drafter", "dept_approver", "province_approver", "ministry_approver", "integrator", "admin")
@@ -108,6 +110,18 @@ class TokenVerifier:
         self._failed_at = float("-inf")
         self._cache: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
         self._cache_size = cache_size
+
+    @classmethod
+    def for_settings(cls, settings: ServiceSettings) -> TokenVerifier:
+        """The verifier every service and the gateway use: the realm of KEYCLOAK_URL, its issuer and audience."""
+        return cls(
+            settings.keycloak_url,
+            settings.keycloak_realm,
+            issuer=settings.issuer,
+            audience=settings.api_audience,
+            leeway=settings.token_leeway_seconds,
+            refresh_cooldown=settings.jwks_refresh_cooldown_seconds,
+        )
 
     # -- keys
     def _fetch_keys(self) -> jwk.JWKSet:

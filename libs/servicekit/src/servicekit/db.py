@@ -92,9 +92,11 @@ class Database:
         with self.sessions() as session, session.begin():
             yield session
 
-    def ping(self) -> None:
+    def ping(self) -> bool:
+        """True when the database answers (raises otherwise), for readiness checks."""
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()

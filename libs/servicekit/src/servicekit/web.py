@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from flask import Flask, Response, g, jsonify, request
 
 from .auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
+from .broker import broker_reachable
+from .db import Database
 from .logs import configure_logging, request_id_var
 from .metrics import HTTP_LATENCY, HTTP_REQUESTS, render
 from .problems import Problem, problem_response, register_error_handlers
@@ -178,6 +180,16 @@ class _CachedCheck:
         with self._lock:
             self._value = (now, result)
         return result
+
+
+def service_readiness(
+    db: Database, settings: ServiceSettings, verifier: TokenVerifier | None
+) -> dict[str, ReadinessCheck]:
+    """What a service needs to serve: its database, the broker, and the identity provider's keys."""
+    checks: dict[str, ReadinessCheck] = {"database": db.ping, "broker": lambda: broker_reachable(settings.amqp_url)}
+    if verifier is not None:
+        checks["jwks"] = verifier.ready
+    return checks
 
 
 def install_health(app: Flask, readiness: dict[str, ReadinessCheck], ttl: float = 2.0) -> None:

@@ -59,17 +59,6 @@ def keycloak_directory(settings: NotificationsSettings) -> KeycloakDirectory:
     )
 
 
-def token_verifier(settings: NotificationsSettings) -> TokenVerifier:
-    return TokenVerifier(
-        settings.keycloak_url,
-        settings.keycloak_realm,
-        issuer=settings.issuer,
-        audience=settings.api_audience,
-        leeway=settings.token_leeway_seconds,
-        refresh_cooldown=settings.jwks_refresh_cooldown_seconds,
-    )
-
-
 def bootstrap(
     settings: NotificationsSettings | None = None,
     *,
@@ -86,7 +75,7 @@ def bootstrap(
         db=db or Database(settings.database_url),
         directory=directory or keycloak_directory(settings),
         resolve=resolve or resolve_host,
-        verifier=verifier or (token_verifier(settings) if with_verifier else None),
+        verifier=verifier or (TokenVerifier.for_settings(settings) if with_verifier else None),
     )
 
 

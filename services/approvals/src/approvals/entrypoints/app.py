@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Flask, Response
 from servicekit.api import create_api
 from servicekit.auth import TokenVerifier
-from servicekit.broker import broker_reachable
 from servicekit.db import Database
 from servicekit.problems import Problem, problem_response
-from servicekit.web import create_service_app
+from servicekit.web import create_service_app, service_readiness
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..bootstrap import build_dependencies
@@ -31,24 +30,8 @@ def create_app(
     (primed with their own key), a directory and a clock."""
     settings = settings or ApprovalsSettings()
     db = Database(settings.database_url)
-    verifier = verifier or TokenVerifier(
-        settings.keycloak_url,
-        settings.keycloak_realm,
-        issuer=settings.issuer,
-        audience=settings.api_audience,
-        leeway=settings.token_leeway_seconds,
-        refresh_cooldown=settings.jwks_refresh_cooldown_seconds,
-    )
-
-    def database_ready() -> bool:
-        db.ping()
-        return True
-
-    readiness = {
-        "database": database_ready,
-        "broker": lambda: broker_reachable(settings.amqp_url),
-        "jwks": verifier.ready,
-    }
+    verifier = verifier or TokenVerifier.for_settings(settings)
+    readiness = service_readiness(db, settings, verifier)
     app = create_service_app("approvals", settings, verifier=verifier, readiness=readiness)
     app.extensions["approvals"] = ServiceContext(db, build_dependencies(settings, directory=directory, clock=clock))
     api = create_api(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response
 from servicekit.api import create_api
-from servicekit.broker import broker_reachable
 from servicekit.problems import Problem, problem_response
-from servicekit.web import create_service_app
+from servicekit.web import create_service_app, service_readiness
 
 from ..bootstrap import Dependencies, bootstrap
 from ..config import NotificationsSettings
@@ -26,13 +25,7 @@ def create_app(settings: NotificationsSettings | None = None, *, dependencies: D
     settings = deps.settings
     verifier = deps.verifier
 
-    def database_ready() -> bool:
-        deps.db.ping()
-        return True
-
-    readiness = {"database": database_ready, "broker": lambda: broker_reachable(settings.amqp_url)}
-    if verifier is not None:
-        readiness["jwks"] = verifier.ready
+    readiness = service_readiness(deps.db, settings, verifier)
     app = create_service_app("notifications", settings, verifier=verifier, readiness=readiness)
     app.extensions["notifications"] = deps
     register_domain_errors(app)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response
 from servicekit.api import create_api
 from servicekit.auth import TokenVerifier
-from servicekit.broker import broker_reachable
 from servicekit.problems import Problem, problem_response
-from servicekit.web import create_service_app
+from servicekit.web import create_service_app, service_readiness
 
 from ..bootstrap import bootstrap
 from ..config import PlansSettings
@@ -44,28 +43,13 @@ def problem_for(error: errors.PlanError) -> Problem:
 def create_app(settings: PlansSettings | None = None) -> Flask:
     settings = settings or PlansSettings()
     db, deps = bootstrap(settings)
-    verifier = TokenVerifier(
-        settings.keycloak_url,
-        settings.keycloak_realm,
-        issuer=settings.issuer,
-        audience=settings.api_audience,
-        leeway=settings.token_leeway_seconds,
-        refresh_cooldown=settings.jwks_refresh_cooldown_seconds,
-    )
-
-    def database_ready() -> bool:
-        db.ping()
-        return True
+    verifier = TokenVerifier.for_settings(settings)
 
     app = create_service_app(
         "plans",
         settings,
         verifier=verifier,
-        readiness={
-            "database": database_ready,
-            "broker": lambda: broker_reachable(settings.amqp_url),
-            "jwks": verifier.ready,
-        },
+        readiness=service_readiness(db, settings, verifier),
     )
     app.extensions["plans"] = deps
     app.extensions["plans_db"] = db
