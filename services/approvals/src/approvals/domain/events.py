@@ -95,8 +95,9 @@ class ApprovalCompleted(ApprovalEvent):
 
 
 @dataclass(frozen=True)
-class TaskReminder(ApprovalEvent):
-    name: ClassVar[str] = "approval.task_reminder"
+class TaskDeadlineEvent(ApprovalEvent):
+    """A task's SLA timer fired: its approvers are reminded, or warned that it is overdue."""
+
     task_id: str
     level: int
     level_name: dict[str, str]
@@ -107,12 +108,10 @@ class TaskReminder(ApprovalEvent):
 
 
 @dataclass(frozen=True)
-class TaskOverdue(ApprovalEvent):
+class TaskReminder(TaskDeadlineEvent):
+    name: ClassVar[str] = "approval.task_reminder"
+
+
+@dataclass(frozen=True)
+class TaskOverdue(TaskDeadlineEvent):
     name: ClassVar[str] = "approval.task_overdue"
-    task_id: str
-    level: int
-    level_name: dict[str, str]
-    role: str
-    scope: str
-    due_at: datetime
-    assignees: tuple[str, ...]

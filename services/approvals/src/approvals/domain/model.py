@@ -23,6 +23,7 @@ from .events import (
     DecisionRecorded,
     TaskAssigned,
     TaskDelegated,
+    TaskDeadlineEvent,
     TaskOverdue,
     TaskReminder,
 )
@@ -447,36 +448,23 @@ class Approval:
     # -- timers
     def remind(self, task: Task, at: datetime) -> None:
         task.reminded_at = at
-        level = self.chain.level(task.level)
-        self.events.append(
-            TaskReminder(
-                context=self.plan.context(),
-                approval_id=self.id,
-                task_id=task.id,
-                level=task.level,
-                level_name=level.name.as_dict(),
-                role=task.role,
-                scope=task.scope,
-                due_at=task.due_at,
-                assignees=tuple(task.assignees),
-            )
-        )
+        self.events.append(self._deadline_event(TaskReminder, task))
 
     def mark_overdue(self, task: Task, at: datetime) -> None:
         task.overdue_at = at
-        level = self.chain.level(task.level)
-        self.events.append(
-            TaskOverdue(
-                context=self.plan.context(),
-                approval_id=self.id,
-                task_id=task.id,
-                level=task.level,
-                level_name=level.name.as_dict(),
-                role=task.role,
-                scope=task.scope,
-                due_at=task.due_at,
-                assignees=tuple(task.assignees),
-            )
+        self.events.append(self._deadline_event(TaskOverdue, task))
+
+    def _deadline_event(self, kind: type[TaskDeadlineEvent], task: Task) -> TaskDeadlineEvent:
+        return kind(
+            context=self.plan.context(),
+            approval_id=self.id,
+            task_id=task.id,
+            level=task.level,
+            level_name=self.chain.level(task.level).name.as_dict(),
+            role=task.role,
+            scope=task.scope,
+            due_at=task.due_at,
+            assignees=tuple(task.assignees),
         )
 
     # -- the record
