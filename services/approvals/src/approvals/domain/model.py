@@ -22,8 +22,8 @@ from .events import (
     ApprovalEvent,
     DecisionRecorded,
     TaskAssigned,
-    TaskDelegated,
     TaskDeadlineEvent,
+    TaskDelegated,
     TaskOverdue,
     TaskReminder,
 )
