@@ -58,6 +58,7 @@ ROUTES: tuple[Route, ...] = (
     # plans
     Route("POST", "/plans", DRAFTER, "plans"),
     Route("GET", "/plans", ANYONE, "plans"),
+    Route("GET", "/plans/catalogue", ANYONE, "plans"),
     Route("GET", "/plans/<id>", ANYONE, "plans"),
     Route("PUT", "/plans/<id>", DRAFTER, "plans"),
     Route("POST", "/plans/<id>/submit", DRAFTER, "plans"),

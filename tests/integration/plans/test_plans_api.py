@@ -280,3 +280,14 @@ def test_health_and_readiness_name_each_dependency(client):
     ready = client.get("/readyz")  # these tests give the service no broker
     assert ready.status_code == 503
     assert ready.json["checks"] == {"database": "ok", "broker": "failing", "jwks": "ok"}
+
+
+def test_the_catalogue_offers_what_the_rules_accept(client, tokens):  # type: ignore[no-untyped-def]
+    response = client.get("/plans/catalogue", headers=tokens("drafter.cb"))
+    assert response.status_code == 200
+    catalogue = response.get_json()
+    assert catalogue["categories"]["training"] == {"vi": "Tập huấn, bồi dưỡng", "en": "Training"}
+    assert set(catalogue["plan_types"]) == {"annual", "multi_year", "thematic"}
+    assert catalogue["budget_sources"]["provincial"]["vi"] == "Ngân sách tỉnh"
+    assert {"lượt phóng viên", "tin, bài", "cụm"} <= set(catalogue["indicator_units"])
+    assert client.get("/plans/catalogue").status_code == 401

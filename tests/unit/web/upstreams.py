@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, g, jsonify, request
 from marshmallow import ValidationError
+from plans.domain.catalogue import Catalogue
 from plans.entrypoints.schemas import PlanBodySchema
 from servicekit.auth import InvalidToken, TokenVerifier
 
@@ -166,6 +167,10 @@ class Suite:
             response = document(plan)
             response.status_code = 201
             return response
+
+        @app.get("/plans/catalogue")
+        def plan_catalogue():  # type: ignore[no-untyped-def]
+            return Catalogue().to_document()  # the plans service's own catalogue, as it serves it
 
         @app.get("/plans/<plan_id>")
         def get_plan(plan_id: str):  # type: ignore[no-untyped-def]

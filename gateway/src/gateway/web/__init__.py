@@ -7,6 +7,7 @@ the gateway's session table, and the pages call the services with them.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,10 @@ from .catalogue import Catalogue
 from .config import WebSettings
 from .oidc import OpenIdClient
 from .sessions import SessionStore
-from .upstream import LazySession, Services
+from .upstream import LazySession, Services, ServiceUnavailable
+
+# How long a worker keeps the plans service's catalogue before reading it again.
+CATALOGUE_SECONDS = 300.0
 
 __all__ = ["WebSettings", "create_web_blueprint"]
 
@@ -42,9 +46,19 @@ class WebContext:
         )
         self.sessions.create_schema()
         self.services = Services(settings.upstreams, http, timeout=settings.upstream_timeout_seconds)
-        self.catalogue = Catalogue.load(settings.web_catalogue_file or None)
+        self._catalogue: tuple[float, Catalogue] | None = None
         self._verifier = verifier
         self._openid: OpenIdClient | None = None
+
+    def catalogue(self, token: str) -> Catalogue:
+        """The plans service's catalogue, read with the signed-in user's token and kept a few minutes."""
+        now = time.monotonic()
+        if self._catalogue is None or now - self._catalogue[0] > CATALOGUE_SECONDS:
+            answer = self.services.call("plans", "GET", "/plans/catalogue", token)
+            if not answer.ok:
+                raise ServiceUnavailable("plans")
+            self._catalogue = (now, Catalogue.from_document(answer.body))
+        return self._catalogue[1]
 
     @property
     def openid(self) -> OpenIdClient:

@@ -19,7 +19,6 @@ WEB_DATABASE_URL            (GATEWAY_DATABASE_URL,      where sessions live (the
 PLANS_URL                   http://127.0.0.1:8001       the plans service
 APPROVALS_URL               http://127.0.0.1:8002       the approvals service
 NOTIFICATIONS_URL           http://127.0.0.1:8003       the notifications service
-WEB_CATALOGUE_FILE          (built-in catalogue)        JSON of activity categories and indicator units
 ==========================  ==========================  ==============================================
 """
 
@@ -50,7 +49,6 @@ class WebSettings(BaseSettings):
     approvals_url: str = "http://127.0.0.1:8002"
     notifications_url: str = "http://127.0.0.1:8003"
     upstream_timeout_seconds: float = 15.0
-    web_catalogue_file: str = ""
 
     @property
     def secure_cookie(self) -> bool:

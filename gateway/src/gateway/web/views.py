@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from . import formatting
+from .catalogue import Catalogue
 from .changes import compare
 from .i18n import catalogue, pick, translate
 from .login import safe_next, web
@@ -58,20 +59,30 @@ def register(blueprint: Blueprint) -> None:
 # -- shared helpers
 
 
+def _catalogue() -> Catalogue:
+    # Only signed-in pages offer the plan form; the login page needs no catalogue.
+    session = g.get("web_session")
+    if session is None or not session.access_token:
+        return Catalogue()
+    if "catalogue" not in g:
+        g.catalogue = web().catalogue(session.access_token)
+    return g.catalogue
+
+
 def _page_context() -> dict[str, Any]:
     locale = g.get("locale", "vi")
     principal = g.get("principal")
     return {
         "t": lambda key, **values: translate(locale, key, **values),
         "pick": lambda labels: pick(labels, locale),
-        "label": lambda table, key: web().catalogue.label(table, key, locale),
+        "label": lambda table, key: _catalogue().label(table, key, locale),
         "locale": locale,
         "principal": principal,
         "csrf_token": g.web_session.csrf_token if g.get("web_session") else "",
         "unread_count": _unread_count() if principal is not None else 0,
         "is_drafter": principal is not None and principal.has_role("drafter"),
         "is_approver": principal is not None and principal.has_role(*APPROVER_ROLES),
-        "catalogue": web().catalogue,
+        "catalogue": _catalogue(),
     }
 
 

@@ -9,8 +9,19 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PLAN_TYPES: tuple[str, ...] = ("annual", "multi_year", "thematic")
-BUDGET_SOURCES: tuple[str, ...] = ("central", "provincial", "other")
+# key -> (Vietnamese label, English label)
+PLAN_TYPE_LABELS: dict[str, tuple[str, str]] = {
+    "annual": ("Kế hoạch năm", "Annual plan"),
+    "multi_year": ("Kế hoạch giai đoạn", "Multi-year plan"),
+    "thematic": ("Kế hoạch chuyên đề", "Thematic plan"),
+}
+BUDGET_SOURCE_LABELS: dict[str, tuple[str, str]] = {
+    "central": ("Ngân sách trung ương", "Central budget"),
+    "provincial": ("Ngân sách tỉnh", "Provincial budget"),
+    "other": ("Nguồn khác", "Other sources"),
+}
+PLAN_TYPES: tuple[str, ...] = tuple(PLAN_TYPE_LABELS)
+BUDGET_SOURCES: tuple[str, ...] = tuple(BUDGET_SOURCE_LABELS)
 
 # key -> (Vietnamese label, English label); the catalogue of domain.md.
 DEFAULT_CATEGORIES: dict[str, tuple[str, str]] = {
@@ -77,3 +88,16 @@ class Catalogue:
             categories = {key: (label["vi"], label["en"]) for key, label in data["categories"].items()}
         units = frozenset(data["indicator_units"]) if "indicator_units" in data else default.indicator_units
         return cls(categories=categories, indicator_units=units)
+
+    def to_document(self) -> dict[str, object]:
+        """The catalogue as the plan form offers it (the web interface reads it from here)."""
+
+        def labelled(table: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
+            return {key: {"vi": vi, "en": en} for key, (vi, en) in table.items()}
+
+        return {
+            "plan_types": labelled(PLAN_TYPE_LABELS),
+            "categories": labelled(self.categories),
+            "budget_sources": labelled(BUDGET_SOURCE_LABELS),
+            "indicator_units": sorted(self.indicator_units, key=str.casefold),
+        }

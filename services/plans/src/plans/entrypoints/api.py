@@ -101,6 +101,14 @@ class PlanCollection(MethodView):
         return with_etag(plan, 201, Location=url_for("plans.PlanItem", plan_id=plan.id))
 
 
+@blp.route("/catalogue")
+class PlanCatalogue(MethodView):
+    @blp.response(200, schemas.CatalogueSchema)
+    def get(self) -> dict[str, Any]:
+        """Plan types, activity categories, budget sources and indicator units, with their labels"""
+        return deps().catalogue.to_document()
+
+
 @blp.route("/<string:plan_id>", parameters=[{"in": "path", "name": "plan_id", "description": "The plan's id"}])
 class PlanItem(MethodView):
     @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})

@@ -182,3 +182,17 @@ class TimelineEntrySchema(Schema):
 
 class TimelineSchema(Schema):
     items = fields.List(fields.Nested(TimelineEntrySchema))
+
+
+class LabelSchema(Schema):
+    vi = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class CatalogueSchema(Schema):
+    """The reference lists a plan is checked against, with their labels (configuration, PLANS_CATALOGUE_FILE)."""
+
+    plan_types = fields.Dict(keys=fields.String(), values=fields.Nested(LabelSchema), required=True)
+    categories = fields.Dict(keys=fields.String(), values=fields.Nested(LabelSchema), required=True)
+    budget_sources = fields.Dict(keys=fields.String(), values=fields.Nested(LabelSchema), required=True)
+    indicator_units = fields.List(fields.String(), required=True)
