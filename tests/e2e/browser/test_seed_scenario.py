@@ -220,6 +220,7 @@ def test_the_seed_scenario_in_a_browser(stack: Stack, chromium, screenshots: Pat
     page.get_by_role("link", name="In / lưu PDF").click()
     expect(page.locator(".national-title")).to_have_text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
     expect(page.locator(".date-line")).to_contain_text(re.compile(r"Cao Bằng, ngày \d{2} tháng \d+ năm \d{4}"))
+    expect(page.locator(".signer")).to_have_text("Bế Đức Thắng")  # province.cb, by name, family name first
     drafter.shot("13-printable-plan")
     page.emulate_media(media="print")
     page.pdf(path=str(screenshots / "approved-plan.pdf"), format="A4", print_background=True)

@@ -7,6 +7,7 @@ the gateway's session table, and the pages call the services with them.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 from typing import Any
@@ -15,12 +16,15 @@ import requests
 from flask import Blueprint, Flask
 from servicekit.auth import TokenVerifier
 from servicekit.db import Database
+from servicekit.directory import Directory
 
 from .catalogue import Catalogue
 from .config import WebSettings
 from .oidc import OpenIdClient
 from .sessions import SessionStore
 from .upstream import LazySession, Services, ServiceUnavailable
+
+log = logging.getLogger(__name__)
 
 # How long a worker keeps the plans service's catalogue before reading it again.
 CATALOGUE_SECONDS = 300.0
@@ -47,6 +51,12 @@ class WebContext:
         self.sessions.create_schema()
         self.services = Services(settings.upstreams, http, timeout=settings.upstream_timeout_seconds)
         self._catalogue: tuple[float, Catalogue] | None = None
+        self.directory = Directory(
+            settings.keycloak_url,
+            settings.keycloak_realm,
+            settings.keycloak_admin_client_id,
+            settings.keycloak_admin_client_secret,
+        )
         self._verifier = verifier
         self._openid: OpenIdClient | None = None
 
@@ -59,6 +69,16 @@ class WebContext:
                 raise ServiceUnavailable("plans")
             self._catalogue = (now, Catalogue.from_document(answer.body))
         return self._catalogue[1]
+
+    def full_name(self, username: str) -> str:
+        """The person's name as a Vietnamese document prints it (family name first); the username
+        when the directory cannot say."""
+        try:
+            person = self.directory.person(username)
+        except Exception:
+            log.warning("directory lookup failed", extra={"username": username})
+            return username
+        return person.display_name if person else username
 
     @property
     def openid(self) -> OpenIdClient:

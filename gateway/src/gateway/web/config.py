@@ -36,6 +36,9 @@ class WebSettings(BaseSettings):
     keycloak_realm: str = "ttdn"
     keycloak_issuer: str = ""
     api_audience: str = "ttdn-api"
+    # The Admin API client the services use too: the print layout names its signer, not a username.
+    keycloak_admin_client_id: str = "ttdn-services"
+    keycloak_admin_client_secret: str = "services-secret"
     web_client_id: str = "ttdn-web"
     public_url: str = ""
     web_environment: str = "development"

@@ -354,7 +354,7 @@ def print_plan(plan_id: str) -> str:
     return render_template(
         "web/print.html",
         plan=plan,
-        signer=signer,
+        signer=web().full_name(signer) if signer else None,
         issuer=_issuer_lines(plan),
         budget_by_source=budget_by_source,
         duties=duties,
