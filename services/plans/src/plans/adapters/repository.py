@@ -85,6 +85,10 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         self._rows: dict[str, PlanRow] = {}
         self._stored_entries: dict[str, set[str]] = {}
         self._stored_deciders: dict[str, set[str]] = {}
+        # What was loaded, so persist() writes only what changed: the (immutable) content as
+        # loaded, and each stored version's row with the two fields an approval may change.
+        self._loaded_content: dict[str, PlanContent] = {}
+        self._version_rows: dict[str, dict[int, PlanVersionRow]] = {}
 
     # -- the aggregate
     def _add(self, plan: Plan) -> None:
@@ -93,6 +97,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         self._rows[plan.id] = row
         self._stored_entries[plan.id] = set()
         self._stored_deciders[plan.id] = set()
+        self._version_rows[plan.id] = {}
 
     def _get(self, plan_id: str, *, for_update: bool, with_timeline: bool = True) -> Plan | None:
         query = select(PlanRow).where(PlanRow.id == plan_id)
@@ -113,11 +118,14 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         )
         deciders = set(self.session.scalars(select(PlanDeciderRow.username).where(PlanDeciderRow.plan_id == plan_id)))
         self._rows[plan_id] = row
+        self._version_rows[plan_id] = {version.number: version for version in versions}
         self._stored_entries[plan_id] = {entry.entry_id for entry in entries}
         self._stored_deciders[plan_id] = set(deciders)
+        content = PlanContent.from_dict(row.content)
+        self._loaded_content[plan_id] = content
         return Plan(
             id=row.id,
-            content=PlanContent.from_dict(row.content),
+            content=content,
             province=row.province,
             created_by=row.created_by,
             created_at=_utc(row.created_at),
@@ -162,14 +170,17 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
     def persist(self, plan: Plan) -> None:
         row = self._rows[plan.id]  # persist() is only called for plans added or loaded through this repository
         content = plan.content
-        row.org_unit = plan.org_unit
+        if content is not self._loaded_content.get(plan.id):
+            # Only a new content needs its columns, its JSON and its folded search text again.
+            row.org_unit = plan.org_unit
+            row.year = content.year
+            row.plan_type = content.plan_type
+            row.title = content.title
+            row.search_text = content.search_text()
+            row.content = content.to_dict()
+            self._loaded_content[plan.id] = content
         row.province = plan.province
-        row.year = content.year
-        row.plan_type = content.plan_type
         row.status = plan.status
-        row.title = content.title
-        row.search_text = content.search_text()
-        row.content = content.to_dict()
         row.revision = plan.revision
         row.created_by = plan.created_by
         row.editors = list(plan.editors)
@@ -180,20 +191,26 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         row.issued_on = plan.issued_on
         row.issuer = plan.issuer
         row.place = plan.place
+        stored_versions = self._version_rows.setdefault(plan.id, {})
         for version in plan.versions:
-            self.session.merge(
-                PlanVersionRow(
-                    plan_id=plan.id,
-                    number=version.number,
-                    content=version.content.to_dict(),
-                    content_sha256=version.content_sha256,
-                    submitted_by=version.submitted_by,
-                    submitted_at=version.submitted_at,
-                    edited_by=list(version.edited_by),
-                    approval_id=version.approval_id,
-                    outcome=version.outcome,
-                )
+            stored = stored_versions.get(version.number)
+            if stored is not None:
+                # A frozen version's content never changes; an approval sets only these two.
+                stored.approval_id = version.approval_id
+                stored.outcome = version.outcome
+                continue
+            stored_versions[version.number] = PlanVersionRow(
+                plan_id=plan.id,
+                number=version.number,
+                content=version.content.to_dict(),
+                content_sha256=version.content_sha256,
+                submitted_by=version.submitted_by,
+                submitted_at=version.submitted_at,
+                edited_by=list(version.edited_by),
+                approval_id=version.approval_id,
+                outcome=version.outcome,
             )
+            self.session.add(stored_versions[version.number])
         stored = self._stored_entries.setdefault(plan.id, set())
         for entry in plan.timeline:
             if entry.id not in stored:
