@@ -170,3 +170,22 @@ def test_a_handler_that_always_fails_is_parked_and_blocks_nothing(db: Database, 
     assert properties.headers["x-ttdn-attempts"] == 3
     assert "cannot be handled" in properties.headers["x-ttdn-last-error"]
     assert queue_depth(amqp_url, QUEUE.name) == 0
+
+
+def test_a_relay_without_a_broker_stalls_at_the_first_row_and_keeps_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from servicekit.broker import Publisher
+    from servicekit.outbox import OutboxRelay
+
+    from tests.support.stack import free_port
+
+    database = Database(f"sqlite:///{tmp_path}/outbox.db")
+    Base.metadata.create_all(database.engine)
+    submit(database, "CB", 1)
+    submit(database, "CB", 2)
+    relay = OutboxRelay(database, Outbox, Publisher(f"amqp://guest:guest@127.0.0.1:{free_port()}/%2F", "ttdn.events"))
+    assert relay.publish_pending() == 0
+    assert relay.stalled
+    with database.transaction() as session:
+        rows = session.query(Outbox).order_by(Outbox.seq).all()
+        assert [(row.attempts, row.published_at is None) for row in rows] == [(1, True), (0, True)]
+        assert "broker unavailable" in rows[0].last_error

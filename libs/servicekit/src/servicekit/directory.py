@@ -127,7 +127,3 @@ class Directory:
 
     def people_of_unit(self, org_unit: str, role: str) -> list[Person]:
         return [p for p in self.role_members(role) if p.org_unit == org_unit]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()

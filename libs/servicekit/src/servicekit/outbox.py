@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,11 +107,14 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds if db.is_postgres else min(poll_seconds, sqlite_poll_seconds)
         self._listener: psycopg.Connection | None = None
+        # True when the last batch stopped at a row the broker would not take.
+        self.stalled = False
 
     def publish_pending(self) -> int:
         """Publish one batch in order; returns how many were sent. Stops at the first failure
         so that events of one aggregate never overtake each other."""
         sent = 0
+        self.stalled = False
         with self.db.transaction() as session:
             query = (
                 sa_select(self.model)
@@ -139,6 +141,7 @@ class OutboxRelay:
                     row.last_error = str(error)[:2000]
                     PUBLISH_FAILURES.inc()
                     log.warning("outbox publish failed", extra={"event_id": row.event_id, "error": str(error)})
+                    self.stalled = True
                     break
                 now = datetime.now(UTC)
                 row.published_at = now
@@ -167,32 +170,21 @@ class OutboxRelay:
         while not stop.is_set():
             try:
                 sent = self.publish_pending()
-                backoff = 0.2
-            except PublishFailed:
-                sent = 0
             except Exception:  # a database outage must not kill the relay
                 log.exception("outbox relay cycle failed")
+                self.stalled = True
+            if self.stalled:  # the broker or the database is away: wait longer each time
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
+            backoff = 0.2
             if sent == self.batch_size:
                 continue  # more are waiting
-            if sent == 0 and self._had_failure():
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
             OUTBOX_PENDING.set(self.pending_count())
             self._wait_for_work(stop)
         self.publisher.close()
         self._close_listener()
         log.info("outbox relay stopped")
-
-    def _had_failure(self) -> bool:
-        with self.db.transaction() as session:
-            row = session.scalars(
-                sa_select(self.model).where(self.model.published_at.is_(None)).order_by(self.model.seq).limit(1)
-            ).first()
-            return row is not None and row.last_error is not None
 
     # -- waiting: LISTEN/NOTIFY on PostgreSQL, a short poll on SQLite
     def _wait_for_work(self, stop: threading.Event) -> None:
@@ -223,12 +215,3 @@ class OutboxRelay:
             with contextlib.suppress(psycopg.Error):
                 self._listener.close()
             self._listener = None
-
-
-def wait_until_drained(relay: OutboxRelay, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if relay.pending_count() == 0:
-            return True
-        time.sleep(0.02)
-    return False
