@@ -6,13 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from servicekit.consumer import InboxMixin
-from servicekit.db import declarative_base
+from servicekit.db import UTCDateTime, declarative_base
 from servicekit.outbox import OutboxMixin
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 Base = declarative_base()
-UTCDateTime = DateTime(timezone=True)
 
 
 class Outbox(OutboxMixin, Base):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import abc
 import threading
-from datetime import UTC, datetime
-from typing import Any, overload
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -14,17 +14,6 @@ from unidecode import unidecode
 from ..domain.chain import ApprovalChain, define_chain
 from ..domain.model import Approval, Decision, Delegation, PlanContext, Task
 from . import orm
-
-
-@overload
-def aware(moment: datetime) -> datetime: ...
-@overload
-def aware(moment: None) -> None: ...
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back without their zone; everything we store is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def fold(text: str) -> str:
@@ -116,7 +105,7 @@ def _chain_from_row(row: orm.ChainRow, database: str) -> ApprovalChain:
     cached = _chain_cache.get(cache_key)
     if cached is None:
         cached = define_chain(
-            row.key, row.version, row.definition, published_by=row.published_by, published_at=aware(row.published_at)
+            row.key, row.version, row.definition, published_by=row.published_by, published_at=row.published_at
         )
         with _chain_cache_lock:
             _chain_cache[cache_key] = cached
@@ -192,14 +181,14 @@ class SqlApprovalRepository(ApprovalRepository):
             id=row.id,
             plan=plan,
             chain=chain,
-            started_at=aware(row.started_at),
+            started_at=row.started_at,
             status=row.status,
             current_level=row.current_level,
-            completed_at=aware(row.completed_at),
+            completed_at=row.completed_at,
             tasks=[_task(task) for task in row.tasks],
             decisions=[_decision(d) for d in row.decisions],
             delegations=[
-                Delegation(d.id, d.task_id, d.from_user, d.to_user, d.comment, aware(d.delegated_at))
+                Delegation(d.id, d.task_id, d.from_user, d.to_user, d.comment, d.delegated_at)
                 for d in row.delegations
             ],
         )
@@ -387,13 +376,13 @@ def _task(row: orm.TaskRow) -> Task:
         scope=row.scope,
         assignees=sorted(a.username for a in row.assignees),
         required_approvals=row.required_approvals,
-        assigned_at=aware(row.assigned_at),
-        due_at=aware(row.due_at),
-        remind_at=aware(row.remind_at),
+        assigned_at=row.assigned_at,
+        due_at=row.due_at,
+        remind_at=row.remind_at,
         status=row.status,
-        closed_at=aware(row.closed_at),
-        reminded_at=aware(row.reminded_at),
-        overdue_at=aware(row.overdue_at),
+        closed_at=row.closed_at,
+        reminded_at=row.reminded_at,
+        overdue_at=row.overdue_at,
     )
 
 
@@ -407,7 +396,7 @@ def _decision(row: orm.DecisionRow) -> Decision:
         decision=row.decision,
         comment=row.comment,
         by=row.decided_by,
-        decided_at=aware(row.decided_at),
+        decided_at=row.decided_at,
         content_sha256=row.content_sha256,
         previous_hash=row.previous_hash,
         hash=row.hash,

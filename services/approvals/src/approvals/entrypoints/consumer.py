@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from servicekit.events import Event, MalformedEvent
+from servicekit.messagebus import MessageBus
 from sqlalchemy.orm import Session
 
 from ..domain import commands
 from ..domain.model import PlanContext
-from ..service_layer import handlers
-from ..service_layer.handlers import Dependencies
 from ..service_layer.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -57,14 +56,15 @@ def plan_context(data: dict[str, Any]) -> PlanContext:
         raise MalformedEvent(f"plan.submitted lacks or mangles a field: {error}") from error
 
 
-def make_handler(deps: Dependencies) -> Callable[[Session, Event], None]:
+def make_handler(bus: MessageBus) -> Callable[[Session, Event], None]:
+    """The EventConsumer's handler: the use case runs in the consumer's own transaction."""
+
     def handle(session: Session, event: Event) -> None:
         uow = SqlUnitOfWork(session=session)
         if event.name == "plan.submitted":
-            handlers.start_approval(
+            bus.handle(
                 commands.StartApproval(plan_context(event.data), _moment(event.data.get("submitted_at"), event.time)),
                 uow,
-                deps,
             )
         elif event.name == "plan.withdrawn":
             data = event.data
@@ -77,7 +77,7 @@ def make_handler(deps: Dependencies) -> Callable[[Session, Event], None]:
                 )
             except (KeyError, TypeError, ValueError) as error:
                 raise MalformedEvent(f"plan.withdrawn lacks or mangles a field: {error}") from error
-            handlers.cancel_approval(command, uow, deps)
+            bus.handle(command, uow)
         else:
             log.info("event ignored", extra={"event_type": event.type})
 
