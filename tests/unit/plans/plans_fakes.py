@@ -8,10 +8,11 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from plans.adapters.repository import AbstractPlanRepository, PlanQuery
+from plans.bootstrap import bootstrap
+from plans.config import PlansSettings
 from plans.domain.access import Actor
 from plans.domain.events import PlanEvent
 from plans.domain.model import Plan, PlanSummary
-from plans.service_layer.handlers import Dependencies
 from plans.service_layer.unit_of_work import AbstractUnitOfWork
 
 
@@ -30,7 +31,7 @@ class FakePlanRepository(AbstractPlanRepository):
 
     def persist(self, plan: Plan) -> None:
         stored = copy.deepcopy(plan)
-        stored.pending_events = []
+        stored.events = []
         self.store[plan.id] = stored
 
     def search(self, query: PlanQuery) -> list[PlanSummary]:
@@ -77,8 +78,8 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.register = register
         self.published = published
 
-    def _record(self, event: PlanEvent) -> None:
-        self.published.append(event)
+    def _record(self, events: list[PlanEvent]) -> None:
+        self.published.extend(events)
 
 
 class FakeClock:
@@ -91,7 +92,7 @@ class FakeClock:
 
 
 class World:
-    """Everything one unit test needs: dependencies over fakes, and what they recorded."""
+    """Everything one unit test needs: the use cases over fakes, and what they recorded."""
 
     def __init__(self) -> None:
         self.store: dict[str, Plan] = {}
@@ -99,11 +100,15 @@ class World:
         self.published: list[PlanEvent] = []
         self.clock = FakeClock()
         ids = itertools.count(1)
-        self.deps = Dependencies(
-            uow=lambda: FakeUnitOfWork(self.store, self.register, self.published),
+        self.bus = bootstrap(
+            PlansSettings(plans_issuers="", plans_issuers_file="", plans_catalogue_file=""),
+            uow=self.uow,
             clock=self.clock,
             new_id=lambda: f"00000000-0000-4000-8000-{next(ids):012d}",
         )
+
+    def uow(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.store, self.register, self.published)
 
 
 DRAFTER_CB = Actor("drafter.cb", frozenset({"drafter"}), "CB-STTTT", "CB")

@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from plans import views
 from plans.adapters.repository import PlanQuery
 from plans.domain import commands
 from plans.domain.errors import (
@@ -18,7 +19,6 @@ from plans.domain.errors import (
     TransitionNotAllowed,
 )
 from plans.domain.events import PlanApproved, PlanSubmitted, PlanWithdrawn
-from plans.service_layer import handlers
 
 from tests.unit.plans.plans_fakes import (
     ADMIN,
@@ -40,23 +40,21 @@ LEVEL_NAMES = {
 
 
 def create(world, body, actor=DRAFTER_CB):
-    return handlers.create_plan(world.deps, commands.CreatePlan(actor=actor, content=body))
+    return world.bus.handle(commands.CreatePlan(actor=actor, content=body))
 
 
 def submit(world, plan, actor=DRAFTER_CB, expected=None):
-    return handlers.submit_plan(
-        world.deps, commands.SubmitPlan(actor=actor, plan_id=plan.id, expected_revision=expected)
-    )
+    return world.bus.handle(commands.SubmitPlan(actor=actor, plan_id=plan.id, expected_revision=expected))
 
 
 def replace(world, plan, body, actor=DRAFTER_CB, expected=None):
-    return handlers.replace_plan(
-        world.deps, commands.ReplacePlan(actor=actor, plan_id=plan.id, content=body, expected_revision=expected)
+    return world.bus.handle(
+        commands.ReplacePlan(actor=actor, plan_id=plan.id, content=body, expected_revision=expected)
     )
 
 
 def withdraw(world, plan, actor=DRAFTER_CB):
-    return handlers.withdraw_plan(world.deps, commands.WithdrawPlan(actor=actor, plan_id=plan.id))
+    return world.bus.handle(commands.WithdrawPlan(actor=actor, plan_id=plan.id))
 
 
 class Approval:
@@ -115,16 +113,9 @@ class Approval:
         ]
 
 
-HANDLERS = {
-    commands.RecordTaskAssigned: handlers.record_task_assigned,
-    commands.RecordDecision: handlers.record_decision,
-    commands.CompleteApproval: handlers.complete_approval,
-}
-
-
 def deliver(world, facts):
     for fact in facts:
-        HANDLERS[type(fact)](world.deps, fact)
+        world.bus.handle(fact)
 
 
 # -- drafting
@@ -227,17 +218,17 @@ def test_another_units_plan_is_not_found(world, body):
     plan = create(world, body)
     for outsider in (DRAFTER_BK, PROVINCE_BK, DEPT_CB, MINISTRY, INTEGRATOR):  # approvers see no drafts
         with pytest.raises(PlanNotFound):
-            handlers.get_plan(world.deps, outsider, plan.id)
-    assert handlers.get_plan(world.deps, ADMIN, plan.id).id == plan.id
+            views.get_plan(plan.id, outsider, world.uow())
+    assert views.get_plan(plan.id, ADMIN, world.uow()).id == plan.id
 
 
 def test_approvers_read_submitted_plans_in_their_scope(world, body):
     plan = submit(world, create(world, body))
     for reader in (DRAFTER_CB, DEPT_CB, PROVINCE_CB, MINISTRY, ADMIN):
-        assert handlers.get_plan(world.deps, reader, plan.id).id == plan.id
+        assert views.get_plan(plan.id, reader, world.uow()).id == plan.id
     for outsider in (PROVINCE_BK, DRAFTER_BK, INTEGRATOR):
         with pytest.raises(PlanNotFound):
-            handlers.get_plan(world.deps, outsider, plan.id)
+            views.get_plan(plan.id, outsider, world.uow())
     with pytest.raises(PlanForbidden):
         withdraw(world, plan, actor=DEPT_CB)
 
@@ -246,15 +237,15 @@ def test_whoever_decided_keeps_reading(world, body):
     plan = submit(world, create(world, body))
     outsider_approver = PROVINCE_BK  # e.g. a delegate from elsewhere
     deliver(world, [Approval(plan.id).decided(2, by=outsider_approver.username)])
-    assert handlers.get_plan(world.deps, outsider_approver, plan.id).id == plan.id
+    assert views.get_plan(plan.id, outsider_approver, world.uow()).id == plan.id
 
 
 def test_integrators_read_approved_plans_only(world, body):
     plan = submit(world, create(world, body))
     with pytest.raises(PlanNotFound):
-        handlers.get_plan(world.deps, INTEGRATOR, plan.id)
+        views.get_plan(plan.id, INTEGRATOR, world.uow())
     deliver(world, Approval(plan.id).full_approval())
-    assert handlers.get_plan(world.deps, INTEGRATOR, plan.id).status == "approved"
+    assert views.get_plan(plan.id, INTEGRATOR, world.uow()).status == "approved"
 
 
 def test_list_filters_searches_and_pages(world, body):
@@ -263,11 +254,11 @@ def test_list_filters_searches_and_pages(world, body):
         world, {**body, "title": "Kế hoạch tuyên truyền biên giới năm 2024", "activities": body["activities"][1:2]}
     )
     create(world, {**body, "org_unit": "BK-STTTT", "activities": []}, actor=DRAFTER_BK)
-    page, last = handlers.list_plans(world.deps, DRAFTER_CB, PlanQuery(limit=1))
+    page, last = views.list_plans(PlanQuery(limit=1), DRAFTER_CB, world.uow())
     assert [p.id for p in page] == [second.id] and last is not None
-    page, last = handlers.list_plans(world.deps, DRAFTER_CB, PlanQuery(limit=1, after=(last.created_at, last.id)))
+    page, last = views.list_plans(PlanQuery(limit=1, after=(last.created_at, last.id)), DRAFTER_CB, world.uow())
     assert [p.id for p in page] == [first.id] and last is None
-    page, _ = handlers.list_plans(world.deps, DRAFTER_CB, PlanQuery(q="tap huan bien gioi"))
+    page, _ = views.list_plans(PlanQuery(q="tap huan bien gioi"), DRAFTER_CB, world.uow())
     assert [p.id for p in page] == [first.id]
 
 
@@ -393,7 +384,7 @@ def test_a_withdrawn_plan_ignores_a_late_approval(world, body):
 
 def test_events_for_unknown_plans_are_ignored(world):
     assert (
-        handlers.complete_approval(world.deps, Approval("11111111-1111-4111-8111-111111111111").completed("approved"))
+        world.bus.handle(Approval("11111111-1111-4111-8111-111111111111").completed("approved"))
         is False
     )
 

@@ -39,10 +39,11 @@ def migrate(settings: PlansSettings) -> None:
 @click.pass_obj
 def relay(settings: PlansSettings) -> None:
     """Publish committed outbox events to RabbitMQ until SIGTERM."""
-    from .adapters.orm import Outbox
-    from .bootstrap import bootstrap
+    from servicekit.db import Database
 
-    db, _ = bootstrap(settings)
+    from .adapters.orm import Outbox
+
+    db = Database(settings.database_url)
     publisher = Publisher(
         settings.amqp_url,
         settings.events_exchange,
@@ -57,18 +58,20 @@ def relay(settings: PlansSettings) -> None:
 @click.pass_obj
 def consume(settings: PlansSettings) -> None:
     """Apply the approvals service's events to plans until SIGTERM."""
+    from servicekit.db import Database
+
     from .adapters.orm import Inbox
     from .bootstrap import bootstrap
     from .entrypoints.consumer import QUEUE, make_handler
 
-    db, deps = bootstrap(settings)
+    db = Database(settings.database_url)
     EventConsumer(
         amqp_url=settings.amqp_url,
         exchange=settings.events_exchange,
         queue=suite_queue(QUEUE),
         db=db,
         inbox_model=Inbox,
-        handle=make_handler(deps),
+        handle=make_handler(bootstrap(settings, db=db)),
         prefetch=settings.consumer_prefetch,
         max_attempts=settings.max_delivery_attempts,
         retry_delays_ms=settings.retry_delays,
@@ -82,8 +85,7 @@ def demo_data(settings: PlansSettings) -> None:
     from .bootstrap import bootstrap
     from .sample_data import load_sample_plans
 
-    _, deps = bootstrap(settings)
-    loaded = load_sample_plans(deps)
+    loaded = load_sample_plans(bootstrap(settings))
     click.echo(f"loaded {len(loaded)} sample plans" if loaded else "plans exist already; no sample data loaded")
 
 

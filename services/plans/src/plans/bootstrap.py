@@ -1,17 +1,25 @@
-"""The composition root: the one place that builds real dependencies."""
+"""The composition root: one message bus per process, with real dependencies (or the
+fakes a test passes in)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from servicekit.clock import clock_for
 from servicekit.db import Database
+from servicekit.messagebus import MessageBus
+from servicekit.unit_of_work import UnitOfWork
 
 from .config import PlansSettings
 from .domain.catalogue import Catalogue
 from .domain.numbering import IssuingBodies
-from .service_layer.handlers import Dependencies
+from .service_layer.handlers import HANDLERS
 from .service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
 
-def issuing_bodies(settings: PlansSettings) -> IssuingBodies:
+def load_issuing_bodies(settings: PlansSettings) -> IssuingBodies:
     if settings.plans_issuers_file:
         return IssuingBodies.from_file(settings.plans_issuers_file)
     if settings.plans_issuers:
@@ -19,16 +27,37 @@ def issuing_bodies(settings: PlansSettings) -> IssuingBodies:
     return IssuingBodies()
 
 
-def catalogue(settings: PlansSettings) -> Catalogue:
+def load_catalogue(settings: PlansSettings) -> Catalogue:
     return Catalogue.from_file(settings.plans_catalogue_file) if settings.plans_catalogue_file else Catalogue()
 
 
-def bootstrap(settings: PlansSettings, db: Database | None = None) -> tuple[Database, Dependencies]:
-    """The database and the use cases' dependencies for one process (build after forking)."""
-    db = db or Database(settings.database_url)
-    deps = Dependencies(
-        uow=lambda: SqlAlchemyUnitOfWork(db),
-        catalogue=catalogue(settings),
-        issuing_bodies=issuing_bodies(settings),
+def uuid4_text() -> str:
+    return str(uuid.uuid4())
+
+
+def bootstrap(
+    settings: PlansSettings | None = None,
+    *,
+    db: Database | None = None,
+    uow: Callable[[], UnitOfWork] | None = None,
+    clock: Callable[[], datetime] | None = None,
+    new_id: Callable[[], str] = uuid4_text,
+    catalogue: Catalogue | None = None,
+    issuing_bodies: IssuingBodies | None = None,
+) -> MessageBus:
+    """The use cases of one process (build after forking). Anything passed in replaces
+    the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL)."""
+    settings = settings or PlansSettings()
+    if uow is None:
+        database = db or Database(settings.database_url)
+        uow = lambda: SqlAlchemyUnitOfWork(database)  # noqa: E731
+    return MessageBus(
+        uow,
+        HANDLERS,
+        {
+            "catalogue": catalogue or load_catalogue(settings),
+            "issuing_bodies": issuing_bodies or load_issuing_bodies(settings),
+            "clock": clock or clock_for(settings),
+            "new_id": new_id,
+        },
     )
-    return db, deps

@@ -149,7 +149,7 @@ class Plan:
         self.issued_on = issued_on
         self.issuer = issuer
         self.place = place
-        self.pending_events: list[events.PlanEvent] = []
+        self.events: list[events.PlanEvent] = []
 
     # -- creation and editing
     @classmethod
@@ -221,7 +221,7 @@ class Plan:
         self.stage = None  # set when the approval opens its first level
         self._touch(at)
         self._log("submitted", at, actor=by, version=version.number, details={"content_sha256": version.content_sha256})
-        self.pending_events.append(
+        self.events.append(
             events.PlanSubmitted(
                 **self._context(version.number),
                 content_sha256=version.content_sha256,
@@ -244,7 +244,7 @@ class Plan:
         self.stage = None
         self._touch(at)
         self._log("withdrawn", at, actor=by, version=version.number)
-        self.pending_events.append(events.PlanWithdrawn(**self._context(version.number), by=by, withdrawn_at=at))
+        self.events.append(events.PlanWithdrawn(**self._context(version.number), by=by, withdrawn_at=at))
 
     # -- the approval chain's events
     def record_task_assigned(self, fact: commands.RecordTaskAssigned) -> bool:
@@ -311,7 +311,7 @@ class Plan:
             self.issuer = body.code
             self.place = body.place
             details.update(document_number=self.document_number, issued_on=issued_on.isoformat(), issuer=body.code)
-            self.pending_events.append(
+            self.events.append(
                 events.PlanApproved(
                     **self._context(version.number),
                     document_number=self.document_number,

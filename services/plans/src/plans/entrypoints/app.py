@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask
 from servicekit.api import create_api
 from servicekit.auth import TokenVerifier
-from servicekit.problems import Problem, problem_response
+from servicekit.db import Database
+from servicekit.problems import ProblemTable, ProblemType, register_problem_table
 from servicekit.web import create_service_app, service_readiness
 
 from ..bootstrap import bootstrap
@@ -14,35 +15,28 @@ from ..domain import errors
 from .api import blp
 
 # Domain errors to problem types, in this one place.
-_PROBLEMS: list[tuple[type[errors.PlanError], int, str, str]] = [
-    (errors.PlanNotFound, 404, "Not found", "not-found"),
-    (errors.VersionNotFound, 404, "Not found", "not-found"),
-    (errors.PlanForbidden, 403, "Forbidden", "forbidden"),
-    (errors.PlanNotEditable, 409, "Plan not editable", "plan-not-editable"),
-    (errors.TransitionNotAllowed, 409, "Transition not allowed", "transition-not-allowed"),
-    (errors.RevisionMismatch, 412, "Precondition failed", "precondition-failed"),
-    (errors.NoIssuingBody, 500, "Configuration error", "configuration-error"),
-]
-
-
-def problem_for(error: errors.PlanError) -> Problem:
-    if isinstance(error, errors.PlanInvalid):
-        return Problem(
-            422,
-            "Validation failed",
-            "The plan breaks one or more rules; see errors.",
-            slug="validation-error",
-            errors=error.errors,
-        )
-    for kind, status, title, slug in _PROBLEMS:
-        if isinstance(error, kind):
-            return Problem(status, title, str(error), slug=slug)
-    return Problem(400, "Bad request", str(error))
+PROBLEMS: ProblemTable = {
+    errors.PlanError: ProblemType(400, "Bad request"),
+    errors.PlanInvalid: ProblemType(
+        422,
+        "Validation failed",
+        "validation-error",
+        detail="The plan breaks one or more rules; see errors.",
+        errors=lambda error: getattr(error, "errors", None),
+    ),
+    errors.PlanNotFound: ProblemType(404, "Not found", "not-found"),
+    errors.VersionNotFound: ProblemType(404, "Not found", "not-found"),
+    errors.PlanForbidden: ProblemType(403, "Forbidden", "forbidden"),
+    errors.PlanNotEditable: ProblemType(409, "Plan not editable", "plan-not-editable"),
+    errors.TransitionNotAllowed: ProblemType(409, "Transition not allowed", "transition-not-allowed"),
+    errors.RevisionMismatch: ProblemType(412, "Precondition failed", "precondition-failed"),
+    errors.NoIssuingBody: ProblemType(500, "Configuration error", "configuration-error"),
+}
 
 
 def create_app(settings: PlansSettings | None = None) -> Flask:
     settings = settings or PlansSettings()
-    db, deps = bootstrap(settings)
+    db = Database(settings.database_url)
     verifier = TokenVerifier.for_settings(settings)
 
     app = create_service_app(
@@ -51,15 +45,12 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
         verifier=verifier,
         readiness=service_readiness(db, settings, verifier),
     )
-    app.extensions["plans"] = deps
+    app.extensions["plans"] = bootstrap(settings, db=db)
     app.extensions["plans_db"] = db
     api = create_api(
         app, title="TTĐN plans service", description="Plans, versions, submission and the numbering register"
     )
     api.register_blueprint(blp)
-
-    @app.errorhandler(errors.PlanError)
-    def _plan_error(error: errors.PlanError) -> Response:
-        return problem_response(problem_for(error))
+    register_problem_table(app, PROBLEMS)
 
     return app

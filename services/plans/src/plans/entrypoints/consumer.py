@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from servicekit.events import Event, MalformedEvent
+from servicekit.messagebus import MessageBus
 from sqlalchemy.orm import Session
 
 from ..domain import commands
-from ..service_layer import handlers
-from ..service_layer.handlers import Dependencies
 from ..service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -85,14 +83,7 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
     return None
 
 
-_HANDLERS: dict[type, Callable[[Dependencies, Any], bool]] = {
-    commands.RecordTaskAssigned: handlers.record_task_assigned,
-    commands.RecordDecision: handlers.record_decision,
-    commands.CompleteApproval: handlers.complete_approval,
-}
-
-
-def make_handler(deps: Dependencies) -> Callable[[Session, Event], None]:
+def make_handler(bus: MessageBus) -> Callable[[Session, Event], None]:
     """The EventConsumer's handler: the use case runs in the consumer's own transaction."""
 
     def handle(session: Session, event: Event) -> None:
@@ -100,7 +91,6 @@ def make_handler(deps: Dependencies) -> Callable[[Session, Event], None]:
         if command is None:
             log.info("event not used by plans", extra={"type": event.type})
             return
-        in_session = replace(deps, uow=lambda: SqlAlchemyUnitOfWork(session=session))
-        _HANDLERS[type(command)](in_session, command)
+        bus.handle(command, SqlAlchemyUnitOfWork(session=session))
 
     return handle

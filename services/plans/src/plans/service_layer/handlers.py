@@ -1,53 +1,33 @@
-"""The use cases of the plans service, one function each, one transaction each.
+"""The use cases of the plans service: ``handler(command, uow, *, dependencies)``, one
+transaction each; ``bootstrap`` binds the dependencies (see ``HANDLERS``).
 
 Drafters' commands (create, replace, submit, withdraw) come from the API; the
 approval facts (a level opened, a decision, the end of an approval) come from
 the approvals service's events through the consumer, and from the sample-data
-loader, which replays the events approvals would send.
+loader, which replays the events approvals would send. What callers read is in
+``plans.views``.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
-from ..adapters.repository import PlanQuery
 from ..domain import commands
 from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
-from ..domain.errors import PlanForbidden, PlanNotFound, VersionNotFound
-from ..domain.model import Plan, PlanSummary, PlanVersion, TimelineEntry
+from ..domain.errors import PlanForbidden, PlanNotFound
+from ..domain.model import Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
 from .unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _new_id() -> str:
-    return str(uuid.uuid4())
-
-
-@dataclass(frozen=True)
-class Dependencies:
-    """What the use cases need, wired by ``bootstrap`` (real) or by the unit tests (fakes)."""
-
-    uow: Callable[[], AbstractUnitOfWork]
-    catalogue: Catalogue = field(default_factory=Catalogue)
-    issuing_bodies: IssuingBodies = field(default_factory=IssuingBodies)
-    clock: Callable[[], datetime] = _now
-    new_id: Callable[[], str] = _new_id
-
-
-# -- reading
-def _readable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
+def readable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
     """The plan if the actor may read it; otherwise "not found", so ids leak nothing."""
     if plan is None or not visibility_of(actor).admits(
         org_unit=plan.org_unit, province=plan.province, status=plan.status, deciders=plan.deciders
@@ -56,83 +36,69 @@ def _readable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
     return plan
 
 
-def _writable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
-    plan = _readable(plan, actor, plan_id)
+def writable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
+    plan = readable(plan, actor, plan_id)
     if not may_draft_for(actor, plan.org_unit):
         raise PlanForbidden("Only the drafters of the plan's unit may change it.")
     return plan
 
 
-def get_plan(deps: Dependencies, actor: Actor, plan_id: str, *, with_timeline: bool = False) -> Plan:
-    with deps.uow() as uow:
-        return _readable(uow.plans.read(plan_id, with_timeline=with_timeline), actor, plan_id)
-
-
-def plan_timeline(deps: Dependencies, actor: Actor, plan_id: str) -> list[TimelineEntry]:
-    """Every step of the plan in the order it happened."""
-    return get_plan(deps, actor, plan_id, with_timeline=True).ordered_timeline()
-
-
-def get_version(deps: Dependencies, actor: Actor, plan_id: str, number: int) -> PlanVersion:
-    plan = get_plan(deps, actor, plan_id)
-    if not 1 <= number <= len(plan.versions):
-        raise VersionNotFound(plan_id, number)
-    return plan.versions[number - 1]
-
-
-def list_plans(deps: Dependencies, actor: Actor, query: PlanQuery) -> tuple[list[PlanSummary], PlanSummary | None]:
-    """A page of the plans the actor may see, and the last plan of the page when more may follow."""
-    visible = replace(query, visibility=visibility_of(actor), limit=query.limit + 1)
-    with deps.uow() as uow:
-        found = uow.plans.search(visible)
-    page = found[: query.limit]
-    return page, (page[-1] if len(found) > query.limit else None)
-
-
 # -- the drafter's commands
-def create_plan(deps: Dependencies, cmd: commands.CreatePlan) -> Plan:
+def create_plan(
+    cmd: commands.CreatePlan,
+    uow: AbstractUnitOfWork,
+    *,
+    catalogue: Catalogue,
+    issuing_bodies: IssuingBodies,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+) -> Plan:
     actor = cmd.actor
     content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or actor.org_unit or ""})
     if not may_draft_for(actor, content.org_unit):
         raise PlanForbidden("Only a drafter may create a plan, and only for their own unit.")
-    with deps.uow() as uow:
+    with uow:
         plan = Plan.create(
-            cmd.plan_id or deps.new_id(),
+            cmd.plan_id or new_id(),
             content,
-            province=deps.issuing_bodies.province_of(content.org_unit),
+            province=issuing_bodies.province_of(content.org_unit),
             by=actor.username,
-            at=deps.clock(),
-            catalogue=deps.catalogue,
+            at=clock(),
+            catalogue=catalogue,
         )
         uow.plans.add(plan)
     return plan
 
 
-def replace_plan(deps: Dependencies, cmd: commands.ReplacePlan) -> Plan:
-    with deps.uow() as uow:
-        plan = _writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
+def replace_plan(
+    cmd: commands.ReplacePlan, uow: AbstractUnitOfWork, *, catalogue: Catalogue, clock: Callable[[], datetime]
+) -> Plan:
+    with uow:
+        plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
         plan.check_revision(cmd.expected_revision)
         content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or plan.org_unit})
         if content.org_unit != plan.org_unit:
             raise PlanForbidden("A plan stays with the unit that drafted it.")
-        plan.replace(content, by=cmd.actor.username, at=deps.clock(), catalogue=deps.catalogue)
+        plan.replace(content, by=cmd.actor.username, at=clock(), catalogue=catalogue)
     return plan
 
 
-def submit_plan(deps: Dependencies, cmd: commands.SubmitPlan) -> Plan:
-    with deps.uow() as uow:
-        plan = _writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
+def submit_plan(
+    cmd: commands.SubmitPlan, uow: AbstractUnitOfWork, *, catalogue: Catalogue, clock: Callable[[], datetime]
+) -> Plan:
+    with uow:
+        plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
         plan.check_revision(cmd.expected_revision)
         drafters = tuple(sorted({*uow.plans.drafters_of(plan.org_unit), plan.created_by, *plan.editors}))
-        plan.submit(by=cmd.actor.username, at=deps.clock(), catalogue=deps.catalogue, drafters=drafters)
+        plan.submit(by=cmd.actor.username, at=clock(), catalogue=catalogue, drafters=drafters)
     return plan
 
 
-def withdraw_plan(deps: Dependencies, cmd: commands.WithdrawPlan) -> Plan:
-    with deps.uow() as uow:
-        plan = _writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
+def withdraw_plan(cmd: commands.WithdrawPlan, uow: AbstractUnitOfWork, *, clock: Callable[[], datetime]) -> Plan:
+    with uow:
+        plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
         plan.check_revision(cmd.expected_revision)
-        plan.withdraw(by=cmd.actor.username, at=deps.clock())
+        plan.withdraw(by=cmd.actor.username, at=clock())
     return plan
 
 
@@ -146,22 +112,24 @@ def _plan_for_fact(uow: AbstractUnitOfWork, fact: commands.ApprovalFact) -> Plan
     return plan
 
 
-def record_task_assigned(deps: Dependencies, fact: commands.RecordTaskAssigned) -> bool:
-    with deps.uow() as uow:
+def record_task_assigned(fact: commands.RecordTaskAssigned, uow: AbstractUnitOfWork) -> bool:
+    with uow:
         plan = _plan_for_fact(uow, fact)
         return plan is not None and plan.record_task_assigned(fact)
 
 
-def record_decision(deps: Dependencies, fact: commands.RecordDecision) -> bool:
-    with deps.uow() as uow:
+def record_decision(fact: commands.RecordDecision, uow: AbstractUnitOfWork) -> bool:
+    with uow:
         plan = _plan_for_fact(uow, fact)
         return plan is not None and plan.record_decision(fact)
 
 
-def complete_approval(deps: Dependencies, fact: commands.CompleteApproval) -> bool:
+def complete_approval(
+    fact: commands.CompleteApproval, uow: AbstractUnitOfWork, *, issuing_bodies: IssuingBodies
+) -> bool:
     """The approval ended; on approval the plan takes the next number of its issuing body's
     register in this same transaction, so a number is never taken without the plan having it."""
-    with deps.uow() as uow:
+    with uow:
         plan = _plan_for_fact(uow, fact)
         if plan is None:
             return False
@@ -170,8 +138,19 @@ def complete_approval(deps: Dependencies, fact: commands.CompleteApproval) -> bo
             return uow.register.next_number(body.code, body.series, year, plan_id=plan.id)
 
         applied = plan.complete_approval(
-            fact, issuing_body=lambda: deps.issuing_bodies.for_unit(plan.org_unit), take_number=take_number
+            fact, issuing_body=lambda: issuing_bodies.for_unit(plan.org_unit), take_number=take_number
         )
         if not applied:
             log.info("approval outcome did not change the plan", extra={"plan_id": plan.id, "event": fact.event_id})
         return applied
+
+
+HANDLERS: dict[type, Callable[..., Any]] = {
+    commands.CreatePlan: create_plan,
+    commands.ReplacePlan: replace_plan,
+    commands.SubmitPlan: submit_plan,
+    commands.WithdrawPlan: withdraw_plan,
+    commands.RecordTaskAssigned: record_task_assigned,
+    commands.RecordDecision: record_decision,
+    commands.CompleteApproval: complete_approval,
+}

@@ -1,0 +1,40 @@
+"""What callers read: ``view(…, uow)``, read-only (nothing is written back)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .adapters.repository import PlanQuery
+from .domain.access import Actor, visibility_of
+from .domain.errors import VersionNotFound
+from .domain.model import Plan, PlanSummary, PlanVersion, TimelineEntry
+from .service_layer.handlers import readable
+from .service_layer.unit_of_work import AbstractUnitOfWork
+
+
+def get_plan(plan_id: str, actor: Actor, uow: AbstractUnitOfWork, *, with_timeline: bool = False) -> Plan:
+    with uow:
+        return readable(uow.plans.read(plan_id, with_timeline=with_timeline), actor, plan_id)
+
+
+def plan_timeline(plan_id: str, actor: Actor, uow: AbstractUnitOfWork) -> list[TimelineEntry]:
+    """Every step of the plan in the order it happened."""
+    return get_plan(plan_id, actor, uow, with_timeline=True).ordered_timeline()
+
+
+def get_version(plan_id: str, number: int, actor: Actor, uow: AbstractUnitOfWork) -> PlanVersion:
+    plan = get_plan(plan_id, actor, uow)
+    if not 1 <= number <= len(plan.versions):
+        raise VersionNotFound(plan_id, number)
+    return plan.versions[number - 1]
+
+
+def list_plans(
+    query: PlanQuery, actor: Actor, uow: AbstractUnitOfWork
+) -> tuple[list[PlanSummary], PlanSummary | None]:
+    """A page of the plans the actor may see, and the last plan of the page when more may follow."""
+    visible = replace(query, visibility=visibility_of(actor), limit=query.limit + 1)
+    with uow:
+        found = uow.plans.search(visible)
+    page = found[: query.limit]
+    return page, (page[-1] if len(found) > query.limit else None)
