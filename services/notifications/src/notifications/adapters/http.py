@@ -1,11 +1,16 @@
-"""POSTing a signed webhook body and resolving host names, with requests and the socket module."""
+"""Signing (Standard Webhooks) and POSTing a webhook attempt, and resolving host names,
+with standardwebhooks, requests and the socket module."""
 
 from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from datetime import datetime
 
 import requests
+from standardwebhooks.webhooks import Webhook
+
+from ..domain.deliveries import DeliveryJob
 
 
 class DeliveryError(Exception):
@@ -17,9 +22,25 @@ def resolve_host(host: str) -> list[str]:
     return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)})
 
 
+def signed_headers(secret: str, message_id: str, payload: str, when: datetime) -> dict[str, str]:
+    """The three Standard Webhooks headers for one attempt (the timestamp is the attempt's)."""
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(when.timestamp())),
+        "webhook-signature": Webhook(secret).sign(message_id, when, payload),
+        "Content-Type": "application/json",
+    }
+
+
 @dataclass(frozen=True)
 class RequestsWebhookSender:
     user_agent: str = "TTDN-Webhooks/1.0"
+
+    def deliver(self, job: DeliveryJob, when: datetime, timeout: float) -> int:
+        """One attempt: signed with the subscription's secret, the event id as ``webhook-id``
+        (the same on every retry, so receivers deduplicate)."""
+        headers = signed_headers(job.secret, job.event_id, job.payload, when)
+        return self.post(job.url, job.payload.encode("utf-8"), headers, timeout)
 
     def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
         """The receiver's status code; redirects are not followed (the URL was vetted, its target was not)."""
