@@ -67,6 +67,9 @@ class PlanContext:
     edited_by: tuple[str, ...] = ()
     plan_type: str = "annual"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "edited_by", tuple(self.edited_by))  # however it was stored
+
     def context(self) -> dict[str, Any]:
         return {
             "plan_id": self.plan_id,
@@ -124,7 +127,9 @@ def next_step(decision: str, approvals_with_this: int, required: int, level: int
     return Step.APPROVED if level >= last_level else Step.NEXT_LEVEL
 
 
-@dataclass(frozen=True)
+# Decisions and delegations are records, never changed once made (the hash chain shows any
+# change); they are not frozen only because the ORM keeps its state on the instance.
+@dataclass
 class Decision:
     id: str
     approval_id: str
@@ -153,7 +158,7 @@ class Decision:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Delegation:
     id: str
     task_id: str

@@ -41,6 +41,7 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
     outbox_model = orm.Outbox
 
     def start(self, session: Session) -> None:
+        orm.start_mappers()
         self.approvals = SqlApprovalRepository(session)
         self.chains = SqlChainRepository(session)
 
