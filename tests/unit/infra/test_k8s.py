@@ -275,6 +275,10 @@ def test_http_processes_are_probed_on_readyz_and_healthz_and_the_others_on_their
             assert f"0.0.0.0:{HTTP[name]}" in container["command"]
             assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
             assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+            scraping = deployment["spec"]["template"]["metadata"]["annotations"]
+            assert scraping == {"prometheus.io/scrape": "true", "prometheus.io/port": str(HTTP[name])} | {
+                "prometheus.io/path": "/metrics"
+            }
         else:
             for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
                 assert container[probe]["exec"]["command"][:3] == ["python", "-m", "servicekit.heartbeat"], name
