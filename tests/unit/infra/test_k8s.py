@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -52,10 +53,11 @@ SINGLETONS = {
 }
 HTTP = {"gateway": 8000, "plans": 8001, "approvals": 8002, "notifications": 8003}
 # Who talks to what beyond its database and DNS (the network policies must allow exactly this).
-USES_BROKER = {"plans", "plans-relay", "plans-consumer", "approvals", "approvals-relay", "approvals-consumer"} | {
-    "notifications",
-    "notifications-consumer",
-}
+USES_BROKER = {
+    "plans", "plans-relay", "plans-consumer",
+    "approvals", "approvals-relay", "approvals-consumer",
+    "notifications", "notifications-consumer",
+}  # fmt: skip
 USES_KEYCLOAK = {"gateway", "plans", "approvals", "approvals-consumer", "notifications", "notifications-consumer"}
 WRITABLE = "/tmp"  # noqa: S108 -- the pods' in-memory volume, not this machine's
 CORE_GROUPS = {"v1", "apps/v1", "batch/v1", "policy/v1", "networking.k8s.io/v1", "autoscaling/v2"}
@@ -77,8 +79,6 @@ def rendered(overlay: str) -> tuple[dict[str, Any], ...]:
 @cache
 def rendered_with_renderer(overlay: str) -> tuple[dict[str, Any], ...]:
     """The overlay as it will be once the suite takes the renderer component in."""
-    import tempfile
-
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "k8s"
         shutil.copytree(K8S, copy)
