@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import runpy
 import shutil
 import subprocess
 import tempfile
@@ -284,6 +285,25 @@ def test_http_processes_are_probed_on_readyz_and_healthz_and_the_others_on_their
                 assert container[probe]["exec"]["command"][:3] == ["python", "-m", "servicekit.heartbeat"], name
             heartbeat_file = environment(docs, container)["HEARTBEAT_FILE"]
             assert heartbeat_file.startswith(f"{WRITABLE}/"), f"{name}: the heartbeat must be on the writable volume"
+
+
+def test_http_pods_stop_without_dropping_a_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pod being replaced keeps serving while the endpoints forget it (the preStop pause), then
+    gunicorn finishes its in-flight requests (graceful_timeout), all within the grace period."""
+    docs = rendered("prod")
+    for name, deployment in of_kind(docs, "Deployment").items():
+        if name not in HTTP:
+            continue
+        pod = deployment["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        pause = container["lifecycle"]["preStop"]["exec"]["command"]
+        assert pause[0] == "sleep" and int(pause[1]) >= 5, name
+        for variable, value in environment(docs, container).items():
+            if isinstance(value, str):
+                monkeypatch.setenv(variable, value)
+        config = runpy.run_path(str(ROOT / container["command"][container["command"].index("-c") + 1]))
+        assert pod["terminationGracePeriodSeconds"] >= int(pause[1]) + config["graceful_timeout"], name
+        assert config["graceful_timeout"] < config["timeout"], name
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
