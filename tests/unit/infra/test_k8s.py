@@ -164,6 +164,18 @@ def test_the_kubernetes_kinds_validate_against_the_api_schemas(monkeypatch: pyte
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_everything_lands_in_the_suite_namespace(overlay: str) -> None:
+    docs = rendered_with_renderer(overlay)
+    (namespace,) = of_kind(docs, "Namespace")
+    misplaced = [
+        f"{doc['kind']}/{doc['metadata']['name']}"
+        for doc in docs
+        if doc["kind"] != "Namespace" and doc["metadata"].get("namespace") != namespace
+    ]
+    assert misplaced == []
+
+
 def test_the_validation_would_see_a_mistake() -> None:
     deployment = json.loads(json.dumps(of_kind(rendered("dev"), "Deployment")["plans"]))
     deployment["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {}
