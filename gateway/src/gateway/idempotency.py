@@ -166,4 +166,3 @@ def in_progress() -> Problem:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-

@@ -107,10 +107,7 @@ def test_a_redelivered_or_stale_submission_has_no_second_effect(uow: FakeUnitOfW
 
 def test_withdrawal_cancels_only_the_open_approval_of_that_version(uow: FakeUnitOfWork, bus, clock) -> None:  # type: ignore[no-untyped-def]
     approval = submit(uow, bus)
-    assert (
-        bus.handle(commands.CancelApproval(approval.plan.plan_id, 7, "drafter.cb", clock()), uow)
-        is None
-    )
+    assert bus.handle(commands.CancelApproval(approval.plan.plan_id, 7, "drafter.cb", clock()), uow) is None
     bus.handle(commands.CancelApproval(approval.plan.plan_id, 1, "drafter.cb", clock()), uow)
     bus.handle(commands.CancelApproval(approval.plan.plan_id, 1, "drafter.cb", clock()), uow)
     assert approval.status == "cancelled" and approval.tasks[0].status == "cancelled"

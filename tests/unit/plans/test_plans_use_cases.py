@@ -383,10 +383,7 @@ def test_a_withdrawn_plan_ignores_a_late_approval(world, body):
 
 
 def test_events_for_unknown_plans_are_ignored(world):
-    assert (
-        world.bus.handle(Approval("11111111-1111-4111-8111-111111111111").completed("approved"))
-        is False
-    )
+    assert world.bus.handle(Approval("11111111-1111-4111-8111-111111111111").completed("approved")) is False
 
 
 def test_numbers_follow_the_issuers_register(world, body):

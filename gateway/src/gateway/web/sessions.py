@@ -77,7 +77,6 @@ def _digest(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("ascii", "replace")).hexdigest()
 
 
-
 _FIELDS = (
     "csrf_token", "locale", "login_state", "login_nonce", "code_verifier", "return_to",
     "username", "access_token", "access_expires_at", "refresh_token", "id_token",

@@ -489,7 +489,5 @@ def load_sample_plans(bus: MessageBus) -> list[Plan]:
     loaded.append(_submitted(bus, QUANG_BINH_2017))
 
     # Cao Bằng 2025: a draft still being written.
-    loaded.append(
-        bus.handle(commands.CreatePlan(actor=drafter_of("CB-STTTT"), content=CAO_BANG_2025_BAN_GIOC))
-    )
+    loaded.append(bus.handle(commands.CreatePlan(actor=drafter_of("CB-STTTT"), content=CAO_BANG_2025_BAN_GIOC)))
     return [get_plan(plan.id, admin, bus.uow()) for plan in loaded]

@@ -29,9 +29,7 @@ def get_version(plan_id: str, number: int, actor: Actor, uow: AbstractUnitOfWork
     return plan.versions[number - 1]
 
 
-def list_plans(
-    query: PlanQuery, actor: Actor, uow: AbstractUnitOfWork
-) -> tuple[list[PlanSummary], PlanSummary | None]:
+def list_plans(query: PlanQuery, actor: Actor, uow: AbstractUnitOfWork) -> tuple[list[PlanSummary], PlanSummary | None]:
     """A page of the plans the actor may see, and the last plan of the page when more may follow."""
     visible = replace(query, visibility=visibility_of(actor), limit=query.limit + 1)
     with uow:
