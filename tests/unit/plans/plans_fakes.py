@@ -13,7 +13,7 @@ from plans.config import PlansSettings
 from plans.domain.access import Actor
 from plans.domain.events import PlanEvent
 from plans.domain.model import Plan, PlanSummary
-from plans.service_layer.unit_of_work import AbstractUnitOfWork
+from plans.service_layer.unit_of_work import UnitOfWork
 
 
 class FakePlanRepository(AbstractPlanRepository):
@@ -72,7 +72,7 @@ class FakeRegister:
         return self.last[key]
 
 
-class FakeUnitOfWork(AbstractUnitOfWork):
+class FakeUnitOfWork(UnitOfWork):
     def __init__(self, store: dict[str, Plan], register: FakeRegister, published: list[PlanEvent]) -> None:
         self.plans = FakePlanRepository(store)
         self.register = register

@@ -16,7 +16,7 @@ from .config import PlansSettings
 from .domain.catalogue import Catalogue
 from .domain.numbering import IssuingBodies
 from .service_layer.handlers import HANDLERS
-from .service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from .service_layer.unit_of_work import SqlUnitOfWork
 
 
 def load_issuing_bodies(settings: PlansSettings) -> IssuingBodies:
@@ -50,7 +50,7 @@ def bootstrap(
     settings = settings or PlansSettings()
     if uow is None:
         database = db or Database(settings.database_url)
-        uow = lambda: SqlAlchemyUnitOfWork(database)  # noqa: E731
+        uow = lambda: SqlUnitOfWork(database)  # noqa: E731
     return MessageBus(
         uow,
         HANDLERS,

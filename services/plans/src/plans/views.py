@@ -9,27 +9,27 @@ from .domain.access import Actor, visibility_of
 from .domain.errors import VersionNotFound
 from .domain.model import Plan, PlanSummary, PlanVersion, TimelineEntry
 from .service_layer.handlers import readable
-from .service_layer.unit_of_work import AbstractUnitOfWork
+from .service_layer.unit_of_work import UnitOfWork
 
 
-def get_plan(plan_id: str, actor: Actor, uow: AbstractUnitOfWork, *, with_timeline: bool = False) -> Plan:
+def get_plan(plan_id: str, actor: Actor, uow: UnitOfWork, *, with_timeline: bool = False) -> Plan:
     with uow:
         return readable(uow.plans.read(plan_id, with_timeline=with_timeline), actor, plan_id)
 
 
-def plan_timeline(plan_id: str, actor: Actor, uow: AbstractUnitOfWork) -> list[TimelineEntry]:
+def plan_timeline(plan_id: str, actor: Actor, uow: UnitOfWork) -> list[TimelineEntry]:
     """Every step of the plan in the order it happened."""
     return get_plan(plan_id, actor, uow, with_timeline=True).ordered_timeline()
 
 
-def get_version(plan_id: str, number: int, actor: Actor, uow: AbstractUnitOfWork) -> PlanVersion:
+def get_version(plan_id: str, number: int, actor: Actor, uow: UnitOfWork) -> PlanVersion:
     plan = get_plan(plan_id, actor, uow)
     if not 1 <= number <= len(plan.versions):
         raise VersionNotFound(plan_id, number)
     return plan.versions[number - 1]
 
 
-def list_plans(query: PlanQuery, actor: Actor, uow: AbstractUnitOfWork) -> tuple[list[PlanSummary], PlanSummary | None]:
+def list_plans(query: PlanQuery, actor: Actor, uow: UnitOfWork) -> tuple[list[PlanSummary], PlanSummary | None]:
     """A page of the plans the actor may see, and the last plan of the page when more may follow."""
     visible = replace(query, visibility=visibility_of(actor), limit=query.limit + 1)
     with uow:

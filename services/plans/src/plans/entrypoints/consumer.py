@@ -13,7 +13,7 @@ from servicekit.messagebus import MessageBus
 from sqlalchemy.orm import Session
 
 from ..domain import commands
-from ..service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from ..service_layer.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,6 @@ def make_handler(bus: MessageBus) -> Callable[[Session, Event], None]:
         if command is None:
             log.info("event not used by plans", extra={"type": event.type})
             return
-        bus.handle(command, SqlAlchemyUnitOfWork(session=session))
+        bus.handle(command, SqlUnitOfWork(session=session))
 
     return handle

@@ -22,7 +22,7 @@ from ..domain.content import PlanContent
 from ..domain.errors import PlanForbidden, PlanNotFound
 from ..domain.model import Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
-from .unit_of_work import AbstractUnitOfWork
+from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def writable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
 # -- the drafter's commands
 def create_plan(
     cmd: commands.CreatePlan,
-    uow: AbstractUnitOfWork,
+    uow: UnitOfWork,
     *,
     catalogue: Catalogue,
     issuing_bodies: IssuingBodies,
@@ -71,7 +71,7 @@ def create_plan(
 
 
 def replace_plan(
-    cmd: commands.ReplacePlan, uow: AbstractUnitOfWork, *, catalogue: Catalogue, clock: Callable[[], datetime]
+    cmd: commands.ReplacePlan, uow: UnitOfWork, *, catalogue: Catalogue, clock: Callable[[], datetime]
 ) -> Plan:
     with uow:
         plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
@@ -84,7 +84,7 @@ def replace_plan(
 
 
 def submit_plan(
-    cmd: commands.SubmitPlan, uow: AbstractUnitOfWork, *, catalogue: Catalogue, clock: Callable[[], datetime]
+    cmd: commands.SubmitPlan, uow: UnitOfWork, *, catalogue: Catalogue, clock: Callable[[], datetime]
 ) -> Plan:
     with uow:
         plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
@@ -94,7 +94,7 @@ def submit_plan(
     return plan
 
 
-def withdraw_plan(cmd: commands.WithdrawPlan, uow: AbstractUnitOfWork, *, clock: Callable[[], datetime]) -> Plan:
+def withdraw_plan(cmd: commands.WithdrawPlan, uow: UnitOfWork, *, clock: Callable[[], datetime]) -> Plan:
     with uow:
         plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
         plan.check_revision(cmd.expected_revision)
@@ -103,7 +103,7 @@ def withdraw_plan(cmd: commands.WithdrawPlan, uow: AbstractUnitOfWork, *, clock:
 
 
 # -- what the approval chain tells us
-def _plan_for_fact(uow: AbstractUnitOfWork, fact: commands.ApprovalFact) -> Plan | None:
+def _plan_for_fact(uow: UnitOfWork, fact: commands.ApprovalFact) -> Plan | None:
     plan = uow.plans.get(fact.plan_id, for_update=True)
     if plan is None:
         log.warning(
@@ -112,21 +112,19 @@ def _plan_for_fact(uow: AbstractUnitOfWork, fact: commands.ApprovalFact) -> Plan
     return plan
 
 
-def record_task_assigned(fact: commands.RecordTaskAssigned, uow: AbstractUnitOfWork) -> bool:
+def record_task_assigned(fact: commands.RecordTaskAssigned, uow: UnitOfWork) -> bool:
     with uow:
         plan = _plan_for_fact(uow, fact)
         return plan is not None and plan.record_task_assigned(fact)
 
 
-def record_decision(fact: commands.RecordDecision, uow: AbstractUnitOfWork) -> bool:
+def record_decision(fact: commands.RecordDecision, uow: UnitOfWork) -> bool:
     with uow:
         plan = _plan_for_fact(uow, fact)
         return plan is not None and plan.record_decision(fact)
 
 
-def complete_approval(
-    fact: commands.CompleteApproval, uow: AbstractUnitOfWork, *, issuing_bodies: IssuingBodies
-) -> bool:
+def complete_approval(fact: commands.CompleteApproval, uow: UnitOfWork, *, issuing_bodies: IssuingBodies) -> bool:
     """The approval ended; on approval the plan takes the next number of its issuing body's
     register in this same transaction, so a number is never taken without the plan having it."""
     with uow:

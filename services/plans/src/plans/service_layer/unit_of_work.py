@@ -8,8 +8,8 @@ import abc
 from collections.abc import Iterable
 
 from servicekit.events import Event, new_event
-from servicekit.unit_of_work import SqlAlchemyUnitOfWork as KitSqlAlchemyUnitOfWork
-from servicekit.unit_of_work import UnitOfWork
+from servicekit.unit_of_work import SqlAlchemyUnitOfWork
+from servicekit.unit_of_work import UnitOfWork as KitUnitOfWork
 from sqlalchemy.orm import Session
 
 from ..adapters.numbering_register import SqlAlchemyNumberingRegister
@@ -22,7 +22,7 @@ from ..domain.numbering import NumberingRegister
 EVENT_SOURCE = "/ttdn/plans"
 
 
-class AbstractUnitOfWork(UnitOfWork, abc.ABC):
+class UnitOfWork(KitUnitOfWork, abc.ABC):
     plans: AbstractPlanRepository
     register: NumberingRegister
 
@@ -34,7 +34,7 @@ class AbstractUnitOfWork(UnitOfWork, abc.ABC):
             self.plans.persist(plan)
 
 
-class SqlAlchemyUnitOfWork(KitSqlAlchemyUnitOfWork, AbstractUnitOfWork):
+class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
     """Opens its own transaction on ``db``, or joins ``session`` (the consumer's)."""
 
     event_source = EVENT_SOURCE
