@@ -261,7 +261,7 @@ class Approval:
         self.tasks.append(task)
         self.events.append(
             TaskAssigned(
-                context=self.plan.context(),
+                **self.plan.context(),
                 approval_id=self.id,
                 task_id=task.id,
                 level=number,
@@ -361,7 +361,7 @@ class Approval:
         level = self.chain.level(task.level)
         self.events.append(
             DecisionRecorded(
-                context=self.plan.context(),
+                **self.plan.context(),
                 approval_id=self.id,
                 task_id=task.id,
                 level=task.level,
@@ -408,7 +408,7 @@ class Approval:
         level = self.chain.level(task.level)
         self.events.append(
             TaskDelegated(
-                context=self.plan.context(),
+                **self.plan.context(),
                 approval_id=self.id,
                 task_id=task.id,
                 level=task.level,
@@ -433,7 +433,7 @@ class Approval:
         self.completed_at = at
         self.events.append(
             ApprovalCompleted(
-                context=self.plan.context(),
+                **self.plan.context(),
                 approval_id=self.id,
                 outcome=outcome,
                 level=self.current_level,
@@ -456,7 +456,7 @@ class Approval:
 
     def _deadline_event(self, kind: type[TaskDeadlineEvent], task: Task) -> TaskDeadlineEvent:
         return kind(
-            context=self.plan.context(),
+            **self.plan.context(),
             approval_id=self.id,
             task_id=task.id,
             level=task.level,
