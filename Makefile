@@ -68,9 +68,9 @@ CATALOGUES := services/plans/src/plans:plans
 messages: install
 	@for entry in $(CATALOGUES); do \
 	  dir=$${entry%%:*}; domain=$${entry##*:}; \
-	  $(BIN)/pybabel extract -q -F babel.cfg --no-location --sort-output -o $$dir/translations/$$domain.pot $$dir && \
-	  $(BIN)/pybabel update -q --no-fuzzy-matching -i $$dir/translations/$$domain.pot -d $$dir/translations -D $$domain && \
-	  $(BIN)/pybabel compile -q --statistics -d $$dir/translations -D $$domain || exit 1; \
+	  $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header -o $$dir/translations/$$domain.pot $$dir && \
+	  $(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -w 120 -i $$dir/translations/$$domain.pot -d $$dir/translations -D $$domain && \
+	  $(BIN)/pybabel -q compile --statistics -d $$dir/translations -D $$domain || exit 1; \
 	done
 
 # The AsyncAPI 3.0 document of the events, made from servicekit.contracts.
