@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from plans.sample_data import BAC_KAN_2020, CAO_BANG_2025_BAN_GIOC, KON_TUM_2023, LANG_SON_2018, QUANG_BINH_2017
-
+from infra.local.sample_plans import BAC_KAN_2020, CAO_BANG_2025_BAN_GIOC, KON_TUM_2023, LANG_SON_2018, QUANG_BINH_2017
 from tests.support.journeys import Person, eventually, plan_body
 
 

@@ -155,6 +155,12 @@ class PlanWithdrawn(PlanEvent):
     """A drafter took a submitted version back; its open approval is cancelled."""
 
     name: ClassVar[str] = "plan.withdrawn"
+    # Always written; a withdrawal is read by plan_id and version alone, so a consumer
+    # accepts one whose producer left the descriptive context out.
+    title: str = ""
+    org_unit: str = ""
+    province: str = ""
+    year: int = 0
     by: str = ""
     withdrawn_at: Instant | None = None
     """Always written; a consumer takes the event's ``time`` where it is missing."""
