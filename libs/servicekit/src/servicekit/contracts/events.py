@@ -185,29 +185,38 @@ class ApprovalEvent(PlanEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TaskAssigned(ApprovalEvent):
-    """A level of the chain opened: its approvers have a task."""
+class TaskEvent(ApprovalEvent):
+    """An event about one task: one level of the chain."""
 
-    name: ClassVar[str] = "approval.task_assigned"
     task_id: str
     level: PositiveInt
     level_name: LevelName
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskDeadline(TaskEvent):
+    """A task as its approvers are told of it: their role and scope, its due time, who has it."""
+
     role: str
     scope: Scope
     due_at: Instant
     assignees: Usernames = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskAssigned(TaskDeadline):
+    """A level of the chain opened: its approvers have a task."""
+
+    name: ClassVar[str] = "approval.task_assigned"
     required_approvals: int = 1
     """How many of the assignees must approve (the level's quorum)."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class TaskDelegated(ApprovalEvent):
+class TaskDelegated(TaskEvent):
     """An approver handed their place on a task to someone else."""
 
     name: ClassVar[str] = "approval.task_delegated"
-    task_id: str
-    level: PositiveInt
-    level_name: LevelName
     from_user: Annotated[str, Field(alias="from")]
     """Who delegated."""
     to_user: Annotated[str, Field(alias="to")]
@@ -217,13 +226,10 @@ class TaskDelegated(ApprovalEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DecisionRecorded(ApprovalEvent):
+class DecisionRecorded(TaskEvent):
     """An approver decided on a task."""
 
     name: ClassVar[str] = "approval.decision_recorded"
-    task_id: str
-    level: PositiveInt
-    level_name: LevelName
     decision: Decision
     comment: str = ""
     by: str
@@ -247,17 +253,6 @@ class ApprovalCompleted(ApprovalEvent):
     chain_key: str = ""
     """The approval chain followed, e.g. ``ttdn-plan``."""
     chain_version: int | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class TaskDeadline(ApprovalEvent):
-    task_id: str
-    level: PositiveInt
-    level_name: LevelName
-    role: str
-    scope: Scope
-    due_at: Instant
-    assignees: Usernames = ()
 
 
 @dataclass(frozen=True, kw_only=True)
