@@ -22,6 +22,15 @@ _DEPARTMENT = {"vi": "Lãnh đạo Sở", "en": "Department leadership"}
 _MINISTRY = {"vi": "Bộ Văn hóa, Thể thao và Du lịch", "en": "Ministry of Culture, Sports and Tourism"}
 _SHA = "3b9f0c5e8d2a4f1b7c6e9a0d3f5b8c1e4a7d0f2b5c8e1a4d7f0b3c6e9a2d5f8b"
 _DUE = datetime(2024, 3, 7, 10, 0, tzinfo=UTC)
+# What the department's approvers are told of their task, in every task event that names them.
+_OFFERED: dict[str, Any] = {
+    **_TASK,
+    "level_name": _DEPARTMENT,
+    "role": "dept_approver",
+    "scope": "org_unit",
+    "due_at": _DUE,
+    "assignees": ("dept.cb",),
+}
 
 EXAMPLES: dict[str, events.PlanEvent] = {
     example.name: example
@@ -38,15 +47,7 @@ EXAMPLES: dict[str, events.PlanEvent] = {
         ),
         events.PlanWithdrawn(**_PLAN, by="drafter.cb", withdrawn_at=datetime(2024, 3, 4, 2, 30, tzinfo=UTC)),
         events.PlanApproved(**_PLAN, document_number="15/KH-UBND", issued_on=date(2024, 3, 20), issuer="CB-UBND"),
-        events.TaskAssigned(
-            **_TASK,
-            level_name=_DEPARTMENT,
-            role="dept_approver",
-            scope="org_unit",
-            due_at=_DUE,
-            assignees=("dept.cb",),
-            required_approvals=1,
-        ),
+        events.TaskAssigned(**_OFFERED, required_approvals=1),
         events.TaskDelegated(
             **_TASK,
             level_name=_DEPARTMENT,
@@ -75,21 +76,7 @@ EXAMPLES: dict[str, events.PlanEvent] = {
             chain_key="ttdn-plan",
             chain_version=1,
         ),
-        events.TaskReminder(
-            **_TASK,
-            level_name=_DEPARTMENT,
-            role="dept_approver",
-            scope="org_unit",
-            due_at=_DUE,
-            assignees=("dept.cb",),
-        ),
-        events.TaskOverdue(
-            **_TASK,
-            level_name=_DEPARTMENT,
-            role="dept_approver",
-            scope="org_unit",
-            due_at=_DUE,
-            assignees=("dept.cb",),
-        ),
+        events.TaskReminder(**_OFFERED),
+        events.TaskOverdue(**_OFFERED),
     )
 }

@@ -32,16 +32,11 @@ def _text(value: str) -> str:
 def plan_context(submitted: contract.PlanSubmitted) -> PlanContext:
     """What approvals keeps of a submitted version (read by the contract, which parks a
     payload that breaks it as a MalformedEvent)."""
+    texts = ("plan_id", "title", "org_unit", "province", "content_sha256", "submitted_by", "created_by")
     return PlanContext(
-        plan_id=_text(submitted.plan_id),
+        **{name: _text(getattr(submitted, name)) for name in texts},
         version=submitted.version,
-        title=_text(submitted.title),
-        org_unit=_text(submitted.org_unit),
-        province=_text(submitted.province),
         year=submitted.year,
-        content_sha256=_text(submitted.content_sha256),
-        submitted_by=_text(submitted.submitted_by),
-        created_by=_text(submitted.created_by),
         edited_by=tuple(sorted({_text(name) for name in submitted.edited_by if name})),
         plan_type=_text(submitted.plan_type or "annual"),
     )

@@ -36,36 +36,19 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
         "approval_id": payload.approval_id,
         "version": payload.version,
         "occurred_at": payload.decided_at if isinstance(payload, contract.DecisionRecorded) else event.time,
+        "level": getattr(payload, "level", None),
+        "level_name": dict(getattr(payload, "level_name", {})),
     }
     if isinstance(payload, contract.TaskAssigned):
+        due_at = contract.iso_utc(payload.due_at)
         return commands.RecordTaskAssigned(
-            **common,
-            task_id=payload.task_id,
-            level=payload.level,
-            level_name=dict(payload.level_name),
-            due_at=contract.iso_utc(payload.due_at),
-            assignees=payload.assignees,
+            **common, task_id=payload.task_id, due_at=due_at, assignees=payload.assignees
         )
     if isinstance(payload, contract.DecisionRecorded):
-        return commands.RecordDecision(
-            **common,
-            task_id=payload.task_id,
-            level=payload.level,
-            level_name=dict(payload.level_name),
-            decision=payload.decision,
-            comment=payload.comment,
-            by=payload.by,
-            content_sha256=payload.content_sha256,
-        )
+        said = {"comment": payload.comment, "by": payload.by, "content_sha256": payload.content_sha256}
+        return commands.RecordDecision(**common, task_id=payload.task_id, decision=payload.decision, **said)
     assert isinstance(payload, contract.ApprovalCompleted)
-    return commands.CompleteApproval(
-        **common,
-        outcome=payload.outcome,
-        level=payload.level,
-        level_name=dict(payload.level_name),
-        comment=payload.comment,
-        by=payload.by,
-    )
+    return commands.CompleteApproval(**common, outcome=payload.outcome, comment=payload.comment, by=payload.by)
 
 
 _USED = frozenset({contract.TaskAssigned.name, contract.DecisionRecorded.name, contract.ApprovalCompleted.name})
