@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from servicekit.db import Database, declarative_base
-from sqlalchemy import DateTime, String, Text, delete, exc, select
+from sqlalchemy import DateTime, String, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 Base = declarative_base()
@@ -100,11 +100,10 @@ class SessionStore:
         self.login_window = login_window
 
     def create_schema(self) -> None:
-        try:
-            Base.metadata.create_all(self.database.engine)
-        except (exc.IntegrityError, exc.ProgrammingError, exc.OperationalError):
-            # Another worker created the table at the same moment.
-            Base.metadata.create_all(self.database.engine)
+        """The gateway's migrations (gateway.store), where nobody ran them yet."""
+        from ..store import ensure_migrated
+
+        ensure_migrated(self.database)
 
     def start(self, *, locale: str | None = None) -> WebSession:
         now = datetime.now(UTC)
