@@ -28,7 +28,7 @@ from servicekit.web import OpsGuard, bearer_token, create_service_app, unauthori
 
 from .config import GatewaySettings
 from .idempotency import IdempotencyStore, StoredAnswer, fingerprint, validate_key
-from .limits import install_rate_limits
+from .limits import install_rate_limits, limit_web_logins
 from .openapi import OpenApiCache
 from .proxy import HOP_BY_HOP, UpstreamClient, UpstreamResponse
 from .routes import API_PREFIX, Route, RouteTable
@@ -80,7 +80,9 @@ def create_app(
         {"token_verifier": verifier, "upstream": upstream, "idempotency": idempotency, "route_table": table}
     )
 
-    install_rate_limits(app, verifier, default=settings.ratelimit_default, storage_uri=settings.ratelimit_storage_uri)
+    limiter = install_rate_limits(
+        app, verifier, default=settings.ratelimit_default, storage_uri=settings.ratelimit_storage_uri
+    )
     if settings.cors_origin_list:
         CORS(
             app,
@@ -95,6 +97,7 @@ def create_app(
     _install_openapi(app, settings, table, upstream)
     if settings.web_interface:
         _install_web_interface(app, settings)
+        limit_web_logins(app, limiter, settings.web_login_ratelimit)
     return app
 
 

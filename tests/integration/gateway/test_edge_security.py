@@ -7,9 +7,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from pathlib import Path
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from gateway.app import create_app
 
+from tests.integration.gateway.conftest import gateway_settings
 from tests.integration.gateway.users import ops_headers, token_for
 
 DRAFTER = {"Authorization": f"Bearer {token_for('drafter.cb')}"}
@@ -70,3 +75,36 @@ def test_an_over_long_uri_is_a_problem_414_before_any_work(client: FlaskClient) 
     assert answer.status_code == 414 and answer.content_type == "application/problem+json"
     assert answer.get_json()["status"] == 414
     assert client.get("/api/v1/plans?q=" + "a" * 3000, headers=DRAFTER).status_code == 200
+
+
+@pytest.fixture
+def web_gateway(identity_provider, upstreams, devidp_url: str, tmp_path: Path, monkeypatch) -> Flask:
+    """The gateway with its web interface, signing in at a real development identity provider."""
+    monkeypatch.setenv("KEYCLOAK_URL", devidp_url)
+    monkeypatch.setenv("WEB_DATABASE_URL", f"sqlite:///{tmp_path / 'web.db'}")
+    settings = gateway_settings(
+        identity_provider,
+        {name: server.url for name, server in upstreams.items()},
+        f"sqlite:///{tmp_path / 'gateway.db'}",
+        web_interface=True,
+        web_login_ratelimit="5/minute",
+    )
+    return create_app(settings)
+
+
+def from_address(app: Flask, address: str) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_starting_web_logins_is_rate_limited_per_address(web_gateway: Flask) -> None:
+    script = from_address(web_gateway, "198.51.100.7")
+    answers = [script.get("/login") for _ in range(5)]
+    assert [answer.status_code for answer in answers] == [302] * 5
+    assert all("/protocol/openid-connect/auth?" in answer.headers["Location"] for answer in answers)
+    refused = script.get("/login")
+    assert refused.status_code == 429 and refused.content_type == "application/problem+json"
+    assert int(refused.headers["Retry-After"]) > 0
+    assert script.get("/callback?state=guess&code=guess").status_code == 429  # one budget for both
+    assert from_address(web_gateway, "198.51.100.8").get("/login").status_code == 302  # a neighbour is not slowed
