@@ -43,7 +43,7 @@ def csrf_token(page: requests.Response) -> str:
 def test_a_login_never_sends_the_browser_to_another_site(stack: Stack) -> None:
     gateway = stack.url("gateway")
     for target in EVIL:  # not signed in: the login starts (no 500 for a newline), nothing else
-        answer = requests.get(f"{gateway}/login?next={target}", allow_redirects=False)
+        answer = requests.get(f"{gateway}/login?next={target}", allow_redirects=False, timeout=30)
         assert answer.status_code == 302 and answer.headers["Location"].startswith(stack.idp), target
     browser, landed = web_login(stack, "drafter.ls", next_path="/\t/evil.example")
     assert landed.headers["Location"] == "/"
@@ -89,7 +89,7 @@ def test_requests_refreshing_one_web_session_together_keep_it_signed_in(stack: S
 
     def page() -> None:
         start.wait()
-        answer = requests.get(f"{gateway}/tasks", cookies={"ttdn_session": cookie}, allow_redirects=False)
+        answer = requests.get(f"{gateway}/tasks", cookies={"ttdn_session": cookie}, allow_redirects=False, timeout=30)
         statuses.append(answer.status_code)
 
     threads = [threading.Thread(target=page) for _ in range(6)]
@@ -106,25 +106,28 @@ def test_requests_refreshing_one_web_session_together_keep_it_signed_in(stack: S
 
 def test_an_outsider_learns_nothing_of_what_is_behind_the_gateway(stack: Stack) -> None:
     gateway = stack.url("gateway")
-    ready = requests.get(f"{gateway}/readyz")
+    ready = requests.get(f"{gateway}/readyz", timeout=30)
     assert ready.status_code == 200 and ready.json() == {"status": "ready"}
-    assert requests.get(f"{gateway}/metrics").status_code == 401
+    assert requests.get(f"{gateway}/metrics", timeout=30).status_code == 401
     drafter = stack.session("drafter.ls")
     assert drafter.get(f"{gateway}/metrics").status_code == 403
     monitoring = stack.openid("ttdn-monitoring", "monitoring-secret").token(grant_type="client_credentials")
     operator = {"Authorization": f"Bearer {monitoring['access_token']}"}
-    assert "ttdn_http_requests_total" in requests.get(f"{gateway}/metrics", headers=operator).text
-    assert set(requests.get(f"{gateway}/readyz", headers=operator).json()["checks"]) >= {"plans", "approvals"}
-    assert "Server" not in requests.get(f"{stack.idp}/realms/ttdn/.well-known/openid-configuration").headers
+    assert "ttdn_http_requests_total" in requests.get(f"{gateway}/metrics", headers=operator, timeout=30).text
+    assert set(requests.get(f"{gateway}/readyz", headers=operator, timeout=30).json()["checks"]) >= {
+        "plans",
+        "approvals",
+    }
+    assert "Server" not in requests.get(f"{stack.idp}/realms/ttdn/.well-known/openid-configuration", timeout=30).headers
     answer = drafter.get(f"{stack.api}/plans")
     assert answer.headers["Cache-Control"] == "no-store" and answer.headers["X-Content-Type-Options"] == "nosniff"
-    docs = requests.get(f"{stack.api}/docs").headers["Content-Security-Policy"]
+    docs = requests.get(f"{stack.api}/docs", timeout=30).headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in docs
 
 
 def test_an_over_long_uri_is_a_problem_414_from_gunicorn_too(stack: Stack) -> None:
     for base in (stack.api + "/plans", stack.url("plans") + "/plans", stack.url("notifications") + "/notifications"):
-        answer = requests.get(base, params={"q": "hà" * 2000})
+        answer = requests.get(base, params={"q": "hà" * 2000}, timeout=30)
         assert answer.status_code == 414, base
         assert answer.headers["Content-Type"] == "application/problem+json"
         assert answer.json()["status"] == 414
