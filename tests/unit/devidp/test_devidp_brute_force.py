@@ -55,6 +55,17 @@ def test_the_development_identity_provider_reads_the_same_settings(export: dict)
         policy.max_delta_time_seconds,
     ) == tuple(export[key] for key in REALM_KEYS)
     assert realm.revoke_refresh_token is True and realm.refresh_token_max_reuse == export["refreshTokenMaxReuse"]
+    assert (
+        realm.access_token_lifespan,
+        realm.sso_session_idle_timeout,
+        realm.sso_session_max_lifespan,
+        realm.access_code_lifespan,
+    ) == (
+        export["accessTokenLifespan"],
+        export["ssoSessionIdleTimeout"],
+        export["ssoSessionMaxLifespan"],
+        export["accessCodeLifespan"],
+    )
 
 
 def test_the_realms_numbers_lock_an_account_for_longer_each_time_up_to_the_cap(export: dict) -> None:
