@@ -83,8 +83,9 @@ def install_request_ids(app: Flask) -> None:
 
 
 def install_uri_limit(app: Flask, limit: int = MAX_URI_BYTES) -> None:
-    """Refuse an over-long request target with a problem (414) before any work. gunicorn's
-    own limit sits just above this one (limit_request_line), so its HTML 414 is never seen."""
+    """Refuse an over-long request target with a problem (414) before any work. Under
+    gunicorn a longer request line never gets here: servicekit's worker answers it with
+    the same problem (gunicorn_worker.py); this check gives that answer under any server."""
 
     @app.before_request
     def _refuse_long_uri() -> Response | None:
