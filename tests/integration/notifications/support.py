@@ -127,9 +127,10 @@ class Service:
     settings: NotificationsSettings
     directory: Any
     bus: MessageBus
+    resolve: Any = None  # a resolver replacing DNS, when the test gives one
 
     def app(self) -> Flask:
-        return create_app(self.settings, db=self.db, directory=self.directory)
+        return create_app(self.settings, db=self.db, directory=self.directory, resolve=self.resolve)
 
     def mailer(self) -> DigestMailer:
         return DigestMailer(self.bus)
@@ -159,7 +160,8 @@ def sample_event(name: str, **overrides: object) -> Event:
 
 def make_deps(db: Database, settings: NotificationsSettings, directory: Any, **overrides: Any) -> Service:
     """Real dependencies on ``db`` with ``directory``; ``overrides`` replace others (a clock, an SMTP transport)."""
-    return Service(db, settings, directory, bootstrap(settings, db=db, directory=directory, **overrides))
+    bus = bootstrap(settings, db=db, directory=directory, **overrides)
+    return Service(db, settings, directory, bus, resolve=overrides.get("resolve"))
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.02) -> object:

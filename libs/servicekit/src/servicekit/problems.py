@@ -15,6 +15,7 @@ from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
 from .logs import request_id_var
+from .pagination import InvalidCursor
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,14 @@ def register_error_handlers(app: Flask) -> None:
     def _problem(problem: Problem) -> Response:
         return problem_response(problem)
 
+    @app.errorhandler(InvalidCursor)
+    def _cursor(error: InvalidCursor) -> Response:
+        return problem_response(
+            Problem(
+                422, "Validation failed", "The request has invalid fields; see errors.", errors={"cursor": [str(error)]}
+            )
+        )
+
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         return problem_response(from_http_exception(error))
@@ -135,7 +144,9 @@ def register_error_handlers(app: Flask) -> None:
 @dataclass(frozen=True)
 class ProblemType:
     """How one kind of domain error is answered: status, title, type slug, and optionally
-    the detail (default: the error's message) and the field errors (default: none)."""
+    the detail (default: the error's message) and the field errors (default: none).
+    ``build`` makes the whole problem from the error instead, for an answer that depends
+    on the request (the texts of a validation result in the caller's language)."""
 
     status: int
     title: str
@@ -143,8 +154,11 @@ class ProblemType:
     detail: str | Callable[[BaseException], str | None] | None = None
     errors: Callable[[BaseException], Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    build: Callable[[Any], Problem] | None = None
 
     def problem(self, error: BaseException) -> Problem:
+        if self.build is not None:
+            return self.build(error)
         if callable(self.detail):
             detail = self.detail(error)
         else:

@@ -80,6 +80,7 @@ def bootstrap(
         uow = lambda: SqlUnitOfWork(database)  # noqa: E731
     clock = clock or clock_for(settings)
     renderer = renderer or TemplateRenderer()
+    target_policy = TargetPolicy(allowed=settings.allowed_webhook_hosts)
     return MessageBus(
         uow,
         HANDLERS,
@@ -89,13 +90,13 @@ def bootstrap(
             "plan_link": settings.plan_link,
             "clock": clock,
             "retry": retry_policy(settings),
-            "target_policy": TargetPolicy(allowed=settings.allowed_webhook_hosts),
+            "target_policy": target_policy,
             "resolve": resolve or resolve_host,
             "batching": MailBatching(settings.email_batch_seconds, settings.email_resend_after_seconds),
             "mail": SmtpDigestSender(
                 DigestComposer(renderer, settings.smtp_from, clock), mail_transport or smtp_transport(settings)
             ),
-            "webhooks": webhooks or RequestsWebhookSender(),
+            "webhooks": webhooks or RequestsWebhookSender(check_connection=target_policy.check_connection),
             "webhook_timeout": settings.webhook_timeout_seconds,
             "lease": timedelta(seconds=settings.webhook_timeout_seconds) + LEASE_MARGIN,
             "rng": rng,

@@ -15,7 +15,6 @@ from ..config import ApprovalsSettings
 from ..domain import errors
 from ..service_layer.handlers import DirectoryUnavailable
 from ..service_layer.ports import ApproverDirectory, Clock
-from ..views import BadCursor
 from .api import ServiceContext, approvals_blp, chains_blp
 
 
@@ -65,12 +64,6 @@ PROBLEMS: ProblemTable = {
         "Identity provider unavailable",
         detail="Eligible approvers cannot be looked up right now; nothing was changed.",
         headers={"Retry-After": "5"},
-    ),
-    BadCursor: ProblemType(
-        422,
-        "Validation failed",
-        detail="The request has invalid fields; see errors.",
-        errors=lambda error: {"cursor": [str(error)]},
     ),
     # The unique constraints are the last line behind the row lock: a decision or a chain
     # version that lost a race.

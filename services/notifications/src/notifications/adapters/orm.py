@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 from servicekit.consumer import InboxMixin
 from servicekit.db import BigIntKey, UTCDateTime, declarative_base
-from servicekit.outbox import OutboxMixin
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, class_mapper, mapped_column, relationship
 from sqlalchemy.orm.exc import UnmappedClassError
@@ -25,10 +24,6 @@ Base = declarative_base()
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Outbox(OutboxMixin, Base):
-    """Kept for the suite's uniform shape; this service publishes no events today."""
 
 
 class Inbox(InboxMixin, Base):

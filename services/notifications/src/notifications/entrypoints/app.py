@@ -12,7 +12,6 @@ from servicekit.web import create_service_app, service_readiness
 from ..bootstrap import bootstrap
 from ..config import NotificationsSettings
 from ..domain.errors import (
-    InvalidCursor,
     NotAnIntegrator,
     NotificationNotFound,
     SubscriptionNotFound,
@@ -33,13 +32,6 @@ PROBLEMS: ProblemTable = {
         "validation-error",
         detail="The webhook URL is not an acceptable target.",
         errors=lambda error: {"url": [getattr(error, "reason", str(error))]},
-    ),
-    InvalidCursor: ProblemType(
-        422,
-        "Validation failed",
-        "validation-error",
-        detail="The request has invalid fields; see errors.",
-        errors=lambda error: {"cursor": [str(error)]},
     ),
 }
 

@@ -4,7 +4,10 @@ records the event id in the inbox table (so a redelivery changes nothing)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from servicekit.consumer import EventConsumer, Handler
+from servicekit.contracts import events as contract
 from servicekit.db import Database
 from servicekit.events import Event
 from servicekit.messagebus import MessageBus
@@ -19,11 +22,20 @@ from ..service_layer.unit_of_work import SqlUnitOfWork
 QUEUE = "notifications.events"
 
 
+def contract_data(event: Event) -> dict[str, Any]:
+    """The payload as the contract reads it (servicekit.contracts.events): a payload that
+    breaks it is parked as a MalformedEvent; a type the contract does not know yet passes
+    as it came, for the integrators who subscribed to everything."""
+    if event.name not in contract.EVENTS:
+        return dict(event.data)
+    return contract.parse(event.name, event.data).payload()
+
+
 def event_handler(bus: MessageBus) -> Handler:
     """The EventConsumer's handler: the use case runs in the consumer's own transaction."""
 
     def handle(session: Session, event: Event) -> None:
-        incoming = IncomingEvent(id=event.id, name=event.name, data=event.data, json=event.to_json())
+        incoming = IncomingEvent(id=event.id, name=event.name, data=contract_data(event), json=event.to_json())
         bus.handle(incoming, SqlUnitOfWork(session=session))
 
     return handle

@@ -10,6 +10,7 @@ from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from servicekit.messagebus import MessageBus
+from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.web import current_principal
 
 from .. import views
@@ -19,7 +20,6 @@ from ..domain.access import Actor
 from ..domain.model import Plan, PlanVersion
 from . import schemas
 from .conditional import etag_for, parse_if_match
-from .pagination import decode_cursor, encode_cursor
 
 blp = Blueprint("plans", __name__, url_prefix="/plans", description="Drafting, versions and submission of TTĐN plans")
 

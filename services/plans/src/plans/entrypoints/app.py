@@ -13,17 +13,13 @@ from ..bootstrap import bootstrap
 from ..config import PlansSettings
 from ..domain import errors
 from .api import blp
+from .messages import invalid_plan_problem
 
 # Domain errors to problem types, in this one place.
 PROBLEMS: ProblemTable = {
     errors.PlanError: ProblemType(400, "Bad request"),
-    errors.PlanInvalid: ProblemType(
-        422,
-        "Validation failed",
-        "validation-error",
-        detail="The plan breaks one or more rules; see errors.",
-        errors=lambda error: getattr(error, "errors", None),
-    ),
+    # Every broken rule at once, in the caller's language (entrypoints/messages.py).
+    errors.PlanInvalid: ProblemType(422, "Validation failed", "validation-error", build=invalid_plan_problem),
     errors.PlanNotFound: ProblemType(404, "Not found", "not-found"),
     errors.VersionNotFound: ProblemType(404, "Not found", "not-found"),
     errors.PlanForbidden: ProblemType(403, "Forbidden", "forbidden"),

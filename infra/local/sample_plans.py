@@ -1,5 +1,7 @@
-"""Sample plans built from the facts of the seed articles (../shared/seeds/):
-one per seed province, plus a Cao Bằng draft, in varied states.
+"""Sample plans built from the facts of five published articles and reports on
+the TTĐN work of Cao Bằng, Bắc Kạn, Kon Tum, Lạng Sơn and Quảng Bình: one per
+province, plus a Cao Bằng draft, in varied states. Not part of the product: the
+tests, the benchmarks and ``make run`` (through ``demo_data.py``) use them.
 
 They are loaded through the service's own use cases: the drafter creates and
 submits, and the approval chain's progress is replayed by calling the same
@@ -14,13 +16,13 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import click
+from plans.adapters.repository import PlanQuery
+from plans.domain import commands
+from plans.domain.access import Actor
+from plans.domain.model import Plan
+from plans.views import get_plan, list_plans
 from servicekit.messagebus import MessageBus
-
-from .adapters.repository import PlanQuery
-from .domain import commands
-from .domain.access import Actor
-from .domain.model import Plan
-from .views import get_plan, list_plans
 
 DEMO_NAMESPACE = uuid.UUID("6f1d3c52-5a0e-4c7b-9a51-2b7e8f0d4c11")
 
@@ -491,3 +493,21 @@ def load_sample_plans(bus: MessageBus) -> list[Plan]:
     # Cao Bằng 2025: a draft still being written.
     loaded.append(bus.handle(commands.CreatePlan(actor=drafter_of("CB-STTTT"), content=CAO_BANG_2025_BAN_GIOC)))
     return [get_plan(plan.id, admin, bus.uow()) for plan in loaded]
+
+
+@click.command()
+def cli() -> None:
+    """Load the sample plans into the plans service's database (DATABASE_URL) on its own,
+    replaying the approval events no approvals service sent; does nothing when plans exist.
+
+        python infra/local/sample_plans.py
+    """
+    from plans.bootstrap import bootstrap
+    from plans.config import PlansSettings
+
+    loaded = load_sample_plans(bootstrap(PlansSettings()))
+    click.echo(f"loaded {len(loaded)} sample plans" if loaded else "plans exist already; no sample data loaded")
+
+
+if __name__ == "__main__":
+    cli()
