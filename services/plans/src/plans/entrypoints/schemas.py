@@ -90,7 +90,9 @@ class PlanBodySchema(Schema):
         judged = {**data, **{name: STAND_INS[name] for name in refused}}
         judged.setdefault("org_unit", STAND_INS["org_unit"])  # the caller's unit, filled in by the use case
         unjudged = refused | ({"org_unit"} - data.keys())
-        validation = content_validation(PlanContent.from_dict(judged), current_app.extensions["plans"].catalogue)
+        validation = content_validation(
+            PlanContent.from_dict(judged), current_app.extensions["plans"].dependencies["catalogue"]
+        )
         kept = Validation([violation for violation in validation if violation.path[0] not in unjudged])
         if not kept.ok:
             locale = request_locale()
