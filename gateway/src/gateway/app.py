@@ -75,7 +75,13 @@ def create_app(
         {"token_verifier": verifier, "upstream": upstream, "idempotency": idempotency, "route_table": table}
     )
 
-    install_rate_limits(app, verifier, default=settings.ratelimit_default, storage_uri=settings.ratelimit_storage_uri)
+    install_rate_limits(
+        app,
+        verifier,
+        default=settings.ratelimit_default,
+        storage_uri=settings.ratelimit_storage_uri,
+        key_prefix=settings.ratelimit_key_prefix,
+    )
     if settings.cors_origin_list:
         CORS(
             app,

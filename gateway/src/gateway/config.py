@@ -33,6 +33,8 @@ class GatewaySettings(ServiceSettings):
 
     ratelimit_default: str = "1200/minute"
     ratelimit_storage_uri: str = "memory://"
+    # Keys in a shared store start with this: deployments sharing one Redis keep apart.
+    ratelimit_key_prefix: str = "ttdn-gateway"
 
     # Comma-separated origins allowed to call /api/v1 from a browser; empty = no CORS.
     cors_origins: str = ""
