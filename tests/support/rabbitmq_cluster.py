@@ -12,6 +12,7 @@ its own, and :meth:`close` kills them all and removes their directories.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -177,8 +178,6 @@ class RabbitCluster:
 
     def close(self) -> None:
         for node in self.nodes:
-            try:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
                 node.kill()
-            except (OSError, subprocess.TimeoutExpired):
-                pass
         shutil.rmtree(self.root, ignore_errors=True)

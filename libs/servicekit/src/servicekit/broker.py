@@ -103,6 +103,11 @@ class Publisher:
         except pika.exceptions.UnroutableError as error:
             raise PublishFailed(f"unroutable: no queue bound for {routing_key!r}") from error
         except pika.exceptions.NackError as error:
+            # A queue that could not take the message, typically a quorum queue electing a
+            # new leader after a node was lost. The channel can keep refusing after the
+            # election (measured on 3.10.8: every retry on it nacked for a minute), so the
+            # next attempt starts on a fresh connection.
+            self.close()
             raise PublishFailed("broker refused the message (nack)") from error
         except (pika.exceptions.AMQPError, OSError) as error:
             self.close()
