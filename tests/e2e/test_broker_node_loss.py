@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from plans.sample_data import LANG_SON_2018
 
+from infra.local.sample_plans import LANG_SON_2018
 from tests.support import audit
 from tests.support.journeys import Person, eventually, plan_body
 from tests.support.rabbitmq_cluster import RabbitCluster, available

@@ -21,8 +21,8 @@ from html import unescape
 
 import pytest
 import requests
-from plans.sample_data import BAC_KAN_2020, CAO_BANG_2024, KON_TUM_2023, LANG_SON_2018, QUANG_BINH_2017
 
+from infra.local.sample_plans import BAC_KAN_2020, CAO_BANG_2024, KON_TUM_2023, LANG_SON_2018, QUANG_BINH_2017
 from tests.e2e.conftest import suite_env
 from tests.e2e.test_seed_scenario import test_the_cao_bang_2024_plan_from_draft_to_number as seed_scenario
 from tests.support import audit
