@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("size", sa.Integer(), nullable=True),
         sa.Column("signed_by", sa.String(length=120), nullable=True),
+        sa.Column("details", sa.JSON(), nullable=False),
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("stored_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("kind", "document_id", name=op.f("pk_issued_files")),
@@ -48,9 +49,9 @@ def upgrade() -> None:
     op.execute(
         """
         INSERT INTO issued_files (kind, document_id, version, document_number, issuer, issued_on, status, attempts,
-                                  next_attempt_at, media_type, requested_at)
+                                  next_attempt_at, media_type, details, requested_at)
         SELECT 'plan', p.id, (SELECT max(v.number) FROM plan_versions v WHERE v.plan_id = p.id), p.document_number,
-               p.issuer, p.issued_on, 'pending', 0, CURRENT_TIMESTAMP, 'application/pdf', CURRENT_TIMESTAMP
+               p.issuer, p.issued_on, 'pending', 0, CURRENT_TIMESTAMP, 'application/pdf', '{}', CURRENT_TIMESTAMP
         FROM plans p
         WHERE p.status = 'approved' AND p.document_number IS NOT NULL AND p.issued_on IS NOT NULL
         """

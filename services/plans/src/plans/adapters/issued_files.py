@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Date, DateTime, Index, Integer, LargeBinary, String, Text, select, text
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, Index, Integer, LargeBinary, String, Text, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -40,6 +42,8 @@ class IssuedFileRow(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     signed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # What the signed face says that edXML repeats: signer's name, position and competence, pages …
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     stored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -67,6 +71,7 @@ class IssuedFile:
     stored_at: datetime | None
     attempts: int
     last_error: str | None
+    details: dict[str, Any]
 
 
 def _file(row: IssuedFileRow) -> IssuedFile:
@@ -83,6 +88,7 @@ def _file(row: IssuedFileRow) -> IssuedFile:
         stored_at=row.stored_at,
         attempts=row.attempts,
         last_error=row.last_error,
+        details=dict(row.details or {}),
     )
 
 
@@ -111,6 +117,7 @@ class IssuedFiles:
                 attempts=0,
                 next_attempt_at=now,
                 media_type="application/pdf",
+                details={},
                 requested_at=now,
             )
             .on_conflict_do_nothing()
@@ -130,8 +137,8 @@ class IssuedFiles:
         row = self.session.scalars(select(IssuedFileRow).where(IssuedFileRow.sha256 == sha256)).first()
         return _file(row) if row is not None else None
 
-    def claim_next(self, now: datetime) -> IssuedFileRow | None:
-        """The oldest pending row that is due, locked for this transaction (skipped by other renderers)."""
+    def claim_next(self, now: datetime, *, lease: timedelta) -> IssuedFile | None:
+        """The oldest pending row that is due, leased to the caller until ``now + lease``."""
         query = (
             select(IssuedFileRow)
             .where(IssuedFileRow.status == PENDING, IssuedFileRow.next_attempt_at <= now)
@@ -140,14 +147,33 @@ class IssuedFiles:
         )
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        return self.session.scalars(query).first()
+        row = self.session.scalars(query).first()
+        if row is None:
+            return None
+        row.next_attempt_at = now + lease
+        self.session.flush()
+        return _file(row)
 
     def pending_count(self) -> int:
-        return len(self.session.scalars(select(IssuedFileRow.document_id).where(IssuedFileRow.status == PENDING)).all())
+        statement = select(func.count()).select_from(IssuedFileRow).where(IssuedFileRow.status == PENDING)
+        return int(self.session.scalar(statement) or 0)
 
-    @staticmethod
-    def store(row: IssuedFileRow, content: bytes, sha256: str, signed_by: str, now: datetime) -> None:
+    def store(
+        self,
+        kind: str,
+        document_id: str,
+        content: bytes,
+        sha256: str,
+        signed_by: str,
+        details: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """Keep the signed bytes; False when another renderer stored them first (they stay)."""
+        row = self.session.get(IssuedFileRow, (kind, document_id), with_for_update=True)
+        if row is None or row.status != PENDING:
+            return False
         row.content = content
+        row.details = details
         row.sha256 = sha256
         row.size = len(content)
         row.signed_by = signed_by
@@ -155,6 +181,7 @@ class IssuedFiles:
         row.stored_at = now
         row.attempts += 1
         row.last_error = None
+        return True
 
     def postpone(self, kind: str, document_id: str, error: str, now: datetime) -> None:
         """A failed attempt: try again later, waiting longer each time (at most ten minutes)."""

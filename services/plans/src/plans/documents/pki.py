@@ -192,6 +192,7 @@ class FileCredentials:
     def __init__(self, directory: str | Path, *, development: bool = False) -> None:
         self.directory = Path(directory)
         self.development = development
+        self.extra_roots: list[bytes] = []
         self._lock = threading.Lock()
 
     @property
@@ -259,7 +260,8 @@ class FileCredentials:
         return self._load("bodies", code, name, name, lambda: draw_seal(name))
 
     def trust_roots_pem(self) -> list[bytes]:
-        return [self.ca_cert_path.read_bytes()] if self.ca_cert_path.exists() else []
+        own = [self.ca_cert_path.read_bytes()] if self.ca_cert_path.exists() else []
+        return own + list(self.extra_roots)
 
 
 class Pkcs11Credentials:

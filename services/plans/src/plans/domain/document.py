@@ -104,6 +104,7 @@ class SignatureBlock:
     full_name: str
     competence: str  # TM. / KT. / Q. / TUQ. / TL. / "" (the head signs in their own name)
     position: str  # Phó Chủ tịch
+    username: str = ""  # whose certificate signs
 
 
 def _fold(text: str) -> str:
@@ -136,7 +137,12 @@ def signature_block(body: BodyFace, signer: Signer) -> SignatureBlock:
     if competence == "TM." and not lines:
         competence = ""
     return SignatureBlock(
-        authority=tuple(lines), title=title, full_name=signer.full_name, competence=competence, position=signer.position
+        authority=tuple(lines),
+        title=title,
+        full_name=signer.full_name,
+        competence=competence,
+        position=signer.position,
+        username=signer.username,
     )
 
 

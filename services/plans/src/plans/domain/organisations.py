@@ -40,6 +40,7 @@ class Organisations:
         self._kinds: dict[str, str] = data.get("unit_kinds", {})
         self._bodies: dict[str, dict[str, Any]] = data.get("bodies", {})
         self._body_kinds: dict[str, dict[str, Any]] = data.get("body_kinds", {})
+        self._agency_codes: dict[str, str] = data.get("agency_codes", {})  # recipient name -> national code
         self._places = places
 
     @classmethod
@@ -47,7 +48,7 @@ class Organisations:
         data = json.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
         if path:
             override = json.loads(Path(path).read_text(encoding="utf-8"))
-            for key in ("units", "unit_kinds", "bodies", "body_kinds"):
+            for key in ("units", "unit_kinds", "bodies", "body_kinds", "agency_codes"):
                 data[key] = {**data.get(key, {}), **override.get(key, {})}
         return cls(data, places)
 
@@ -63,6 +64,10 @@ class Organisations:
         if kind in self._kinds:
             return self._fill(self._kinds[kind], code)
         return code
+
+    def agency_code_of(self, name: str) -> str:
+        """The national identifier (QCVN 102) of a recipient named ``name``; empty where unknown."""
+        return self._agency_codes.get(name.strip(), "")
 
     def body(self, code: str) -> BodyFace:
         kind = code.split("-", 1)[-1]
