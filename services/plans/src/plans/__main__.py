@@ -105,7 +105,7 @@ def dev_pki(settings: PlansSettings, realm_file: str | None) -> None:
             code = f"{province}-UBND"
             files.body(code, names.body(code).name)
     if realm_file:
-        realm = json.loads(open(realm_file, encoding="utf-8").read())
+        realm = json.loads(Path(realm_file).read_text(encoding="utf-8"))
         for user in realm.get("users", []):
             if {"province_approver", "dept_approver"} & set(user.get("realmRoles", [])):
                 full_name = " ".join(filter(None, [user.get("lastName"), user.get("firstName")]))

@@ -6,8 +6,8 @@ from servicekit.db import Database
 
 from .config import PlansSettings
 from .domain.catalogue import Catalogue
-from .domain.organisations import Organisations
 from .domain.numbering import IssuingBodies
+from .domain.organisations import Organisations
 from .service_layer.handlers import Dependencies
 from .service_layer.unit_of_work import SqlAlchemyUnitOfWork
 

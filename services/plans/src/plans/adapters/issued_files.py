@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, Index, Integer, LargeBinary, String, Text, func, select, text

@@ -77,7 +77,15 @@ def envelope(plan: Plan, stored: Any, organisations: Organisations, *, now: date
     _add(message, "Subject", details.get("summary_line") or plan.content.title)
     _add(message, "Content", "")
     signer_info = _add(message, "SignerInfo")
-    competence = " ".join(filter(None, [signer.get("competence", ""), body.head if signer.get("competence") in ("KT.", "Q.", "TUQ.", "TL.") else ""]))
+    competence = " ".join(
+        filter(
+            None,
+            [
+                signer.get("competence", ""),
+                body.head if signer.get("competence") in ("KT.", "Q.", "TUQ.", "TL.") else "",
+            ],
+        )
+    )
     _add(signer_info, "Competence", competence or body.head)
     _add(signer_info, "Position", signer.get("position", ""))
     _add(signer_info, "FullName", signer.get("full_name", ""))
@@ -99,7 +107,11 @@ def envelope(plan: Plan, stored: Any, organisations: Organisations, *, now: date
     reference = _add(manifest, "Reference")
     _add(reference, "ContentId", f"cid:{content_id}")
     _add(reference, "ContentType", "application/pdf")
-    _add(reference, "Description", f"{details.get('type_name', 'KẾ HOẠCH').capitalize()} số {plan.document_number} (đã ký số)")
+    _add(
+        reference,
+        "Description",
+        f"{details.get('type_name', 'KẾ HOẠCH').capitalize()} số {plan.document_number} (đã ký số)",
+    )
     _add(reference, "AttachmentName", file_name)
     attachments = etree.SubElement(root, "AttachmentEncoded")
     attachment = _add(attachments, "Attachment")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..domain.document import DocumentFace, Signer
@@ -70,7 +71,7 @@ class DirectoryPeople:
 
 
 def credentials_from(settings: Any) -> SigningCredentials:
-    roots = [open(path, "rb").read() for path in settings.document_trust_roots.split(",") if path.strip()]
+    roots = [Path(path).read_bytes() for path in settings.document_trust_roots.split(",") if path.strip()]
     if settings.document_pkcs11_module:
         return Pkcs11Credentials(
             settings.document_pkcs11_module,

@@ -97,8 +97,10 @@ def draw_seal(name: str) -> Image.Image:
         y = c + 212 * math.sin(radians) - 35
         image.alpha_composite(glyph, (int(x), int(y)))
     star = [
-        (c + (95 if i % 2 == 0 else 38) * math.cos(math.radians(-90 + 36 * i)),
-         c + (95 if i % 2 == 0 else 38) * math.sin(math.radians(-90 + 36 * i)))
+        (
+            c + (95 if i % 2 == 0 else 38) * math.cos(math.radians(-90 + 36 * i)),
+            c + (95 if i % 2 == 0 else 38) * math.sin(math.radians(-90 + 36 * i)),
+        )
         for i in range(10)
     ]
     draw.polygon(star, fill=SEAL_RED)
@@ -120,7 +122,9 @@ def _key() -> rsa.RSAPrivateKey:
 
 
 def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def issue_certificate(
@@ -143,14 +147,10 @@ def issue_certificate(
         .not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
-        )
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)  # type: ignore[arg-type]
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
 
@@ -215,7 +215,9 @@ class FileCredentials:
                 "signed with these identify nobody; a real deployment signs with keys on a PKCS#11 token or HSM.\n",
                 encoding="utf-8",
             )
-            log.warning("created a development certificate authority (FOR DEVELOPMENT ONLY)", extra={"dir": str(self.directory)})
+            log.warning(
+                "created a development certificate authority (FOR DEVELOPMENT ONLY)", extra={"dir": str(self.directory)}
+            )
             return True
 
     def _issue(self, folder: str, label: str, common_name: str, organisation: str, image: Image.Image) -> None:
@@ -269,7 +271,9 @@ class Pkcs11Credentials:
     Key and certificate objects are labelled ``person:{username}`` and ``body:{code}``;
     the signature and seal images come from ``images_dir`` (``{label}.png``)."""
 
-    def __init__(self, module: str, token_label: str, pin: str, images_dir: str | Path, trust_roots: list[bytes]) -> None:
+    def __init__(
+        self, module: str, token_label: str, pin: str, images_dir: str | Path, trust_roots: list[bytes]
+    ) -> None:
         self.module = module
         self.token_label = token_label
         self.pin = pin

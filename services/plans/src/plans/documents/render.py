@@ -67,9 +67,7 @@ class DocumentRenderer:
         if metadata:
             tags = "".join(f'<meta name="{name}" content="{_attr(value)}">' for name, value in metadata.items())
             html = html.replace("</head>", tags + "</head>", 1)
-        document = HTML(string=html, base_url=str(TEMPLATES)).render(
-            stylesheets=[self._css], font_config=self._fonts
-        )
+        document = HTML(string=html, base_url=str(TEMPLATES)).render(stylesheets=[self._css], font_config=self._fonts)
         slot = _slot(document)
         pdf = document.write_pdf(custom_metadata=True, pdf_variant=None)
         return RenderedDocument(pdf=pdf, pages=len(document.pages), slot=slot, seconds=time.perf_counter() - started)

@@ -79,7 +79,9 @@ def _image(image: Image.Image) -> object:
     return PdfImage(image)
 
 
-def sign_document(pdf: bytes, slot: SignatureSlot, request: SigningRequest, *, timestamper: object | None = None) -> bytes:
+def sign_document(
+    pdf: bytes, slot: SignatureSlot, request: SigningRequest, *, timestamper: object | None = None
+) -> bytes:
     from pyhanko.pdf_utils import layout
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -126,7 +128,9 @@ def sign_document(pdf: bytes, slot: SignatureSlot, request: SigningRequest, *, t
         ),
         signer=request.body.signer,  # type: ignore[arg-type]
         timestamper=timestamper,  # type: ignore[arg-type]
-        stamp_style=StaticStampStyle(background=_image(seal), border_width=0, background_opacity=1.0, background_layout=fit),
+        stamp_style=StaticStampStyle(
+            background=_image(seal), border_width=0, background_opacity=1.0, background_layout=fit
+        ),
         new_field_spec=fields.SigFieldSpec(SEAL_FIELD, on_page=slot.page, box=seal_box),
     ).sign_pdf(writer, output=second, bytes_reserved=_reserved(timestamper))
     return second.getvalue()

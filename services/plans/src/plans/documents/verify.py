@@ -95,8 +95,8 @@ def verify_pdf(data: bytes, trust_roots_pem: list[bytes]) -> Verification:
     from asn1crypto import pem, x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis import ModificationLevel
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
     digest = hashlib.sha256(data).hexdigest()

@@ -258,7 +258,9 @@ def plan_document(
     name = organisations.unit_name
     summary_line = _summary_line(content.title)
     preamble = [f"Căn cứ {citation(basis)};" for basis in content.legal_bases]
-    preamble.append(f"{capitalise(issuer.name)} ban hành Kế hoạch {summary_line[:1].lower()}{summary_line[1:]} như sau:")
+    preamble.append(
+        f"{capitalise(issuer.name)} ban hành Kế hoạch {summary_line[:1].lower()}{summary_line[1:]} như sau:"
+    )
 
     purpose = tuple(Item(paragraph.strip()) for paragraph in content.summary.split("\n") if paragraph.strip())
     tasks: list[Item] = []

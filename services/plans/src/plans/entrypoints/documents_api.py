@@ -22,7 +22,9 @@ blp = Blueprint("documents", __name__, description="Issued documents: signed PDF
 
 PDF = "application/pdf"
 EDXML = "application/xml"
-PLAN_ID = [{"in": "path", "name": "plan_id", "description": "The plan's id", "required": True, "schema": {"type": "string"}}]
+PLAN_ID = [
+    {"in": "path", "name": "plan_id", "description": "The plan's id", "required": True, "schema": {"type": "string"}}
+]
 PENDING_ANSWER = {
     "description": "Issued, but the signed file is still being made; retry after Retry-After seconds",
     "headers": {"Retry-After": {"schema": {"type": "integer"}}},
@@ -42,7 +44,11 @@ def _organisations() -> Organisations:
 def _pending(answer: PendingDocument) -> Response:
     retry = str(_settings().document_retry_after_seconds)
     response = jsonify(
-        {"status": "rendering", "detail": "The document is issued; its signed file is being made.", "retry_after": int(retry)}
+        {
+            "status": "rendering",
+            "detail": "The document is issued; its signed file is being made.",
+            "retry_after": int(retry),
+        }
     )
     response.status_code = 202
     response.headers["Retry-After"] = retry
@@ -62,7 +68,10 @@ def _stored(plan_id: str) -> StoredDocument | Response:
 class PlanDocumentPdf(MethodView):
     @blp.doc(
         responses={
-            "200": {"description": "The signed PDF, the same bytes on every download", "content": {PDF: {"schema": {"type": "string", "format": "binary"}}}},
+            "200": {
+                "description": "The signed PDF, the same bytes on every download",
+                "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
+            },
             "202": PENDING_ANSWER,
             "404": {"description": "No such plan, or not one the caller may read"},
             "409": NOT_ISSUED,
@@ -92,7 +101,10 @@ class PlanDocumentPdf(MethodView):
 class PlanDocumentEdxml(MethodView):
     @blp.doc(
         responses={
-            "200": {"description": "The QCVN 102:2016 edXML envelope with the signed PDF attached", "content": {EDXML: {"schema": {"type": "string"}}}},
+            "200": {
+                "description": "The QCVN 102:2016 edXML envelope with the signed PDF attached",
+                "content": {EDXML: {"schema": {"type": "string"}}},
+            },
             "202": PENDING_ANSWER,
             "404": {"description": "No such plan, or not one the caller may read"},
             "409": NOT_ISSUED,
@@ -120,11 +132,19 @@ class DocumentVerification(MethodView):
             "required": True,
             "content": {
                 PDF: {"schema": {"type": "string", "format": "binary"}},
-                "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                },
             },
         },
         responses={
-            "200": {"description": "Whether the signatures are intact, who signed when, which document, whether it is the stored original", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "200": {
+                "description": (
+                    "Whether the signatures are intact, who signed when, which document it is, "
+                    "and whether it is the stored original"
+                ),
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
             "413": {"description": "Larger than the verification limit (20 MB)"},
             "415": {"description": "Not a PDF"},
         },
@@ -176,19 +196,27 @@ class DocumentVerification(MethodView):
 def _upload() -> bytes:
     limit = _settings().document_verify_max_bytes
     if request.content_length is not None and request.content_length > limit:
-        raise Problem(413, "Payload too large", f"A document to verify may have at most {limit} bytes.", max_bytes=limit)
+        raise Problem(
+            413, "Payload too large", f"A document to verify may have at most {limit} bytes.", max_bytes=limit
+        )
     media = (request.mimetype or "").lower()
     if media == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise Problem(415, "Unsupported media type", "Send the PDF as the form field 'file'.", errors={"file": ["Missing."]})
+            raise Problem(
+                415, "Unsupported media type", "Send the PDF as the form field 'file'.", errors={"file": ["Missing."]}
+            )
         data = upload.read(limit + 1)
     elif media in (PDF, "application/octet-stream"):
         data = request.get_data(cache=False)
     else:
-        raise Problem(415, "Unsupported media type", "Send a PDF (application/pdf, or multipart/form-data with 'file').")
+        raise Problem(
+            415, "Unsupported media type", "Send a PDF (application/pdf, or multipart/form-data with 'file')."
+        )
     if len(data) > limit:
-        raise Problem(413, "Payload too large", f"A document to verify may have at most {limit} bytes.", max_bytes=limit)
+        raise Problem(
+            413, "Payload too large", f"A document to verify may have at most {limit} bytes.", max_bytes=limit
+        )
     if not data.lstrip()[:5] == b"%PDF-":
         raise Problem(415, "Unsupported media type", "The upload is not a PDF.", errors={"file": ["Not a PDF."]})
     return data

@@ -144,13 +144,17 @@ def render_next_document(deps: Dependencies, tools: DocumentTools) -> str | None
         content, details = tools.render_and_sign(face)
     except Exception as error:
         failure = f"{error.__class__.__name__}: {error}"
-        log.warning("issued document not rendered; will retry", extra={"document": claimed.document_id, "error": failure})
+        log.warning(
+            "issued document not rendered; will retry", extra={"document": claimed.document_id, "error": failure}
+        )
         with deps.uow() as uow:
             uow.issued_files.postpone(claimed.kind, claimed.document_id, failure, tools.clock())
         return None
     digest = hashlib.sha256(content).hexdigest()
     with deps.uow() as uow:
-        stored = uow.issued_files.store(claimed.kind, claimed.document_id, content, digest, username, details, tools.clock())
+        stored = uow.issued_files.store(
+            claimed.kind, claimed.document_id, content, digest, username, details, tools.clock()
+        )
     if stored:
         log.info(
             "issued document stored",
