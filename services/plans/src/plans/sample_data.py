@@ -149,8 +149,9 @@ CAO_BANG_2024: dict[str, Any] = {
     "recipients": [
         "Bộ Văn hóa, Thể thao và Du lịch",
         "Thường trực Tỉnh ủy",
-        "UBND tỉnh Cao Bằng",
+        "Chủ tịch, các Phó Chủ tịch UBND tỉnh",
         "Ban Tuyên giáo Tỉnh ủy",
+        "Các sở, ban, ngành tỉnh",
     ],
 }
 

@@ -89,6 +89,6 @@ def credentials_from(settings: Any) -> SigningCredentials:
 def timestamper_from(settings: Any) -> object | None:
     if not settings.document_tsa_url:
         return None
-    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
-    return HTTPTimeStamper(settings.document_tsa_url, timeout=10)
+    return RequestsHTTPTimeStamper(settings.document_tsa_url, timeout=10)

@@ -283,11 +283,14 @@ class Pkcs11Credentials:
         self._lock = threading.Lock()
 
     def _open(self) -> object:
+        from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign.pkcs11 import open_pkcs11_session
 
         with self._lock:
             if self._session is None:
-                self._session = open_pkcs11_session(self.module, token_label=self.token_label, user_pin=self.pin)
+                self._session = open_pkcs11_session(
+                    self.module, token_criteria=TokenCriteria(label=self.token_label), user_pin=self.pin
+                )
             return self._session
 
     def _credential(self, label: str, image: Image.Image) -> Credential:

@@ -280,7 +280,7 @@ def plan_document(
         if activity.expected_output:
             tasks.append(Item(f"Sản phẩm: {activity.expected_output.rstrip('.')}.", "dash"))
         for indicator in activity.indicators:
-            tasks.append(Item(f"Chỉ tiêu: {indicator.name} {thousands(indicator.target)} {indicator.unit}.", "dash"))
+            tasks.append(Item(f"Chỉ tiêu: {indicator.name}: {thousands(indicator.target)} {indicator.unit}.", "dash"))
         source = BUDGET_SOURCE_LABELS.get(activity.budget_source, (activity.budget_source, ""))[0]
         if activity.budget_vnd:
             tasks.append(Item(f"Kinh phí: {vnd(activity.budget_vnd)} ({source[:1].lower()}{source[1:]}).", "dash"))
