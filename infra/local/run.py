@@ -106,7 +106,8 @@ def main() -> int:
         database = env[f"{service.upper()}_DATABASE_URL"]
         subprocess.run([f"ttdn-{service}", "migrate"], env={**env, "DATABASE_URL": database}, check=True, cwd=ROOT)
 
-    if env.get("DOCUMENT_DEVELOPMENT_PKI", "").lower() in ("1", "true", "yes") and not env.get("DOCUMENT_PKCS11_MODULE"):
+    development_pki = env.get("DOCUMENT_DEVELOPMENT_PKI", "").lower() in ("1", "true", "yes")
+    if development_pki and not env.get("DOCUMENT_PKCS11_MODULE"):
         subprocess.run(
             ["ttdn-plans", "dev-pki", "--realm-file", str(ROOT / "infra" / "keycloak" / "realm-ttdn.json")],
             env={**env, "DATABASE_URL": env["PLANS_DATABASE_URL"]},

@@ -116,7 +116,7 @@ class LocalTsa:
         tsa = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 from asn1crypto import tsp
 
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
