@@ -194,6 +194,7 @@ class FileCredentials:
         self.development = development
         self.extra_roots: list[bytes] = []
         self._lock = threading.Lock()
+        self._loaded: dict[tuple[str, str], Credential] = {}  # keys parsed once per process
 
     @property
     def ca_cert_path(self) -> Path:
@@ -237,6 +238,14 @@ class FileCredentials:
         )
 
     def _load(self, folder: str, label: str, common_name: str, organisation: str, draw: object) -> Credential:
+        loaded = self._loaded.get((folder, label))
+        if loaded is not None:
+            return loaded
+        credential = self._read(folder, label, common_name, organisation, draw)
+        self._loaded[(folder, label)] = credential
+        return credential
+
+    def _read(self, folder: str, label: str, common_name: str, organisation: str, draw: object) -> Credential:
         from pyhanko.sign.signers import SimpleSigner
 
         base = self.directory / folder / _safe(label)
