@@ -43,10 +43,11 @@ def _boxes(slot: SignatureSlot) -> tuple[tuple[int, int, int, int], tuple[int, i
     signature = (centre_x - width / 2, centre_y - height / 2, centre_x + width / 2, centre_y + height / 2)
     seal = SEAL_DIAMETER_MM * MM_TO_PT
     text = SEAL_TEXT_MM * MM_TO_PT
-    # The seal's right edge on the line a third into the signature: it covers the left third.
+    # The seal's right edge on the line a third into the signature: it covers the left third. Its
+    # caption (name, time) sits at the slot's foot, so nothing reaches down onto the signer's name.
     right = signature[0] + width / 3
-    top = centre_y + seal / 2
-    seal_box = (right - seal, top - seal - text, right, top)
+    bottom = y0 + 1 * MM_TO_PT
+    seal_box = (right - seal, bottom, right, bottom + seal + text)
     return tuple(round(v) for v in signature), tuple(round(v) for v in seal_box)  # type: ignore[return-value]
 
 
