@@ -167,6 +167,16 @@ def test_two_signatures_signer_first_then_the_body_covering_it(cao_bang: bytes, 
     assert body.signer_reported_dt >= signer.signer_reported_dt
 
 
+def test_every_signer_and_body_has_a_certificate_of_their_own(pki: FileCredentials) -> None:
+    from cryptography import x509
+
+    names = {}
+    for username, name in (("province.cb", "Bế Đức Thắng"), ("province.bk", "Triệu Đức Long")):
+        credential = pki.person(username, name, "Ủy ban nhân dân tỉnh")
+        names[username] = x509.load_pem_x509_certificate(credential.certificate_pem).subject.rfc4514_string()
+    assert "Bế Đức Thắng" in names["province.cb"] and "Triệu Đức Long" in names["province.bk"]
+
+
 def test_one_changed_byte_is_not_intact(cao_bang: bytes, pki: FileCredentials) -> None:
     assert verify_pdf(cao_bang, pki.trust_roots_pem()).intact
     offset = 1000  # inside the first page's content stream: covered by both signatures

@@ -179,6 +179,11 @@ def _safe(label: str) -> str:
     return "".join(char if char.isalnum() or char in "-._" else "_" for char in label)
 
 
+def _file(base: Path, suffix: str) -> Path:
+    """``people/province.cb`` + ``.cert.pem``: appended, never replacing what follows a dot in the label."""
+    return base.with_name(base.name + suffix)
+
+
 def _png(image: Image.Image) -> bytes:
     buffer = BytesIO()
     image.save(buffer, format="PNG")
@@ -229,10 +234,10 @@ class FileCredentials:
         cert = issue_certificate(ca_key, ca_cert, key.public_key(), common_name, organisation)  # type: ignore[arg-type]
         base = self.directory / folder / _safe(label)
         base.parent.mkdir(parents=True, exist_ok=True)
-        base.with_suffix(".key.pem").write_bytes(_pem_key(key))
-        base.with_suffix(".key.pem").chmod(0o600)
-        base.with_suffix(".cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        base.with_suffix(".png").write_bytes(_png(image))
+        _file(base, ".key.pem").write_bytes(_pem_key(key))
+        _file(base, ".key.pem").chmod(0o600)
+        _file(base, ".cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        _file(base, ".png").write_bytes(_png(image))
         log.warning(
             "issued a development certificate (FOR DEVELOPMENT ONLY)", extra={"subject": common_name, "dir": str(base)}
         )
@@ -249,20 +254,20 @@ class FileCredentials:
         from pyhanko.sign.signers import SimpleSigner
 
         base = self.directory / folder / _safe(label)
-        if not base.with_suffix(".cert.pem").exists():
+        if not _file(base, ".cert.pem").exists():
             if not self.development:
                 raise MissingCredential(f"no certificate in {folder}/ for {label}")
             self._issue(folder, label, common_name, organisation, draw())  # type: ignore[operator]
         signer = SimpleSigner.load(
-            str(base.with_suffix(".key.pem")),
-            str(base.with_suffix(".cert.pem")),
+            str(_file(base, ".key.pem")),
+            str(_file(base, ".cert.pem")),
             ca_chain_files=(str(self.ca_cert_path),) if self.ca_cert_path.exists() else (),
         )
         if signer is None:
             raise MissingCredential(f"cannot read the key or certificate of {label}")
-        image_path = base.with_suffix(".png")
+        image_path = _file(base, ".png")
         image = Image.open(image_path).convert("RGBA") if image_path.exists() else draw()  # type: ignore[operator]
-        return Credential(signer=signer, image=image, certificate_pem=base.with_suffix(".cert.pem").read_bytes())
+        return Credential(signer=signer, image=image, certificate_pem=_file(base, ".cert.pem").read_bytes())
 
     def person(self, username: str, full_name: str, organisation: str) -> Credential:
         return self._load("people", username, full_name, organisation, lambda: draw_signature(full_name))
