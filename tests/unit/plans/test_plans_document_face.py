@@ -122,3 +122,17 @@ def test_a_department_is_printed_under_its_parent_with_its_own_handling_unit():
         "",
     )
     assert ORGS.unit_name("QB-SNGV") == "Sở Ngoại vụ" and ORGS.unit_name("XX-UNKNOWN") == "XX-UNKNOWN"
+
+
+def test_a_document_sent_upward_is_addressed_and_a_plan_is_not():
+    from dataclasses import replace
+
+    from plans.documents.render import DocumentRenderer
+
+    renderer = DocumentRenderer()
+    plan = face()
+    assert "Kính gửi" not in renderer.html(plan)
+    report = replace(
+        plan, kind="report", type_code="BC", type_name="BÁO CÁO", addressed_to=("Bộ Văn hóa, Thể thao và Du lịch",)
+    )
+    assert "Kính gửi: Bộ Văn hóa, Thể thao và Du lịch." in renderer.html(report)
