@@ -8,6 +8,7 @@ and name, whatever page the block falls on.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,8 @@ class DocumentRenderer:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
+        # WeasyPrint logs every step of every document at INFO; the renderer logs one line per document.
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
         self._env = _environment()
         self._fonts = FontConfiguration()
         self._css = CSS(filename=str(TEMPLATES / "document.css"), font_config=self._fonts)
