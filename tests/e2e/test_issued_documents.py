@@ -8,8 +8,8 @@ from __future__ import annotations
 import requests
 from lxml import etree
 from plans.documents.edxml import NS
-from plans.sample_data import CAO_BANG_2024
 
+from infra.local.sample_plans import CAO_BANG_2024
 from tests.support.journeys import Person, eventually, plan_body
 from tests.support.stack import Stack
 

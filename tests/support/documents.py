@@ -11,7 +11,8 @@ from plans.domain.content import PlanContent
 from plans.domain.document import DocumentFace, Signer, plan_document
 from plans.domain.numbering import DEFAULT_PLACES
 from plans.domain.organisations import Organisations
-from plans.sample_data import CAO_BANG_2024
+
+from infra.local.sample_plans import CAO_BANG_2024
 
 ORGANISATIONS = Organisations.load(DEFAULT_PLACES)
 DEPUTY_CHAIR = Signer("province.cb", "Bế Đức Thắng", "Phó Chủ tịch", "CB-UBND")

@@ -22,10 +22,10 @@ from plans.documents.render import DocumentRenderer
 from plans.documents.signing import SEAL_FIELD, SIGNER_FIELD, SigningRequest, sign_document
 from plans.documents.verify import verify_pdf
 from plans.entrypoints.app import create_app
-from plans.sample_data import CAO_BANG_2024, load_sample_plans
 from plans.service_layer.documents import StoredDocument, render_next_document
 from pypdf import PdfReader
 
+from infra.local.sample_plans import CAO_BANG_2024, load_sample_plans
 from tests.support.documents import face_of, ten_page_plan
 from tests.support.signing import SOFTHSM_MODULE, LocalTsa, put_on_token, softhsm_token
 

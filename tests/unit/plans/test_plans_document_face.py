@@ -11,7 +11,8 @@ from plans.domain.content import LegalBasis, PlanContent
 from plans.domain.document import Signer, citation, plan_document, signature_block, vnd
 from plans.domain.numbering import DEFAULT_PLACES
 from plans.domain.organisations import Organisations
-from plans.sample_data import CAO_BANG_2024
+
+from infra.local.sample_plans import CAO_BANG_2024
 
 ORGS = Organisations.load(DEFAULT_PLACES)
 UBND = ORGS.body("CB-UBND")

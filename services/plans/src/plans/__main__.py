@@ -1,4 +1,4 @@
-"""``ttdn-plans migrate | relay | consume | demo-data | serve``."""
+"""``ttdn-plans migrate | relay | consume | serve``."""
 
 from __future__ import annotations
 
@@ -113,18 +113,6 @@ def dev_pki(settings: PlansSettings, realm_file: str | None) -> None:
                 files.person(user["username"], full_name, names.unit_name(unit) if unit else "")
     state = "created" if created else "already there"
     click.echo(f"development certificate authority {state} in {settings.document_pki_dir} — FOR DEVELOPMENT ONLY")
-
-
-@cli.command("demo-data")
-@click.pass_obj
-def demo_data(settings: PlansSettings) -> None:
-    """Load one sample plan per seed province (does nothing when plans exist)."""
-    from .bootstrap import bootstrap
-    from .sample_data import load_sample_plans
-
-    _, deps = bootstrap(settings)
-    loaded = load_sample_plans(deps)
-    click.echo(f"loaded {len(loaded)} sample plans" if loaded else "plans exist already; no sample data loaded")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from ..config import PlansSettings
 from ..domain import errors
 from .api import blp
 from .documents_api import blp as documents_blp
+from .messages import invalid_plan_problem
 
 # Domain errors to problem types, in this one place.
 _PROBLEMS: list[tuple[type[errors.PlanError], int, str, str]] = [
@@ -29,13 +30,7 @@ _PROBLEMS: list[tuple[type[errors.PlanError], int, str, str]] = [
 
 def problem_for(error: errors.PlanError) -> Problem:
     if isinstance(error, errors.PlanInvalid):
-        return Problem(
-            422,
-            "Validation failed",
-            "The plan breaks one or more rules; see errors.",
-            slug="validation-error",
-            errors=error.errors,
-        )
+        return invalid_plan_problem(error)
     for kind, status, title, slug in _PROBLEMS:
         if isinstance(error, kind):
             extra = {"plan_status": error.status} if isinstance(error, errors.DocumentNotIssued) else {}
