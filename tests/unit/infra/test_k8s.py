@@ -63,7 +63,10 @@ USES_BROKER = {
     "approvals", "approvals-relay", "approvals-consumer",
     "notifications", "notifications-consumer",
 }  # fmt: skip
-USES_KEYCLOAK = {"gateway", "plans", "approvals", "approvals-consumer", "notifications", "notifications-consumer"}
+# plans-renderer: the Admin API names the signer of an issued document (name, position).
+USES_KEYCLOAK = {
+    "gateway", "plans", "plans-renderer", "approvals", "approvals-consumer", "notifications", "notifications-consumer",
+}  # fmt: skip
 WRITABLE = "/tmp"  # noqa: S108 -- the pods' in-memory volume, not this machine's
 CORE_GROUPS = {"v1", "apps/v1", "batch/v1", "policy/v1", "networking.k8s.io/v1", "autoscaling/v2"}
 
