@@ -72,11 +72,29 @@ class FakeRegister:
         return self.last[key]
 
 
+class FakeIssuedFiles:
+    """The renderer's queue as the issuing use case sees it: documents waiting for their file."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[str, str, int, str]] = []
+
+    def await_rendering(self, kind: str, document_id: str, *, version: int, document_number: str, **_: object) -> None:
+        if all(entry[1] != document_id for entry in self.queued):
+            self.queued.append((kind, document_id, version, document_number))
+
+
 class FakeUnitOfWork(UnitOfWork):
-    def __init__(self, store: dict[str, Plan], register: FakeRegister, published: list[PlanEvent]) -> None:
+    def __init__(
+        self,
+        store: dict[str, Plan],
+        register: FakeRegister,
+        published: list[PlanEvent],
+        issued_files: FakeIssuedFiles | None = None,
+    ) -> None:
         self.plans = FakePlanRepository(store)
         self.register = register
         self.published = published
+        self.issued_files = issued_files or FakeIssuedFiles()  # type: ignore[assignment]
 
     def _record(self, events: list[PlanEvent]) -> None:
         self.published.extend(events)
@@ -98,6 +116,7 @@ class World:
         self.store: dict[str, Plan] = {}
         self.register = FakeRegister()
         self.published: list[PlanEvent] = []
+        self.issued_files = FakeIssuedFiles()
         self.clock = FakeClock()
         ids = itertools.count(1)
         self.bus = bootstrap(
@@ -108,7 +127,7 @@ class World:
         )
 
     def uow(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self.store, self.register, self.published)
+        return FakeUnitOfWork(self.store, self.register, self.published, self.issued_files)
 
 
 DRAFTER_CB = Actor("drafter.cb", frozenset({"drafter"}), "CB-STTTT", "CB")

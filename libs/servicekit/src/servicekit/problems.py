@@ -154,6 +154,7 @@ class ProblemType:
     detail: str | Callable[[BaseException], str | None] | None = None
     errors: Callable[[BaseException], Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    extensions: Callable[[Any], dict[str, Any]] | None = None  # members beyond RFC 9457's, from the error
     build: Callable[[Any], Problem] | None = None
 
     def problem(self, error: BaseException) -> Problem:
@@ -170,6 +171,7 @@ class ProblemType:
             slug=self.slug,
             errors=self.errors(error) if self.errors else None,
             headers=dict(self.headers),
+            **(self.extensions(error) if self.extensions else {}),
         )
 
 

@@ -15,6 +15,8 @@ from servicekit.unit_of_work import UnitOfWork
 from .config import PlansSettings
 from .domain.catalogue import Catalogue
 from .domain.numbering import IssuingBodies
+from .domain.organisations import Organisations
+from .service_layer.documents import DocumentTools
 from .service_layer.handlers import HANDLERS
 from .service_layer.unit_of_work import SqlUnitOfWork
 
@@ -44,6 +46,7 @@ def bootstrap(
     new_id: Callable[[], str] = uuid4_text,
     catalogue: Catalogue | None = None,
     issuing_bodies: IssuingBodies | None = None,
+    documents: DocumentTools | None = None,
 ) -> MessageBus:
     """The use cases of one process (build after forking). Anything passed in replaces
     the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL)."""
@@ -59,5 +62,40 @@ def bootstrap(
             "issuing_bodies": issuing_bodies or load_issuing_bodies(settings),
             "clock": clock or clock_for(settings),
             "new_id": new_id,
+            "documents": documents,  # given to the renderer process only (document_tools)
         },
+    )
+
+
+def organisations(settings: PlansSettings) -> Organisations:
+    return Organisations.load(load_issuing_bodies(settings).places, settings.plans_organisations_file or None)
+
+
+def trust_roots(settings: PlansSettings) -> list[bytes]:
+    """The roots a verified document must chain to: configured files, else the PKI directory's CA."""
+    from pathlib import Path
+
+    files = [Path(path) for path in settings.document_trust_roots.split(",") if path.strip()]
+    if not files:
+        files = [Path(settings.document_pki_dir) / "ca.cert.pem"]
+    return [path.read_bytes() for path in files if path.exists()]
+
+
+def document_tools(settings: PlansSettings) -> DocumentTools:
+    """The renderer's dependencies: organisation names, the people directory, render-and-sign."""
+    from servicekit.directory import Directory
+
+    from .documents.pipeline import DirectoryPeople, RenderAndSign, credentials_from, timestamper_from
+    from .documents.render import DocumentRenderer
+
+    directory = Directory(
+        settings.keycloak_url,
+        settings.keycloak_realm,
+        settings.keycloak_admin_client_id,
+        settings.keycloak_admin_client_secret,
+    )
+    return DocumentTools(
+        organisations=organisations(settings),
+        people=DirectoryPeople(directory),
+        render_and_sign=RenderAndSign(DocumentRenderer(), credentials_from(settings), timestamper_from(settings)),
     )

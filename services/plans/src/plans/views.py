@@ -6,8 +6,9 @@ from dataclasses import replace
 
 from .adapters.repository import PlanQuery
 from .domain.access import Actor, visibility_of
-from .domain.errors import VersionNotFound
-from .domain.model import Plan, PlanSummary, PlanVersion, TimelineEntry
+from .domain.errors import DocumentNotIssued, VersionNotFound
+from .domain.model import APPROVED, Plan, PlanSummary, PlanVersion, TimelineEntry
+from .service_layer.documents import PLAN, PendingDocument, StoredDocument
 from .service_layer.handlers import readable
 from .service_layer.unit_of_work import UnitOfWork
 
@@ -36,3 +37,19 @@ def list_plans(query: PlanQuery, actor: Actor, uow: UnitOfWork) -> tuple[list[Pl
         found = uow.plans.search(visible)
     page = found[: query.limit]
     return page, (page[-1] if len(found) > query.limit else None)
+
+
+def issued_document(plan_id: str, actor: Actor, uow: UnitOfWork) -> StoredDocument | PendingDocument:
+    """The stored signed file of an issued plan the actor may read; 404 when they may not read the
+    plan (as for the plan itself), 409 when it is not issued."""
+    plan = get_plan(plan_id, actor, uow)
+    if plan.status != APPROVED:
+        raise DocumentNotIssued(plan.status)
+    with uow:
+        stored = uow.issued_files.content(PLAN, plan.id)
+        if stored is None:
+            queued = uow.issued_files.get(PLAN, plan.id)
+            return PendingDocument(attempts=queued.attempts if queued else 0)
+    record, content = stored
+    assert record.sha256 is not None
+    return StoredDocument(content, record.sha256, record.document_number, record.details)

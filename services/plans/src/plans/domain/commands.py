@@ -77,3 +77,8 @@ class CompleteApproval(ApprovalFact):
     level_name: dict[str, str] = field(default_factory=dict)
     comment: str = ""
     by: str = ""
+
+
+@dataclass(frozen=True)
+class RenderNextDocument:
+    """The renderer's step: render, sign and store the oldest issued document still without its file."""

@@ -7,12 +7,13 @@ from servicekit.api import create_api
 from servicekit.auth import TokenVerifier
 from servicekit.db import Database
 from servicekit.problems import ProblemTable, ProblemType, register_problem_table
-from servicekit.web import create_service_app, service_readiness
+from servicekit.web import PUBLIC_PATHS, create_service_app, service_readiness
 
-from ..bootstrap import bootstrap
+from ..bootstrap import bootstrap, organisations, trust_roots
 from ..config import PlansSettings
 from ..domain import errors
 from .api import blp
+from .documents_api import blp as documents_blp
 from .messages import invalid_plan_problem
 
 # Domain errors to problem types, in this one place.
@@ -27,6 +28,9 @@ PROBLEMS: ProblemTable = {
     errors.TransitionNotAllowed: ProblemType(409, "Transition not allowed", "transition-not-allowed"),
     errors.RevisionMismatch: ProblemType(412, "Precondition failed", "precondition-failed"),
     errors.NoIssuingBody: ProblemType(500, "Configuration error", "configuration-error"),
+    errors.DocumentNotIssued: ProblemType(
+        409, "Not issued", "not-issued", extensions=lambda error: {"plan_status": error.status}
+    ),
 }
 
 
@@ -40,13 +44,19 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
         settings,
         verifier=verifier,
         readiness=service_readiness(db, settings, verifier),
+        public_paths=(*PUBLIC_PATHS, "/documents/verify"),
     )
+    # Anyone may check a document (recipients in other agencies have no account), up to its own limit.
+    app.config["BODY_LIMITS"] = {"/documents/verify": settings.document_verify_max_bytes}
+    app.extensions["plans_organisations"] = organisations(settings)
+    app.extensions["plans_trust_roots"] = lambda: trust_roots(settings)
     app.extensions["plans"] = bootstrap(settings, db=db)
     app.extensions["plans_db"] = db
     api = create_api(
         app, title="TTĐN plans service", description="Plans, versions, submission and the numbering register"
     )
     api.register_blueprint(blp)
+    api.register_blueprint(documents_blp)
     register_problem_table(app, PROBLEMS)
 
     return app

@@ -20,8 +20,9 @@ from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
 from ..domain.errors import PlanForbidden, PlanNotFound
-from ..domain.model import Plan
+from ..domain.model import APPROVED, Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
+from .documents import render_next_document
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,16 @@ def complete_approval(fact: commands.CompleteApproval, uow: UnitOfWork, *, issui
         )
         if not applied:
             log.info("approval outcome did not change the plan", extra={"plan_id": plan.id, "event": fact.event_id})
+        elif plan.status == APPROVED and plan.document_number and plan.issued_on and plan.issuer:
+            # Issued: the number is taken now; the signed file is made by the renderer after this commits.
+            uow.issued_files.await_rendering(
+                "plan",
+                plan.id,
+                version=fact.version,
+                document_number=plan.document_number,
+                issuer=plan.issuer,
+                issued_on=plan.issued_on,
+            )
         return applied
 
 
@@ -151,4 +162,5 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     commands.RecordTaskAssigned: record_task_assigned,
     commands.RecordDecision: record_decision,
     commands.CompleteApproval: complete_approval,
+    commands.RenderNextDocument: render_next_document,  # the renderer process (service_layer/documents.py)
 }

@@ -12,6 +12,7 @@ from servicekit.unit_of_work import SqlAlchemyUnitOfWork
 from servicekit.unit_of_work import UnitOfWork as KitUnitOfWork
 from sqlalchemy.orm import Session
 
+from ..adapters.issued_files import IssuedFiles
 from ..adapters.numbering_register import SqlAlchemyNumberingRegister
 from ..adapters.orm import Outbox
 from ..adapters.repository import AbstractPlanRepository, SqlAlchemyPlanRepository
@@ -25,6 +26,7 @@ EVENT_SOURCE = "/ttdn/plans"
 class UnitOfWork(KitUnitOfWork, abc.ABC):
     plans: AbstractPlanRepository
     register: NumberingRegister
+    issued_files: IssuedFiles  # issued documents waiting for (or holding) their signed file
 
     def touched(self) -> Iterable[Plan]:
         return self.plans.seen.values()
@@ -43,6 +45,7 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
     def start(self, session: Session) -> None:
         self.plans = SqlAlchemyPlanRepository(session)
         self.register = SqlAlchemyNumberingRegister(session)
+        self.issued_files = IssuedFiles(session)
 
     def to_cloudevent(self, event: PlanEvent) -> Event:  # type: ignore[override]
         return new_event(event.name, source=EVENT_SOURCE, subject=f"plans/{event.plan_id}", data=event.payload())
