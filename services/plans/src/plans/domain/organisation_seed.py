@@ -74,6 +74,10 @@ def load_registry(text: str) -> OrganisationRegistry:
     return OrganisationRegistry(organisations, successions)
 
 
+def _present(values: list[Dated[str | None]]) -> tuple[Dated[str], ...]:
+    return tuple(Dated(item.since, item.value) for item in values if item.value is not None)
+
+
 class _Reader:
     def __init__(self) -> None:
         self.validation = Validation()
@@ -124,10 +128,10 @@ class _Reader:
             id=identifier,
             kind=kind,
             names=names,
-            levels=tuple(Dated(since, value) for since, value in levels if value is not None),
+            levels=_present(levels),
             parents=tuple(parents),
-            places=tuple(Dated(since, value) for since, value in places if value is not None),
-            provinces=tuple(Dated(since, value) for since, value in provinces if value is not None),
+            places=_present(places),
+            provinces=_present(provinces),
             period=period,
             agency_code=agency_code,
             legacy_codes=tuple(code for code in legacy if code is not None),
