@@ -66,8 +66,12 @@ def load_seed() -> OrganisationRegistry:
 
 def load_registry(text: str) -> OrganisationRegistry:
     """A registry from the seed file's YAML; :class:`OrganisationsInvalid` names every problem."""
-    data = yaml.safe_load(text)
     reader = _Reader()
+    try:
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as problem:  # ValueError: a date such as 2030-13-01
+        reader.validation.add(("file",), "yaml", N_("Not readable as YAML: {problem}", problem=str(problem)))
+        raise OrganisationsInvalid(reader.validation, "The organisation file is not YAML.") from None
     organisations, successions = reader.document(data)
     if not reader.validation.ok:
         raise OrganisationsInvalid(reader.validation, "The organisation file breaks its schema.")
@@ -121,7 +125,10 @@ class _Reader:
         if agency_code is not None and not isinstance(agency_code, str):
             self.validation.add((*at, "agency_code"), "type", N_("Must be text."))
             agency_code = None
-        legacy = [self._text((*at, "legacy_codes", i), code) for i, code in enumerate(self._list((*at, "legacy_codes"), item.get("legacy_codes", [])))]
+        legacy = [
+            self._text((*at, "legacy_codes", i), code)
+            for i, code in enumerate(self._list((*at, "legacy_codes"), item.get("legacy_codes", [])))
+        ]
         if identifier is None or kind is None:
             return None
         return Organisation(
@@ -162,7 +169,9 @@ class _Reader:
         reason = self._text((*at, "reason"), raw.get("reason"))
         day = self._date((*at, "date"), raw.get("date"), required=True)
         act = self._text((*at, "act"), raw.get("act"), required=False)
-        duties = [self._text((*at, "duties", i), d) for i, d in enumerate(self._list((*at, "duties"), raw.get("duties", [])))]
+        duties = [
+            self._text((*at, "duties", i), d) for i, d in enumerate(self._list((*at, "duties"), raw.get("duties", [])))
+        ]
         if reason is None or day is None:
             return []
         return [

@@ -64,7 +64,9 @@ class Period:
                 last=self.valid_to,
             )
         if self.valid_from is not None:
-            return N_("{name} was not in force on {day}; it exists from {first}.", name=name, day=day, first=self.valid_from)
+            return N_(
+                "{name} was not in force on {day}; it exists from {first}.", name=name, day=day, first=self.valid_from
+            )
         return N_("{name} was not in force on {day}; it existed until {last}.", name=name, day=day, last=self.valid_to)
 
 
@@ -165,22 +167,23 @@ class OrganisationRegistry:
     def __init__(self, organisations: Iterable[Organisation], successions: Iterable[Succession] = ()) -> None:
         self._organisations: dict[str, Organisation] = {}
         self._successions = tuple(successions)
+        listed = list(organisations)
         validation = Validation()
-        for organisation in organisations:
+        for organisation in listed:
             if organisation.id in self._organisations:
                 validation.add(
                     ("organisations", organisation.id),
                     "unique",
                     N_("Another organisation already has the id {id}.", id=organisation.id),
                 )
-            self._organisations[organisation.id] = organisation
+            self._organisations.setdefault(organisation.id, organisation)
         self._outgoing: dict[str, list[Succession]] = {}
         self._incoming: dict[str, list[Succession]] = {}
         for succession in self._successions:
             self._outgoing.setdefault(succession.predecessor, []).append(succession)
             self._incoming.setdefault(succession.successor, []).append(succession)
         self._legacy: dict[str, str] = {}
-        self._check(validation)
+        self._check(listed, validation)
         if not validation.ok:
             raise OrganisationsInvalid(validation)
 
@@ -413,8 +416,8 @@ class OrganisationRegistry:
             return [succession.predecessor, *paths[succession.predecessor]]
         return []
 
-    def _check(self, validation: Validation) -> None:
-        for organisation in self._organisations.values():
+    def _check(self, listed: list[Organisation], validation: Validation) -> None:
+        for organisation in listed:
             self._check_organisation(organisation, validation)
         for index, succession in enumerate(self._successions):
             self._check_succession(index, succession, validation)
@@ -434,7 +437,10 @@ class OrganisationRegistry:
             validation.add(
                 (*at, "agency_code"),
                 "agency-code",
-                N_("Not an agency code of Decision 20/2020/QĐ-TTg (dotted groups, e.g. {example}).", example="000.00.00.H10"),
+                N_(
+                    "Not an agency code of Decision 20/2020/QĐ-TTg (dotted groups, e.g. {example}).",
+                    example="000.00.00.H10",
+                ),
             )
         for code in organisation.legacy_codes:
             owner = self._legacy.setdefault(code, organisation.id)
@@ -448,57 +454,59 @@ class OrganisationRegistry:
             validation.add((*at, "names"), "required", N_("An organisation needs a name."))
         if not organisation.levels:
             validation.add((*at, "level"), "required", N_("An organisation needs a level."))
-        for field_name, values in (
-            ("names", organisation.names),
-            ("level", organisation.levels),
-            ("parent", organisation.parents),
-            ("place", organisation.places),
-            ("province", organisation.provinces),
+        for field_name, days in (
+            ("names", [item.since for item in organisation.names]),
+            ("level", [item.since for item in organisation.levels]),
+            ("parent", [item.since for item in organisation.parents]),
+            ("place", [item.since for item in organisation.places]),
+            ("province", [item.since for item in organisation.provinces]),
         ):
-            if not _dated_in_order(values, period):
+            if not _in_order(days, period):
                 validation.add(
                     (*at, field_name),
                     "dated-order",
                     N_("Dated values must follow each other in time within the organisation's life."),
                 )
-        for item in organisation.levels:
-            if item.value not in LEVELS:
-                validation.add((*at, "level"), "one-of", one_of(LEVELS))
-        for item in organisation.names:
-            if organisation.kind == "state" and item.value.full and not item.value.full.startswith(PEOPLES_COMMITTEE):
-                level = organisation.level_on(item.since or period.valid_from or date.min)
+        if any(level.value not in LEVELS for level in organisation.levels):
+            validation.add((*at, "level"), "one-of", one_of(LEVELS))
+        for name in organisation.names:
+            if organisation.kind == "state" and not name.value.full.startswith(PEOPLES_COMMITTEE):
+                level = organisation.level_on(name.since or period.valid_from or date.min)
                 if level in PROVINCE_LEVELS:
                     validation.add(
                         (*at, "names"),
                         "peoples-committee",
                         N_("A province's full name begins with “{prefix}”.", prefix=PEOPLES_COMMITTEE.strip()),
                     )
-        for field_name, references in (("parent", organisation.parents), ("province", organisation.provinces)):
-            self._check_dated_references(at, field_name, references, period, validation)
+        parents: list[tuple[date | None, str | None]] = [(item.since, item.value) for item in organisation.parents]
+        provinces: list[tuple[date | None, str | None]] = [(item.since, item.value) for item in organisation.provinces]
+        self._check_dated_references(at, "parent", parents, period, validation)
+        self._check_dated_references(at, "province", provinces, period, validation)
 
     def _check_dated_references(
         self,
         at: Path,
         field_name: str,
-        references: tuple[Dated[str | None], ...] | tuple[Dated[str], ...],
+        references: list[tuple[date | None, str | None]],
         period: Period,
         validation: Validation,
     ) -> None:
-        for position, item in enumerate(references):
-            if item.value is None:
+        """Each reference must be in force for every day it applies (from its ``since`` to the next one's)."""
+        for position, (since, value) in enumerate(references):
+            if value is None:
                 continue
-            target = self._organisations.get(item.value)
+            target = self._organisations.get(value)
             if target is None:
-                validation.add((*at, field_name), "unknown-organisation", unknown(item.value))
+                validation.add((*at, field_name), "unknown-organisation", unknown(value))
                 continue
-            start = item.since or period.valid_from
-            following = references[position + 1].since if position + 1 < len(references) else None
+            start = since or period.valid_from
+            following = references[position + 1][0] if position + 1 < len(references) else None
             end = following - timedelta(days=1) if following is not None else period.valid_to
             if not target.period.covers(start, end):
                 validation.add(
                     (*at, field_name),
                     "in-force",
-                    N_("Refers to {id}, which is not in force for all the time this applies.", id=item.value),
+                    N_("Refers to {id}, which is not in force for all the time this applies.", id=value),
                 )
 
     def _check_succession(self, index: int, succession: Succession, validation: Validation) -> None:
@@ -543,12 +551,12 @@ def _locality(full_name: str) -> str:
     return full_name.removeprefix(PEOPLES_COMMITTEE)
 
 
-def _dated_in_order(values: tuple[Dated[T], ...], period: Period) -> bool:
-    days = [item.since for item in values]
+def _in_order(days: list[date | None], period: Period) -> bool:
+    """Only the first may be open (``None``); the rest strictly ascending, within the period."""
     if any(day is None for day in days[1:]):
         return False
     known = [day for day in days if day is not None]
-    if known != sorted(set(known)) or len(known) != len(set(known)):
+    if known != sorted(set(known)):
         return False
     return all(period.contains(day) for day in known)
 
