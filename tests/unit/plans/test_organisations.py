@@ -8,13 +8,14 @@ users read Bắc Kạn's documents; the seed file holds the 63 provinces before
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 from plans.domain.errors import OrganisationNotInForce, OrganisationsInvalid, UnknownOrganisation
 from plans.domain.organisation_seed import load_registry, load_seed
-from plans.domain.organisations import OrganisationRegistry, Succession
+from plans.domain.organisations import Dated, Name, OrganisationRegistry, Period, Succession
 from plans.entrypoints.messages import CATALOGUE
 
 from infra.local import sample_plans
@@ -134,7 +135,7 @@ def test_every_org_unit_of_the_realm_and_the_sample_data_maps_to_an_organisation
         for user in realm["users"]
         if "org_unit" in user.get("attributes", {})
     }
-    assert len(used) == 11
+    assert len(used) >= 11  # five departments, five People's Committees, the ministry's unit
     day = date(2024, 6, 1)  # the realm's codes describe the organisations before 2025 …
     for code, province in used:
         organisation = registry.by_legacy_code(code)
@@ -277,6 +278,23 @@ def test_a_succession_that_would_make_a_cycle_is_refused(registry) -> None:
     with pytest.raises(OrganisationsInvalid):
         registry.with_succession(Succession("ubnd-cao-bang", "ubnd-cao-bang", "rename", date(2026, 1, 1)))
     assert len(registry.successions) == len(load_seed().successions)  # the registry itself is unchanged
+
+
+def test_a_rename_is_a_new_dated_name_and_an_end_that_would_orphan_a_body_is_refused(registry) -> None:
+    renamed_on = date(2026, 7, 1)
+    department = registry.get("svhttdl-cao-bang")
+    new_name = Name("Sở Văn hóa và Thể thao tỉnh Cao Bằng", "Sở VHTT Cao Bằng", "SVHTT", "Sở Văn hóa và Thể thao", "—")
+    changed = registry.with_organisation(replace(department, names=(*department.names, Dated(renamed_on, new_name))))
+    assert changed.name_on("svhttdl-cao-bang", date(2026, 6, 30)).abbreviation == "SVHTTDL"
+    assert changed.header_lines("svhttdl-cao-bang", renamed_on) == ("UBND TỈNH CAO BẰNG", "SỞ VĂN HÓA VÀ THỂ THAO")
+    assert registry.name_on("svhttdl-cao-bang", renamed_on).abbreviation == "SVHTTDL"  # the original is untouched
+
+    province = registry.get("ubnd-cao-bang")
+    with pytest.raises(OrganisationsInvalid) as raised:
+        registry.with_organisation(replace(province, period=Period(None, date(2025, 12, 31))))
+    orphans = {v.field for v in raised.value.validation if v.rule == "in-force"}
+    assert {"organisations.svhttdl-cao-bang.parent", "organisations.tinh-uy-cao-bang.province"} <= orphans
+    assert "organisations.stttt-cao-bang.parent" not in orphans  # it ended in February 2025
 
 
 # -- bad input, every problem at once -----------------------------------------------------
