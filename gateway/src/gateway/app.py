@@ -81,7 +81,11 @@ def create_app(
     )
 
     limiter = install_rate_limits(
-        app, verifier, default=settings.ratelimit_default, storage_uri=settings.ratelimit_storage_uri
+        app,
+        verifier,
+        default=settings.ratelimit_default,
+        storage_uri=settings.ratelimit_storage_uri,
+        key_prefix=settings.ratelimit_key_prefix,
     )
     if settings.cors_origin_list:
         CORS(
