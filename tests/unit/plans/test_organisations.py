@@ -265,6 +265,27 @@ def test_who_held_the_external_information_work_of_a_unit_on_another_date(regist
     assert registry.holders_on("stttt-bac-kan", date(2026, 1, 1), EXTERNAL_INFORMATION) == ("svhttdl-thai-nguyen-2025",)
 
 
+def test_a_body_that_absorbed_another_later_still_holds_what_it_took_over_before() -> None:
+    """X merged into Y in 2020, Z into Y in 2025: in 2022 X's work is Y's, not Z's."""
+    registry = load_registry(
+        """
+organisations:
+  - {id: x, kind: state, level: department, names: [{full: Sở X, abbreviation: SX}], province: p, valid_to: 2019-12-31}
+  - {id: y, kind: state, level: department, names: [{full: Sở Y, abbreviation: SY}], province: p}
+  - {id: z, kind: state, level: department, names: [{full: Sở Z, abbreviation: SZ}], province: p, valid_to: 2024-12-31}
+  - {id: p, kind: state, level: province, names: [{full: Ủy ban nhân dân tỉnh P, abbreviation: UBND}], place: P}
+successions:
+  - {predecessor: x, successor: y, reason: merger, date: 2020-01-01}
+  - {predecessor: z, successor: y, reason: merger, date: 2025-01-01}
+"""
+    )
+    assert registry.holders_on("x", date(2022, 1, 1)) == ("y",)
+    assert registry.holders_on("y", date(2022, 1, 1)) == ("y",)
+    assert registry.holders_on("y", date(2019, 1, 1)) == ("y",)  # it stood then: its own work was its own
+    assert registry.holders_on("z", date(2026, 1, 1)) == ("y",)
+    assert registry.holders_on("x", date(2018, 1, 1)) == ("x",)
+
+
 def test_a_succession_that_would_make_a_cycle_is_refused(registry) -> None:
     back = Succession("svhttdl-thai-nguyen-2025", "stttt-bac-kan", "merger", date(2025, 7, 2), "—")
     with pytest.raises(OrganisationsInvalid) as raised:

@@ -346,19 +346,24 @@ class OrganisationRegistry:
         self.get(organisation_id)
         found: list[str] = []
         seen: set[str] = set()
-        pending = [organisation_id]
+        pending: list[tuple[str, int]] = [(organisation_id, 0)]  # direction: 0 either way, 1 forward, -1 back
         while pending:
-            current = pending.pop(0)
+            current, direction = pending.pop(0)
             if current in seen:
                 continue
             seen.add(current)
             organisation = self._organisations[current]
-            later = [s for s in self._passing(self._outgoing.get(current, []), duty) if s.day <= day]
-            earlier = [s for s in self._passing(self._incoming.get(current, []), duty) if s.day > day]
+            outgoing = self._outgoing.get(current, []) if direction >= 0 else []
+            incoming = self._incoming.get(current, []) if direction <= 0 else []
+            later = [s for s in self._passing(outgoing, duty) if s.day <= day]
+            earlier = [s for s in self._passing(incoming, duty) if s.day > day]
+            if organisation.in_force(day):
+                # Standing on that day, it held its own work; only a duty that reached it later lies further back.
+                earlier = [s for s in earlier if duty is not None and duty in s.duties]
             if later:
-                pending.extend(s.successor for s in later)
+                pending.extend((s.successor, 1) for s in later)
             elif earlier:
-                pending.extend(s.predecessor for s in earlier)
+                pending.extend((s.predecessor, -1) for s in earlier)
             elif organisation.in_force(day):
                 found.append(current)
         return tuple(found)
