@@ -118,6 +118,10 @@ class Stack:
             "PUBLIC_URL": f"http://127.0.0.1:{ports['gateway']}",
             "LOG_FORMAT": "json",
             "WEB_CONCURRENCY": "2",
+            # The renderer signs with a development CA of this run's own (FOR DEVELOPMENT ONLY).
+            "DOCUMENT_PKI_DIR": str(self.workdir / "pki"),
+            "DOCUMENT_DEVELOPMENT_PKI": "true",
+            "RENDERER_POLL_SECONDS": "0.5",
             **{f"{service.upper()}_DATABASE_URL": url for service, url in self.databases.items()},
             **self.extra_env,
         }

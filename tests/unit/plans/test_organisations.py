@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from plans.domain.errors import OrganisationNotInForce, OrganisationsInvalid, UnknownOrganisation
+from plans.domain.organisation_registry import Dated, Name, OrganisationRegistry, Period, Succession
 from plans.domain.organisation_seed import load_registry, load_seed
-from plans.domain.organisations import Dated, Name, OrganisationRegistry, Period, Succession
 from plans.entrypoints.messages import CATALOGUE
 
 from infra.local import sample_plans

@@ -1,6 +1,6 @@
 """The seed file of the organisation registry (``data/organisations.yaml``): its
 schema checked, every problem reported at once, then built into an
-:class:`~.organisations.OrganisationRegistry` (which checks references,
+:class:`~.organisation_registry.OrganisationRegistry` (which checks references,
 dates and successions in turn).
 
 The file's shape::
@@ -33,7 +33,7 @@ from servicekit.i18n import N_
 from servicekit.validation import Path, Validation
 
 from .errors import OrganisationsInvalid
-from .organisations import Dated, Name, Organisation, OrganisationRegistry, Period, Succession
+from .organisation_registry import Dated, Name, Organisation, OrganisationRegistry, Period, Succession
 
 SEED_PACKAGE = "plans.domain"
 SEED_RESOURCE = "data/organisations.yaml"
