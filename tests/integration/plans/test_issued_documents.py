@@ -21,8 +21,8 @@ from plans.documents.pki import FileCredentials, Pkcs11Credentials, create_ca, i
 from plans.documents.render import DocumentRenderer
 from plans.documents.signing import SEAL_FIELD, SIGNER_FIELD, SigningRequest, sign_document
 from plans.documents.verify import verify_pdf
-from plans.entrypoints.app import create_app
 from plans.domain.commands import RenderNextDocument
+from plans.entrypoints.app import create_app
 from plans.service_layer.documents import StoredDocument
 from pypdf import PdfReader
 

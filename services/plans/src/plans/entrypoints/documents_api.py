@@ -11,10 +11,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from servicekit.problems import Problem
 
+from .. import views
 from ..documents import edxml
 from ..documents.verify import verify_pdf
 from ..domain.organisations import Organisations
-from .. import views
 from ..service_layer.documents import PendingDocument, StoredDocument
 from .api import actor, bus
 
