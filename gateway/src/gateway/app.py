@@ -4,13 +4,11 @@ A request under /api/v1 goes through, in order: request id (servicekit),
 rate limit (per caller), route match (404/405 from the route table), token
 verification (401), the route's roles (403), the body limit (413), the
 Idempotency-Key (POST), and then the proxy to the owning service. Everything
-else (/, the web interface) is the web blueprint's, when installed.
+else (/, the web interface) is the web blueprint's, a client of the same /api/v1.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import Callable
 from urllib.parse import quote
@@ -29,6 +27,7 @@ from .limits import install_rate_limits
 from .openapi import OpenApiCache
 from .proxy import HOP_BY_HOP, UpstreamClient, UpstreamResponse
 from .routes import API_PREFIX, Route, RouteTable
+from .web import create_web_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +88,8 @@ def create_app(
     _install_routes(app, table, upstream, idempotency)
     _install_openapi(app, settings, table, upstream)
     if settings.web_interface:
-        _install_web_interface(app, settings)
+        # The web interface is a client of the API above: its pages call the same pipeline in-process.
+        app.register_blueprint(create_web_blueprint(settings))
     return app
 
 
@@ -235,16 +235,3 @@ def _install_openapi(app: Flask, settings: GatewaySettings, table: RouteTable, u
     app.register_blueprint(docs)
     # The viewer at /api/v1/docs itself, not only behind a redirect to /api/v1/docs/.
     app.add_url_rule(f"{API_PREFIX}/docs", endpoint="api_docs_index", view_func=app.view_functions["api_docs.show"])
-
-
-def _install_web_interface(app: Flask, settings: GatewaySettings) -> None:
-    # Issue 8's web interface, served at /, when it is installed. A broken
-    # module must fail loudly, so only its absence is tolerated.
-    if importlib.util.find_spec("gateway.web") is None:
-        return
-    web = importlib.import_module("gateway.web")
-    create_web_blueprint = getattr(web, "create_web_blueprint", None)
-    if create_web_blueprint is None:  # the package exists but does not offer its blueprint (yet)
-        log.warning("gateway.web has no create_web_blueprint; the web interface is not served")
-        return
-    app.register_blueprint(create_web_blueprint(settings))

@@ -13,7 +13,7 @@ from gateway.web.i18n import catalogue, translate
 from gateway.web.plan_form import flatten_errors, parse_amount, parse_plan_form
 from werkzeug.datastructures import MultiDict
 
-from tests.unit.web.seed import plan_form
+from tests.support.web_forms import plan_form
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "gateway" / "src" / "gateway" / "web" / "templates" / "web"
 

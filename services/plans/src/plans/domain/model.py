@@ -53,14 +53,15 @@ _KIND_RANK = {
 
 @dataclass(frozen=True)
 class Stage:
-    """The level now deciding the plan, named as the chain names it."""
+    """The level now deciding the plan, named as the chain names it, and when its task is due."""
 
     level: int
     vi: str
     en: str
+    due_at: str | None = None  # ISO 8601, as the approvals service set it
 
     def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "vi": self.vi, "en": self.en}
+        return {"level": self.level, "vi": self.vi, "en": self.en, "due_at": self.due_at}
 
 
 @dataclass
@@ -108,6 +109,11 @@ class PlanSummary:
     revision: int
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def due_at(self) -> str | None:
+        """When the open level's task is due (while the plan is under approval)."""
+        return self.stage.due_at if self.stage else None
 
 
 class Plan:
@@ -176,6 +182,11 @@ class Plan:
     @property
     def next_version_number(self) -> int:
         return len(self.versions) + 1
+
+    @property
+    def due_at(self) -> str | None:
+        """When the open level's task is due (while the plan is under approval)."""
+        return self.stage.due_at if self.stage else None
 
     @property
     def date_line(self) -> str | None:
@@ -251,12 +262,16 @@ class Plan:
         version = self._version_of(fact)
         if version is None:
             return False
-        stage = Stage(fact.level, fact.level_name.get("vi", ""), fact.level_name.get("en", ""))
+        stage = Stage(fact.level, fact.level_name.get("vi", ""), fact.level_name.get("en", ""), fact.due_at)
         self._log_fact(
             fact,
             "task_assigned",
             level=fact.level,
-            details={"level_name": stage.to_dict(), "task_id": fact.task_id, "due_at": fact.due_at},
+            details={
+                "level_name": {"level": stage.level, "vi": stage.vi, "en": stage.en},
+                "task_id": fact.task_id,
+                "due_at": fact.due_at,
+            },
         )
         # A late task for a lower level (its successor already opened) must not move the stage back.
         if self._is_open(version) and (self.stage is None or fact.level > self.stage.level):
@@ -329,6 +344,23 @@ class Plan:
         return True
 
     # -- reading
+    def signer(self, level: int) -> str | None:
+        """Who signed the issued plan: the approver whose approval decided ``level`` (the issuing body's)
+        in the approval that issued it; None before the plan is issued or while that decision is unheard of.
+        Needs the timeline loaded."""
+        version = self.current_version
+        if self.status != APPROVED or version is None:
+            return None
+        for entry in reversed(self.timeline):
+            if (
+                entry.kind == "decision"
+                and entry.level == level
+                and entry.details.get("decision") == "approve"
+                and entry.details.get("approval_id") == version.approval_id
+            ):
+                return entry.actor
+        return None
+
     def ordered_timeline(self) -> list[TimelineEntry]:
         return sorted(self.timeline, key=TimelineEntry.sort_key)
 

@@ -20,7 +20,7 @@ from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
 from ..domain.errors import PlanForbidden, PlanNotFound, VersionNotFound
-from ..domain.model import Plan, PlanSummary, PlanVersion, TimelineEntry
+from ..domain.model import APPROVED, Plan, PlanSummary, PlanVersion, TimelineEntry
 from ..domain.numbering import IssuingBodies, IssuingBody
 from .unit_of_work import AbstractUnitOfWork
 
@@ -35,6 +35,10 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _nobody(_username: str) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Dependencies:
     """What the use cases need, wired by ``bootstrap`` (real) or by the unit tests (fakes)."""
@@ -44,6 +48,17 @@ class Dependencies:
     issuing_bodies: IssuingBodies = field(default_factory=IssuingBodies)
     clock: Callable[[], datetime] = _now
     new_id: Callable[[], str] = _new_id
+    # A person's name as the directory gives it (family name first), None when it cannot say.
+    name_of: Callable[[str], str | None] = _nobody
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Who issued an approved plan and who signed it, as its document shows them."""
+
+    body: IssuingBody
+    signer: str | None  # username
+    signer_name: str | None
 
 
 # -- reading
@@ -78,6 +93,18 @@ def get_version(deps: Dependencies, actor: Actor, plan_id: str, number: int) -> 
     if not 1 <= number <= len(plan.versions):
         raise VersionNotFound(plan_id, number)
     return plan.versions[number - 1]
+
+
+def get_issue(deps: Dependencies, plan: Plan) -> Issue | None:
+    """The issuing body (recorded when the plan was numbered) and the signer (the approver who decided
+    the body's level in the approval that issued it) of an approved plan; None for any other."""
+    if plan.status != APPROVED or not plan.issuer or not plan.place:
+        return None
+    body = deps.issuing_bodies.issued_by(plan.org_unit, plan.issuer, plan.place)
+    with deps.uow() as uow:
+        issued = uow.plans.read(plan.id, with_timeline=True)
+    signer = issued.signer(body.signing_level) if issued is not None else None
+    return Issue(body, signer, (deps.name_of(signer) or signer) if signer else None)
 
 
 def list_plans(deps: Dependencies, actor: Actor, query: PlanQuery) -> tuple[list[PlanSummary], PlanSummary | None]:
