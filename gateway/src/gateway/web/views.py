@@ -15,11 +15,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from . import formatting
+from .api import Answer, ServiceUnavailable
 from .catalogue import Catalogue
 from .changes import compare
 from .i18n import catalogue, pick, translate
 from .login import safe_next, web
-from .api import Answer, ServiceUnavailable
 from .plan_form import flatten_errors, parse_plan_form, total_budget
 
 APPROVER_ROLES = ("dept_approver", "province_approver", "ministry_approver")

@@ -61,7 +61,12 @@ class Stage:
     due_at: str | None = None  # ISO 8601, as the approvals service set it
 
     def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "vi": self.vi, "en": self.en, "due_at": self.due_at}
+        """The stage as the API and the timeline name it."""
+        return {"level": self.level, "vi": self.vi, "en": self.en}
+
+    def to_record(self) -> dict[str, Any]:
+        """The stage as stored: its name and its task's due date."""
+        return {**self.to_dict(), "due_at": self.due_at}
 
 
 @dataclass
@@ -267,11 +272,7 @@ class Plan:
             fact,
             "task_assigned",
             level=fact.level,
-            details={
-                "level_name": {"level": stage.level, "vi": stage.vi, "en": stage.en},
-                "task_id": fact.task_id,
-                "due_at": fact.due_at,
-            },
+            details={"level_name": stage.to_dict(), "task_id": fact.task_id, "due_at": fact.due_at},
         )
         # A late task for a lower level (its successor already opened) must not move the stage back.
         if self._is_open(version) and (self.stage is None or fact.level > self.stage.level):
