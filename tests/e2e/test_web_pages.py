@@ -157,12 +157,13 @@ def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-
     returned = province.follow(decide(province, title, "return", comment))
     assert "Đã trả lại kế hoạch cho đơn vị soạn thảo." in text_of(returned)
 
-    # The drafter hears of it (the bell: both decisions) and the plan opens with the comment on top.
+    # The drafter hears of it (the bell: both decisions, and the approval's outcome) and the plan
+    # opens with the comment on top.
     page = drafter.until(f"/plans/{plan_id}", lambda page: comment in page.text, "the returning comment")
     bell = drafter.until(
         "/plans",
-        lambda page: re.search(rf'data-testid="unread-count">\s*{before + 2}\s*<', page.text) is not None,
-        "two more unread notifications",
+        lambda page: re.search(rf'data-testid="unread-count">\s*{before + 3}\s*<', page.text) is not None,
+        "three more unread notifications",
     )
     assert bell.status_code == 200
     text = text_of(page)

@@ -55,12 +55,14 @@ class ServicePool:
     def __init__(self, apps: dict[str, Flask]) -> None:
         self.apps = apps
         self.stopped: set[str] = set()
+        self.calls: list[tuple[str, str]] = []  # (method, path) of every request that reached a service
 
     def urlopen(self, method: str, url: str, body: bytes | None = None, headers: Any = None, **options: Any):
         parts = urlsplit(url)
         app = self.apps.get(parts.netloc)
         if app is None or parts.netloc in self.stopped:
             raise MaxRetryError(None, url, NewConnectionError(None, f"{parts.netloc}: connection refused"))  # type: ignore[arg-type]
+        self.calls.append((method, parts.path))
         answer = app.test_client().open(
             parts.path, method=method, query_string=parts.query, headers=dict(headers or {}), data=body
         )
@@ -147,14 +149,33 @@ class World:
         return self.api(username, "GET", "/plans")["items"]
 
 
-@pytest.fixture
-def world(tmp_path: Path, migrated_databases: dict[str, Path]) -> Iterator[World]:
-    idp = IdentityProvider(redirect_prefix=WEB + "/")
-    server = ServerThread(idp.app)
+class IdentityProviderSeat:
+    """The loopback server's app: whichever IdentityProvider the current test installed."""
+
+    def __init__(self) -> None:
+        self.provider = IdentityProvider(redirect_prefix=WEB + "/")
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        return self.provider.app(environ, start_response)
+
+
+@dataclass
+class Suite:
+    app: Flask
+    seat: IdentityProviderSeat
+    upstreams: InProcessUpstreams
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory: pytest.TempPathFactory, migrated_databases: dict[str, Path]) -> Iterator[Suite]:
+    """The gateway and the three services, once per module (each test works on plans of its own)."""
+    workdir = tmp_path_factory.mktemp("web")
+    seat = IdentityProviderSeat()
+    server = ServerThread(seat)
     common = {"keycloak_url": server.url, "keycloak_issuer": ISSUER, "log_format": "text", "log_level": "WARNING"}
     apps = {}
     for service in SERVICES:
-        database = tmp_path / f"{service}.db"
+        database = workdir / f"{service}.db"
         shutil.copyfile(migrated_databases[service], database)
         apps[service] = service_app(service, database_url=f"sqlite:///{database}", **common)
     upstreams = InProcessUpstreams(apps)
@@ -162,13 +183,21 @@ def world(tmp_path: Path, migrated_databases: dict[str, Path]) -> Iterator[World
         **common,
         keycloak_public_url=IDP_PUBLIC,
         public_url=WEB,
-        database_url=f"sqlite:///{tmp_path / 'gateway.db'}",
+        database_url=f"sqlite:///{workdir / 'gateway.db'}",
         ratelimit_default="100000/minute",
     )
     app = create_app(settings, upstream=upstreams)
-    yield World(app, idp, upstreams)
+    yield Suite(app, seat, upstreams)
     app.extensions["web"].sessions.database.dispose()
     server.stop()
+
+
+@pytest.fixture
+def world(suite: Suite) -> World:
+    """A fresh identity provider (its codes, refresh tokens and counts are the test's) and every service up."""
+    suite.seat.provider = IdentityProvider(redirect_prefix=WEB + "/")
+    suite.upstreams.services.stopped.clear()
+    return World(suite.app, suite.seat.provider, suite.upstreams)
 
 
 class Browser:

@@ -65,6 +65,7 @@ def test_rows_are_saved_in_the_order_the_page_shows_them(browser: Browser, world
 
 def test_each_validation_error_is_shown_beside_its_field_and_the_work_is_kept(browser: Browser, world: World) -> None:
     browser.login("drafter.cb")
+    plans_before = world.plans_of("drafter.cb")
     broken = [dict(ACTIVITIES[0]), dict(ACTIVITIES[1], title="", budget_vnd="một tỷ")]
     form = browser.get("/plans/new")
     answer = browser.post("/plans/new", plan_form(broken), from_page=form)
@@ -73,7 +74,7 @@ def test_each_validation_error_is_shown_beside_its_field_and_the_work_is_kept(br
     assert 'id="err-activities-1-budget_vnd"' in html
     assert 'aria-describedby="err-activities-1-budget_vnd"' in html
     assert 'value="một tỷ"' in html and ACTIVITIES[0]["title"] in html  # nothing typed is lost
-    assert world.plans_of("drafter.cb") == []  # nothing was sent with an unreadable amount
+    assert world.plans_of("drafter.cb") == plans_before  # nothing was sent with an unreadable amount
 
     # Errors the service finds (marshmallow's nested shape) land beside their fields too.
     answer = browser.post("/plans/new", plan_form([dict(ACTIVITIES[0], title="")]), from_page=form)
@@ -162,3 +163,19 @@ def test_a_stopped_service_gives_a_clear_page_and_a_stopped_inbox_hides_only_the
     down = browser.get("/plans")
     assert down.status_code == 503 and down.headers["Retry-After"] == "5"
     assert "Dịch vụ plans tạm thời không trả lời" in text_of(down)
+
+
+def test_the_pages_reach_the_services_only_past_the_apis_route_table_with_the_users_token(
+    browser: Browser, world: World
+) -> None:
+    browser.login("dept.cb")  # an approver: the route table lets only drafters create plans
+    form = browser.get("/plans/new")
+    world.upstreams.services.calls.clear()
+    refused = browser.post("/plans/new", plan_form(), from_page=form)
+    assert refused.status_code == 403
+    assert ("POST", "/plans") not in world.upstreams.services.calls  # refused at the gateway, as /api/v1 is
+    drafter = Browser(world)
+    drafter.login("drafter.cb")
+    plan_id = create_plan(drafter)
+    assert ("POST", "/plans") in world.upstreams.services.calls
+    assert world.plan(plan_id)["created_by"] == "drafter.cb"  # the service saw the user, not the gateway

@@ -26,7 +26,7 @@ from requests.adapters import HTTPAdapter
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
-from ..routes import API_PREFIX, RouteTable
+from ..routes import API_PREFIX, MethodNotAllowed, NotFound, RouteTable
 
 
 class ServiceUnavailable(Exception):
@@ -117,7 +117,7 @@ class PublicApi:
     def _service_of(self, method: str, path: str) -> str:
         try:
             route, _ = self.table.match(method, API_PREFIX + path.partition("?")[0])
-        except Exception:  # no route: the gateway itself failed
+        except (NotFound, MethodNotAllowed):  # no route: the gateway itself failed
             return "gateway"
         return route.service
 
