@@ -60,10 +60,15 @@ def task_link(approver: WebUser, title: str) -> str:
     return next(html.unescape(link) for link, text in links if title in html.unescape(text))
 
 
-def decide(approver: WebUser, title: str, decision: str, comment: str = "") -> Response:
+def task_form(approver: WebUser, title: str, form: str) -> tuple[Response, str, str]:
+    """The plan's approval page, the action of its ``decision`` or ``delegate`` form, and the approval's id."""
     page = approver.get(task_link(approver, title))
-    action = re.search(r'action="(/tasks/[^"]+/decision)"', page.text).group(1)
-    approval_id = re.search(r'name="approval_id" value="([^"]+)"', page.text).group(1)
+    action = re.search(rf'action="(/tasks/[^"]+/{form})"', page.text).group(1)
+    return page, action, re.search(r'name="approval_id" value="([^"]+)"', page.text).group(1)
+
+
+def decide(approver: WebUser, title: str, decision: str, comment: str = "") -> Response:
+    page, action, approval_id = task_form(approver, title, "decision")
     return approver.post(action, {"decision": decision, "comment": comment, "approval_id": approval_id}, from_page=page)
 
 
@@ -118,9 +123,7 @@ def test_a_task_decided_by_someone_else_first_is_explained(login) -> None:  # ty
     title = titled(TITLE)
     submitted_plan(login("drafter.cb"), title)
     dept = login("dept.cb")
-    page = dept.get(task_link(dept, title))
-    action = re.search(r'action="(/tasks/[^"]+/decision)"', page.text).group(1)
-    approval_id = re.search(r'name="approval_id" value="([^"]+)"', page.text).group(1)
+    page, action, approval_id = task_form(dept, title, "decision")
     assert dept.post(action, {"decision": "approve", "approval_id": approval_id}, from_page=page).status_code == 303
     late = dept.post(action, {"decision": "approve", "approval_id": approval_id}, from_page=page)
     assert late.status_code == 409
@@ -131,9 +134,7 @@ def test_delegation_to_an_ineligible_user_says_why(login) -> None:  # type: igno
     title = titled(TITLE)
     submitted_plan(login("drafter.cb"), title)
     dept = login("dept.cb")
-    page = dept.get(task_link(dept, title))
-    action = re.search(r'action="(/tasks/[^"]+/delegate)"', page.text).group(1)
-    approval_id = re.search(r'name="approval_id" value="([^"]+)"', page.text).group(1)
+    page, action, approval_id = task_form(dept, title, "delegate")
     refused = dept.post(action, {"to": "drafter.bk", "approval_id": approval_id}, from_page=page)
     assert refused.status_code == 422
     assert "drafter.bk is not a dept_approver of this task's org_unit scope" in text_of(refused)

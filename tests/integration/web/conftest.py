@@ -14,13 +14,9 @@ submitted, a notification after a decision) are the end-to-end tests' business
 
 from __future__ import annotations
 
-import importlib
 import io
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
@@ -41,11 +37,11 @@ from werkzeug.test import TestResponse
 
 from tests.integration.gateway.servers import ServerThread
 from tests.integration.web.identity import IdentityProvider
+from tests.support.services import SERVICES, migrate, service_app
 from tests.support.tokens import ISSUER
 
 WEB = "http://web.test"
 IDP_PUBLIC = "http://idp.test"
-SERVICES = ("plans", "approvals", "notifications")
 
 
 class ServicePool:
@@ -100,33 +96,11 @@ class InProcessUpstreams(UpstreamClient):
 
 @pytest.fixture(scope="session")
 def migrated_databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Each service's SQLite file brought to head by its own `migrate` command, once; tests copy them."""
+    """Each service's SQLite file brought to head by its own `migrate` command, once; modules copy them."""
     workdir = tmp_path_factory.mktemp("web-templates")
     files = {service: workdir / f"{service}.db" for service in SERVICES}
-    migrations = {
-        service: subprocess.Popen(
-            [str(Path(sys.executable).with_name(f"ttdn-{service}")), "migrate"],
-            env={**os.environ, "DATABASE_URL": f"sqlite:///{files[service]}"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for service in SERVICES
-    }
-    for service, migration in migrations.items():
-        _, errors = migration.communicate(timeout=120)
-        assert migration.returncode == 0, f"{service}: {errors}"
+    migrate({service: f"sqlite:///{path}" for service, path in files.items()})
     return files
-
-
-def service_app(service: str, **settings: Any) -> Flask:
-    """A service's own app factory with its own settings class."""
-    app_module = importlib.import_module(f"{service}.entrypoints.app")
-    config = importlib.import_module(f"{service}.config")
-    settings_class = next(
-        value for name, value in vars(config).items() if name.endswith("Settings") and name != "ServiceSettings"
-    )
-    return app_module.create_app(settings_class(**settings))
 
 
 @dataclass
