@@ -9,7 +9,6 @@ else (/, the web interface) is the web blueprint's, a client of the same /api/v1
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -28,8 +27,6 @@ from .openapi import OpenApiCache
 from .proxy import HOP_BY_HOP, UpstreamClient, UpstreamResponse
 from .routes import API_PREFIX, Route, RouteTable
 from .web import create_web_blueprint
-
-log = logging.getLogger(__name__)
 
 # Hop-by-hop headers, and those the gateway sets itself below.
 _NOT_COPIED = HOP_BY_HOP | {
