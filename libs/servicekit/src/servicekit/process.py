@@ -13,13 +13,16 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 
 from .db import normalise_url
+from .heartbeat import Heartbeat, HeartbeatStop
 
 log = logging.getLogger(__name__)
 
 
 def stop_on_signals() -> threading.Event:
-    """An event set by SIGTERM or SIGINT; loops finish the work in hand and exit."""
-    stop = threading.Event()
+    """An event set by SIGTERM or SIGINT; loops finish the work in hand and exit.
+    With ``HEARTBEAT_FILE`` set, asking it or waiting on it also proves the loop alive
+    (:mod:`servicekit.heartbeat`)."""
+    stop = HeartbeatStop(Heartbeat.from_environment())
 
     def _handler(signum: int, _frame: object) -> None:
         log.info("stopping", extra={"signal": signal.Signals(signum).name})
