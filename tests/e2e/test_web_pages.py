@@ -160,7 +160,12 @@ def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-
 
     # The drafter hears of it (the bell: both decisions, and the approval's outcome) and the plan
     # opens with the comment on top.
-    page = drafter.until(f"/plans/{plan_id}", lambda page: comment in page.text, "the returning comment")
+    page = drafter.until(
+        f"/plans/{plan_id}",
+        # The comment reaches the timeline with the decision; the plan is "returned" with the outcome.
+        lambda page: 'data-testid="returning-comment"' in page.text and comment in page.text,
+        "the returning comment on top",
+    )
     bell = drafter.until(
         "/plans",
         lambda page: re.search(rf'data-testid="unread-count">\s*{before + 3}\s*<', page.text) is not None,
