@@ -14,13 +14,13 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, abort
 from servicekit.auth import TokenVerifier
 from servicekit.db import Database
 
 from ..config import GatewaySettings
 from ..routes import RouteTable
-from .api import LazySession, PublicApi, ServiceUnavailable
+from .api import LazySession, PublicApi, ServiceUnavailable, is_id
 from .catalogue import Catalogue
 from .oidc import OpenIdClient
 from .sessions import SessionStore
@@ -80,6 +80,12 @@ def create_web_blueprint(settings: GatewaySettings) -> Blueprint:
     @blueprint.record_once
     def _install(state: Any) -> None:
         state.app.extensions["web"] = WebContext(settings, state.app)
+
+    @blueprint.url_value_preprocessor
+    def _ids_only(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        # /approvals/tasks is not the approval "tasks": a page's id is a service's id or nothing.
+        if any(name.endswith("_id") and not is_id(value) for name, value in (values or {}).items()):
+            abort(404)
 
     login.register(blueprint)
     views.register(blueprint)

@@ -16,9 +16,11 @@ from __future__ import annotations
 import json as jsonlib
 import os
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from flask import Flask, has_request_context, request
@@ -65,6 +67,29 @@ class Answer:
         return ""
 
 
+# What may stand in a path segment unencoded (RFC 3986 pchar, less "%": a value's own
+# "%" is encoded, so "%2F" stays three characters and never becomes a "/").
+_SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
+
+
+def encoded_path(path: str) -> str | None:
+    """``path`` with every segment percent-encoded, so that an id holding "?", "#", spaces
+    or control characters reaches the API as the one segment it was; None for a path
+    with a "." or ".." segment, which would name another resource than the one asked for."""
+    segments = path.split("/")
+    if any(segment in (".", "..") for segment in segments):
+        return None
+    return "/".join(quote(segment, safe=_SEGMENT_SAFE) for segment in segments)
+
+
+def is_id(value: str) -> bool:
+    """Is ``value`` an id as the services make them (a UUID, canonical form)?"""
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except (ValueError, AttributeError, TypeError):
+        return False
+
+
 class PublicApi:
     """``call(method, path, token)``: the public API as a function, for the web's views."""
 
@@ -84,11 +109,14 @@ class PublicApi:
         request_id: str | None = None,
     ) -> Answer:
         """``path`` is the public path without ``/api/v1`` (``/plans/{id}``)."""
+        target = encoded_path(path)
+        if target is None:
+            return Answer(404, None)
         sent = {"Authorization": f"Bearer {token}", "Accept": "application/json", **(headers or {})}
         if request_id:
             sent["X-Request-ID"] = request_id
         builder = EnvironBuilder(
-            path=API_PREFIX + path,
+            path=API_PREFIX + target,
             method=method,
             query_string=params,
             headers=sent,

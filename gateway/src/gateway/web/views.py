@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from . import formatting
-from .api import Answer, ServiceUnavailable
+from .api import Answer, ServiceUnavailable, is_id
 from .catalogue import Catalogue
 from .changes import compare
 from .i18n import catalogue, pick, translate
@@ -354,6 +354,8 @@ def approval_page(approval_id: str) -> ResponseReturnValue:
 def _render_approval(
     approval_id: str, task_id: str | None, *, errors: dict[str, list[str]] | None = None, status: int = 200
 ) -> ResponseReturnValue:
+    if not is_id(approval_id):  # from a form: only an id names an approval
+        abort(404)
     approval = fetch(f"/approvals/{approval_id}").body
     plan_ref = approval["plan"]
     version = fetch(f"/plans/{plan_ref['plan_id']}/versions/{plan_ref['version']}").body
