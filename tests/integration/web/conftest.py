@@ -159,6 +159,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory, migrated_databases: dict[str
         public_url=WEB,
         database_url=f"sqlite:///{workdir / 'gateway.db'}",
         ratelimit_default="100000/minute",
+        web_login_ratelimit="100000/minute",  # one gateway serves the module's many logins
     )
     app = create_app(settings, upstream=upstreams)
     yield Suite(app, seat, upstreams)
