@@ -155,7 +155,7 @@ def test_delegation_to_an_ineligible_user_says_why(login) -> None:  # type: igno
 def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-untyped-def]
     """Drafter submits; department approves; province returns with a comment; the drafter
     sees it on top, revises and resubmits; the province sees what changed; all approve;
-    the number appears and the plan prints in Decree 30's layout, signed by name.
+    the number appears and "print" gives the stored signed PDF.
 
     In Kon Tum: every drafter of a unit hears of its plans, and no other test of this module
     decides a Kon Tum plan, so the bell's count is this plan's alone."""
@@ -223,31 +223,14 @@ def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-
     approved = drafter.until(f"/plans/{plan_id}", lambda page: "document-number" in page.text, "the number")
     number = re.search(r"Số: (\d+/KH-UBND)", text_of(approved))
     assert "Đã phê duyệt" in text_of(approved) and number
-    printable = drafter.get(f"/plans/{plan_id}/print")
-    text = text_of(printable)
-    for line in (
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        "Độc lập - Tự do - Hạnh phúc",
-        "ỦY BAN NHÂN DÂN TỈNH KON TUM",
-        f"Số: {number.group(1)}",
-        "KẾ HOẠCH",
-        "hoạt động thông tin đối ngoại năm 2024",
-        "Căn cứ 57-KL/TW ngày 15/06/2023 của Bộ Chính trị",
-        "Ủy ban nhân dân tỉnh Kon Tum ban hành Kế hoạch như sau:",
-        "I. MỤC ĐÍCH, YÊU CẦU",
-        "II. NHIỆM VỤ, HOẠT ĐỘNG",
-        "III. KINH PHÍ",
-        "Nơi nhận:",
-        "- Lưu: VT, STTTT.",
-        "TM. ỦY BAN NHÂN DÂN",
-        "KT. CHỦ TỊCH",
-        "PHÓ CHỦ TỊCH",
-        "1.560.000.000 ₫",
-        "Phạm Ngọc Sơn",  # the signer: province.kt, who approved for the committee, by name
-    ):
-        assert line in text, line
-    assert re.search(r"Kon Tum, ngày \d{2} tháng \d+ năm \d{4}", text)
-    assert text.index("CỘNG HÒA") < text.index("KẾ HOẠCH") < text.index("Căn cứ") < text.index("Nơi nhận:")
+    # "Print" gives the issued document itself: while the renderer signs it, a page that says so,
+    first = drafter.get(f"/plans/{plan_id}/print")
+    if first.status_code == 202:
+        assert first.headers["Retry-After"] and "đang được ký số" in text_of(first)
+    # then the very bytes the plans service stored (its layout is tested on the real PDF).
+    printable = drafter.until(f"/plans/{plan_id}/print", lambda page: page.status_code == 200, "the signed PDF")
+    assert printable.headers["Content-Type"] == "application/pdf" and printable.content.startswith(b"%PDF-")
+    assert f'filename="{number.group(1).replace("/", "-")}.pdf"' in printable.headers["Content-Disposition"]
 
 
 def test_only_an_approved_plan_has_a_printable_document(login) -> None:  # type: ignore[no-untyped-def]

@@ -357,7 +357,6 @@ def test_list_items_carry_the_open_tasks_due_date_and_an_issued_plan_its_body_an
     assert plan["status"] == "approved" and plan["due_at"] is None
     assert plan["issuing_body"] == {
         "code": "CB-UBND",
-        "symbol": "UBND",
         "name": "Ủy ban nhân dân tỉnh Cao Bằng",
         "parent": None,
         "place": "Cao Bằng",

@@ -55,23 +55,3 @@ def test_configuration_names_other_issuers_and_series():
 def test_an_unknown_province_is_a_configuration_error():
     with pytest.raises(NoIssuingBody):
         IssuingBodies().for_unit("ZZ-STTTT")
-
-
-def test_the_issuing_body_as_its_document_names_it_and_the_level_that_signs_for_it():
-    bodies = IssuingBodies.from_json(
-        '{"units": {"BK-STTTT": {"issuer": "BK-STTTT", "symbol": "STTTT"},'
-        ' "LS-STTTT": {"issuer": "LS-UBND", "name": "Ủy ban nhân dân tỉnh Lạng Sơn", "level": 3}}}'
-    )
-    committee = bodies.for_unit("CB-STTTT")  # the seeds' rule: the province's People's Committee
-    assert (committee.name, committee.parent, committee.signing_level) == ("Ủy ban nhân dân tỉnh Cao Bằng", "", 2)
-    department = bodies.for_unit("BK-STTTT")  # a department issuing its own plans, as 213/KH-STTTT
-    assert (department.name, department.parent, department.signing_level) == ("STTTT", "UBND tỉnh Bắc Kạn", 1)
-    assert bodies.for_unit("LS-STTTT").signing_level == 3
-    # A plan keeps the body recorded when it was numbered, even after the configuration moved on.
-    earlier = bodies.issued_by("BK-STTTT", "BK-UBND", "Bắc Kạn")
-    assert (earlier.code, earlier.symbol, earlier.name, earlier.signing_level) == (
-        "BK-UBND",
-        "UBND",
-        "Ủy ban nhân dân tỉnh Bắc Kạn",
-        2,
-    )

@@ -19,7 +19,9 @@ from plans.domain.errors import (
     TransitionNotAllowed,
 )
 from plans.domain.events import PlanApproved, PlanSubmitted, PlanWithdrawn
-from plans.service_layer import handlers
+from plans.domain.numbering import IssuingBodies
+from plans.domain.organisations import Organisations
+from plans.service_layer import documents, handlers
 
 from tests.unit.plans.plans_fakes import (
     ADMIN,
@@ -320,6 +322,8 @@ def test_shuffled_and_redelivered_events_reach_the_same_state_and_timeline(world
         assert (got.status, got.document_number, got.stage) == ("approved", "01/KH-UBND", None)
         assert [(e.kind, e.version, e.level, e.actor) for e in got.ordered_timeline()] == expected_timeline
         assert len(other.register.issued) == 1
+        # Issuing queues the document for the renderer once, in the issuing transaction.
+        assert other.issued_files.queued == [("plan", other_plan.id, 1, "01/KH-UBND")]
 
 
 def test_a_late_lower_level_does_not_move_the_stage_back(world, body):
@@ -412,8 +416,9 @@ def test_an_issued_plan_names_its_issuing_body_and_its_signer_whatever_the_order
     plan = submit(world, create(world, body))
     facts = Approval(plan.id).full_approval()
     deliver(world, [facts[0], facts[-1], *facts[1:-1]])  # the completion overtakes the decisions
+    organisations = Organisations.load(IssuingBodies().places)
     deps = dataclasses.replace(world.deps, name_of={"province.cb": "Bế Đức Thắng"}.get)
-    issue = handlers.get_issue(deps, world.store[plan.id])
+    issue = documents.issue_of(deps, organisations, world.store[plan.id])
     assert issue is not None
     assert (issue.body.code, issue.body.name, issue.body.signing_level) == (
         "CB-UBND",
@@ -423,5 +428,6 @@ def test_an_issued_plan_names_its_issuing_body_and_its_signer_whatever_the_order
     # The committee's approver signs (level 2), named as the directory names them.
     assert (issue.signer, issue.signer_name) == ("province.cb", "Bế Đức Thắng")
     # Without a name from the directory, the username stands; before issuing there is nothing to sign.
-    assert handlers.get_issue(world.deps, world.store[plan.id]).signer_name == "province.cb"  # type: ignore[union-attr]
-    assert handlers.get_issue(deps, submit(world, create(world, body))) is None
+    unnamed = documents.issue_of(world.deps, organisations, world.store[plan.id])
+    assert unnamed is not None and unnamed.signer_name == "province.cb"
+    assert documents.issue_of(deps, organisations, submit(world, create(world, body))) is None

@@ -44,6 +44,8 @@ class Answer:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    content: bytes = b""  # the raw body (a signed PDF is not JSON)
+    content: bytes = b""  # the raw body (a signed PDF is not JSON)
 
     @property
     def ok(self) -> bool:
@@ -112,7 +114,7 @@ class PublicApi:
         target = encoded_path(path)
         if target is None:
             return Answer(404, None)
-        sent = {"Authorization": f"Bearer {token}", "Accept": "application/json", **(headers or {})}
+        sent = {"Authorization": f"Bearer {token}", "Accept": "application/json, application/pdf", **(headers or {})}
         if request_id:
             sent["X-Request-ID"] = request_id
         builder = EnvironBuilder(
@@ -140,7 +142,8 @@ class PublicApi:
             body = jsonlib.loads(content) if content else None
         except ValueError:
             body = None
-        return Answer(response.status_code, body, {name.lower(): value for name, value in response.headers.items()})
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return Answer(response.status_code, body, headers, content)
 
     def _service_of(self, method: str, path: str) -> str:
         try:

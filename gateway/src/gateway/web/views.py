@@ -318,24 +318,24 @@ def _if_match() -> dict[str, str]:
     return {"If-Match": etag} if etag else {}
 
 
-def print_plan(plan_id: str) -> str:
-    plan = fetch(f"/plans/{plan_id}").body
-    if plan["status"] != "approved" or not plan.get("issuing_body"):
-        abort(404)
-    # The issuing body and the signer are the API's: recorded when the plan was numbered and decided.
-    budget_by_source: dict[str, int] = {}
-    duties: dict[str, list[int]] = {}
-    for number, activity in enumerate(plan.get("activities") or [], start=1):
-        source = activity.get("budget_source") or "provincial"
-        budget_by_source[source] = budget_by_source.get(source, 0) + int(activity.get("budget_vnd") or 0)
-        duties.setdefault(activity.get("lead_unit") or plan["org_unit"], []).append(number)
-    return render_template(
-        "web/print.html",
-        plan=plan,
-        signer=plan.get("signer"),
-        issuer=plan["issuing_body"],
-        budget_by_source=budget_by_source,
-        duties=duties,
+def print_plan(plan_id: str) -> ResponseReturnValue:
+    """What a person prints is the issued document itself: the signed PDF the plans service
+    stored (the same bytes as /api/v1/plans/{id}/document.pdf), never a page re-laid out here."""
+    answer = call("GET", f"/plans/{plan_id}/document.pdf")
+    if answer.status == 202:  # issued a moment ago: the renderer is still signing it
+        retry = answer.headers.get("retry-after", "2")
+        page = render_template("web/document_pending.html", plan_id=plan_id, retry=retry)
+        return Response(page, status=202, headers={"Retry-After": retry, "Refresh": retry})
+    if answer.status != 200:
+        abort(404)  # not issued (409) or not the caller's (404): nothing to print
+    return Response(
+        answer.content,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": answer.headers.get("content-disposition", "inline"),
+            "ETag": answer.headers.get("etag", ""),
+            "Cache-Control": "private, max-age=3600",
+        },
     )
 
 

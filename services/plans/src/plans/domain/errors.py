@@ -66,3 +66,15 @@ class RevisionMismatch(PlanError):
 
 class NoIssuingBody(PlanError):
     """Configuration names no issuing body for an organisation unit."""
+
+
+class DocumentNotIssued(PlanError):
+    """The plan has no issued document (yet): only approved plans are issued."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"The plan is '{status}'; only an approved (issued) plan has a document.")
+        self.status = status
+
+
+class DocumentUnreadable(PlanError):
+    """A verification upload that is not a PDF."""

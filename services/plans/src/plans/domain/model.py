@@ -345,23 +345,6 @@ class Plan:
         return True
 
     # -- reading
-    def signer(self, level: int) -> str | None:
-        """Who signed the issued plan: the approver whose approval decided ``level`` (the issuing body's)
-        in the approval that issued it; None before the plan is issued or while that decision is unheard of.
-        Needs the timeline loaded."""
-        version = self.current_version
-        if self.status != APPROVED or version is None:
-            return None
-        for entry in reversed(self.timeline):
-            if (
-                entry.kind == "decision"
-                and entry.level == level
-                and entry.details.get("decision") == "approve"
-                and entry.details.get("approval_id") == version.approval_id
-            ):
-                return entry.actor
-        return None
-
     def ordered_timeline(self) -> list[TimelineEntry]:
         return sorted(self.timeline, key=TimelineEntry.sort_key)
 

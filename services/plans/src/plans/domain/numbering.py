@@ -31,12 +31,6 @@ DEFAULT_PLACES: dict[str, str] = {
 }
 
 
-# The provincial People's Committee's level in the default chain (department → committee → ministry):
-# its approver signs the plans the committee issues.
-COMMITTEE_LEVEL = 2
-DEPARTMENT_LEVEL = 1
-
-
 @dataclass(frozen=True)
 class IssuingBody:
     code: str  # the register's key, e.g. CB-UBND
@@ -44,13 +38,6 @@ class IssuingBody:
     province: str
     place: str  # the date line's place name, e.g. Cao Bằng
     series: str = ADMINISTRATIVE_SERIES
-    name: str = ""  # as the document's header names it, e.g. Ủy ban nhân dân tỉnh Cao Bằng
-    parent: str = ""  # the body above it in the header, e.g. UBND tỉnh Cao Bằng above a department
-    signing_level: int = COMMITTEE_LEVEL  # the approval level whose approver signs for the body
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "symbol": self.symbol, "name": self.name, "parent": self.parent or None,
-                "place": self.place, "signing_level": self.signing_level}  # fmt: skip
 
 
 class NumberingRegister(Protocol):
@@ -69,9 +56,8 @@ class IssuingBodies:
 
     @classmethod
     def from_json(cls, text: str) -> IssuingBodies:
-        """``{"units": {"CB-STTTT": {"issuer": "CB-UBND", "symbol": "UBND", "series": "administrative",
-        "name": "Ủy ban nhân dân tỉnh Cao Bằng", "level": 2}}, "places": {"CB": "Cao Bằng"}}``; ``level`` is the
-        approval level whose approver signs for the body."""
+        """``{"units": {"CB-STTTT": {"issuer": "CB-UBND", "symbol": "UBND", "series": "administrative"}},
+        "places": {"CB": "Cao Bằng"}}``."""
         data: dict[str, Any] = json.loads(text)
         return cls(units=data.get("units", {}), places={**DEFAULT_PLACES, **data.get("places", {})})
 
@@ -87,33 +73,16 @@ class IssuingBodies:
         province = self.province_of(org_unit)
         configured = self.units.get(org_unit, {})
         code = configured.get("issuer") or f"{province}-UBND"
+        symbol = configured.get("symbol") or code.split("-", 1)[-1]
         place = self.places.get(province)
         if not place:
             raise NoIssuingBody(f"No place name is configured for province {province!r} (unit {org_unit}).")
-        return self._body(code, province, place, configured)
-
-    def issued_by(self, org_unit: str, code: str, place: str) -> IssuingBody:
-        """The body that issued a unit's plan under ``code`` at ``place`` (as recorded when it was
-        numbered), described by today's configuration where it still names that body."""
-        province = self.province_of(org_unit)
-        configured = self.units.get(org_unit, {})
-        if (configured.get("issuer") or f"{province}-UBND") != code:
-            configured = {}
-        return self._body(code, province, place, configured)
-
-    @staticmethod
-    def _body(code: str, province: str, place: str, configured: dict[str, Any]) -> IssuingBody:
-        symbol = configured.get("symbol") or code.split("-", 1)[-1]
-        committee = symbol == "UBND"  # the seeds' rule: a province's People's Committee
         return IssuingBody(
             code=code,
             symbol=symbol,
             province=province,
             place=place,
             series=configured.get("series") or ADMINISTRATIVE_SERIES,
-            name=configured.get("name") or (f"Ủy ban nhân dân tỉnh {place}" if committee else symbol),
-            parent=configured.get("parent") or ("" if committee else f"UBND tỉnh {place}"),
-            signing_level=int(configured.get("level") or (COMMITTEE_LEVEL if committee else DEPARTMENT_LEVEL)),
         )
 
 

@@ -16,7 +16,7 @@ from ..adapters.repository import PlanQuery
 from ..domain import commands
 from ..domain.access import Actor
 from ..domain.model import Plan, PlanVersion
-from ..service_layer import handlers
+from ..service_layer import documents, handlers
 from ..service_layer.handlers import Dependencies
 from . import schemas
 from .conditional import etag_for, parse_if_match
@@ -37,7 +37,7 @@ def actor() -> Actor:
     )
 
 
-def plan_document(plan: Plan, issue: handlers.Issue | None = None) -> dict[str, Any]:
+def plan_document(plan: Plan, issue: documents.Issue | None = None) -> dict[str, Any]:
     version = plan.current_version
     return {
         **asdict(plan.content),
@@ -53,7 +53,15 @@ def plan_document(plan: Plan, issue: handlers.Issue | None = None) -> dict[str, 
         "issued_on": plan.issued_on,
         "issuer": plan.issuer,
         "date_line": plan.date_line,
-        "issuing_body": issue.body.to_dict() if issue else None,
+        "issuing_body": {
+            "code": issue.body.code,
+            "name": issue.body.name,
+            "parent": issue.body.parent or None,
+            "place": plan.place,
+            "signing_level": issue.body.signing_level,
+        }
+        if issue
+        else None,
         "signer": {"username": issue.signer, "name": issue.signer_name, "level": issue.body.signing_level}
         if issue and issue.signer
         else None,
@@ -65,7 +73,7 @@ def plan_document(plan: Plan, issue: handlers.Issue | None = None) -> dict[str, 
 
 
 def with_etag(
-    plan: Plan, status: int = 200, issue: handlers.Issue | None = None, **headers: str
+    plan: Plan, status: int = 200, issue: documents.Issue | None = None, **headers: str
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
     return plan_document(plan, issue), status, {"ETag": etag_for(plan.id, plan.revision), **headers}
 
@@ -126,7 +134,7 @@ class PlanItem(MethodView):
         plan = handlers.get_plan(deps(), actor(), plan_id)
         if request.if_none_match.contains(etag_for(plan.id, plan.revision).strip('"')):
             return Response(status=304, headers={"ETag": etag_for(plan.id, plan.revision)})
-        return with_etag(plan, issue=handlers.get_issue(deps(), plan))
+        return with_etag(plan, issue=documents.issue_of(deps(), current_app.extensions["plans_organisations"], plan))
 
     @blp.arguments(schemas.PlanBodySchema)
     @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})

@@ -38,6 +38,10 @@ class LegalBasisSchema(Schema):
     title = _text(1000)
     issued_on = fields.Date(allow_none=True)
     issuer = _text(300)
+    # Content model v2 (new versions only): "Kết luận" "số 57-KL/TW" … "về tiếp tục …".
+    document_type = _text(120)
+    number = _text(120)
+    summary = _text(1000)
 
 
 class IndicatorSchema(Schema):
@@ -110,7 +114,6 @@ class StageSchema(Schema):
 
 class IssuingBodySchema(Schema):
     code = fields.String(metadata={"description": "The register's key, e.g. CB-UBND"})
-    symbol = fields.String(metadata={"description": "What follows the document type: UBND in 15/KH-UBND"})
     name = fields.String(metadata={"description": "As the document's header names it"})
     parent = fields.String(allow_none=True, metadata={"description": "The body above it in the header"})
     place = fields.String(metadata={"description": "The date line's place name"})

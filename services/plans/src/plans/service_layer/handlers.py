@@ -52,15 +52,6 @@ class Dependencies:
     name_of: Callable[[str], str | None] = _nobody
 
 
-@dataclass(frozen=True)
-class Issue:
-    """Who issued an approved plan and who signed it, as its document shows them."""
-
-    body: IssuingBody
-    signer: str | None  # username
-    signer_name: str | None
-
-
 # -- reading
 def _readable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
     """The plan if the actor may read it; otherwise "not found", so ids leak nothing."""
@@ -93,18 +84,6 @@ def get_version(deps: Dependencies, actor: Actor, plan_id: str, number: int) -> 
     if not 1 <= number <= len(plan.versions):
         raise VersionNotFound(plan_id, number)
     return plan.versions[number - 1]
-
-
-def get_issue(deps: Dependencies, plan: Plan) -> Issue | None:
-    """The issuing body (recorded when the plan was numbered) and the signer (the approver who decided
-    the body's level in the approval that issued it) of an approved plan; None for any other."""
-    if plan.status != APPROVED or not plan.issuer or not plan.place:
-        return None
-    body = deps.issuing_bodies.issued_by(plan.org_unit, plan.issuer, plan.place)
-    with deps.uow() as uow:
-        issued = uow.plans.read(plan.id, with_timeline=True)
-    signer = issued.signer(body.signing_level) if issued is not None else None
-    return Issue(body, signer, (deps.name_of(signer) or signer) if signer else None)
 
 
 def list_plans(deps: Dependencies, actor: Actor, query: PlanQuery) -> tuple[list[PlanSummary], PlanSummary | None]:
@@ -201,4 +180,14 @@ def complete_approval(deps: Dependencies, fact: commands.CompleteApproval) -> bo
         )
         if not applied:
             log.info("approval outcome did not change the plan", extra={"plan_id": plan.id, "event": fact.event_id})
+        elif plan.status == APPROVED and plan.document_number and plan.issued_on and plan.issuer:
+            # Issued: the number is taken now; the signed file is made by the renderer after this commits.
+            uow.issued_files.await_rendering(
+                "plan",
+                plan.id,
+                version=fact.version,
+                document_number=plan.document_number,
+                issuer=plan.issuer,
+                issued_on=plan.issued_on,
+            )
         return applied
