@@ -16,7 +16,6 @@ import itertools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import requests
+from devidp.testing import free_port
 from keycloak import KeycloakOpenID
 
 from tests.conftest import create_postgres_database, create_vhost, delete_vhost, drop_postgres_database
@@ -35,12 +35,6 @@ REALM_FILE = ROOT / "infra" / "keycloak" / "realm-ttdn.json"
 PASSWORD = "ttdn2024"
 SERVICES = ("plans", "approvals", "notifications", "gateway")
 HTTP_PROCESSES = ("gateway", "plans", "approvals", "notifications")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def procfile() -> dict[str, str]:
