@@ -3,6 +3,7 @@ approval chain's facts in any order."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +19,9 @@ from plans.domain.errors import (
     TransitionNotAllowed,
 )
 from plans.domain.events import PlanApproved, PlanSubmitted, PlanWithdrawn
-from plans.service_layer import handlers
+from plans.domain.numbering import IssuingBodies
+from plans.domain.organisations import Organisations
+from plans.service_layer import documents, handlers
 
 from tests.unit.plans.plans_fakes import (
     ADMIN,
@@ -407,3 +410,24 @@ def test_numbers_follow_the_issuers_register(world, body):
         deliver(world, [Approval(plan.id, approval_id=f"a-{plan.id}").completed("approved")])
         numbers.append(world.store[plan.id].document_number)
     assert numbers[0] == "01/KH-UBND" and numbers[8] == "09/KH-UBND" and numbers[10] == "11/KH-UBND"
+
+
+def test_an_issued_plan_names_its_issuing_body_and_its_signer_whatever_the_order_of_events(world, body):
+    plan = submit(world, create(world, body))
+    facts = Approval(plan.id).full_approval()
+    deliver(world, [facts[0], facts[-1], *facts[1:-1]])  # the completion overtakes the decisions
+    organisations = Organisations.load(IssuingBodies().places)
+    deps = dataclasses.replace(world.deps, name_of={"province.cb": "Bế Đức Thắng"}.get)
+    issue = documents.issue_of(deps, organisations, world.store[plan.id])
+    assert issue is not None
+    assert (issue.body.code, issue.body.name, issue.body.signing_level) == (
+        "CB-UBND",
+        "Ủy ban nhân dân tỉnh Cao Bằng",
+        2,
+    )
+    # The committee's approver signs (level 2), named as the directory names them.
+    assert (issue.signer, issue.signer_name) == ("province.cb", "Bế Đức Thắng")
+    # Without a name from the directory, the username stands; before issuing there is nothing to sign.
+    unnamed = documents.issue_of(world.deps, organisations, world.store[plan.id])
+    assert unnamed is not None and unnamed.signer_name == "province.cb"
+    assert documents.issue_of(deps, organisations, submit(world, create(world, body))) is None

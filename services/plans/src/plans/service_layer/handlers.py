@@ -35,6 +35,10 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _nobody(_username: str) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Dependencies:
     """What the use cases need, wired by ``bootstrap`` (real) or by the unit tests (fakes)."""
@@ -44,6 +48,8 @@ class Dependencies:
     issuing_bodies: IssuingBodies = field(default_factory=IssuingBodies)
     clock: Callable[[], datetime] = _now
     new_id: Callable[[], str] = _new_id
+    # A person's name as the directory gives it (family name first), None when it cannot say.
+    name_of: Callable[[str], str | None] = _nobody
 
 
 # -- reading
