@@ -124,6 +124,7 @@ class World:
             uow=self.uow,
             clock=self.clock,
             new_id=lambda: f"00000000-0000-4000-8000-{next(ids):012d}",
+            name_of=lambda _username: None,  # the directory names nobody
         )
 
     def uow(self) -> FakeUnitOfWork:

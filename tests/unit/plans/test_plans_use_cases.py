@@ -19,6 +19,8 @@ from plans.domain.errors import (
     TransitionNotAllowed,
 )
 from plans.domain.events import PlanApproved, PlanSubmitted, PlanWithdrawn
+from plans.domain.numbering import IssuingBodies
+from plans.domain.organisations import Organisations
 
 from tests.unit.plans.plans_fakes import (
     ADMIN,
@@ -395,3 +397,24 @@ def test_numbers_follow_the_issuers_register(world, body):
         deliver(world, [Approval(plan.id, approval_id=f"a-{plan.id}").completed("approved")])
         numbers.append(world.store[plan.id].document_number)
     assert numbers[0] == "01/KH-UBND" and numbers[8] == "09/KH-UBND" and numbers[10] == "11/KH-UBND"
+
+
+def test_an_issued_plan_names_its_issuing_body_and_its_signer_whatever_the_order_of_events(world, body):
+    plan = submit(world, create(world, body))
+    facts = Approval(plan.id).full_approval()
+    deliver(world, [facts[0], facts[-1], *facts[1:-1]])  # the completion overtakes the decisions
+    organisations = Organisations.load(IssuingBodies().places)
+    named = {"province.cb": "Bế Đức Thắng"}.get
+    issue = views.issue_of(world.store[plan.id], organisations, named, world.uow())
+    assert issue is not None
+    assert (issue.body.code, issue.body.name, issue.body.signing_level) == (
+        "CB-UBND",
+        "Ủy ban nhân dân tỉnh Cao Bằng",
+        2,
+    )
+    # The committee's approver signs (level 2), named as the directory names them.
+    assert (issue.signer, issue.signer_name) == ("province.cb", "Bế Đức Thắng")
+    # Without a name from the directory, the username stands; before issuing there is nothing to sign.
+    unnamed = views.issue_of(world.store[plan.id], organisations, world.bus.dependencies["name_of"], world.uow())
+    assert unnamed is not None and unnamed.signer_name == "province.cb"
+    assert views.issue_of(submit(world, create(world, body)), organisations, named, world.uow()) is None

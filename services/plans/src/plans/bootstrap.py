@@ -3,12 +3,14 @@ fakes a test passes in)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 
 from servicekit.clock import clock_for
 from servicekit.db import Database
+from servicekit.directory import Directory
 from servicekit.messagebus import MessageBus
 from servicekit.unit_of_work import UnitOfWork
 
@@ -33,6 +35,29 @@ def load_catalogue(settings: PlansSettings) -> Catalogue:
     return Catalogue.from_file(settings.plans_catalogue_file) if settings.plans_catalogue_file else Catalogue()
 
 
+log = logging.getLogger(__name__)
+
+
+def names_from_directory(settings: PlansSettings) -> Callable[[str], str | None]:
+    """People's names from Keycloak's Admin API (cached); None when the directory cannot say."""
+    directory = Directory(
+        settings.keycloak_url,
+        settings.keycloak_realm,
+        settings.keycloak_admin_client_id,
+        settings.keycloak_admin_client_secret,
+    )
+
+    def name_of(username: str) -> str | None:
+        try:
+            person = directory.person(username)
+        except Exception:
+            log.warning("directory lookup failed", extra={"username": username})
+            return None
+        return person.display_name if person else None
+
+    return name_of
+
+
 def uuid4_text() -> str:
     return str(uuid.uuid4())
 
@@ -47,6 +72,7 @@ def bootstrap(
     catalogue: Catalogue | None = None,
     issuing_bodies: IssuingBodies | None = None,
     documents: DocumentTools | None = None,
+    name_of: Callable[[str], str | None] | None = None,
 ) -> MessageBus:
     """The use cases of one process (build after forking). Anything passed in replaces
     the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL)."""
@@ -63,6 +89,7 @@ def bootstrap(
             "clock": clock or clock_for(settings),
             "new_id": new_id,
             "documents": documents,  # given to the renderer process only (document_tools)
+            "name_of": name_of or names_from_directory(settings),
         },
     )
 
@@ -83,8 +110,6 @@ def trust_roots(settings: PlansSettings) -> list[bytes]:
 
 def document_tools(settings: PlansSettings) -> DocumentTools:
     """The renderer's dependencies: organisation names, the people directory, render-and-sign."""
-    from servicekit.directory import Directory
-
     from .documents.pipeline import DirectoryPeople, RenderAndSign, credentials_from, timestamper_from
     from .documents.render import DocumentRenderer
 

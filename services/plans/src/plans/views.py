@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from .adapters.repository import PlanQuery
 from .domain.access import Actor, visibility_of
 from .domain.errors import DocumentNotIssued, VersionNotFound
 from .domain.model import APPROVED, Plan, PlanSummary, PlanVersion, TimelineEntry
-from .service_layer.documents import PLAN, PendingDocument, StoredDocument
+from .domain.organisations import Organisations
+from .service_layer.documents import PLAN, Issue, PendingDocument, StoredDocument, signer_of
 from .service_layer.handlers import readable
 from .service_layer.unit_of_work import UnitOfWork
 
@@ -53,3 +55,19 @@ def issued_document(plan_id: str, actor: Actor, uow: UnitOfWork) -> StoredDocume
     record, content = stored
     assert record.sha256 is not None
     return StoredDocument(content, record.sha256, record.document_number, record.details)
+
+
+def issue_of(
+    plan: Plan, organisations: Organisations, name_of: Callable[[str], str | None], uow: UnitOfWork
+) -> Issue | None:
+    """The issuing body (recorded when the plan was numbered) and the signer (the approver who decided
+    the body's level for the issued version, named by the directory) of an approved plan the caller
+    has read; None for any other."""
+    version = plan.current_version
+    if plan.status != APPROVED or not plan.issuer or version is None:
+        return None
+    body = organisations.body(plan.issuer)
+    with uow:
+        issued = uow.plans.read(plan.id, with_timeline=True)
+    signer = signer_of(issued, version.number, body.signing_level) if issued is not None else None
+    return Issue(body, signer, (name_of(signer) or signer) if signer else None)

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from ..domain import commands
 from ..domain.document import DocumentFace, Signer, plan_document
 from ..domain.model import APPROVED, Plan
-from ..domain.organisations import Organisations
+from ..domain.organisations import BodyFace, Organisations
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,15 @@ def signer_of(plan: Plan, version: int, signing_level: int) -> str | None:
         and entry.actor
     ]
     return approvals[-1].actor if approvals else None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Who issued an approved plan and who signed it, as its document names them."""
+
+    body: BodyFace
+    signer: str | None  # username; None while the signing level's decision is unheard of
+    signer_name: str | None
 
 
 class SignerUnknown(Exception):
