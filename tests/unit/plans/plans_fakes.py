@@ -34,14 +34,13 @@ class FakePlanRepository(AbstractPlanRepository):
         self.store[plan.id] = stored
 
     def search(self, query: PlanQuery) -> list[PlanSummary]:
+        views = [plan.read_as(query.visibility) for plan in self.store.values()]
         found = [
-            plan.summary()
-            for plan in self.store.values()
-            if query.visibility.admits(
-                org_unit=plan.org_unit, province=plan.province, status=plan.status, deciders=plan.deciders
-            )
+            view.summary()
+            for view in views
+            if view is not None
             and all(
-                getattr(plan.summary(), name) == value
+                getattr(view.summary(), name) == value
                 for name, value in (
                     ("status", query.status),
                     ("year", query.year),
@@ -50,8 +49,8 @@ class FakePlanRepository(AbstractPlanRepository):
                 )
                 if value is not None
             )
-            and all(word in plan.content.search_text() for word in query.words)
-            and (query.after is None or (plan.created_at, plan.id) < query.after)
+            and all(word in view.content.search_text() for word in query.words)
+            and (query.after is None or (view.created_at, view.id) < query.after)
         ]
         return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)[: query.limit]
 

@@ -65,6 +65,7 @@ class PlanContext:
     submitted_by: str
     created_by: str = ""
     edited_by: tuple[str, ...] = ()
+    submitters: tuple[str, ...] = ()  # everyone who submitted any version of the plan
     plan_type: str = "annual"
 
     def context(self) -> dict[str, Any]:
@@ -78,14 +79,22 @@ class PlanContext:
         }
 
     def conflict_of(self, username: str) -> str | None:
-        """Why ``username`` may not decide on this plan, or ``None``."""
+        """Why ``username`` may not decide on this plan, or ``None``: whoever created it, or
+        edited or submitted any of its versions (not only this one)."""
         if username == self.created_by:
             return "you created this plan"
-        if username == self.submitted_by:
+        if username == self.submitted_by or username in self.submitters:
             return "you submitted this plan"
         if username in self.edited_by:
             return "you edited this plan"
         return None
+
+    def with_submitters_of(self, earlier: PlanContext) -> PlanContext:
+        """This version's context, also naming whoever submitted an earlier version (so the rule
+        holds even for a plan.submitted from a producer that sends no ``submitters``)."""
+        return replace(
+            self, submitters=tuple(sorted({*self.submitters, *earlier.submitters, earlier.submitted_by} - {""}))
+        )
 
 
 def in_scope(actor: Actor, role: str, scope: str, plan: PlanContext) -> bool:

@@ -50,6 +50,9 @@ def plan_context(data: dict[str, Any]) -> PlanContext:
             submitted_by=_text(data["submitted_by"]),
             created_by=_text(data.get("created_by")),
             edited_by=tuple(sorted({_text(name) for name in data.get("edited_by") or () if name})),
+            submitters=tuple(
+                sorted({_text(name) for name in (*(data.get("submitters") or ()), data["submitted_by"]) if name})
+            ),
             plan_type=_text(data.get("plan_type") or "annual"),
         )
     except (KeyError, TypeError, ValueError) as error:

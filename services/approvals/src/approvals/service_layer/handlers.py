@@ -129,6 +129,8 @@ def start_approval(command: commands.StartApproval, uow: UnitOfWork, deps: Depen
             # The plans service does not resubmit while an approval is open; if it ever
             # does, the newer version supersedes the older one's approval.
             previous.cancel(by=plan.submitted_by, at=now, comment=f"superseded by version {plan.version}")
+        if previous is not None:
+            plan = plan.with_submitters_of(previous.plan)  # separation of duties spans every version
         chain = uow.chains.latest(DEFAULT_CHAIN_KEY) or _publish_bundled(uow, DEFAULT_CHAIN_KEY, now)
         approval = Approval.start(plan, chain, at=command.submitted_at)  # the SLA runs from `now`, below
         _open_level(approval, Approval.first_level_after(previous, chain), deps, now)

@@ -57,5 +57,14 @@ class RevisionMismatch(PlanError):
         self.actual = actual
 
 
+class RevisionRequired(PlanError):
+    """An edit that names no revision (``If-Match: *``) could overwrite a change it never saw."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Send If-Match with the ETag of the plan you edited (from GET); '*' does not say which revision you read."
+        )
+
+
 class NoIssuingBody(PlanError):
     """Configuration names no issuing body for an organisation unit."""

@@ -41,6 +41,7 @@ class PlanSubmitted(PlanEvent):
     edited_by: tuple[str, ...]
     drafters: tuple[str, ...]
     submitted_at: datetime
+    submitters: tuple[str, ...] = ()  # everyone who submitted any version, this one included
 
 
 @dataclass(frozen=True)

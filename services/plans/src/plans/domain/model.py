@@ -10,6 +10,7 @@ it concerns the current version's open approval and moves the plan forward.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +18,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from . import commands, events
+from .access import FIRST_READER, Visibility, role_reader, user_reader
 from .catalogue import Catalogue
 from .content import PlanContent
-from .errors import PlanNotEditable, RevisionMismatch, TransitionNotAllowed
+from .errors import PlanNotEditable, RevisionMismatch, RevisionRequired, TransitionNotAllowed
 from .numbering import IssuingBody, date_line, document_number
 from .rules import check_content
 
@@ -75,6 +77,9 @@ class PlanVersion:
     edited_by: tuple[str, ...] = ()
     approval_id: str | None = None  # the approval that decides this version, once heard of
     outcome: str | None = None  # approved / returned / rejected / cancelled / withdrawn
+    # Who may read this frozen version besides the unit's drafters: "role:<approver role>" for each
+    # level it was offered to, "user:<username>" for each person who decided on it (access.Visibility).
+    readers: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -181,8 +186,11 @@ class Plan:
     def date_line(self) -> str | None:
         return date_line(self.place, self.issued_on) if self.place and self.issued_on else None
 
-    def check_revision(self, expected: int | None) -> None:
-        """Optimistic concurrency: a write names the revision it was based on."""
+    def check_revision(self, expected: int | None, *, required: bool = False) -> None:
+        """Optimistic concurrency: a write names the revision it was based on; an edit of the
+        content (``required``) must name one, where submit and withdraw may omit it."""
+        if expected is None and required:
+            raise RevisionRequired()
         if expected is not None and expected != self.revision:
             raise RevisionMismatch(expected, self.revision)
 
@@ -215,6 +223,7 @@ class Plan:
             submitted_by=by,
             submitted_at=at,
             edited_by=edited_by,
+            readers={FIRST_READER},
         )
         self.versions.append(version)
         self.status = SUBMITTED
@@ -231,6 +240,7 @@ class Plan:
                 edited_by=tuple(self.editors),
                 drafters=drafters,
                 submitted_at=at,
+                submitters=tuple(dict.fromkeys(v.submitted_by for v in self.versions)),
             )
         )
         return version
@@ -251,6 +261,8 @@ class Plan:
         version = self._version_of(fact)
         if version is None:
             return False
+        if fact.role:
+            version.readers.add(role_reader(fact.role))  # this version was submitted to that level
         stage = Stage(fact.level, fact.level_name.get("vi", ""), fact.level_name.get("en", ""))
         self._log_fact(
             fact,
@@ -270,6 +282,8 @@ class Plan:
         version = self._version_of(fact)
         if version is None:
             return False
+        if fact.by:
+            version.readers.add(user_reader(fact.by))
         self._log_fact(
             fact,
             "decision",
@@ -296,6 +310,8 @@ class Plan:
         if fact.by and fact.outcome in (APPROVED, RETURNED, REJECTED):
             self.deciders.add(fact.by)
         version = self._version_of(fact)
+        if version is not None and fact.by and fact.outcome in (APPROVED, RETURNED, REJECTED):
+            version.readers.add(user_reader(fact.by))
         if version is None or not self._is_open(version):
             return False
         details: dict[str, Any] = {"outcome": fact.outcome, "comment": fact.comment, "level_name": fact.level_name}
@@ -329,6 +345,27 @@ class Plan:
         return True
 
     # -- reading
+    def read_as(self, visibility: Visibility) -> Plan | None:
+        """The plan as this reader may see it, or None when they may not see it at all.
+
+        The unit's drafters and admins (and integrators, once approved) read the working copy;
+        approvers read the latest frozen version submitted to a level they may act on, or that
+        they decided, and only those versions — never edits made since (architecture §4)."""
+        if visibility.sees_working_copy(org_unit=self.org_unit, status=self.status):
+            return self
+        readable = [
+            version
+            for version in self.versions
+            if visibility.reads_version(org_unit=self.org_unit, province=self.province, readers=version.readers)
+        ]
+        if not readable:
+            return None
+        view = copy.copy(self)
+        view.content = readable[-1].content
+        view.versions = readable
+        view.pending_events = []
+        return view
+
     def ordered_timeline(self) -> list[TimelineEntry]:
         return sorted(self.timeline, key=TimelineEntry.sort_key)
 

@@ -59,6 +59,7 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
             level_name=_level_name(data),
             due_at=data.get("due_at"),
             assignees=tuple(data.get("assignees") or ()),
+            role=str(data.get("role") or ""),
         )
     if event.name == "approval.decision_recorded":
         return commands.RecordDecision(

@@ -3,22 +3,18 @@ OpenAPI document; unknown fields are refused (marshmallow's RAISE)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from marshmallow import Schema, fields, validate
+from servicekit.text import SafeText
 
 from ..domain.catalogue import BUDGET_SOURCES, PLAN_TYPES
 from ..domain.model import STATUSES
-from ..domain.text import clean_text
 
 MAX_ACTIVITIES = 300
 
 
-class Text(fields.String):
-    """A string stored NFC-normalised and trimmed; length limits apply to the cleaned text."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return clean_text(super()._deserialize(value, attr, data, **kwargs))
+class Text(SafeText):
+    """A string stored NFC-normalised and trimmed; length limits apply to the cleaned text. NUL, control
+    characters, bidirectional overrides and invisible-only values are refused (servicekit.text)."""
 
 
 def _text(max_length: int, *, required: bool = False, allow_empty: bool = True) -> Text:

@@ -19,7 +19,7 @@ from ..domain import commands
 from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
-from ..domain.errors import PlanForbidden, PlanNotFound, VersionNotFound
+from ..domain.errors import PlanForbidden, PlanNotEditable, PlanNotFound, VersionNotFound
 from ..domain.model import Plan, PlanSummary, PlanVersion, TimelineEntry
 from ..domain.numbering import IssuingBodies, IssuingBody
 from .unit_of_work import AbstractUnitOfWork
@@ -48,17 +48,17 @@ class Dependencies:
 
 # -- reading
 def _readable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
-    """The plan if the actor may read it; otherwise "not found", so ids leak nothing."""
-    if plan is None or not visibility_of(actor).admits(
-        org_unit=plan.org_unit, province=plan.province, status=plan.status, deciders=plan.deciders
-    ):
+    """The plan as the actor may read it (an approver: the frozen version submitted to them);
+    otherwise "not found", so ids leak nothing."""
+    view = plan.read_as(visibility_of(actor)) if plan is not None else None
+    if view is None:
         raise PlanNotFound(plan_id)
-    return plan
+    return view
 
 
 def _writable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
-    plan = _readable(plan, actor, plan_id)
-    if not may_draft_for(actor, plan.org_unit):
+    view = _readable(plan, actor, plan_id)
+    if view is not plan or plan is None or not may_draft_for(actor, plan.org_unit):
         raise PlanForbidden("Only the drafters of the plan's unit may change it.")
     return plan
 
@@ -75,9 +75,10 @@ def plan_timeline(deps: Dependencies, actor: Actor, plan_id: str) -> list[Timeli
 
 def get_version(deps: Dependencies, actor: Actor, plan_id: str, number: int) -> PlanVersion:
     plan = get_plan(deps, actor, plan_id)
-    if not 1 <= number <= len(plan.versions):
+    version = next((version for version in plan.versions if version.number == number), None)
+    if version is None:
         raise VersionNotFound(plan_id, number)
-    return plan.versions[number - 1]
+    return version
 
 
 def list_plans(deps: Dependencies, actor: Actor, query: PlanQuery) -> tuple[list[PlanSummary], PlanSummary | None]:
@@ -111,7 +112,9 @@ def create_plan(deps: Dependencies, cmd: commands.CreatePlan) -> Plan:
 def replace_plan(deps: Dependencies, cmd: commands.ReplacePlan) -> Plan:
     with deps.uow() as uow:
         plan = _writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
-        plan.check_revision(cmd.expected_revision)
+        if not plan.is_editable:
+            raise PlanNotEditable(plan.status)  # the plan's state answers first: no revision would help
+        plan.check_revision(cmd.expected_revision, required=True)
         content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or plan.org_unit})
         if content.org_unit != plan.org_unit:
             raise PlanForbidden("A plan stays with the unit that drafted it.")
