@@ -71,7 +71,7 @@ def test_create_get_replace_submit_withdraw_versions_timeline(client, tokens, bo
 
     versions = client.get(f"/plans/{plan['id']}/versions", headers=tokens("dept.cb")).json["items"]
     assert [(v["number"], v["submitted_by"], v["edited_by"]) for v in versions] == [(1, "drafter.cb", ["drafter2.cb"])]
-    version = client.get(f"/plans/{plan['id']}/versions/1", headers=tokens("province.cb")).json
+    version = client.get(f"/plans/{plan['id']}/versions/1", headers=tokens("dept.cb")).json
     assert version["content"]["summary"] == body["summary"] and len(version["content_sha256"]) == 64
     problem(client.get(f"/plans/{plan['id']}/versions/2", headers=tokens("drafter.cb")), 404, "not-found")
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from plans.adapters.repository import AbstractPlanRepository, PlanQuery
 from plans.domain.access import Actor
-from plans.domain.events import PlanEvent
+from plans.domain.events import PlanEvent, PlanSubmitted
 from plans.domain.model import Plan, PlanSummary
 from plans.service_layer.handlers import Dependencies
 from plans.service_layer.unit_of_work import AbstractUnitOfWork
@@ -71,13 +71,25 @@ class FakeRegister:
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):
-    def __init__(self, store: dict[str, Plan], register: FakeRegister, published: list[PlanEvent]) -> None:
+    def __init__(
+        self, store: dict[str, Plan], register: FakeRegister, published: list[PlanEvent], relayed: set[str]
+    ) -> None:
         self.plans = FakePlanRepository(store)
         self.register = register
         self.published = published
+        self.relayed = relayed  # ids of plans whose events a relay has already sent
 
     def _record(self, event: PlanEvent) -> None:
         self.published.append(event)
+
+    def retract_submission(self, plan_id: str, version: int) -> bool:
+        if plan_id in self.relayed:
+            return False
+        for event in self.published:
+            if isinstance(event, PlanSubmitted) and event.plan_id == plan_id and event.version == version:
+                self.published.remove(event)
+                return True
+        return False
 
 
 class FakeClock:
@@ -96,10 +108,11 @@ class World:
         self.store: dict[str, Plan] = {}
         self.register = FakeRegister()
         self.published: list[PlanEvent] = []
+        self.relayed: set[str] = set()
         self.clock = FakeClock()
         ids = itertools.count(1)
         self.deps = Dependencies(
-            uow=lambda: FakeUnitOfWork(self.store, self.register, self.published),
+            uow=lambda: FakeUnitOfWork(self.store, self.register, self.published, self.relayed),
             clock=self.clock,
             new_id=lambda: f"00000000-0000-4000-8000-{next(ids):012d}",
         )

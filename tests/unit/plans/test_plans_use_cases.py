@@ -3,6 +3,7 @@ approval chain's facts in any order."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -17,8 +18,10 @@ from plans.domain.errors import (
     RevisionMismatch,
     TransitionNotAllowed,
     VersionNotFound,
+    WithdrawalInProgress,
+    WithdrawalRefused,
 )
-from plans.domain.events import PlanApproved, PlanSubmitted, PlanWithdrawn
+from plans.domain.events import PlanApproved, PlanSubmitted, PlanWithdrawalRequested, PlanWithdrawn
 from plans.service_layer import handlers
 
 from tests.unit.plans.plans_fakes import (
@@ -60,7 +63,7 @@ def replace(world, plan, body, actor=DRAFTER_CB, expected=None):
 
 
 def withdraw(world, plan, actor=DRAFTER_CB):
-    return handlers.withdraw_plan(world.deps, commands.WithdrawPlan(actor=actor, plan_id=plan.id))
+    return handlers.withdraw_plan(world.deps, commands.WithdrawPlan(actor=actor, plan_id=plan.id)).plan
 
 
 LEVEL_ROLES = {1: "dept_approver", 2: "province_approver", 3: "ministry_approver"}
@@ -453,3 +456,65 @@ def test_numbers_follow_the_issuers_register(world, body):
         deliver(world, [Approval(plan.id, approval_id=f"a-{plan.id}").completed("approved")])
         numbers.append(world.store[plan.id].document_number)
     assert numbers[0] == "01/KH-UBND" and numbers[8] == "09/KH-UBND" and numbers[10] == "11/KH-UBND"
+
+
+# -- withdrawal once the submission has left: the approvals service decides
+def test_a_sent_submission_is_withdrawn_only_on_the_approvals_verdict(world, body):
+    plan = submit(world, create(world, body))
+    world.relayed.add(plan.id)  # plan.submitted has been published: an approval may be deciding
+    verdicts = []
+
+    def approvals_answers(_seconds: float) -> None:  # the verdict arrives while the request waits
+        request = world.store[plan.id].withdrawal
+        if not verdicts:
+            verdicts.append(
+                handlers.answer_withdrawal(
+                    world.deps,
+                    commands.AnswerWithdrawal(
+                        **Approval(plan.id)._common(), request_id=request["id"], accepted=True, by="drafter.cb"
+                    ),
+                )
+            )
+
+    deps = dataclasses.replace(world.deps, sleep=approvals_answers)
+    result = handlers.withdraw_plan(deps, commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
+    requested = [e for e in world.published if isinstance(e, PlanWithdrawalRequested)]
+    assert len(requested) == 1 and requested[0].seen_decisions == 0
+    assert verdicts == [True] and not result.pending and result.plan.status == "withdrawn"
+    assert isinstance(world.published[-1], PlanWithdrawn)
+
+
+def test_a_refused_withdrawal_is_409_and_leaves_the_plan_with_the_approval(world, body):
+    plan = submit(world, create(world, body))
+    world.relayed.add(plan.id)
+    approval = Approval(plan.id)
+    deliver(world, [approval.assigned(1)])
+
+    def a_decision_won(_seconds: float) -> None:
+        request = world.store[plan.id].withdrawal
+        if request["outcome"] is None:
+            handlers.answer_withdrawal(
+                world.deps,
+                commands.AnswerWithdrawal(
+                    **approval._common(),
+                    request_id=request["id"],
+                    accepted=False,
+                    reason="a decision was recorded while the withdrawal was on its way",
+                ),
+            )
+
+    deps = dataclasses.replace(world.deps, sleep=a_decision_won)
+    with pytest.raises(WithdrawalRefused):
+        handlers.withdraw_plan(deps, commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
+    stored = world.store[plan.id]
+    assert stored.status == "submitted" and not any(isinstance(e, PlanWithdrawn) for e in world.published)
+
+
+def test_without_a_verdict_in_time_the_withdrawal_stays_requested(world, body):
+    plan = submit(world, create(world, body))
+    world.relayed.add(plan.id)
+    deps = dataclasses.replace(world.deps, withdrawal_wait_seconds=0.0)
+    result = handlers.withdraw_plan(deps, commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
+    assert result.pending and result.plan.status == "submitted"
+    with pytest.raises(WithdrawalInProgress):
+        handlers.withdraw_plan(deps, commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))

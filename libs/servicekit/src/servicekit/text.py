@@ -3,8 +3,9 @@
 Refused everywhere: NUL (PostgreSQL cannot store it), the other control
 characters except tab and line breaks, lone surrogates (not UTF-8), and the
 bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069)
-that make a title read differently from what it says. A value that is not
-empty but shows nothing (only zero-width characters and spaces) is refused too.
+that make a title read differently from what it says. A value made only of
+zero-width (format) characters and spaces is refused too; a blank one is left to the
+field's own length rule.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def unsafe_text_reason(value: str) -> str | None:
         return "must be valid Unicode (a lone surrogate was sent)"
     if _BIDI_CONTROL.search(value):
         return "must not contain bidirectional override or isolate characters"
-    if value and not any(not char.isspace() and unicodedata.category(char) != "Cf" for char in value):
+    visible = [char for char in value if not char.isspace()]
+    if visible and all(unicodedata.category(char) == "Cf" for char in visible):
         return "must contain visible characters, not only invisible ones"
     return None
 

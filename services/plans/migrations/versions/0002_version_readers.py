@@ -1,4 +1,4 @@
-"""Who may read each frozen version (the approver roles it was submitted to, the people who
+"""The last withdrawal request of each plan (decided by the approvals service), and who may read each frozen version (the approver roles it was submitted to, the people who
 decided on it), and each version's title and folded words, so approvers read and search what
 was submitted to them, never the drafter's working copy.
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 from unidecode import unidecode
 import unicodedata
 
@@ -49,6 +50,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("plan_id", "number", "reader", name=op.f("pk_plan_version_readers")),
     )
     op.create_index("ix_plan_version_readers_reader", "plan_version_readers", ["reader", "plan_id"])
+    with op.batch_alter_table("plans") as batch:
+        batch.add_column(sa.Column("withdrawal", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=True))
     _backfill()
 
 
@@ -96,6 +99,8 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("plans") as batch:
+        batch.drop_column("withdrawal")
     op.drop_index("ix_plan_version_readers_reader", table_name="plan_version_readers")
     op.drop_table("plan_version_readers")
     with op.batch_alter_table("plan_versions") as batch:

@@ -30,5 +30,6 @@ def bootstrap(settings: PlansSettings, db: Database | None = None) -> tuple[Data
         uow=lambda: SqlAlchemyUnitOfWork(db),
         catalogue=catalogue(settings),
         issuing_bodies=issuing_bodies(settings),
+        withdrawal_wait_seconds=settings.plans_withdrawal_wait_seconds,
     )
     return db, deps

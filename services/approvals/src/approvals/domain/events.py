@@ -115,3 +115,15 @@ class TaskReminder(TaskDeadlineEvent):
 @dataclass(frozen=True)
 class TaskOverdue(TaskDeadlineEvent):
     name: ClassVar[str] = "approval.task_overdue"
+
+
+@dataclass(frozen=True)
+class WithdrawalAnswered(ApprovalEvent):
+    """The verdict on a drafter's ``plan.withdrawal_requested``: taken under the approval's row lock,
+    the same lock decisions take, so a withdrawal and a decision never both win."""
+
+    name: ClassVar[str] = "approval.withdrawal_answered"
+    request_id: str
+    accepted: bool
+    reason: str
+    by: str

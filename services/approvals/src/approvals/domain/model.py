@@ -26,6 +26,7 @@ from .events import (
     TaskDelegated,
     TaskOverdue,
     TaskReminder,
+    WithdrawalAnswered,
 )
 from .signing import decision_hash
 
@@ -429,6 +430,32 @@ class Approval:
             )
         )
         return delegation
+
+    # -- the drafter's withdrawal
+    def answer_withdrawal(self, request_id: str, *, by: str, seen_decisions: int, at: datetime) -> bool:
+        """Accept the withdrawal while the approval is open and no decision was taken that the drafter
+        had not seen; otherwise refuse it. The verdict is announced before the cancellation, so the
+        plans service hears it first."""
+        if not self.is_open:
+            reason = f"the approval is already {self.status}"
+        elif len(self.decisions) > seen_decisions:
+            reason = "a decision was recorded while the withdrawal was on its way"
+        else:
+            reason = ""
+        accepted = not reason
+        self.events.append(
+            WithdrawalAnswered(
+                context=self.plan.context(),
+                approval_id=self.id,
+                request_id=request_id,
+                accepted=accepted,
+                reason=reason,
+                by=by,
+            )
+        )
+        if accepted:
+            self.cancel(by=by, at=at, comment="withdrawn by the drafter")
+        return accepted
 
     # -- ending
     def cancel(self, *, by: str, at: datetime, comment: str = "") -> None:

@@ -69,6 +69,19 @@ def make_handler(deps: Dependencies) -> Callable[[Session, Event], None]:
                 uow,
                 deps,
             )
+        elif event.name == "plan.withdrawal_requested":
+            data = event.data
+            try:
+                answer = commands.AnswerWithdrawal(
+                    plan=plan_context({**data, "content_sha256": data.get("content_sha256") or "", "submitted_by": ""}),
+                    request_id=_text(data["request_id"]),
+                    by=_text(data["by"]),
+                    seen_decisions=int(data.get("seen_decisions") or 0),
+                    requested_at=_moment(data.get("requested_at"), event.time),
+                )
+            except (KeyError, TypeError, ValueError) as error:
+                raise MalformedEvent(f"plan.withdrawal_requested lacks or mangles a field: {error}") from error
+            handlers.answer_withdrawal(answer, uow, deps)
         elif event.name == "plan.withdrawn":
             data = event.data
             try:

@@ -51,6 +51,7 @@ class PlanRow(Base):
     issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     issuer: Mapped[str | None] = mapped_column(String(40), nullable=True)
     place: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    withdrawal: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)  # the last withdrawal request
 
     __table_args__ = (
         # The list sorts newest first by (created_at, id); each filter leads an index ending in that key.

@@ -176,6 +176,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
             issued_on=row.issued_on,
             issuer=row.issuer,
             place=row.place,
+            withdrawal=dict(row.withdrawal) if row.withdrawal else None,
         )
 
     def persist(self, plan: Plan) -> None:
@@ -202,6 +203,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         row.issued_on = plan.issued_on
         row.issuer = plan.issuer
         row.place = plan.place
+        row.withdrawal = dict(plan.withdrawal) if plan.withdrawal else None
         stored_versions = self._version_rows.setdefault(plan.id, {})
         for version in plan.versions:
             stored = stored_versions.get(version.number)

@@ -78,3 +78,13 @@ class CompleteApproval(ApprovalFact):
     level_name: dict[str, str] = field(default_factory=dict)
     comment: str = ""
     by: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerWithdrawal(ApprovalFact):
+    """The approvals service's verdict on a withdrawal request."""
+
+    request_id: str = ""
+    accepted: bool = False
+    reason: str = ""
+    by: str = ""

@@ -45,6 +45,18 @@ class PlanSubmitted(PlanEvent):
 
 
 @dataclass(frozen=True)
+class PlanWithdrawalRequested(PlanEvent):
+    """The drafter asks to recall the version under approval; the approvals service, which decides
+    under the same lock as decisions, answers with approval.withdrawal_answered."""
+
+    name: ClassVar[str] = "plan.withdrawal_requested"
+    request_id: str
+    by: str
+    requested_at: datetime
+    seen_decisions: int  # the decisions on this version the drafter could have seen
+
+
+@dataclass(frozen=True)
 class PlanWithdrawn(PlanEvent):
     name: ClassVar[str] = "plan.withdrawn"
     by: str

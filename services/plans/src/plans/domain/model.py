@@ -21,7 +21,13 @@ from . import commands, events
 from .access import FIRST_READER, Visibility, role_reader, user_reader
 from .catalogue import Catalogue
 from .content import PlanContent
-from .errors import PlanNotEditable, RevisionMismatch, RevisionRequired, TransitionNotAllowed
+from .errors import (
+    PlanNotEditable,
+    RevisionMismatch,
+    RevisionRequired,
+    TransitionNotAllowed,
+    WithdrawalInProgress,
+)
 from .numbering import IssuingBody, date_line, document_number
 from .rules import check_content
 
@@ -136,6 +142,7 @@ class Plan:
         issued_on: date | None = None,
         issuer: str | None = None,
         place: str | None = None,
+        withdrawal: dict[str, Any] | None = None,
     ) -> None:
         self.id = id
         self.content = content
@@ -154,6 +161,9 @@ class Plan:
         self.issued_on = issued_on
         self.issuer = issuer
         self.place = place
+        # The last withdrawal request: {id, version, by, requested_at, outcome (None while the
+        # approvals service decides, then "accepted" or "refused"), reason}.
+        self.withdrawal = withdrawal
         self.pending_events: list[events.PlanEvent] = []
 
     # -- creation and editing
@@ -244,6 +254,48 @@ class Plan:
             )
         )
         return version
+
+    @property
+    def withdrawal_pending(self) -> bool:
+        return self.withdrawal is not None and self.withdrawal.get("outcome") is None
+
+    def request_withdrawal(self, *, by: str, at: datetime, request_id: str) -> None:
+        """Ask the approval (the one arbiter of its own end) to let the drafter recall this version; the
+        plan stays submitted until the verdict arrives (:meth:`answer_withdrawal`)."""
+        if self.status != SUBMITTED:
+            raise TransitionNotAllowed("withdraw", self.status)
+        if self.withdrawal_pending:
+            raise WithdrawalInProgress()
+        version = self.versions[-1]
+        seen = sum(1 for e in self.timeline if e.kind == "decision" and e.version == version.number)
+        self.withdrawal = {
+            "id": request_id,
+            "version": version.number,
+            "by": by,
+            "requested_at": at.isoformat(),
+            "outcome": None,
+            "reason": "",
+        }
+        self.pending_events.append(
+            events.PlanWithdrawalRequested(
+                **self._context(version.number), request_id=request_id, by=by, requested_at=at, seen_decisions=seen
+            )
+        )
+
+    def answer_withdrawal(self, fact: commands.AnswerWithdrawal) -> bool:
+        """The approval's verdict on our request: accepted, the plan is withdrawn; refused, it stays
+        where the approval took it. A verdict on another request, or a repeated one, changes nothing."""
+        request = self.withdrawal
+        if request is None or request.get("id") != fact.request_id or request.get("outcome") is not None:
+            return False
+        if fact.accepted and request["version"] == fact.version and self.status in (SUBMITTED, WITHDRAWN):
+            if self.status == SUBMITTED:
+                self.withdraw(by=request["by"], at=fact.occurred_at)
+            # else the approval's cancellation arrived first and already made the plan editable again
+            self.withdrawal = {**request, "outcome": "accepted"}
+        else:
+            self.withdrawal = {**request, "outcome": "refused", "reason": fact.reason or "the approval refused it"}
+        return True
 
     def withdraw(self, *, by: str, at: datetime) -> None:
         if self.status != SUBMITTED:

@@ -147,14 +147,19 @@ class PlanSubmission(MethodView):
 @blp.route("/<string:plan_id>/withdraw")
 class PlanWithdrawal(MethodView):
     @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.alt_response(
+        202,
+        schema=schemas.PlanSchema,
+        description="The approvals service has not answered yet; the withdrawal takes effect when it does",
+    )
     @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
     def post(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Recall a submitted plan while its approval is open"""
+        """Recall a submitted plan while its approval is open (409 when a decision won the race)"""
         expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=False)
-        plan = handlers.withdraw_plan(
+        withdrawal = handlers.withdraw_plan(
             deps(), commands.WithdrawPlan(actor=actor(), plan_id=plan_id, expected_revision=expected)
         )
-        return with_etag(plan)
+        return with_etag(withdrawal.plan, 202 if withdrawal.pending else 200)
 
 
 @blp.route("/<string:plan_id>/versions")

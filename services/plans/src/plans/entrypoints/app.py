@@ -21,6 +21,8 @@ _PROBLEMS: list[tuple[type[errors.PlanError], int, str, str]] = [
     (errors.PlanNotEditable, 409, "Plan not editable", "plan-not-editable"),
     (errors.TransitionNotAllowed, 409, "Transition not allowed", "transition-not-allowed"),
     (errors.RevisionMismatch, 412, "Precondition failed", "precondition-failed"),
+    (errors.WithdrawalRefused, 409, "Withdrawal refused", "withdrawal-refused"),
+    (errors.WithdrawalInProgress, 409, "Withdrawal in progress", "withdrawal-in-progress"),
     (errors.RevisionRequired, 428, "Precondition required", "precondition-required"),
     (errors.NoIssuingBody, 500, "Configuration error", "configuration-error"),
 ]

@@ -72,6 +72,14 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
             by=str(data.get("by") or ""),
             content_sha256=data.get("content_sha256"),
         )
+    if event.name == "approval.withdrawal_answered":
+        return commands.AnswerWithdrawal(
+            **common,
+            request_id=str(data.get("request_id") or ""),
+            accepted=data.get("accepted") is True,
+            reason=str(data.get("reason") or ""),
+            by=str(data.get("by") or ""),
+        )
     if event.name == "approval.completed":
         if data.get("outcome") not in OUTCOMES:
             raise MalformedEvent(f"approval.completed has an unknown outcome {data.get('outcome')!r}")
@@ -90,6 +98,7 @@ _HANDLERS: dict[type, Callable[[Dependencies, Any], bool]] = {
     commands.RecordTaskAssigned: handlers.record_task_assigned,
     commands.RecordDecision: handlers.record_decision,
     commands.CompleteApproval: handlers.complete_approval,
+    commands.AnswerWithdrawal: handlers.answer_withdrawal,
 }
 
 
