@@ -11,7 +11,7 @@ from servicekit.web import create_service_app, service_readiness
 from ..bootstrap import bootstrap
 from ..config import PlansSettings
 from ..domain import errors
-from .api import blp
+from .api import PlanIdConverter, blp
 
 # Domain errors to problem types, in this one place.
 _PROBLEMS: list[tuple[type[errors.PlanError], int, str, str]] = [
@@ -59,6 +59,8 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     api = create_api(
         app, title="TTĐN plans service", description="Plans, versions, submission and the numbering register"
     )
+    api.register_converter(PlanIdConverter, lambda _converter: {"type": "string", "not": {"const": "catalogue"}})
+    app.url_map.converters["plan_id"] = PlanIdConverter
     api.register_blueprint(blp)
 
     @app.errorhandler(errors.PlanError)
