@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 PACKAGES := libs/servicekit infra/devidp services/plans services/approvals services/notifications gateway
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-integration test-e2e bench demo-data up lint clean
+.PHONY: install run test test-unit test-integration test-e2e bench demo-data up lint clean messages asyncapi
 
 install: $(STAMP)
 
@@ -61,6 +61,21 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(TYPED)
+
+# Message catalogues (Babel): the texts marked N_() in a package, merged into its
+# Vietnamese and English .po files and compiled to the .mo files that are committed.
+CATALOGUES := services/plans/src/plans:plans
+messages: install
+	@for entry in $(CATALOGUES); do \
+	  dir=$${entry%%:*}; domain=$${entry##*:}; \
+	  $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header -o $$dir/translations/$$domain.pot $$dir && \
+	  $(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -w 120 -i $$dir/translations/$$domain.pot -d $$dir/translations -D $$domain && \
+	  $(BIN)/pybabel -q compile --statistics -d $$dir/translations -D $$domain || exit 1; \
+	done
+
+# The AsyncAPI 3.0 document of the events, made from servicekit.contracts.
+asyncapi: install
+	$(BIN)/python -m servicekit.contracts.asyncapi > docs/asyncapi.yaml
 
 clean:
 	rm -rf var/*.db var/*.db-* var/prometheus var/bench var/screenshots

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import psycopg
 import requests
-from plans.sample_data import CAO_BANG_2024
 
 from bench.baselines import percentile
 from bench.load import wrk
+from infra.local.sample_plans import CAO_BANG_2024
 from tests.support.journeys import Person, plan_body
 from tests.support.stack import ROOT, Stack, free_port
 

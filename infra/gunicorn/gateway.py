@@ -28,7 +28,10 @@ import os
 _read_timeout = float(os.environ.get("UPSTREAM_READ_TIMEOUT", "15"))
 
 bind = f"{os.environ.get('GATEWAY_HOST', '0.0.0.0')}:{os.environ.get('GATEWAY_PORT', '8000')}"  # noqa: S104
-worker_class = "gthread"
+# gthread, answering what gunicorn itself refuses (a request line over
+# limit_request_line: 414) with problem+json like every other answer.
+worker_class = "servicekit.gunicorn_worker.ProblemThreadWorker"
+limit_request_line = 4094  # servicekit.web.MAX_URI_BYTES: the app refuses the same
 workers = int(os.environ.get("GATEWAY_WORKERS", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GATEWAY_THREADS", "16"))
 timeout = int(_read_timeout) + 15

@@ -11,7 +11,10 @@ engines and clients in each worker, after the fork (preload stays off).
 
 import os
 
-worker_class = "gthread"
+# gthread, answering what gunicorn itself refuses (a request line over
+# limit_request_line: 414) with problem+json like every other answer.
+worker_class = "servicekit.gunicorn_worker.ProblemThreadWorker"
+limit_request_line = 4094  # servicekit.web.MAX_URI_BYTES: the app refuses the same
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = 30

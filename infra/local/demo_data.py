@@ -1,7 +1,7 @@
 """Sample plans for a running suite, made as people would make them.
 
-One plan per seed province (the bodies in ``plans.sample_data``, drawn from
-``shared/seeds``), created and submitted by its drafter through the gateway,
+One plan per sample province (the bodies in ``sample_plans.py`` beside this
+script), created and submitted by its drafter through the gateway,
 then carried by the real approvers to varied states: Cao Bằng 2024 approved
 with its number, Bắc Kạn 2020 at the provincial committee, Kon Tum 2023 at
 the ministry, Lạng Sơn 2018 returned with a comment, Quảng Bình 2017 waiting
@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 from keycloak import KeycloakOpenID
-from plans.sample_data import (
+from sample_plans import (  # beside this script
     BAC_KAN_2020,
     CAO_BANG_2024,
     CAO_BANG_2025_BAN_GIOC,

@@ -8,8 +8,8 @@ import time
 
 import pytest
 import requests
-from plans.sample_data import QUANG_BINH_2017
 
+from infra.local.sample_plans import QUANG_BINH_2017
 from tests.support.journeys import Person, eventually, plan_body
 from tests.support.stack import Stack
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import time
 
-from plans.sample_data import LANG_SON_2018
-
+from infra.local.sample_plans import LANG_SON_2018
 from tests.support.journeys import Person, plan_body
 from tests.support.stack import Stack
 

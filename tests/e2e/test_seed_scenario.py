@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from plans.sample_data import CAO_BANG_2024
 from standardwebhooks import Webhook
 
+from infra.local.sample_plans import CAO_BANG_2024
 from tests.support.journeys import Person, eventually, plan_body
 from tests.support.receivers import Mailbox, WebhookReceiver
 

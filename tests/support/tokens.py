@@ -14,6 +14,10 @@ def make_key(kid: str) -> jwk.JWK:
 
 
 ISSUER = "http://idp.test/realms/ttdn"
+# Module-level tokens are signed when pytest collects, and the whole run can take
+# longer than Keycloak's five minutes on a loaded machine: test tokens live an hour.
+# Expiry itself is tested with an explicit ``exp``.
+LIFETIME_SECONDS = 3600
 
 
 KEY_A = make_key("key-a")
@@ -35,7 +39,7 @@ class KeySet:
 def claims(**overrides: object) -> dict:
     now = int(time.time())
     base = {
-        "exp": now + 300,
+        "exp": now + LIFETIME_SECONDS,
         "iat": now,
         "jti": str(uuid.uuid4()),
         "iss": ISSUER,

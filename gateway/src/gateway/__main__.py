@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from servicekit.db import Database
 
+from . import store
 from .config import GatewaySettings
 from .idempotency import IdempotencyStore
 
@@ -32,10 +33,8 @@ def web_sessions(database: Database):  # type: ignore[no-untyped-def]
 
 @cli.command()
 def migrate() -> None:
-    """Create the gateway's tables: idempotency records and web sessions (the app also does so on start)."""
-    database = Database(GatewaySettings().database_url)
-    IdempotencyStore(database).create_schema()
-    web_sessions(database).create_schema()
+    """Upgrade the gateway's tables (idempotency records, web sessions) to the latest revision."""
+    store.migrate(Database(GatewaySettings().database_url))
     click.echo("gateway store ready")
 
 

@@ -9,11 +9,14 @@ else (/, the web interface) is the web blueprint's, when installed.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib
 import importlib.util
 import logging
+import re
 from collections.abc import Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, g, jsonify, request
 from flask_cors import CORS
@@ -21,11 +24,11 @@ from flask_swagger_ui import get_swaggerui_blueprint
 from servicekit.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from servicekit.db import Database
 from servicekit.problems import Problem, problem_response
-from servicekit.web import bearer_token, create_service_app, unauthorized
+from servicekit.web import OpsGuard, bearer_token, create_service_app, unauthorized
 
 from .config import GatewaySettings
 from .idempotency import IdempotencyStore, StoredAnswer, fingerprint, validate_key
-from .limits import install_rate_limits
+from .limits import install_rate_limits, limit_web_logins
 from .openapi import OpenApiCache
 from .proxy import HOP_BY_HOP, UpstreamClient, UpstreamResponse
 from .routes import API_PREFIX, Route, RouteTable
@@ -42,6 +45,8 @@ _NOT_COPIED = HOP_BY_HOP | {
 }
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"
 FORWARDED_PREFIX = API_PREFIX
+# The realm role of operators: what /readyz checks, and /metrics (README, docs/security.md).
+OPS_ROLE = "ops"
 
 
 def create_app(
@@ -70,12 +75,14 @@ def create_app(
     for service in settings.upstreams:
         readiness[service] = _readiness_of(upstream, service)
     # No verifier here: the gateway authenticates itself, after the route match.
-    app = create_service_app("gateway", settings, readiness=readiness)
+    app = create_service_app("gateway", settings, readiness=readiness, ops_guard=_ops_guard(verifier))
     app.extensions.update(
         {"token_verifier": verifier, "upstream": upstream, "idempotency": idempotency, "route_table": table}
     )
 
-    install_rate_limits(app, verifier, default=settings.ratelimit_default, storage_uri=settings.ratelimit_storage_uri)
+    limiter = install_rate_limits(
+        app, verifier, default=settings.ratelimit_default, storage_uri=settings.ratelimit_storage_uri
+    )
     if settings.cors_origin_list:
         CORS(
             app,
@@ -90,11 +97,33 @@ def create_app(
     _install_openapi(app, settings, table, upstream)
     if settings.web_interface:
         _install_web_interface(app, settings)
+        limit_web_logins(app, limiter, settings.web_login_ratelimit)
     return app
 
 
 def _readiness_of(upstream: UpstreamClient, service: str) -> Callable[[], bool]:
     return lambda: upstream.is_ready(service)
+
+
+def _ops_guard(verifier: TokenVerifier) -> OpsGuard:
+    """Operators' detail at the public edge (metrics, the services behind it) needs a
+    token with the ``ops`` role; a probe still learns ready or not without one."""
+
+    def refusal() -> Problem | None:
+        token = bearer_token()
+        if token is None:
+            return unauthorized("A bearer token with the ops role is required.", error=None)
+        try:
+            principal = verifier.verify(token)
+        except InvalidToken as error:
+            return unauthorized(error.reason)
+        except KeysUnavailable:
+            return Problem(503, "Identity provider unavailable", "The token cannot be verified right now.")
+        if not principal.has_role(OPS_ROLE):
+            return Problem(403, "Forbidden", "Only operators (role ops) may read this.", required_roles=[OPS_ROLE])
+        return None
+
+    return refusal
 
 
 def _install_gatekeeper(app: Flask, table: RouteTable, verifier: TokenVerifier) -> None:
@@ -235,6 +264,39 @@ def _install_openapi(app: Flask, settings: GatewaySettings, table: RouteTable, u
     app.register_blueprint(docs)
     # The viewer at /api/v1/docs itself, not only behind a redirect to /api/v1/docs/.
     app.add_url_rule(f"{API_PREFIX}/docs", endpoint="api_docs_index", view_func=app.view_functions["api_docs.show"])
+    identity_provider = _origin(settings.keycloak_public_url or settings.keycloak_url)
+
+    @app.after_request
+    def _docs_policy(response: Response) -> Response:
+        if request.path == f"{API_PREFIX}/docs" or request.path.startswith(f"{API_PREFIX}/docs/"):
+            response.headers["Content-Security-Policy"] = _docs_content_policy(response, identity_provider)
+            response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+
+
+def _docs_content_policy(response: Response, identity_provider: str) -> str:
+    """The API viewer's policy: its own files, the inline start-up script by its hash (so
+    no other inline script runs), the identity provider for "Authorize", and never framed
+    (a framed "Authorize" button is a clickjacking target)."""
+    hashes = []
+    if response.mimetype == "text/html":
+        response.direct_passthrough = False  # a static page: read it to hash its scripts
+        for script in _INLINE_SCRIPT.findall(response.get_data()):
+            digest = base64.b64encode(hashlib.sha256(script).digest()).decode("ascii")
+            hashes.append(f"'sha256-{digest}'")
+    return (
+        f"default-src 'self'; script-src 'self' {' '.join(hashes)}; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data:; connect-src 'self' {identity_provider}; form-action 'self' {identity_provider}; "
+        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ).replace("'self' ;", "'self';")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _install_web_interface(app: Flask, settings: GatewaySettings) -> None:

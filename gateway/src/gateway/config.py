@@ -33,6 +33,8 @@ class GatewaySettings(ServiceSettings):
 
     ratelimit_default: str = "1200/minute"
     ratelimit_storage_uri: str = "memory://"
+    # Starting a web login and its callback, per client address (both count).
+    web_login_ratelimit: str = "30/minute"
 
     # Comma-separated origins allowed to call /api/v1 from a browser; empty = no CORS.
     cors_origins: str = ""

@@ -75,11 +75,10 @@ class IdempotencyStore:
         self.lock = timedelta(seconds=lock_seconds)
 
     def create_schema(self) -> None:
-        try:
-            Base.metadata.create_all(self.database.engine)
-        except (exc.IntegrityError, exc.ProgrammingError, exc.OperationalError):
-            # Another worker created the table at the same moment.
-            Base.metadata.create_all(self.database.engine)
+        """The gateway's migrations (gateway.store), where nobody ran them yet."""
+        from .store import ensure_migrated
+
+        ensure_migrated(self.database)
 
     def claim(self, caller: str, key: str, method: str, path: str, body_sha256: str) -> StoredAnswer | None:
         """Claim the key for this request; None means "go ahead and forward it".

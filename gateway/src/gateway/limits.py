@@ -67,3 +67,17 @@ def install_rate_limits(app: Flask, verifier: TokenVerifier, *, default: str, st
         )
 
     return limiter
+
+
+# The web interface's sign-in endpoints: starting a login (which stores a pending
+# session) and the identity provider's answer. Counted per address, together.
+WEB_LOGIN_ENDPOINTS = ("web.login", "web.callback")
+
+
+def limit_web_logins(app: Flask, limiter: Limiter, rate: str) -> None:
+    """Scripts hammering the sign-in are slowed at the edge too, before the identity
+    provider's own lockout (which counts wrong passwords per user) comes into play."""
+    shared = limiter.shared_limit(rate, scope="web-login", key_func=lambda: f"addr:{request.remote_addr or 'unknown'}")
+    for endpoint in WEB_LOGIN_ENDPOINTS:
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = shared(app.view_functions[endpoint])

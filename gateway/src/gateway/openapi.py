@@ -238,6 +238,14 @@ def _gateway_paths() -> dict[str, dict]:
     health = {"application/json": {"schema": {"type": "object"}}}
     readiness = public("Readiness of the gateway and the services", health, "operations")
     readiness["get"]["responses"]["503"] = {"description": "Not ready", "content": health}
+    # Anyone learns ready or not; what is checked (the services behind) only with the ops role.
+    readiness["get"]["description"] = "With a token holding the ops role, the answer names each check."
+    readiness["get"]["security"] = [{}, *SECURITY]
+    metrics = public("Prometheus metrics", {"text/plain": {"schema": {"type": "string"}}}, "operations")
+    metrics["get"]["description"] = "For operators: a token holding the realm role ops."
+    metrics["get"]["security"] = SECURITY
+    metrics["get"]["responses"]["401"] = _problem_response("No valid token")
+    metrics["get"]["responses"]["403"] = _problem_response("The token lacks the ops role")
     return {
         f"{API_PREFIX}/openapi.json": public(
             "This OpenAPI document", {"application/json": {"schema": {"type": "object"}}}
@@ -245,7 +253,7 @@ def _gateway_paths() -> dict[str, dict]:
         f"{API_PREFIX}/docs": public("The API documentation viewer", {"text/html": {"schema": {"type": "string"}}}),
         "/healthz": public("Liveness", health, "operations"),
         "/readyz": readiness,
-        "/metrics": public("Prometheus metrics", {"text/plain": {"schema": {"type": "string"}}}, "operations"),
+        "/metrics": metrics,
     }
 
 

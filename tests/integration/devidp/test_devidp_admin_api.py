@@ -64,6 +64,7 @@ def test_roles(admin) -> None:
         "ministry_approver",
         "integrator",
         "admin",
+        "ops",
         "default-roles-ttdn",
         "offline_access",
         "uma_authorization",

@@ -124,4 +124,5 @@ def test_public_paths_need_no_token(client: FlaskClient) -> None:
     assert client.get("/api/v1/openapi.json").status_code == 200
     assert client.get("/api/v1/docs").status_code == 200
     assert client.get("/healthz").status_code == 200
-    assert client.get("/metrics").status_code == 200
+    # /metrics was public here; it is for operators now (test_edge_security.py).
+    assert client.get("/metrics").status_code == 401

@@ -58,3 +58,19 @@ def token_for(username: str, **overrides: object) -> str:
         "name": None if service_account else username,
     }
     return sign(claims(**{**user_claims, **overrides}))
+
+
+def ops_headers() -> dict[str, str]:
+    """The monitoring client's service account (realm role ``ops``): /metrics and /readyz detail."""
+    token = sign(
+        claims(
+            sub=subject_of("service-account-ttdn-monitoring"),
+            preferred_username="service-account-ttdn-monitoring",
+            azp="ttdn-monitoring",
+            realm_access={"roles": ["ops", "default-roles-ttdn"]},
+            org_unit=None,
+            province=None,
+            name=None,
+        )
+    )
+    return {"Authorization": f"Bearer {token}"}

@@ -354,3 +354,65 @@ def test_hostile_text_in_a_subscription_is_422_naming_the_field(stack, realm, ki
     response = client.post("/webhooks", json=body, headers=auth(realm))
     assert is_problem(response, 422) and "url" in response.json["errors"], response.json
     assert client.get("/webhooks", headers=auth(realm)).json == {"items": []}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[64:ff9b::7f00:1]/h",  # NAT64 of 127.0.0.1
+        "http://[2002:7f00:1::]/h",  # 6to4 of 127.0.0.1
+        "http://[::127.0.0.1]/h",  # IPv4-compatible
+        "http://[::ffff:10.1.2.3]/h",  # IPv4-mapped private
+        "http://[64:ff9b:1::a01:203]/h",  # local-use NAT64
+    ],
+)
+def test_ipv6_targets_that_embed_a_private_ipv4_address_are_422(shared_db: Database, directory, realm, url) -> None:
+    # No allow-list, so even the loopback the tests use elsewhere is refused.
+    settings = make_settings(
+        shared_db.engine.url.render_as_string(hide_password=False), realm, webhook_allowed_hosts=""
+    )
+    app = create_app(dependencies=make_deps(shared_db, settings, directory, with_verifier=True))
+    with app.test_client() as client:
+        response = client.post("/webhooks", json={"url": url, "event_types": ["plan.approved"]}, headers=auth(realm))
+        assert response.status_code == 422 and response.content_type == "application/problem+json"
+        assert "non-public" in response.json["errors"]["url"][0]
+        assert client.get("/webhooks", headers=auth(realm)).json == {"items": []}
+
+
+def test_a_host_that_resolves_to_loopback_when_delivering_is_not_sent_anything(
+    shared_db: Database, directory, realm, receivers
+) -> None:
+    """DNS rebinding: the name resolved to a public address when it was checked, and to
+    127.0.0.1 when the dispatcher connects. The connection's own address is judged."""
+    receiver = receivers()
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    settings = make_settings(
+        shared_db.engine.url.render_as_string(hide_password=False),
+        realm,
+        webhook_allowed_hosts="",
+        webhook_backoff_base_seconds=30,
+        webhook_timeout_seconds=2,
+    )
+    deps = make_deps(shared_db, settings, directory, with_verifier=True, resolve=lambda host: ["203.162.10.20"])
+    app = create_app(dependencies=deps)
+    with app.test_client() as client:
+        subscription = subscribe(client, realm, url)
+        deliver_through_consumer(deps)(sample_event("plan.approved"))
+        dispatcher = build_dispatcher(deps)
+        stop = threading.Event()
+        thread = threading.Thread(target=dispatcher.run, args=(stop, 0.05), daemon=True)
+        thread.start()
+        try:
+            log = wait_for(
+                lambda: (
+                    client.get(f"/webhooks/{subscription['id']}/deliveries", headers=auth(realm)).json["items"][0][
+                        "attempt_log"
+                    ]
+                    or None
+                )
+            )
+        finally:
+            stop.set()
+            thread.join(10)
+    assert receiver.requests == []
+    assert log[0]["outcome"] == "failed" and "target refused" in log[0]["error"] and "non-public" in log[0]["error"]

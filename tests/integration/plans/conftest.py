@@ -13,8 +13,9 @@ from devidp.testing import free_port, start_devidp
 from keycloak import KeycloakOpenID
 from plans.config import PlansSettings
 from plans.entrypoints.app import create_app
-from plans.sample_data import CAO_BANG_2024
 from servicekit.process import upgrade_database
+
+from infra.local.sample_plans import CAO_BANG_2024
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "plans" / "migrations"
 

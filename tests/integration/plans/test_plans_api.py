@@ -229,6 +229,30 @@ def test_bad_bodies_are_422_with_field_errors_and_write_nothing(client, tokens, 
     assert count_plans(settings) == before
 
 
+def test_an_empty_title_a_negative_budget_and_reversed_dates_come_back_in_one_problem(client, tokens, body, settings):
+    body["title"] = ""
+    body["activities"][0]["budget_vnd"] = -150_000_000
+    body["activities"][1]["start_date"], body["activities"][1]["end_date"] = "2024-06-30", "2024-06-01"
+    before = count_plans(settings)
+    english = problem(client.post("/plans", json=body, headers=tokens("drafter.cb")), 422, "validation-error")
+    assert english["errors"] == {
+        "title": ["Length must be between 1 and 500."],
+        "activities": {
+            "0": {"budget_vnd": ["A budget cannot be negative."]},
+            "1": {"end_date": ["Ends before it starts."]},
+        },
+    }
+    body["title"] = "Kế hoạch hoạt động thông tin đối ngoại năm 2024"
+    response = client.post("/plans", json=body, headers={**tokens("drafter.cb"), "Accept-Language": "vi-VN,vi;q=0.9"})
+    vietnamese = problem(response, 422, "validation-error")
+    assert response.headers["Content-Language"] == "vi"
+    assert vietnamese["violations"] == [
+        {"field": "activities.0.budget_vnd", "rule": "not-negative", "message": "Kinh phí không được âm."},
+        {"field": "activities.1.end_date", "rule": "date-order", "message": "Ngày kết thúc trước ngày bắt đầu."},
+    ]
+    assert count_plans(settings) == before
+
+
 def test_malformed_json_is_400(client, tokens, settings):
     before = count_plans(settings)
     problem(_raw(client, tokens, '{"title": "Kế hoạch", '), 400, "malformed-json")

@@ -1,4 +1,5 @@
-"""The command line on the embedded default (SQLite): migrate, then load the sample data once."""
+"""The command line on the embedded default (SQLite): migrate, then load the sample data once
+(infra/local/sample_plans.py, outside the product package)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import sqlite3
 from click.testing import CliRunner
 from plans.__main__ import cli
 
+from infra.local.sample_plans import cli as load_sample_plans
+
 
 def test_migrate_and_demo_data_on_sqlite(tmp_path, monkeypatch):
     database = tmp_path / "plans.db"
@@ -14,9 +17,9 @@ def test_migrate_and_demo_data_on_sqlite(tmp_path, monkeypatch):
     monkeypatch.setenv("LOG_FORMAT", "text")
     runner = CliRunner()
     assert runner.invoke(cli, ["migrate"]).exit_code == 0
-    first = runner.invoke(cli, ["demo-data"])
+    first = runner.invoke(load_sample_plans, [])
     assert first.exit_code == 0 and first.output.strip() == "loaded 6 sample plans"
-    second = runner.invoke(cli, ["demo-data"])
+    second = runner.invoke(load_sample_plans, [])
     assert second.exit_code == 0 and "no sample data loaded" in second.output
     with sqlite3.connect(database) as connection:
         rows = dict(connection.execute("SELECT org_unit || ' ' || year, status FROM plans").fetchall())

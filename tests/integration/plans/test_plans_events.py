@@ -21,7 +21,6 @@ from plans.config import PlansSettings
 from plans.domain import commands
 from plans.domain.numbering import IssuingBodies
 from plans.entrypoints.consumer import QUEUE, make_handler
-from plans.sample_data import drafter_of
 from plans.service_layer import handlers
 from servicekit.broker import Publisher
 from servicekit.consumer import EventConsumer
@@ -29,6 +28,8 @@ from servicekit.events import Event, new_event
 from servicekit.outbox import OutboxRelay
 from servicekit.topology import SUITE_QUEUES, declare_all, suite_queue
 from sqlalchemy import func, select
+
+from infra.local.sample_plans import drafter_of
 
 DRAFTER = drafter_of("CB-STTTT")
 LEVELS = {

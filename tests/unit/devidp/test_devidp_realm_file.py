@@ -1,6 +1,7 @@
 """The realm export must import into a real Keycloak 26 and behave there as the devidp does.
 
-Each test guards one of the traps in /work/shared/notes/keycloak-rabbitmq-gateway.md §1.
+Each test guards one of the traps listed in infra/devidp/README.md, "The realm file: choices that
+matter to a real Keycloak".
 """
 
 import json

@@ -116,3 +116,40 @@ def test_the_signing_secret_is_a_standard_webhooks_secret_that_a_receiver_can_ve
     assert Webhook(secret).verify(body, headers)["data"]["title"] == "Kế hoạch TTĐN năm 2024"
     with pytest.raises(WebhookVerificationError):
         Webhook(new_signing_secret()).verify(body, headers)
+
+
+@pytest.mark.parametrize(
+    ("url", "reaches"),
+    [
+        ("http://[64:ff9b::7f00:1]/hooks", "127.0.0.1"),  # NAT64, well-known prefix
+        ("http://[64:ff9b::a14:5]/hooks", "10.20.0.5"),
+        ("http://[2002:7f00:1::]/hooks", "127.0.0.1"),  # 6to4
+        ("http://[2002:a9fe:a9fe::1]/hooks", "169.254.169.254"),
+        ("http://[::127.0.0.1]/hooks", "127.0.0.1"),  # IPv4-compatible
+        ("http://[::ffff:127.0.0.1]/hooks", "127.0.0.1"),  # IPv4-mapped
+        ("http://[::ffff:a9fe:a9fe]/hooks", "169.254.169.254"),
+        ("http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hooks", "127.0.0.1"),  # Teredo client
+    ],
+)
+def test_ipv6_addresses_that_embed_an_ipv4_one_are_judged_by_it(url: str, reaches: str) -> None:
+    with pytest.raises(UnsafeWebhookTarget) as refused:
+        TargetPolicy().check(url, resolve)
+    assert "non-public" in refused.value.reason and f"reaches {reaches}" in refused.value.reason
+
+
+def test_local_use_nat64_is_never_a_target_and_public_embedded_addresses_are() -> None:
+    with pytest.raises(UnsafeWebhookTarget):
+        TargetPolicy().check("http://[64:ff9b:1::cba2:a14]/hooks", resolve)
+    for url in ("http://[64:ff9b::cba2:a14]/hooks", "http://[2002:cba2:a14::1]/hooks", "http://[::ffff:cba2:a14]/"):
+        assert TargetPolicy().check(url, resolve) == url  # 203.162.10.20, a public address
+    # The allow-list speaks IPv4 for the embedded address too.
+    assert TargetPolicy(allowed=("127.0.0.1",)).check("http://[::ffff:127.0.0.1]:9000/", resolve)
+
+
+def test_the_address_a_connection_reached_is_judged_again() -> None:
+    policy = TargetPolicy(allowed=("intranet.caobang.local",))
+    policy.check_connection("egov.caobang.gov.vn", "203.162.10.20")
+    policy.check_connection("intranet.caobang.local", "10.20.0.5")  # allowed by name
+    for address in ("127.0.0.1", "::1", "64:ff9b::7f00:1", "fe80::1%eth0"):
+        with pytest.raises(UnsafeWebhookTarget):
+            policy.check_connection("egov.caobang.gov.vn", address)

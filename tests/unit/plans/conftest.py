@@ -6,8 +6,8 @@ import copy
 from typing import Any
 
 import pytest
-from plans.sample_data import CAO_BANG_2024
 
+from infra.local.sample_plans import CAO_BANG_2024
 from tests.unit.plans.plans_fakes import World
 
 

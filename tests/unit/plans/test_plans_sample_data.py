@@ -5,7 +5,8 @@ from __future__ import annotations
 from plans.domain.catalogue import Catalogue
 from plans.domain.content import PlanContent
 from plans.domain.rules import content_errors
-from plans.sample_data import (
+
+from infra.local.sample_plans import (
     BAC_KAN_2020,
     CAO_BANG_2024,
     CAO_BANG_2025_BAN_GIOC,

@@ -4,7 +4,7 @@ flags, CSRF, refresh and logout."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.unit.web.conftest import Browser, World, text_of
 
@@ -130,6 +130,33 @@ def test_a_login_never_redirects_off_site(browser: Browser) -> None:
     page = browser.login("drafter.cb", start="/login?next=//evil.example/")
     assert page.status_code == 200
     assert browser.get("/login?next=https://evil.example/").headers["Location"] == "/"
+
+
+BROWSER_READS_AS_ANOTHER_SITE = [
+    "/%09/evil.example",  # a tab: browsers drop it and see //evil.example
+    "/%0A/evil.example",
+    "/%0D%0A/evil.example",
+    "%09//evil.example",
+    "%20//evil.example",  # a leading space is stripped as well
+    "/%5C/evil.example",  # a backslash is a slash to browsers
+    "/%09%5Cevil.example",
+    "https:%09//evil.example",
+    "/%00/x",
+]
+
+
+def test_a_next_that_a_browser_would_read_as_another_site_is_refused(browser: Browser) -> None:
+    for target in BROWSER_READS_AS_ANOTHER_SITE:  # not signed in: the login starts, and must not fail
+        assert browser.get(f"/login?next={target}").status_code == 302, target
+    page = browser.login("drafter.cb", start="/login?next=/%09/evil.example")
+    assert page.status_code == 200 and "evil" not in page.request.url
+    for target in BROWSER_READS_AS_ANOTHER_SITE:
+        assert browser.get(f"/login?next={target}").headers["Location"] == "/", target
+        answer = browser.post("/language", {"locale": "vi", "next": unquote(target)}, from_page=page)
+        assert answer.headers["Location"] == "/", target
+    # What is a path of this site is kept, with its query.
+    assert browser.get("/login?next=/plans%3Fyear%3D2025").headers["Location"] == "/plans?year=2025"
+    assert browser.post("/language", {"locale": "vi", "next": "/inbox"}, from_page=page).headers["Location"] == "/inbox"
 
 
 def test_a_login_that_is_never_finished_expires_within_minutes(browser: Browser, world: World) -> None:

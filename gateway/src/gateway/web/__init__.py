@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import requests
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, abort
 from servicekit.auth import TokenVerifier
 from servicekit.db import Database
 from servicekit.directory import Directory
@@ -22,7 +22,7 @@ from .catalogue import Catalogue
 from .config import WebSettings
 from .oidc import OpenIdClient
 from .sessions import SessionStore
-from .upstream import LazySession, Services, ServiceUnavailable
+from .upstream import LazySession, Services, ServiceUnavailable, is_id
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,12 @@ def create_web_blueprint(
     @blueprint.record_once
     def _install(state: Any) -> None:
         state.app.extensions["web"] = WebContext(web_settings, http=LazySession(factory), verifier=verifier)
+
+    @blueprint.url_value_preprocessor
+    def _ids_only(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        # /approvals/tasks is not the approval "tasks": a page's id is a service's id or nothing.
+        if any(name.endswith("_id") and not is_id(value) for name, value in (values or {}).items()):
+            abort(404)
 
     login.register(blueprint)
     views.register(blueprint)

@@ -68,7 +68,9 @@ def _principal_of(session: WebSession) -> Principal | None:
         if not session.refresh_token:
             return None
         try:
-            context.sessions.refreshed(session, context.openid.refresh(session.refresh_token))
+            # One refresh at a time per session, across workers (the refresh token is single-use).
+            if not context.sessions.refresh(session, context.openid.refresh):
+                return None
         except LoginFailed:
             return None
     try:
@@ -143,11 +145,30 @@ def public_url(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+# What a browser's URL parser drops before it reads a URL: tabs and newlines anywhere,
+# and C0 controls or spaces at either end (WHATWG URL standard).
+_BROWSER_STRIPPED = str.maketrans("", "", "\t\n\r")
+_C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
+
+
 def safe_next(target: str | None) -> str:
-    # Only a path of this site: an open redirect would turn the login into a phishing aid.
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("web.home")
-    return target.rstrip("?") or url_for("web.home")
+    """``target`` if it is a path of this site as a browser would read it, else the home page.
+
+    An open redirect would turn the login into a phishing aid, so the check judges the
+    URL the browser will follow: ``/<TAB>/evil.example`` is ``//evil.example`` to it.
+    Anything left with a control character (a header could not carry it) is refused."""
+    home = url_for("web.home")
+    if not target:
+        return home
+    seen = target.translate(_BROWSER_STRIPPED).strip(_C0_AND_SPACE)
+    if any(ord(character) < 0x20 or ord(character) == 0x7F for character in seen):
+        return home
+    if not seen.startswith("/") or seen.startswith("//") or "\\" in seen:
+        return home
+    parts = urlsplit(seen)
+    if parts.scheme or parts.netloc:
+        return home
+    return seen.rstrip("?") or home
 
 
 # -- views

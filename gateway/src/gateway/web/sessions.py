@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from servicekit.db import Database, declarative_base
-from sqlalchemy import DateTime, String, Text, delete, exc, select
+from sqlalchemy import DateTime, String, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 Base = declarative_base()
@@ -100,11 +101,10 @@ class SessionStore:
         self.login_window = login_window
 
     def create_schema(self) -> None:
-        try:
-            Base.metadata.create_all(self.database.engine)
-        except (exc.IntegrityError, exc.ProgrammingError, exc.OperationalError):
-            # Another worker created the table at the same moment.
-            Base.metadata.create_all(self.database.engine)
+        """The gateway's migrations (gateway.store), where nobody ran them yet."""
+        from ..store import ensure_migrated
+
+        ensure_migrated(self.database)
 
     def start(self, *, locale: str | None = None) -> WebSession:
         now = datetime.now(UTC)
@@ -160,9 +160,36 @@ class SessionStore:
             db.add(record)
         return signed_in
 
-    def refreshed(self, session: WebSession, tokens: TokenSet) -> None:
-        self._apply(session, tokens)
-        self.save(session)
+    def refresh(self, session: WebSession, exchange: Callable[[str], TokenSet]) -> bool:
+        """Renew the session's expired access token, one request at a time per session.
+
+        Refresh tokens are single-use (the realm revokes each on use), so two requests of
+        one browser refreshing together would spend the same token twice, and the identity
+        provider would end the login. The session's row is the lock, shared by every
+        worker and replica: the first request refreshes while holding it; the others
+        wait, find the new tokens, and use them. ``exchange`` may raise (the login ended);
+        nothing is written then. False if the session is gone or has no refresh token."""
+        with self.database.transaction() as db:
+            record = db.scalars(
+                select(WebSessionRecord).where(WebSessionRecord.id_sha256 == _digest(session.id)).with_for_update()
+            ).first()
+            if record is None:
+                return False
+            expires_at = _aware(record.access_expires_at)
+            if record.access_token != session.access_token and expires_at and expires_at > datetime.now(UTC):
+                pass  # another request refreshed while this one waited: take its tokens
+            elif not record.refresh_token:
+                return False
+            else:
+                current = WebSession(id=session.id, csrf_token=record.csrf_token, expires_at=session.expires_at)
+                current.refresh_token, current.id_token = record.refresh_token, record.id_token
+                self._apply(current, exchange(record.refresh_token))
+                for name in ("access_token", "access_expires_at", "refresh_token", "id_token"):
+                    setattr(record, name, getattr(current, name))
+            for name in ("access_token", "refresh_token", "id_token"):
+                setattr(session, name, getattr(record, name))
+            session.access_expires_at = _aware(record.access_expires_at)
+        return True
 
     def end(self, session_id: str) -> None:
         with self.database.transaction() as db:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -49,6 +51,29 @@ class Answer:
         if isinstance(self.body, dict):
             return str(self.body.get("detail") or self.body.get("title") or "")
         return ""
+
+
+# What may stand in a path segment unencoded (RFC 3986 pchar, less "%": a value's own
+# "%" is encoded, so "%2F" stays three characters and never becomes a "/").
+_SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
+
+
+def encoded_path(path: str) -> str | None:
+    """``path`` with every segment percent-encoded, so that an id holding "?", "#", spaces
+    or control characters reaches the service as the one segment it was; None for a path
+    with a "." or ".." segment, which would name another resource than the one asked for."""
+    segments = path.split("/")
+    if any(segment in (".", "..") for segment in segments):
+        return None
+    return "/".join(quote(segment, safe=_SEGMENT_SAFE) for segment in segments)
+
+
+def is_id(value: str) -> bool:
+    """Is ``value`` an id as the services make them (a UUID, canonical form)?"""
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except (ValueError, AttributeError, TypeError):
+        return False
 
 
 def pooled_session(pool_size: int = 16) -> requests.Session:
@@ -97,9 +122,12 @@ class Services:
         sent = {"Authorization": f"Bearer {token}", "Accept": "application/json", **(headers or {})}
         if request_id:
             sent["X-Request-ID"] = request_id
+        target = encoded_path(path)
+        if target is None:
+            return Answer(404, None)
         try:
             response = self.http.get().request(
-                method, self.base_urls[service] + path, json=json, params=params, headers=sent, timeout=self.timeout
+                method, self.base_urls[service] + target, json=json, params=params, headers=sent, timeout=self.timeout
             )
         except requests.RequestException as error:
             raise ServiceUnavailable(service) from error

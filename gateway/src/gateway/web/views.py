@@ -19,7 +19,7 @@ from .changes import compare
 from .i18n import catalogue, pick, translate
 from .login import safe_next, web
 from .plan_form import flatten_errors, parse_plan_form, total_budget
-from .upstream import Answer, ServiceUnavailable
+from .upstream import Answer, ServiceUnavailable, is_id
 
 APPROVER_ROLES = ("dept_approver", "province_approver", "ministry_approver")
 EDITABLE = ("draft", "returned", "withdrawn")
@@ -386,6 +386,8 @@ def approval_page(approval_id: str) -> ResponseReturnValue:
 def _render_approval(
     approval_id: str, task_id: str | None, *, errors: dict[str, list[str]] | None = None, status: int = 200
 ) -> ResponseReturnValue:
+    if not is_id(approval_id):  # from a form: only an id names an approval
+        abort(404)
     approval = fetch("approvals", f"/approvals/{approval_id}").body
     plan_ref = approval["plan"]
     version = fetch("plans", f"/plans/{plan_ref['plan_id']}/versions/{plan_ref['version']}").body

@@ -10,10 +10,19 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from devidp.app import create_app
 from devidp.config import Settings
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without its ``Server: Werkzeug/… Python/…`` header: versions
+    tell an attacker which known flaws to try (Keycloak does not announce itself either)."""
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() != "server":
+            super().send_header(keyword, value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     # One process, a thread per request: sessions and codes live in this process's memory.
-    server = make_server(settings.host, settings.port, app, threaded=True)
+    server = make_server(settings.host, settings.port, app, threaded=True, request_handler=QuietRequestHandler)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt

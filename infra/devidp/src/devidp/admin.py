@@ -1,6 +1,7 @@
-"""The few Admin REST endpoints the services call through python-keycloak's KeycloakAdmin.
+"""The few Admin REST endpoints the services call through python-keycloak's KeycloakAdmin,
+and the brute-force status of a user (read by tests and operators).
 
-Read-only, and authorised as Keycloak authorises them: a bearer token of the realm
+Read-only but for lifting a lockout, and authorised as Keycloak authorises them: a bearer token of the realm
 whose user (usually the ``ttdn-services`` service account) holds ``realm-management``
 roles -- query-users to search users, view-users to read them, view-realm to read roles
 and their members (Keycloak's RolePermissions: reading a realm role needs view-realm).
@@ -253,3 +254,21 @@ def role_users(role_name: str) -> Response:
     brief = bool(_flag("briefRepresentation", False))
     members = sorted(current().realm.role_members(found), key=lambda u: u.username)
     return jsonify([user_representation(u, brief) for u in _page(members)])
+
+
+# -- brute-force detection ------------------------------------------------------------------
+
+
+@bp.get("/attack-detection/brute-force/users/<user_id>")
+def brute_force_status(user_id: str) -> Response:
+    """A user's login failures and whether they are locked out (Keycloak's AttackDetectionResource)."""
+    _require(VIEW_USERS)
+    return jsonify(current().brute_force.status(user_id))
+
+
+@bp.delete("/attack-detection/brute-force/users/<user_id>")
+def brute_force_clear(user_id: str) -> Response:
+    """An administrator lifts a lockout."""
+    _require({"manage-users"})
+    current().brute_force.clear(user_id)
+    return Response(status=204)

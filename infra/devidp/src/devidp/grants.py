@@ -56,7 +56,13 @@ def _password(idp: IdentityProvider, client: Client, form: Form, remote_addr: st
     if not client.direct_access_grants:
         raise OAuthError("unauthorized_client", "Client not allowed for direct access grants")
     user = idp.realm.user_by_login(form.get("username") or "")
-    if user is None or not user.password_matches(form.get("password") or ""):
+    if user is None:
+        raise invalid_grant("Invalid user credentials", 401)
+    # A locked account answers as a wrong password does, right password or not (Keycloak).
+    if idp.brute_force.is_locked(user.id):
+        raise invalid_grant("Invalid user credentials", 401)
+    if not user.password_matches(form.get("password") or ""):
+        idp.brute_force.failure(user.id, remote_addr)
         raise invalid_grant("Invalid user credentials", 401)
     if not user.enabled:
         raise invalid_grant("Account disabled")
@@ -64,6 +70,7 @@ def _password(idp: IdentityProvider, client: Client, form: Form, remote_addr: st
     # direct grant to a user who lacks them (keycloak#36108).
     if not (user.email and user.first_name and user.last_name):
         raise invalid_grant("Account is not fully set up")
+    idp.brute_force.success(user.id)
     scopes = _scopes(idp, client, form)
     session = idp.sessions.create_session(user.id, browser=False)
     client_session = ClientSession(client_id=client.client_id, scope=form.get("scope") or "", acr="1")

@@ -191,7 +191,12 @@ def authenticate() -> Response:
     assert client is not None  # it was validated when the request was parked
     username = request.form.get("username", "").strip()
     user = idp.realm.user_by_login(username)
-    if user is None or not user.password_matches(request.form.get("password", "")):
+    # A locked account reads as a wrong password (Keycloak's default message), so the
+    # form tells an attacker nothing; its failures are not counted while it is locked.
+    locked = user is not None and idp.brute_force.is_locked(user.id)
+    if user is None or locked or not user.password_matches(request.form.get("password", "")):
+        if user is not None and not locked:
+            idp.brute_force.failure(user.id, request.remote_addr)
         return _login_form(
             idp,
             auth_request,
@@ -207,6 +212,7 @@ def authenticate() -> Response:
             username=username,
             error="Tài khoản đã bị khoá. / Account is disabled, contact your administrator.",
         )
+    idp.brute_force.success(user.id)
     # A new login replaces whatever browser session this browser had.
     idp.sessions.end_session_for_cookie(request.cookies.get(IDENTITY_COOKIE))
     session = idp.sessions.create_session(user.id, browser=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify
 
+from devidp.bruteforce import BruteForceProtector
 from devidp.config import Settings
 from devidp.errors import OAuthError, invalid_grant
 from devidp.keys import KeyRing
@@ -32,6 +33,7 @@ class IdentityProvider:
         self.keys = KeyRing.load_or_generate(self.realm.name, settings.key_file)
         self.issuer = realm_issuer(settings.public_base, self.realm.name)
         self.tokens = TokenFactory(self.realm, self.issuer)
+        self.brute_force = BruteForceProtector(self.realm.brute_force)
         self.sessions = SessionStore(
             idle_timeout=self.realm.sso_session_idle_timeout,
             max_lifespan=self.realm.sso_session_max_lifespan,
@@ -71,14 +73,19 @@ class IdentityProvider:
         if session is not None:
             expires_at = self.sessions.refresh_expires_at(session)
             refresh_claims = self.tokens.refresh_token_claims(ctx, expires_at, now)
-            if not self.sessions.use_refresh_token(
+            problem = self.sessions.refresh_token_problem(
                 session.id,
                 ctx.client.client_id,
                 presented_refresh_jti,
                 refresh_claims["jti"],
                 self.realm.revoke_refresh_token,
-            ):
-                raise invalid_grant("Stale token")
+                self.realm.refresh_token_max_reuse,
+            )
+            if problem is not None:
+                # A refresh token used once too often was copied: the client's part in the
+                # session ends, so the copy and the original both stop working (Keycloak).
+                self.sessions.detach_client(session.id, ctx.client.client_id)
+                raise invalid_grant(problem)
             refresh_token = sign_refresh_token(refresh_claims, self.keys.hmac_key)
             refresh_expires_in = expires_at - now
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devidp.bruteforce import BruteForcePolicy
+
 log = logging.getLogger(__name__)
 
 # infra/devidp/src/devidp/realm.py -> parents[4] is the repository root.
@@ -242,6 +244,9 @@ class Realm:
     clients: Mapping[str, Client]
     client_scopes: Mapping[str, ClientScope]
     users: tuple[User, ...]
+    # How often one refresh token may be used again (with revoke_refresh_token): 0 = once.
+    refresh_token_max_reuse: int = 0
+    brute_force: BruteForcePolicy = field(default_factory=BruteForcePolicy)
 
     # -- look-ups -------------------------------------------------------------------
 
@@ -416,6 +421,8 @@ def parse_realm(rep: Mapping[str, Any]) -> Realm:
         sso_session_max_lifespan=int(rep.get("ssoSessionMaxLifespan", 36000)),
         access_code_lifespan=int(rep.get("accessCodeLifespan", 60)),
         revoke_refresh_token=bool(rep.get("revokeRefreshToken", False)),
+        refresh_token_max_reuse=int(rep.get("refreshTokenMaxReuse", 0)),
+        brute_force=BruteForcePolicy.from_realm(rep),
         login_with_email_allowed=bool(rep.get("loginWithEmailAllowed", True)),
         realm_roles=realm_roles,
         client_roles=client_roles,

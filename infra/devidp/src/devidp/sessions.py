@@ -24,7 +24,9 @@ class ClientSession:
     scope: str  # the scope parameter the client asked for, re-applied on refresh
     acr: str
     nonce: str | None = None
-    refresh_jti: str | None = None  # the one usable refresh token when the realm revokes on use
+    refresh_jti: str | None = None  # the latest refresh token issued: the one usable when the realm revokes on use
+    current_refresh_jti: str | None = None  # the one last presented (Keycloak's currentRefreshToken)
+    refresh_use_count: int = 0  # how often current_refresh_jti was used
 
 
 @dataclass
@@ -153,22 +155,56 @@ class SessionStore:
                 session.last_refresh = self._clock()
 
     def use_refresh_token(
-        self, session_id: str, client_id: str, presented_jti: str | None, new_jti: str, revoke_on_use: bool
+        self,
+        session_id: str,
+        client_id: str,
+        presented_jti: str | None,
+        new_jti: str,
+        revoke_on_use: bool,
+        max_reuse: int = 0,
     ) -> bool:
-        """Record ``new_jti`` as the client's current refresh token.
+        """Record ``new_jti`` as the client's latest refresh token; False if the presented
+        one may not be used (see :meth:`refresh_token_problem`)."""
+        problem = self.refresh_token_problem(session_id, client_id, presented_jti, new_jti, revoke_on_use, max_reuse)
+        return problem is None
 
-        With ``revoke_on_use`` (the realm's revokeRefreshToken), only the current one is
-        accepted; otherwise any unexpired refresh token of a live session is, as in Keycloak.
+    def refresh_token_problem(
+        self,
+        session_id: str,
+        client_id: str,
+        presented_jti: str | None,
+        new_jti: str,
+        revoke_on_use: bool,
+        max_reuse: int = 0,
+    ) -> str | None:
+        """Use the presented refresh token (None: tokens from a login) and record ``new_jti``;
+        or say, in Keycloak's words, why the presented one is refused.
+
+        Without ``revoke_on_use`` (the realm's revokeRefreshToken) any unexpired refresh
+        token of a live session is accepted, as in Keycloak.  With it, a token may be used
+        ``max_reuse`` + 1 times (refreshTokenMaxReuse), and only the latest one issued or
+        the one being reused: anything older is stale.  Keycloak tells old from new by the
+        second they were issued in; here the order of issue decides, so two refreshes in
+        the same second are told apart too.  The caller ends the client's part in the
+        session on a refusal, as Keycloak does (a replayed token means it was stolen).
         """
         with self._lock:
             session = self._sessions.get(session_id)
             client = session.clients.get(client_id) if session else None
             if client is None:
-                return False
-            if revoke_on_use and presented_jti is not None and client.refresh_jti not in (None, presented_jti):
-                return False
+                return "Session doesn't have required client"
+            if revoke_on_use and presented_jti is not None:
+                if presented_jti == client.current_refresh_jti:
+                    if client.refresh_use_count > max_reuse:
+                        return "Maximum allowed refresh token reuse exceeded"
+                elif client.refresh_jti is not None and presented_jti != client.refresh_jti:
+                    return "Stale token"
+                else:
+                    client.current_refresh_jti = presented_jti
+                    client.refresh_use_count = 0
+                client.refresh_use_count += 1
             client.refresh_jti = new_jti
-            return True
+            return None
 
     def detach_client(self, session_id: str, client_id: str) -> None:
         with self._lock:

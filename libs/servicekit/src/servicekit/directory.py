@@ -16,6 +16,8 @@ from typing import Any
 
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 
+from . import scope as scope_rule
+
 log = logging.getLogger(__name__)
 
 
@@ -57,14 +59,10 @@ class Person:
 
 
 def in_scope(person: Person, scope: str, *, org_unit: str | None, province: str | None) -> bool:
-    """Does ``person`` sit in the scope a level is matched on?"""
-    if scope == "org_unit":
-        return person.org_unit is not None and person.org_unit == org_unit
-    if scope == "province":
-        return person.province is not None and person.province == province
-    if scope == "national":
-        return True
-    raise ValueError(f"unknown scope {scope!r}")
+    """Does ``person`` sit in the scope a level is matched on? (:mod:`servicekit.scope`)"""
+    return scope_rule.in_scope(
+        scope, person_org_unit=person.org_unit, person_province=person.province, org_unit=org_unit, province=province
+    )
 
 
 class Directory:

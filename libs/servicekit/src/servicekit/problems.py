@@ -13,6 +13,7 @@ from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
 from .logs import request_id_var
+from .pagination import InvalidCursor
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Response:
         return problem_response(problem)
+
+    @app.errorhandler(InvalidCursor)
+    def _cursor(error: InvalidCursor) -> Response:
+        return problem_response(
+            Problem(
+                422, "Validation failed", "The request has invalid fields; see errors.", errors={"cursor": [str(error)]}
+            )
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

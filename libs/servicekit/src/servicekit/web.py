@@ -29,6 +29,12 @@ _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
 PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")
 
 ReadinessCheck = Callable[[], bool]
+# Decides whether this request may see operators' detail (/metrics, what /readyz checks);
+# returns None to allow, or the problem to answer instead.
+OpsGuard = Callable[[], Problem | None]
+# The longest request target served, as gunicorn's limit_request_line (infra/gunicorn/*.py,
+# whose worker answers a longer one with the same problem): any server gives the same 414.
+MAX_URI_BYTES = 4094
 
 
 def create_service_app(
@@ -38,6 +44,7 @@ def create_service_app(
     verifier: TokenVerifier | None = None,
     readiness: dict[str, ReadinessCheck] | None = None,
     public_paths: Iterable[str] = PUBLIC_PATHS,
+    ops_guard: OpsGuard | None = None,
 ) -> Flask:
     configure_logging(name, settings.log_level, settings.log_format)
     app = Flask(name)
@@ -46,13 +53,15 @@ def create_service_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["settings"] = settings
     install_request_ids(app)
+    install_uri_limit(app)
     install_body_limit(app)
     install_metrics(app)
+    install_security_headers(app)
     register_error_handlers(app)
     if verifier is not None:
         install_authentication(app, verifier, tuple(public_paths))
     install_json_guard(app)
-    install_health(app, readiness or {})
+    install_health(app, readiness or {}, ops_guard=ops_guard)
     return app
 
 
@@ -73,6 +82,32 @@ def install_request_ids(app: Flask) -> None:
         token = g.pop("request_id_token", None)
         if token is not None:
             request_id_var.reset(token)
+
+
+def install_uri_limit(app: Flask, limit: int = MAX_URI_BYTES) -> None:
+    """Refuse an over-long request target with a problem (414) before any work. Under
+    gunicorn a longer request line never gets here: servicekit's worker answers it with
+    the same problem (gunicorn_worker.py); this check gives that answer under any server."""
+
+    @app.before_request
+    def _refuse_long_uri() -> Response | None:
+        target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+        if len(target) > limit:
+            return problem_response(
+                Problem(414, "URI too long", f"The request target exceeds {limit} bytes.", max_bytes=limit)
+            )
+        return None
+
+
+def install_security_headers(app: Flask) -> None:
+    """Answers hold one caller's data: never stored by a cache unless the view says
+    otherwise, and never content-sniffed into something executable."""
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 def install_body_limit(app: Flask) -> None:
@@ -194,7 +229,12 @@ def service_readiness(
     return checks
 
 
-def install_health(app: Flask, readiness: dict[str, ReadinessCheck], ttl: float = 2.0) -> None:
+def install_health(
+    app: Flask, readiness: dict[str, ReadinessCheck], ttl: float = 2.0, *, ops_guard: OpsGuard | None = None
+) -> None:
+    """/healthz and /readyz for probes, /metrics for Prometheus. With ``ops_guard`` (the
+    gateway, the one public entry) /metrics needs it and /readyz names its checks only to
+    those it admits; anyone else learns ready or not, nothing about what is behind."""
     checks = {name: _CachedCheck(check, ttl) for name, check in readiness.items()}
 
     @app.get("/healthz")
@@ -205,10 +245,16 @@ def install_health(app: Flask, readiness: dict[str, ReadinessCheck], ttl: float 
     def readyz() -> tuple[Response, int]:
         results = {name: ("ok" if check() else "failing") for name, check in checks.items()}
         ready = all(value == "ok" for value in results.values())
-        response = jsonify(status="ready" if ready else "not-ready", service=app.name, checks=results)
+        status = "ready" if ready else "not-ready"
+        if ops_guard is not None and ops_guard() is not None:
+            return jsonify(status=status), 200 if ready else 503
+        response = jsonify(status=status, service=app.name, checks=results)
         return response, 200 if ready else 503
 
     @app.get("/metrics")
     def metrics() -> Response:
+        refused = ops_guard() if ops_guard is not None else None
+        if refused is not None:
+            return problem_response(refused)
         body, content_type = render()
         return Response(body, content_type=content_type)

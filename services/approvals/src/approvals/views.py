@@ -3,23 +3,18 @@ show a list). Ordered by due date, which puts overdue tasks first."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from servicekit.pagination import decode_cursor, encode_cursor
+from servicekit.scope import scope_condition
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from .adapters import orm
 from .adapters.repository import SqlChainRepository, aware, fold
 from .domain.model import Actor
-
-
-class BadCursor(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -33,27 +28,16 @@ class TaskFilter:
     cursor: str | None = None
 
 
-def encode_cursor(due_at: datetime, task_id: str) -> str:
-    raw = json.dumps([aware(due_at).isoformat(), task_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        due_at, task_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(due_at), str(task_id)
-    except (ValueError, TypeError, binascii.Error) as error:
-        raise BadCursor("the cursor is not one this service issued") from error
-
-
 def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime) -> dict[str, Any]:
     """Tasks offered to the caller (as assignee or delegate) whose level their token
     still puts them on: role held, and same unit / province unless national."""
     task, approval = orm.TaskRow, orm.ApprovalRow
-    scope_matches = or_(
-        task.scope == "national",
-        and_(task.scope == "org_unit", approval.org_unit == (actor.org_unit or "")),
-        and_(task.scope == "province", approval.province == (actor.province or "")),
+    scope_matches = scope_condition(
+        task.scope,
+        org_unit_column=approval.org_unit,
+        province_column=approval.province,
+        person_org_unit=actor.org_unit,
+        person_province=actor.province,
     )
     query = (
         select(task, approval)

@@ -103,7 +103,7 @@ def dispatcher(deps: Dependencies, sender: WebhookSender | None = None) -> Webho
     settings = deps.settings
     return WebhookDispatcher(
         deps.db,
-        sender or RequestsWebhookSender(),
+        sender or RequestsWebhookSender(check_connection=deps.target_policy.check_connection),
         deps.retry_policy,
         deps.target_policy,
         deps.resolve,

@@ -1,4 +1,4 @@
-"""``ttdn-plans migrate | relay | consume | demo-data | serve``."""
+"""``ttdn-plans migrate | relay | consume | serve``."""
 
 from __future__ import annotations
 
@@ -73,18 +73,6 @@ def consume(settings: PlansSettings) -> None:
         max_attempts=settings.max_delivery_attempts,
         retry_delays_ms=settings.retry_delays,
     ).run(stop_on_signals())
-
-
-@cli.command("demo-data")
-@click.pass_obj
-def demo_data(settings: PlansSettings) -> None:
-    """Load one sample plan per seed province (does nothing when plans exist)."""
-    from .bootstrap import bootstrap
-    from .sample_data import load_sample_plans
-
-    _, deps = bootstrap(settings)
-    loaded = load_sample_plans(deps)
-    click.echo(f"loaded {len(loaded)} sample plans" if loaded else "plans exist already; no sample data loaded")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from servicekit import scope as scope_rule
+
 from .chain import RESUME, ApprovalChain, ChainLevel
 from .errors import AlreadyDecided, InvalidDecision, NotFound, NotPermitted, SeparationOfDuties, TaskClosed
 from .events import (
@@ -100,13 +102,13 @@ class PlanContext:
 
 def in_scope(actor: Actor, role: str, scope: str, plan: PlanContext) -> bool:
     """Does the caller's token put them on this level of this plan?"""
-    if role not in actor.roles:
-        return False
-    if scope == "org_unit":
-        return actor.org_unit is not None and actor.org_unit == plan.org_unit
-    if scope == "province":
-        return actor.province is not None and actor.province == plan.province
-    return scope == "national"
+    return role in actor.roles and scope_rule.in_scope(
+        scope,
+        person_org_unit=actor.org_unit,
+        person_province=actor.province,
+        org_unit=plan.org_unit,
+        province=plan.province,
+    )
 
 
 class Step(Enum):
@@ -271,7 +273,7 @@ class Approval:
         self.tasks.append(task)
         self.events.append(
             TaskAssigned(
-                context=self.plan.context(),
+                **self.plan.context(),
                 approval_id=self.id,
                 task_id=task.id,
                 level=number,
@@ -371,7 +373,7 @@ class Approval:
         level = self.chain.level(task.level)
         self.events.append(
             DecisionRecorded(
-                context=self.plan.context(),
+                **self.plan.context(),
                 approval_id=self.id,
                 task_id=task.id,
                 level=task.level,
@@ -418,7 +420,7 @@ class Approval:
         level = self.chain.level(task.level)
         self.events.append(
             TaskDelegated(
-                context=self.plan.context(),
+                **self.plan.context(),
                 approval_id=self.id,
                 task_id=task.id,
                 level=task.level,
@@ -445,7 +447,7 @@ class Approval:
         accepted = not reason
         self.events.append(
             WithdrawalAnswered(
-                context=self.plan.context(),
+                **self.plan.context(),
                 approval_id=self.id,
                 request_id=request_id,
                 accepted=accepted,
@@ -469,7 +471,7 @@ class Approval:
         self.completed_at = at
         self.events.append(
             ApprovalCompleted(
-                context=self.plan.context(),
+                **self.plan.context(),
                 approval_id=self.id,
                 outcome=outcome,
                 level=self.current_level,
@@ -492,7 +494,7 @@ class Approval:
 
     def _deadline_event(self, kind: type[TaskDeadlineEvent], task: Task) -> TaskDeadlineEvent:
         return kind(
-            context=self.plan.context(),
+            **self.plan.context(),
             approval_id=self.id,
             task_id=task.id,
             level=task.level,

@@ -15,7 +15,6 @@ from ..config import ApprovalsSettings
 from ..domain import errors
 from ..service_layer.handlers import DirectoryUnavailable
 from ..service_layer.ports import ApproverDirectory, Clock
-from ..views import BadCursor
 from .api import ServiceContext, approvals_blp, chains_blp
 
 
@@ -79,14 +78,6 @@ def register_domain_errors(app: Flask) -> None:
                 "Identity provider unavailable",
                 "Eligible approvers cannot be looked up right now; nothing was changed.",
                 headers={"Retry-After": "5"},
-            )
-        )
-
-    @app.errorhandler(BadCursor)
-    def _cursor(error: BadCursor) -> Response:
-        return problem_response(
-            Problem(
-                422, "Validation failed", "The request has invalid fields; see errors.", errors={"cursor": [str(error)]}
             )
         )
 

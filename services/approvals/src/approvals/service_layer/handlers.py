@@ -167,7 +167,7 @@ def answer_withdrawal(command: commands.AnswerWithdrawal, uow: UnitOfWork, deps:
             uow.approvals.note_early_withdrawal(plan.plan_id, plan.version, by=command.by, at=command.requested_at)
             uow.loose_events.append(
                 WithdrawalAnswered(
-                    context=plan.context(),
+                    **plan.context(),
                     approval_id="",
                     request_id=command.request_id,
                     accepted=True,

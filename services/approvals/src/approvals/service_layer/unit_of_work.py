@@ -83,4 +83,4 @@ class SqlUnitOfWork(UnitOfWork):
 
 def to_cloudevent(event: ApprovalEvent) -> Event:
     # subject plans/{plan_id}: the outbox keeps one plan's events in order (docs/events.md).
-    return new_event(event.name, source=EVENT_SOURCE, subject=f"plans/{event.plan_id}", data=event.data())
+    return new_event(event.name, source=EVENT_SOURCE, subject=f"plans/{event.plan_id}", data=event.payload())

@@ -13,7 +13,6 @@ from typing import Any
 
 from servicekit.consumer import InboxMixin
 from servicekit.db import BigIntKey, declarative_base
-from servicekit.outbox import OutboxMixin
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,10 +21,6 @@ Base = declarative_base()
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Outbox(OutboxMixin, Base):
-    """Kept for the suite's uniform shape; this service publishes no events today."""
 
 
 class Inbox(InboxMixin, Base):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
 from typing import Protocol
 
+from servicekit.pagination import decode_cursor, encode_cursor
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from ..domain.errors import InvalidCursor
 from ..domain.model import Notice, PlanAudience, QueuedMail
 from ..domain.webhooks import DeliveryStatus, Subscription
 from .orm import (
@@ -24,24 +21,6 @@ from .orm import (
     WebhookSubscriptionRow,
     as_utc,
 )
-
-
-# -- cursors: opaque to callers, (created_at, id) of the last item seen
-def encode_cursor(created_at: datetime, id_: str) -> str:
-    raw = json.dumps([as_utc(created_at).isoformat(), id_], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, id_ = json.loads(raw)
-        moment = datetime.fromisoformat(created_at)
-        if not isinstance(id_, str) or moment.tzinfo is None:
-            raise ValueError("bad cursor")
-        return moment, id_
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidCursor("the cursor is not one this service issued") from None
 
 
 # -- protocols the use cases depend on

@@ -25,7 +25,3 @@ class UnsafeWebhookTarget(NotificationsError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class InvalidCursor(NotificationsError):
-    """A pagination cursor this service did not issue."""

@@ -1,33 +1,29 @@
-"""The events of the suite this service listens to (docs/events.md), by short name."""
+"""The events of the suite this service listens to (docs/events.md), by short name.
+
+The names and payloads are the suite's contract, defined once in
+``servicekit.contracts.events``."""
 
 from __future__ import annotations
 
-PLAN_SUBMITTED = "plan.submitted"
-PLAN_WITHDRAWN = "plan.withdrawn"
-PLAN_APPROVED = "plan.approved"
-TASK_ASSIGNED = "approval.task_assigned"
-TASK_DELEGATED = "approval.task_delegated"
-DECISION_RECORDED = "approval.decision_recorded"
-APPROVAL_COMPLETED = "approval.completed"
-TASK_REMINDER = "approval.task_reminder"
-TASK_OVERDUE = "approval.task_overdue"
+from servicekit.contracts import events as contract
+from servicekit.events import TYPE_PREFIX, routing_key_for
+
+PLAN_SUBMITTED = contract.PlanSubmitted.name
+PLAN_WITHDRAWN = contract.PlanWithdrawn.name
+PLAN_APPROVED = contract.PlanApproved.name
+TASK_ASSIGNED = contract.TaskAssigned.name
+TASK_DELEGATED = contract.TaskDelegated.name
+DECISION_RECORDED = contract.DecisionRecorded.name
+APPROVAL_COMPLETED = contract.ApprovalCompleted.name
+TASK_REMINDER = contract.TaskReminder.name
+TASK_OVERDUE = contract.TaskOverdue.name
 
 # Every type an integrator may subscribe to.
-SUBSCRIBABLE = (
-    PLAN_SUBMITTED,
-    PLAN_WITHDRAWN,
-    PLAN_APPROVED,
-    TASK_ASSIGNED,
-    TASK_DELEGATED,
-    DECISION_RECORDED,
-    APPROVAL_COMPLETED,
-    TASK_REMINDER,
-    TASK_OVERDUE,
-)
+SUBSCRIBABLE = tuple(contract.EVENTS)
 
-TYPE_PREFIX = "vn.ttdn."
+__all__ = ["SUBSCRIBABLE", "TYPE_PREFIX", "short_name"]
 
 
 def short_name(event_type: str) -> str:
     """``vn.ttdn.plan.approved`` -> ``plan.approved``; short names pass through."""
-    return event_type[len(TYPE_PREFIX) :] if event_type.startswith(TYPE_PREFIX) else event_type
+    return routing_key_for(event_type)

@@ -114,11 +114,26 @@ class TargetPolicy:
         if not addresses:
             raise UnsafeWebhookTarget(f"the host {host} cannot be resolved")
         for address in addresses:
-            if not address.is_global and not self._allows(address):
-                raise UnsafeWebhookTarget(f"the host {host} resolves to a non-public address ({address})")
-            if address.is_multicast:
-                raise UnsafeWebhookTarget(f"the host {host} resolves to a multicast address ({address})")
+            self._judge(host, address)
         return url
+
+    def check_connection(self, host: str, address: str) -> None:
+        """The address a delivery is about to talk to, after the connection is made: the name
+        was judged when it was resolved, but DNS may answer differently the second time."""
+        if host.lower() in self._allowed_hosts:
+            return
+        self._judge(host, ipaddress.ip_address(address.split("%", 1)[0]))
+
+    def _judge(self, host: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
+        # An IPv6 address that carries an IPv4 one reaches that IPv4 host: judge that one.
+        judged = embedded_ipv4(address) or address
+        allowed = self._allows(address) or self._allows(judged)
+        local_nat64 = isinstance(address, ipaddress.IPv6Address) and address in LOCAL_NAT64
+        shown = str(address) if judged is address else f"{address}, which reaches {judged}"
+        if (local_nat64 or not judged.is_global) and not allowed:
+            raise UnsafeWebhookTarget(f"the host {host} resolves to a non-public address ({shown})")
+        if judged.is_multicast:
+            raise UnsafeWebhookTarget(f"the host {host} resolves to a multicast address ({shown})")
 
     @property
     def _allowed_hosts(self) -> frozenset[str]:
@@ -129,6 +144,29 @@ class TargetPolicy:
             if _is_network(entry) and address in ipaddress.ip_network(entry, strict=False):
                 return True
         return False
+
+
+# Translation prefixes (RFC 6052, RFC 8215) and the transition mechanisms whose
+# addresses embed an IPv4 address that the packets end up at.
+WELL_KNOWN_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")  # local use only: never a public target
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d
+
+
+def embedded_ipv4(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to (IPv4-mapped, IPv4-compatible, NAT64,
+    6to4, Teredo's client), or None for an ordinary address."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in WELL_KNOWN_NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    return None
 
 
 def _is_network(entry: str) -> bool:

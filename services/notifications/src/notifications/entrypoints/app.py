@@ -10,7 +10,6 @@ from servicekit.web import create_service_app, service_readiness
 from ..bootstrap import Dependencies, bootstrap
 from ..config import NotificationsSettings
 from ..domain.errors import (
-    InvalidCursor,
     NotAnIntegrator,
     NotificationNotFound,
     SubscriptionNotFound,
@@ -59,17 +58,5 @@ def register_domain_errors(app: Flask) -> None:
                 "The webhook URL is not an acceptable target.",
                 slug="validation-error",
                 errors={"url": [error.reason]},
-            )
-        )
-
-    @app.errorhandler(InvalidCursor)
-    def _cursor(error: InvalidCursor) -> Response:
-        return problem_response(
-            Problem(
-                422,
-                "Validation failed",
-                "The request has invalid fields; see errors.",
-                slug="validation-error",
-                errors={"cursor": [str(error)]},
             )
         )

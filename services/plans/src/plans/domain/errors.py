@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from servicekit.validation import Validation
+
 
 class PlanError(Exception):
     """Base of every error a plan use case raises on purpose."""
@@ -27,12 +29,17 @@ class PlanForbidden(PlanError):
 
 
 class PlanInvalid(PlanError):
-    """Content that breaks the reviewer's rules; ``errors`` maps field paths to messages,
-    nested like marshmallow's (``{"activities": {0: {"end_date": ["..."]}}}``)."""
+    """Content that breaks the reviewer's rules: ``validation`` holds every one, each with
+    its field path; ``errors`` is the English tree, nested like marshmallow's
+    (``{"activities": {0: {"end_date": ["..."]}}}``)."""
 
-    def __init__(self, errors: dict[str, Any]) -> None:
+    def __init__(self, validation: Validation) -> None:
         super().__init__("The plan breaks one or more rules.")
-        self.errors = errors
+        self.validation = validation
+
+    @property
+    def errors(self) -> dict[str, Any]:
+        return self.validation.errors()
 
 
 class PlanNotEditable(PlanError):

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.web import current_principal
 from werkzeug.routing import BaseConverter
 
@@ -20,7 +21,6 @@ from ..service_layer import handlers
 from ..service_layer.handlers import Dependencies
 from . import schemas
 from .conditional import etag_for, parse_if_match
-from .pagination import decode_cursor, encode_cursor
 
 
 class PlanIdConverter(BaseConverter):

@@ -12,6 +12,7 @@ from ..bootstrap import bootstrap
 from ..config import PlansSettings
 from ..domain import errors
 from .api import PlanIdConverter, blp
+from .messages import invalid_plan_problem
 
 # Domain errors to problem types, in this one place.
 _PROBLEMS: list[tuple[type[errors.PlanError], int, str, str]] = [
@@ -30,13 +31,7 @@ _PROBLEMS: list[tuple[type[errors.PlanError], int, str, str]] = [
 
 def problem_for(error: errors.PlanError) -> Problem:
     if isinstance(error, errors.PlanInvalid):
-        return Problem(
-            422,
-            "Validation failed",
-            "The plan breaks one or more rules; see errors.",
-            slug="validation-error",
-            errors=error.errors,
-        )
+        return invalid_plan_problem(error)
     for kind, status, title, slug in _PROBLEMS:
         if isinstance(error, kind):
             return Problem(status, title, str(error), slug=slug)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
-from servicekit.events import Event, MalformedEvent
+from servicekit.contracts import events as contract
+from servicekit.events import Event
 from sqlalchemy.orm import Session
 
 from ..domain import commands
@@ -20,79 +20,49 @@ from ..service_layer.unit_of_work import SqlAlchemyUnitOfWork
 log = logging.getLogger(__name__)
 
 QUEUE = "plans.approval-events"
-OUTCOMES = ("approved", "returned", "rejected", "cancelled")
-
-
-def _fact_fields(event: Event) -> dict[str, Any]:
-    data = event.data
-    try:
-        occurred = data.get("decided_at") or data.get("occurred_at")
-        return {
-            "event_id": event.id,
-            "plan_id": str(data["plan_id"]),
-            "approval_id": str(data["approval_id"]),
-            "version": int(data["version"]),
-            "occurred_at": datetime.fromisoformat(occurred) if isinstance(occurred, str) else event.time,
-        }
-    except (KeyError, TypeError, ValueError) as error:
-        raise MalformedEvent(f"{event.type} lacks plan_id, approval_id or version: {error}") from error
-
-
-def _level_name(data: dict[str, Any]) -> dict[str, str]:
-    name = data.get("level_name") or {}
-    return (
-        {"vi": str(name.get("vi", "")), "en": str(name.get("en", ""))}
-        if isinstance(name, dict)
-        else {"vi": str(name), "en": str(name)}
-    )
 
 
 def to_command(event: Event) -> commands.ApprovalFact | None:
-    """The command an approval event asks for; None for events this service does not use."""
-    data = event.data
-    common = _fact_fields(event)
-    if event.name == "approval.task_assigned":
+    """The command an approval event asks for; None for events this service does not use.
+    The payload is read by the contract (servicekit.contracts.events), which parks a
+    payload that breaks it as a MalformedEvent."""
+    if event.name not in _USED:
+        return None
+    payload = contract.parse(event.name, event.data)
+    assert isinstance(payload, contract.ApprovalEvent)
+    common: dict[str, Any] = {
+        "event_id": event.id,
+        "plan_id": payload.plan_id,
+        "approval_id": payload.approval_id,
+        "version": payload.version,
+        "occurred_at": payload.decided_at if isinstance(payload, contract.DecisionRecorded) else event.time,
+        "level": getattr(payload, "level", None),
+        "level_name": dict(getattr(payload, "level_name", {})),
+    }
+    if isinstance(payload, contract.WithdrawalAnswered):
+        facts = {name: common[name] for name in ("event_id", "plan_id", "approval_id", "version", "occurred_at")}
+        said = {"reason": payload.reason, "by": payload.by}
+        return commands.AnswerWithdrawal(**facts, request_id=payload.request_id, accepted=payload.accepted, **said)
+    if isinstance(payload, contract.TaskAssigned):
+        due_at = contract.iso_utc(payload.due_at)
         return commands.RecordTaskAssigned(
-            **common,
-            task_id=str(data.get("task_id", "")),
-            level=int(data.get("level", 1)),
-            level_name=_level_name(data),
-            due_at=data.get("due_at"),
-            assignees=tuple(data.get("assignees") or ()),
-            role=str(data.get("role") or ""),
+            **common, task_id=payload.task_id, due_at=due_at, assignees=payload.assignees, role=payload.role
         )
-    if event.name == "approval.decision_recorded":
-        return commands.RecordDecision(
-            **common,
-            task_id=str(data.get("task_id", "")),
-            level=int(data.get("level", 1)),
-            level_name=_level_name(data),
-            decision=str(data.get("decision", "")),
-            comment=str(data.get("comment") or ""),
-            by=str(data.get("by") or ""),
-            content_sha256=data.get("content_sha256"),
-        )
-    if event.name == "approval.withdrawal_answered":
-        return commands.AnswerWithdrawal(
-            **common,
-            request_id=str(data.get("request_id") or ""),
-            accepted=data.get("accepted") is True,
-            reason=str(data.get("reason") or ""),
-            by=str(data.get("by") or ""),
-        )
-    if event.name == "approval.completed":
-        if data.get("outcome") not in OUTCOMES:
-            raise MalformedEvent(f"approval.completed has an unknown outcome {data.get('outcome')!r}")
-        return commands.CompleteApproval(
-            **common,
-            outcome=str(data.get("outcome", "")),
-            level=data.get("level"),
-            level_name=_level_name(data),
-            comment=str(data.get("comment") or ""),
-            by=str(data.get("by") or ""),
-        )
-    return None
+    if isinstance(payload, contract.DecisionRecorded):
+        said = {"comment": payload.comment, "by": payload.by, "content_sha256": payload.content_sha256}
+        return commands.RecordDecision(**common, task_id=payload.task_id, decision=payload.decision, **said)
+    assert isinstance(payload, contract.ApprovalCompleted)
+    return commands.CompleteApproval(**common, outcome=payload.outcome, comment=payload.comment, by=payload.by)
 
+
+_USED = frozenset(
+    {
+        contract.TaskAssigned.name,
+        contract.DecisionRecorded.name,
+        contract.ApprovalCompleted.name,
+        contract.WithdrawalAnswered.name,
+    }
+)
 
 _HANDLERS: dict[type, Callable[[Dependencies, Any], bool]] = {
     commands.RecordTaskAssigned: handlers.record_task_assigned,

@@ -3,11 +3,18 @@ OpenAPI document; unknown fields are refused (marshmallow's RAISE)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from flask import current_app
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from servicekit.text import SafeText
+from servicekit.validation import Validation
 
 from ..domain.catalogue import BUDGET_SOURCES, PLAN_TYPES
+from ..domain.content import PlanContent
 from ..domain.model import STATUSES
+from ..domain.rules import content_validation
+from .messages import CATALOGUE, request_locale
 
 MAX_ACTIVITIES = 300
 
@@ -45,9 +52,8 @@ class ActivitySchema(Schema):
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True)
     quarter = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=4))
-    budget_vnd = fields.Integer(
-        strict=True, load_default=0, validate=validate.Range(min=0, max=10**15, error="A budget cannot be negative.")
-    )
+    # Not negative is the domain's rule (plans.domain.rules), reported with the others at once.
+    budget_vnd = fields.Integer(strict=True, load_default=0, validate=validate.Range(max=10**15))
     budget_source = Text(load_default="provincial", validate=validate.OneOf(BUDGET_SOURCES))
     content = _text(20000)
     expected_output = _text(2000)
@@ -68,6 +74,30 @@ class PlanBodySchema(Schema):
         fields.Nested(ActivitySchema), validate=validate.Length(max=MAX_ACTIVITIES), load_default=list
     )
     recipients = fields.List(_text(300, allow_empty=False), validate=validate.Length(max=100), load_default=list)
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _the_domain_rules_too(self, data: dict[str, Any], original: Any, **_kwargs: Any) -> None:
+        """Where this shape check refused only text fields, the domain's rules still judge the
+        rest, so that one answer names every wrong field: an empty title, a negative budget and
+        reversed dates come back together. (Without refusals the use case runs the rules.)"""
+        if not isinstance(original, dict):
+            return
+        refused = {name for name in original if name in self.fields and name not in data}
+        if not refused or not refused <= STAND_INS.keys() or not data.keys() | refused >= REQUIRED:
+            return
+        judged = {**data, **{name: STAND_INS[name] for name in refused}}
+        judged.setdefault("org_unit", STAND_INS["org_unit"])  # the caller's unit, filled in by the use case
+        unjudged = refused | ({"org_unit"} - data.keys())
+        validation = content_validation(PlanContent.from_dict(judged), current_app.extensions["plans"].catalogue)
+        kept = Validation([violation for violation in validation if violation.path[0] not in unjudged])
+        if not kept.ok:
+            locale = request_locale()
+            raise ValidationError(kept.errors(lambda message: CATALOGUE.text(message, locale)))
+
+
+# Values the domain's rules accept, standing in for refused fields while they judge the rest.
+STAND_INS: dict[str, Any] = {"title": "-", "summary": "", "legal_bases": [], "recipients": [], "org_unit": "XX-X"}
+REQUIRED = {"title", "plan_type", "year"}
 
 
 class StageSchema(Schema):

@@ -1,5 +1,7 @@
-"""Sample plans built from the facts of the seed articles (../shared/seeds/):
-one per seed province, plus a Cao Bằng draft, in varied states.
+"""Sample plans built from the facts of five published articles and reports on
+the TTĐN work of Cao Bằng, Bắc Kạn, Kon Tum, Lạng Sơn and Quảng Bình: one per
+province, plus a Cao Bằng draft, in varied states. Not part of the product: the
+tests, the benchmarks and ``make run`` (through ``demo_data.py``) use them.
 
 They are loaded through the service's own use cases: the drafter creates and
 submits, and the approval chain's progress is replayed by calling the same
@@ -14,12 +16,13 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from .adapters.repository import PlanQuery
-from .domain import commands
-from .domain.access import Actor
-from .domain.model import Plan
-from .service_layer import handlers
-from .service_layer.handlers import Dependencies
+import click
+from plans.adapters.repository import PlanQuery
+from plans.domain import commands
+from plans.domain.access import Actor
+from plans.domain.model import Plan
+from plans.service_layer import handlers
+from plans.service_layer.handlers import Dependencies
 
 DEMO_NAMESPACE = uuid.UUID("6f1d3c52-5a0e-4c7b-9a51-2b7e8f0d4c11")
 
@@ -498,3 +501,22 @@ def load_sample_plans(deps: Dependencies) -> list[Plan]:
         handlers.create_plan(deps, commands.CreatePlan(actor=drafter_of("CB-STTTT"), content=CAO_BANG_2025_BAN_GIOC))
     )
     return [handlers.get_plan(deps, admin, plan.id) for plan in loaded]
+
+
+@click.command()
+def cli() -> None:
+    """Load the sample plans into the plans service's database (DATABASE_URL) on its own,
+    replaying the approval events no approvals service sent; does nothing when plans exist.
+
+        python infra/local/sample_plans.py
+    """
+    from plans.bootstrap import bootstrap
+    from plans.config import PlansSettings
+
+    _, deps = bootstrap(PlansSettings())
+    loaded = load_sample_plans(deps)
+    click.echo(f"loaded {len(loaded)} sample plans" if loaded else "plans exist already; no sample data loaded")
+
+
+if __name__ == "__main__":
+    cli()

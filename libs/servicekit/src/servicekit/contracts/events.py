@@ -1,0 +1,351 @@
+"""The payload (CloudEvents ``data``) of every event type, defined once.
+
+The producer builds one of these classes and the unit of work writes
+:func:`to_data` of it into the outbox; a consumer turns an incoming event's
+``data`` back into the class with :func:`parse`. ``docs/events.md`` describes
+them for people, ``docs/asyncapi.yaml`` (made by :mod:`.asyncapi`) for tools.
+
+The classes are plain frozen dataclasses, so domain code builds them without
+knowing of the wire; pydantic validates and serialises them. Adding a field to
+an event is one line in its class; give it a default, so that consumers still
+read events that older producers wrote. Consumers ignore fields they do not
+know. Wire names that are Python keywords (``from``, ``to``) are aliases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
+
+from ..events import MalformedEvent, routing_key_for
+
+
+def iso_utc(moment: datetime) -> str:
+    """One spelling of an instant on the wire: UTC, microseconds, ``+00:00``."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# An instant: read from any ISO 8601 spelling (``Z`` or an offset; none means UTC), written by iso_utc.
+Instant = Annotated[
+    datetime,
+    AfterValidator(_utc),
+    PlainSerializer(iso_utc, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+Usernames = tuple[str, ...]
+
+
+SCOPES = ("org_unit", "province", "national")
+DECISIONS = ("approve", "return", "reject")
+OUTCOMES = ("approved", "returned", "rejected", "cancelled")
+
+
+def _one_of(choices: tuple[str, ...]) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _enum(choices: tuple[str, ...]) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "enum": list(choices)})
+
+
+# Strings from a fixed set (typed ``str`` for the code that builds them).
+Scope = Annotated[str, _one_of(SCOPES), _enum(SCOPES)]
+Decision = Annotated[str, _one_of(DECISIONS), _enum(DECISIONS)]
+Outcome = Annotated[str, _one_of(OUTCOMES), _enum(OUTCOMES)]
+
+# Unknown fields are ignored (docs/events.md: producers may add fields), and the Python
+# names of aliased fields are accepted too, so a payload can be built either way.
+# Producers write every field, so the document marks even those with defaults as present;
+# an attribute's docstring is its description there.
+_CONFIG = ConfigDict(
+    extra="ignore",
+    populate_by_name=True,
+    use_attribute_docstrings=True,
+    json_schema_serialization_defaults_required=True,
+)
+
+
+LEVEL_NAME_SCHEMA = {
+    "type": "object",
+    "description": 'The level\'s name in both languages, e.g. {"vi": "Lãnh đạo Sở", "en": "Department leadership"}.',
+    "required": ["vi", "en"],
+    "properties": {"vi": {"type": "string"}, "en": {"type": "string"}},
+}
+
+
+def _both_languages(value: Any) -> Any:
+    # A producer that named the level in one language only: the same name in both.
+    if isinstance(value, str):
+        return {"vi": value, "en": value}
+    if isinstance(value, dict):
+        return {"vi": value.get("vi", ""), "en": value.get("en", "")}
+    return value
+
+
+# A level's name in both languages: ``{"vi": …, "en": …}``.
+LevelName = Annotated[dict[str, str], BeforeValidator(_both_languages), WithJsonSchema(LEVEL_NAME_SCHEMA)]
+PositiveInt = Annotated[int, Field(ge=1)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanEvent:
+    """The plan context every event carries, so that consumers need no lookups."""
+
+    __pydantic_config__ = _CONFIG
+    name: ClassVar[str]
+    plan_id: str
+    version: PositiveInt
+    """The plan version the event is about (1-based)."""
+    title: str
+    org_unit: str
+    """The drafting unit's code, e.g. ``CB-STTTT``."""
+    province: str
+    """The province code, e.g. ``CB``."""
+    year: int
+
+    def payload(self) -> dict[str, Any]:
+        """The event's ``data`` as it goes on the wire (:func:`to_data`)."""
+        return to_data(self)
+
+
+# -- produced by plans
+@dataclass(frozen=True, kw_only=True)
+class PlanSubmitted(PlanEvent):
+    """A drafter sent a plan version up the chain; approvals opens its approval."""
+
+    name: ClassVar[str] = "plan.submitted"
+    content_sha256: str
+    """SHA-256 of the version's canonical JSON: decisions are signed over it."""
+    plan_type: str = "annual"
+    submitted_by: str
+    created_by: str = ""
+    edited_by: Usernames = ()
+    """Usernames of everyone who edited any version (separation of duties)."""
+    drafters: Usernames = ()
+    """Usernames of the unit's drafters known to plans; may be empty."""
+    submitted_at: Instant | None = None
+    """Always written; a consumer takes the event's ``time`` where it is missing."""
+    submitters: Usernames = ()
+    """Usernames of everyone who submitted any version, this one included (separation of duties)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanWithdrawalRequested(PlanEvent):
+    """A drafter asks to recall the version under approval; the approval, which decides under the
+    same lock as decisions, answers with ``approval.withdrawal_answered``."""
+
+    name: ClassVar[str] = "plan.withdrawal_requested"
+    request_id: str
+    by: str
+    requested_at: Instant
+    seen_decisions: int = 0
+    """How many decisions on this version plans had heard of when the drafter asked."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanWithdrawn(PlanEvent):
+    """A drafter took a submitted version back; its open approval is cancelled."""
+
+    name: ClassVar[str] = "plan.withdrawn"
+    # Always written; a withdrawal is read by plan_id and version alone, so a consumer
+    # accepts one whose producer left the descriptive context out.
+    title: str = ""
+    org_unit: str = ""
+    province: str = ""
+    year: int = 0
+    by: str = ""
+    withdrawn_at: Instant | None = None
+    """Always written; a consumer takes the event's ``time`` where it is missing."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanApproved(PlanEvent):
+    """The last level approved the plan and it was numbered in the register."""
+
+    name: ClassVar[str] = "plan.approved"
+    document_number: str
+    """The number and symbol, e.g. ``15/KH-UBND``."""
+    issued_on: date
+    issuer: str
+    """The issuing body's code, e.g. ``CB-UBND``."""
+
+
+# -- produced by approvals
+@dataclass(frozen=True, kw_only=True)
+class ApprovalEvent(PlanEvent):
+    approval_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskEvent(ApprovalEvent):
+    """An event about one task: one level of the chain."""
+
+    task_id: str
+    level: PositiveInt
+    level_name: LevelName
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskDeadline(TaskEvent):
+    """A task as its approvers are told of it: their role and scope, its due time, who has it."""
+
+    role: str
+    scope: Scope
+    due_at: Instant
+    assignees: Usernames = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskAssigned(TaskDeadline):
+    """A level of the chain opened: its approvers have a task."""
+
+    name: ClassVar[str] = "approval.task_assigned"
+    required_approvals: int = 1
+    """How many of the assignees must approve (the level's quorum)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskDelegated(TaskEvent):
+    """An approver handed their place on a task to someone else."""
+
+    name: ClassVar[str] = "approval.task_delegated"
+    from_user: Annotated[str, Field(alias="from")]
+    """Who delegated."""
+    to_user: Annotated[str, Field(alias="to")]
+    """Who takes the task."""
+    comment: str = ""
+    due_at: Instant
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecisionRecorded(TaskEvent):
+    """An approver decided on a task."""
+
+    name: ClassVar[str] = "approval.decision_recorded"
+    decision: Decision
+    comment: str = ""
+    by: str
+    decided_at: Instant
+    content_sha256: str
+    signature: str
+    """The decision's hash in the approval's hash chain."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalCompleted(ApprovalEvent):
+    """The approval ended: approved by the last level, returned, rejected or cancelled."""
+
+    name: ClassVar[str] = "approval.completed"
+    outcome: Outcome
+    level: int | None = None
+    """The level the approval ended at."""
+    level_name: LevelName = field(default_factory=lambda: {"vi": "", "en": ""})
+    comment: str = ""
+    by: str = ""
+    chain_key: str = ""
+    """The approval chain followed, e.g. ``ttdn-plan``."""
+    chain_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithdrawalAnswered(ApprovalEvent):
+    """The verdict on a ``plan.withdrawal_requested``, taken under the approval's row lock: accepted
+    while the approval is open and nobody decided since the drafter looked (then the approval is
+    cancelled right after), refused otherwise. ``approval_id`` is empty when no approval had started."""
+
+    name: ClassVar[str] = "approval.withdrawal_answered"
+    request_id: str
+    accepted: bool
+    reason: str = ""
+    """Why it was refused."""
+    by: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskReminder(TaskDeadline):
+    """A share of the task's SLA has passed (``REMINDER_SHARE``): its approvers are reminded once."""
+
+    name: ClassVar[str] = "approval.task_reminder"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskOverdue(TaskDeadline):
+    """The task passed its due time undecided."""
+
+    name: ClassVar[str] = "approval.task_overdue"
+
+
+# Every event type of the suite, by short name (the routing key), with who produces it.
+EVENTS: dict[str, type[PlanEvent]] = {
+    cls.name: cls
+    for cls in (
+        PlanSubmitted,
+        PlanWithdrawalRequested,
+        PlanWithdrawn,
+        PlanApproved,
+        TaskAssigned,
+        TaskDelegated,
+        DecisionRecorded,
+        ApprovalCompleted,
+        WithdrawalAnswered,
+        TaskReminder,
+        TaskOverdue,
+    )
+}
+PRODUCERS: dict[str, str] = {name: name.split(".", 1)[0] + "s" for name in EVENTS}
+
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
+def adapter(cls: type[PlanEvent]) -> TypeAdapter[Any]:
+    """pydantic's validator and serialiser of one payload class (built once)."""
+    if cls.name not in _ADAPTERS:
+        _ADAPTERS[cls.name] = TypeAdapter(cls)
+    return _ADAPTERS[cls.name]
+
+
+def to_data(payload: PlanEvent) -> dict[str, Any]:
+    """The event's ``data``: JSON-ready, wire names, instants in UTC."""
+    data: dict[str, Any] = adapter(type(payload)).dump_python(payload, mode="json", by_alias=True)
+    return data
+
+
+def parse(name: str, data: Any) -> PlanEvent:
+    """The payload of an incoming event of type ``name`` (short or full type).
+
+    Raises :class:`~servicekit.events.MalformedEvent` (which the consumer parks,
+    since retrying cannot help) naming every field that breaks the contract."""
+    short = routing_key_for(name)
+    cls = EVENTS.get(short)
+    if cls is None:
+        raise MalformedEvent(f"{short} is not an event type of the contract")
+    try:
+        payload: PlanEvent = adapter(cls).validate_python(data)
+    except ValidationError as error:
+        fields = "; ".join(f"{'.'.join(map(str, item['loc'])) or '(data)'}: {item['msg']}" for item in error.errors())
+        raise MalformedEvent(f"{short} breaks the contract: {fields}") from error
+    return payload

@@ -1,0 +1,97 @@
+"""One example of every event type, for the AsyncAPI document and the contract's
+tests: Cao Bằng's 2024 TTĐN plan going through its three levels."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from . import events
+
+_PLAN: dict[str, Any] = {
+    "plan_id": "5d1c8f0e-2b7a-4c39-9a61-0f3e4b2d7c18",
+    "version": 1,
+    "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
+    "org_unit": "CB-STTTT",
+    "province": "CB",
+    "year": 2024,
+}
+_APPROVAL: dict[str, Any] = {**_PLAN, "approval_id": "a7f3e2d1-6c4b-4e2a-8d9f-3b1c0e5a7f42"}
+_TASK: dict[str, Any] = {**_APPROVAL, "task_id": "c2e4a6b8-1d3f-4a5c-9e7b-2f4d6a8c0e13", "level": 1}
+_DEPARTMENT = {"vi": "Lãnh đạo Sở", "en": "Department leadership"}
+_MINISTRY = {"vi": "Bộ Văn hóa, Thể thao và Du lịch", "en": "Ministry of Culture, Sports and Tourism"}
+_SHA = "3b9f0c5e8d2a4f1b7c6e9a0d3f5b8c1e4a7d0f2b5c8e1a4d7f0b3c6e9a2d5f8b"
+_DUE = datetime(2024, 3, 7, 10, 0, tzinfo=UTC)
+# What the department's approvers are told of their task, in every task event that names them.
+_OFFERED: dict[str, Any] = {
+    **_TASK,
+    "level_name": _DEPARTMENT,
+    "role": "dept_approver",
+    "scope": "org_unit",
+    "due_at": _DUE,
+    "assignees": ("dept.cb",),
+}
+
+EXAMPLES: dict[str, events.PlanEvent] = {
+    example.name: example
+    for example in (
+        events.PlanSubmitted(
+            **_PLAN,
+            content_sha256=_SHA,
+            plan_type="annual",
+            submitted_by="drafter.cb",
+            created_by="drafter.cb",
+            edited_by=("drafter.cb",),
+            drafters=("drafter.cb", "drafter2.cb"),
+            submitted_at=datetime(2024, 3, 4, 1, 0, tzinfo=UTC),
+            submitters=("drafter.cb",),
+        ),
+        events.PlanWithdrawalRequested(
+            **_PLAN,
+            request_id="e3b1c9d7-5a2f-4c8e-b6d0-1f7a9c3e5b24",
+            by="drafter.cb",
+            requested_at=datetime(2024, 3, 4, 2, 30, tzinfo=UTC),
+            seen_decisions=0,
+        ),
+        events.PlanWithdrawn(**_PLAN, by="drafter.cb", withdrawn_at=datetime(2024, 3, 4, 2, 30, tzinfo=UTC)),
+        events.PlanApproved(**_PLAN, document_number="15/KH-UBND", issued_on=date(2024, 3, 20), issuer="CB-UBND"),
+        events.TaskAssigned(**_OFFERED, required_approvals=1),
+        events.TaskDelegated(
+            **_TASK,
+            level_name=_DEPARTMENT,
+            from_user="dept.cb",
+            to_user="dual.cb",
+            comment="Đồng chí Phó Giám đốc xem xét thay.",
+            due_at=_DUE,
+        ),
+        events.DecisionRecorded(
+            **_TASK,
+            level_name=_DEPARTMENT,
+            decision="return",
+            comment="Bổ sung chỉ tiêu cho hoạt động tập huấn nghiệp vụ.",
+            by="dept.cb",
+            decided_at=datetime(2024, 3, 5, 3, 15, tzinfo=UTC),
+            content_sha256=_SHA,
+            signature="9e1d4b7a0c3f6e2d5a8b1c4f7e0a3d6b9c2f5e8a1d4b7c0e3f6a9d2b5c8e1f4a",
+        ),
+        events.ApprovalCompleted(
+            **_APPROVAL,
+            outcome="approved",
+            level=3,
+            level_name=_MINISTRY,
+            comment="",
+            by="ministry.1",
+            chain_key="ttdn-plan",
+            chain_version=1,
+        ),
+        events.WithdrawalAnswered(
+            **_APPROVAL,
+            request_id="e3b1c9d7-5a2f-4c8e-b6d0-1f7a9c3e5b24",
+            accepted=True,
+            reason="",
+            by="drafter.cb",
+        ),
+        events.TaskReminder(**_OFFERED),
+        events.TaskOverdue(**_OFFERED),
+    )
+}

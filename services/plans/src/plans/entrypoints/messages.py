@@ -1,0 +1,37 @@
+"""The plans service's texts in the caller's language (its Babel catalogue,
+``plans/translations``), chosen from the request's ``Accept-Language``."""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from servicekit.i18n import LOCALES, SOURCE_LOCALE, Catalogue, Message
+from servicekit.problems import Problem
+
+from ..domain.errors import PlanInvalid
+
+CATALOGUE = Catalogue("plans", "plans")
+
+
+def request_locale() -> str:
+    """``vi`` or ``en`` as the caller asks; English (the API's language so far) when it does not say."""
+    if not has_request_context():
+        return SOURCE_LOCALE
+    return request.accept_languages.best_match(LOCALES, default=SOURCE_LOCALE) or SOURCE_LOCALE
+
+
+def invalid_plan_problem(error: PlanInvalid) -> Problem:
+    """Every broken rule in one problem: the ``errors`` tree and a flat ``violations`` list."""
+    locale = request_locale()
+
+    def render(message: Message) -> str:
+        return CATALOGUE.text(message, locale)
+
+    return Problem(
+        422,
+        "Validation failed",
+        "The plan breaks one or more rules; see errors.",
+        slug="validation-error",
+        errors=error.validation.errors(render),
+        violations=error.validation.details(render),
+        headers={"Content-Language": locale},
+    )

@@ -1,0 +1,139 @@
+"""The event contract is owned once (servicekit.contracts): every type the people's
+contract (docs/events.md) names round-trips with exactly the fields it lists, a
+payload that breaks it is refused naming every wrong field, and the AsyncAPI
+document is generated from it, committed as generated, and valid AsyncAPI 3.0."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from referencing import Registry
+from referencing.jsonschema import DRAFT7
+from servicekit.contracts import asyncapi
+from servicekit.contracts import events as contract
+from servicekit.contracts.examples import EXAMPLES
+from servicekit.events import TYPE_PREFIX, MalformedEvent
+
+ROOT = Path(__file__).resolve().parents[3]
+EVENTS_MD = ROOT / "docs" / "events.md"
+ASYNCAPI_YAML = ROOT / "docs" / "asyncapi.yaml"
+ASYNCAPI_SCHEMA = ROOT / "tests" / "support" / "schemas" / "asyncapi-3.0.0.json"
+CONTEXT = ("plan_id", "version", "title", "org_unit", "province", "year")
+
+
+def documented_types() -> dict[str, set[str]]:
+    """Each type in docs/events.md's table, with the data fields its row lists."""
+    rows: dict[str, set[str]] = {}
+    for line in EVENTS_MD.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\|\s*`(vn\.ttdn\.[a-z_.]+)`\s*\|[^|]*\|(.*)\|\s*$", line)
+        if not match:
+            continue
+        listed = re.sub(r"\([^)]*\)", "", match.group(2))  # values and notes in brackets are not fields
+        fields = set(re.findall(r"`([a-z_0-9]+)`", listed))
+        if "context" in listed:
+            fields |= set(CONTEXT)
+        rows[match.group(1)] = fields
+    return rows
+
+
+def test_docs_list_every_type_of_the_contract_and_no_other() -> None:
+    assert sorted(documented_types()) == sorted(TYPE_PREFIX + name for name in contract.EVENTS)
+
+
+@pytest.mark.parametrize("event_type", sorted(documented_types()))
+def test_every_documented_type_round_trips_with_exactly_its_documented_fields(event_type: str) -> None:
+    example = EXAMPLES[event_type.removeprefix(TYPE_PREFIX)]
+    data = contract.to_data(example)
+    assert set(data) == documented_types()[event_type]
+    wire = json.loads(json.dumps(data, ensure_ascii=False))  # through JSON, as a consumer gets it
+    assert contract.parse(event_type, wire) == example
+    assert contract.to_data(contract.parse(event_type, wire)) == data
+
+
+def test_wire_names_and_instants_are_spelled_as_receivers_know_them() -> None:
+    delegated = contract.to_data(EXAMPLES["approval.task_delegated"])
+    assert (delegated["from"], delegated["to"]) == ("dept.cb", "dual.cb")
+    assert "from_user" not in delegated and delegated["due_at"] == "2024-03-07T10:00:00.000000+00:00"
+    assert contract.to_data(EXAMPLES["plan.approved"])["issued_on"] == "2024-03-20"
+    assert contract.to_data(EXAMPLES["approval.task_assigned"])["assignees"] == ["dept.cb"]
+
+
+def test_consumers_ignore_fields_they_do_not_know_and_read_any_iso_instant() -> None:
+    data = contract.to_data(EXAMPLES["approval.task_assigned"])
+    data |= {"subject": {"kind": "plan"}, "due_at": "2024-03-07T17:00:00+07:00", "level_name": "Lãnh đạo Sở"}
+    parsed = contract.parse("approval.task_assigned", data)
+    assert parsed == EXAMPLES["approval.task_assigned"].__class__(
+        **{**EXAMPLES["approval.task_assigned"].__dict__, "level_name": {"vi": "Lãnh đạo Sở", "en": "Lãnh đạo Sở"}}
+    )
+
+
+def test_a_payload_that_breaks_the_contract_is_refused_naming_every_wrong_field() -> None:
+    data = contract.to_data(EXAMPLES["approval.decision_recorded"])
+    del data["approval_id"]
+    data |= {"version": "hai", "decision": "postpone", "decided_at": "hôm qua"}
+    with pytest.raises(MalformedEvent) as refused:
+        contract.parse("vn.ttdn.approval.decision_recorded", data)
+    for field in ("approval_id", "version", "decision", "decided_at"):
+        assert f"{field}:" in str(refused.value)
+    with pytest.raises(MalformedEvent, match="not an event type"):
+        contract.parse("plan.shredded", data)
+
+
+def test_the_committed_asyncapi_document_is_the_generated_one() -> None:
+    assert ASYNCAPI_YAML.read_text(encoding="utf-8") == asyncapi.to_yaml(asyncapi.document()), (
+        "docs/asyncapi.yaml is stale: run `make asyncapi`"
+    )
+
+
+def _committed() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(ASYNCAPI_YAML.read_text(encoding="utf-8"))
+    return document
+
+
+def test_the_asyncapi_document_is_valid_asyncapi_3() -> None:
+    schema = json.loads(ASYNCAPI_SCHEMA.read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(_committed()), key=str)
+    assert not errors, [f"{list(error.absolute_path)}: {error.message[:200]}" for error in errors]
+
+
+def test_every_reference_in_the_asyncapi_document_resolves() -> None:
+    document = _committed()
+    refs: list[str] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            refs.extend([node["$ref"]] if isinstance(node.get("$ref"), str) else [])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(document)
+    assert refs
+    for ref in refs:
+        node: Any = document
+        for part in ref.removeprefix("#/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        assert isinstance(node, dict), ref
+
+
+@pytest.mark.parametrize("name", sorted(contract.EVENTS))
+def test_every_example_event_matches_its_message_schema_and_a_broken_one_does_not(name: str) -> None:
+    document = _committed()
+    registry = Registry().with_resource("urn:asyncapi", DRAFT7.create_resource(document))
+    message = document["components"]["messages"][asyncapi._camel(name)]
+    validator = jsonschema.Draft7Validator(
+        {"$ref": f"urn:asyncapi#/components/messages/{asyncapi._camel(name)}/payload"}, registry=registry
+    )
+    example = message["examples"][0]["payload"]
+    assert example == asyncapi.example_event(name)
+    validator.validate(example)
+    broken = {**example, "data": {key: value for key, value in example["data"].items() if key != "plan_id"}}
+    assert not validator.is_valid(broken)
