@@ -88,7 +88,13 @@ class PlanBodySchema(Schema):
         judged = {**data, **{name: STAND_INS[name] for name in refused}}
         judged.setdefault("org_unit", STAND_INS["org_unit"])  # the caller's unit, filled in by the use case
         unjudged = refused | ({"org_unit"} - data.keys())
-        validation = content_validation(PlanContent.from_dict(judged), current_app.extensions["plans"].catalogue)
+        try:
+            content = PlanContent.from_dict(judged)
+        except (KeyError, TypeError, ValueError):
+            # A nested item lost a refused field of its own (marshmallow keeps the partly loaded
+            # item): the rest cannot be read as content, and the field errors already say why.
+            return
+        validation = content_validation(content, current_app.extensions["plans"].catalogue)
         kept = Validation([violation for violation in validation if violation.path[0] not in unjudged])
         if not kept.ok:
             locale = request_locale()
