@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 import requests
-from plans.sample_data import CAO_BANG_2025_BAN_GIOC, LANG_SON_2018, QUANG_BINH_2017
 
+from infra.local.sample_plans import CAO_BANG_2025_BAN_GIOC, LANG_SON_2018, QUANG_BINH_2017
 from tests.support.hostile import HOSTILE_JSON, is_problem
 from tests.support.journeys import Person, eventually, plan_body
 from tests.support.stack import Stack
