@@ -21,6 +21,7 @@ $(STAMP): requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	touch $(STAMP)
 
 run: install
+	infra/local/ensure-document-tools.sh
 	$(BIN)/python infra/local/run.py
 
 # The domain and service layers (and the kit) must stay type-clean; the rest is linted.
@@ -31,6 +32,7 @@ test: install
 	$(BIN)/mypy $(TYPED)
 	infra/local/ensure-backing-services.sh
 	infra/local/ensure-browser.sh
+	infra/local/ensure-document-tools.sh
 	$(BIN)/python -m pytest -m "not broker_restart" $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m broker_restart $(PYTEST_ARGS)
 
@@ -39,15 +41,18 @@ test-unit: install
 
 test-integration: install
 	infra/local/ensure-backing-services.sh
+	infra/local/ensure-document-tools.sh
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
 test-e2e: install
 	infra/local/ensure-backing-services.sh
+	infra/local/ensure-document-tools.sh
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 bench: install
 	infra/local/ensure-backing-services.sh
 	infra/local/ensure-bench-tools.sh
+	infra/local/ensure-document-tools.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Sample plans for a running suite (make run loads them itself on an empty suite).

@@ -386,3 +386,12 @@ def lists_at_scale(stack: Stack, plans: int, notifications: int, requests_each: 
         "p95_ms": {name: round(percentile(values, 0.95), 1) for name, values in cases.items()},
         "p50_ms": {name: round(percentile(values, 0.50), 1) for name, values in cases.items()},
     }
+
+
+def issued_files(stack: Stack) -> dict[str, int]:
+    """How many issued documents the renderer stored, and how many still wait, in the plans database."""
+    database = stack.databases["plans"]
+    return {
+        status: scalar(database, "SELECT count(*) FROM issued_files WHERE status = %s", (status,))
+        for status in ("stored", "pending")
+    }

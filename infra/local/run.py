@@ -39,6 +39,10 @@ DEFAULTS = {
     "SMTP_PORT": "1025",
     "WEBHOOK_ALLOWED_HOSTS": "",
     "LOG_FORMAT": "text",
+    # Issued documents are signed with a development CA made under var/pki on first start
+    # (FOR DEVELOPMENT ONLY; a deployment sets DOCUMENT_PKCS11_* for its HSM instead).
+    "DOCUMENT_PKI_DIR": str(VAR / "pki"),
+    "DOCUMENT_DEVELOPMENT_PKI": "true",
 }
 
 DEMO_LOGINS = """\
@@ -101,6 +105,15 @@ def main() -> int:
     for service in ("plans", "approvals", "notifications", "gateway"):
         database = env[f"{service.upper()}_DATABASE_URL"]
         subprocess.run([f"ttdn-{service}", "migrate"], env={**env, "DATABASE_URL": database}, check=True, cwd=ROOT)
+
+    development_pki = env.get("DOCUMENT_DEVELOPMENT_PKI", "").lower() in ("1", "true", "yes")
+    if development_pki and not env.get("DOCUMENT_PKCS11_MODULE"):
+        subprocess.run(
+            ["ttdn-plans", "dev-pki", "--realm-file", str(ROOT / "infra" / "keycloak" / "realm-ttdn.json")],
+            env={**env, "DATABASE_URL": env["PLANS_DATABASE_URL"]},
+            check=True,
+            cwd=ROOT,
+        )
 
     names = [name for name in procfile_names() if name != "idp" or uses_devidp(env)]
     gateway = f"http://localhost:{env['GATEWAY_PORT']}"

@@ -37,18 +37,27 @@ KL57 = {
     "issued_on": "2023-06-15",
     "issuer": "Bộ Chính trị",
     "title": "Kết luận về tiếp tục nâng cao chất lượng, hiệu quả công tác thông tin đối ngoại trong tình hình mới",
+    "document_type": "Kết luận",
+    "number": "57-KL/TW",
+    "summary": "về tiếp tục nâng cao chất lượng, hiệu quả công tác thông tin đối ngoại trong tình hình mới",
 }
 ND72 = {
     "reference": "72/2015/NĐ-CP",
     "issued_on": "2015-09-07",
     "issuer": "Chính phủ",
     "title": "Nghị định về quản lý hoạt động thông tin đối ngoại",
+    "document_type": "Nghị định",
+    "number": "72/2015/NĐ-CP",
+    "summary": "về quản lý hoạt động thông tin đối ngoại",
 }
 KL16 = {
     "reference": "16-KL/TW",
     "issued_on": "2012-02-14",
     "issuer": "Bộ Chính trị",
     "title": "Kết luận về Chiến lược phát triển thông tin đối ngoại giai đoạn 2011 – 2020",
+    "document_type": "Kết luận",
+    "number": "16-KL/TW",
+    "summary": "về Chiến lược phát triển thông tin đối ngoại giai đoạn 2011 – 2020",
 }
 
 
@@ -143,8 +152,9 @@ CAO_BANG_2024: dict[str, Any] = {
     "recipients": [
         "Bộ Văn hóa, Thể thao và Du lịch",
         "Thường trực Tỉnh ủy",
-        "UBND tỉnh Cao Bằng",
+        "Chủ tịch, các Phó Chủ tịch UBND tỉnh",
         "Ban Tuyên giáo Tỉnh ủy",
+        "Các sở, ban, ngành tỉnh",
     ],
 }
 

@@ -3,21 +3,28 @@
 It starts the very processes of ``infra/Procfile`` (the same commands
 ``make run`` starts) with their own PostgreSQL databases, a throwaway
 RabbitMQ virtual host and free ports, and drives them only over HTTP.
+
+Any process can run several times (``replicas``), as replicas of one
+Deployment would: ``plans`` and ``plans.2`` run the same command on the same
+database and queues; each HTTP replica listens on a port of its own, and the
+gateway ``gateway.N`` calls the services' replicas ``.N`` where they exist.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import requests
+from devidp.testing import free_port
 from keycloak import KeycloakOpenID
 
 from tests.conftest import create_postgres_database, create_vhost, delete_vhost, drop_postgres_database
@@ -27,12 +34,7 @@ PROCFILE = ROOT / "infra" / "Procfile"
 REALM_FILE = ROOT / "infra" / "keycloak" / "realm-ttdn.json"
 PASSWORD = "ttdn2024"
 SERVICES = ("plans", "approvals", "notifications", "gateway")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+HTTP_PROCESSES = ("gateway", "plans", "approvals", "notifications")
 
 
 def procfile() -> dict[str, str]:
@@ -52,12 +54,17 @@ class Stack:
         extra_env: dict[str, str] | None = None,
         process_env: dict[str, dict[str, str]] | None = None,
         processes: Iterable[str] | None = None,
+        replicas: dict[str, int] | None = None,
+        amqp_url: str | None = None,
     ) -> None:
         self.workdir = workdir
         self.extra_env = extra_env or {}
         self.process_env = process_env or {}
         self.commands = procfile()
         self.names = list(processes) if processes is not None else list(self.commands)
+        self.replicas = replicas or {}
+        # A broker of the caller's (a cluster's nodes); else a throwaway vhost on this machine's.
+        self.amqp_url = amqp_url
         self.processes: dict[str, subprocess.Popen] = {}
         self.databases: dict[str, str] = {}
         self.vhost: str | None = None
@@ -65,14 +72,25 @@ class Stack:
 
     # -- lifecycle
     def start(self) -> Stack:
+        self.prepare()
+        return self.launch()
+
+    def prepare(self) -> None:
+        """Databases, ports, environment and migrations: everything before the first process."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         for service in SERVICES:
             self.databases[service] = create_postgres_database(f"ttdn_e2e_{service}")
-        self.vhost, amqp_url = create_vhost("ttdn-e2e")
-        ports = {name: free_port() for name in ("idp", "gateway", "plans", "approvals", "notifications")}
+        if self.amqp_url is None:
+            self.vhost, amqp_url = create_vhost("ttdn-e2e")
+        else:
+            amqp_url = self.amqp_url
+        ports = {name: free_port() for name in ("idp", *HTTP_PROCESSES)}
+        for name in HTTP_PROCESSES:
+            for replica in self.instances(name)[1:]:
+                ports[replica] = free_port()
         idp = f"http://127.0.0.1:{ports['idp']}"
         bin_dir = str(Path(sys.executable).parent)
-        realm_file = self.write_realm(f"http://127.0.0.1:{ports['gateway']}")
+        realm_file = self.write_realm(*(f"http://127.0.0.1:{ports[gateway]}" for gateway in self.instances("gateway")))
         self.env = {
             **os.environ,
             "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -94,25 +112,54 @@ class Stack:
             "PUBLIC_URL": f"http://127.0.0.1:{ports['gateway']}",
             "LOG_FORMAT": "json",
             "WEB_CONCURRENCY": "2",
+            # The renderer signs with a development CA of this run's own (FOR DEVELOPMENT ONLY).
+            "DOCUMENT_PKI_DIR": str(self.workdir / "pki"),
+            "DOCUMENT_DEVELOPMENT_PKI": "true",
+            "RENDERER_POLL_SECONDS": "0.5",
             **{f"{service.upper()}_DATABASE_URL": url for service, url in self.databases.items()},
             **self.extra_env,
         }
         self.ports = ports
         for service in SERVICES:
             self._run([f"ttdn-{service}", "migrate"], {"DATABASE_URL": self.databases[service]})
+
+    def launch(self) -> Stack:
+        """Start every process (and its replicas) and wait until each answers."""
         for name in self.names:
-            self.start_process(name)
+            for instance in self.instances(name):
+                self.start_process(instance)
         self.wait_healthy()
         return self
 
-    def write_realm(self, gateway_url: str) -> Path:
-        """The realm as Keycloak imports it, plus this run's gateway as a browser redirect target."""
+    def instances(self, name: str) -> list[str]:
+        """The running copies of one Procfile process: ``name``, then ``name.2``, ``name.3``…"""
+        return [name] + [f"{name}.{n}" for n in range(2, self.replicas.get(name, 1) + 1)]
+
+    def instance_env(self, instance: str) -> dict[str, str]:
+        """What differs between replicas of one process: its port, its own directory (gunicorn
+        empties its metrics directory at start), and for a gateway the services it calls."""
+        name, _, number = instance.partition(".")
+        if not number:
+            return {}
+        env = {"VAR_DIR": str(self.workdir / instance)}
+        if name in HTTP_PROCESSES:
+            env[f"{name.upper()}_PORT"] = str(self.ports[instance])
+        if name == "gateway":
+            for service in ("plans", "approvals", "notifications"):
+                if f"{service}.{number}" in self.ports:
+                    env[f"{service.upper()}_URL"] = self.url(f"{service}.{number}")
+        return env
+
+    def write_realm(self, *gateway_urls: str) -> Path:
+        """The realm as Keycloak imports it, plus this run's gateways as browser redirect targets."""
         realm = json.loads(REALM_FILE.read_text(encoding="utf-8"))
         for client in realm.get("clients", []):
             if client.get("clientId") == "ttdn-web":
-                client["redirectUris"] = [*client.get("redirectUris", []), f"{gateway_url}/*"]
-                client["webOrigins"] = [*client.get("webOrigins", []), gateway_url]
-                client.setdefault("attributes", {})["post.logout.redirect.uris"] = f"{gateway_url}/*"
+                client["redirectUris"] = [*client.get("redirectUris", []), *(f"{url}/*" for url in gateway_urls)]
+                client["webOrigins"] = [*client.get("webOrigins", []), *gateway_urls]
+                client.setdefault("attributes", {})["post.logout.redirect.uris"] = "##".join(
+                    f"{url}/*" for url in gateway_urls
+                )
         path = self.workdir / "realm-ttdn.json"
         path.write_text(json.dumps(realm, ensure_ascii=False), encoding="utf-8")
         return path
@@ -123,10 +170,16 @@ class Stack:
             raise RuntimeError(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
 
     def start_process(self, name: str) -> None:
+        """Start one process of the Procfile, or one replica of it (``gateway.2``)."""
+        command = name.partition(".")[0]
+        env = {**self.env, **self.instance_env(name), **self.process_env.get(command, {})}
+        if name != command:
+            Path(env["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+            env.update(self.process_env.get(name, {}))
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.processes[name] = subprocess.Popen(
-            ["sh", "-c", f"exec {self.commands[name]}"],
-            env={**self.env, **self.process_env.get(name, {})},
+            ["sh", "-c", f"exec {self.commands[command]}"],
+            env=env,
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -173,8 +226,19 @@ class Stack:
         self.stop_process(name, sig=signal.SIGKILL)
 
     def close(self) -> None:
-        for name in list(self.processes):
-            self.stop_process(name)
+        # Every process is told at once and given the same grace, as a pod's are: stopping
+        # them one after the other would cost each one's shutdown in turn.
+        processes = [p for p in self.processes.values() if p.poll() is None]
+        self.processes.clear()
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for process in processes:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
         for url in self.databases.values():
             drop_postgres_database(url)
         if self.vhost:
@@ -199,16 +263,13 @@ class Stack:
         return self.url("idp")
 
     def wait_healthy(self, timeout: float = 60) -> None:
-        checks = {
-            "idp": self.url("idp") + "/realms/ttdn/.well-known/openid-configuration",
-            "plans": self.url("plans") + "/healthz",
-            "approvals": self.url("approvals") + "/healthz",
-            "notifications": self.url("notifications") + "/healthz",
-            "gateway": self.url("gateway") + "/healthz",
-        }
+        checks = {"idp": self.url("idp") + "/realms/ttdn/.well-known/openid-configuration"}
+        for name in ("plans", "approvals", "notifications", "gateway"):
+            if name in self.names:
+                checks.update({instance: self.url(instance) + "/healthz" for instance in self.instances(name)})
         deadline = time.monotonic() + timeout
         for name, url in checks.items():
-            if name not in self.names:
+            if name.partition(".")[0] not in self.names:
                 continue
             while True:
                 dead = [n for n, p in self.processes.items() if p.poll() is not None]
@@ -235,12 +296,38 @@ class Stack:
 
     def session(self, username: str) -> requests.Session:
         """An HTTP client for one person, with a token obtained as a client would (python-keycloak)."""
-        session = requests.Session()
+        session = self.http_client()
         session.headers["Authorization"] = f"Bearer {self.token(username)}"
         return session
 
     def integrator_session(self) -> requests.Session:
         token = self.openid("ttdn-integrator-dashboard", "dashboard-secret").token(grant_type="client_credentials")
-        session = requests.Session()
+        session = self.http_client()
         session.headers["Authorization"] = f"Bearer {token['access_token']}"
         return session
+
+    def http_client(self) -> requests.Session:
+        """A client of the gateway; with gateway replicas, each request goes to the next one."""
+        session = requests.Session()
+        gateways = [self.url(instance) for instance in self.instances("gateway")]
+        if len(gateways) > 1:
+            session.mount(gateways[0] + "/", RoundRobin(gateways))
+        return session
+
+
+class RoundRobin(requests.adapters.HTTPAdapter):
+    """Sends each request addressed to the first gateway to the next gateway in turn, as a
+    load balancer in front of the replicas would."""
+
+    def __init__(self, origins: list[str], **kwargs: object) -> None:
+        super().__init__(pool_maxsize=32, **kwargs)  # type: ignore[arg-type]
+        self.origins = origins
+        self._turns = itertools.cycle(origins)
+        self._lock = threading.Lock()
+
+    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:  # type: ignore[override]
+        with self._lock:
+            origin = next(self._turns)
+        assert request.url is not None
+        request.url = origin + request.url[len(self.origins[0]) :]
+        return super().send(request, **kwargs)  # type: ignore[arg-type]

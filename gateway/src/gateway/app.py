@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, g, jsonify, request
 from flask_cors import CORS
+from flask_limiter import Limiter
 from flask_swagger_ui import get_swaggerui_blueprint
 from servicekit.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from servicekit.db import Database
@@ -81,8 +82,16 @@ def create_app(
     )
 
     limiter = install_rate_limits(
-        app, verifier, default=settings.ratelimit_default, storage_uri=settings.ratelimit_storage_uri
+        app,
+        verifier,
+        default=settings.ratelimit_default,
+        storage_uri=settings.ratelimit_storage_uri,
+        key_prefix=settings.ratelimit_key_prefix,
     )
+    # Routes with a body limit of their own (a PDF to verify may be larger than any JSON body).
+    app.config["BODY_LIMITS"] = {
+        API_PREFIX + route.rule: route.max_body_bytes for route in table.routes if route.max_body_bytes
+    }
     if settings.cors_origin_list:
         CORS(
             app,
@@ -93,7 +102,7 @@ def create_app(
         )
 
     _install_gatekeeper(app, table, verifier)
-    _install_routes(app, table, upstream, idempotency)
+    _install_routes(app, table, upstream, idempotency, limiter)
     _install_openapi(app, settings, table, upstream)
     if settings.web_interface:
         _install_web_interface(app, settings)
@@ -133,6 +142,10 @@ def _install_gatekeeper(app: Flask, table: RouteTable, verifier: TokenVerifier) 
         route = table.by_endpoint.get(rule.endpoint) if rule is not None else None
         if route is None or request.method == "OPTIONS":
             return None  # public, web interface, or a 404/405 Flask answers itself
+        if route.public:  # no account needed; whatever token is sent is neither checked nor used
+            g.principal = None
+            g.route = route
+            return None
         token = bearer_token()
         if token is None:
             return problem_response(unauthorized("A bearer token is required.", error=None))
@@ -160,13 +173,15 @@ def _install_gatekeeper(app: Flask, table: RouteTable, verifier: TokenVerifier) 
         return None
 
 
-def _install_routes(app: Flask, table: RouteTable, upstream: UpstreamClient, idempotency: IdempotencyStore) -> None:
+def _install_routes(
+    app: Flask, table: RouteTable, upstream: UpstreamClient, idempotency: IdempotencyStore, limiter: Limiter
+) -> None:
     def proxy(**_arguments: str) -> Response:
         route: Route = g.route
-        principal: Principal = g.principal
+        principal: Principal | None = g.principal
         body = request.get_data(cache=False)  # bounded by MAX_CONTENT_LENGTH: 413 before any upstream call
         key = request.headers.get("Idempotency-Key")
-        if key is None or route.method != "POST":
+        if key is None or route.method != "POST" or principal is None:
             return _to_flask(_forward(upstream, route, body))
         caller = principal.subject or principal.username
         key = validate_key(key)
@@ -188,7 +203,19 @@ def _install_routes(app: Flask, table: RouteTable, upstream: UpstreamClient, ide
 
     for rule in table.rules():
         app.url_map.add(rule)
-        app.view_functions[rule.endpoint] = proxy
+        route = table.by_endpoint[str(rule.endpoint)]
+        app.view_functions[rule.endpoint] = _limited(limiter, route, proxy) if route.rate_limit else proxy
+
+
+def _limited(limiter: Limiter, route: Route, view: Callable[..., Response]) -> Callable[..., Response]:
+    """The proxy under the route's own rate limit (a function of its own, since flask-limiter
+    keys decorated limits by the view function)."""
+
+    def limited(**arguments: str) -> Response:
+        return view(**arguments)
+
+    limited.__name__ = limited.__qualname__ = "route_" + "".join(c if c.isalnum() else "_" for c in route.endpoint)
+    return limiter.limit(route.rate_limit or "")(limited)
 
 
 def _upstream_path() -> str:
@@ -215,6 +242,7 @@ def _forward(upstream: UpstreamClient, route: Route, body: bytes) -> UpstreamRes
         query=request.query_string.decode("latin-1"),
         headers=headers,
         body=body,
+        media_types=route.media_types,
     )
 
 

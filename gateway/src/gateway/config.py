@@ -33,6 +33,8 @@ class GatewaySettings(ServiceSettings):
 
     ratelimit_default: str = "1200/minute"
     ratelimit_storage_uri: str = "memory://"
+    # Keys in a shared store start with this: deployments sharing one Redis keep apart.
+    ratelimit_key_prefix: str = "ttdn-gateway"
     # Starting a web login and its callback, per client address (both count).
     web_login_ratelimit: str = "30/minute"
 

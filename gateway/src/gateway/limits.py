@@ -21,7 +21,9 @@ from servicekit.web import bearer_token
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
-def install_rate_limits(app: Flask, verifier: TokenVerifier, *, default: str, storage_uri: str) -> Limiter:
+def install_rate_limits(
+    app: Flask, verifier: TokenVerifier, *, default: str, storage_uri: str, key_prefix: str = "ttdn-gateway"
+) -> Limiter:
     def caller() -> str:
         token = bearer_token()
         if token is not None:
@@ -44,7 +46,7 @@ def install_rate_limits(app: Flask, verifier: TokenVerifier, *, default: str, st
         # A broken shared store must not take the API down with it.
         swallow_errors=True,
         in_memory_fallback_enabled=True,
-        key_prefix="ttdn-gateway",
+        key_prefix=key_prefix,
     )
 
     @limiter.request_filter

@@ -162,8 +162,8 @@ def _public_operation(operation: dict, route: Route, operation_ids: set[str]) ->
         operation_id = f"{route.service}_{operation_id}"
     operation_ids.add(operation_id)
     public["operationId"] = operation_id
-    public["security"] = SECURITY
-    public["x-roles"] = sorted(route.roles)
+    public["security"] = [] if route.public else SECURITY
+    public["x-roles"] = ["anyone, without an account"] if route.public else sorted(route.roles)
     public["x-service"] = route.service
     responses = {status: _as_problem(status, response) for status, response in (public.get("responses") or {}).items()}
     answers = {**GATEWAY_ANSWERS, **(POST_ANSWERS if route.method == "POST" else {})}

@@ -70,8 +70,12 @@ class UpstreamResponse:
         return next((value for key, value in self.headers if key.lower() == lowered), None)
 
 
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
 def is_json(content_type: str | None) -> bool:
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    media_type = _media_type(content_type)
     return media_type == "application/json" or media_type.endswith("+json")
 
 
@@ -129,7 +133,9 @@ class UpstreamClient:
         query: str = "",
         headers: Mapping[str, str] | None = None,
         body: bytes | None = None,
+        media_types: tuple[str, ...] = (),
     ) -> UpstreamResponse:
+        """``media_types``: what the answer may be besides JSON (a route's own, e.g. application/pdf)."""
         url = self.base_urls[service] + path + (f"?{query}" if query else "")
         try:
             response = self.pool.urlopen(
@@ -150,8 +156,9 @@ class UpstreamClient:
         upstream_headers = [
             (name, value) for name, value in response.headers.items() if name.lower() not in RESPONSE_HEADERS_DROPPED
         ]
-        if content and method != "HEAD":
-            self._check_json(service, response.headers.get("Content-Type"), content)
+        content_type = response.headers.get("Content-Type")
+        if content and method != "HEAD" and _media_type(content_type) not in media_types:
+            self._check_json(service, content_type, content)
         return UpstreamResponse(response.status, upstream_headers, content)
 
     def _read_bounded(self, service: str, response: urllib3.BaseHTTPResponse) -> bytes:

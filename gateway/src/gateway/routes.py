@@ -24,6 +24,8 @@ ADMIN = frozenset({"admin"})
 INTEGRATOR = frozenset({"integrator"})
 # "any" in §7: any user of the suite; a token with none of our roles is still refused.
 ANYONE = DRAFTER | APPROVERS | ADMIN | INTEGRATOR
+VERIFY_MAX_BYTES = 20 * 1_048_576  # a signed document to check: 20 MB at most
+VERIFY_RATE_LIMIT = "30/minute"  # per caller (address when anonymous); the route's own, beside the default
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,14 @@ class Route:
     rule: str  # werkzeug rule, relative to /api/v1; the upstream path is the same
     roles: frozenset[str]
     service: str
+    # Callable without an account (roles then name none): document verification for other agencies.
+    public: bool = False
+    # Media types the answer may have besides JSON (a signed PDF, an edXML envelope).
+    media_types: tuple[str, ...] = ()
+    # A body limit of its own instead of MAX_BODY_BYTES.
+    max_body_bytes: int | None = None
+    # A rate limit of its own (flask-limiter notation) on top of the default one.
+    rate_limit: str | None = None
 
     @property
     def endpoint(self) -> str:
@@ -43,7 +53,7 @@ class Route:
         return _PARAMETER.sub("{}", self.rule)
 
     def allows(self, roles: Iterable[str]) -> bool:
-        return not self.roles.isdisjoint(roles)
+        return self.public or not self.roles.isdisjoint(roles)
 
 
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?[^<>]+>|\{[^{}]+\}")
@@ -66,6 +76,18 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/plans/<id>/versions", ANYONE, "plans"),
     Route("GET", "/plans/<id>/versions/<n>", ANYONE, "plans"),
     Route("GET", "/plans/<id>/timeline", ANYONE, "plans"),
+    # issued documents: the stored signed file and its edXML envelope; anyone may verify a PDF
+    Route("GET", "/plans/<id>/document.pdf", ANYONE, "plans", media_types=("application/pdf",)),
+    Route("GET", "/plans/<id>/document.edxml", ANYONE, "plans", media_types=("application/xml",)),
+    Route(
+        "POST",
+        "/documents/verify",
+        frozenset(),
+        "plans",
+        public=True,
+        max_body_bytes=VERIFY_MAX_BYTES,
+        rate_limit=VERIFY_RATE_LIMIT,
+    ),
     # approvals: drafters follow their own plan's approval; admins read but decide nothing
     Route("GET", "/approvals/tasks", APPROVERS, "approvals"),
     Route("GET", "/approvals/<id>", DRAFTER | APPROVERS | ADMIN, "approvals"),

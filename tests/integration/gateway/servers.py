@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from devidp.testing import free_port  # noqa: F401 -- one definition, re-exported for the tests
 from flask import Flask, Response, jsonify, request
 from jwcrypto import jwk
 from werkzeug.exceptions import HTTPException
@@ -67,12 +68,6 @@ class GarbageServer:
     def stop(self) -> None:
         self._stopped = True
         self._socket.close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # A stand-in service: it records what reached it and answers like the real

@@ -28,7 +28,11 @@ def call(client: FlaskClient, route: Route, headers: dict[str, str]):
     return client.open(concrete_path(route), method=route.method, headers=headers, json=body)
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route.method} {route.rule}")
+# Every route but document verification, which anyone may call without an account.
+PROTECTED = [route for route in ROUTES if not route.public]
+
+
+@pytest.mark.parametrize("route", PROTECTED, ids=lambda route: f"{route.method} {route.rule}")
 def test_every_demo_user_on_every_route_is_let_through_or_refused_by_role(
     client: FlaskClient, upstream_apps: dict[str, Flask], route: Route
 ) -> None:
@@ -46,7 +50,7 @@ def test_every_demo_user_on_every_route_is_let_through_or_refused_by_role(
             assert not reached
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route.method} {route.rule}")
+@pytest.mark.parametrize("route", PROTECTED, ids=lambda route: f"{route.method} {route.rule}")
 def test_every_route_needs_a_token(client: FlaskClient, upstream_apps: dict[str, Flask], route: Route) -> None:
     response = call(client, route, {})
 
@@ -54,6 +58,24 @@ def test_every_route_needs_a_token(client: FlaskClient, upstream_apps: dict[str,
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert response.mimetype == "application/problem+json"
     assert not upstream_apps[route.service].config["seen"]
+
+
+def test_the_one_public_route_is_reached_with_or_without_a_token(
+    client: FlaskClient, upstream_apps: dict[str, Flask]
+) -> None:
+    (route,) = [route for route in ROUTES if route.public]
+    assert (route.method, route.rule) == ("POST", "/documents/verify")
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": f"Bearer {token_for('drafter.cb')}"},
+    ):
+        seen_before = len(upstream_apps["plans"].config["seen"])
+        response = client.post(
+            "/api/v1/documents/verify", data=b"%PDF-1.7", headers={**headers, "Content-Type": "application/pdf"}
+        )
+        assert response.status_code not in (401, 403), headers
+        assert len(upstream_apps["plans"].config["seen"]) == seen_before + 1
 
 
 def _alg_none(payload: dict) -> str:

@@ -114,3 +114,29 @@ def test_cors_allows_the_configured_origins_only(identity_provider, upstreams, t
     allowed = client.get("/api/v1/plans", headers={"Origin": "https://ttdn.caobang.gov.vn", **bearer("drafter.cb")})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://ttdn.caobang.gov.vn"
     assert "X-Request-ID" in allowed.headers["Access-Control-Expose-Headers"]
+
+
+def test_document_verification_needs_no_account_and_has_its_own_body_and_rate_limits(
+    identity_provider, upstreams, upstream_apps: dict[str, Flask], tmp_path: Path
+) -> None:
+    client = edge_gateway(identity_provider, upstreams, tmp_path, max_body_bytes=2048)
+    pdf = b"%PDF-1.7\n" + b"%" * 8192  # larger than any other body may be here
+
+    anonymous = client.post("/api/v1/documents/verify", data=pdf, content_type="application/pdf")
+    assert anonymous.status_code not in (401, 403, 413)  # reached the plans service, no token asked
+    # Elsewhere the ordinary limit and the token still hold.
+    assert client.post("/api/v1/plans", data=pdf, content_type="application/pdf").status_code in (401, 413)
+    too_big = client.post(
+        "/api/v1/documents/verify", data=b"%PDF-" + b"0" * (20 * 1_048_576), content_type="application/pdf"
+    )
+    assert too_big.status_code == 413 and too_big.mimetype == "application/problem+json"
+
+    statuses = [
+        client.post("/api/v1/documents/verify", data=b"%PDF-1.7", content_type="application/pdf").status_code
+        for _ in range(35)
+    ]
+    assert statuses[0] != 429 and statuses[-1] == 429  # 30 a minute per address
+    refused = client.post("/api/v1/documents/verify", data=b"%PDF-1.7", content_type="application/pdf")
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+    # The rest of the API keeps its own (default) limit for the same address.
+    assert client.get("/api/v1/plans").status_code == 401

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from devidp.testing import free_port  # noqa: F401 -- one definition, re-exported for the tests
 from jwcrypto import jwk, jwt
 from notifications.adapters.orm import Inbox
 from notifications.bootstrap import Dependencies, bootstrap
@@ -144,12 +145,3 @@ def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: f
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
-
-
-def free_port() -> int:
-    """A port free right now on loopback, for servers that cannot bind port 0 themselves."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

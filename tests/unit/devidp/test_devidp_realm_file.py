@@ -102,7 +102,8 @@ def test_human_users_can_use_the_password_grant(export: dict) -> None:
         assert user["emailVerified"] is True and user["enabled"] is True
         assert user["credentials"] == [{"type": "password", "value": "ttdn2024", "temporary": False}]
         assert user["requiredActions"] == []
-        assert set(user["attributes"]) == {"org_unit", "province", "locale"}
+        # position: the title a person signs under (issued documents), declared in the user profile.
+        assert set(user["attributes"]) == {"org_unit", "province", "locale", "position"}
         # Imported users get no default roles unless the export lists them.
         assert "default-roles-ttdn" in user["realmRoles"]
 

@@ -26,6 +26,9 @@ def who_may(method: str, path: str) -> set[str]:
         ("POST", "/api/v1/plans/0b6c5a52/withdraw", {"drafter"}),
         ("GET", "/api/v1/plans/0b6c5a52/versions/2", set(EVERY_ROLE)),
         ("GET", "/api/v1/plans/0b6c5a52/timeline", set(EVERY_ROLE)),
+        ("GET", "/api/v1/plans/0b6c5a52/document.pdf", set(EVERY_ROLE)),
+        ("GET", "/api/v1/plans/0b6c5a52/document.edxml", set(EVERY_ROLE)),
+        ("POST", "/api/v1/documents/verify", set(EVERY_ROLE)),  # and anyone without an account
         ("GET", "/api/v1/approvals/tasks", {"dept_approver", "province_approver", "ministry_approver"}),
         (
             "GET",
@@ -51,16 +54,29 @@ def test_who_may_call_what(method: str, path: str, roles: set[str]) -> None:
     assert who_may(method, path) == roles
 
 
+PUBLIC = {("POST", "/documents/verify")}  # checking a document changes nothing and needs no account
+
+
+def test_only_document_verification_is_public() -> None:
+    assert {(route.method, route.rule) for route in ROUTES if route.public} == PUBLIC
+    verify = TABLE.match("POST", "/api/v1/documents/verify")[0]
+    assert verify.roles == frozenset() and verify.rate_limit and verify.max_body_bytes == 20 * 1_048_576
+
+
 def test_admins_decide_nothing_and_integrators_never_write_plans() -> None:
     for route in ROUTES:
         if route.method == "POST" and "/approvals/" in route.rule:
             assert not route.allows({"admin"})
-        if route.service == "plans" and route.method != "GET":
+        if route.service == "plans" and route.method != "GET" and (route.method, route.rule) not in PUBLIC:
             assert not route.allows({"integrator"}) and not route.allows({"admin"})
 
 
 def test_a_token_without_any_suite_role_may_call_nothing() -> None:
-    assert not any(route.allows({"default-roles-ttdn", "offline_access", "uma_authorization"}) for route in ROUTES)
+    assert not any(
+        route.allows({"default-roles-ttdn", "offline_access", "uma_authorization"})
+        for route in ROUTES
+        if (route.method, route.rule) not in PUBLIC
+    )
 
 
 def test_static_segments_win_over_parameters() -> None:
@@ -101,4 +117,5 @@ def test_upstream_operations_are_matched_whatever_their_parameter_names() -> Non
 
 def test_every_route_names_a_known_service_and_some_role() -> None:
     assert {route.service for route in ROUTES} == {"plans", "approvals", "notifications"}
-    assert all(route.roles and route.roles <= set(EVERY_ROLE) for route in ROUTES)
+    assert all(route.roles and route.roles <= set(EVERY_ROLE) for route in ROUTES if not route.public)
+    assert all(not route.roles for route in ROUTES if route.public)

@@ -45,9 +45,13 @@ SCALES = {
     "plans-consumer", "approvals-consumer", "notifications-consumer",
     "notifications-mailer",
 }  # fmt: skip
+# Run twice for availability, one at a time: each relay batch takes its outbox's advisory
+# lock, so the second relay waits and takes over within OUTBOX_POLL_SECONDS.
+STANDBY = {
+    "plans-relay": "relays take turns on one outbox, so each plan's events keep their order",
+    "approvals-relay": "relays take turns on one outbox, so each plan's events keep their order",
+}
 SINGLETONS = {
-    "plans-relay": "two relays on one outbox take different batches and can publish one plan's events out of order",
-    "approvals-relay": "two relays on one outbox take different batches and can publish one plan's events out of order",
     "approvals-scheduler": "one pass handles every due timer; a second would only race the first for the same rows",
     "notifications-webhooks": "one delivery per subscription at a time is kept in the dispatcher's memory",
     RENDERER: "its claim on a document to render is not yet known to be safe to run twice",
@@ -59,7 +63,10 @@ USES_BROKER = {
     "approvals", "approvals-relay", "approvals-consumer",
     "notifications", "notifications-consumer",
 }  # fmt: skip
-USES_KEYCLOAK = {"gateway", "plans", "approvals", "approvals-consumer", "notifications", "notifications-consumer"}
+# plans-renderer: the Admin API names the signer of an issued document (name, position).
+USES_KEYCLOAK = {
+    "gateway", "plans", "plans-renderer", "approvals", "approvals-consumer", "notifications", "notifications-consumer",
+}  # fmt: skip
 WRITABLE = "/tmp"  # noqa: S108 -- the pods' in-memory volume, not this machine's
 CORE_GROUPS = {"v1", "apps/v1", "batch/v1", "policy/v1", "networking.k8s.io/v1", "autoscaling/v2"}
 
@@ -144,7 +151,7 @@ def test_every_process_of_the_procfile_but_the_identity_provider_is_a_deployment
     deployments = set(of_kind(rendered(overlay), "Deployment"))
     expected = procfile_processes() | ({RENDERER} if renderer_exists() else set())
     assert deployments == expected
-    assert deployments <= SCALES | set(SINGLETONS), "say whether each process scales or is a singleton"
+    assert deployments <= SCALES | set(STANDBY) | set(SINGLETONS), "say whether each process scales or is a singleton"
 
 
 def test_the_kubernetes_kinds_validate_against_the_api_schemas(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -260,7 +267,7 @@ def test_in_production_every_process_that_scales_runs_at_least_twice() -> None:
             assert "replicas" not in deployment["spec"], f"{name}: the autoscaler owns the count"
             assert hpas[name]["spec"]["minReplicas"] >= 2
             assert hpas[name]["spec"]["maxReplicas"] > hpas[name]["spec"]["minReplicas"]
-        elif name in SCALES:
+        elif name in SCALES or name in STANDBY:
             assert deployment["spec"]["replicas"] >= 2, name
         spread = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
         assert {constraint["topologyKey"] for constraint in spread} >= {"kubernetes.io/hostname"}

@@ -70,14 +70,31 @@ class FakeRegister:
         return self.last[key]
 
 
+class FakeIssuedFiles:
+    """The renderer's queue as the issuing use case sees it: documents waiting for their file."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[str, str, int, str]] = []
+
+    def await_rendering(self, kind: str, document_id: str, *, version: int, document_number: str, **_: object) -> None:
+        if all(entry[1] != document_id for entry in self.queued):
+            self.queued.append((kind, document_id, version, document_number))
+
+
 class FakeUnitOfWork(AbstractUnitOfWork):
     def __init__(
-        self, store: dict[str, Plan], register: FakeRegister, published: list[PlanEvent], relayed: set[str]
+        self,
+        store: dict[str, Plan],
+        register: FakeRegister,
+        published: list[PlanEvent],
+        issued_files: FakeIssuedFiles | None = None,
+        relayed: set[str] | None = None,
     ) -> None:
         self.plans = FakePlanRepository(store)
         self.register = register
         self.published = published
-        self.relayed = relayed  # ids of plans whose events a relay has already sent
+        self.issued_files = issued_files or FakeIssuedFiles()  # type: ignore[assignment]
+        self.relayed = relayed if relayed is not None else set()  # plans whose events a relay has sent
 
     def _record(self, event: PlanEvent) -> None:
         self.published.append(event)
@@ -108,11 +125,12 @@ class World:
         self.store: dict[str, Plan] = {}
         self.register = FakeRegister()
         self.published: list[PlanEvent] = []
+        self.issued_files = FakeIssuedFiles()
         self.relayed: set[str] = set()
         self.clock = FakeClock()
         ids = itertools.count(1)
         self.deps = Dependencies(
-            uow=lambda: FakeUnitOfWork(self.store, self.register, self.published, self.relayed),
+            uow=lambda: FakeUnitOfWork(self.store, self.register, self.published, self.issued_files, self.relayed),
             clock=self.clock,
             new_id=lambda: f"00000000-0000-4000-8000-{next(ids):012d}",
         )

@@ -370,6 +370,8 @@ def test_shuffled_and_redelivered_events_reach_the_same_state_and_timeline(world
         assert (got.status, got.document_number, got.stage) == ("approved", "01/KH-UBND", None)
         assert [(e.kind, e.version, e.level, e.actor) for e in got.ordered_timeline()] == expected_timeline
         assert len(other.register.issued) == 1
+        # Issuing queues the document for the renderer once, in the issuing transaction.
+        assert other.issued_files.queued == [("plan", other_plan.id, 1, "01/KH-UBND")]
 
 
 def test_a_late_lower_level_does_not_move_the_stage_back(world, body):

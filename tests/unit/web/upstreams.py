@@ -45,6 +45,7 @@ class Suite:
         self.approvals: dict[str, dict[str, Any]] = {}
         self.notifications: list[dict[str, Any]] = []
         self.numbers = 14  # the register of CB-UBND for the year: the next plan is 15/KH-UBND
+        self.issued_files: dict[str, bytes] = {}  # what the renderer stored, by plan id
 
     # -- shared
     def _authenticated(self, app: Flask) -> None:
@@ -176,6 +177,28 @@ class Suite:
         def get_plan(plan_id: str):  # type: ignore[no-untyped-def]
             plan = visible(plan_id)
             return document(plan) if plan else problem(404, "Not found")
+
+        @app.get("/plans/<plan_id>/document.pdf")
+        def issued_document(plan_id: str):  # type: ignore[no-untyped-def]
+            # The plans service's answers: 404 out of scope, 409 not issued, else its stored signed file.
+            plan = visible(plan_id)
+            if plan is None:
+                return problem(404, "Not found")
+            if plan["status"] != "approved":
+                return problem(409, "Not issued")
+            content = suite.issued_files.get(plan_id)
+            if content is None:
+                return jsonify(status="rendering"), 202, {"Retry-After": "2"}
+            number = plan["document_number"].replace("/", "-")
+            return (
+                content,
+                200,
+                {
+                    "Content-Type": "application/pdf",
+                    "ETag": '"stored"',
+                    "Content-Disposition": f'inline; filename="{number}.pdf"',
+                },
+            )
 
         @app.put("/plans/<plan_id>")
         def replace_plan(plan_id: str):  # type: ignore[no-untyped-def]

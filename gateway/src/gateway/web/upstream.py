@@ -30,6 +30,7 @@ class Answer:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    content: bytes = b""  # the raw body (a signed PDF is not JSON)
 
     @property
     def ok(self) -> bool:
@@ -119,7 +120,7 @@ class Services:
         headers: dict[str, str] | None = None,
         request_id: str | None = None,
     ) -> Answer:
-        sent = {"Authorization": f"Bearer {token}", "Accept": "application/json", **(headers or {})}
+        sent = {"Authorization": f"Bearer {token}", "Accept": "application/json, application/pdf", **(headers or {})}
         if request_id:
             sent["X-Request-ID"] = request_id
         target = encoded_path(path)
@@ -137,4 +138,5 @@ class Services:
             body = response.json() if response.content else None
         except ValueError:
             body = None
-        return Answer(response.status_code, body, {name.lower(): value for name, value in response.headers.items()})
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return Answer(response.status_code, body, headers, response.content)

@@ -330,45 +330,25 @@ def _if_match() -> dict[str, str]:
     return {"If-Match": etag} if etag else {}
 
 
-def print_plan(plan_id: str) -> str:
-    plan = fetch("plans", f"/plans/{plan_id}").body
-    if plan["status"] != "approved":
-        abort(404)
-    timeline = call("plans", "GET", f"/plans/{plan_id}/timeline")
-    entries = timeline.body["items"] if timeline.ok else []
-    # The signer is whoever gave the provincial committee's approval (level 2), as the document shows.
-    signer = next(
-        (
-            e.get("actor")
-            for e in entries
-            if e["kind"] == "decision" and e.get("level") == 2 and e["details"].get("decision") == "approve"
-        ),
-        None,
+def print_plan(plan_id: str) -> ResponseReturnValue:
+    """What a person prints is the issued document itself: the signed PDF the plans service
+    stored (the same bytes as /api/v1/plans/{id}/document.pdf), never a page re-laid out here."""
+    answer = call("plans", "GET", f"/plans/{plan_id}/document.pdf")
+    if answer.status == 202:  # issued a moment ago: the renderer is still signing it
+        retry = answer.headers.get("retry-after", "2")
+        page = render_template("web/document_pending.html", plan_id=plan_id, retry=retry)
+        return Response(page, status=202, headers={"Retry-After": retry, "Refresh": retry})
+    if answer.status != 200:
+        abort(404)  # not issued (409) or not the caller's (404): nothing to print
+    return Response(
+        answer.content,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": answer.headers.get("content-disposition", "inline"),
+            "ETag": answer.headers.get("etag", ""),
+            "Cache-Control": "private, max-age=3600",
+        },
     )
-    budget_by_source: dict[str, int] = {}
-    duties: dict[str, list[int]] = {}
-    for number, activity in enumerate(plan.get("activities") or [], start=1):
-        source = activity.get("budget_source") or "provincial"
-        budget_by_source[source] = budget_by_source.get(source, 0) + int(activity.get("budget_vnd") or 0)
-        duties.setdefault(activity.get("lead_unit") or plan["org_unit"], []).append(number)
-    return render_template(
-        "web/print.html",
-        plan=plan,
-        signer=web().full_name(signer) if signer else None,
-        issuer=_issuer_lines(plan),
-        budget_by_source=budget_by_source,
-        duties=duties,
-    )
-
-
-def _issuer_lines(plan: dict[str, Any]) -> dict[str, str]:
-    """The issuing body under its parent and the place, from what the plans service
-    issued: the symbol of the number (15/KH-UBND) and the date line's place name."""
-    symbol = (plan.get("document_number") or "").rpartition("-")[2] or (plan.get("issuer") or "").rpartition("-")[2]
-    place = (plan.get("date_line") or "").partition(",")[0].strip()
-    if symbol == "UBND":
-        return {"parent": "", "body": f"ỦY BAN NHÂN DÂN TỈNH {place.upper()}", "place": place, "symbol": symbol}
-    return {"parent": f"UBND TỈNH {place.upper()}", "body": symbol, "place": place, "symbol": symbol}
 
 
 def task_list() -> str:

@@ -17,6 +17,7 @@ the key file (``<key_file>.log``), which is where to look when a test fails.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -50,11 +51,32 @@ class DevIdpProcess(subprocess.Popen[bytes]):
         return self.log_file.read_text(encoding="utf-8", errors="replace") if self.log_file.exists() else ""
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def free_port() -> int:
-    """A TCP port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port that was free on 127.0.0.1 a moment ago, for a server started next.
+
+    Chosen below the kernel's ephemeral range: a port the kernel hands out for
+    ``bind(0)`` is also the kind it gives outgoing connections (to PostgreSQL,
+    RabbitMQ, one service to another), and one of those took a port between our
+    probe and the server's own bind often enough to fail a whole end-to-end run.
+    """
+    low, _ = _ephemeral_range()
+    for _ in range(200):
+        port = random.randint(max(1024, low - 12000), low - 1)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def _healthy(base_url: str) -> bool:

@@ -3,7 +3,7 @@
 For each delivery, in one database transaction: record the event id in the
 ``inbox`` table (a unique violation means the event was handled before), run
 the handler, commit; only then ack. A handler error sends the message to a
-delay queue (``<queue>.retry.<ms>``, growing with each attempt) and acks the
+delay queue (``<queue>.delay.<ms>``, growing with each attempt) and acks the
 original, so the messages behind it are not blocked; after
 ``max_attempts`` the message is parked in ``<queue>.dlq``. A message that is
 not a CloudEvent of ours is parked at once. Connection loss and broker

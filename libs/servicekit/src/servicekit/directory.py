@@ -31,6 +31,7 @@ class Person:
     org_unit: str | None
     province: str | None
     locale: str
+    position: str = ""  # the title signed under, e.g. "Phó Chủ tịch" (realm attribute `position`)
 
     @property
     def display_name(self) -> str:
@@ -55,6 +56,7 @@ class Person:
             org_unit=attribute("org_unit"),
             province=attribute("province"),
             locale=locale if locale in ("vi", "en") else "vi",
+            position=attribute("position") or "",
         )
 
 

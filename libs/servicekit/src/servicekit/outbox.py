@@ -10,11 +10,24 @@ Latency: on PostgreSQL the writing transaction also issues ``NOTIFY`` (sent
 at commit), and the relay LISTENs, so a fresh event is published within
 milliseconds; the poll interval is only the fallback. SQLite has no
 notifications, so there the relay polls at a short interval.
+
+Replicas: a relay publishes a batch only while it holds the outbox's
+transaction-scoped advisory lock, taken in the very transaction that reads
+and marks the rows. Two relays on one outbox therefore take turns, each batch
+starting where the previous one committed, and the outbox keeps one order:
+with ``SKIP LOCKED`` alone, the second relay took the rows after the first
+one's batch and could publish a plan's later event before its earlier one.
+The other relay is a hot standby: it tries again on every notification and
+poll, so it takes over within ``poll_seconds`` when the active one stops
+(its lock ends with its transaction or its connection). One active relay
+publishes far more events per second than the suite writes (see
+docs/scaling.md), so replicas are for availability, not throughput.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import threading
 from datetime import UTC, datetime
@@ -34,6 +47,12 @@ from .metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PENDING, PUBLISH_FAILU
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "ttdn_outbox"
+
+
+def relay_lock_key(table: str) -> int:
+    """The advisory lock (a signed 64-bit key) that one outbox's relays take turns holding."""
+    digest = hashlib.sha256(f"ttdn.outbox-relay:{table}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 class OutboxMixin:
@@ -136,8 +155,11 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds if db.is_postgres else min(poll_seconds, sqlite_poll_seconds)
         self._listener: psycopg.Connection | None = None
+        self._lock_key = relay_lock_key(outbox_model.__tablename__)
         # True when the last batch stopped at a row the broker would not take.
         self.stalled = False
+        # False while another relay holds this outbox (this one stands by).
+        self.active: bool | None = None
 
     def publish_pending(self) -> int:
         """Publish one batch in order; returns how many were sent. Stops at the first failure
@@ -145,6 +167,8 @@ class OutboxRelay:
         sent = 0
         self.stalled = False
         with self.db.transaction() as session:
+            if self.db.is_postgres and not self._take_turn(session):
+                return 0
             query = (
                 sa_select(self.model)
                 .where(self.model.published_at.is_(None))
@@ -152,7 +176,8 @@ class OutboxRelay:
                 .limit(self.batch_size)
             )
             if self.db.is_postgres:
-                # A second relay (a replica) skips what this one holds instead of double-sending.
+                # Rows stay locked while they are published: a relay of an older release
+                # (no advisory lock, during a rolling upgrade) skips them instead of double-sending.
                 query = query.with_for_update(skip_locked=True)
             rows = session.scalars(query).all()
             for row in rows:
@@ -180,6 +205,14 @@ class OutboxRelay:
                 created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
                 OUTBOX_LAG.observe((now - created).total_seconds())
         return sent
+
+    def _take_turn(self, session: Session) -> bool:
+        """Hold the outbox's relay lock for this transaction, or say that another relay holds it."""
+        held = bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": self._lock_key}))
+        if held != self.active:
+            log.info("outbox relay active" if held else "outbox relay standing by: another relay holds the outbox")
+            self.active = held
+        return held
 
     def pending_count(self) -> int:
         with self.db.transaction() as session:

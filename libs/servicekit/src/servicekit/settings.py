@@ -17,6 +17,7 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "service"
     database_url: str = "sqlite:///var/service.db"
+    # One broker, or a cluster's nodes separated by commas (tried in order; see broker.py).
     amqp_url: str = "amqp://guest:guest@localhost:5672/%2F"
     events_exchange: str = "ttdn.events"
 

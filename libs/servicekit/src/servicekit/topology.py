@@ -7,11 +7,21 @@ started yet), and each consumer declares its own.
 
 Per consuming queue ``q``:
 - ``q``: quorum queue bound to the exchange by routing keys;
-- ``q.retry.<ms>``: one queue per delay tier, with a per-queue TTL whose
+- ``q.delay.<ms>``: one queue per delay tier, with a per-queue TTL whose
   dead-letter target is ``q`` itself (through the default exchange), so a
   retried message goes back to this consumer only, never to the others bound
   to the same routing key;
 - ``q.dlq``: the parking lot, inspected and replayed by hand.
+
+All of them are quorum queues, so a cluster that loses a node keeps every
+one of them: a durable classic queue whose node is down cannot even be
+declared again (``404 home node … is down``), which would keep every
+consumer of the suite from reconnecting. The delay queues dead-letter
+at-least-once (which quorum queues allow with ``reject-publish`` overflow),
+so a retried message cannot vanish between its queue and ``q``. They were
+classic ``q.retry.<ms>`` queues before; a broker that still has those lets
+their messages return to ``q`` when they expire, after which they can be
+deleted.
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ class QueueSpec:
     delivery_limit: int = 20
 
     def retry_queue(self, delay_ms: int) -> str:
-        return f"{self.name}.retry.{delay_ms}"
+        return f"{self.name}.delay.{delay_ms}"
 
     @property
     def parking_queue(self) -> str:
@@ -82,9 +92,12 @@ def declare_queue(channel: BlockingChannel, exchange: str, spec: QueueSpec, retr
             queue=spec.retry_queue(delay),
             durable=True,
             arguments={
+                "x-queue-type": "quorum",
                 "x-message-ttl": delay,
                 "x-dead-letter-exchange": "",
                 "x-dead-letter-routing-key": spec.name,
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
             },
         )
     channel.queue_declare(queue=spec.parking_queue, durable=True, arguments={"x-queue-type": "quorum"})

@@ -112,11 +112,14 @@ def install_security_headers(app: Flask) -> None:
 
 def install_body_limit(app: Flask) -> None:
     """Refuse a declared oversized body before any work (werkzeug alone only
-    refuses it when a view reads the body, after authentication)."""
+    refuses it when a view reads the body, after authentication). A path may
+    have a limit of its own in ``app.config["BODY_LIMITS"]`` (path -> bytes)."""
 
     @app.before_request
     def _refuse_oversized() -> Response | None:
-        limit = app.config.get("MAX_CONTENT_LENGTH")
+        limit = app.config.get("BODY_LIMITS", {}).get(request.path) or app.config.get("MAX_CONTENT_LENGTH")
+        if limit:
+            request.max_content_length = limit  # what werkzeug enforces when the body is read
         if limit and request.content_length is not None and request.content_length > limit:
             return problem_response(
                 Problem(413, "Payload too large", f"The request body exceeds {limit} bytes.", max_bytes=limit)

@@ -75,5 +75,45 @@ def consume(settings: PlansSettings) -> None:
     ).run(stop_on_signals())
 
 
+@cli.command()
+@click.pass_obj
+def renderer(settings: PlansSettings) -> None:
+    """Render, sign and store issued documents until SIGTERM."""
+    from .bootstrap import bootstrap, document_tools
+    from .entrypoints.renderer import run
+
+    _, deps = bootstrap(settings)
+    run(deps, document_tools(settings), stop_on_signals(), poll_seconds=settings.renderer_poll_seconds)
+
+
+@cli.command("dev-pki")
+@click.option("--realm-file", type=click.Path(exists=True), help="Issue a certificate to every approver in this realm")
+@click.pass_obj
+def dev_pki(settings: PlansSettings, realm_file: str | None) -> None:
+    """Create the DEVELOPMENT certificate authority under DOCUMENT_PKI_DIR, with a certificate per
+    issuing body (and per approver of the realm file). FOR DEVELOPMENT ONLY."""
+    import json
+
+    from .bootstrap import issuing_bodies, organisations
+    from .documents.pki import FileCredentials
+
+    files = FileCredentials(settings.document_pki_dir, development=True)
+    created = files.ensure_ca()
+    names = organisations(settings)
+    for province in issuing_bodies(settings).places:
+        if province != "VN":
+            code = f"{province}-UBND"
+            files.body(code, names.body(code).name)
+    if realm_file:
+        realm = json.loads(Path(realm_file).read_text(encoding="utf-8"))
+        for user in realm.get("users", []):
+            if {"province_approver", "dept_approver"} & set(user.get("realmRoles", [])):
+                full_name = " ".join(filter(None, [user.get("lastName"), user.get("firstName")]))
+                unit = (user.get("attributes", {}).get("org_unit") or [""])[0]
+                files.person(user["username"], full_name, names.unit_name(unit) if unit else "")
+    state = "created" if created else "already there"
+    click.echo(f"development certificate authority {state} in {settings.document_pki_dir} — FOR DEVELOPMENT ONLY")
+
+
 if __name__ == "__main__":
     cli()

@@ -7,6 +7,7 @@ from servicekit.db import Database
 from .config import PlansSettings
 from .domain.catalogue import Catalogue
 from .domain.numbering import IssuingBodies
+from .domain.organisations import Organisations
 from .service_layer.handlers import Dependencies
 from .service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -33,3 +34,38 @@ def bootstrap(settings: PlansSettings, db: Database | None = None) -> tuple[Data
         withdrawal_wait_seconds=settings.plans_withdrawal_wait_seconds,
     )
     return db, deps
+
+
+def organisations(settings: PlansSettings) -> Organisations:
+    return Organisations.load(issuing_bodies(settings).places, settings.plans_organisations_file or None)
+
+
+def trust_roots(settings: PlansSettings) -> list[bytes]:
+    """The roots a verified document must chain to: configured files, else the PKI directory's CA."""
+    from pathlib import Path
+
+    files = [Path(path) for path in settings.document_trust_roots.split(",") if path.strip()]
+    if not files:
+        files = [Path(settings.document_pki_dir) / "ca.cert.pem"]
+    return [path.read_bytes() for path in files if path.exists()]
+
+
+def document_tools(settings: PlansSettings):  # type: ignore[no-untyped-def]
+    """The renderer's dependencies: organisation names, the people directory, render-and-sign."""
+    from servicekit.directory import Directory
+
+    from .documents.pipeline import DirectoryPeople, RenderAndSign, credentials_from, timestamper_from
+    from .documents.render import DocumentRenderer
+    from .service_layer.documents import DocumentTools
+
+    directory = Directory(
+        settings.keycloak_url,
+        settings.keycloak_realm,
+        settings.keycloak_admin_client_id,
+        settings.keycloak_admin_client_secret,
+    )
+    return DocumentTools(
+        organisations=organisations(settings),
+        people=DirectoryPeople(directory),
+        render_and_sign=RenderAndSign(DocumentRenderer(), credentials_from(settings), timestamper_from(settings)),
+    )

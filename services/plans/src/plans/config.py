@@ -18,3 +18,22 @@ class PlansSettings(ServiceSettings):
     # 202 (the withdrawal then takes effect when the verdict arrives).
     plans_withdrawal_wait_seconds: float = 10.0
     port: int = 8001
+    # Names of units and faces of issuing bodies on issued documents (plans.domain.organisations);
+    # a JSON file extending the bundled defaults.
+    plans_organisations_file: str = ""
+    # Signing credentials: PEM files under this directory (see plans.documents.pki) ...
+    document_pki_dir: str = "var/pki"
+    # ... where a development CA issues any missing certificate. FOR DEVELOPMENT ONLY.
+    document_development_pki: bool = False
+    # ... or keys on a PKCS#11 token (HSM): module path, token label and user PIN.
+    document_pkcs11_module: str = ""
+    document_pkcs11_token: str = ""
+    document_pkcs11_pin: str = ""
+    # Comma-separated PEM files of the roots a verified document must chain to (default: the PKI dir's CA).
+    document_trust_roots: str = ""
+    # An RFC 3161 timestamp authority; empty: signatures carry the signer's own time only.
+    document_tsa_url: str = ""
+    renderer_poll_seconds: float = 1.0
+    document_retry_after_seconds: int = 2
+    # The verification upload limit (the API's other bodies keep MAX_BODY_BYTES).
+    document_verify_max_bytes: int = 20 * 1_048_576

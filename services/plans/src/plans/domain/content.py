@@ -29,12 +29,19 @@ def _iso(value: date | None) -> str | None:
 
 @dataclass(frozen=True)
 class LegalBasis:
-    """A cited document ("Căn cứ Kết luận số 57-KL/TW ngày 15/6/2023 của Bộ Chính trị")."""
+    """A cited document ("Căn cứ Kết luận số 57-KL/TW ngày 15/6/2023 của Bộ Chính trị về …").
+
+    ``document_type``, ``number`` and ``summary`` came with content model v2: they are
+    written out only when given, so a version frozen before them keeps its canonical
+    JSON, and so its hash, byte for byte."""
 
     reference: str
     title: str = ""
     issued_on: date | None = None
     issuer: str = ""
+    document_type: str = ""  # Kết luận, Nghị định, Chỉ thị …
+    number: str = ""  # the number and symbol: 57-KL/TW
+    summary: str = ""  # what it is about: "về tiếp tục nâng cao …"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LegalBasis:
@@ -43,15 +50,22 @@ class LegalBasis:
             title=_text(data.get("title") or ""),
             issued_on=_date(data.get("issued_on")),
             issuer=_text(data.get("issuer") or ""),
+            document_type=_text(data.get("document_type") or ""),
+            number=_text(data.get("number") or ""),
+            summary=_text(data.get("summary") or ""),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "reference": self.reference,
             "title": self.title,
             "issued_on": _iso(self.issued_on),
             "issuer": self.issuer,
         }
+        for key in ("document_type", "number", "summary"):
+            if getattr(self, key):
+                document[key] = getattr(self, key)
+        return document
 
 
 @dataclass(frozen=True)

@@ -87,3 +87,40 @@ class RevisionRequired(PlanError):
 
 class NoIssuingBody(PlanError):
     """Configuration names no issuing body for an organisation unit."""
+
+
+class DocumentNotIssued(PlanError):
+    """The plan has no issued document (yet): only approved plans are issued."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"The plan is '{status}'; only an approved (issued) plan has a document.")
+        self.status = status
+
+
+class DocumentUnreadable(PlanError):
+    """A verification upload that is not a PDF."""
+
+
+class OrganisationError(Exception):
+    """Base of every error the organisation registry raises on purpose."""
+
+
+class OrganisationsInvalid(OrganisationError):
+    """Organisations, references to them or successions that break the registry's rules:
+    ``validation`` holds every problem at once, each with its path and rule."""
+
+    def __init__(self, validation: Validation, summary: str = "The organisations break one or more rules.") -> None:
+        super().__init__(summary + " " + "; ".join(f"{v.field}: {v.message}" for v in validation))
+        self.validation = validation
+
+    @property
+    def errors(self) -> dict[str, Any]:
+        return self.validation.errors()
+
+
+class UnknownOrganisation(OrganisationsInvalid):
+    """No organisation has this id."""
+
+
+class OrganisationNotInForce(OrganisationsInvalid):
+    """The organisation exists but not on the date asked; the message says when it did."""

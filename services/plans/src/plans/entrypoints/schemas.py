@@ -36,6 +36,10 @@ class LegalBasisSchema(Schema):
     title = _text(1000)
     issued_on = fields.Date(allow_none=True)
     issuer = _text(300)
+    # Content model v2 (new versions only): "Kết luận" "số 57-KL/TW" … "về tiếp tục …".
+    document_type = _text(120)
+    number = _text(120)
+    summary = _text(1000)
 
 
 class IndicatorSchema(Schema):

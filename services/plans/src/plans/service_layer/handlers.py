@@ -21,7 +21,7 @@ from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
 from ..domain.errors import PlanForbidden, PlanNotEditable, PlanNotFound, VersionNotFound, WithdrawalRefused
-from ..domain.model import SUBMITTED, Plan, PlanSummary, PlanVersion, TimelineEntry
+from ..domain.model import APPROVED, SUBMITTED, Plan, PlanSummary, PlanVersion, TimelineEntry
 from ..domain.numbering import IssuingBodies, IssuingBody
 from .unit_of_work import AbstractUnitOfWork
 
@@ -226,4 +226,14 @@ def complete_approval(deps: Dependencies, fact: commands.CompleteApproval) -> bo
         )
         if not applied:
             log.info("approval outcome did not change the plan", extra={"plan_id": plan.id, "event": fact.event_id})
+        elif plan.status == APPROVED and plan.document_number and plan.issued_on and plan.issuer:
+            # Issued: the number is taken now; the signed file is made by the renderer after this commits.
+            uow.issued_files.await_rendering(
+                "plan",
+                plan.id,
+                version=fact.version,
+                document_number=plan.document_number,
+                issuer=plan.issuer,
+                issued_on=plan.issued_on,
+            )
         return applied

@@ -13,6 +13,7 @@ from servicekit.events import new_event
 from servicekit.outbox import record_event, retract_unpublished
 from sqlalchemy.orm import Session
 
+from ..adapters.issued_files import IssuedFiles
 from ..adapters.numbering_register import SqlAlchemyNumberingRegister
 from ..adapters.orm import Outbox
 from ..adapters.repository import AbstractPlanRepository, SqlAlchemyPlanRepository
@@ -25,6 +26,7 @@ EVENT_SOURCE = "/ttdn/plans"
 class AbstractUnitOfWork(abc.ABC):
     plans: AbstractPlanRepository
     register: NumberingRegister
+    issued_files: IssuedFiles  # issued documents waiting for (or holding) their signed file
 
     def __enter__(self) -> AbstractUnitOfWork:
         return self
@@ -69,6 +71,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self.session = self._given_session
         self.plans = SqlAlchemyPlanRepository(self.session)
         self.register = SqlAlchemyNumberingRegister(self.session)
+        self.issued_files = IssuedFiles(self.session)
         return self
 
     def __exit__(

@@ -6,8 +6,8 @@ Existing versions are backfilled: their title and words from their frozen conten
 readers from the timeline (the levels opened for them, by the plan chain's roles, and their
 deciders), and the department's leadership for every submitted version.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-29 09:00:00
 """
 
@@ -19,8 +19,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from unidecode import unidecode
 import unicodedata
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

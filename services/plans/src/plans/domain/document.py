@@ -1,0 +1,338 @@
+"""The face of an issued document (Decree 30/2020/NĐ-CP, Appendix I), built
+from data: what the renderer lays out, the signer signs and edXML describes.
+
+One model for every kind of document: a plan fills it with
+:func:`plan_document`; a report will fill the same :class:`DocumentFace`
+with its own sections. Nothing here knows HTML, PDF or signatures.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from .catalogue import BUDGET_SOURCE_LABELS
+from .content import Activity, LegalBasis, PlanContent
+from .organisations import BodyFace, Organisations
+
+NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+
+# Words a legal basis's title may start with, when it predates the document_type field.
+DOCUMENT_TYPES = (
+    "Nghị quyết",
+    "Nghị định",
+    "Kết luận",
+    "Chỉ thị",
+    "Quyết định",
+    "Thông tư",
+    "Kế hoạch",
+    "Chương trình",
+    "Công văn",
+    "Hướng dẫn",
+    "Luật",
+    "Thông báo",
+    "Báo cáo",
+)
+
+
+# -- Vietnamese formatting
+def vnd(amount: int) -> str:
+    """``150000000`` → ``150.000.000 đồng``."""
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+def short_date(day: date) -> str:
+    """``15/6/2023``, ``07/8/2023``, ``16/02/2023``: days below 10 and the months January and
+    February take a leading zero, as in the date line (Decree 30, Appendix I)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{day.day:02d}/{month}/{day.year}"
+
+
+def capitalise(text: str) -> str:
+    """The first letter upper-cased and the rest kept: ``hoạt động TTĐN`` → ``Hoạt động TTĐN``."""
+    text = unicodedata.normalize("NFC", text.strip())
+    return text[:1].upper() + text[1:]
+
+
+def upper(text: str) -> str:
+    return unicodedata.normalize("NFC", text).upper()
+
+
+def citation(basis: LegalBasis) -> str:
+    """``Kết luận số 57-KL/TW ngày 15/6/2023 của Bộ Chính trị về tiếp tục …``.
+
+    Content model v2 gives type, number and summary; an older legal basis has its type
+    as the first words of its title (``Kết luận về …``), which is where it is taken from."""
+    document_type, summary = basis.document_type, basis.summary
+    if not document_type:
+        title = basis.title
+        document_type = next((kind for kind in DOCUMENT_TYPES if title.lower().startswith(kind.lower())), "")
+        summary = title[len(document_type) :].strip() if document_type else title
+    number = basis.number or basis.reference
+    parts = [document_type or "Văn bản", f"số {number}"]
+    if basis.issued_on:
+        parts.append(f"ngày {short_date(basis.issued_on)}")
+    if basis.issuer:
+        parts.append(f"của {basis.issuer}")
+    summary = summary.strip().rstrip(";.")
+    if summary:
+        parts.append(summary if summary.lower().startswith("về ") else f"về {summary[:1].lower()}{summary[1:]}")
+    return " ".join(parts)
+
+
+# -- the signature block
+@dataclass(frozen=True)
+class Signer:
+    """Who signed at the issuing level, as the directory describes them."""
+
+    username: str
+    full_name: str  # family name first: Bế Đức Thắng
+    position: str  # Phó Chủ tịch, Chủ tịch, Quyền Chủ tịch, Giám đốc, Chánh Văn phòng …
+    org_unit: str | None = None
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    authority: tuple[str, ...]  # TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH
+    title: str  # PHÓ CHỦ TỊCH
+    full_name: str
+    competence: str  # TM. / KT. / Q. / TUQ. / TL. / "" (the head signs in their own name)
+    position: str  # Phó Chủ tịch
+    username: str = ""  # whose certificate signs
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+
+
+def signature_block(body: BodyFace, signer: Signer) -> SignatureBlock:
+    """The authority lines from the body and the signer's position (Decree 30, Appendix I):
+    TM. before a collective body; KT. for the head's deputy; Q. for an acting head; TUQ. for
+    someone of another body authorised by the head; TL. for the head of a division of the body."""
+    position = _fold(signer.position)
+    head = _fold(body.head)
+    lines: list[str] = [f"TM. {upper(body.collective)}"] if body.collective else []
+    title = upper(signer.position or body.head)
+    if position == head:
+        competence = "TM." if body.collective else ""
+        title = upper(body.head)
+    elif position == f"phó {head}":
+        competence = "KT."
+        lines.append(f"KT. {upper(body.head)}")
+    elif position in (f"quyền {head}", f"q. {head}"):
+        competence = "Q."
+        title = f"Q. {upper(body.head)}"
+    elif signer.org_unit and signer.org_unit != body.code:
+        competence = "TUQ."
+        lines.append(f"TUQ. {upper(body.head)}")
+    else:
+        competence = "TL."
+        lines.append(f"TL. {upper(body.head)}")
+    if competence == "TM." and not lines:
+        competence = ""
+    return SignatureBlock(
+        authority=tuple(lines),
+        title=title,
+        full_name=signer.full_name,
+        competence=competence,
+        position=signer.position,
+        username=signer.username,
+    )
+
+
+# -- the face
+@dataclass(frozen=True)
+class Item:
+    """A paragraph of the body: a heading (``1. …``), a dash item (``- …``) or plain text."""
+
+    text: str
+    kind: str = "text"  # heading, subheading, dash, text
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    total: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str  # I. MỤC ĐÍCH, YÊU CẦU
+    items: tuple[Item, ...] = ()
+    table: Table | None = None
+
+
+@dataclass(frozen=True)
+class DocumentFace:
+    kind: str  # plan, report
+    type_code: str  # KH, BC (edXML DocumentType, the symbol's type)
+    type_name: str  # KẾ HOẠCH
+    number: str  # 01/KH-UBND
+    issued_on: date
+    place: str
+    issuer: BodyFace
+    summary_line: str  # Hoạt động thông tin đối ngoại năm 2024
+    signature: SignatureBlock
+    recipients: tuple[str, ...]  # Nơi nhận, the last being "Lưu: VT, {handling unit}."
+    preamble: tuple[str, ...] = ()  # Căn cứ …; and the sentence that issues the document
+    sections: tuple[Section, ...] = ()
+    closing: str = ""  # Trên đây là …./.
+    addressed_to: tuple[str, ...] = ()  # Kính gửi: (documents sent upward, e.g. a report to the ministry)
+    document_id: str = ""
+    version: int = 0
+    title: str = ""
+
+    @property
+    def number_line(self) -> str:
+        return f"Số: {self.number}"
+
+    @property
+    def date_line(self) -> str:
+        month = f"{self.issued_on.month:02d}" if self.issued_on.month < 3 else str(self.issued_on.month)
+        return f"{self.place}, ngày {self.issued_on.day:02d} tháng {month} năm {self.issued_on.year}"
+
+    @property
+    def storage_line(self) -> str:
+        return f"Lưu: VT, {self.issuer.handling_unit}."
+
+
+@dataclass(frozen=True)
+class SealText:
+    """What the issuing body's seal carries beside its image: its name and the signing time."""
+
+    body: str
+    signed_at: datetime = field(default_factory=datetime.now)
+
+    @property
+    def iso(self) -> str:
+        return self.signed_at.isoformat(timespec="seconds")
+
+
+# -- plans
+def _summary_line(title: str, type_word: str = "Kế hoạch") -> str:
+    """The title without its document type, capitalised: ``Kế hoạch hoạt động …`` → ``Hoạt động …``."""
+    if title.lower().startswith(type_word.lower()):
+        title = title[len(type_word) :]
+    return capitalise(title)
+
+
+def _recipients(listed: tuple[str, ...], body: BodyFace) -> tuple[str, ...]:
+    """The listed recipients (each once, without any "Lưu" line of their own), then exactly one
+    ``Lưu: VT, {handling unit}.``"""
+    seen: list[str] = []
+    for entry in listed:
+        text = entry.strip().lstrip("-").strip().rstrip(";,. ")
+        if text and not _fold(text).startswith("lưu") and text not in seen:
+            seen.append(text)
+    return (*(f"{entry};" for entry in seen), f"Lưu: VT, {body.handling_unit}.")
+
+
+def _period(activity: Activity, year: int) -> str | None:
+    if activity.start_date and activity.end_date:
+        return f"từ ngày {short_date(activity.start_date)} đến ngày {short_date(activity.end_date)}"
+    if activity.quarter:
+        return f"quý {['I', 'II', 'III', 'IV'][activity.quarter - 1]} năm {year}"
+    return None
+
+
+def plan_document(
+    *,
+    plan_id: str,
+    version: int,
+    content: PlanContent,
+    number: str,
+    issued_on: date,
+    place: str,
+    issuer: BodyFace,
+    signer: Signer,
+    organisations: Organisations,
+) -> DocumentFace:
+    """The face of an issued plan, from its frozen content and its issuing facts."""
+    name = organisations.unit_name
+    summary_line = _summary_line(content.title)
+    preamble = [f"Căn cứ {citation(basis)};" for basis in content.legal_bases]
+    preamble.append(
+        f"{capitalise(issuer.name)} ban hành Kế hoạch {summary_line[:1].lower()}{summary_line[1:]} như sau:"
+    )
+
+    purpose = tuple(Item(paragraph.strip()) for paragraph in content.summary.split("\n") if paragraph.strip())
+    tasks: list[Item] = []
+    duties: dict[str, list[int]] = {}
+    by_source: dict[str, int] = {}
+    for index, activity in enumerate(content.activities, start=1):
+        tasks.append(Item(f"{index}. {capitalise(activity.title)}", "subheading"))
+        if activity.content:
+            tasks.append(Item(f"Nội dung: {activity.content}", "dash"))
+        units = f"Đơn vị chủ trì: {name(activity.lead_unit)}"
+        if activity.partner_units:
+            units += f"; đơn vị phối hợp: {', '.join(name(unit) for unit in activity.partner_units)}"
+        tasks.append(Item(units + ".", "dash"))
+        period = _period(activity, content.year)
+        if period:
+            tasks.append(Item(f"Thời gian thực hiện: {period}.", "dash"))
+        if activity.expected_output:
+            tasks.append(Item(f"Sản phẩm: {activity.expected_output.rstrip('.')}.", "dash"))
+        for indicator in activity.indicators:
+            tasks.append(Item(f"Chỉ tiêu: {indicator.name}: {thousands(indicator.target)} {indicator.unit}.", "dash"))
+        source = BUDGET_SOURCE_LABELS.get(activity.budget_source, (activity.budget_source, ""))[0]
+        if activity.budget_vnd:
+            tasks.append(Item(f"Kinh phí: {vnd(activity.budget_vnd)} ({source[:1].lower()}{source[1:]}).", "dash"))
+        else:
+            tasks.append(Item("Kinh phí: lồng ghép trong kinh phí thường xuyên của đơn vị.", "dash"))
+        duties.setdefault(activity.lead_unit, []).append(index)
+        by_source[activity.budget_source] = by_source.get(activity.budget_source, 0) + activity.budget_vnd
+
+    budget = Table(
+        headers=("Nguồn kinh phí", "Số tiền"),
+        rows=tuple(
+            (BUDGET_SOURCE_LABELS.get(source, (source, ""))[0], vnd(amount)) for source, amount in by_source.items()
+        ),
+        total=("Tổng cộng", vnd(content.total_budget_vnd)),
+    )
+    implementation = [
+        Item(
+            f"{index}. {name(unit)} chủ trì thực hiện "
+            f"{'nhiệm vụ số' if len(numbers) == 1 else 'các nhiệm vụ số'} {', '.join(map(str, numbers))} tại Mục II; "
+            "báo cáo kết quả thực hiện trước ngày 15 tháng 12.",
+        )
+        for index, (unit, numbers) in enumerate(duties.items(), start=1)
+    ]
+    sections = (
+        Section("I. MỤC ĐÍCH, YÊU CẦU", purpose),
+        Section("II. NHIỆM VỤ, HOẠT ĐỘNG", tuple(tasks)),
+        Section(
+            "III. KINH PHÍ",
+            (Item(f"Tổng kinh phí thực hiện Kế hoạch: {vnd(content.total_budget_vnd)}, gồm:"),),
+            budget,
+        ),
+        Section("IV. TỔ CHỨC THỰC HIỆN", tuple(implementation)),
+    )
+    closing = (
+        f"Trên đây là Kế hoạch {summary_line[:1].lower()}{summary_line[1:]} của {issuer.name}; "
+        "các cơ quan, đơn vị căn cứ chức năng, nhiệm vụ triển khai thực hiện./."
+    )
+    return DocumentFace(
+        kind="plan",
+        type_code="KH",
+        type_name="KẾ HOẠCH",
+        number=number,
+        issued_on=issued_on,
+        place=place,
+        issuer=issuer,
+        summary_line=summary_line,
+        signature=signature_block(issuer, signer),
+        recipients=_recipients(content.recipients, issuer),
+        preamble=tuple(preamble),
+        sections=sections,
+        closing=closing,
+        document_id=plan_id,
+        version=version,
+        title=content.title,
+    )

@@ -1,0 +1,163 @@
+"""Use cases of issued documents: download, render-and-sign (the renderer's
+step), and verification of a PDF anyone sends.
+
+Issuing (in :func:`handlers.complete_approval`) only queues the document; the
+renderer process calls :func:`render_next_document` after that transaction
+committed, so a decision never waits for a PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from ..domain.access import Actor
+from ..domain.document import DocumentFace, Signer, plan_document
+from ..domain.errors import DocumentNotIssued
+from ..domain.model import APPROVED, Plan
+from ..domain.organisations import Organisations
+from .handlers import Dependencies, get_plan
+
+log = logging.getLogger(__name__)
+
+PLAN = "plan"
+
+
+class People(Protocol):
+    def signer(self, username: str) -> Signer | None:
+        """The person as the directory describes them (name, position, unit), or None if unknown."""
+        ...
+
+
+class RenderAndSign(Protocol):
+    def __call__(self, face: DocumentFace) -> tuple[bytes, dict[str, Any]]:
+        """The signed PDF of ``face`` and what it recorded (pages, signing time …)."""
+        ...
+
+
+@dataclass(frozen=True)
+class DocumentTools:
+    organisations: Organisations
+    people: People
+    render_and_sign: RenderAndSign
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    content: bytes
+    sha256: str
+    document_number: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PendingDocument:
+    """Issued, but the renderer has not stored its file yet."""
+
+    attempts: int
+
+
+# -- reading
+def issued_document(deps: Dependencies, actor: Actor, plan_id: str) -> StoredDocument | PendingDocument:
+    """The stored signed file of an issued plan the actor may read; 404 when they may not read the
+    plan (as for the plan itself), 409 when it is not issued."""
+    plan = get_plan(deps, actor, plan_id)
+    if plan.status != APPROVED:
+        raise DocumentNotIssued(plan.status)
+    with deps.uow() as uow:
+        stored = uow.issued_files.content(PLAN, plan.id)
+        if stored is None:
+            queued = uow.issued_files.get(PLAN, plan.id)
+            return PendingDocument(attempts=queued.attempts if queued else 0)
+    record, content = stored
+    assert record.sha256 is not None
+    return StoredDocument(content, record.sha256, record.document_number, record.details)
+
+
+def plan_face(plan: Plan, version: int, organisations: Organisations, signer: Signer) -> DocumentFace:
+    assert plan.document_number and plan.issued_on and plan.issuer and plan.place
+    content = plan.versions[version - 1].content if 1 <= version <= len(plan.versions) else plan.content
+    return plan_document(
+        plan_id=plan.id,
+        version=version,
+        content=content,
+        number=plan.document_number,
+        issued_on=plan.issued_on,
+        place=plan.place,
+        issuer=organisations.body(plan.issuer),
+        signer=signer,
+        organisations=organisations,
+    )
+
+
+def signer_of(plan: Plan, version: int, signing_level: int) -> str | None:
+    """Who approved the version at the level that signs for the issuing body (the last such decision)."""
+    approvals = [
+        entry
+        for entry in plan.ordered_timeline()
+        if entry.kind == "decision"
+        and entry.version == version
+        and entry.level == signing_level
+        and entry.details.get("decision") == "approve"
+        and entry.actor
+    ]
+    return approvals[-1].actor if approvals else None
+
+
+class SignerUnknown(Exception):
+    pass
+
+
+# -- the renderer's step
+LEASE = timedelta(minutes=2)  # a claimed document is left alone this long by other renderers
+
+
+def render_next_document(deps: Dependencies, tools: DocumentTools) -> str | None:
+    """Render, sign and store the oldest due document; returns its id, or None when none is due.
+
+    Claiming is a short transaction that leases the row (other renderers skip it); rendering and
+    signing run outside any transaction, so no lock is held while a PDF is made (SQLite has only
+    one writer); storing is another short transaction. A failure is recorded and retried later
+    with a growing delay; a renderer that dies mid-way loses only its lease."""
+    now = tools.clock()
+    with deps.uow() as uow:
+        claimed = uow.issued_files.claim_next(now, lease=LEASE)
+        if claimed is None:
+            return None
+        plan = uow.plans.read(claimed.document_id, with_timeline=True)
+    try:
+        if plan is None or plan.status != APPROVED:
+            raise SignerUnknown(f"{claimed.kind} {claimed.document_id} is no longer issued")
+        body = tools.organisations.body(plan.issuer or claimed.issuer)
+        username = signer_of(plan, claimed.version, body.signing_level)
+        if username is None:
+            raise SignerUnknown(f"no approval at level {body.signing_level} to sign {claimed.document_number}")
+        signer = tools.people.signer(username)
+        if signer is None:
+            raise SignerUnknown(f"the directory does not know {username}")
+        face = plan_face(plan, claimed.version, tools.organisations, signer)
+        content, details = tools.render_and_sign(face)
+    except Exception as error:
+        failure = f"{error.__class__.__name__}: {error}"
+        log.warning(
+            "issued document not rendered; will retry", extra={"document": claimed.document_id, "error": failure}
+        )
+        with deps.uow() as uow:
+            uow.issued_files.postpone(claimed.kind, claimed.document_id, failure, tools.clock())
+        return None
+    digest = hashlib.sha256(content).hexdigest()
+    with deps.uow() as uow:
+        stored = uow.issued_files.store(
+            claimed.kind, claimed.document_id, content, digest, username, details, tools.clock()
+        )
+    if stored:
+        log.info(
+            "issued document stored",
+            extra={"document": claimed.document_id, "number": claimed.document_number, "sha256": digest},
+        )
+    return claimed.document_id

@@ -1,0 +1,49 @@
+"""Plans for document tests and benchmarks: the Cao Bằng 2024 sample, and a
+ten-page plan made from it (more activities, longer contents)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from typing import Any
+
+from plans.domain.content import PlanContent
+from plans.domain.document import DocumentFace, Signer, plan_document
+from plans.domain.numbering import DEFAULT_PLACES
+from plans.domain.organisations import Organisations
+
+from infra.local.sample_plans import CAO_BANG_2024
+
+ORGANISATIONS = Organisations.load(DEFAULT_PLACES)
+DEPUTY_CHAIR = Signer("province.cb", "Bế Đức Thắng", "Phó Chủ tịch", "CB-UBND")
+
+
+def ten_page_plan() -> dict[str, Any]:
+    body = copy.deepcopy(CAO_BANG_2024)
+    activities = []
+    for round_ in range(4):
+        for activity in CAO_BANG_2024["activities"]:
+            copy_ = copy.deepcopy(activity)
+            copy_["title"] = f"{activity['title']} (đợt {round_ + 1})"
+            copy_["content"] = (
+                "Tổ chức thực hiện theo đúng quy định; phối hợp chặt chẽ với các cơ quan, đơn vị liên quan; "
+                "bảo đảm thông tin chính xác, kịp thời, phù hợp với từng đối tượng và địa bàn biên giới. "
+            ) * 2
+            copy_["expected_output"] = "Báo cáo kết quả gửi Sở Thông tin và Truyền thông trước ngày 15 tháng 12"
+            activities.append(copy_)
+    body["activities"] = activities
+    return body
+
+
+def face_of(body: dict[str, Any], number: str = "01/KH-UBND") -> DocumentFace:
+    return plan_document(
+        plan_id="00000000-0000-4000-8000-000000000001",
+        version=1,
+        content=PlanContent.from_dict(body),
+        number=number,
+        issued_on=date(2024, 2, 8),
+        place="Cao Bằng",
+        issuer=ORGANISATIONS.body("CB-UBND"),
+        signer=DEPUTY_CHAIR,
+        organisations=ORGANISATIONS,
+    )
