@@ -68,12 +68,13 @@ def create_api(
 
 
 def install_json_only(app: Flask) -> None:
-    """The API takes JSON bodies only: a body of another type is 415, not a 422 listing every field
-    as missing (webargs would read it as no body at all)."""
+    """An endpoint whose body is a JSON schema takes JSON only: a body of another type is 415, not
+    a 422 listing every field as missing (webargs would read it as no body at all). Endpoints that
+    take other bodies (a PDF to verify) declare their own."""
 
     @app.before_request
     def _refuse_other_media_types() -> Response | None:
-        if request.method not in ("POST", "PUT", "PATCH"):
+        if request.method not in ("POST", "PUT", "PATCH") or not _takes_json(app, request.endpoint, request.method):
             return None
         has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         if not has_body or is_json_mimetype(request.mimetype):
@@ -85,3 +86,12 @@ def install_json_only(app: Flask) -> None:
                 f"Send the body as application/json, not {request.mimetype or 'an untyped body'}.",
             )
         )
+
+
+def _takes_json(app: Flask, endpoint: str | None, method: str) -> bool:
+    """Does the view of ``endpoint`` read a JSON body (flask-smorest's ``@blp.arguments``, location json)?"""
+    view = app.view_functions.get(endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, method.lower(), None) if view_class is not None else view
+    parameters = (getattr(handler, "_apidoc", {}).get("arguments") or {}).get("parameters") or []
+    return any(parameter.get("in") == "json" for parameter in parameters)
