@@ -53,6 +53,8 @@ EXPECTED_STATUSES: dict[str, list[str]] = {
         "422",
         # 428: `If-Match: *` is a string too, but names no revision: an edit must name the one it read.
         "428",
+        # 415: bytes the document types as a binary file that are not a PDF: /documents/verify says so.
+        "415",
     ],
 }
 SERVICES = ("plans", "approvals", "notifications")
