@@ -25,10 +25,9 @@ def cli() -> None:
 def web_sessions(database: Database):  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
-    from .web.config import WebSettings
     from .web.sessions import SessionStore
 
-    return SessionStore(database, lifetime=timedelta(hours=WebSettings().web_session_hours))
+    return SessionStore(database, lifetime=timedelta(hours=GatewaySettings().web_session_hours))
 
 
 @cli.command()

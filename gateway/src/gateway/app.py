@@ -4,16 +4,13 @@ A request under /api/v1 goes through, in order: request id (servicekit),
 rate limit (per caller), route match (404/405 from the route table), token
 verification (401), the route's roles (403), the body limit (413), the
 Idempotency-Key (POST), and then the proxy to the owning service. Everything
-else (/, the web interface) is the web blueprint's, when installed.
+else (/, the web interface) is the web blueprint's, a client of the same /api/v1.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
-import importlib.util
-import logging
 import re
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit
@@ -33,8 +30,7 @@ from .limits import install_rate_limits, limit_web_logins
 from .openapi import OpenApiCache
 from .proxy import HOP_BY_HOP, UpstreamClient, UpstreamResponse
 from .routes import API_PREFIX, Route, RouteTable
-
-log = logging.getLogger(__name__)
+from .web import create_web_blueprint
 
 # Hop-by-hop headers, and those the gateway sets itself below.
 _NOT_COPIED = HOP_BY_HOP | {
@@ -105,7 +101,8 @@ def create_app(
     _install_routes(app, table, upstream, idempotency, limiter)
     _install_openapi(app, settings, table, upstream)
     if settings.web_interface:
-        _install_web_interface(app, settings)
+        # The web interface is a client of the API above: its pages call the same pipeline in-process.
+        app.register_blueprint(create_web_blueprint(settings))
         limit_web_logins(app, limiter, settings.web_login_ratelimit)
     return app
 
@@ -325,16 +322,3 @@ def _docs_content_policy(response: Response, identity_provider: str) -> str:
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _install_web_interface(app: Flask, settings: GatewaySettings) -> None:
-    # Issue 8's web interface, served at /, when it is installed. A broken
-    # module must fail loudly, so only its absence is tolerated.
-    if importlib.util.find_spec("gateway.web") is None:
-        return
-    web = importlib.import_module("gateway.web")
-    create_web_blueprint = getattr(web, "create_web_blueprint", None)
-    if create_web_blueprint is None:  # the package exists but does not offer its blueprint (yet)
-        log.warning("gateway.web has no create_web_blueprint; the web interface is not served")
-        return
-    app.register_blueprint(create_web_blueprint(settings))

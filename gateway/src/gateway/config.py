@@ -46,9 +46,17 @@ class GatewaySettings(ServiceSettings):
     # worker crashed), so a retry may take the key over.
     idempotency_lock_seconds: float = 60.0
 
-    # Serve the web interface (gateway.web, issue 8) at / when it is installed;
-    # off for an API-only edge.
+    # Serve the web interface (gateway.web) at /; off for an API-only edge.
     web_interface: bool = True
+    # The browser login client (authorization code + PKCE).
+    web_client_id: str = "ttdn-web"
+    # The gateway's public origin, for the login's redirect URIs; empty: the request's host URL.
+    public_url: str = ""
+    # Anything but "development" makes the session cookie Secure.
+    web_environment: str = "development"
+    # A login lasts at most this long (a work day); the cookie carries only an opaque id.
+    web_session_hours: float = 10.0
+    web_session_cookie: str = "ttdn_session"
 
     openapi_cache_seconds: float = 60.0
     # The identity provider's address as browsers see it (for the OpenAPI
@@ -65,5 +73,18 @@ class GatewaySettings(ServiceSettings):
 
     @property
     def openid_configuration_url(self) -> str:
-        base = (self.keycloak_public_url or self.keycloak_url).rstrip("/")
-        return f"{base}/realms/{self.keycloak_realm}/.well-known/openid-configuration"
+        return f"{self.public_realm_url}/.well-known/openid-configuration"
+
+    @property
+    def realm_url(self) -> str:
+        """The realm as the gateway reaches it (token, certs, logout back-channel)."""
+        return f"{self.keycloak_url.rstrip('/')}/realms/{self.keycloak_realm}"
+
+    @property
+    def public_realm_url(self) -> str:
+        """The realm as browsers reach it (the login form, the end-session page)."""
+        return f"{(self.keycloak_public_url or self.keycloak_url).rstrip('/')}/realms/{self.keycloak_realm}"
+
+    @property
+    def secure_cookie(self) -> bool:
+        return self.web_environment.strip().lower() != "development"

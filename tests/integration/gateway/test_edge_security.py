@@ -78,16 +78,15 @@ def test_an_over_long_uri_is_a_problem_414_before_any_work(client: FlaskClient) 
 
 
 @pytest.fixture
-def web_gateway(identity_provider, upstreams, devidp_url: str, tmp_path: Path, monkeypatch) -> Flask:
+def web_gateway(identity_provider, upstreams, devidp_url: str, tmp_path: Path) -> Flask:
     """The gateway with its web interface, signing in at a real development identity provider."""
-    monkeypatch.setenv("KEYCLOAK_URL", devidp_url)
-    monkeypatch.setenv("WEB_DATABASE_URL", f"sqlite:///{tmp_path / 'web.db'}")
     settings = gateway_settings(
         identity_provider,
         {name: server.url for name, server in upstreams.items()},
         f"sqlite:///{tmp_path / 'gateway.db'}",
         web_interface=True,
         web_login_ratelimit="5/minute",
+        keycloak_url=devidp_url,  # one settings object: the web's identity provider is the gateway's
     )
     return create_app(settings)
 

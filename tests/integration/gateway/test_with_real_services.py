@@ -6,11 +6,7 @@ idempotent creation, and a schemathesis run of the merged document."""
 
 from __future__ import annotations
 
-import importlib
-import os
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +24,7 @@ from schemathesis.checks import CHECKS as CHECKS_REGISTRY
 from schemathesis.checks import load_all_checks
 
 from tests.integration.gateway.servers import ServerThread
+from tests.support.services import migrate, service_app
 
 # Every check schemathesis has (`--checks all`); the statuses they must accept beyond their defaults
 # are listed, with the reason for each, in EXPECTED_STATUSES below.
@@ -109,34 +106,16 @@ class Suite:
 
 def _service_app(service: str, settings_kwargs: dict):
     try:
-        app_module = importlib.import_module(f"{service}.entrypoints.app")
-        config = importlib.import_module(f"{service}.config")
+        return service_app(service, **settings_kwargs)
     except ImportError as error:
         pytest.skip(f"the {service} service cannot be imported yet: {error}")
-    settings_class = next(
-        value for name, value in vars(config).items() if name.endswith("Settings") and name != "ServiceSettings"
-    )
-    return app_module.create_app(settings_class(**settings_kwargs))
 
 
 @pytest.fixture(scope="module")
 def suite(tmp_path_factory, module_amqp_url: str, devidp_url: str) -> Iterator[Suite]:
     workdir = Path(tmp_path_factory.mktemp("suite"))
     databases = {service: f"sqlite:///{workdir / f'{service}.db'}" for service in SERVICES}
-    # Each service's own `migrate` command, the three at once.
-    migrations = {
-        service: subprocess.Popen(
-            [str(Path(sys.executable).with_name(f"ttdn-{service}")), "migrate"],
-            env={**os.environ, "DATABASE_URL": databases[service]},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for service in SERVICES
-    }
-    for service, migration in migrations.items():
-        _, errors = migration.communicate(timeout=120)
-        assert migration.returncode == 0, f"{service}: {errors}"
+    migrate(databases)
     servers: list[ServerThread] = []
     try:
         urls = {}

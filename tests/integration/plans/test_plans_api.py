@@ -389,3 +389,59 @@ def test_the_document_names_the_precondition_and_not_found_answers(client):
     ):
         assert {"412", "428"} <= set(paths[path][method]["responses"]), (path, method)
     assert "404" in paths["/plans/{plan_id}"]["get"]["responses"]
+
+
+# -- what the web interface shows, said by the API
+def test_list_items_carry_the_open_tasks_due_date_and_an_issued_plan_its_body_and_signer(app, client, tokens, body):
+    from plans.adapters.orm import Inbox
+    from plans.entrypoints.consumer import QUEUE, make_handler
+    from servicekit.consumer import EventConsumer
+    from servicekit.topology import suite_queue
+
+    from tests.integration.plans.test_plans_events import approval_events
+
+    plan_id = create(client, tokens, body).json["id"]
+    assert client.post(f"/plans/{plan_id}/submit", headers=tokens("drafter.cb")).status_code == 200
+    # The approvals service's events, through the consumer's own inbox and handler (no broker needed here).
+    consumer = EventConsumer(
+        amqp_url="amqp://unused",
+        exchange="ttdn.events",
+        queue=suite_queue(QUEUE),
+        db=app.extensions["plans_db"],
+        inbox_model=Inbox,
+        handle=make_handler(app.extensions["plans"]),
+    )
+    events = approval_events(plan_id)
+    assert consumer.process(events[0].to_json().encode(), {}) == "handled"  # level 1 opens
+
+    listed = client.get("/plans?status=submitted&limit=100", headers=tokens("drafter.cb")).json["items"]
+    item = next(item for item in listed if item["id"] == plan_id)
+    assert item["due_at"] == events[0].data["due_at"]
+    plan = client.get(f"/plans/{plan_id}", headers=tokens("drafter.cb")).json
+    assert (plan["due_at"], plan["editable"], plan["issuing_body"], plan["signer"]) == (
+        events[0].data["due_at"],
+        False,
+        None,
+        None,
+    )
+
+    for event in events[1:]:
+        assert consumer.process(event.to_json().encode(), {}) == "handled"
+    plan = client.get(f"/plans/{plan_id}", headers=tokens("drafter.cb")).json
+    assert plan["status"] == "approved" and plan["due_at"] is None
+    assert plan["issuing_body"] == {
+        "code": "CB-UBND",
+        "name": "Ủy ban nhân dân tỉnh Cao Bằng",
+        "parent": None,
+        "place": "Cao Bằng",
+        "signing_level": 2,
+    }
+    # The provincial committee's approver, named as the identity provider's directory names them.
+    assert plan["signer"] == {"username": "province.cb", "name": "Bế Đức Thắng", "level": 2}
+
+
+def test_the_catalogue_lists_the_fields_of_a_plans_content(client, tokens):
+    fields = client.get("/plans/catalogue", headers=tokens("drafter.cb")).json["content_fields"]
+    assert {"title", "year", "summary", "activities", "legal_bases", "recipients"} <= set(fields["plan"])
+    assert {"title", "budget_vnd", "budget_source", "indicators"} <= set(fields["activity"])
+    assert set(fields["indicator"]) == {"name", "unit", "target"}

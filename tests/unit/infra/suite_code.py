@@ -12,7 +12,6 @@ from pathlib import Path
 
 from approvals.config import ApprovalsSettings
 from gateway.config import GatewaySettings
-from gateway.web.config import WebSettings
 from notifications.config import NotificationsSettings
 from plans.config import PlansSettings
 from pydantic_settings import BaseSettings
@@ -23,7 +22,7 @@ SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
     "plans": (PlansSettings,),
     "approvals": (ApprovalsSettings,),
     "notifications": (NotificationsSettings,),
-    "gateway": (GatewaySettings, WebSettings),
+    "gateway": (GatewaySettings,),  # the web interface's settings are the gateway's
 }
 # Read outside the settings objects: by prometheus_client, by servicekit's process loops
 # (the heartbeat), and by libpq (the database password, kept out of DATABASE_URL).

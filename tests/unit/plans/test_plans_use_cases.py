@@ -22,7 +22,9 @@ from plans.domain.errors import (
     WithdrawalRefused,
 )
 from plans.domain.events import PlanApproved, PlanSubmitted, PlanWithdrawalRequested, PlanWithdrawn
-from plans.service_layer import handlers
+from plans.domain.numbering import IssuingBodies
+from plans.domain.organisations import Organisations
+from plans.service_layer import documents, handlers
 
 from tests.unit.plans.plans_fakes import (
     ADMIN,
@@ -520,3 +522,24 @@ def test_without_a_verdict_in_time_the_withdrawal_stays_requested(world, body):
     assert result.pending and result.plan.status == "submitted"
     with pytest.raises(WithdrawalInProgress):
         handlers.withdraw_plan(deps, commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
+
+
+def test_an_issued_plan_names_its_issuing_body_and_its_signer_whatever_the_order_of_events(world, body):
+    plan = submit(world, create(world, body))
+    facts = Approval(plan.id).full_approval()
+    deliver(world, [facts[0], facts[-1], *facts[1:-1]])  # the completion overtakes the decisions
+    organisations = Organisations.load(IssuingBodies().places)
+    deps = dataclasses.replace(world.deps, name_of={"province.cb": "Bế Đức Thắng"}.get)
+    issue = documents.issue_of(deps, organisations, world.store[plan.id])
+    assert issue is not None
+    assert (issue.body.code, issue.body.name, issue.body.signing_level) == (
+        "CB-UBND",
+        "Ủy ban nhân dân tỉnh Cao Bằng",
+        2,
+    )
+    # The committee's approver signs (level 2), named as the directory names them.
+    assert (issue.signer, issue.signer_name) == ("province.cb", "Bế Đức Thắng")
+    # Without a name from the directory, the username stands; before issuing there is nothing to sign.
+    unnamed = documents.issue_of(world.deps, organisations, world.store[plan.id])
+    assert unnamed is not None and unnamed.signer_name == "province.cb"
+    assert documents.issue_of(deps, organisations, submit(world, create(world, body))) is None

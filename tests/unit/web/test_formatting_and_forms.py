@@ -13,7 +13,7 @@ from gateway.web.i18n import catalogue, translate
 from gateway.web.plan_form import flatten_errors, parse_amount, parse_plan_form
 from werkzeug.datastructures import MultiDict
 
-from tests.unit.web.seed import plan_form
+from tests.support.web_forms import plan_form
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "gateway" / "src" / "gateway" / "web" / "templates" / "web"
 
@@ -155,3 +155,13 @@ def test_every_message_the_templates_use_exists_in_both_languages() -> None:
         assert not missing, f"{locale} lacks {sorted(missing)}"
     assert set(catalogue("vi")) == set(catalogue("en"))
     assert translate("en", "nav.inbox_count", count=3) == "Notifications: 3 unread"
+
+
+def test_what_changed_looks_at_the_fields_the_plans_service_lists() -> None:
+    fields = {"plan": ["title", "summary", "activities", "org_unit"], "activity": ["title", "budget_vnd", "indicators"]}
+    saved = {"title": "Kế hoạch TTĐN năm 2024", "revision": 3, "status": "draft", "activities": [], "org_unit": "CB"}
+    typed = {"title": "Kế hoạch TTĐN năm 2025", "activities": [], "org_unit": "CB"}
+    # The saved plan's document carries more than its content (status, revision): only the content is compared.
+    assert [(c.field, c.before, c.after) for c in compare(saved, typed, fields).plan_fields] == [
+        ("title", "Kế hoạch TTĐN năm 2024", "Kế hoạch TTĐN năm 2025")
+    ]

@@ -5,18 +5,21 @@ unsaved work and what is saved now.
 Activities carry no id across versions, so they are matched by title (the
 way a reviewer reads them); an activity renamed reads as one removed and one
 added, which is also how a reviewer would describe it.
+
+Which fields are compared is the plans service's to say (its catalogue's
+``content_fields``); without that list, every field either content has.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-ACTIVITY_FIELDS = (
-    "category", "lead_unit", "partner_units", "start_date", "end_date",
-    "budget_vnd", "budget_source", "content", "expected_output",
-)  # fmt: skip
-PLAN_FIELDS = ("title", "plan_type", "year", "end_year", "summary", "recipients")
+# Compared on their own terms, not as plain fields: the activities (matched by title, their
+# indicators by name and unit), the legal bases as a whole, and the unit a plan stays with.
+_STRUCTURED_PLAN = frozenset({"activities", "legal_bases", "org_unit"})
+_STRUCTURED_ACTIVITY = frozenset({"title", "indicators"})
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,20 @@ def _indicator_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]
     return found
 
 
-def compare(before: dict[str, Any], after: dict[str, Any]) -> Changes:
+def _names(listed: Iterable[str] | None, contents: Iterable[dict[str, Any]], structured: frozenset[str]) -> list[str]:
+    if listed is None:
+        listed = dict.fromkeys(name for content in contents for name in content)
+    return [name for name in listed if name not in structured]
+
+
+def compare(
+    before: dict[str, Any], after: dict[str, Any], content_fields: Mapping[str, Iterable[str]] | None = None
+) -> Changes:
+    fields_of = content_fields or {}
+    plan_names = _names(fields_of.get("plan"), (before, after), _STRUCTURED_PLAN)
     plan_fields = [
         FieldChange(name, before.get(name), after.get(name))
-        for name in PLAN_FIELDS
+        for name in plan_names
         if _normal(before.get(name)) != _normal(after.get(name))
     ]
     old = {a.get("title"): a for a in before.get("activities") or []}
@@ -94,9 +107,10 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> Changes:
         previous = old.get(title)
         if previous is None:
             continue
+        names = _names(fields_of.get("activity"), (previous, activity), _STRUCTURED_ACTIVITY)
         fields = [
             FieldChange(name, previous.get(name), activity.get(name))
-            for name in ACTIVITY_FIELDS
+            for name in names
             if _normal(previous.get(name)) != _normal(activity.get(name))
         ]
         indicators = _indicator_changes(previous.get("indicators") or [], activity.get("indicators") or [])

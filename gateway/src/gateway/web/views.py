@@ -1,6 +1,7 @@
 """The pages: drafters' plans and form, approvers' tasks and decisions, the
-inbox, and the printable approved plan. Each view asks the services with the
-signed-in user's token and renders; the services enforce who may do what."""
+inbox, and the printable approved plan. Each view asks the public API (in
+process, with the signed-in user's token) and renders what it answers; the
+gateway's route table and the services enforce who may do what."""
 
 from __future__ import annotations
 
@@ -14,15 +15,14 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from . import formatting
+from .api import Answer, ServiceUnavailable, is_id
 from .catalogue import Catalogue
 from .changes import compare
 from .i18n import catalogue, pick, translate
 from .login import safe_next, web
 from .plan_form import flatten_errors, parse_plan_form, total_budget
-from .upstream import Answer, ServiceUnavailable, is_id
 
 APPROVER_ROLES = ("dept_approver", "province_approver", "ministry_approver")
-EDITABLE = ("draft", "returned", "withdrawn")
 
 
 def register(blueprint: Blueprint) -> None:
@@ -91,8 +91,8 @@ def _unread_count() -> int | None:
     if "unread_count" not in g:
         g.unread_count = None
         try:
-            answer = web().services.call(
-                "notifications", "GET", "/notifications/unread-count", g.web_session.access_token
+            answer = web().api.call(
+                "GET", "/notifications/unread-count", g.web_session.access_token, request_id=g.get("request_id")
             )
         except ServiceUnavailable:
             return None
@@ -101,10 +101,9 @@ def _unread_count() -> int | None:
     return g.unread_count
 
 
-def call(service: str, method: str, path: str, **kwargs: Any) -> Answer:
-    answer = web().services.call(
-        service, method, path, g.web_session.access_token, request_id=g.get("request_id"), **kwargs
-    )
+def call(method: str, path: str, **kwargs: Any) -> Answer:
+    """The public API's answer to ``method path`` (without /api/v1), asked with the user's token."""
+    answer = web().api.call(method, path, g.web_session.access_token, request_id=g.get("request_id"), **kwargs)
     if answer.status == 401:
         # The service no longer accepts the token (revoked, keys rotated): sign in again.
         web().sessions.end(g.web_session.id)
@@ -112,9 +111,9 @@ def call(service: str, method: str, path: str, **kwargs: Any) -> Answer:
     return answer
 
 
-def fetch(service: str, path: str, **kwargs: Any) -> Answer:
+def fetch(path: str, **kwargs: Any) -> Answer:
     """A read that must succeed: a 404 (or another unit's plan) is this page's 404."""
-    answer = call(service, "GET", path, **kwargs)
+    answer = call("GET", path, **kwargs)
     if not answer.ok:
         abort(404 if answer.status in (403, 404) else answer.status)
     return answer
@@ -185,20 +184,9 @@ def plan_list() -> str:
             params[name] = request.args[name]
     if g.principal.has_role("drafter") and g.principal.org_unit:
         params["org_unit"] = g.principal.org_unit
-    answer = call("plans", "GET", "/plans", params=params)
+    answer = call("GET", "/plans", params=params)
     page = answer.body if answer.ok else {"items": [], "next_cursor": None}
-    for plan in page["items"]:
-        plan["due_at"] = _due_date(plan) if plan.get("status") == "submitted" else None
     return render_template("web/plans.html", page=page, filters=request.args)
-
-
-def _due_date(plan: dict[str, Any]) -> str | None:
-    """The open level's due date: the latest task assignment on the plan's timeline."""
-    answer = call("plans", "GET", f"/plans/{plan['id']}/timeline")
-    if not answer.ok:
-        return None
-    assigned = [entry for entry in answer.body["items"] if entry["kind"] == "task_assigned"]
-    return assigned[-1]["details"].get("due_at") if assigned else None
 
 
 def _blank_plan() -> dict[str, Any]:
@@ -236,7 +224,7 @@ def new_plan() -> ResponseReturnValue:
     body, errors = parse_plan_form(request.form)
     if errors:
         return _form_page(body, plan_id=None, etag=None, errors=errors, status=422)
-    answer = call("plans", "POST", "/plans", json=body)
+    answer = call("POST", "/plans", json=body)
     if answer.status in (400, 422):
         return _form_page(body, plan_id=None, etag=None, errors=_service_errors(answer), status=422)
     if not answer.ok:
@@ -253,20 +241,20 @@ def _service_errors(answer: Answer) -> dict[str, list[str]]:
 
 def edit_plan(plan_id: str) -> ResponseReturnValue:
     if request.method == "GET":
-        answer = fetch("plans", f"/plans/{plan_id}")
-        if answer.body["status"] not in EDITABLE:
+        answer = fetch(f"/plans/{plan_id}")
+        if not answer.body["editable"]:
             return redirect(url_for("web.plan", plan_id=plan_id))
         return _form_page(answer.body, plan_id=plan_id, etag=answer.etag)
     etag = request.form.get("etag", "")
     body, errors = parse_plan_form(request.form)
     if errors:
         return _form_page(body, plan_id=plan_id, etag=etag, errors=errors, status=422)
-    answer = call("plans", "PUT", f"/plans/{plan_id}", json=body, headers={"If-Match": etag})
+    answer = call("PUT", f"/plans/{plan_id}", json=body, headers={"If-Match": etag})
     if answer.status == 412:
         # Someone saved since this form was opened: keep the user's work, show what
         # differs from what is saved now, and take the new ETag so a second save is deliberate.
-        current = fetch("plans", f"/plans/{plan_id}")
-        conflict = compare(current.body, body)
+        current = fetch(f"/plans/{plan_id}")
+        conflict = compare(current.body, body, _catalogue().content_fields)
         return _form_page(body, plan_id=plan_id, etag=current.etag, conflict=conflict, status=409)
     if answer.status in (400, 422):
         return _form_page(body, plan_id=plan_id, etag=etag, errors=_service_errors(answer), status=422)
@@ -280,8 +268,8 @@ def plan_page(plan_id: str) -> ResponseReturnValue:
 
 
 def _render_plan(plan_id: str, *, error: str | None = None, status: int = 200) -> ResponseReturnValue:
-    plan = fetch("plans", f"/plans/{plan_id}")
-    timeline = call("plans", "GET", f"/plans/{plan_id}/timeline")
+    plan = fetch(f"/plans/{plan_id}")
+    timeline = call("GET", f"/plans/{plan_id}/timeline")
     entries = timeline.body["items"] if timeline.ok else []
     returning = None
     if plan.body["status"] in ("returned", "rejected"):
@@ -312,14 +300,14 @@ def _open_task(plan: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str,
 
 
 def submit_plan(plan_id: str) -> ResponseReturnValue:
-    answer = call("plans", "POST", f"/plans/{plan_id}/submit", headers=_if_match())
+    answer = call("POST", f"/plans/{plan_id}/submit", headers=_if_match())
     if answer.ok:
         return _done("web.plan", "submitted", plan_id=plan_id)
     return _render_plan(plan_id, error=_problem_text(answer), status=answer.status)
 
 
 def withdraw_plan(plan_id: str) -> ResponseReturnValue:
-    answer = call("plans", "POST", f"/plans/{plan_id}/withdraw", headers=_if_match())
+    answer = call("POST", f"/plans/{plan_id}/withdraw", headers=_if_match())
     if answer.ok:
         return _done("web.plan", "withdrawn", plan_id=plan_id)
     return _render_plan(plan_id, error=_problem_text(answer), status=answer.status)
@@ -333,7 +321,7 @@ def _if_match() -> dict[str, str]:
 def print_plan(plan_id: str) -> ResponseReturnValue:
     """What a person prints is the issued document itself: the signed PDF the plans service
     stored (the same bytes as /api/v1/plans/{id}/document.pdf), never a page re-laid out here."""
-    answer = call("plans", "GET", f"/plans/{plan_id}/document.pdf")
+    answer = call("GET", f"/plans/{plan_id}/document.pdf")
     if answer.status == 202:  # issued a moment ago: the renderer is still signing it
         retry = answer.headers.get("retry-after", "2")
         page = render_template("web/document_pending.html", plan_id=plan_id, retry=retry)
@@ -352,7 +340,7 @@ def print_plan(plan_id: str) -> ResponseReturnValue:
 
 
 def task_list() -> str:
-    answer = call("approvals", "GET", "/approvals/tasks", params={"limit": 100})
+    answer = call("GET", "/approvals/tasks", params={"limit": 100})
     tasks = answer.body["items"] if answer.ok else []
     # Overdue first, then the nearest due date: what must be decided soonest is on top.
     tasks.sort(key=lambda task: (not task.get("overdue"), task.get("due_at") or ""))
@@ -368,10 +356,10 @@ def _render_approval(
 ) -> ResponseReturnValue:
     if not is_id(approval_id):  # from a form: only an id names an approval
         abort(404)
-    approval = fetch("approvals", f"/approvals/{approval_id}").body
+    approval = fetch(f"/approvals/{approval_id}").body
     plan_ref = approval["plan"]
-    version = fetch("plans", f"/plans/{plan_ref['plan_id']}/versions/{plan_ref['version']}").body
-    versions = call("plans", "GET", f"/plans/{plan_ref['plan_id']}/versions")
+    version = fetch(f"/plans/{plan_ref['plan_id']}/versions/{plan_ref['version']}").body
+    versions = call("GET", f"/plans/{plan_ref['plan_id']}/versions")
     changes, returned_version = None, None
     if versions.ok:
         # A resubmission: show what changed since the version that was sent back.
@@ -380,8 +368,8 @@ def _render_approval(
         ]
         if earlier:
             returned_version = earlier[-1]["number"]
-            previous = fetch("plans", f"/plans/{plan_ref['plan_id']}/versions/{returned_version}").body
-            changes = compare(previous["content"], version["content"])
+            previous = fetch(f"/plans/{plan_ref['plan_id']}/versions/{returned_version}").body
+            changes = compare(previous["content"], version["content"], _catalogue().content_fields)
     task = next((t for t in approval["tasks"] if t["id"] == task_id), None) or next(
         (t for t in approval["tasks"] if t["status"] == "open"), None
     )
@@ -401,7 +389,7 @@ def _render_approval(
 
 def record_decision(task_id: str) -> ResponseReturnValue:
     body = {"decision": request.form.get("decision", ""), "comment": request.form.get("comment", "")}
-    answer = call("approvals", "POST", f"/approvals/tasks/{task_id}/decision", json=body)
+    answer = call("POST", f"/approvals/tasks/{task_id}/decision", json=body)
     if answer.ok:
         return _done("web.tasks", f"decision_{body['decision']}")
     return _decision_failed(task_id, answer, "decision")
@@ -409,7 +397,7 @@ def record_decision(task_id: str) -> ResponseReturnValue:
 
 def delegate_task(task_id: str) -> ResponseReturnValue:
     body = {"to": request.form.get("to", ""), "comment": request.form.get("comment", "")}
-    answer = call("approvals", "POST", f"/approvals/tasks/{task_id}/delegate", json=body)
+    answer = call("POST", f"/approvals/tasks/{task_id}/delegate", json=body)
     if answer.ok:
         return redirect(url_for("web.tasks", done="delegated", to=body["to"]), code=303)
     return _decision_failed(task_id, answer, "delegate")
@@ -440,18 +428,18 @@ def inbox() -> str:
         params["unread"] = "true"
     if request.args.get("cursor"):
         params["cursor"] = request.args["cursor"]
-    answer = call("notifications", "GET", "/notifications", params=params)
+    answer = call("GET", "/notifications", params=params)
     page = answer.body if answer.ok else {"items": [], "next_cursor": None, "unread_count": 0}
     return render_template("web/inbox.html", page=page, unread_only=bool(request.args.get("unread")))
 
 
 def read_notification(notification_id: str) -> ResponseReturnValue:
-    answer = call("notifications", "POST", f"/notifications/{notification_id}/read")
+    answer = call("POST", f"/notifications/{notification_id}/read")
     if answer.ok and request.form.get("open"):
         return redirect(safe_next(request.form.get("open")), code=303)
     return redirect(url_for("web.inbox"), code=303)
 
 
 def read_all() -> ResponseReturnValue:
-    call("notifications", "POST", "/notifications/read-all")
+    call("POST", "/notifications/read-all")
     return redirect(url_for("web.inbox"), code=303)

@@ -198,7 +198,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         row.editors = list(plan.editors)
         row.created_at = plan.created_at
         row.updated_at = plan.updated_at
-        row.stage = plan.stage.to_dict() if plan.stage else None
+        row.stage = plan.stage.to_record() if plan.stage else None
         row.document_number = plan.document_number
         row.issued_on = plan.issued_on
         row.issuer = plan.issuer

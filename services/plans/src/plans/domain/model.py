@@ -61,14 +61,20 @@ _KIND_RANK = {
 
 @dataclass(frozen=True)
 class Stage:
-    """The level now deciding the plan, named as the chain names it."""
+    """The level now deciding the plan, named as the chain names it, and when its task is due."""
 
     level: int
     vi: str
     en: str
+    due_at: str | None = None  # ISO 8601, as the approvals service set it
 
     def to_dict(self) -> dict[str, Any]:
+        """The stage as the API and the timeline name it."""
         return {"level": self.level, "vi": self.vi, "en": self.en}
+
+    def to_record(self) -> dict[str, Any]:
+        """The stage as stored: its name and its task's due date."""
+        return {**self.to_dict(), "due_at": self.due_at}
 
 
 @dataclass
@@ -119,6 +125,11 @@ class PlanSummary:
     revision: int
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def due_at(self) -> str | None:
+        """When the open level's task is due (while the plan is under approval)."""
+        return self.stage.due_at if self.stage else None
 
 
 class Plan:
@@ -191,6 +202,11 @@ class Plan:
     @property
     def next_version_number(self) -> int:
         return len(self.versions) + 1
+
+    @property
+    def due_at(self) -> str | None:
+        """When the open level's task is due (while the plan is under approval)."""
+        return self.stage.due_at if self.stage else None
 
     @property
     def date_line(self) -> str | None:
@@ -315,7 +331,7 @@ class Plan:
             return False
         if fact.role:
             version.readers.add(role_reader(fact.role))  # this version was submitted to that level
-        stage = Stage(fact.level, fact.level_name.get("vi", ""), fact.level_name.get("en", ""))
+        stage = Stage(fact.level, fact.level_name.get("vi", ""), fact.level_name.get("en", ""), fact.due_at)
         self._log_fact(
             fact,
             "task_assigned",

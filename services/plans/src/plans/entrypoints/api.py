@@ -17,7 +17,7 @@ from ..adapters.repository import PlanQuery
 from ..domain import commands
 from ..domain.access import Actor
 from ..domain.model import Plan, PlanVersion
-from ..service_layer import handlers
+from ..service_layer import documents, handlers
 from ..service_layer.handlers import Dependencies
 from . import schemas
 from .conditional import etag_for, parse_if_match
@@ -46,7 +46,7 @@ def actor() -> Actor:
     )
 
 
-def plan_document(plan: Plan) -> dict[str, Any]:
+def plan_document(plan: Plan, issue: documents.Issue | None = None) -> dict[str, Any]:
     version = plan.current_version
     return {
         **asdict(plan.content),
@@ -54,12 +54,26 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "province": plan.province,
         "status": plan.status,
         "stage": plan.stage.to_dict() if plan.stage else None,
+        "due_at": plan.due_at,
+        "editable": plan.is_editable,
         "revision": plan.revision,
         "current_version": version.number if version else None,
         "document_number": plan.document_number,
         "issued_on": plan.issued_on,
         "issuer": plan.issuer,
         "date_line": plan.date_line,
+        "issuing_body": {
+            "code": issue.body.code,
+            "name": issue.body.name,
+            "parent": issue.body.parent or None,
+            "place": plan.place,
+            "signing_level": issue.body.signing_level,
+        }
+        if issue
+        else None,
+        "signer": {"username": issue.signer, "name": issue.signer_name, "level": issue.body.signing_level}
+        if issue and issue.signer
+        else None,
         "total_budget_vnd": plan.content.total_budget_vnd,
         "created_by": plan.created_by,
         "created_at": plan.created_at,
@@ -67,8 +81,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     }
 
 
-def with_etag(plan: Plan, status: int = 200, **headers: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-    return plan_document(plan), status, {"ETag": etag_for(plan.id, plan.revision), **headers}
+def with_etag(
+    plan: Plan, status: int = 200, issue: documents.Issue | None = None, **headers: str
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    return plan_document(plan, issue), status, {"ETag": etag_for(plan.id, plan.revision), **headers}
 
 
 def version_document(version: PlanVersion, *, with_content: bool = False) -> dict[str, Any]:
@@ -114,8 +130,9 @@ class PlanCollection(MethodView):
 class PlanCatalogue(MethodView):
     @blp.response(200, schemas.CatalogueSchema)
     def get(self) -> dict[str, Any]:
-        """Plan types, activity categories, budget sources and indicator units, with their labels"""
-        return deps().catalogue.to_document()
+        """Plan types, activity categories, budget sources and indicator units, with their labels, and the
+        fields of a plan's content a drafter writes"""
+        return {**deps().catalogue.to_document(), "content_fields": schemas.content_fields()}
 
 
 @blp.route("/<plan_id:plan_id>", parameters=[{"in": "path", "name": "plan_id", "description": "The plan's id"}])
@@ -127,7 +144,7 @@ class PlanItem(MethodView):
         plan = handlers.get_plan(deps(), actor(), plan_id)
         if request.if_none_match.contains(etag_for(plan.id, plan.revision).strip('"')):
             return Response(status=304, headers={"ETag": etag_for(plan.id, plan.revision)})
-        return with_etag(plan)
+        return with_etag(plan, issue=documents.issue_of(deps(), current_app.extensions["plans_organisations"], plan))
 
     @blp.arguments(schemas.PlanBodySchema)
     @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})

@@ -116,6 +116,23 @@ class StageSchema(Schema):
     en = fields.String()
 
 
+class IssuingBodySchema(Schema):
+    code = fields.String(metadata={"description": "The register's key, e.g. CB-UBND"})
+    name = fields.String(metadata={"description": "As the document's header names it"})
+    parent = fields.String(allow_none=True, metadata={"description": "The body above it in the header"})
+    place = fields.String(metadata={"description": "The date line's place name"})
+    signing_level = fields.Integer(metadata={"description": "The approval level whose approver signs for it"})
+
+
+class SignerSchema(Schema):
+    username = fields.String()
+    name = fields.String(metadata={"description": "As the directory gives it, family name first"})
+    level = fields.Integer()
+
+
+DUE_AT = {"format": "date-time", "description": "When the open level's task is due (under approval only)"}
+
+
 class PlanSchema(PlanBodySchema):
     """A plan with its state: the current content (the latest version once submitted) and where it stands."""
 
@@ -123,6 +140,8 @@ class PlanSchema(PlanBodySchema):
     province = fields.String()
     status = fields.String(metadata={"enum": list(STATUSES)})
     stage = fields.Nested(StageSchema, allow_none=True)
+    due_at = fields.String(allow_none=True, metadata=DUE_AT)
+    editable = fields.Boolean(metadata={"description": "Whether a drafter may change the content now"})
     revision = fields.Integer()
     current_version = fields.Integer(allow_none=True, metadata={"description": "The latest frozen version, if any"})
     document_number = fields.String(allow_none=True)
@@ -131,6 +150,8 @@ class PlanSchema(PlanBodySchema):
     date_line = fields.String(
         allow_none=True, metadata={"description": "Place and date, e.g. Cao Bằng, ngày 08 tháng 02 năm 2024"}
     )
+    issuing_body = fields.Nested(IssuingBodySchema, allow_none=True, metadata={"description": "Once issued"})
+    signer = fields.Nested(SignerSchema, allow_none=True, metadata={"description": "Once issued"})
     total_budget_vnd = fields.Integer()
     created_by = fields.String()
     created_at = fields.DateTime()
@@ -146,6 +167,7 @@ class PlanSummarySchema(Schema):
     province = fields.String()
     status = fields.String()
     stage = fields.Nested(StageSchema, allow_none=True)
+    due_at = fields.String(allow_none=True, metadata=DUE_AT)
     document_number = fields.String(allow_none=True)
     revision = fields.Integer()
     created_at = fields.DateTime()
@@ -232,3 +254,18 @@ class CatalogueSchema(Schema):
     categories = fields.Dict(keys=fields.String(), values=fields.Nested(LabelSchema), required=True)
     budget_sources = fields.Dict(keys=fields.String(), values=fields.Nested(LabelSchema), required=True)
     indicator_units = fields.List(fields.String(), required=True)
+    content_fields = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "The fields of a plan's content (plan, activity, legal_basis, indicator)"},
+    )
+
+
+def content_fields() -> dict[str, list[str]]:
+    """The fields a drafter writes, read off the schemas that validate them."""
+    return {
+        "plan": list(PlanBodySchema().fields),
+        "activity": list(ActivitySchema().fields),
+        "legal_basis": list(LegalBasisSchema().fields),
+        "indicator": list(IndicatorSchema().fields),
+    }

@@ -19,7 +19,7 @@ from ..domain.access import Actor
 from ..domain.document import DocumentFace, Signer, plan_document
 from ..domain.errors import DocumentNotIssued
 from ..domain.model import APPROVED, Plan
-from ..domain.organisations import Organisations
+from ..domain.organisations import BodyFace, Organisations
 from .handlers import Dependencies, get_plan
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,28 @@ def signer_of(plan: Plan, version: int, signing_level: int) -> str | None:
         and entry.actor
     ]
     return approvals[-1].actor if approvals else None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Who issued an approved plan and who signed it, as its document names them."""
+
+    body: BodyFace
+    signer: str | None  # username; None while the signing level's decision is unheard of
+    signer_name: str | None
+
+
+def issue_of(deps: Dependencies, organisations: Organisations, plan: Plan) -> Issue | None:
+    """The issuing body (recorded when the plan was numbered) and the signer (the approver who decided
+    the body's level for the issued version, named by the directory) of an approved plan; None for any other."""
+    version = plan.current_version
+    if plan.status != APPROVED or not plan.issuer or version is None:
+        return None
+    body = organisations.body(plan.issuer)
+    with deps.uow() as uow:
+        issued = uow.plans.read(plan.id, with_timeline=True)
+    signer = signer_of(issued, version.number, body.signing_level) if issued is not None else None
+    return Issue(body, signer, (deps.name_of(signer) or signer) if signer else None)
 
 
 class SignerUnknown(Exception):

@@ -36,6 +36,10 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _nobody(_username: str) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Dependencies:
     """What the use cases need, wired by ``bootstrap`` (real) or by the unit tests (fakes)."""
@@ -47,6 +51,8 @@ class Dependencies:
     new_id: Callable[[], str] = _new_id
     withdrawal_wait_seconds: float = 10.0
     sleep: Callable[[float], None] = time.sleep
+    # A person's name as the directory gives it (family name first), None when it cannot say.
+    name_of: Callable[[str], str | None] = _nobody
 
 
 # -- reading

@@ -38,7 +38,7 @@ def plan_form(activities: list[dict] | None = None, **overrides: str) -> list[tu
         ("title", overrides.get("title", TITLE)),
         ("plan_type", "annual"),
         ("year", overrides.get("year", "2024")),
-        ("org_unit", "CB-STTTT"),
+        ("org_unit", overrides.get("org_unit", "CB-STTTT")),
         (
             "summary",
             overrides.get("summary", "Chủ động cung cấp thông tin chính thống về Cao Bằng cho bạn bè quốc tế."),

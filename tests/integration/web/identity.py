@@ -1,8 +1,10 @@
-"""A small in-process OpenID provider for the web interface's unit tests: the
-realm's demo users (from infra/keycloak/realm-ttdn.json), a login form at
-``/auth``, authorization code + PKCE S256 at ``/token`` (and refresh), and
-RP-initiated logout. It checks what Keycloak checks for a public client:
-redirect URI, state round trip, the code verifier, single-use codes."""
+"""A small OpenID provider standing in for Keycloak in the web interface's
+integration tests: the realm's demo users (from infra/keycloak/realm-ttdn.json),
+a login form at ``/auth``, authorization code + PKCE S256 at ``/token`` (and
+refresh), RP-initiated logout, and the realm's keys at ``/certs`` (the gateway
+and the services verify its tokens). It checks what Keycloak checks for a
+public client: redirect URI, state round trip, the code verifier, single-use
+codes. The tests look inside it (codes, refresh tokens, token requests)."""
 
 from __future__ import annotations
 
@@ -114,6 +116,10 @@ class IdentityProvider:
             if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != grant["challenge"]:
                 return jsonify(error="invalid_grant", error_description="PKCE verification failed"), 400
             return jsonify(provider._tokens(grant["username"]))
+
+        @app.get("/realms/ttdn/protocol/openid-connect/certs")
+        def certs():  # type: ignore[no-untyped-def]
+            return jsonify(keys=[json.loads(KEY_A.export_public())])
 
         @app.get("/realms/ttdn/protocol/openid-connect/logout")
         def logout():  # type: ignore[no-untyped-def]

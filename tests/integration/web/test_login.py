@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.unit.web.conftest import Browser, World, text_of
+from tests.integration.web.conftest import Browser, World, text_of
 
 
 def test_a_visitor_is_sent_to_the_identity_provider_with_pkce_s256(browser: Browser) -> None:
