@@ -418,7 +418,11 @@ class _ApprovalReplay:
         handlers.record_task_assigned(
             self.deps,
             commands.RecordTaskAssigned(
-                **self._fact(), task_id=f"{self.approval_id}/L{level}", level=level, level_name=LEVELS[level][1]
+                **self._fact(),
+                task_id=f"{self.approval_id}/L{level}",
+                level=level,
+                level_name=LEVELS[level][1],
+                role=f"{LEVELS[level][0]}_approver",
             ),
         )
 

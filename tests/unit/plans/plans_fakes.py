@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from plans.adapters.repository import AbstractPlanRepository, PlanQuery
 from plans.domain.access import Actor
-from plans.domain.events import PlanEvent
+from plans.domain.events import PlanEvent, PlanSubmitted
 from plans.domain.model import Plan, PlanSummary
 from plans.service_layer.handlers import Dependencies
 from plans.service_layer.unit_of_work import AbstractUnitOfWork
@@ -34,14 +34,13 @@ class FakePlanRepository(AbstractPlanRepository):
         self.store[plan.id] = stored
 
     def search(self, query: PlanQuery) -> list[PlanSummary]:
+        views = [plan.read_as(query.visibility) for plan in self.store.values()]
         found = [
-            plan.summary()
-            for plan in self.store.values()
-            if query.visibility.admits(
-                org_unit=plan.org_unit, province=plan.province, status=plan.status, deciders=plan.deciders
-            )
+            view.summary()
+            for view in views
+            if view is not None
             and all(
-                getattr(plan.summary(), name) == value
+                getattr(view.summary(), name) == value
                 for name, value in (
                     ("status", query.status),
                     ("year", query.year),
@@ -50,8 +49,8 @@ class FakePlanRepository(AbstractPlanRepository):
                 )
                 if value is not None
             )
-            and all(word in plan.content.search_text() for word in query.words)
-            and (query.after is None or (plan.created_at, plan.id) < query.after)
+            and all(word in view.content.search_text() for word in query.words)
+            and (query.after is None or (view.created_at, view.id) < query.after)
         ]
         return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)[: query.limit]
 
@@ -89,14 +88,25 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         register: FakeRegister,
         published: list[PlanEvent],
         issued_files: FakeIssuedFiles | None = None,
+        relayed: set[str] | None = None,
     ) -> None:
         self.plans = FakePlanRepository(store)
         self.register = register
         self.published = published
         self.issued_files = issued_files or FakeIssuedFiles()  # type: ignore[assignment]
+        self.relayed = relayed if relayed is not None else set()  # plans whose events a relay has sent
 
     def _record(self, event: PlanEvent) -> None:
         self.published.append(event)
+
+    def retract_submission(self, plan_id: str, version: int) -> bool:
+        if plan_id in self.relayed:
+            return False
+        for event in self.published:
+            if isinstance(event, PlanSubmitted) and event.plan_id == plan_id and event.version == version:
+                self.published.remove(event)
+                return True
+        return False
 
 
 class FakeClock:
@@ -116,10 +126,11 @@ class World:
         self.register = FakeRegister()
         self.published: list[PlanEvent] = []
         self.issued_files = FakeIssuedFiles()
+        self.relayed: set[str] = set()
         self.clock = FakeClock()
         ids = itertools.count(1)
         self.deps = Dependencies(
-            uow=lambda: FakeUnitOfWork(self.store, self.register, self.published, self.issued_files),
+            uow=lambda: FakeUnitOfWork(self.store, self.register, self.published, self.issued_files, self.relayed),
             clock=self.clock,
             new_id=lambda: f"00000000-0000-4000-8000-{next(ids):012d}",
         )

@@ -58,6 +58,7 @@ def bootstrap(settings: PlansSettings, db: Database | None = None) -> tuple[Data
         uow=lambda: SqlAlchemyUnitOfWork(db),
         catalogue=catalogue(settings),
         issuing_bodies=issuing_bodies(settings),
+        withdrawal_wait_seconds=settings.plans_withdrawal_wait_seconds,
         name_of=names_from_directory(settings),
     )
     return db, deps

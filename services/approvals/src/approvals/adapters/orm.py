@@ -53,6 +53,7 @@ class ApprovalRow(Base):
     created_by: Mapped[str] = mapped_column(String(120))
     edited_by: Mapped[list[str]] = mapped_column(JSON)
     submitted_by: Mapped[str] = mapped_column(String(120))
+    submitters: Mapped[list[str]] = mapped_column(JSON, default=list)  # who submitted any version
     chain_key: Mapped[str] = mapped_column(String(80))
     chain_version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))

@@ -186,6 +186,7 @@ class SqlApprovalRepository(ApprovalRepository):
             submitted_by=row.submitted_by,
             created_by=row.created_by,
             edited_by=tuple(row.edited_by or ()),
+            submitters=tuple(row.submitters or ()),
             plan_type=row.plan_type,
         )
         return Approval(
@@ -295,6 +296,7 @@ class SqlApprovalRepository(ApprovalRepository):
             created_by=plan.created_by,
             edited_by=list(plan.edited_by),
             submitted_by=plan.submitted_by,
+            submitters=list(plan.submitters),
             chain_key=approval.chain.key,
             chain_version=approval.chain.version,
             status=approval.status,

@@ -25,7 +25,12 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
     approvals: ApprovalRepository
     chains: ChainRepository
 
+    # Events that belong to no approval (a withdrawal answered before its approval started).
+    loose_events: list[ApprovalEvent]
+
     def collect_new_events(self) -> Iterator[ApprovalEvent]:
+        while getattr(self, "loose_events", None):
+            yield self.loose_events.pop(0)
         for approval in self.approvals.seen:
             while approval.events:
                 yield approval.events.pop(0)
@@ -50,6 +55,7 @@ class SqlUnitOfWork(UnitOfWork):
             self.session = self._transaction.__enter__()
         self.approvals = SqlApprovalRepository(self.session)
         self.chains = SqlChainRepository(self.session)
+        self.loose_events = []
         return self
 
     def __exit__(

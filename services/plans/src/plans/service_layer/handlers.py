@@ -9,6 +9,7 @@ loader, which replays the events approvals would send.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -19,8 +20,8 @@ from ..domain import commands
 from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
-from ..domain.errors import PlanForbidden, PlanNotFound, VersionNotFound
-from ..domain.model import APPROVED, Plan, PlanSummary, PlanVersion, TimelineEntry
+from ..domain.errors import PlanForbidden, PlanNotEditable, PlanNotFound, VersionNotFound, WithdrawalRefused
+from ..domain.model import APPROVED, SUBMITTED, Plan, PlanSummary, PlanVersion, TimelineEntry
 from ..domain.numbering import IssuingBodies, IssuingBody
 from .unit_of_work import AbstractUnitOfWork
 
@@ -48,23 +49,25 @@ class Dependencies:
     issuing_bodies: IssuingBodies = field(default_factory=IssuingBodies)
     clock: Callable[[], datetime] = _now
     new_id: Callable[[], str] = _new_id
+    withdrawal_wait_seconds: float = 10.0
+    sleep: Callable[[float], None] = time.sleep
     # A person's name as the directory gives it (family name first), None when it cannot say.
     name_of: Callable[[str], str | None] = _nobody
 
 
 # -- reading
 def _readable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
-    """The plan if the actor may read it; otherwise "not found", so ids leak nothing."""
-    if plan is None or not visibility_of(actor).admits(
-        org_unit=plan.org_unit, province=plan.province, status=plan.status, deciders=plan.deciders
-    ):
+    """The plan as the actor may read it (an approver: the frozen version submitted to them);
+    otherwise "not found", so ids leak nothing."""
+    view = plan.read_as(visibility_of(actor)) if plan is not None else None
+    if view is None:
         raise PlanNotFound(plan_id)
-    return plan
+    return view
 
 
 def _writable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
-    plan = _readable(plan, actor, plan_id)
-    if not may_draft_for(actor, plan.org_unit):
+    view = _readable(plan, actor, plan_id)
+    if view is not plan or plan is None or not may_draft_for(actor, plan.org_unit):
         raise PlanForbidden("Only the drafters of the plan's unit may change it.")
     return plan
 
@@ -81,9 +84,10 @@ def plan_timeline(deps: Dependencies, actor: Actor, plan_id: str) -> list[Timeli
 
 def get_version(deps: Dependencies, actor: Actor, plan_id: str, number: int) -> PlanVersion:
     plan = get_plan(deps, actor, plan_id)
-    if not 1 <= number <= len(plan.versions):
+    version = next((version for version in plan.versions if version.number == number), None)
+    if version is None:
         raise VersionNotFound(plan_id, number)
-    return plan.versions[number - 1]
+    return version
 
 
 def list_plans(deps: Dependencies, actor: Actor, query: PlanQuery) -> tuple[list[PlanSummary], PlanSummary | None]:
@@ -117,7 +121,9 @@ def create_plan(deps: Dependencies, cmd: commands.CreatePlan) -> Plan:
 def replace_plan(deps: Dependencies, cmd: commands.ReplacePlan) -> Plan:
     with deps.uow() as uow:
         plan = _writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
-        plan.check_revision(cmd.expected_revision)
+        if not plan.is_editable:
+            raise PlanNotEditable(plan.status)  # the plan's state answers first: no revision would help
+        plan.check_revision(cmd.expected_revision, required=True)
         content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or plan.org_unit})
         if content.org_unit != plan.org_unit:
             raise PlanForbidden("A plan stays with the unit that drafted it.")
@@ -134,12 +140,52 @@ def submit_plan(deps: Dependencies, cmd: commands.SubmitPlan) -> Plan:
     return plan
 
 
-def withdraw_plan(deps: Dependencies, cmd: commands.WithdrawPlan) -> Plan:
+@dataclass(frozen=True)
+class Withdrawal:
+    """What a withdrawal came to: the plan, and whether the approvals service's verdict is still awaited."""
+
+    plan: Plan
+    pending: bool = False
+
+
+def withdraw_plan(deps: Dependencies, cmd: commands.WithdrawPlan) -> Withdrawal:
+    """Recall the submitted version (docs/security.md, "withdraw and decide").
+
+    A version whose submission has not left this service is withdrawn at once: its ``plan.submitted``
+    is taken back, so no approval can start on it. Otherwise the approval is the one arbiter: the
+    request goes to the approvals service as an event, and this call waits for its verdict, which it
+    takes under the same row lock as decisions: exactly one of a withdrawal and a decision wins."""
     with deps.uow() as uow:
         plan = _writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
         plan.check_revision(cmd.expected_revision)
-        plan.withdraw(by=cmd.actor.username, at=deps.clock())
-    return plan
+        if (
+            plan.status == SUBMITTED
+            and not plan.withdrawal_pending
+            and uow.retract_submission(plan.id, plan.versions[-1].number)
+        ):
+            plan.withdraw(by=cmd.actor.username, at=deps.clock())
+            return Withdrawal(plan)
+        request_id = deps.new_id()
+        plan.request_withdrawal(by=cmd.actor.username, at=deps.clock(), request_id=request_id)
+    return _await_verdict(deps, cmd.actor, plan.id, request_id)
+
+
+def _await_verdict(deps: Dependencies, actor: Actor, plan_id: str, request_id: str) -> Withdrawal:
+    deadline = time.monotonic() + deps.withdrawal_wait_seconds
+    pause = 0.02
+    while True:
+        plan = get_plan(deps, actor, plan_id)
+        request = plan.withdrawal or {}
+        if request.get("id") != request_id:
+            raise WithdrawalRefused("another withdrawal request replaced this one")
+        if request.get("outcome") == "accepted":
+            return Withdrawal(plan)
+        if request.get("outcome") == "refused":
+            raise WithdrawalRefused(str(request.get("reason") or ""))
+        if time.monotonic() >= deadline:
+            return Withdrawal(plan, pending=True)
+        deps.sleep(pause)
+        pause = min(pause * 1.5, 0.25)
 
 
 # -- what the approval chain tells us
@@ -162,6 +208,12 @@ def record_decision(deps: Dependencies, fact: commands.RecordDecision) -> bool:
     with deps.uow() as uow:
         plan = _plan_for_fact(uow, fact)
         return plan is not None and plan.record_decision(fact)
+
+
+def answer_withdrawal(deps: Dependencies, fact: commands.AnswerWithdrawal) -> bool:
+    with deps.uow() as uow:
+        plan = _plan_for_fact(uow, fact)
+        return plan is not None and plan.answer_withdrawal(fact)
 
 
 def complete_approval(deps: Dependencies, fact: commands.CompleteApproval) -> bool:

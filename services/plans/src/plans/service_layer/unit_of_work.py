@@ -10,7 +10,7 @@ from typing import Any
 
 from servicekit.db import Database
 from servicekit.events import new_event
-from servicekit.outbox import record_event
+from servicekit.outbox import record_event, retract_unpublished
 from sqlalchemy.orm import Session
 
 from ..adapters.issued_files import IssuedFiles
@@ -44,6 +44,11 @@ class AbstractUnitOfWork(abc.ABC):
     @abc.abstractmethod
     def _record(self, event: PlanEvent) -> None:
         """Keep ``event`` for publication with the state change."""
+
+    @abc.abstractmethod
+    def retract_submission(self, plan_id: str, version: int) -> bool:
+        """Take back the ``plan.submitted`` of ``version`` if it has certainly not left the service
+        (so no approval can have started on it); True when it was taken back."""
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
@@ -87,3 +92,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     def _record(self, event: PlanEvent) -> None:
         message = new_event(event.name, source=EVENT_SOURCE, subject=f"plans/{event.plan_id}", data=event.payload())
         record_event(self.session, Outbox, message)
+
+    def retract_submission(self, plan_id: str, version: int) -> bool:
+        return retract_unpublished(
+            self.session, Outbox, aggregate_id=f"plans/{plan_id}", routing_key="plan.submitted", version=version
+        )
