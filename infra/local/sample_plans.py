@@ -417,7 +417,11 @@ class _ApprovalReplay:
     def open_level(self, level: int) -> None:
         self.bus.handle(
             commands.RecordTaskAssigned(
-                **self._fact(), task_id=f"{self.approval_id}/L{level}", level=level, level_name=LEVELS[level][1]
+                **self._fact(),
+                task_id=f"{self.approval_id}/L{level}",
+                level=level,
+                level_name=LEVELS[level][1],
+                role=f"{LEVELS[level][0]}_approver",
             ),
         )
 

@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 from servicekit.db import Database
 from sqlalchemy import text
 
+from tests.support.hostile import HOSTILE_JSON, HOSTILE_TEXT, is_problem
 from tests.unit.approvals.fakes import FakeClock
 
 from .conftest import auth, open_task_of, outbox_events, plan_submitted
@@ -269,3 +270,76 @@ def test_a_withdrawal_overtaking_its_submission_leaves_no_task(deliver: Callable
     assert deliver("plan.withdrawn", {**withdrawn, "by": "drafter.cb"}) == "handled"
     assert deliver("plan.submitted", plan) == "handled"
     assert outbox_events(db, plan["plan_id"]) == []
+
+
+# -- issue 12
+@pytest.mark.parametrize("payload", sorted(HOSTILE_JSON))
+def test_hostile_json_is_a_400_on_every_write_endpoint(
+    client: FlaskClient, deliver: Callable, db: Database, payload: str
+) -> None:
+    plan = plan_submitted()
+    deliver("plan.submitted", plan)
+    task = open_task_of(db, plan["plan_id"])
+    for path, who, method in (
+        (f"/approvals/tasks/{task.id}/decision", "dept.cb", "POST"),
+        (f"/approvals/tasks/{task.id}/delegate", "dept.cb", "POST"),
+        ("/approval-chains/ttdn-plan", "admin", "PUT"),
+    ):
+        response = client.open(
+            path, method=method, data=HOSTILE_JSON[payload], headers={**auth(who), "Content-Type": "application/json"}
+        )
+        assert is_problem(response, 400), (path, response.status_code, response.get_data(as_text=True)[:200])
+    assert open_task_of(db, plan["plan_id"]).id == task.id  # nothing was decided or delegated
+    assert [name for name, _ in outbox_events(db, plan["plan_id"])] == ["approval.task_assigned"]
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_TEXT))
+def test_hostile_text_in_a_comment_is_422_naming_the_field(
+    client: FlaskClient, deliver: Callable, db: Database, kind: str
+) -> None:
+    plan = plan_submitted()
+    deliver("plan.submitted", plan)
+    task = open_task_of(db, plan["plan_id"])
+    for path, body in (
+        (f"/approvals/tasks/{task.id}/decision", {"decision": "return", "comment": HOSTILE_TEXT[kind]}),
+        (f"/approvals/tasks/{task.id}/delegate", {"to": "dual.cb", "comment": HOSTILE_TEXT[kind]}),
+    ):
+        response = client.post(path, json=body, headers=auth("dept.cb"))
+        assert is_problem(response, 422) and "comment" in response.get_json()["errors"], response.get_json()
+    assert open_task_of(db, plan["plan_id"]).id == task.id
+
+
+def test_a_text_plain_decision_is_415(client: FlaskClient, deliver: Callable, db: Database) -> None:
+    plan = plan_submitted()
+    deliver("plan.submitted", plan)
+    task = open_task_of(db, plan["plan_id"])
+    response = client.post(
+        f"/approvals/tasks/{task.id}/decision",
+        data='{"decision": "approve"}',
+        headers={**auth("dept.cb"), "Content-Type": "text/plain"},
+    )
+    assert is_problem(response, 415)
+    assert open_task_of(db, plan["plan_id"]).id == task.id
+
+
+def test_whoever_submitted_an_earlier_version_decides_no_later_one(
+    client: FlaskClient, deliver: Callable, db: Database
+) -> None:
+    # dual.cb (drafter and department approver) submitted version 1; dept.cb returned it;
+    # drafter.cb resubmitted it unchanged as version 2.
+    first = plan_submitted(submitted_by="dual.cb", edited_by=[], submitters=["dual.cb"])
+    deliver("plan.submitted", first)
+    returned = decide(client, open_task_of(db, first["plan_id"]).id, "dept.cb", "return", "Bổ sung kinh phí.")
+    assert returned.status_code == 201
+    second = {**first, "version": 2, "submitted_by": "drafter.cb", "submitters": ["dual.cb", "drafter.cb"]}
+    deliver("plan.submitted", second)
+    task = open_task_of(db, first["plan_id"])
+    refused = decide(client, task.id, "dual.cb")
+    assert refused.status_code == 403, refused.get_json()
+    assert "you submitted this plan" in refused.get_json()["detail"]
+    handed = client.post(
+        f"/approvals/tasks/{task.id}/delegate",
+        json={"to": "dual.cb", "comment": "Nhờ xem giúp"},
+        headers=auth("dept.cb"),
+    )
+    assert is_problem(handed, 422) and "separation of duties" in str(handed.get_json()["errors"]["to"])

@@ -17,6 +17,7 @@ from tests.integration.notifications.support import (
     migrated,
     sample_event,
 )
+from tests.support.hostile import HOSTILE_JSON, is_problem
 
 APPROVER = ("ministry.1", ("ministry_approver",))
 OTHER_APPROVER = ("ministry.2", ("ministry_approver",))
@@ -153,3 +154,14 @@ def test_health_and_the_generated_openapi_document(client: FlaskClient) -> None:
         spec["paths"]
     )
     assert {"/webhooks", "/webhooks/{subscription_id}", "/webhooks/{subscription_id}/deliveries"} <= set(spec["paths"])
+
+
+@pytest.mark.parametrize("payload", sorted(HOSTILE_JSON))
+def test_hostile_json_to_the_inbox_write_endpoints_is_a_400(client: FlaskClient, realm: RealmKeys, payload: str):
+    unread = client.get("/notifications/unread-count", headers=auth(realm)).json["unread_count"]
+    first = client.get("/notifications", headers=auth(realm)).json["items"][0]["id"]
+    headers = {**auth(realm), "Content-Type": "application/json"}
+    for path in (f"/notifications/{first}/read", "/notifications/read-all"):
+        response = client.post(path, data=HOSTILE_JSON[payload], headers=headers)
+        assert is_problem(response, 400), (path, response.status_code)
+    assert client.get("/notifications/unread-count", headers=auth(realm)).json["unread_count"] == unread

@@ -27,6 +27,7 @@ from tests.integration.notifications.support import (
     sample_event,
     wait_for,
 )
+from tests.support.hostile import HOSTILE_JSON, HOSTILE_TEXT, is_problem
 
 DASHBOARD = ("service-account-ttdn-integrator-dashboard", ("integrator",))
 
@@ -335,6 +336,25 @@ def test_a_dead_receivers_backlog_never_crowds_out_other_subscriptions(stack, re
 
     jobs = deps.dispatcher().claim_due(4)
     assert sorted(job.subscription_id for job in jobs) == sorted([dead["id"], alive["id"]])
+
+
+@pytest.mark.parametrize("payload", sorted(HOSTILE_JSON))
+def test_hostile_json_is_a_400_and_stores_no_subscription(stack, realm, payload: str) -> None:
+    client, *_ = stack
+    response = client.post(
+        "/webhooks", data=HOSTILE_JSON[payload], headers={**auth(realm), "Content-Type": "application/json"}
+    )
+    assert is_problem(response, 400), (response.status_code, response.get_data(as_text=True)[:300])
+    assert client.get("/webhooks", headers=auth(realm)).json == {"items": []}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_TEXT))
+def test_hostile_text_in_a_subscription_is_422_naming_the_field(stack, realm, kind: str) -> None:
+    client, *_ = stack
+    body = {"url": "https://dashboard.bvhttdl.gov.vn/" + HOSTILE_TEXT[kind], "event_types": ["plan.approved"]}
+    response = client.post("/webhooks", json=body, headers=auth(realm))
+    assert is_problem(response, 422) and "url" in response.json["errors"], response.json
+    assert client.get("/webhooks", headers=auth(realm)).json == {"items": []}
 
 
 @pytest.mark.parametrize(

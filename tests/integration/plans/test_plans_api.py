@@ -10,6 +10,8 @@ import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import create_engine, text
 
+from tests.support.hostile import HOSTILE_JSON, HOSTILE_TEXT
+
 PROBLEM = "application/problem+json"
 
 
@@ -71,7 +73,7 @@ def test_create_get_replace_submit_withdraw_versions_timeline(client, tokens, bo
 
     versions = client.get(f"/plans/{plan['id']}/versions", headers=tokens("dept.cb")).json["items"]
     assert [(v["number"], v["submitted_by"], v["edited_by"]) for v in versions] == [(1, "drafter.cb", ["drafter2.cb"])]
-    version = client.get(f"/plans/{plan['id']}/versions/1", headers=tokens("province.cb")).json
+    version = client.get(f"/plans/{plan['id']}/versions/1", headers=tokens("dept.cb")).json
     assert version["content"]["summary"] == body["summary"] and len(version["content_sha256"]) == 64
     problem(client.get(f"/plans/{plan['id']}/versions/2", headers=tokens("drafter.cb")), 404, "not-found")
 
@@ -315,6 +317,78 @@ def test_the_catalogue_offers_what_the_rules_accept(client, tokens):  # type: ig
     assert catalogue["budget_sources"]["provincial"]["vi"] == "Ngân sách tỉnh"
     assert {"lượt phóng viên", "tin, bài", "cụm"} <= set(catalogue["indicator_units"])
     assert client.get("/plans/catalogue").status_code == 401
+
+
+# -- hostile input (issue 12: items 5 and 10)
+@pytest.mark.parametrize("payload", sorted(HOSTILE_JSON))
+def test_hostile_json_is_a_400_on_every_write_endpoint_and_writes_nothing(client, tokens, body, settings, payload):
+    plan = create(client, tokens, body).json
+    url = f"/plans/{plan['id']}"
+    before = count_plans(settings)
+    headers = {**tokens("drafter.cb"), "Content-Type": "application/json", "If-Match": f'"{plan["id"]}-r1"'}
+    for method, path in (("POST", "/plans"), ("PUT", url), ("POST", f"{url}/submit"), ("POST", f"{url}/withdraw")):
+        response = client.open(path, method=method, data=HOSTILE_JSON[payload], headers=headers)
+        assert response.status_code == 400 and response.mimetype == "application/problem+json", (method, path)
+        assert response.json["type"] == "urn:ttdn:problem:malformed-json"
+    assert count_plans(settings) == before
+    assert client.get(url, headers=tokens("drafter.cb")).json == plan
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_TEXT))
+def test_text_fields_refuse_control_bidi_and_invisible_characters(client, tokens, body, settings, kind):
+    text = HOSTILE_TEXT[kind]
+    before = count_plans(settings)
+    bad = {
+        **body,
+        "title": text,
+        "activities": [{**body["activities"][0], "title": text}],
+        "recipients": ["UBND tỉnh Cao Bằng", text],
+    }
+    document = problem(client.post("/plans", json=bad, headers=tokens("drafter.cb")), 422, "validation-error")
+    assert set(document["errors"]) == {"title", "activities", "recipients"}
+    assert "title" in document["errors"]["activities"]["0"] and "1" in document["errors"]["recipients"]
+    assert count_plans(settings) == before
+
+
+def test_an_edit_must_name_the_etag_it_read(client, tokens, body):
+    plan = create(client, tokens, body).json
+    url = f"/plans/{plan['id']}"
+    edited = {**body, "summary": "Bản sửa không nói đã đọc phiên bản nào."}
+    problem(
+        client.put(url, json=edited, headers={**tokens("drafter.cb"), "If-Match": "*"}), 428, "precondition-required"
+    )
+    assert client.get(url, headers=tokens("drafter.cb")).json == plan
+
+
+def test_a_text_plain_body_is_415(client, tokens, body, settings):
+    plan = create(client, tokens, body).json
+    before = count_plans(settings)
+    sent = json.dumps(body)
+    problem(_raw(client, tokens, sent, "text/plain"), 415, "unsupported-media-type")
+    put = client.put(
+        f"/plans/{plan['id']}",
+        data=sent,
+        headers={**tokens("drafter.cb"), "Content-Type": "text/plain", "If-Match": f'"{plan["id"]}-r1"'},
+    )
+    problem(put, 415, "unsupported-media-type")
+    assert count_plans(settings) == before
+
+
+def test_the_catalogue_does_not_advertise_put(client, tokens):
+    allowed = client.open("/plans/catalogue", method="OPTIONS", headers=tokens("drafter.cb")).headers["Allow"]
+    assert "PUT" not in allowed and "GET" in allowed
+    problem(client.put("/plans/catalogue", json={}, headers=tokens("drafter.cb")), 405, "method-not-allowed")
+
+
+def test_the_document_names_the_precondition_and_not_found_answers(client):
+    paths = client.get("/openapi.json").json["paths"]
+    for path, method in (
+        ("/plans/{plan_id}", "put"),
+        ("/plans/{plan_id}/submit", "post"),
+        ("/plans/{plan_id}/withdraw", "post"),
+    ):
+        assert {"412", "428"} <= set(paths[path][method]["responses"]), (path, method)
+    assert "404" in paths["/plans/{plan_id}"]["get"]["responses"]
 
 
 # -- what the web interface shows, said by the API

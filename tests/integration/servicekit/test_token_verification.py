@@ -114,3 +114,43 @@ def test_verification_survives_a_key_rotation(idp: tuple[str, Path]) -> None:
     assert verifier.verify(newest).username == "dept.cb"
     with pytest.raises(InvalidToken, match="unknown key"):
         verifier_for(base_url).verify(before)  # its key was withdrawn
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"nbf": int(time.time()) + 3600}, "not valid yet"),
+        ({"iat": int(time.time()) + 3600}, "issued in the future"),
+        ({"nbf": "tomorrow"}, "malformed|invalid claim"),
+    ],
+    ids=["nbf-an-hour-ahead", "iat-an-hour-ahead", "nbf-not-a-number"],
+)
+def test_a_token_not_valid_yet_is_refused(idp: tuple[str, Path], overrides: dict, reason: str) -> None:
+    base_url, key_file = idp
+    with pytest.raises(InvalidToken, match=reason):
+        verifier_for(base_url).verify(minted(base_url, key_file, overrides=overrides))
+
+
+def test_nbf_and_iat_within_the_leeway_are_accepted(idp: tuple[str, Path]) -> None:
+    base_url, key_file = idp
+    soon = int(time.time()) + 10  # a clock a few seconds ahead: within the 30-second leeway, as for exp
+    principal = verifier_for(base_url).verify(minted(base_url, key_file, overrides={"nbf": soon, "iat": soon}))
+    assert principal.username == "drafter.cb"
+
+
+def test_roles_come_from_the_realm_and_the_api_client_only(idp: tuple[str, Path]) -> None:
+    base_url, key_file = idp
+    token = minted(
+        base_url,
+        key_file,
+        overrides={
+            "resource_access": {
+                "account": {"roles": ["admin", "manage-account"]},
+                "realm-management": {"roles": ["ministry_approver"]},
+                "ttdn-api": {"roles": ["dept_approver"]},
+            }
+        },
+    )
+    principal = verifier_for(base_url).verify(token)
+    assert principal.has_role("drafter", "dept_approver")
+    assert not principal.has_role("admin", "ministry_approver", "manage-account")

@@ -133,6 +133,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.approvals = FakeApprovals()
         self.chains = FakeChains()
         self.published: list = []
+        self.loose_events: list = []
         self.commits = 0
 
     def _begin(self) -> None:

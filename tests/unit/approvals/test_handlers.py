@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 from approvals.domain import commands
-from approvals.domain.errors import InvalidChain, NotFound, NotPermitted, TaskClosed
+from approvals.domain.errors import (
+    InvalidChain,
+    InvalidDecision,
+    NotFound,
+    NotPermitted,
+    SeparationOfDuties,
+    TaskClosed,
+)
 from approvals.domain.model import Actor
 from approvals.service_layer import handlers
 from servicekit.calendar import VIETNAM
@@ -243,3 +250,63 @@ def test_when_the_directory_is_down_a_decision_changes_nothing(uow: FakeUnitOfWo
     with pytest.raises(handlers.DirectoryUnavailable):
         decide(uow, make_bus(clock, UnreachableDirectory()), DEPT_CB, task_id=approval.tasks[0].id)
     assert uow.names() == ["approval.task_assigned"]  # nothing of the failed decision reached the outbox
+
+
+# -- separation of duties across versions (issue: dual.cb submitted v1, then decided v2)
+DUAL_CB = Actor("dual.cb", frozenset({"drafter", "dept_approver"}), "CB-STTTT", "CB")
+
+
+def test_whoever_submitted_any_version_decides_no_later_one(uow: FakeUnitOfWork, bus) -> None:  # type: ignore[no-untyped-def]
+    submit(uow, bus, version=1, submitted_by="dual.cb", submitters=("dual.cb",), edited_by=())
+    decide(uow, bus, DEPT_CB, "return", "Bổ sung kinh phí.")
+    second = submit(uow, bus, version=2, submitted_by="drafter.cb", submitters=("dual.cb", "drafter.cb"), edited_by=())
+    assert second.tasks[0].assignees == ["dept.cb"]
+    with pytest.raises(SeparationOfDuties):
+        decide(uow, bus, DUAL_CB, task_id=second.tasks[0].id)
+
+
+def test_an_earlier_submitter_is_kept_out_even_when_the_event_does_not_name_them(uow: FakeUnitOfWork, bus) -> None:  # type: ignore[no-untyped-def]
+    # A producer that sends no `submitters`: the earlier approval of the same plan remembers them.
+    submit(uow, bus, version=1, submitted_by="dual.cb", edited_by=())
+    decide(uow, bus, DEPT_CB, "return", "Bổ sung kinh phí.")
+    second = submit(uow, bus, version=2, submitted_by="drafter.cb", edited_by=())
+    assert "dual.cb" in second.plan.submitters and second.tasks[0].assignees == ["dept.cb"]
+    with pytest.raises(InvalidDecision) as refused:
+        bus.handle(commands.DelegateTask(second.tasks[0].id, DEPT_CB, "dual.cb", "Nhờ anh xem giúp"), uow)
+    assert "separation of duties" in str(refused.value.errors["to"])
+
+
+# -- withdrawal against decisions: the approval decides, under its own lock
+def request_withdrawal(uow, bus, clock, version: int = 1, seen: int = 0, request_id: str = "w-1"):  # type: ignore[no-untyped-def]
+    command = commands.AnswerWithdrawal(cao_bang_plan(version), request_id, "drafter.cb", seen, clock())
+    return bus.handle(command, uow)
+
+
+def test_a_withdrawal_the_approval_still_waits_for_wins(uow: FakeUnitOfWork, bus, clock) -> None:  # type: ignore[no-untyped-def]
+    approval = submit(uow, bus)
+    assert request_withdrawal(uow, bus, clock) is True
+    assert approval.status == "cancelled"
+    assert uow.names()[-2:] == ["approval.withdrawal_answered", "approval.completed"]
+    assert uow.of("approval.withdrawal_answered")[0]["accepted"] is True
+    with pytest.raises(TaskClosed):
+        decide(uow, bus, DEPT_CB, task_id=approval.tasks[0].id)
+
+
+def test_a_decision_the_drafter_had_not_seen_beats_the_withdrawal(uow: FakeUnitOfWork, bus, clock) -> None:  # type: ignore[no-untyped-def]
+    approval = submit(uow, bus)
+    decide(uow, bus, DEPT_CB)  # level 1 approved a moment before the withdrawal arrived
+    published = len(uow.published)
+    assert request_withdrawal(uow, bus, clock, seen=0) is False
+    assert approval.is_open and approval.current_level == 2
+    answer = uow.of("approval.withdrawal_answered")[0]
+    assert answer["accepted"] is False and "decision" in answer["reason"]
+    assert uow.names()[published:] == ["approval.withdrawal_answered"]  # nothing cancelled, nobody told
+    # Having seen that decision, the drafter may still withdraw at level 2.
+    assert request_withdrawal(uow, bus, clock, seen=1, request_id="w-2") is True
+    assert approval.status == "cancelled"
+
+
+def test_a_withdrawal_before_the_approval_started_prevents_it(uow: FakeUnitOfWork, bus, clock) -> None:  # type: ignore[no-untyped-def]
+    assert request_withdrawal(uow, bus, clock) is True
+    assert uow.of("approval.withdrawal_answered")[0]["accepted"] is True
+    assert submit(uow, bus) is None and uow.approvals.store == {}

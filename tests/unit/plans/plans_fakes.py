@@ -6,14 +6,16 @@ from __future__ import annotations
 import copy
 import itertools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from plans.adapters.repository import AbstractPlanRepository, PlanQuery
 from plans.bootstrap import bootstrap
 from plans.config import PlansSettings
 from plans.domain.access import Actor
-from plans.domain.events import PlanEvent
+from plans.domain.events import PlanEvent, PlanSubmitted
 from plans.domain.model import Plan, PlanSummary
 from plans.service_layer.unit_of_work import UnitOfWork
+from servicekit.messagebus import MessageBus
 
 
 class FakePlanRepository(AbstractPlanRepository):
@@ -35,14 +37,13 @@ class FakePlanRepository(AbstractPlanRepository):
         self.store[plan.id] = stored
 
     def search(self, query: PlanQuery) -> list[PlanSummary]:
+        views = [plan.read_as(query.visibility) for plan in self.store.values()]
         found = [
-            plan.summary()
-            for plan in self.store.values()
-            if query.visibility.admits(
-                org_unit=plan.org_unit, province=plan.province, status=plan.status, deciders=plan.deciders
-            )
+            view.summary()
+            for view in views
+            if view is not None
             and all(
-                getattr(plan.summary(), name) == value
+                getattr(view.summary(), name) == value
                 for name, value in (
                     ("status", query.status),
                     ("year", query.year),
@@ -51,8 +52,8 @@ class FakePlanRepository(AbstractPlanRepository):
                 )
                 if value is not None
             )
-            and all(word in plan.content.search_text() for word in query.words)
-            and (query.after is None or (plan.created_at, plan.id) < query.after)
+            and all(word in view.content.search_text() for word in query.words)
+            and (query.after is None or (view.created_at, view.id) < query.after)
         ]
         return sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)[: query.limit]
 
@@ -90,14 +91,28 @@ class FakeUnitOfWork(UnitOfWork):
         register: FakeRegister,
         published: list[PlanEvent],
         issued_files: FakeIssuedFiles | None = None,
+        relayed: set[str] | None = None,
     ) -> None:
         self.plans = FakePlanRepository(store)
         self.register = register
         self.published = published
         self.issued_files = issued_files or FakeIssuedFiles()  # type: ignore[assignment]
+        self.relayed = relayed if relayed is not None else set()  # plans whose events a relay has sent
+
+    def _begin(self) -> None:
+        self.plans.seen = {}  # each transaction starts with nothing touched, as the SQL one's repositories do
 
     def _record(self, events: list[PlanEvent]) -> None:
         self.published.extend(events)
+
+    def retract_submission(self, plan_id: str, version: int) -> bool:
+        if plan_id in self.relayed:
+            return False
+        for event in self.published:
+            if isinstance(event, PlanSubmitted) and event.plan_id == plan_id and event.version == version:
+                self.published.remove(event)
+                return True
+        return False
 
 
 class FakeClock:
@@ -117,18 +132,25 @@ class World:
         self.register = FakeRegister()
         self.published: list[PlanEvent] = []
         self.issued_files = FakeIssuedFiles()
+        self.relayed: set[str] = set()
         self.clock = FakeClock()
         ids = itertools.count(1)
-        self.bus = bootstrap(
-            PlansSettings(plans_issuers="", plans_issuers_file="", plans_catalogue_file=""),
-            uow=self.uow,
-            clock=self.clock,
-            new_id=lambda: f"00000000-0000-4000-8000-{next(ids):012d}",
-            name_of=lambda _username: None,  # the directory names nobody
-        )
+        self.new_id = lambda: f"00000000-0000-4000-8000-{next(ids):012d}"
+        self.bus = self.bus_with()
+
+    def bus_with(self, **overrides: Any) -> MessageBus:
+        """The use cases over this world's fakes, with ``overrides`` for some dependencies."""
+        fakes: dict[str, Any] = {
+            "uow": self.uow,
+            "clock": self.clock,
+            "new_id": self.new_id,
+            "name_of": lambda _username: None,  # the directory names nobody
+        }
+        settings = PlansSettings(plans_issuers="", plans_issuers_file="", plans_catalogue_file="")
+        return bootstrap(settings, **{**fakes, **overrides})
 
     def uow(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self.store, self.register, self.published, self.issued_files)
+        return FakeUnitOfWork(self.store, self.register, self.published, self.issued_files, self.relayed)
 
 
 DRAFTER_CB = Actor("drafter.cb", frozenset({"drafter"}), "CB-STTTT", "CB")

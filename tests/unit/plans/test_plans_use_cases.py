@@ -17,8 +17,11 @@ from plans.domain.errors import (
     PlanNotFound,
     RevisionMismatch,
     TransitionNotAllowed,
+    VersionNotFound,
+    WithdrawalInProgress,
+    WithdrawalRefused,
 )
-from plans.domain.events import PlanApproved, PlanSubmitted, PlanWithdrawn
+from plans.domain.events import PlanApproved, PlanSubmitted, PlanWithdrawalRequested, PlanWithdrawn
 from plans.domain.numbering import IssuingBodies
 from plans.domain.organisations import Organisations
 
@@ -50,13 +53,19 @@ def submit(world, plan, actor=DRAFTER_CB, expected=None):
 
 
 def replace(world, plan, body, actor=DRAFTER_CB, expected=None):
+    """Replace as a client does: from the revision it read last (an edit must name one)."""
+    if expected is None and plan.id in world.store:
+        expected = world.store[plan.id].revision
     return world.bus.handle(
         commands.ReplacePlan(actor=actor, plan_id=plan.id, content=body, expected_revision=expected)
     )
 
 
 def withdraw(world, plan, actor=DRAFTER_CB):
-    return world.bus.handle(commands.WithdrawPlan(actor=actor, plan_id=plan.id))
+    return world.bus.handle(commands.WithdrawPlan(actor=actor, plan_id=plan.id)).plan
+
+
+LEVEL_ROLES = {1: "dept_approver", 2: "province_approver", 3: "ministry_approver"}
 
 
 class Approval:
@@ -80,7 +89,7 @@ class Approval:
 
     def assigned(self, level: int) -> commands.RecordTaskAssigned:
         return commands.RecordTaskAssigned(
-            **self._common(), task_id=f"t{level}", level=level, level_name=LEVEL_NAMES[level]
+            **self._common(), task_id=f"t{level}", level=level, level_name=LEVEL_NAMES[level], role=LEVEL_ROLES[level]
         )
 
     def decided(
@@ -225,14 +234,55 @@ def test_another_units_plan_is_not_found(world, body):
 
 
 def test_approvers_read_submitted_plans_in_their_scope(world, body):
+    # Approvers read a version once it was submitted to a level they act on (architecture §4): the
+    # department at once, the province and the ministry when their level opens, not before.
     plan = submit(world, create(world, body))
-    for reader in (DRAFTER_CB, DEPT_CB, PROVINCE_CB, MINISTRY, ADMIN):
+    for reader in (DRAFTER_CB, DEPT_CB, ADMIN):
         assert views.get_plan(plan.id, reader, world.uow()).id == plan.id
+    for not_yet in (PROVINCE_CB, MINISTRY):
+        with pytest.raises(PlanNotFound):
+            views.get_plan(plan.id, not_yet, world.uow())
+    approval = Approval(plan.id)
+    deliver(world, [approval.assigned(1), approval.decided(1), approval.assigned(2)])
+    assert views.get_plan(plan.id, PROVINCE_CB, world.uow()).id == plan.id
+    with pytest.raises(PlanNotFound):
+        views.get_plan(plan.id, MINISTRY, world.uow())
+    deliver(world, [approval.decided(2, by="province.cb"), approval.assigned(3)])
+    assert views.get_plan(plan.id, MINISTRY, world.uow()).id == plan.id
     for outsider in (PROVINCE_BK, DRAFTER_BK, INTEGRATOR):
         with pytest.raises(PlanNotFound):
             views.get_plan(plan.id, outsider, world.uow())
     with pytest.raises(PlanForbidden):
         withdraw(world, plan, actor=DEPT_CB)
+
+
+def test_approvers_read_the_frozen_version_never_the_working_copy(world, body):
+    plan = submit(world, create(world, body))
+    approval = Approval(plan.id)
+    deliver(world, [approval.assigned(1), approval.decided(1), approval.assigned(2), approval.assigned(3)])
+    deliver(
+        world,
+        [
+            approval.decided(3, "return", by="ministry.1", comment="Bổ sung kinh phí"),
+            approval.completed("returned", by="ministry.1"),
+        ],
+    )
+    edited = replace(world, plan, {**body, "title": "Bản nháp chưa trình: tăng kinh phí đoàn ra"})
+    assert views.get_plan(plan.id, DRAFTER_CB, world.uow()).content.title == edited.content.title
+    for approver in (DEPT_CB, PROVINCE_CB, MINISTRY):
+        seen = views.get_plan(plan.id, approver, world.uow())
+        assert seen.content.title == body["title"] and seen.current_version.number == 1
+        page, _ = views.list_plans(PlanQuery(q="chua trinh"), approver, world.uow())
+        assert page == []
+        page, _ = views.list_plans(PlanQuery(), approver, world.uow())
+        assert [(p.id, p.title) for p in page] == [(plan.id, body["title"])]
+    # Version 2, resubmitted, goes to level 1 only: the ministry keeps reading the version it decided.
+    submit(world, plan)
+    assert views.get_plan(plan.id, DEPT_CB, world.uow()).content.title == edited.content.title
+    seen = views.get_plan(plan.id, MINISTRY, world.uow())
+    assert seen.content.title == body["title"] and [v.number for v in seen.versions] == [1]
+    with pytest.raises(VersionNotFound):
+        views.get_version(plan.id, 2, MINISTRY, world.uow())
 
 
 def test_whoever_decided_keeps_reading(world, body):
@@ -397,6 +447,66 @@ def test_numbers_follow_the_issuers_register(world, body):
         deliver(world, [Approval(plan.id, approval_id=f"a-{plan.id}").completed("approved")])
         numbers.append(world.store[plan.id].document_number)
     assert numbers[0] == "01/KH-UBND" and numbers[8] == "09/KH-UBND" and numbers[10] == "11/KH-UBND"
+
+
+# -- withdrawal once the submission has left: the approvals service decides
+def test_a_sent_submission_is_withdrawn_only_on_the_approvals_verdict(world, body):
+    plan = submit(world, create(world, body))
+    world.relayed.add(plan.id)  # plan.submitted has been published: an approval may be deciding
+    verdicts = []
+
+    def approvals_answers(_seconds: float) -> None:  # the verdict arrives while the request waits
+        request = world.store[plan.id].withdrawal
+        if not verdicts:
+            verdicts.append(
+                world.bus.handle(
+                    commands.AnswerWithdrawal(
+                        **Approval(plan.id)._common(), request_id=request["id"], accepted=True, by="drafter.cb"
+                    )
+                )
+            )
+
+    bus = world.bus_with(sleep=approvals_answers)
+    result = bus.handle(commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
+    requested = [e for e in world.published if isinstance(e, PlanWithdrawalRequested)]
+    assert len(requested) == 1 and requested[0].seen_decisions == 0
+    assert verdicts == [True] and not result.pending and result.plan.status == "withdrawn"
+    assert isinstance(world.published[-1], PlanWithdrawn)
+
+
+def test_a_refused_withdrawal_is_409_and_leaves_the_plan_with_the_approval(world, body):
+    plan = submit(world, create(world, body))
+    world.relayed.add(plan.id)
+    approval = Approval(plan.id)
+    deliver(world, [approval.assigned(1)])
+
+    def a_decision_won(_seconds: float) -> None:
+        request = world.store[plan.id].withdrawal
+        if request["outcome"] is None:
+            world.bus.handle(
+                commands.AnswerWithdrawal(
+                    **approval._common(),
+                    request_id=request["id"],
+                    accepted=False,
+                    reason="a decision was recorded while the withdrawal was on its way",
+                )
+            )
+
+    bus = world.bus_with(sleep=a_decision_won)
+    with pytest.raises(WithdrawalRefused):
+        bus.handle(commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
+    stored = world.store[plan.id]
+    assert stored.status == "submitted" and not any(isinstance(e, PlanWithdrawn) for e in world.published)
+
+
+def test_without_a_verdict_in_time_the_withdrawal_stays_requested(world, body):
+    plan = submit(world, create(world, body))
+    world.relayed.add(plan.id)
+    bus = world.bus_with(withdrawal_wait_seconds=0.0)
+    result = bus.handle(commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
+    assert result.pending and result.plan.status == "submitted"
+    with pytest.raises(WithdrawalInProgress):
+        bus.handle(commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
 
 
 def test_an_issued_plan_names_its_issuing_body_and_its_signer_whatever_the_order_of_events(world, body):

@@ -7,12 +7,13 @@ from __future__ import annotations
 import http
 from typing import Any, ClassVar
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
-from .problems import PROBLEM_JSON, from_http_exception, problem_response
+from .jsonbody import is_json_mimetype
+from .problems import PROBLEM_JSON, Problem, from_http_exception, problem_response
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -62,4 +63,35 @@ def create_api(
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.schema("Problem", PROBLEM_SCHEMA)
     api.spec.options["security"] = [{"bearerAuth": []}]
+    install_json_only(app)
     return api
+
+
+def install_json_only(app: Flask) -> None:
+    """An endpoint whose body is a JSON schema takes JSON only: a body of another type is 415, not
+    a 422 listing every field as missing (webargs would read it as no body at all). Endpoints that
+    take other bodies (a PDF to verify) declare their own."""
+
+    @app.before_request
+    def _refuse_other_media_types() -> Response | None:
+        if request.method not in ("POST", "PUT", "PATCH") or not _takes_json(app, request.endpoint, request.method):
+            return None
+        has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        if not has_body or is_json_mimetype(request.mimetype):
+            return None
+        return problem_response(
+            Problem(
+                415,
+                "Unsupported media type",
+                f"Send the body as application/json, not {request.mimetype or 'an untyped body'}.",
+            )
+        )
+
+
+def _takes_json(app: Flask, endpoint: str | None, method: str) -> bool:
+    """Does the view of ``endpoint`` read a JSON body (flask-smorest's ``@blp.arguments``, location json)?"""
+    view = app.view_functions.get(endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, method.lower(), None) if view_class is not None else view
+    parameters = (getattr(handler, "_apidoc", {}).get("arguments") or {}).get("parameters") or []
+    return any(parameter.get("in") == "json" for parameter in parameters)

@@ -60,10 +60,13 @@ class Principal:
         return self.username.startswith("service-account-")
 
     @classmethod
-    def from_claims(cls, claims: dict) -> Principal:
-        roles = set((claims.get("realm_access") or {}).get("roles") or [])
-        for client in (claims.get("resource_access") or {}).values():
-            roles.update(client.get("roles") or [])
+    def from_claims(cls, claims: dict, *, api_client: str = "ttdn-api") -> Principal:
+        """Roles are the realm roles and the API client's roles; another client's roles
+        (a role some other application defines, whatever its name) grant nothing here."""
+        roles = set(_role_names((claims.get("realm_access") or {}).get("roles")))
+        client = (claims.get("resource_access") or {}).get(api_client)
+        if isinstance(client, dict):
+            roles.update(_role_names(client.get("roles")))
         locale = claims.get("locale") or "vi"
         return cls(
             subject=str(claims.get("sub") or ""),
@@ -168,12 +171,25 @@ class TokenVerifier:
         if cached is not None and cached[0] > now:
             return cached[1]
         claims = self._decode(token)
-        principal = Principal.from_claims(claims)
+        self._check_times(claims, now)
+        principal = Principal.from_claims(claims, api_client=self.audience)
         with self._lock:
             self._cache[token] = (float(claims["exp"]), principal)
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return principal
+
+    def _check_times(self, claims: dict, now: float) -> None:
+        """``nbf`` and ``iat`` with the same leeway as ``exp``: a token not valid yet, or issued in
+        the future (a forged or mis-clocked issuer), is refused."""
+        for claim, reason in (("nbf", "the token is not valid yet"), ("iat", "the token was issued in the future")):
+            value = claims.get(claim)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidToken(f"the token has an invalid claim: {claim}")
+            if value > now + self.leeway:
+                raise InvalidToken(reason)
 
     def _decode(self, token: str) -> dict:
         if not token or token.count(".") != 2:
@@ -203,6 +219,10 @@ class TokenVerifier:
             except (JWException, ValueError, TypeError) as error:
                 raise InvalidToken(f"the token is malformed ({error.__class__.__name__})") from None
         raise InvalidToken("the token could not be verified")
+
+
+def _role_names(value: object) -> list[str]:
+    return [role for role in value if isinstance(role, str)] if isinstance(value, list) else []
 
 
 def _key_id(token: str) -> str | None:

@@ -107,6 +107,35 @@ def record_event(session: Session, outbox_model: type[OutboxMixin], event: Event
             session.info["outbox_notified_in"] = transaction
 
 
+def retract_unpublished(
+    session: Session, outbox_model: type[OutboxMixin], *, aggregate_id: str, routing_key: str, version: int
+) -> bool:
+    """Delete an event that has not left the service yet (of ``aggregate_id``, ``routing_key`` and
+    ``data.version``), in the caller's transaction; True when it was still here.
+
+    Only on PostgreSQL, where the relay holds the rows it is publishing (FOR UPDATE): a row it holds
+    is skipped here and counts as sent. Elsewhere nothing can be known for sure, so nothing is retracted.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    query = (
+        sa_select(outbox_model)
+        .where(
+            outbox_model.aggregate_id == aggregate_id,
+            outbox_model.routing_key == routing_key,
+            outbox_model.published_at.is_(None),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    for row in session.scalars(query):
+        data = Event.from_json(row.payload).data if row.payload else {}
+        if data.get("version") == version:
+            session.delete(row)
+            session.flush()
+            return True
+    return False
+
+
 class OutboxRelay:
     """Publishes committed outbox rows; run one per service database."""
 

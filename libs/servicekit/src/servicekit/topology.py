@@ -48,8 +48,16 @@ class QueueSpec:
 
 
 SUITE_QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec("approvals.plan-events", ("plan.submitted", "plan.withdrawn")),
-    QueueSpec("plans.approval-events", ("approval.task_assigned", "approval.decision_recorded", "approval.completed")),
+    QueueSpec("approvals.plan-events", ("plan.submitted", "plan.withdrawal_requested", "plan.withdrawn")),
+    QueueSpec(
+        "plans.approval-events",
+        (
+            "approval.task_assigned",
+            "approval.decision_recorded",
+            "approval.completed",
+            "approval.withdrawal_answered",
+        ),
+    ),
     QueueSpec("notifications.events", ("plan.#", "approval.#")),
 )
 

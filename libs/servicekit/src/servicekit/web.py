@@ -18,6 +18,7 @@ from flask import Flask, Response, g, jsonify, request
 from .auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from .broker import broker_reachable
 from .db import Database
+from .jsonbody import install_json_guard
 from .logs import configure_logging, request_id_var
 from .metrics import HTTP_LATENCY, HTTP_REQUESTS, render
 from .problems import Problem, problem_response, register_error_handlers
@@ -59,6 +60,7 @@ def create_service_app(
     register_error_handlers(app)
     if verifier is not None:
         install_authentication(app, verifier, tuple(public_paths))
+    install_json_guard(app)
     install_health(app, readiness or {}, ops_guard=ops_guard)
     return app
 

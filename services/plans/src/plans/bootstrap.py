@@ -4,6 +4,7 @@ fakes a test passes in)."""
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -73,6 +74,8 @@ def bootstrap(
     issuing_bodies: IssuingBodies | None = None,
     documents: DocumentTools | None = None,
     name_of: Callable[[str], str | None] | None = None,
+    withdrawal_wait_seconds: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> MessageBus:
     """The use cases of one process (build after forking). Anything passed in replaces
     the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL)."""
@@ -90,6 +93,11 @@ def bootstrap(
             "new_id": new_id,
             "documents": documents,  # given to the renderer process only (document_tools)
             "name_of": name_of or names_from_directory(settings),
+            # How long a withdrawal waits for the approvals service's verdict, and how it waits.
+            "withdrawal_wait_seconds": (
+                settings.plans_withdrawal_wait_seconds if withdrawal_wait_seconds is None else withdrawal_wait_seconds
+            ),
+            "sleep": sleep,
         },
     )
 

@@ -14,6 +14,9 @@ class PlansSettings(ServiceSettings):
     plans_issuers_file: str = ""
     # JSON file replacing the activity categories and indicator units (plans.domain.catalogue).
     plans_catalogue_file: str = ""
+    # How long POST /plans/{id}/withdraw waits for the approvals service's verdict before answering
+    # 202 (the withdrawal then takes effect when the verdict arrives).
+    plans_withdrawal_wait_seconds: float = 10.0
     port: int = 8001
     # Names of units and faces of issuing bodies on issued documents (plans.domain.organisations);
     # a JSON file extending the bundled defaults.

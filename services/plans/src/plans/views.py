@@ -26,10 +26,11 @@ def plan_timeline(plan_id: str, actor: Actor, uow: UnitOfWork) -> list[TimelineE
 
 
 def get_version(plan_id: str, number: int, actor: Actor, uow: UnitOfWork) -> PlanVersion:
-    plan = get_plan(plan_id, actor, uow)
-    if not 1 <= number <= len(plan.versions):
+    plan = get_plan(plan_id, actor, uow)  # an approver's view holds only the versions they may read
+    version = next((version for version in plan.versions if version.number == number), None)
+    if version is None:
         raise VersionNotFound(plan_id, number)
-    return plan.versions[number - 1]
+    return version
 
 
 def list_plans(query: PlanQuery, actor: Actor, uow: UnitOfWork) -> tuple[list[PlanSummary], PlanSummary | None]:

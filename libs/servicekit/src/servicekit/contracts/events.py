@@ -148,6 +148,21 @@ class PlanSubmitted(PlanEvent):
     """Usernames of the unit's drafters known to plans; may be empty."""
     submitted_at: Instant | None = None
     """Always written; a consumer takes the event's ``time`` where it is missing."""
+    submitters: Usernames = ()
+    """Usernames of everyone who submitted any version, this one included (separation of duties)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanWithdrawalRequested(PlanEvent):
+    """A drafter asks to recall the version under approval; the approval, which decides under the
+    same lock as decisions, answers with ``approval.withdrawal_answered``."""
+
+    name: ClassVar[str] = "plan.withdrawal_requested"
+    request_id: str
+    by: str
+    requested_at: Instant
+    seen_decisions: int = 0
+    """How many decisions on this version plans had heard of when the drafter asked."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,6 +271,20 @@ class ApprovalCompleted(ApprovalEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class WithdrawalAnswered(ApprovalEvent):
+    """The verdict on a ``plan.withdrawal_requested``, taken under the approval's row lock: accepted
+    while the approval is open and nobody decided since the drafter looked (then the approval is
+    cancelled right after), refused otherwise. ``approval_id`` is empty when no approval had started."""
+
+    name: ClassVar[str] = "approval.withdrawal_answered"
+    request_id: str
+    accepted: bool
+    reason: str = ""
+    """Why it was refused."""
+    by: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class TaskReminder(TaskDeadline):
     """A share of the task's SLA has passed (``REMINDER_SHARE``): its approvers are reminded once."""
 
@@ -274,12 +303,14 @@ EVENTS: dict[str, type[PlanEvent]] = {
     cls.name: cls
     for cls in (
         PlanSubmitted,
+        PlanWithdrawalRequested,
         PlanWithdrawn,
         PlanApproved,
         TaskAssigned,
         TaskDelegated,
         DecisionRecorded,
         ApprovalCompleted,
+        WithdrawalAnswered,
         TaskReminder,
         TaskOverdue,
     )

@@ -64,6 +64,7 @@ class ApprovalRow(Base):
     created_by: Mapped[str] = mapped_column(String(120))
     edited_by: Mapped[list[str]] = mapped_column(JSON)
     submitted_by: Mapped[str] = mapped_column(String(120))
+    submitters: Mapped[list[str]] = mapped_column(JSON, default=list)  # who submitted any version
     chain_key: Mapped[str] = mapped_column(String(80))
     chain_version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
@@ -203,6 +204,7 @@ def start_mappers() -> None:
                 approvals.c.submitted_by,
                 approvals.c.created_by,
                 approvals.c.edited_by,
+                approvals.c.submitters,
                 approvals.c.plan_type,
             ),
             # The chain version is kept by key and number; the repository hands the approval

@@ -28,6 +28,18 @@ class CancelApproval:
 
 
 @dataclass(frozen=True)
+class AnswerWithdrawal:
+    """From ``plan.withdrawal_requested``: the drafter asks to recall the version under approval,
+    having seen ``seen_decisions`` of its decisions."""
+
+    plan: PlanContext
+    request_id: str
+    by: str
+    seen_decisions: int
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
 class RecordDecision:
     task_id: str
     actor: Actor

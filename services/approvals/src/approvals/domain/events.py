@@ -15,6 +15,7 @@ from servicekit.contracts.events import (
     TaskDelegated,
     TaskOverdue,
     TaskReminder,
+    WithdrawalAnswered,
 )
 from servicekit.contracts.events import TaskDeadline as TaskDeadlineEvent
 
@@ -27,4 +28,5 @@ __all__ = [
     "TaskDelegated",
     "TaskOverdue",
     "TaskReminder",
+    "WithdrawalAnswered",
 ]

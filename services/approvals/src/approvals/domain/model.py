@@ -28,6 +28,7 @@ from .events import (
     TaskDelegated,
     TaskOverdue,
     TaskReminder,
+    WithdrawalAnswered,
 )
 from .signing import decision_hash
 
@@ -67,10 +68,13 @@ class PlanContext:
     submitted_by: str
     created_by: str = ""
     edited_by: tuple[str, ...] = ()
+    submitters: tuple[str, ...] = ()  # everyone who submitted any version of the plan
     plan_type: str = "annual"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "edited_by", tuple(self.edited_by))  # however it was stored
+        # however they were stored (a JSON column gives lists)
+        object.__setattr__(self, "edited_by", tuple(self.edited_by))
+        object.__setattr__(self, "submitters", tuple(self.submitters))
 
     def context(self) -> dict[str, Any]:
         return {
@@ -83,14 +87,22 @@ class PlanContext:
         }
 
     def conflict_of(self, username: str) -> str | None:
-        """Why ``username`` may not decide on this plan, or ``None``."""
+        """Why ``username`` may not decide on this plan, or ``None``: whoever created it, or
+        edited or submitted any of its versions (not only this one)."""
         if username == self.created_by:
             return "you created this plan"
-        if username == self.submitted_by:
+        if username == self.submitted_by or username in self.submitters:
             return "you submitted this plan"
         if username in self.edited_by:
             return "you edited this plan"
         return None
+
+    def with_submitters_of(self, earlier: PlanContext) -> PlanContext:
+        """This version's context, also naming whoever submitted an earlier version (so the rule
+        holds even for a plan.submitted from a producer that sends no ``submitters``)."""
+        return replace(
+            self, submitters=tuple(sorted({*self.submitters, *earlier.submitters, earlier.submitted_by} - {""}))
+        )
 
 
 def in_scope(actor: Actor, role: str, scope: str, plan: PlanContext) -> bool:
@@ -427,6 +439,32 @@ class Approval:
             )
         )
         return delegation
+
+    # -- the drafter's withdrawal
+    def answer_withdrawal(self, request_id: str, *, by: str, seen_decisions: int, at: datetime) -> bool:
+        """Accept the withdrawal while the approval is open and no decision was taken that the drafter
+        had not seen; otherwise refuse it. The verdict is announced before the cancellation, so the
+        plans service hears it first."""
+        if not self.is_open:
+            reason = f"the approval is already {self.status}"
+        elif len(self.decisions) > seen_decisions:
+            reason = "a decision was recorded while the withdrawal was on its way"
+        else:
+            reason = ""
+        accepted = not reason
+        self.events.append(
+            WithdrawalAnswered(
+                **self.plan.context(),
+                approval_id=self.id,
+                request_id=request_id,
+                accepted=accepted,
+                reason=reason,
+                by=by,
+            )
+        )
+        if accepted:
+            self.cancel(by=by, at=at, comment="withdrawn by the drafter")
+        return accepted
 
     # -- ending
     def cancel(self, *, by: str, at: datetime, comment: str = "") -> None:

@@ -37,6 +37,7 @@ def plan_context(submitted: contract.PlanSubmitted) -> PlanContext:
         version=submitted.version,
         year=submitted.year,
         edited_by=tuple(sorted({_text(name) for name in submitted.edited_by if name})),
+        submitters=tuple(sorted({_text(name) for name in (*submitted.submitters, submitted.submitted_by) if name})),
         plan_type=_text(submitted.plan_type or "annual"),
     )
 
@@ -50,6 +51,23 @@ def make_handler(bus: MessageBus) -> Callable[[Session, Event], None]:
             submitted = contract.parse(event.name, event.data)
             assert isinstance(submitted, contract.PlanSubmitted)
             bus.handle(commands.StartApproval(plan_context(submitted), submitted.submitted_at or event.time), uow)
+        elif event.name == contract.PlanWithdrawalRequested.name:
+            requested = contract.parse(event.name, event.data)
+            assert isinstance(requested, contract.PlanWithdrawalRequested)
+            answer = commands.AnswerWithdrawal(
+                plan=PlanContext(
+                    **{name: _text(getattr(requested, name)) for name in ("plan_id", "title", "org_unit", "province")},
+                    version=requested.version,
+                    year=requested.year,
+                    content_sha256="",
+                    submitted_by="",
+                ),
+                request_id=_text(requested.request_id),
+                by=_text(requested.by),
+                seen_decisions=requested.seen_decisions,
+                requested_at=requested.requested_at,
+            )
+            bus.handle(answer, uow)
         elif event.name == contract.PlanWithdrawn.name:
             withdrawn = contract.parse(event.name, event.data)
             assert isinstance(withdrawn, contract.PlanWithdrawn)

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from servicekit.text import SafeText
 
 from ..domain.chain import APPROVER_ROLES, RESUBMISSION_POLICIES, SCOPES
 from ..domain.model import DECISIONS
 
 
-class Text(fields.String):
-    """UTF-8 text, NFC-normalised and trimmed on the way in."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        return unicodedata.normalize("NFC", text).strip()
+class Text(SafeText):
+    """UTF-8 text, NFC-normalised and trimmed on the way in; no control, bidi-override or invisible-only text."""
 
 
 class QuorumField(fields.Field):

@@ -17,6 +17,7 @@ from servicekit.clock import Clock
 from ..domain import commands
 from ..domain.chain import ApprovalChain, define_chain
 from ..domain.errors import NotFound, NotPermitted
+from ..domain.events import WithdrawalAnswered
 from ..domain.model import Approval, Decision, Delegation, Step, Task, in_scope
 from .ports import ApproverDirectory, largest_group
 from .unit_of_work import UnitOfWork
@@ -141,6 +142,8 @@ def start_approval(
             # The plans service does not resubmit while an approval is open; if it ever
             # does, the newer version supersedes the older one's approval.
             previous.cancel(by=plan.submitted_by, at=now, comment=f"superseded by version {plan.version}")
+        if previous is not None:
+            plan = plan.with_submitters_of(previous.plan)  # separation of duties spans every version
         chain = uow.chains.latest(DEFAULT_CHAIN_KEY) or _publish_bundled(uow, DEFAULT_CHAIN_KEY, now)
         approval = Approval.start(plan, chain, at=command.submitted_at)  # the SLA runs from `now`, below
         _open_level(
@@ -169,6 +172,32 @@ def cancel_approval(command: commands.CancelApproval, uow: UnitOfWork, *, clock:
             return None
         approval.cancel(by=command.by, at=clock(), comment="withdrawn by the drafter")
     return approval
+
+
+def answer_withdrawal(command: commands.AnswerWithdrawal, uow: UnitOfWork, *, clock: Clock) -> bool:
+    """``plan.withdrawal_requested``: the approval is the single arbiter of its own end. Under the
+    approval's row lock (the lock a decision takes) the withdrawal wins when the approval is still open
+    and nobody decided since the drafter looked; otherwise it is refused and nothing is cancelled.
+    A version whose approval has not started is withdrawn at once, and will start nothing."""
+    plan = command.plan
+    with uow:
+        approval = uow.approvals.for_plan_version(plan.plan_id, plan.version, for_update=True)
+        if approval is None:
+            uow.approvals.note_early_withdrawal(plan.plan_id, plan.version, by=command.by, at=command.requested_at)
+            uow.loose_events.append(
+                WithdrawalAnswered(
+                    **plan.context(),
+                    approval_id="",
+                    request_id=command.request_id,
+                    accepted=True,
+                    reason="",
+                    by=command.by,
+                )
+            )
+            return True
+        return approval.answer_withdrawal(
+            command.request_id, by=command.by, seen_decisions=command.seen_decisions, at=clock()
+        )
 
 
 @dataclass(frozen=True)
@@ -260,6 +289,7 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     commands.PublishChain: publish_chain,
     commands.StartApproval: start_approval,
     commands.CancelApproval: cancel_approval,
+    commands.AnswerWithdrawal: answer_withdrawal,
     commands.RecordDecision: record_decision,
     commands.DelegateTask: delegate_task,
     commands.CheckDeadlines: check_deadlines,

@@ -5,7 +5,8 @@ events to the outbox, in that same transaction."""
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Self
 
 from servicekit.events import Event, new_event
 from servicekit.unit_of_work import SqlAlchemyUnitOfWork
@@ -26,8 +27,24 @@ class UnitOfWork(KitUnitOfWork, abc.ABC):
     approvals: ApprovalRepository
     chains: ChainRepository
 
+    # Events that belong to no approval (a withdrawal answered before its approval started).
+    loose_events: list[ApprovalEvent]
+
+    def __enter__(self) -> Self:
+        self.loose_events = []
+        return super().__enter__()
+
     def touched(self) -> Iterable[Approval]:
         return self.approvals.seen
+
+    def collect_new_events(self) -> Iterator[ApprovalEvent]:
+        while self.loose_events:
+            yield self.loose_events.pop(0)
+        yield from super().collect_new_events()
+
+    def _drop_events(self) -> None:
+        self.loose_events.clear()
+        super()._drop_events()
 
     def _write_back(self) -> None:
         self.approvals.save_all()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from servicekit.text import checked_text
 
 from ..domain.events import SUBSCRIBABLE, TYPE_PREFIX
 
@@ -19,12 +19,22 @@ class CleanTextSchema(Schema):
     def normalise_text(self, data: Any, **_kwargs: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        return {key: _clean(value) for key, value in data.items()}
+        errors: dict[str, list[str]] = {}
+        cleaned = {}
+        for key, value in data.items():
+            try:
+                cleaned[key] = _clean(value)
+            except ValidationError as error:
+                errors[key] = list(error.messages) if isinstance(error.messages, list) else [str(error.messages)]
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
 
 
 def _clean(value: Any) -> Any:
+    """NFC and trimmed; NUL, control characters, bidi overrides and invisible-only text refused."""
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value).strip()
+        return checked_text(value)
     if isinstance(value, list):
         return [_clean(item) for item in value]
     return value

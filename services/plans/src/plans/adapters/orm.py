@@ -10,7 +10,17 @@ from typing import Any
 from servicekit.consumer import InboxMixin
 from servicekit.db import BigIntKey, UTCDateTime, declarative_base
 from servicekit.outbox import OutboxMixin
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +50,7 @@ class PlanRow(Base):
     issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     issuer: Mapped[str | None] = mapped_column(String(40), nullable=True)
     place: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    withdrawal: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)  # the last withdrawal request
 
     __table_args__ = (
         # The list sorts newest first by (created_at, id); each filter leads an index ending in that key.
@@ -63,6 +74,27 @@ class PlanVersionRow(Base):
     edited_by: Mapped[list[str]] = mapped_column(Json, default=list)
     approval_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # The frozen title and folded words, so approvers list and search what was submitted to them.
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class PlanVersionReaderRow(Base):
+    """Who may read a frozen version besides the unit's drafters: ``role:<approver role>`` for each
+    level it was offered to, ``user:<username>`` for each person who decided on it."""
+
+    __tablename__ = "plan_version_readers"
+
+    plan_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reader: Mapped[str] = mapped_column(String(140), primary_key=True)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["plan_id", "number"], ["plan_versions.plan_id", "plan_versions.number"], ondelete="CASCADE"
+        ),
+        Index("ix_plan_version_readers_reader", "reader", "plan_id"),
+    )
 
 
 class TimelineRow(Base):

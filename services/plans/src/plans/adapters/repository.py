@@ -9,14 +9,14 @@ import abc
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, false, or_, select, tuple_
+from sqlalchemy import and_, exists, false, or_, select, tuple_
 from sqlalchemy.orm import Session, load_only
 
 from ..domain.access import Visibility
 from ..domain.content import PlanContent
 from ..domain.model import Plan, PlanSummary, PlanVersion, Stage, TimelineEntry
 from ..domain.text import fold
-from .orm import PlanDeciderRow, PlanRow, PlanVersionRow, TimelineRow
+from .orm import PlanDeciderRow, PlanRow, PlanVersionReaderRow, PlanVersionRow, TimelineRow
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         # loaded, and each stored version's row with the two fields an approval may change.
         self._loaded_content: dict[str, PlanContent] = {}
         self._version_rows: dict[str, dict[int, PlanVersionRow]] = {}
+        self._stored_readers: dict[str, set[tuple[int, str]]] = {}
 
     # -- the aggregate
     def _add(self, plan: Plan) -> None:
@@ -93,6 +94,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         self._stored_entries[plan.id] = set()
         self._stored_deciders[plan.id] = set()
         self._version_rows[plan.id] = {}
+        self._stored_readers[plan.id] = set()
 
     def _get(self, plan_id: str, *, for_update: bool, with_timeline: bool = True) -> Plan | None:
         query = select(PlanRow).where(PlanRow.id == plan_id)
@@ -112,6 +114,14 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
             else []
         )
         deciders = set(self.session.scalars(select(PlanDeciderRow.username).where(PlanDeciderRow.plan_id == plan_id)))
+        readers: dict[int, set[str]] = {}
+        for number, reader in self.session.execute(
+            select(PlanVersionReaderRow.number, PlanVersionReaderRow.reader).where(
+                PlanVersionReaderRow.plan_id == plan_id
+            )
+        ):
+            readers.setdefault(number, set()).add(reader)
+        self._stored_readers[plan_id] = {(number, reader) for number, names in readers.items() for reader in names}
         self._rows[plan_id] = row
         self._version_rows[plan_id] = {version.number: version for version in versions}
         self._stored_entries[plan_id] = {entry.entry_id for entry in entries}
@@ -138,6 +148,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
                     edited_by=tuple(version.edited_by or ()),
                     approval_id=version.approval_id,
                     outcome=version.outcome,
+                    readers=set(readers.get(version.number, ())),
                 )
                 for version in versions
             ],
@@ -160,6 +171,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
             issued_on=row.issued_on,
             issuer=row.issuer,
             place=row.place,
+            withdrawal=dict(row.withdrawal) if row.withdrawal else None,
         )
 
     def persist(self, plan: Plan) -> None:
@@ -186,6 +198,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         row.issued_on = plan.issued_on
         row.issuer = plan.issuer
         row.place = plan.place
+        row.withdrawal = dict(plan.withdrawal) if plan.withdrawal else None
         stored_versions = self._version_rows.setdefault(plan.id, {})
         for version in plan.versions:
             stored = stored_versions.get(version.number)
@@ -204,6 +217,8 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
                 edited_by=list(version.edited_by),
                 approval_id=version.approval_id,
                 outcome=version.outcome,
+                title=version.content.title,
+                search_text=version.content.search_text(),
             )
             self.session.add(stored_versions[version.number])
         stored = self._stored_entries.setdefault(plan.id, set())
@@ -222,6 +237,13 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
                     )
                 )
                 stored.add(entry.id)
+        self.session.flush()  # new versions first: their readers refer to them
+        stored_readers = self._stored_readers.setdefault(plan.id, set())
+        for version in plan.versions:
+            for reader in sorted(version.readers):
+                if (version.number, reader) not in stored_readers:
+                    self.session.add(PlanVersionReaderRow(plan_id=plan.id, number=version.number, reader=reader))
+                    stored_readers.add((version.number, reader))
         deciders = self._stored_deciders.setdefault(plan.id, set())
         for username in sorted(plan.deciders - deciders):
             self.session.add(PlanDeciderRow(plan_id=plan.id, username=username))
@@ -231,7 +253,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
     # -- reading lists
     def search(self, query: PlanQuery) -> list[PlanSummary]:
         # Only the list's columns: a page never reads the plans' JSON content.
-        statement = select(PlanRow).options(load_only(*_SUMMARY_COLUMNS)).where(_visible(query.visibility))
+        statement = select(PlanRow).options(load_only(*_SUMMARY_COLUMNS)).where(_visible(query.visibility, query.words))
         for column, value in (
             (PlanRow.status, query.status),
             (PlanRow.year, query.year),
@@ -240,13 +262,47 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         ):
             if value is not None:
                 statement = statement.where(column == value)
-        for word in query.words:
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            statement = statement.where(PlanRow.search_text.like(f"%{escaped}%", escape="\\"))
         if query.after is not None:
             statement = statement.where(tuple_(PlanRow.created_at, PlanRow.id) < tuple_(*query.after))
         statement = statement.order_by(PlanRow.created_at.desc(), PlanRow.id.desc()).limit(query.limit)
-        return [_summary(row) for row in self.session.scalars(statement)]
+        rows = list(self.session.scalars(statement))
+        frozen_titles = self._frozen_titles(query.visibility, rows)
+        return [_summary(row, frozen_titles.get(row.id)) for row in rows]
+
+    def _frozen_titles(self, visibility: Visibility, rows: list[PlanRow]) -> dict[str, str]:
+        """For plans the reader sees only as submitted: the title of the latest version they may read."""
+        frozen = {
+            row.id: row for row in rows if not visibility.sees_working_copy(org_unit=row.org_unit, status=row.status)
+        }
+        if not frozen:
+            return {}
+        readers: dict[tuple[str, int], set[str]] = {}
+        titles: dict[tuple[str, int], str] = {}
+        for plan_id, number, reader, title in self.session.execute(
+            select(
+                PlanVersionReaderRow.plan_id,
+                PlanVersionReaderRow.number,
+                PlanVersionReaderRow.reader,
+                PlanVersionRow.title,
+            )
+            .join(
+                PlanVersionRow,
+                and_(
+                    PlanVersionRow.plan_id == PlanVersionReaderRow.plan_id,
+                    PlanVersionRow.number == PlanVersionReaderRow.number,
+                ),
+            )
+            .where(PlanVersionReaderRow.plan_id.in_(sorted(frozen)))
+        ):
+            readers.setdefault((plan_id, number), set()).add(reader)
+            titles[(plan_id, number)] = title or ""
+        chosen: dict[str, tuple[int, str]] = {}
+        for (plan_id, number), names in readers.items():
+            row = frozen[plan_id]
+            readable = visibility.reads_version(org_unit=row.org_unit, province=row.province, readers=names)
+            if readable and (plan_id not in chosen or number > chosen[plan_id][0]):
+                chosen[plan_id] = (number, titles[(plan_id, number)])
+        return {plan_id: title for plan_id, (_, title) in chosen.items()}
 
     def drafters_of(self, org_unit: str) -> list[str]:
         statement = (
@@ -259,26 +315,43 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         return list(self.session.scalars(statement))
 
 
-def _visible(visibility: Visibility):  # type: ignore[no-untyped-def]
-    """The SQL form of :class:`Visibility.admits`."""
+def _like_words(column, words: list[str]):  # type: ignore[no-untyped-def]
+    escaped = (word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for word in words)
+    return and_(*(column.like(f"%{word}%", escape="\\") for word in escaped))
+
+
+def _visible(visibility: Visibility, words: list[str]):  # type: ignore[no-untyped-def]
+    """The SQL form of :meth:`Visibility.sees_working_copy` and :meth:`Visibility.reads_version`, with
+    the search words matched against what each reader sees: the working copy's words, or the words
+    of a frozen version the reader may read."""
+    working_words = _like_words(PlanRow.search_text, words) if words else None
+
+    def on_working_copy(clause):  # type: ignore[no-untyped-def]
+        return and_(clause, working_words) if working_words is not None else clause
+
     if visibility.everything:
-        return PlanRow.id.is_not(None)
-    submitted = PlanRow.status != "draft"
+        return on_working_copy(PlanRow.id.is_not(None))
     clauses = []
     if visibility.units_all_statuses:
-        clauses.append(PlanRow.org_unit.in_(sorted(visibility.units_all_statuses)))
-    if visibility.units_submitted:
-        clauses.append(and_(submitted, PlanRow.org_unit.in_(sorted(visibility.units_submitted))))
-    if visibility.provinces_submitted:
-        clauses.append(and_(submitted, PlanRow.province.in_(sorted(visibility.provinces_submitted))))
-    if visibility.all_submitted:
-        clauses.append(submitted)
+        clauses.append(on_working_copy(PlanRow.org_unit.in_(sorted(visibility.units_all_statuses))))
     if visibility.approved_everywhere:
-        clauses.append(PlanRow.status == "approved")
-    if visibility.decided_by:
-        clauses.append(
-            PlanRow.id.in_(select(PlanDeciderRow.plan_id).where(PlanDeciderRow.username == visibility.decided_by))
+        clauses.append(on_working_copy(PlanRow.status == "approved"))
+    for reader, column, allowed in visibility.reader_clauses():
+        version_read = select(PlanVersionReaderRow.plan_id).where(
+            PlanVersionReaderRow.plan_id == PlanRow.id, PlanVersionReaderRow.reader == reader
         )
+        if words:
+            version_read = version_read.join(
+                PlanVersionRow,
+                and_(
+                    PlanVersionRow.plan_id == PlanVersionReaderRow.plan_id,
+                    PlanVersionRow.number == PlanVersionReaderRow.number,
+                ),
+            ).where(_like_words(PlanVersionRow.search_text, words))
+        clause = exists(version_read)
+        if allowed is not None:
+            clause = and_(getattr(PlanRow, column).in_(sorted(allowed)), clause)
+        clauses.append(clause)
     return or_(*clauses) if clauses else false()
 
 
@@ -298,10 +371,10 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def _summary(row: PlanRow) -> PlanSummary:
+def _summary(row: PlanRow, frozen_title: str | None = None) -> PlanSummary:
     return PlanSummary(
         id=row.id,
-        title=row.title,
+        title=frozen_title if frozen_title is not None else row.title,
         plan_type=row.plan_type,
         year=row.year,
         org_unit=row.org_unit,

@@ -20,29 +20,66 @@ class Actor:
         return bool(self.roles.intersection(roles))
 
 
+# Who reads a frozen version: the approver roles a level of it was offered to (each within its
+# scope: the plan's unit, its province, the whole country) and whoever decided on it.
+ROLE_SCOPES = {"dept_approver": "org_unit", "province_approver": "province", "ministry_approver": "national"}
+# A submission goes to the department's leadership first (level 1 of the plan chain): they may read
+# the version as soon as it is submitted, before the approval's first event arrives.
+FIRST_READER = "role:dept_approver"
+
+
+def role_reader(role: str) -> str:
+    return f"role:{role}"
+
+
+def user_reader(username: str) -> str:
+    return f"user:{username}"
+
+
 @dataclass(frozen=True)
 class Visibility:
-    """The plans an actor may read, as a union of simple clauses (each maps to an indexed filter)."""
+    """The plans an actor may read, as a union of simple clauses (each maps to an indexed filter).
+
+    The first three read the working copy; the others read only frozen versions that were
+    submitted to a level they may act on, or that they decided — never the drafter's edits since.
+    """
 
     everything: bool = False
     units_all_statuses: frozenset[str] = frozenset()  # drafters: their unit's drafts too
-    units_submitted: frozenset[str] = frozenset()  # department approvers
-    provinces_submitted: frozenset[str] = frozenset()  # provincial approvers
-    all_submitted: bool = False  # ministry approvers
-    approved_everywhere: bool = False  # integrators
-    decided_by: str | None = None  # anyone: plans they have decided stay readable
+    approved_everywhere: bool = False  # integrators (an approved plan is its last version)
+    units_submitted: frozenset[str] = frozenset()  # department approvers: versions offered to them
+    provinces_submitted: frozenset[str] = frozenset()  # provincial approvers: versions offered to them
+    all_submitted: bool = False  # ministry approvers: versions offered to them
+    decided_by: str | None = None  # anyone: the versions they decided stay readable
 
-    def admits(self, *, org_unit: str, province: str, status: str, deciders: frozenset[str] | set[str]) -> bool:
-        submitted = status != "draft"  # a plan that has gone up the chain at least once
+    def sees_working_copy(self, *, org_unit: str, status: str) -> bool:
         return (
             self.everything
             or org_unit in self.units_all_statuses
-            or (submitted and org_unit in self.units_submitted)
-            or (submitted and province in self.provinces_submitted)
-            or (submitted and self.all_submitted)
             or (status == "approved" and self.approved_everywhere)
-            or (self.decided_by is not None and self.decided_by in deciders)
         )
+
+    def reads_version(self, *, org_unit: str, province: str, readers: frozenset[str] | set[str]) -> bool:
+        """May the actor read a frozen version whose readers (roles offered, users who decided) are ``readers``?"""
+        return (
+            (org_unit in self.units_submitted and role_reader("dept_approver") in readers)
+            or (province in self.provinces_submitted and role_reader("province_approver") in readers)
+            or (self.all_submitted and role_reader("ministry_approver") in readers)
+            or (self.decided_by is not None and user_reader(self.decided_by) in readers)
+        )
+
+    def reader_clauses(self) -> list[tuple[str, str, frozenset[str] | None]]:
+        """The frozen-version clauses as (reader, plan column, allowed values or None for any): the SQL form."""
+        clauses: list[tuple[str, str, frozenset[str] | None]] = []
+        if self.units_submitted:
+            clauses.append((role_reader("dept_approver"), "org_unit", self.units_submitted))
+        if self.provinces_submitted:
+            clauses.append((role_reader("province_approver"), "province", self.provinces_submitted))
+        if self.all_submitted:
+            clauses.append((role_reader("ministry_approver"), "", None))
+        if self.decided_by is not None:
+            clauses.append((user_reader(self.decided_by), "", None))
+        return clauses
 
 
 def visibility_of(actor: Actor) -> Visibility:

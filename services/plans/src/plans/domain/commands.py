@@ -22,7 +22,7 @@ class ReplacePlan:
     actor: Actor
     plan_id: str
     content: dict[str, Any]
-    expected_revision: int | None  # from If-Match; None means "*" (any revision)
+    expected_revision: int | None  # from If-Match; None ("*") is refused: an edit names the revision it read
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class RecordTaskAssigned(ApprovalFact):
     level_name: dict[str, str] = field(default_factory=dict)
     due_at: str | None = None
     assignees: tuple[str, ...] = ()
+    role: str = ""  # the approver role the level is offered to (they may then read this version)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,16 @@ class CompleteApproval(ApprovalFact):
     level: int | None = None
     level_name: dict[str, str] = field(default_factory=dict)
     comment: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerWithdrawal(ApprovalFact):
+    """The approvals service's verdict on a withdrawal request."""
+
+    request_id: str = ""
+    accepted: bool = False
+    reason: str = ""
     by: str = ""
 
 

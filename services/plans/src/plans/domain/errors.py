@@ -64,6 +64,27 @@ class RevisionMismatch(PlanError):
         self.actual = actual
 
 
+class WithdrawalRefused(PlanError):
+    """The approval moved on (a decision won the race) or ended before the withdrawal reached it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The plan was not withdrawn: {reason or 'the approval refused it'}.")
+
+
+class WithdrawalInProgress(PlanError):
+    def __init__(self) -> None:
+        super().__init__("A withdrawal of this plan is already being decided.")
+
+
+class RevisionRequired(PlanError):
+    """An edit that names no revision (``If-Match: *``) could overwrite a change it never saw."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Send If-Match with the ETag of the plan you edited (from GET); '*' does not say which revision you read."
+        )
+
+
 class NoIssuingBody(PlanError):
     """Configuration names no issuing body for an organisation unit."""
 

@@ -6,6 +6,12 @@ The payload classes are the suite's contract, defined once in
 
 from __future__ import annotations
 
-from servicekit.contracts.events import PlanApproved, PlanEvent, PlanSubmitted, PlanWithdrawn
+from servicekit.contracts.events import (
+    PlanApproved,
+    PlanEvent,
+    PlanSubmitted,
+    PlanWithdrawalRequested,
+    PlanWithdrawn,
+)
 
-__all__ = ["PlanApproved", "PlanEvent", "PlanSubmitted", "PlanWithdrawn"]
+__all__ = ["PlanApproved", "PlanEvent", "PlanSubmitted", "PlanWithdrawalRequested", "PlanWithdrawn"]

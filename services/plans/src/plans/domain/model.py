@@ -10,6 +10,7 @@ it concerns the current version's open approval and moves the plan forward.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +18,16 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from . import commands, events
+from .access import FIRST_READER, Visibility, role_reader, user_reader
 from .catalogue import Catalogue
 from .content import PlanContent
-from .errors import PlanNotEditable, RevisionMismatch, TransitionNotAllowed
+from .errors import (
+    PlanNotEditable,
+    RevisionMismatch,
+    RevisionRequired,
+    TransitionNotAllowed,
+    WithdrawalInProgress,
+)
 from .numbering import IssuingBody, date_line, document_number
 from .rules import check_content
 
@@ -81,6 +89,9 @@ class PlanVersion:
     edited_by: tuple[str, ...] = ()
     approval_id: str | None = None  # the approval that decides this version, once heard of
     outcome: str | None = None  # approved / returned / rejected / cancelled / withdrawn
+    # Who may read this frozen version besides the unit's drafters: "role:<approver role>" for each
+    # level it was offered to, "user:<username>" for each person who decided on it (access.Visibility).
+    readers: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -142,6 +153,7 @@ class Plan:
         issued_on: date | None = None,
         issuer: str | None = None,
         place: str | None = None,
+        withdrawal: dict[str, Any] | None = None,
     ) -> None:
         self.id = id
         self.content = content
@@ -160,6 +172,9 @@ class Plan:
         self.issued_on = issued_on
         self.issuer = issuer
         self.place = place
+        # The last withdrawal request: {id, version, by, requested_at, outcome (None while the
+        # approvals service decides, then "accepted" or "refused"), reason}.
+        self.withdrawal = withdrawal
         self.events: list[events.PlanEvent] = []
 
     # -- creation and editing
@@ -197,8 +212,11 @@ class Plan:
     def date_line(self) -> str | None:
         return date_line(self.place, self.issued_on) if self.place and self.issued_on else None
 
-    def check_revision(self, expected: int | None) -> None:
-        """Optimistic concurrency: a write names the revision it was based on."""
+    def check_revision(self, expected: int | None, *, required: bool = False) -> None:
+        """Optimistic concurrency: a write names the revision it was based on; an edit of the
+        content (``required``) must name one, where submit and withdraw may omit it."""
+        if expected is None and required:
+            raise RevisionRequired()
         if expected is not None and expected != self.revision:
             raise RevisionMismatch(expected, self.revision)
 
@@ -231,6 +249,7 @@ class Plan:
             submitted_by=by,
             submitted_at=at,
             edited_by=edited_by,
+            readers={FIRST_READER},
         )
         self.versions.append(version)
         self.status = SUBMITTED
@@ -247,9 +266,52 @@ class Plan:
                 edited_by=tuple(self.editors),
                 drafters=drafters,
                 submitted_at=at,
+                submitters=tuple(dict.fromkeys(v.submitted_by for v in self.versions)),
             )
         )
         return version
+
+    @property
+    def withdrawal_pending(self) -> bool:
+        return self.withdrawal is not None and self.withdrawal.get("outcome") is None
+
+    def request_withdrawal(self, *, by: str, at: datetime, request_id: str) -> None:
+        """Ask the approval (the one arbiter of its own end) to let the drafter recall this version; the
+        plan stays submitted until the verdict arrives (:meth:`answer_withdrawal`)."""
+        if self.status != SUBMITTED:
+            raise TransitionNotAllowed("withdraw", self.status)
+        if self.withdrawal_pending:
+            raise WithdrawalInProgress()
+        version = self.versions[-1]
+        seen = sum(1 for e in self.timeline if e.kind == "decision" and e.version == version.number)
+        self.withdrawal = {
+            "id": request_id,
+            "version": version.number,
+            "by": by,
+            "requested_at": at.isoformat(),
+            "outcome": None,
+            "reason": "",
+        }
+        self.events.append(
+            events.PlanWithdrawalRequested(
+                **self._context(version.number), request_id=request_id, by=by, requested_at=at, seen_decisions=seen
+            )
+        )
+
+    def answer_withdrawal(self, fact: commands.AnswerWithdrawal) -> bool:
+        """The approval's verdict on our request: accepted, the plan is withdrawn; refused, it stays
+        where the approval took it. A verdict on another request, or a repeated one, changes nothing."""
+        request = self.withdrawal
+        if request is None or request.get("id") != fact.request_id or request.get("outcome") is not None:
+            return False
+        if fact.accepted and request["version"] == fact.version and self.status in (SUBMITTED, WITHDRAWN):
+            if self.status == SUBMITTED:
+                self.withdraw(by=request["by"], at=fact.occurred_at)
+            # else the approval's cancellation arrived first and already made the plan editable again
+            self.withdrawal = {**request, "outcome": "accepted"}
+        else:
+            self.withdrawal = {**request, "outcome": "refused", "reason": fact.reason or "the approval refused it"}
+        return True
 
     def withdraw(self, *, by: str, at: datetime) -> None:
         if self.status != SUBMITTED:
@@ -267,6 +329,8 @@ class Plan:
         version = self._version_of(fact)
         if version is None:
             return False
+        if fact.role:
+            version.readers.add(role_reader(fact.role))  # this version was submitted to that level
         stage = Stage(fact.level, fact.level_name.get("vi", ""), fact.level_name.get("en", ""), fact.due_at)
         self._log_fact(
             fact,
@@ -286,6 +350,8 @@ class Plan:
         version = self._version_of(fact)
         if version is None:
             return False
+        if fact.by:
+            version.readers.add(user_reader(fact.by))
         self._log_fact(
             fact,
             "decision",
@@ -312,6 +378,8 @@ class Plan:
         if fact.by and fact.outcome in (APPROVED, RETURNED, REJECTED):
             self.deciders.add(fact.by)
         version = self._version_of(fact)
+        if version is not None and fact.by and fact.outcome in (APPROVED, RETURNED, REJECTED):
+            version.readers.add(user_reader(fact.by))
         if version is None or not self._is_open(version):
             return False
         details: dict[str, Any] = {"outcome": fact.outcome, "comment": fact.comment, "level_name": fact.level_name}
@@ -345,6 +413,27 @@ class Plan:
         return True
 
     # -- reading
+    def read_as(self, visibility: Visibility) -> Plan | None:
+        """The plan as this reader may see it, or None when they may not see it at all.
+
+        The unit's drafters and admins (and integrators, once approved) read the working copy;
+        approvers read the latest frozen version submitted to a level they may act on, or that
+        they decided, and only those versions — never edits made since (architecture §4)."""
+        if visibility.sees_working_copy(org_unit=self.org_unit, status=self.status):
+            return self
+        readable = [
+            version
+            for version in self.versions
+            if visibility.reads_version(org_unit=self.org_unit, province=self.province, readers=version.readers)
+        ]
+        if not readable:
+            return None
+        view = copy.copy(self)
+        view.content = readable[-1].content
+        view.versions = readable
+        view.events = []
+        return view
+
     def ordered_timeline(self) -> list[TimelineEntry]:
         return sorted(self.timeline, key=TimelineEntry.sort_key)
 

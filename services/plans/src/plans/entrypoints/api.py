@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from servicekit.messagebus import MessageBus
 from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.web import current_principal
+from werkzeug.routing import BaseConverter
 
 from .. import views
 from ..adapters.repository import PlanQuery
@@ -21,6 +22,14 @@ from ..domain.model import Plan, PlanVersion
 from ..service_layer import documents
 from . import schemas
 from .conditional import etag_for, parse_if_match
+
+
+class PlanIdConverter(BaseConverter):
+    """A plan id in a path: any segment but the names of the collection's own resources, so that
+    /plans/catalogue is never taken for a plan (nor advertises a plan's methods in its Allow header)."""
+
+    regex = r"(?!catalogue(?![^/]))[^/]+"
+
 
 blp = Blueprint("plans", __name__, url_prefix="/plans", description="Drafting, versions and submission of TTĐN plans")
 
@@ -127,9 +136,10 @@ class PlanCatalogue(MethodView):
         return {**bus().dependencies["catalogue"].to_document(), "content_fields": schemas.content_fields()}
 
 
-@blp.route("/<string:plan_id>", parameters=[{"in": "path", "name": "plan_id", "description": "The plan's id"}])
+@blp.route("/<plan_id:plan_id>", parameters=[{"in": "path", "name": "plan_id", "description": "The plan's id"}])
 class PlanItem(MethodView):
     @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.alt_response(404, response="NOT_FOUND", description="No such plan, or one the caller may not see")
     def get(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]] | Response:
         """The plan with its current content, status, stage and number (304 for a fresh If-None-Match)"""
         plan = views.get_plan(plan_id, actor(), bus().uow())
@@ -141,6 +151,8 @@ class PlanItem(MethodView):
 
     @blp.arguments(schemas.PlanBodySchema)
     @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.alt_response(412, response="PRECONDITION_FAILED", description="If-Match names another revision")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED", description="No If-Match, or If-Match: *")
     @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}])
     def put(self, body: dict[str, Any], plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Replace the content of a draft, returned or withdrawn plan (If-Match required)"""
@@ -151,9 +163,11 @@ class PlanItem(MethodView):
         return with_etag(plan)
 
 
-@blp.route("/<string:plan_id>/submit")
+@blp.route("/<plan_id:plan_id>/submit")
 class PlanSubmission(MethodView):
     @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.alt_response(412, response="PRECONDITION_FAILED", description="If-Match names another revision")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED", description="If-Match: * (name the ETag, or send none)")
     @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
     def post(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Freeze the content as a new version and send it for approval"""
@@ -162,18 +176,25 @@ class PlanSubmission(MethodView):
         return with_etag(plan)
 
 
-@blp.route("/<string:plan_id>/withdraw")
+@blp.route("/<plan_id:plan_id>/withdraw")
 class PlanWithdrawal(MethodView):
     @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.alt_response(412, response="PRECONDITION_FAILED", description="If-Match names another revision")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED", description="If-Match: * (name the ETag, or send none)")
+    @blp.alt_response(
+        202,
+        schema=schemas.PlanSchema,
+        description="The approvals service has not answered yet; the withdrawal takes effect when it does",
+    )
     @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
     def post(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Recall a submitted plan while its approval is open"""
+        """Recall a submitted plan while its approval is open (409 when a decision won the race)"""
         expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=False)
-        plan = bus().handle(commands.WithdrawPlan(actor=actor(), plan_id=plan_id, expected_revision=expected))
-        return with_etag(plan)
+        withdrawal = bus().handle(commands.WithdrawPlan(actor=actor(), plan_id=plan_id, expected_revision=expected))
+        return with_etag(withdrawal.plan, 202 if withdrawal.pending else 200)
 
 
-@blp.route("/<string:plan_id>/versions")
+@blp.route("/<plan_id:plan_id>/versions")
 class PlanVersions(MethodView):
     @blp.response(200, schemas.VersionListSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
@@ -182,7 +203,7 @@ class PlanVersions(MethodView):
         return {"items": [version_document(version) for version in plan.versions]}
 
 
-@blp.route("/<string:plan_id>/versions/<int:number>")
+@blp.route("/<plan_id:plan_id>/versions/<int:number>")
 class PlanVersionItem(MethodView):
     @blp.response(200, schemas.VersionSchema)
     def get(self, plan_id: str, number: int) -> dict[str, Any]:
@@ -190,7 +211,7 @@ class PlanVersionItem(MethodView):
         return version_document(views.get_version(plan_id, number, actor(), bus().uow()), with_content=True)
 
 
-@blp.route("/<string:plan_id>/timeline")
+@blp.route("/<plan_id:plan_id>/timeline")
 class PlanTimeline(MethodView):
     @blp.response(200, schemas.TimelineSchema)
     def get(self, plan_id: str) -> dict[str, Any]:

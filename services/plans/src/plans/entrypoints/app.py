@@ -12,7 +12,7 @@ from servicekit.web import PUBLIC_PATHS, create_service_app, service_readiness
 from ..bootstrap import bootstrap, organisations, trust_roots
 from ..config import PlansSettings
 from ..domain import errors
-from .api import blp
+from .api import PlanIdConverter, blp
 from .documents_api import blp as documents_blp
 from .messages import invalid_plan_problem
 
@@ -27,6 +27,9 @@ PROBLEMS: ProblemTable = {
     errors.PlanNotEditable: ProblemType(409, "Plan not editable", "plan-not-editable"),
     errors.TransitionNotAllowed: ProblemType(409, "Transition not allowed", "transition-not-allowed"),
     errors.RevisionMismatch: ProblemType(412, "Precondition failed", "precondition-failed"),
+    errors.WithdrawalRefused: ProblemType(409, "Withdrawal refused", "withdrawal-refused"),
+    errors.WithdrawalInProgress: ProblemType(409, "Withdrawal in progress", "withdrawal-in-progress"),
+    errors.RevisionRequired: ProblemType(428, "Precondition required", "precondition-required"),
     errors.NoIssuingBody: ProblemType(500, "Configuration error", "configuration-error"),
     errors.DocumentNotIssued: ProblemType(
         409, "Not issued", "not-issued", extensions=lambda error: {"plan_status": error.status}
@@ -55,6 +58,8 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     api = create_api(
         app, title="TTĐN plans service", description="Plans, versions, submission and the numbering register"
     )
+    api.register_converter(PlanIdConverter, lambda _converter: {"type": "string", "not": {"const": "catalogue"}})
+    app.url_map.converters["plan_id"] = PlanIdConverter
     api.register_blueprint(blp)
     api.register_blueprint(documents_blp)
     register_problem_table(app, PROBLEMS)

@@ -19,9 +19,10 @@ def etag_for(plan_id: str, revision: int) -> str:
 
 
 def parse_if_match(header: str | None, plan_id: str, *, required: bool) -> int | None:
-    """The revision an ``If-Match`` header asks for; ``None`` when it is ``*`` (or absent and optional).
+    """The revision an ``If-Match`` header asks for; ``None`` when absent and optional, or ``*`` where
+    required (the use case then refuses it with 428 unless the plan's state refuses the write first).
 
-    Raises 428 when required and missing, 412 when no listed tag can match this plan.
+    Raises 428 when required and missing, or ``*`` where optional; 412 when no listed tag can match this plan.
     Weak tags never match (If-Match uses the strong comparison)."""
     if header is None or not header.strip():
         if required:
@@ -33,7 +34,14 @@ def parse_if_match(header: str | None, plan_id: str, *, required: bool) -> int |
             )
         return None
     if header.strip() == "*":
-        return None
+        if required:
+            return None  # the use case refuses it, once the plan's state has had its say (409 first)
+        raise Problem(
+            428,
+            "Precondition required",
+            "If-Match: * does not say which revision you read: send the plan's ETag, or no If-Match.",
+            slug="precondition-required",
+        )
     prefix = f"{plan_id}-r"
     for weak, tag in _OPAQUE_TAG.findall(header):
         if not weak and tag.startswith(prefix) and tag[len(prefix) :].isdigit():

@@ -37,10 +37,14 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
         "level": getattr(payload, "level", None),
         "level_name": dict(getattr(payload, "level_name", {})),
     }
+    if isinstance(payload, contract.WithdrawalAnswered):
+        facts = {name: common[name] for name in ("event_id", "plan_id", "approval_id", "version", "occurred_at")}
+        said = {"reason": payload.reason, "by": payload.by}
+        return commands.AnswerWithdrawal(**facts, request_id=payload.request_id, accepted=payload.accepted, **said)
     if isinstance(payload, contract.TaskAssigned):
         due_at = contract.iso_utc(payload.due_at)
         return commands.RecordTaskAssigned(
-            **common, task_id=payload.task_id, due_at=due_at, assignees=payload.assignees
+            **common, task_id=payload.task_id, due_at=due_at, assignees=payload.assignees, role=payload.role
         )
     if isinstance(payload, contract.DecisionRecorded):
         said = {"comment": payload.comment, "by": payload.by, "content_sha256": payload.content_sha256}
@@ -49,7 +53,14 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
     return commands.CompleteApproval(**common, outcome=payload.outcome, comment=payload.comment, by=payload.by)
 
 
-_USED = frozenset({contract.TaskAssigned.name, contract.DecisionRecorded.name, contract.ApprovalCompleted.name})
+_USED = frozenset(
+    {
+        contract.TaskAssigned.name,
+        contract.DecisionRecorded.name,
+        contract.ApprovalCompleted.name,
+        contract.WithdrawalAnswered.name,
+    }
+)
 
 
 def make_handler(bus: MessageBus) -> Callable[[Session, Event], None]:

@@ -7,23 +7,21 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from servicekit.text import SafeText
 from servicekit.validation import Validation
 
 from ..domain.catalogue import BUDGET_SOURCES, PLAN_TYPES
 from ..domain.content import PlanContent
 from ..domain.model import STATUSES
 from ..domain.rules import content_validation
-from ..domain.text import clean_text
 from .messages import CATALOGUE, request_locale
 
 MAX_ACTIVITIES = 300
 
 
-class Text(fields.String):
-    """A string stored NFC-normalised and trimmed; length limits apply to the cleaned text."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return clean_text(super()._deserialize(value, attr, data, **kwargs))
+class Text(SafeText):
+    """A string stored NFC-normalised and trimmed; length limits apply to the cleaned text. NUL, control
+    characters, bidirectional overrides and invisible-only values are refused (servicekit.text)."""
 
 
 def _text(max_length: int, *, required: bool = False, allow_empty: bool = True) -> Text:
@@ -94,9 +92,13 @@ class PlanBodySchema(Schema):
         judged = {**data, **{name: STAND_INS[name] for name in refused}}
         judged.setdefault("org_unit", STAND_INS["org_unit"])  # the caller's unit, filled in by the use case
         unjudged = refused | ({"org_unit"} - data.keys())
-        validation = content_validation(
-            PlanContent.from_dict(judged), current_app.extensions["plans"].dependencies["catalogue"]
-        )
+        try:
+            content = PlanContent.from_dict(judged)
+        except (KeyError, TypeError, ValueError):
+            # A nested item lost a refused field of its own (marshmallow keeps the partly loaded
+            # item): the rest cannot be read as content, and the field errors already say why.
+            return
+        validation = content_validation(content, current_app.extensions["plans"].dependencies["catalogue"])
         kept = Validation([violation for violation in validation if violation.path[0] not in unjudged])
         if not kept.ok:
             locale = request_locale()

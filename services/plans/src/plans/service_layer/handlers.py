@@ -11,7 +11,9 @@ loader, which replays the events approvals would send. What callers read is in
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +21,8 @@ from ..domain import commands
 from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
-from ..domain.errors import PlanForbidden, PlanNotFound
-from ..domain.model import APPROVED, Plan
+from ..domain.errors import PlanForbidden, PlanNotEditable, PlanNotFound, WithdrawalRefused
+from ..domain.model import APPROVED, SUBMITTED, Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
 from .documents import render_next_document
 from .unit_of_work import UnitOfWork
@@ -29,17 +31,17 @@ log = logging.getLogger(__name__)
 
 
 def readable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
-    """The plan if the actor may read it; otherwise "not found", so ids leak nothing."""
-    if plan is None or not visibility_of(actor).admits(
-        org_unit=plan.org_unit, province=plan.province, status=plan.status, deciders=plan.deciders
-    ):
+    """The plan as the actor may read it (an approver: the frozen version submitted to them);
+    otherwise "not found", so ids leak nothing."""
+    view = plan.read_as(visibility_of(actor)) if plan is not None else None
+    if view is None:
         raise PlanNotFound(plan_id)
-    return plan
+    return view
 
 
 def writable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
-    plan = readable(plan, actor, plan_id)
-    if not may_draft_for(actor, plan.org_unit):
+    view = readable(plan, actor, plan_id)
+    if view is not plan or plan is None or not may_draft_for(actor, plan.org_unit):
         raise PlanForbidden("Only the drafters of the plan's unit may change it.")
     return plan
 
@@ -76,7 +78,9 @@ def replace_plan(
 ) -> Plan:
     with uow:
         plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
-        plan.check_revision(cmd.expected_revision)
+        if not plan.is_editable:
+            raise PlanNotEditable(plan.status)  # the plan's state answers first: no revision would help
+        plan.check_revision(cmd.expected_revision, required=True)
         content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or plan.org_unit})
         if content.org_unit != plan.org_unit:
             raise PlanForbidden("A plan stays with the unit that drafted it.")
@@ -95,12 +99,65 @@ def submit_plan(
     return plan
 
 
-def withdraw_plan(cmd: commands.WithdrawPlan, uow: UnitOfWork, *, clock: Callable[[], datetime]) -> Plan:
+@dataclass(frozen=True)
+class Withdrawal:
+    """What a withdrawal came to: the plan, and whether the approvals service's verdict is still awaited."""
+
+    plan: Plan
+    pending: bool = False
+
+
+def withdraw_plan(
+    cmd: commands.WithdrawPlan,
+    uow: UnitOfWork,
+    *,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+    withdrawal_wait_seconds: float,
+    sleep: Callable[[float], None],
+) -> Withdrawal:
+    """Recall the submitted version (docs/security.md, "withdraw and decide").
+
+    A version whose submission has not left this service is withdrawn at once: its ``plan.submitted``
+    is taken back, so no approval can start on it. Otherwise the approval is the one arbiter: the
+    request goes to the approvals service as an event, and this call waits for its verdict, which it
+    takes under the same row lock as decisions: exactly one of a withdrawal and a decision wins.
+    The request commits in one transaction of ``uow``; each look at the verdict is a short
+    transaction of its own on the same ``uow``, so nothing is held while waiting."""
     with uow:
         plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
         plan.check_revision(cmd.expected_revision)
-        plan.withdraw(by=cmd.actor.username, at=clock())
-    return plan
+        if (
+            plan.status == SUBMITTED
+            and not plan.withdrawal_pending
+            and uow.retract_submission(plan.id, plan.versions[-1].number)
+        ):
+            plan.withdraw(by=cmd.actor.username, at=clock())
+            return Withdrawal(plan)
+        request_id = new_id()
+        plan.request_withdrawal(by=cmd.actor.username, at=clock(), request_id=request_id)
+    return _await_verdict(uow, cmd.actor, plan.id, request_id, wait_seconds=withdrawal_wait_seconds, sleep=sleep)
+
+
+def _await_verdict(
+    uow: UnitOfWork, actor: Actor, plan_id: str, request_id: str, *, wait_seconds: float, sleep: Callable[[float], None]
+) -> Withdrawal:
+    deadline = time.monotonic() + wait_seconds
+    pause = 0.02
+    while True:
+        with uow:
+            plan = readable(uow.plans.read(plan_id), actor, plan_id)
+        request = plan.withdrawal or {}
+        if request.get("id") != request_id:
+            raise WithdrawalRefused("another withdrawal request replaced this one")
+        if request.get("outcome") == "accepted":
+            return Withdrawal(plan)
+        if request.get("outcome") == "refused":
+            raise WithdrawalRefused(str(request.get("reason") or ""))
+        if time.monotonic() >= deadline:
+            return Withdrawal(plan, pending=True)
+        sleep(pause)
+        pause = min(pause * 1.5, 0.25)
 
 
 # -- what the approval chain tells us
@@ -123,6 +180,12 @@ def record_decision(fact: commands.RecordDecision, uow: UnitOfWork) -> bool:
     with uow:
         plan = _plan_for_fact(uow, fact)
         return plan is not None and plan.record_decision(fact)
+
+
+def answer_withdrawal(fact: commands.AnswerWithdrawal, uow: UnitOfWork) -> bool:
+    with uow:
+        plan = _plan_for_fact(uow, fact)
+        return plan is not None and plan.answer_withdrawal(fact)
 
 
 def complete_approval(fact: commands.CompleteApproval, uow: UnitOfWork, *, issuing_bodies: IssuingBodies) -> bool:
@@ -162,5 +225,6 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     commands.RecordTaskAssigned: record_task_assigned,
     commands.RecordDecision: record_decision,
     commands.CompleteApproval: complete_approval,
+    commands.AnswerWithdrawal: answer_withdrawal,
     commands.RenderNextDocument: render_next_document,  # the renderer process (service_layer/documents.py)
 }

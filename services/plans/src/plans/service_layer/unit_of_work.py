@@ -8,6 +8,7 @@ import abc
 from collections.abc import Iterable
 
 from servicekit.events import Event, new_event
+from servicekit.outbox import retract_unpublished
 from servicekit.unit_of_work import SqlAlchemyUnitOfWork
 from servicekit.unit_of_work import UnitOfWork as KitUnitOfWork
 from sqlalchemy.orm import Session
@@ -35,6 +36,11 @@ class UnitOfWork(KitUnitOfWork, abc.ABC):
         for plan in self.plans.seen.values():
             self.plans.persist(plan)
 
+    @abc.abstractmethod
+    def retract_submission(self, plan_id: str, version: int) -> bool:
+        """Take back the ``plan.submitted`` of ``version`` if it has certainly not left the service
+        (so no approval can have started on it); True when it was taken back."""
+
 
 class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
     """Opens its own transaction on ``db``, or joins ``session`` (the consumer's)."""
@@ -49,3 +55,8 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
 
     def to_cloudevent(self, event: PlanEvent) -> Event:  # type: ignore[override]
         return new_event(event.name, source=EVENT_SOURCE, subject=f"plans/{event.plan_id}", data=event.payload())
+
+    def retract_submission(self, plan_id: str, version: int) -> bool:
+        return retract_unpublished(
+            self.session, Outbox, aggregate_id=f"plans/{plan_id}", routing_key="plan.submitted", version=version
+        )
