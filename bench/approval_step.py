@@ -3,8 +3,8 @@ SpiffWorkflow baseline is: complete the level's task, advance the process (open
 the next level: eligible approvers, working-day due date), and serialise what
 is persisted (the decision record and the outgoing CloudEvents as JSON).
 
-It runs the real use case (``handlers.record_decision``) through the unit-test
-in-memory unit of work, so neither side pays for a database."""
+It runs the real use case (``record_decision``, through the service's message bus)
+with the unit-test in-memory unit of work, so neither side pays for a database."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from approvals.domain import commands
 from approvals.domain.model import Actor
 from approvals.service_layer import handlers
 
-from tests.unit.approvals.fakes import FakeClock, FakeUnitOfWork, cao_bang_plan, default_chain, make_deps
+from tests.unit.approvals.fakes import FakeClock, FakeUnitOfWork, cao_bang_plan, default_chain, make_bus
 
 APPROVERS = {
     1: Actor("dept.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB"),
@@ -35,7 +35,7 @@ def serialise(uow: FakeUnitOfWork, outcome: handlers.DecisionOutcome) -> int:
 
 def measure(samples: int) -> dict:
     clock = FakeClock(datetime(2024, 3, 1, 2, 0, tzinfo=UTC))
-    deps = make_deps(clock)
+    bus = make_bus(clock)
     durations: list[float] = []
     size = 0
     n = 0
@@ -44,14 +44,12 @@ def measure(samples: int) -> dict:
         uow.chains.add(default_chain())
         n += 1
         plan = cao_bang_plan(plan_id=f"00000000-0000-4000-8000-{n:012d}")
-        approval = handlers.start_approval(commands.StartApproval(plan, clock()), uow, deps)
+        approval = bus.handle(commands.StartApproval(plan, clock()), uow)
         uow.published.clear()
         for level in (1, 2, 3):
             task = approval.open_task()
             started = time.perf_counter()
-            outcome = handlers.record_decision(
-                commands.RecordDecision(task.id, APPROVERS[level], "approve", "Đồng ý"), uow, deps
-            )
+            outcome = bus.handle(commands.RecordDecision(task.id, APPROVERS[level], "approve", "Đồng ý"), uow)
             size = serialise(uow, outcome)
             durations.append(time.perf_counter() - started)
             approval = outcome.approval

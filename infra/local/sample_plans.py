@@ -21,8 +21,8 @@ from plans.adapters.repository import PlanQuery
 from plans.domain import commands
 from plans.domain.access import Actor
 from plans.domain.model import Plan
-from plans.service_layer import handlers
-from plans.service_layer.handlers import Dependencies
+from plans.views import get_plan, list_plans
+from servicekit.messagebus import MessageBus
 
 DEMO_NAMESPACE = uuid.UUID("6f1d3c52-5a0e-4c7b-9a51-2b7e8f0d4c11")
 
@@ -396,8 +396,8 @@ def _approver(level: int, province: str) -> str:
 class _ApprovalReplay:
     """The events the approvals service sends for one approval, replayed through the consumer's handlers."""
 
-    def __init__(self, deps: Dependencies, plan: Plan, at: datetime) -> None:
-        self.deps, self.plan, self.at = deps, plan, at
+    def __init__(self, bus: MessageBus, plan: Plan, at: datetime) -> None:
+        self.bus, self.plan, self.at = bus, plan, at
         self.version = len(plan.versions)
         self.approval_id = str(uuid.uuid5(DEMO_NAMESPACE, f"{plan.id}/v{self.version}"))
         self.count = 0
@@ -415,8 +415,7 @@ class _ApprovalReplay:
         }
 
     def open_level(self, level: int) -> None:
-        handlers.record_task_assigned(
-            self.deps,
+        self.bus.handle(
             commands.RecordTaskAssigned(
                 **self._fact(),
                 task_id=f"{self.approval_id}/L{level}",
@@ -428,8 +427,7 @@ class _ApprovalReplay:
 
     def decide(self, level: int, decision: str, comment: str = "") -> None:
         by = _approver(level, self.plan.province)
-        handlers.record_decision(
-            self.deps,
+        self.bus.handle(
             commands.RecordDecision(
                 **self._fact(),
                 task_id=f"{self.approval_id}/L{level}",
@@ -445,48 +443,48 @@ class _ApprovalReplay:
         if decision == "approve" and level == 3:
             outcome = "approved"
         if outcome:
-            handlers.complete_approval(
-                self.deps,
+            self.bus.handle(
                 commands.CompleteApproval(
                     **self._fact(), outcome=outcome, level=level, level_name=LEVELS[level][1], comment=comment, by=by
                 ),
             )
 
 
-def _submitted(deps: Dependencies, body: dict[str, Any]) -> Plan:
+def _submitted(bus: MessageBus, body: dict[str, Any]) -> Plan:
     drafter = drafter_of(body["org_unit"])
-    plan = handlers.create_plan(deps, commands.CreatePlan(actor=drafter, content=body))
-    return handlers.submit_plan(deps, commands.SubmitPlan(actor=drafter, plan_id=plan.id))
+    plan = bus.handle(commands.CreatePlan(actor=drafter, content=body))
+    result: Plan = bus.handle(commands.SubmitPlan(actor=drafter, plan_id=plan.id))
+    return result
 
 
-def load_sample_plans(deps: Dependencies) -> list[Plan]:
+def load_sample_plans(bus: MessageBus) -> list[Plan]:
     """Load the sample plans unless plans exist; returns the plans loaded."""
     admin = Actor(username="admin", roles=frozenset({"admin"}))
-    existing, _ = handlers.list_plans(deps, admin, PlanQuery(limit=1))
+    existing, _ = list_plans(PlanQuery(limit=1), admin, bus.uow())
     if existing:
         return []
-    now = deps.clock()
+    now = bus.dependencies["clock"]()
     loaded: list[Plan] = []
 
     # Cao Bằng 2024: through all three levels, numbered by the provincial People's Committee.
-    plan = _submitted(deps, CAO_BANG_2024)
-    replay = _ApprovalReplay(deps, plan, now)
+    plan = _submitted(bus, CAO_BANG_2024)
+    replay = _ApprovalReplay(bus, plan, now)
     for level in (1, 2, 3):
         replay.open_level(level)
         replay.decide(level, "approve")
     loaded.append(plan)
 
     # Bắc Kạn 2020: approved by the department, now before the provincial committee.
-    plan = _submitted(deps, BAC_KAN_2020)
-    replay = _ApprovalReplay(deps, plan, now)
+    plan = _submitted(bus, BAC_KAN_2020)
+    replay = _ApprovalReplay(bus, plan, now)
     replay.open_level(1)
     replay.decide(1, "approve")
     replay.open_level(2)
     loaded.append(plan)
 
     # Kon Tum 2023: before the ministry.
-    plan = _submitted(deps, KON_TUM_2023)
-    replay = _ApprovalReplay(deps, plan, now)
+    plan = _submitted(bus, KON_TUM_2023)
+    replay = _ApprovalReplay(bus, plan, now)
     for level in (1, 2):
         replay.open_level(level)
         replay.decide(level, "approve")
@@ -494,8 +492,8 @@ def load_sample_plans(deps: Dependencies) -> list[Plan]:
     loaded.append(plan)
 
     # Lạng Sơn 2018: returned by the provincial committee for revision.
-    plan = _submitted(deps, LANG_SON_2018)
-    replay = _ApprovalReplay(deps, plan, now)
+    plan = _submitted(bus, LANG_SON_2018)
+    replay = _ApprovalReplay(bus, plan, now)
     replay.open_level(1)
     replay.decide(1, "approve")
     replay.open_level(2)
@@ -504,13 +502,11 @@ def load_sample_plans(deps: Dependencies) -> list[Plan]:
 
     # Quảng Bình 2017: just submitted. No replay here: the running approvals service opens its level 1
     # from the plan.submitted event, so this one plan goes up the real chain end to end.
-    loaded.append(_submitted(deps, QUANG_BINH_2017))
+    loaded.append(_submitted(bus, QUANG_BINH_2017))
 
     # Cao Bằng 2025: a draft still being written.
-    loaded.append(
-        handlers.create_plan(deps, commands.CreatePlan(actor=drafter_of("CB-STTTT"), content=CAO_BANG_2025_BAN_GIOC))
-    )
-    return [handlers.get_plan(deps, admin, plan.id) for plan in loaded]
+    loaded.append(bus.handle(commands.CreatePlan(actor=drafter_of("CB-STTTT"), content=CAO_BANG_2025_BAN_GIOC)))
+    return [get_plan(plan.id, admin, bus.uow()) for plan in loaded]
 
 
 @click.command()
@@ -523,8 +519,7 @@ def cli() -> None:
     from plans.bootstrap import bootstrap
     from plans.config import PlansSettings
 
-    _, deps = bootstrap(PlansSettings())
-    loaded = load_sample_plans(deps)
+    loaded = load_sample_plans(bootstrap(PlansSettings()))
     click.echo(f"loaded {len(loaded)} sample plans" if loaded else "plans exist already; no sample data loaded")
 
 

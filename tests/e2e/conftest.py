@@ -24,6 +24,10 @@ def suite_env(smtp_port: int) -> dict[str, str]:
         "WEBHOOK_BACKOFF_BASE_SECONDS": "0.2",
         "SCHEDULER_INTERVAL_SECONDS": "1",
         "DIRECTORY_CACHE_SECONDS": "60",
+        # Every person of the suite signs in to the web from this one address, some thirty
+        # logins a minute across the modules sharing the stack; the per-address limit itself
+        # is tested in tests/integration/gateway/test_edge_security.py.
+        "WEB_LOGIN_RATELIMIT": "1000/minute",
     }
 
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from servicekit.db import Database, declarative_base
+from servicekit.db import Database, UTCDateTime, declarative_base
 from servicekit.problems import Problem
-from sqlalchemy import DateTime, Integer, LargeBinary, String, Text, delete, exc, select, update
+from sqlalchemy import Integer, LargeBinary, String, Text, delete, exc, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 Base: Any = declarative_base()  # built by servicekit: a class value mypy cannot follow
@@ -42,8 +42,8 @@ class IdempotencyRecord(Base):
     status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     headers: Mapped[str | None] = mapped_column(Text, nullable=True)
     body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,8 @@ class IdempotencyStore:
         now = _now()
         with self.database.transaction() as session:
             record = session.get(IdempotencyRecord, (caller, key))
-            stale_claim = record is not None and record.status is None and _aware(record.created_at) + self.lock < now
-            if record is not None and (_aware(record.expires_at) <= now or stale_claim):
+            stale_claim = record is not None and record.status is None and record.created_at + self.lock < now
+            if record is not None and (record.expires_at <= now or stale_claim):
                 session.delete(record)
                 session.flush()
                 record = None
@@ -165,8 +165,3 @@ def in_progress() -> Problem:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands timezone-aware columns back naive.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

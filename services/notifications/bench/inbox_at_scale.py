@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from notifications import views
 from notifications.domain import commands
-from notifications.service_layer import handlers
-from notifications.service_layer.unit_of_work import unit_of_work
+from notifications.service_layer.unit_of_work import SqlUnitOfWork
 from servicekit.db import Database
 from servicekit.process import upgrade_database
 from sqlalchemy import text
@@ -45,8 +45,7 @@ FROM generate_series(1, :rows) AS i
 def timed(db: Database, samples: list[float], use_case: Callable[..., Any], *args: Any) -> Any:
     """Run one use case in its own transaction, as a request does, and record its time in ms."""
     started = time.perf_counter()
-    with unit_of_work(db) as uow:
-        result = use_case(uow, *args)
+    result = use_case(*args, SqlUnitOfWork(db))
     samples.append((time.perf_counter() - started) * 1000)
     return result
 
@@ -76,12 +75,12 @@ def main() -> None:
     rng = random.Random(2024)
     for _ in range(args.requests):
         reader = f"reader.{rng.randrange(args.readers)}"
-        page = timed(db, timings["first page"], handlers.list_inbox, commands.ListInbox(reader, limit=20))
+        page = timed(db, timings["first page"], views.list_inbox, commands.ListInbox(reader, limit=20))
         next_page = commands.ListInbox(reader, limit=20, cursor=page.next_cursor)
-        timed(db, timings["next page"], handlers.list_inbox, next_page)
+        timed(db, timings["next page"], views.list_inbox, next_page)
         unread = commands.ListInbox(reader, unread_only=True, limit=20)
-        timed(db, timings["unread page"], handlers.list_inbox, unread)
-        timed(db, timings["unread count"], handlers.count_unread, reader)
+        timed(db, timings["unread page"], views.list_inbox, unread)
+        timed(db, timings["unread count"], views.count_unread, reader)
     for name, samples in timings.items():
         samples.sort()
         p95 = samples[int(len(samples) * 0.95) - 1]

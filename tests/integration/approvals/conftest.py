@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from approvals.__main__ import migrate_database
 from approvals.adapters import orm
-from approvals.bootstrap import build_dependencies
+from approvals.bootstrap import bootstrap
 from approvals.config import ApprovalsSettings
 from approvals.entrypoints.app import create_app
 from approvals.entrypoints.consumer import QUEUE, make_handler
@@ -125,7 +125,7 @@ def deliver(settings: ApprovalsSettings, db: Database, clock: FakeClock) -> Call
         queue=suite_queue(QUEUE),
         db=db,
         inbox_model=orm.Inbox,
-        handle=make_handler(build_dependencies(settings, directory=FakeDirectory(), clock=clock)),
+        handle=make_handler(bootstrap(settings, db=db, directory=FakeDirectory(), clock=clock)),
     )
 
     def _deliver(name: str, data: dict[str, Any], event_id: str | None = None) -> str:

@@ -16,7 +16,7 @@ import pika
 import pytest
 from approvals.__main__ import migrate_database
 from approvals.adapters import orm
-from approvals.bootstrap import build_dependencies
+from approvals.bootstrap import bootstrap
 from approvals.config import ApprovalsSettings
 from approvals.entrypoints.app import create_app
 from approvals.entrypoints.consumer import QUEUE, make_handler
@@ -79,7 +79,7 @@ def stack(idp: str, module_postgres_url: str, module_amqp_url: str) -> Iterator[
         queue=suite_queue(QUEUE),
         db=db,
         inbox_model=orm.Inbox,
-        handle=make_handler(build_dependencies(settings)),
+        handle=make_handler(bootstrap(settings, db=db)),
         retry_delays_ms=(200,),
     )
     plans = Publisher(settings.amqp_url, settings.events_exchange, on_connect=declare)

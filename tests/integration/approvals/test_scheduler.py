@@ -11,9 +11,9 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from approvals.bootstrap import build_dependencies, uow_factory
+from approvals.bootstrap import bootstrap
 from approvals.config import ApprovalsSettings
-from approvals.scheduler import DeadlineScheduler
+from approvals.entrypoints.scheduler import DeadlineScheduler
 from flask.testing import FlaskClient
 from servicekit.db import Database
 
@@ -32,7 +32,7 @@ def test_reminder_then_overdue_each_once(
     task = open_task_of(db, plan["plan_id"])
     assert task.due_at == datetime(2026, 2, 25, 10, 0, tzinfo=UTC)
     scheduler = DeadlineScheduler(
-        uow_factory(db), build_dependencies(settings, directory=FakeDirectory(), clock=clock), interval_seconds=30
+        bootstrap(settings, db=db, directory=FakeDirectory(), clock=clock), interval_seconds=30
     )
 
     def notices() -> list[str]:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from approvals.__main__ import migrate_database
 from approvals.adapters import orm
-from approvals.bootstrap import build_dependencies, uow_factory
+from approvals.bootstrap import bootstrap
 from approvals.config import ApprovalsSettings
 from approvals.entrypoints.app import create_app
 from approvals.entrypoints.consumer import QUEUE, make_handler
-from approvals.scheduler import DeadlineScheduler
+from approvals.entrypoints.scheduler import DeadlineScheduler
 from servicekit.auth import TokenVerifier
 from servicekit.consumer import EventConsumer
 from servicekit.db import Database
@@ -28,15 +28,15 @@ def test_submission_decisions_list_and_timers_on_sqlite(tmp_path: Path) -> None:
     settings = ApprovalsSettings(database_url=f"sqlite:///{tmp_path / 'approvals.db'}", log_format="text")
     migrate_database(settings)
     clock = FakeClock(datetime(2024, 3, 4, 1, 0, tzinfo=UTC))
-    deps = build_dependencies(settings, directory=FakeDirectory(), clock=clock)
     db = Database(settings.database_url)
+    bus = bootstrap(settings, db=db, directory=FakeDirectory(), clock=clock)
     consumer = EventConsumer(
         amqp_url=settings.amqp_url,
         exchange=settings.events_exchange,
         queue=suite_queue(QUEUE),
         db=db,
         inbox_model=orm.Inbox,
-        handle=make_handler(deps),
+        handle=make_handler(bus),
     )
     verifier = TokenVerifier("http://idp.test", "ttdn", issuer=ISSUER, jwks_source=KeySet(KEY_A))
     client = create_app(settings, verifier=verifier, directory=FakeDirectory(), clock=clock).test_client()
@@ -59,6 +59,6 @@ def test_submission_decisions_list_and_timers_on_sqlite(tmp_path: Path) -> None:
     assert detail["verified"] is True and [t["level"] for t in detail["tasks"]] == [1, 2]
 
     clock.advance(days=30)
-    report = DeadlineScheduler(uow_factory(db), deps, interval_seconds=30).tick()
+    report = DeadlineScheduler(bus, interval_seconds=30).tick()
     assert (report.reminded, report.overdue) == (3, 3)  # two level-1 tasks and the new level-2 task
     db.dispose()

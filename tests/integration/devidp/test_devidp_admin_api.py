@@ -19,7 +19,12 @@ def test_get_users(admin) -> None:
     assert len(users) == 20 and {"drafter.cb", "ministry.1", "admin"} <= names
     assert not any(n.startswith("service-account-") for n in names)  # left out of the plain list, as in Keycloak
     drafter = next(u for u in users if u["username"] == "drafter.cb")
-    assert drafter["attributes"] == {"org_unit": ["CB-STTTT"], "province": ["CB"], "locale": ["vi"]}
+    assert drafter["attributes"] == {
+        "org_unit": ["CB-STTTT"],
+        "province": ["CB"],
+        "locale": ["vi"],
+        "position": ["Chuyên viên"],  # the realm's position attribute, read by the directory for signers
+    }
     assert drafter["firstName"] == "Thị Hoa" and drafter["email"] == "drafter.cb@cb.ttdn.example"
     assert drafter["enabled"] is True and drafter["emailVerified"] is True
 

@@ -9,19 +9,26 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from devidp.testing import free_port  # noqa: F401 -- one definition, re-exported for the tests
+from flask import Flask
 from jwcrypto import jwk, jwt
 from notifications.adapters.orm import Inbox
-from notifications.bootstrap import Dependencies, bootstrap
+from notifications.bootstrap import bootstrap
 from notifications.config import NotificationsSettings
+from notifications.entrypoints.app import create_app
 from notifications.entrypoints.consumer import QUEUE, event_handler
-from notifications.testing import FakeDirectory, sample_event_data
+from notifications.entrypoints.mailer import DigestMailer
+from notifications.entrypoints.webhook_dispatcher import WebhookDispatcher
+from notifications.testing import sample_event_data
 from servicekit.consumer import EventConsumer
 from servicekit.db import Database
 from servicekit.events import Event, new_event
+from servicekit.messagebus import MessageBus
 from servicekit.process import upgrade_database
 from servicekit.topology import suite_queue
 
@@ -112,7 +119,28 @@ def migrated(url: str) -> Database:
     return Database(url)
 
 
-def deliver_through_consumer(deps: Dependencies) -> Callable[[Event], str]:
+@dataclass(frozen=True)
+class Service:
+    """The notifications service as one test process wires it: settings, database,
+    directory, and the message bus its bootstrap builds over them."""
+
+    db: Database
+    settings: NotificationsSettings
+    directory: Any
+    bus: MessageBus
+    resolve: Any = None  # a resolver replacing DNS, when the test gives one
+
+    def app(self) -> Flask:
+        return create_app(self.settings, db=self.db, directory=self.directory, resolve=self.resolve)
+
+    def mailer(self) -> DigestMailer:
+        return DigestMailer(self.bus)
+
+    def dispatcher(self) -> WebhookDispatcher:
+        return WebhookDispatcher(self.bus, workers=self.settings.webhook_workers)
+
+
+def deliver_through_consumer(deps: Service) -> Callable[[Event], str]:
     """Run an event through the idempotent consumer's processing (inbox table
     included), without the broker: what the consumer does with each message."""
     consumer = EventConsumer(
@@ -121,7 +149,7 @@ def deliver_through_consumer(deps: Dependencies) -> Callable[[Event], str]:
         queue=suite_queue(QUEUE),
         db=deps.db,
         inbox_model=Inbox,
-        handle=event_handler(deps),
+        handle=event_handler(deps.bus),
     )
     return lambda event: consumer.process(event.to_json().encode("utf-8"), {})
 
@@ -131,10 +159,10 @@ def sample_event(name: str, **overrides: object) -> Event:
     return new_event(name, source="/ttdn/tests", subject=f"plans/{data['plan_id']}", data=data)
 
 
-def make_deps(
-    db: Database, settings: NotificationsSettings, directory: FakeDirectory, **kwargs: object
-) -> Dependencies:
-    return bootstrap(settings, db=db, directory=directory, **kwargs)
+def make_deps(db: Database, settings: NotificationsSettings, directory: Any, **overrides: Any) -> Service:
+    """Real dependencies on ``db`` with ``directory``; ``overrides`` replace others (a clock, an SMTP transport)."""
+    bus = bootstrap(settings, db=db, directory=directory, **overrides)
+    return Service(db, settings, directory, bus, resolve=overrides.get("resolve"))
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.02) -> object:

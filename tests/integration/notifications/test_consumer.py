@@ -12,8 +12,8 @@ from notifications.adapters.orm import (
     NotificationRow,
     OutgoingMailRow,
     PlanAudienceRow,
-    WebhookDeliveryRow,
     WebhookSubscriptionRow,
+    webhook_deliveries,
 )
 from notifications.domain.events import SUBSCRIBABLE
 from notifications.entrypoints.consumer import build_consumer
@@ -48,7 +48,7 @@ def running(module_postgres_url: str, module_amqp_url: str):
                 created_at=datetime.now(UTC),
             )
         )
-    consumer = build_consumer(deps)
+    consumer = build_consumer(settings, db, deps.bus)
     stop = threading.Event()
     thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
     thread.start()
@@ -87,7 +87,7 @@ def readers_of(db, event: Event) -> list[str]:
 def deliveries_of(db, event: Event) -> int:
     with db.transaction() as session:
         return session.scalar(
-            select(func.count()).select_from(WebhookDeliveryRow).where(WebhookDeliveryRow.event_id == event.id)
+            select(func.count()).select_from(webhook_deliveries).where(webhook_deliveries.c.event_id == event.id)
         )
 
 

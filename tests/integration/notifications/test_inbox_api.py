@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
-from notifications.entrypoints.app import create_app
 from notifications.testing import FakeDirectory
 
 from tests.integration.notifications.support import (
@@ -28,8 +27,8 @@ OTHER_APPROVER = ("ministry.2", ("ministry_approver",))
 def app_and_deps(module_postgres_url: str, realm: RealmKeys):
     db = migrated(module_postgres_url)
     settings = make_settings(module_postgres_url, realm)
-    deps = make_deps(db, settings, FakeDirectory(), with_verifier=True)
-    app = create_app(dependencies=deps)
+    deps = make_deps(db, settings, FakeDirectory())
+    app = deps.app()
     # 25 task events at the ministry level: 25 messages each for ministry.1 and ministry.2.
     deliver = deliver_through_consumer(deps)
     for n in range(25):

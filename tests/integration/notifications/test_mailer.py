@@ -13,8 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from notifications.adapters.orm import OutgoingMailRow
 from notifications.adapters.smtp import SmtpTransport
-from notifications.adapters.templates import TemplateRenderer
-from notifications.service_layer.mailer import DigestMailer
+from notifications.entrypoints.mailer import DigestMailer
 from sqlalchemy import select
 
 from tests.integration.notifications.support import (
@@ -58,19 +57,16 @@ def subject(message: EmailMessage) -> str:
     return str(make_header(decode_header(message["Subject"])))
 
 
+def mailer_at(db, directory, port: int, clock, transport: SmtpTransport | None = None) -> DigestMailer:
+    """A mailer process whose clock reads ``clock`` and whose mail goes to ``transport``."""
+    settings = make_settings(str(db.engine.url), smtp_port=port, email_batch_seconds=1, email_resend_after_seconds=120)
+    deps = make_deps(db, settings, directory, clock=clock, mail_transport=transport or SmtpTransport("127.0.0.1", port))
+    return deps.mailer()
+
+
 def build(db, directory, port: int, clock) -> tuple[DigestMailer, object]:
     settings = make_settings(str(db.engine.url), smtp_port=port, email_batch_seconds=1, email_resend_after_seconds=120)
-    deps = make_deps(db, settings, directory)
-    mailer = DigestMailer(
-        db,
-        SmtpTransport("127.0.0.1", port),
-        TemplateRenderer(),
-        sender=settings.smtp_from,
-        batch_seconds=settings.email_batch_seconds,
-        resend_after_seconds=settings.email_resend_after_seconds,
-        clock=clock,
-    )
-    return mailer, deliver_through_consumer(deps)
+    return mailer_at(db, directory, port, clock), deliver_through_consumer(make_deps(db, settings, directory))
 
 
 def later(seconds: float):
@@ -91,7 +87,7 @@ def test_messages_of_one_person_go_out_as_one_digest_in_their_language(db, direc
     assert mailer.send_due() == 0  # still inside the batching window
     assert mailbox.received == []
 
-    mailer.clock = later(2)
+    mailer = mailer_at(db, directory, port, clock=later(2))
     assert mailer.send_due() == 2  # ministry.1 and ministry.2: one digest each
     (vietnamese,) = mailbox.to("ministry.1@ttdn.example")
     (english,) = mailbox.to("ministry.2@ttdn.example")
@@ -125,11 +121,12 @@ def test_a_crash_between_sending_and_marking_resends_with_the_same_message_id(db
 
     # The first mailer claims and sends, then dies before it marks the batch sent.
     (batch_id,) = mailer.claim_due()
-    digest = mailer._load(batch_id)
-    mailer.transport.send(mailer.compose(digest))
+    with mailer.bus.uow() as uow:
+        digest = uow.mail.digest(batch_id)
+    mailer.bus.dependencies["mail"].send(digest)
     assert mailer.send_due() == 0  # claimed by the dead mailer: not resent at once
 
-    mailer.clock = later(200)  # past EMAIL_RESEND_AFTER_SECONDS
+    mailer = mailer_at(db, directory, port, clock=later(200))  # past EMAIL_RESEND_AFTER_SECONDS
     assert mailer.send_due() == 1
     first, second = mailbox.to("province.cb@ttdn.example")
     assert first["Message-ID"] == second["Message-ID"] == f"<{batch_id}@notifications.ttdn>"
@@ -141,14 +138,14 @@ def test_an_smtp_outage_delays_the_digest_and_loses_nothing(db, directory, smtp)
     mailbox, port = smtp
     mailer, deliver = build(db, directory, port, clock=later(2))
     deliver(sample_event("plan.approved"))
-    mailer.transport = SmtpTransport("127.0.0.1", free_port(), timeout=2)  # nobody listens there
+    nobody_listens = SmtpTransport("127.0.0.1", free_port(), timeout=2)
+    mailer = mailer_at(db, directory, port, clock=later(2), transport=nobody_listens)
     assert mailer.send_due() == 0
     with db.transaction() as session:
         rows = session.scalars(select(OutgoingMailRow)).all()
         assert {row.recipient for row in rows} == {"drafter.cb", "drafter2.cb", "dual.cb"}
         assert all(row.sent_at is None and row.last_error for row in rows)
 
-    mailer.transport = SmtpTransport("127.0.0.1", port)
-    mailer.clock = later(200)
+    mailer = mailer_at(db, directory, port, clock=later(200))
     assert mailer.send_due() == 3
     assert subject(mailbox.to("drafter.cb@ttdn.example")[0]).startswith("Kế hoạch đã được cấp số 15/KH-UBND")

@@ -11,10 +11,9 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from notifications.adapters.orm import WebhookDeliveryRow, WebhookSubscriptionRow
-from notifications.bootstrap import dispatcher as build_dispatcher
-from notifications.entrypoints.app import create_app
-from notifications.service_layer.webhook_dispatcher import WebhookDispatcher, signed_headers
+from notifications.adapters.http import RequestsWebhookSender, signed_headers
+from notifications.adapters.orm import WebhookSubscriptionRow, webhook_deliveries
+from notifications.entrypoints.webhook_dispatcher import WebhookDispatcher
 from servicekit.db import Database
 from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook
@@ -101,7 +100,7 @@ def each_test_leaves_no_subscription(shared_db: Database) -> Iterator[None]:
             update(WebhookSubscriptionRow).where(WebhookSubscriptionRow.deleted_at.is_(None)).values(deleted_at=now)
         )
         session.execute(
-            update(WebhookDeliveryRow).where(WebhookDeliveryRow.status == "pending").values(status="cancelled")
+            update(webhook_deliveries).where(webhook_deliveries.c.status == "pending").values(status="cancelled")
         )
 
 
@@ -117,12 +116,12 @@ def stack(shared_db: Database, directory, realm: RealmKeys):
         webhook_timeout_seconds=2,
         webhook_workers=4,
     )
-    deps = make_deps(db, settings, directory, with_verifier=True)
-    app = create_app(dependencies=deps)
+    deps = make_deps(db, settings, directory)
+    app = deps.app()
     running: list[tuple[threading.Event, threading.Thread]] = []
 
     def start(dispatcher: WebhookDispatcher | None = None) -> WebhookDispatcher:
-        dispatcher = dispatcher or build_dispatcher(deps)
+        dispatcher = dispatcher or deps.dispatcher()
         stop = threading.Event()
         thread = threading.Thread(target=dispatcher.run, args=(stop, 0.05), daemon=True)
         thread.start()
@@ -151,7 +150,7 @@ def subscribe(client, realm, url: str, **body: object) -> dict:
 def delivery_status(deps, subscription_id: str) -> str | None:
     with deps.db.transaction() as session:
         return session.scalars(
-            select(WebhookDeliveryRow.status).where(WebhookDeliveryRow.subscription_id == subscription_id)
+            select(webhook_deliveries.c.status).where(webhook_deliveries.c.subscription_id == subscription_id)
         ).first()
 
 
@@ -213,7 +212,7 @@ def test_a_dead_receiver_is_retried_with_timeouts_until_given_up_and_marked_fail
         deps.directory,
     )
     deliver_through_consumer(impatient)(sample_event("plan.approved"))  # give-up time is fixed when queued
-    start(build_dispatcher(impatient))
+    start(impatient.dispatcher())
 
     wait_for(lambda: delivery_status(deps, subscription["id"]) == "failed")
     (delivery,) = client.get(f"/webhooks/{subscription['id']}/deliveries", headers=auth(realm)).json["items"]
@@ -228,16 +227,18 @@ def test_a_crash_between_sending_and_recording_resends_with_the_same_webhook_id(
     event = sample_event("plan.approved")
     deliver(event)
 
-    crashed = build_dispatcher(deps)
+    crashed = deps.dispatcher()
     (job,) = crashed.claim_due(1)
-    crashed.sender.post(
+    RequestsWebhookSender().post(
         job.url, job.payload.encode(), signed_headers(job.secret, job.event_id, job.payload, datetime.now(UTC)), 2
     )
     # ... and the process died here, before recording the attempt.
-    assert build_dispatcher(deps).claim_due(4) == []  # leased: not resent while it might be in flight
+    assert deps.dispatcher().claim_due(4) == []  # leased: not resent while it might be in flight
 
-    successor = build_dispatcher(deps)
-    successor.clock = lambda: datetime.now(UTC) + timedelta(seconds=60)  # the lease has run out
+    # A successor whose clock is past the lease.
+    successor = make_deps(
+        deps.db, deps.settings, deps.directory, clock=lambda: datetime.now(UTC) + timedelta(seconds=60)
+    ).dispatcher()
     (retry,) = successor.claim_due(4)
     assert successor.attempt(retry).succeeded
     assert [headers["webhook-id"] for headers, _ in receiver.requests] == [event.id, event.id]
@@ -316,7 +317,7 @@ def test_malformed_oversized_and_unauthorised_requests(stack, realm) -> None:
 def test_loopback_targets_need_the_allow_list(shared_db: Database, directory, realm) -> None:
     db = shared_db
     settings = make_settings(db.engine.url.render_as_string(hide_password=False), realm, webhook_allowed_hosts="")
-    app = create_app(dependencies=make_deps(db, settings, directory, with_verifier=True))
+    app = make_deps(db, settings, directory).app()
     with app.test_client() as client:
         response = client.post(
             "/webhooks", json={"url": "http://127.0.0.1:8099/h", "event_types": ["plan.approved"]}, headers=auth(realm)
@@ -333,7 +334,7 @@ def test_a_dead_receivers_backlog_never_crowds_out_other_subscriptions(stack, re
     alive = subscribe(client, realm, receivers().url)
     deliver(sample_event("plan.approved", plan_id="0c6a7d2e-0000-4000-8000-999999999999"))
 
-    jobs = build_dispatcher(deps).claim_due(4)
+    jobs = deps.dispatcher().claim_due(4)
     assert sorted(job.subscription_id for job in jobs) == sorted([dead["id"], alive["id"]])
 
 
@@ -371,7 +372,7 @@ def test_ipv6_targets_that_embed_a_private_ipv4_address_are_422(shared_db: Datab
     settings = make_settings(
         shared_db.engine.url.render_as_string(hide_password=False), realm, webhook_allowed_hosts=""
     )
-    app = create_app(dependencies=make_deps(shared_db, settings, directory, with_verifier=True))
+    app = make_deps(shared_db, settings, directory).app()
     with app.test_client() as client:
         response = client.post("/webhooks", json={"url": url, "event_types": ["plan.approved"]}, headers=auth(realm))
         assert response.status_code == 422 and response.content_type == "application/problem+json"
@@ -393,12 +394,12 @@ def test_a_host_that_resolves_to_loopback_when_delivering_is_not_sent_anything(
         webhook_backoff_base_seconds=30,
         webhook_timeout_seconds=2,
     )
-    deps = make_deps(shared_db, settings, directory, with_verifier=True, resolve=lambda host: ["203.162.10.20"])
-    app = create_app(dependencies=deps)
+    deps = make_deps(shared_db, settings, directory, resolve=lambda host: ["203.162.10.20"])
+    app = deps.app()
     with app.test_client() as client:
         subscription = subscribe(client, realm, url)
         deliver_through_consumer(deps)(sample_event("plan.approved"))
-        dispatcher = build_dispatcher(deps)
+        dispatcher = deps.dispatcher()
         stop = threading.Event()
         thread = threading.Thread(target=dispatcher.run, args=(stop, 0.05), daemon=True)
         thread.start()

@@ -15,12 +15,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from devidp.testing import running_devidp
 from keycloak import KeycloakOpenID
-from notifications.bootstrap import bootstrap, keycloak_directory
-from notifications.bootstrap import mailer as build_mailer
-from notifications.entrypoints.app import create_app
+from notifications.bootstrap import keycloak_directory
 from servicekit.db import Database
 
-from tests.integration.notifications.support import deliver_through_consumer, free_port, make_settings, sample_event
+from tests.integration.notifications.support import (
+    deliver_through_consumer,
+    free_port,
+    make_deps,
+    make_settings,
+    sample_event,
+)
 
 
 class Mailbox:
@@ -46,13 +50,13 @@ def test_drafters_named_by_the_realm_get_inbox_and_mail_at_their_keycloak_addres
     smtp.start()
     try:
         settings = make_settings(db.engine.url.render_as_string(hide_password=False), keycloak_url=idp, smtp_port=port)
-        deps = bootstrap(settings, db=db, directory=keycloak_directory(settings), with_verifier=True)
+        deps = make_deps(db, settings, keycloak_directory(settings))
         deliver = deliver_through_consumer(deps)
         deliver(sample_event("plan.submitted"))
         deliver(sample_event("approval.decision_recorded", level=1, by="dept.cb"))
 
-        mailer = build_mailer(deps)
-        mailer.clock = lambda: datetime.now(UTC) + timedelta(seconds=settings.email_batch_seconds + 1)
+        later = lambda: datetime.now(UTC) + timedelta(seconds=settings.email_batch_seconds + 1)  # noqa: E731
+        mailer = make_deps(db, settings, deps.directory, clock=later).mailer()
         assert mailer.send_due() >= 2
 
         drafter = deps.directory.person("drafter.cb")
@@ -67,7 +71,7 @@ def test_drafters_named_by_the_realm_get_inbox_and_mail_at_their_keycloak_addres
         assert "returned the plan for revision" in str(make_header(decode_header(english["Subject"])))
 
         token = KeycloakOpenID(server_url=idp, realm_name="ttdn", client_id="ttdn-cli").token("drafter.cb", "ttdn2024")
-        with create_app(dependencies=deps).test_client() as client:
+        with deps.app().test_client() as client:
             inbox = client.get("/notifications", headers={"Authorization": f"Bearer {token['access_token']}"})
         assert inbox.status_code == 200, inbox.json
         (message,) = inbox.json["items"]

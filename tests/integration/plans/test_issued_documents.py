@@ -21,8 +21,9 @@ from plans.documents.pki import FileCredentials, Pkcs11Credentials, create_ca, i
 from plans.documents.render import DocumentRenderer
 from plans.documents.signing import SEAL_FIELD, SIGNER_FIELD, SigningRequest, sign_document
 from plans.documents.verify import verify_pdf
+from plans.domain.commands import RenderNextDocument
 from plans.entrypoints.app import create_app
-from plans.service_layer.documents import StoredDocument, render_next_document
+from plans.service_layer.documents import StoredDocument
 from pypdf import PdfReader
 
 from infra.local.sample_plans import CAO_BANG_2024, load_sample_plans
@@ -250,10 +251,10 @@ def settings(plans_db: str, idp: str, pki: FileCredentials) -> PlansSettings:
 @pytest.fixture(scope="module")
 def issued(settings: PlansSettings) -> dict[str, Any]:
     """The sample plans loaded through the use cases: Cao Bằng 2024 is issued (01/KH-UBND)."""
-    _, deps = bootstrap(settings)
-    plans = load_sample_plans(deps)
+    bus = bootstrap(settings)
+    plans = load_sample_plans(bus)
     by_status = {plan.status: plan for plan in plans}
-    return {"deps": deps, "approved": by_status["approved"], "draft": by_status["draft"], "all": plans}
+    return {"deps": bus, "approved": by_status["approved"], "draft": by_status["draft"], "all": plans}
 
 
 def test_the_api_serves_the_stored_signed_file_and_refuses_what_is_not_issued(
@@ -274,8 +275,8 @@ def test_the_api_serves_the_stored_signed_file_and_refuses_what_is_not_issued(
     assert client.get(f"/plans/{plan.id}/document.edxml", headers=tokens("drafter.bk")).status_code == 404
 
     # The renderer's step, with the real directory (the identity provider) naming the signer.
-    tools = document_tools(settings)
-    assert render_next_document(issued["deps"], tools) == plan.id
+    renderer = bootstrap(settings, documents=document_tools(settings))
+    assert renderer.handle(RenderNextDocument()) == plan.id
 
     first = client.get(f"/plans/{plan.id}/document.pdf", headers=cb)
     second = client.get(f"/plans/{plan.id}/document.pdf", headers=tokens("province.cb"))
@@ -381,8 +382,8 @@ def test_renderers_side_by_side_store_each_document_once(settings: PlansSettings
         stored = uow.issued_files.content("plan", issued["approved"].id)
     assert stored is not None
     results: list[Any] = []
-    tools = document_tools(settings)
-    threads = [threading.Thread(target=lambda: results.append(render_next_document(deps, tools))) for _ in range(2)]
+    renderer = bootstrap(settings, documents=document_tools(settings))
+    threads = [threading.Thread(target=lambda: results.append(renderer.handle(RenderNextDocument()))) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

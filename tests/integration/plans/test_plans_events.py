@@ -9,7 +9,6 @@ import re
 import threading
 import time
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,9 +20,10 @@ from plans.config import PlansSettings
 from plans.domain import commands
 from plans.domain.numbering import IssuingBodies
 from plans.entrypoints.consumer import QUEUE, make_handler
-from plans.service_layer import handlers
+from plans.views import get_plan, plan_timeline
 from servicekit.broker import Publisher
 from servicekit.consumer import EventConsumer
+from servicekit.db import Database
 from servicekit.events import Event, new_event
 from servicekit.outbox import OutboxRelay
 from servicekit.topology import SUITE_QUEUES, declare_all, suite_queue
@@ -53,14 +53,14 @@ def wait_for(condition, timeout: float = 20.0, what: str = "condition") -> Any:
 @pytest.fixture(scope="module")
 def stack(plans_db: str, module_amqp_url: str):  # type: ignore[no-untyped-def]
     settings = PlansSettings(database_url=plans_db, amqp_url=module_amqp_url, log_format="text")
-    db, deps = bootstrap(settings)
-    yield settings, db, deps
+    db = Database(settings.database_url)
+    yield settings, db, bootstrap(settings, db=db)
     db.dispose()
 
 
-def submitted_plan(deps, body) -> str:  # type: ignore[no-untyped-def]
-    plan = handlers.create_plan(deps, commands.CreatePlan(actor=DRAFTER, content=body))
-    return handlers.submit_plan(deps, commands.SubmitPlan(actor=DRAFTER, plan_id=plan.id)).id
+def submitted_plan(bus, body) -> str:  # type: ignore[no-untyped-def]
+    plan = bus.handle(commands.CreatePlan(actor=DRAFTER, content=body))
+    return bus.handle(commands.SubmitPlan(actor=DRAFTER, plan_id=plan.id)).id
 
 
 def approval_events(plan_id: str, version: int = 1) -> list[Event]:
@@ -136,8 +136,8 @@ def approval_events(plan_id: str, version: int = 1) -> list[Event]:
 
 
 def test_the_relay_publishes_plan_submitted_with_the_contracts_fields(stack, body):
-    settings, db, deps = stack
-    plan_id = submitted_plan(deps, body)
+    settings, db, bus = stack
+    plan_id = submitted_plan(bus, body)
     publisher = Publisher(
         settings.amqp_url,
         settings.events_exchange,
@@ -186,8 +186,8 @@ def test_the_relay_publishes_plan_submitted_with_the_contracts_fields(stack, bod
 
 
 def test_the_consumer_applies_shuffled_and_redelivered_approval_events(stack, body):
-    settings, db, deps = stack
-    plan_id = submitted_plan(deps, body)
+    settings, db, bus = stack
+    plan_id = submitted_plan(bus, body)
     events = approval_events(plan_id)
     deliveries = events * 2
     random.Random(20240208).shuffle(deliveries)
@@ -198,7 +198,7 @@ def test_the_consumer_applies_shuffled_and_redelivered_approval_events(stack, bo
         queue=suite_queue(QUEUE),
         db=db,
         inbox_model=Inbox,
-        handle=make_handler(deps),
+        handle=make_handler(bus),
         retry_delays_ms=RETRY_DELAYS,
     )
     stop = threading.Event()
@@ -223,10 +223,10 @@ def test_the_consumer_applies_shuffled_and_redelivered_approval_events(stack, bo
         stop.set()
         worker.join(10)
 
-    plan = handlers.get_plan(deps, DRAFTER, plan_id)
+    plan = get_plan(plan_id, DRAFTER, bus.uow())
     assert (plan.status, plan.stage, plan.issuer) == ("approved", None, "CB-UBND")
     assert re.fullmatch(r"\d{2,}/KH-UBND", plan.document_number)
-    kinds = [(entry.kind, entry.level, entry.actor) for entry in handlers.plan_timeline(deps, DRAFTER, plan_id)]
+    kinds = [(entry.kind, entry.level, entry.actor) for entry in plan_timeline(plan_id, DRAFTER, bus.uow())]
     assert kinds == [
         ("created", None, "drafter.cb"),
         ("submitted", None, "drafter.cb"),
@@ -250,12 +250,14 @@ def test_the_consumer_applies_shuffled_and_redelivered_approval_events(stack, bo
 
 
 def test_concurrent_approvals_take_gapless_unique_numbers(stack, body):
-    _, db, deps = stack
+    settings, db, bus = stack
     # A register of its own for this test, so the module's other approvals do not share it.
-    issuer_deps = replace(
-        deps, issuing_bodies=IssuingBodies(units={"CB-STTTT": {"issuer": "CB-UBND-CONCURRENCY", "symbol": "UBND"}})
+    issuer_bus = bootstrap(
+        settings,
+        db=db,
+        issuing_bodies=IssuingBodies(units={"CB-STTTT": {"issuer": "CB-UBND-CONCURRENCY", "symbol": "UBND"}}),
     )
-    plan_ids = [submitted_plan(deps, body) for _ in range(24)]
+    plan_ids = [submitted_plan(bus, body) for _ in range(24)]
     start = threading.Barrier(8)
     failures: list[BaseException] = []
 
@@ -273,7 +275,7 @@ def test_concurrent_approvals_take_gapless_unique_numbers(stack, body):
                     level=3,
                     by="ministry.1",
                 )
-                assert handlers.complete_approval(issuer_deps, fact)
+                assert issuer_bus.handle(fact)
             except BaseException as error:
                 failures.append(error)
 
@@ -283,7 +285,7 @@ def test_concurrent_approvals_take_gapless_unique_numbers(stack, body):
     for thread in threads:
         thread.join(60)
     assert failures == []
-    numbers = sorted(handlers.get_plan(deps, DRAFTER, plan_id).document_number for plan_id in plan_ids)
+    numbers = sorted(get_plan(plan_id, DRAFTER, bus.uow()).document_number for plan_id in plan_ids)
     assert numbers == sorted(f"{n:02d}/KH-UBND" for n in range(1, 25))
     with db.transaction() as session:
         issued = session.scalars(

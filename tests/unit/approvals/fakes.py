@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from approvals.adapters.repository import ApprovalRepository, ChainRepository
-from approvals.domain.calendar import WorkingCalendar
+from approvals.bootstrap import bootstrap
+from approvals.config import ApprovalsSettings
 from approvals.domain.chain import ApprovalChain, define_chain
 from approvals.domain.model import Approval, PlanContext
-from approvals.service_layer.handlers import Dependencies, bundled_chain_definitions
+from approvals.service_layer.handlers import bundled_chain_definitions
 from approvals.service_layer.unit_of_work import UnitOfWork, to_cloudevent
+from servicekit.calendar import WorkingCalendar
+from servicekit.messagebus import MessageBus
 
 
 @dataclass(frozen=True)
@@ -133,17 +136,17 @@ class FakeUnitOfWork(UnitOfWork):
         self.loose_events: list = []
         self.commits = 0
 
-    def __enter__(self) -> FakeUnitOfWork:
+    def _begin(self) -> None:
         self.approvals.seen = []
-        return self
 
-    def __exit__(self, kind, error, tb) -> None:  # type: ignore[no-untyped-def]
-        if error is None:
-            self.published.extend(to_cloudevent(event) for event in self.collect_new_events())
-            self.commits += 1
-        else:
-            for approval in self.approvals.seen:
-                approval.events.clear()
+    def _write_back(self) -> None:
+        """The objects in the stores are the stored state already."""
+
+    def _record(self, events: list) -> None:  # type: ignore[override]
+        self.published.extend(to_cloudevent(event) for event in events)
+
+    def _commit(self) -> None:
+        self.commits += 1
 
     def names(self) -> list[str]:
         return [event.name for event in self.published]
@@ -161,9 +164,15 @@ def default_chain(version: int = 1, **level_changes: dict) -> ApprovalChain:
     )
 
 
-def make_deps(clock: FakeClock, directory: FakeDirectory | None = None) -> Dependencies:
-    return Dependencies(
-        directory=directory or FakeDirectory(), calendar=WorkingCalendar(), clock=clock, remind_share=0.5
+def make_bus(clock: FakeClock, directory: FakeDirectory | None = None) -> MessageBus:
+    """The use cases over fakes, wired by the service's own bootstrap (each test hands
+    the bus its FakeUnitOfWork, which shares its stores across uses like a database)."""
+    return bootstrap(
+        ApprovalsSettings(reminder_share=0.5, extra_holidays=""),
+        uow=FakeUnitOfWork,
+        directory=directory or FakeDirectory(),
+        clock=clock,
+        calendar=WorkingCalendar(),
     )
 
 

@@ -6,10 +6,14 @@ from datetime import datetime
 
 import pytest
 from notifications.adapters.templates import TemplateRenderer
+from notifications.bootstrap import bootstrap
+from notifications.config import NotificationsSettings
+from notifications.domain.deliveries import WebhookDelivery
 from notifications.domain.model import Notice, PlanAudience, QueuedMail
 from notifications.domain.webhooks import DeliveryStatus, Subscription
-from notifications.service_layer.handlers import Messaging
+from notifications.service_layer.unit_of_work import UnitOfWork
 from notifications.testing import FakeDirectory
+from servicekit.messagebus import MessageBus
 
 
 class FakeNotifications:
@@ -97,28 +101,38 @@ class FakeSubscriptions:
     def active(self) -> list[Subscription]:
         return list(self.items.values())
 
+    def by_id(self, subscription_id: str) -> Subscription | None:
+        return self.items.get(subscription_id)
+
 
 class FakeDeliveries:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], dict] = {}
 
-    def add(self, *, id, subscription_id, event_id, event_type, payload, created_at, give_up_at) -> None:
+    def add(self, delivery: WebhookDelivery) -> None:
         self.rows.setdefault(
-            (subscription_id, event_id),
+            (delivery.subscription_id, delivery.event_id),
             {
-                "id": id,
-                "event_type": event_type,
-                "payload": payload,
-                "status": DeliveryStatus.PENDING,
-                "give_up_at": give_up_at,
+                "id": delivery.id,
+                "event_type": delivery.event_type,
+                "payload": delivery.payload,
+                "status": delivery.status,
+                "give_up_at": delivery.give_up_at,
             },
         )
+
+    def cancel_pending(self, subscription_id: str, when: datetime) -> None:
+        for (sub, _), row in self.rows.items():
+            if sub == subscription_id and row["status"] == DeliveryStatus.PENDING:
+                row["status"] = DeliveryStatus.CANCELLED
 
     def log(self, subscription_id, *, limit, cursor):
         return [row for (sub, _), row in self.rows.items() if sub == subscription_id][:limit], None
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(UnitOfWork):
+    """Shares its stores across uses, like a database; nothing here publishes events."""
+
     def __init__(self) -> None:
         self.notifications = FakeNotifications()
         self.audiences = FakeAudiences()
@@ -143,11 +157,25 @@ def directory() -> FakeDirectory:
     return FakeDirectory()
 
 
-@pytest.fixture
-def messaging(directory: FakeDirectory, renderer: TemplateRenderer) -> Messaging:
-    return Messaging(
+def make_bus(directory: FakeDirectory, renderer: TemplateRenderer, **overrides: object) -> MessageBus:
+    """The use cases over the fakes, wired by the service's own bootstrap."""
+    settings = NotificationsSettings(
+        public_url="https://ttdn.caobang.gov.vn",
+        webhook_backoff_base_seconds=5,
+        webhook_backoff_cap_seconds=3600,
+        webhook_give_up_seconds=86400,
+        webhook_allowed_hosts="",
+    )
+    return bootstrap(
+        settings,
+        uow=FakeUnitOfWork,
         directory=directory,
         renderer=renderer,
-        plan_link=lambda plan_id: f"https://ttdn.caobang.gov.vn/plans/{plan_id}",
         clock=lambda: datetime.fromisoformat("2024-01-17T08:00:05+00:00"),
+        **overrides,  # type: ignore[arg-type]
     )
+
+
+@pytest.fixture
+def bus(directory: FakeDirectory, renderer: TemplateRenderer) -> MessageBus:
+    return make_bus(directory, renderer, resolve=lambda host: ["203.162.10.20"])

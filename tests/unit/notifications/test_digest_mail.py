@@ -7,19 +7,17 @@ from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.policy import default
 
+from notifications.adapters.mail import DigestComposer
 from notifications.adapters.templates import DigestEntry, TemplateRenderer
-from notifications.service_layer.mailer import Digest, DigestMailer
+from notifications.domain.deliveries import MailDigest as Digest
 
 LINK = "https://ttdn.caobang.gov.vn/plans/5f0c8a1e"
 
 
-def mailer(renderer: TemplateRenderer) -> DigestMailer:
-    return DigestMailer(
-        db=None,  # composing touches no database
-        transport=None,
+def mailer(renderer: TemplateRenderer) -> DigestComposer:
+    return DigestComposer(
         renderer=renderer,
         sender="TTĐN <no-reply@ttdn.example>",
-        batch_seconds=60,
         clock=lambda: datetime(2024, 1, 17, 8, 1, tzinfo=UTC),
     )
 

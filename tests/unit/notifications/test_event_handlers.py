@@ -7,14 +7,14 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from notifications import views
 from notifications.domain import commands, events
 from notifications.domain.errors import NotificationNotFound, SubscriptionNotFound, UnsafeWebhookTarget
-from notifications.domain.webhooks import RetryPolicy, TargetPolicy
 from notifications.service_layer import handlers
-from notifications.service_layer.handlers import IncomingEvent, Messaging
+from notifications.service_layer.handlers import IncomingEvent
 from notifications.testing import sample_event_data
 
-RETRY = RetryPolicy(base_seconds=5, cap_seconds=3600, give_up_after_seconds=86400)
+from tests.unit.notifications.conftest import make_bus
 
 
 def incoming(name: str, event_id: str | None = None, **overrides: object) -> IncomingEvent:
@@ -24,19 +24,19 @@ def incoming(name: str, event_id: str | None = None, **overrides: object) -> Inc
     return IncomingEvent(id=event_id, name=name, data=data, json=json.dumps(body, ensure_ascii=False))
 
 
-def submitted(uow, messaging: Messaging) -> None:
-    handlers.handle_event(uow, incoming(events.PLAN_SUBMITTED), messaging, RETRY)
+def submitted(uow, bus) -> None:
+    bus.handle(incoming(events.PLAN_SUBMITTED), uow)
 
 
-def test_a_submission_remembers_the_plans_drafters_and_notifies_nobody(uow, messaging) -> None:
-    submitted(uow, messaging)
+def test_a_submission_remembers_the_plans_drafters_and_notifies_nobody(uow, bus) -> None:
+    submitted(uow, bus)
     assert uow.audiences.get(sample_event_data(events.PLAN_SUBMITTED)["plan_id"]).drafters == ["drafter.cb", "dual.cb"]
     assert uow.notifications.items == []
 
 
-def test_a_decision_reaches_each_drafter_in_their_language_with_mail_where_known(uow, messaging) -> None:
-    submitted(uow, messaging)
-    handlers.handle_event(uow, incoming(events.DECISION_RECORDED), messaging, RETRY)
+def test_a_decision_reaches_each_drafter_in_their_language_with_mail_where_known(uow, bus) -> None:
+    submitted(uow, bus)
+    bus.handle(incoming(events.DECISION_RECORDED), uow)
 
     by_reader = {notice.recipient: notice for notice in uow.notifications.items}
     assert sorted(by_reader) == ["drafter.cb", "drafter2.cb", "dual.cb"]  # never dept.cb, who decided
@@ -52,54 +52,44 @@ def test_a_decision_reaches_each_drafter_in_their_language_with_mail_where_known
     assert len(uow.mail.queued) == 3
 
 
-def test_without_a_known_submission_the_units_drafters_still_hear(uow, messaging) -> None:
-    handlers.handle_event(uow, incoming(events.PLAN_APPROVED), messaging, RETRY)
+def test_without_a_known_submission_the_units_drafters_still_hear(uow, bus) -> None:
+    bus.handle(incoming(events.PLAN_APPROVED), uow)
     assert sorted(n.recipient for n in uow.notifications.items) == ["drafter.cb", "drafter2.cb", "dual.cb"]
 
 
-def test_assigned_tasks_reach_the_assignees_and_a_reader_without_address_gets_no_mail(
-    uow, messaging, directory
-) -> None:
-    handlers.handle_event(
-        uow, incoming(events.TASK_ASSIGNED, level=2, province="QB", assignees=["province.qb"]), messaging, RETRY
-    )
+def test_assigned_tasks_reach_the_assignees_and_a_reader_without_address_gets_no_mail(uow, bus, directory) -> None:
+    bus.handle(incoming(events.TASK_ASSIGNED, level=2, province="QB", assignees=["province.qb"]), uow)
     assert [n.recipient for n in uow.notifications.items] == ["province.qb"]
     assert uow.mail.queued == []
 
 
-def test_a_task_naming_no_assignees_reaches_everyone_eligible_in_its_scope(uow, messaging) -> None:
-    handlers.handle_event(uow, incoming(events.TASK_OVERDUE, level=3, assignees=[]), messaging, RETRY)
+def test_a_task_naming_no_assignees_reaches_everyone_eligible_in_its_scope(uow, bus) -> None:
+    bus.handle(incoming(events.TASK_OVERDUE, level=3, assignees=[]), uow)
     assert sorted(n.recipient for n in uow.notifications.items) == ["ministry.1", "ministry.2"]
     english = next(n for n in uow.notifications.items if n.recipient == "ministry.2")
     assert english.subject.startswith("Approval overdue (ministry)")
 
 
-def test_a_reader_unknown_to_the_directory_still_gets_the_message_in_vietnamese(uow, messaging) -> None:
-    handlers.handle_event(uow, incoming(events.TASK_ASSIGNED, assignees=["can-bo.moi"]), messaging, RETRY)
+def test_a_reader_unknown_to_the_directory_still_gets_the_message_in_vietnamese(uow, bus) -> None:
+    bus.handle(incoming(events.TASK_ASSIGNED, assignees=["can-bo.moi"]), uow)
     (notice,) = uow.notifications.items
     assert notice.recipient == "can-bo.moi" and notice.subject.startswith("Kế hoạch chờ phê duyệt")
     assert uow.mail.queued == []
 
 
-def test_matching_subscriptions_get_one_delivery_each_carrying_the_cloudevent(uow, messaging) -> None:
-    policy = TargetPolicy()
-    resolve = lambda host: ["203.162.10.20"]  # noqa: E731
-    owner = "ttdn-integrator-dashboard"
-    everything = handlers.create_subscription(
-        uow,
+def test_matching_subscriptions_get_one_delivery_each_carrying_the_cloudevent(uow, bus) -> None:
+    owner = "ttdn-integrator-dashboard"  # the bus resolves every host to 203.162.10.20, a public address
+    everything = bus.handle(
         commands.CreateSubscription(owner, "https://dashboard.bvhttdl.gov.vn/hooks", ("vn.ttdn.plan.approved",)),
-        policy,
-        resolve,
-    )
-    quang_binh = handlers.create_subscription(
         uow,
+    )
+    quang_binh = bus.handle(
         commands.CreateSubscription(owner, "https://egov.quangbinh.gov.vn/hooks", ("plan.approved",), "QB"),
-        policy,
-        resolve,
+        uow,
     )
     event = incoming(events.PLAN_APPROVED)
-    handlers.handle_event(uow, event, messaging, RETRY)
-    handlers.handle_event(uow, event, messaging, RETRY)  # the same event replayed from the DLQ
+    bus.handle(event, uow)
+    bus.handle(event, uow)  # the same event replayed from the DLQ
 
     assert everything.event_types == ("plan.approved",)
     assert list(uow.deliveries.rows) == [(everything.id, event.id)]
@@ -109,58 +99,52 @@ def test_matching_subscriptions_get_one_delivery_each_carrying_the_cloudevent(uo
     assert quang_binh.id not in {sub for sub, _ in uow.deliveries.rows}
 
 
-def test_an_unsafe_subscription_url_is_refused_and_nothing_is_stored(uow) -> None:
+def test_an_unsafe_subscription_url_is_refused_and_nothing_is_stored(uow, directory, renderer) -> None:
+    bus = make_bus(directory, renderer, resolve=lambda host: [host])
     with pytest.raises(UnsafeWebhookTarget):
-        handlers.create_subscription(
-            uow,
+        bus.handle(
             commands.CreateSubscription("ttdn-integrator-dashboard", "http://169.254.169.254/", ("plan.approved",)),
-            TargetPolicy(),
-            lambda host: [host],
+            uow,
         )
     assert uow.subscriptions.items == {}
 
 
-def test_integrators_see_and_delete_only_their_own_subscriptions(uow) -> None:
-    created = handlers.create_subscription(
-        uow,
+def test_integrators_see_and_delete_only_their_own_subscriptions(uow, bus) -> None:
+    created = bus.handle(
         commands.CreateSubscription(
             "ttdn-integrator-dashboard", "https://dashboard.bvhttdl.gov.vn/", ("plan.approved",)
         ),
-        TargetPolicy(),
-        lambda host: ["203.162.10.20"],
+        uow,
     )
-    assert handlers.list_subscriptions(uow, "egov-caobang") == []
+    assert views.list_subscriptions("egov-caobang", uow) == []
     with pytest.raises(SubscriptionNotFound):
-        handlers.delete_subscription(uow, commands.DeleteSubscription("egov-caobang", created.id))
+        bus.handle(commands.DeleteSubscription("egov-caobang", created.id), uow)
     with pytest.raises(SubscriptionNotFound):
-        handlers.list_deliveries(uow, commands.ListDeliveries("egov-caobang", created.id))
-    handlers.delete_subscription(uow, commands.DeleteSubscription("ttdn-integrator-dashboard", created.id))
-    assert handlers.list_subscriptions(uow, "ttdn-integrator-dashboard") == []
+        views.list_deliveries(commands.ListDeliveries("egov-caobang", created.id), uow)
+    bus.handle(commands.DeleteSubscription("ttdn-integrator-dashboard", created.id), uow)
+    assert views.list_subscriptions("ttdn-integrator-dashboard", uow) == []
 
 
-def test_marking_read_is_per_reader(uow, messaging) -> None:
-    handlers.handle_event(uow, incoming(events.TASK_ASSIGNED, level=3), messaging, RETRY)
+def test_marking_read_is_per_reader(uow, bus) -> None:
+    bus.handle(incoming(events.TASK_ASSIGNED, level=3), uow)
     mine = uow.notifications.of("ministry.1")[0]
     with pytest.raises(NotificationNotFound):
-        handlers.mark_read(uow, commands.MarkRead("ministry.2", mine.id))
-    assert handlers.mark_read(uow, commands.MarkRead("ministry.1", mine.id)).read
-    assert handlers.count_unread(uow, "ministry.1") == 0
-    assert handlers.mark_all_read(uow, commands.MarkAllRead("ministry.2")) == 1
+        bus.handle(commands.MarkRead("ministry.2", mine.id), uow)
+    assert bus.handle(commands.MarkRead("ministry.1", mine.id), uow).read
+    assert views.count_unread("ministry.1", uow) == 0
+    assert bus.handle(commands.MarkAllRead("ministry.2"), uow) == 1
     with pytest.raises(handlers.NotAnIntegrator):
         handlers.require_integrator(False)
 
 
-def test_a_task_event_arriving_after_its_approval_completed_tells_nobody(uow, messaging) -> None:
-    handlers.handle_event(uow, incoming(events.APPROVAL_COMPLETED, outcome="approved", level=3), messaging, RETRY)
+def test_a_task_event_arriving_after_its_approval_completed_tells_nobody(uow, bus) -> None:
+    bus.handle(incoming(events.APPROVAL_COMPLETED, outcome="approved", level=3), uow)
     before = len(uow.notifications.items)
-    handlers.handle_event(uow, incoming(events.TASK_REMINDER, level=3), messaging, RETRY)
-    handlers.handle_event(uow, incoming(events.TASK_OVERDUE, level=3), messaging, RETRY)
+    bus.handle(incoming(events.TASK_REMINDER, level=3), uow)
+    bus.handle(incoming(events.TASK_OVERDUE, level=3), uow)
     assert len(uow.notifications.items) == before
     # another approval of the same plan (a resubmission) is not affected
-    handlers.handle_event(
-        uow,
-        incoming(events.TASK_ASSIGNED, "evt-new", level=1, approval_id="a7f3e2d1-0000-4000-8000-000000000002"),
-        messaging,
-        RETRY,
+    bus.handle(
+        incoming(events.TASK_ASSIGNED, "evt-new", level=1, approval_id="a7f3e2d1-0000-4000-8000-000000000002"), uow
     )
     assert [n.recipient for n in uow.notifications.items[before:]] == ["dept.cb"]

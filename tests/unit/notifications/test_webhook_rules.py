@@ -7,9 +7,9 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from notifications.adapters.http import signed_headers
 from notifications.domain.errors import UnsafeWebhookTarget
 from notifications.domain.webhooks import RetryPolicy, Subscription, TargetPolicy, new_signing_secret
-from notifications.service_layer.webhook_dispatcher import signed_headers
 from notifications.testing import sample_event_data
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 

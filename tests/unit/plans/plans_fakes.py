@@ -6,13 +6,16 @@ from __future__ import annotations
 import copy
 import itertools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from plans.adapters.repository import AbstractPlanRepository, PlanQuery
+from plans.bootstrap import bootstrap
+from plans.config import PlansSettings
 from plans.domain.access import Actor
 from plans.domain.events import PlanEvent, PlanSubmitted
 from plans.domain.model import Plan, PlanSummary
-from plans.service_layer.handlers import Dependencies
-from plans.service_layer.unit_of_work import AbstractUnitOfWork
+from plans.service_layer.unit_of_work import UnitOfWork
+from servicekit.messagebus import MessageBus
 
 
 class FakePlanRepository(AbstractPlanRepository):
@@ -30,7 +33,7 @@ class FakePlanRepository(AbstractPlanRepository):
 
     def persist(self, plan: Plan) -> None:
         stored = copy.deepcopy(plan)
-        stored.pending_events = []
+        stored.events = []
         self.store[plan.id] = stored
 
     def search(self, query: PlanQuery) -> list[PlanSummary]:
@@ -81,7 +84,7 @@ class FakeIssuedFiles:
             self.queued.append((kind, document_id, version, document_number))
 
 
-class FakeUnitOfWork(AbstractUnitOfWork):
+class FakeUnitOfWork(UnitOfWork):
     def __init__(
         self,
         store: dict[str, Plan],
@@ -96,8 +99,11 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.issued_files = issued_files or FakeIssuedFiles()  # type: ignore[assignment]
         self.relayed = relayed if relayed is not None else set()  # plans whose events a relay has sent
 
-    def _record(self, event: PlanEvent) -> None:
-        self.published.append(event)
+    def _begin(self) -> None:
+        self.plans.seen = {}  # each transaction starts with nothing touched, as the SQL one's repositories do
+
+    def _record(self, events: list[PlanEvent]) -> None:
+        self.published.extend(events)
 
     def retract_submission(self, plan_id: str, version: int) -> bool:
         if plan_id in self.relayed:
@@ -119,7 +125,7 @@ class FakeClock:
 
 
 class World:
-    """Everything one unit test needs: dependencies over fakes, and what they recorded."""
+    """Everything one unit test needs: the use cases over fakes, and what they recorded."""
 
     def __init__(self) -> None:
         self.store: dict[str, Plan] = {}
@@ -129,11 +135,22 @@ class World:
         self.relayed: set[str] = set()
         self.clock = FakeClock()
         ids = itertools.count(1)
-        self.deps = Dependencies(
-            uow=lambda: FakeUnitOfWork(self.store, self.register, self.published, self.issued_files, self.relayed),
-            clock=self.clock,
-            new_id=lambda: f"00000000-0000-4000-8000-{next(ids):012d}",
-        )
+        self.new_id = lambda: f"00000000-0000-4000-8000-{next(ids):012d}"
+        self.bus = self.bus_with()
+
+    def bus_with(self, **overrides: Any) -> MessageBus:
+        """The use cases over this world's fakes, with ``overrides`` for some dependencies."""
+        fakes: dict[str, Any] = {
+            "uow": self.uow,
+            "clock": self.clock,
+            "new_id": self.new_id,
+            "name_of": lambda _username: None,  # the directory names nobody
+        }
+        settings = PlansSettings(plans_issuers="", plans_issuers_file="", plans_catalogue_file="")
+        return bootstrap(settings, **{**fakes, **overrides})
+
+    def uow(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.store, self.register, self.published, self.issued_files, self.relayed)
 
 
 DRAFTER_CB = Actor("drafter.cb", frozenset({"drafter"}), "CB-STTTT", "CB")

@@ -23,7 +23,7 @@ def test_every_sample_body_passes_the_reviewers_rules():
 
 
 def test_sample_plans_in_varied_states(world):
-    loaded = load_sample_plans(world.deps)
+    loaded = load_sample_plans(world.bus)
     states = {
         (plan.org_unit, plan.content.year): (plan.status, plan.stage.level if plan.stage else None) for plan in loaded
     }
@@ -43,6 +43,6 @@ def test_sample_plans_in_varied_states(world):
 
 
 def test_sample_data_loads_only_into_an_empty_service(world):
-    assert len(load_sample_plans(world.deps)) == 6
-    assert load_sample_plans(world.deps) == []
+    assert len(load_sample_plans(world.bus)) == 6
+    assert load_sample_plans(world.bus) == []
     assert len(world.store) == 6

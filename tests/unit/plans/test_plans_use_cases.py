@@ -3,11 +3,11 @@ approval chain's facts in any order."""
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from plans import views
 from plans.adapters.repository import PlanQuery
 from plans.domain import commands
 from plans.domain.errors import (
@@ -24,7 +24,6 @@ from plans.domain.errors import (
 from plans.domain.events import PlanApproved, PlanSubmitted, PlanWithdrawalRequested, PlanWithdrawn
 from plans.domain.numbering import IssuingBodies
 from plans.domain.organisations import Organisations
-from plans.service_layer import documents, handlers
 
 from tests.unit.plans.plans_fakes import (
     ADMIN,
@@ -46,26 +45,24 @@ LEVEL_NAMES = {
 
 
 def create(world, body, actor=DRAFTER_CB):
-    return handlers.create_plan(world.deps, commands.CreatePlan(actor=actor, content=body))
+    return world.bus.handle(commands.CreatePlan(actor=actor, content=body))
 
 
 def submit(world, plan, actor=DRAFTER_CB, expected=None):
-    return handlers.submit_plan(
-        world.deps, commands.SubmitPlan(actor=actor, plan_id=plan.id, expected_revision=expected)
-    )
+    return world.bus.handle(commands.SubmitPlan(actor=actor, plan_id=plan.id, expected_revision=expected))
 
 
 def replace(world, plan, body, actor=DRAFTER_CB, expected=None):
     """Replace as a client does: from the revision it read last (an edit must name one)."""
     if expected is None and plan.id in world.store:
         expected = world.store[plan.id].revision
-    return handlers.replace_plan(
-        world.deps, commands.ReplacePlan(actor=actor, plan_id=plan.id, content=body, expected_revision=expected)
+    return world.bus.handle(
+        commands.ReplacePlan(actor=actor, plan_id=plan.id, content=body, expected_revision=expected)
     )
 
 
 def withdraw(world, plan, actor=DRAFTER_CB):
-    return handlers.withdraw_plan(world.deps, commands.WithdrawPlan(actor=actor, plan_id=plan.id)).plan
+    return world.bus.handle(commands.WithdrawPlan(actor=actor, plan_id=plan.id)).plan
 
 
 LEVEL_ROLES = {1: "dept_approver", 2: "province_approver", 3: "ministry_approver"}
@@ -127,16 +124,9 @@ class Approval:
         ]
 
 
-HANDLERS = {
-    commands.RecordTaskAssigned: handlers.record_task_assigned,
-    commands.RecordDecision: handlers.record_decision,
-    commands.CompleteApproval: handlers.complete_approval,
-}
-
-
 def deliver(world, facts):
     for fact in facts:
-        HANDLERS[type(fact)](world.deps, fact)
+        world.bus.handle(fact)
 
 
 # -- drafting
@@ -239,8 +229,8 @@ def test_another_units_plan_is_not_found(world, body):
     plan = create(world, body)
     for outsider in (DRAFTER_BK, PROVINCE_BK, DEPT_CB, MINISTRY, INTEGRATOR):  # approvers see no drafts
         with pytest.raises(PlanNotFound):
-            handlers.get_plan(world.deps, outsider, plan.id)
-    assert handlers.get_plan(world.deps, ADMIN, plan.id).id == plan.id
+            views.get_plan(plan.id, outsider, world.uow())
+    assert views.get_plan(plan.id, ADMIN, world.uow()).id == plan.id
 
 
 def test_approvers_read_submitted_plans_in_their_scope(world, body):
@@ -248,20 +238,20 @@ def test_approvers_read_submitted_plans_in_their_scope(world, body):
     # department at once, the province and the ministry when their level opens, not before.
     plan = submit(world, create(world, body))
     for reader in (DRAFTER_CB, DEPT_CB, ADMIN):
-        assert handlers.get_plan(world.deps, reader, plan.id).id == plan.id
+        assert views.get_plan(plan.id, reader, world.uow()).id == plan.id
     for not_yet in (PROVINCE_CB, MINISTRY):
         with pytest.raises(PlanNotFound):
-            handlers.get_plan(world.deps, not_yet, plan.id)
+            views.get_plan(plan.id, not_yet, world.uow())
     approval = Approval(plan.id)
     deliver(world, [approval.assigned(1), approval.decided(1), approval.assigned(2)])
-    assert handlers.get_plan(world.deps, PROVINCE_CB, plan.id).id == plan.id
+    assert views.get_plan(plan.id, PROVINCE_CB, world.uow()).id == plan.id
     with pytest.raises(PlanNotFound):
-        handlers.get_plan(world.deps, MINISTRY, plan.id)
+        views.get_plan(plan.id, MINISTRY, world.uow())
     deliver(world, [approval.decided(2, by="province.cb"), approval.assigned(3)])
-    assert handlers.get_plan(world.deps, MINISTRY, plan.id).id == plan.id
+    assert views.get_plan(plan.id, MINISTRY, world.uow()).id == plan.id
     for outsider in (PROVINCE_BK, DRAFTER_BK, INTEGRATOR):
         with pytest.raises(PlanNotFound):
-            handlers.get_plan(world.deps, outsider, plan.id)
+            views.get_plan(plan.id, outsider, world.uow())
     with pytest.raises(PlanForbidden):
         withdraw(world, plan, actor=DEPT_CB)
 
@@ -278,36 +268,36 @@ def test_approvers_read_the_frozen_version_never_the_working_copy(world, body):
         ],
     )
     edited = replace(world, plan, {**body, "title": "Bản nháp chưa trình: tăng kinh phí đoàn ra"})
-    assert handlers.get_plan(world.deps, DRAFTER_CB, plan.id).content.title == edited.content.title
+    assert views.get_plan(plan.id, DRAFTER_CB, world.uow()).content.title == edited.content.title
     for approver in (DEPT_CB, PROVINCE_CB, MINISTRY):
-        seen = handlers.get_plan(world.deps, approver, plan.id)
+        seen = views.get_plan(plan.id, approver, world.uow())
         assert seen.content.title == body["title"] and seen.current_version.number == 1
-        page, _ = handlers.list_plans(world.deps, approver, PlanQuery(q="chua trinh"))
+        page, _ = views.list_plans(PlanQuery(q="chua trinh"), approver, world.uow())
         assert page == []
-        page, _ = handlers.list_plans(world.deps, approver, PlanQuery())
+        page, _ = views.list_plans(PlanQuery(), approver, world.uow())
         assert [(p.id, p.title) for p in page] == [(plan.id, body["title"])]
     # Version 2, resubmitted, goes to level 1 only: the ministry keeps reading the version it decided.
     submit(world, plan)
-    assert handlers.get_plan(world.deps, DEPT_CB, plan.id).content.title == edited.content.title
-    seen = handlers.get_plan(world.deps, MINISTRY, plan.id)
+    assert views.get_plan(plan.id, DEPT_CB, world.uow()).content.title == edited.content.title
+    seen = views.get_plan(plan.id, MINISTRY, world.uow())
     assert seen.content.title == body["title"] and [v.number for v in seen.versions] == [1]
     with pytest.raises(VersionNotFound):
-        handlers.get_version(world.deps, MINISTRY, plan.id, 2)
+        views.get_version(plan.id, 2, MINISTRY, world.uow())
 
 
 def test_whoever_decided_keeps_reading(world, body):
     plan = submit(world, create(world, body))
     outsider_approver = PROVINCE_BK  # e.g. a delegate from elsewhere
     deliver(world, [Approval(plan.id).decided(2, by=outsider_approver.username)])
-    assert handlers.get_plan(world.deps, outsider_approver, plan.id).id == plan.id
+    assert views.get_plan(plan.id, outsider_approver, world.uow()).id == plan.id
 
 
 def test_integrators_read_approved_plans_only(world, body):
     plan = submit(world, create(world, body))
     with pytest.raises(PlanNotFound):
-        handlers.get_plan(world.deps, INTEGRATOR, plan.id)
+        views.get_plan(plan.id, INTEGRATOR, world.uow())
     deliver(world, Approval(plan.id).full_approval())
-    assert handlers.get_plan(world.deps, INTEGRATOR, plan.id).status == "approved"
+    assert views.get_plan(plan.id, INTEGRATOR, world.uow()).status == "approved"
 
 
 def test_list_filters_searches_and_pages(world, body):
@@ -316,11 +306,11 @@ def test_list_filters_searches_and_pages(world, body):
         world, {**body, "title": "Kế hoạch tuyên truyền biên giới năm 2024", "activities": body["activities"][1:2]}
     )
     create(world, {**body, "org_unit": "BK-STTTT", "activities": []}, actor=DRAFTER_BK)
-    page, last = handlers.list_plans(world.deps, DRAFTER_CB, PlanQuery(limit=1))
+    page, last = views.list_plans(PlanQuery(limit=1), DRAFTER_CB, world.uow())
     assert [p.id for p in page] == [second.id] and last is not None
-    page, last = handlers.list_plans(world.deps, DRAFTER_CB, PlanQuery(limit=1, after=(last.created_at, last.id)))
+    page, last = views.list_plans(PlanQuery(limit=1, after=(last.created_at, last.id)), DRAFTER_CB, world.uow())
     assert [p.id for p in page] == [first.id] and last is None
-    page, _ = handlers.list_plans(world.deps, DRAFTER_CB, PlanQuery(q="tap huan bien gioi"))
+    page, _ = views.list_plans(PlanQuery(q="tap huan bien gioi"), DRAFTER_CB, world.uow())
     assert [p.id for p in page] == [first.id]
 
 
@@ -447,10 +437,7 @@ def test_a_withdrawn_plan_ignores_a_late_approval(world, body):
 
 
 def test_events_for_unknown_plans_are_ignored(world):
-    assert (
-        handlers.complete_approval(world.deps, Approval("11111111-1111-4111-8111-111111111111").completed("approved"))
-        is False
-    )
+    assert world.bus.handle(Approval("11111111-1111-4111-8111-111111111111").completed("approved")) is False
 
 
 def test_numbers_follow_the_issuers_register(world, body):
@@ -472,16 +459,15 @@ def test_a_sent_submission_is_withdrawn_only_on_the_approvals_verdict(world, bod
         request = world.store[plan.id].withdrawal
         if not verdicts:
             verdicts.append(
-                handlers.answer_withdrawal(
-                    world.deps,
+                world.bus.handle(
                     commands.AnswerWithdrawal(
                         **Approval(plan.id)._common(), request_id=request["id"], accepted=True, by="drafter.cb"
-                    ),
+                    )
                 )
             )
 
-    deps = dataclasses.replace(world.deps, sleep=approvals_answers)
-    result = handlers.withdraw_plan(deps, commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
+    bus = world.bus_with(sleep=approvals_answers)
+    result = bus.handle(commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
     requested = [e for e in world.published if isinstance(e, PlanWithdrawalRequested)]
     assert len(requested) == 1 and requested[0].seen_decisions == 0
     assert verdicts == [True] and not result.pending and result.plan.status == "withdrawn"
@@ -497,19 +483,18 @@ def test_a_refused_withdrawal_is_409_and_leaves_the_plan_with_the_approval(world
     def a_decision_won(_seconds: float) -> None:
         request = world.store[plan.id].withdrawal
         if request["outcome"] is None:
-            handlers.answer_withdrawal(
-                world.deps,
+            world.bus.handle(
                 commands.AnswerWithdrawal(
                     **approval._common(),
                     request_id=request["id"],
                     accepted=False,
                     reason="a decision was recorded while the withdrawal was on its way",
-                ),
+                )
             )
 
-    deps = dataclasses.replace(world.deps, sleep=a_decision_won)
+    bus = world.bus_with(sleep=a_decision_won)
     with pytest.raises(WithdrawalRefused):
-        handlers.withdraw_plan(deps, commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
+        bus.handle(commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
     stored = world.store[plan.id]
     assert stored.status == "submitted" and not any(isinstance(e, PlanWithdrawn) for e in world.published)
 
@@ -517,11 +502,11 @@ def test_a_refused_withdrawal_is_409_and_leaves_the_plan_with_the_approval(world
 def test_without_a_verdict_in_time_the_withdrawal_stays_requested(world, body):
     plan = submit(world, create(world, body))
     world.relayed.add(plan.id)
-    deps = dataclasses.replace(world.deps, withdrawal_wait_seconds=0.0)
-    result = handlers.withdraw_plan(deps, commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
+    bus = world.bus_with(withdrawal_wait_seconds=0.0)
+    result = bus.handle(commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
     assert result.pending and result.plan.status == "submitted"
     with pytest.raises(WithdrawalInProgress):
-        handlers.withdraw_plan(deps, commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
+        bus.handle(commands.WithdrawPlan(actor=DRAFTER_CB, plan_id=plan.id))
 
 
 def test_an_issued_plan_names_its_issuing_body_and_its_signer_whatever_the_order_of_events(world, body):
@@ -529,8 +514,8 @@ def test_an_issued_plan_names_its_issuing_body_and_its_signer_whatever_the_order
     facts = Approval(plan.id).full_approval()
     deliver(world, [facts[0], facts[-1], *facts[1:-1]])  # the completion overtakes the decisions
     organisations = Organisations.load(IssuingBodies().places)
-    deps = dataclasses.replace(world.deps, name_of={"province.cb": "Bế Đức Thắng"}.get)
-    issue = documents.issue_of(deps, organisations, world.store[plan.id])
+    named = {"province.cb": "Bế Đức Thắng"}.get
+    issue = views.issue_of(world.store[plan.id], organisations, named, world.uow())
     assert issue is not None
     assert (issue.body.code, issue.body.name, issue.body.signing_level) == (
         "CB-UBND",
@@ -540,6 +525,6 @@ def test_an_issued_plan_names_its_issuing_body_and_its_signer_whatever_the_order
     # The committee's approver signs (level 2), named as the directory names them.
     assert (issue.signer, issue.signer_name) == ("province.cb", "Bế Đức Thắng")
     # Without a name from the directory, the username stands; before issuing there is nothing to sign.
-    unnamed = documents.issue_of(world.deps, organisations, world.store[plan.id])
+    unnamed = views.issue_of(world.store[plan.id], organisations, world.bus.dependencies["name_of"], world.uow())
     assert unnamed is not None and unnamed.signer_name == "province.cb"
-    assert documents.issue_of(deps, organisations, submit(world, create(world, body))) is None
+    assert views.issue_of(submit(world, create(world, body)), organisations, named, world.uow()) is None

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from servicekit.db import Database, declarative_base
-from sqlalchemy import DateTime, String, Text, delete, select
+from servicekit.db import Database, UTCDateTime, declarative_base
+from sqlalchemy import String, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 Base = declarative_base()
@@ -36,11 +36,11 @@ class WebSessionRecord(Base):  # type: ignore[valid-type,misc]  # a base made at
     # A signed-in user.
     username: Mapped[str | None] = mapped_column(String(255), nullable=True)
     access_token: Mapped[str | None] = mapped_column(Text, nullable=True)
-    access_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    access_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)
     id_token: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 @dataclass
@@ -76,13 +76,6 @@ class TokenSet:
 
 def _digest(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("ascii", "replace")).hexdigest()
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes even for timezone-aware columns.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 _FIELDS = (
@@ -127,13 +120,12 @@ class SessionStore:
             record = db.get(WebSessionRecord, _digest(session_id))
             if record is None:
                 return None
-            expires_at = _aware(record.expires_at)
+            expires_at = record.expires_at
             assert expires_at is not None
             if expires_at <= datetime.now(UTC):
                 db.delete(record)
                 return None
             values = {name: getattr(record, name) for name in _FIELDS}
-        values["access_expires_at"] = _aware(values["access_expires_at"])
         return WebSession(id=session_id, expires_at=expires_at, **values)
 
     def save(self, session: WebSession) -> None:
@@ -175,7 +167,7 @@ class SessionStore:
             ).first()
             if record is None:
                 return False
-            expires_at = _aware(record.access_expires_at)
+            expires_at = record.access_expires_at
             if record.access_token != session.access_token and expires_at and expires_at > datetime.now(UTC):
                 pass  # another request refreshed while this one waited: take its tokens
             elif not record.refresh_token:
@@ -188,7 +180,7 @@ class SessionStore:
                     setattr(record, name, getattr(current, name))
             for name in ("access_token", "refresh_token", "id_token"):
                 setattr(session, name, getattr(record, name))
-            session.access_expires_at = _aware(record.access_expires_at)
+            session.access_expires_at = record.access_expires_at
         return True
 
     def end(self, session_id: str) -> None:

@@ -22,12 +22,12 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
-from sqlalchemy import DateTime, String
+from sqlalchemy import String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .broker import connection_parameters
-from .db import Database
+from .db import Database, UTCDateTime
 from .events import Event, MalformedEvent
 from .logs import event_context, request_id_var
 from .metrics import EVENTS_CONSUMED, EVENTS_PARKED, EVENTS_RETRIED
@@ -49,7 +49,7 @@ class InboxMixin:
     consumer: Mapped[str] = mapped_column(String(80), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(120))
-    handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC))
 
 
 class EventConsumer:

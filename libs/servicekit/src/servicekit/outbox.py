@@ -34,12 +34,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, func, text
+from sqlalchemy import JSON, Index, Integer, String, Text, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from .broker import Publisher, PublishFailed
-from .db import BigIntKey, Database
+from .db import BigIntKey, Database, UTCDateTime
 from .events import Event
 from .logs import event_context, request_id_var
 from .metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PENDING, PUBLISH_FAILURES
@@ -67,8 +67,8 @@ class OutboxMixin:
     aggregate_id: Mapped[str] = mapped_column(String(120))
     payload: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: datetime.now(UTC))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -202,8 +202,7 @@ class OutboxRelay:
                 row.attempts += 1
                 sent += 1
                 EVENTS_PUBLISHED.labels(row.routing_key).inc()
-                created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-                OUTBOX_LAG.observe((now - created).total_seconds())
+                OUTBOX_LAG.observe((now - row.created_at).total_seconds())
         return sent
 
     def _take_turn(self, session: Session) -> bool:

@@ -7,6 +7,8 @@ unexpected becomes a 500 that names no internals.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, json
@@ -137,3 +139,59 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception) -> Response:
         log.exception("unhandled error")
         return problem_response(Problem(500, "Internal error", "An unexpected error occurred; it has been logged."))
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """How one kind of domain error is answered: status, title, type slug, and optionally
+    the detail (default: the error's message) and the field errors (default: none).
+    ``build`` makes the whole problem from the error instead, for an answer that depends
+    on the request (the texts of a validation result in the caller's language)."""
+
+    status: int
+    title: str
+    slug: str | None = None
+    detail: str | Callable[[BaseException], str | None] | None = None
+    errors: Callable[[BaseException], Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    extensions: Callable[[Any], dict[str, Any]] | None = None  # members beyond RFC 9457's, from the error
+    build: Callable[[Any], Problem] | None = None
+
+    def problem(self, error: BaseException) -> Problem:
+        if self.build is not None:
+            return self.build(error)
+        if callable(self.detail):
+            detail = self.detail(error)
+        else:
+            detail = self.detail if self.detail is not None else (str(error) or None)
+        return Problem(
+            self.status,
+            self.title,
+            detail,
+            slug=self.slug,
+            errors=self.errors(error) if self.errors else None,
+            headers=dict(self.headers),
+            **(self.extensions(error) if self.extensions else {}),
+        )
+
+
+ProblemTable = Mapping[type[Exception], ProblemType]
+
+
+def problem_for(table: ProblemTable, error: BaseException) -> Problem:
+    """The problem ``table`` declares for ``error``: the entry of its nearest class."""
+    for kind in type(error).__mro__:
+        if kind in table:
+            return table[kind].problem(error)
+    raise LookupError(f"no problem type declared for {type(error).__name__}")
+
+
+def register_problem_table(app: Flask, table: ProblemTable) -> None:
+    """Answer every error class in ``table`` as it declares (a service's one table of
+    domain errors to problem types; Flask picks the handler of the nearest class)."""
+
+    def answer(error: BaseException) -> Response:
+        return problem_response(problem_for(table, error))
+
+    for kind in table:
+        app.register_error_handler(kind, answer)

@@ -42,6 +42,12 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     outbox_batch_size: int = 200
 
+    # CLOCK_OFFSET_SECONDS: shifts this process's clock (0 in production). Demonstrations and the
+    # end-to-end tests run a process days ahead to show reminders and overdue tasks without waiting.
+    clock_offset_seconds: float = 0.0
+    # EXTRA_HOLIDAYS: comma-separated ISO dates off work beyond the `holidays` calendar (bridge days decreed late).
+    extra_holidays: str = ""
+
     @property
     def issuer(self) -> str:
         return self.keycloak_issuer or f"{self.keycloak_url.rstrip('/')}/realms/{self.keycloak_realm}"

@@ -14,12 +14,11 @@ from servicekit.process import stop_on_signals, upgrade_database
 from servicekit.topology import SUITE_QUEUES, declare_all, suite_queue
 
 from .adapters import orm
-from .bootstrap import build_dependencies, uow_factory
+from .bootstrap import bootstrap
 from .config import ApprovalsSettings
+from .domain.commands import LoadBundledChains
 from .entrypoints.consumer import QUEUE, make_handler
-from .scheduler import DeadlineScheduler
-from .service_layer.handlers import ensure_default_chains
-from .service_layer.unit_of_work import SqlUnitOfWork
+from .entrypoints.scheduler import DeadlineScheduler
 
 
 def migrations_dir() -> Path:
@@ -32,7 +31,8 @@ def migrate_database(settings: ApprovalsSettings) -> list[str]:
     upgrade_database(migrations_dir(), settings.database_url)
     db = Database(settings.database_url)
     try:
-        return ensure_default_chains(SqlUnitOfWork(db), build_dependencies(settings))
+        loaded: list[str] = bootstrap(settings, db=db).handle(LoadBundledChains())
+        return loaded
     finally:
         db.dispose()
 
@@ -82,7 +82,7 @@ def consume(settings: ApprovalsSettings) -> None:
         queue=suite_queue(QUEUE),
         db=db,
         inbox_model=orm.Inbox,
-        handle=make_handler(build_dependencies(settings)),
+        handle=make_handler(bootstrap(settings, db=db)),
         prefetch=settings.consumer_prefetch,
         max_attempts=settings.max_delivery_attempts,
         retry_delays_ms=settings.retry_delays,
@@ -96,9 +96,7 @@ def scheduler(settings: ApprovalsSettings) -> None:
     """Send SLA reminders and overdue notices (every SCHEDULER_INTERVAL_SECONDS)."""
     stop = stop_on_signals()
     db = Database(settings.database_url)
-    DeadlineScheduler(
-        uow_factory(db), build_dependencies(settings), interval_seconds=settings.scheduler_interval_seconds
-    ).run(stop)
+    DeadlineScheduler(bootstrap(settings, db=db), interval_seconds=settings.scheduler_interval_seconds).run(stop)
     db.dispose()
 
 

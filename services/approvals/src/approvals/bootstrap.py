@@ -1,22 +1,21 @@
-"""The composition root: real dependencies for processes, fakes for tests."""
+"""The composition root: one message bus per process, with real dependencies (or the
+fakes a test passes in)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from functools import partial
+from collections.abc import Callable
 
+from servicekit.calendar import WorkingCalendar, calendar_for
+from servicekit.clock import Clock, clock_for
 from servicekit.db import Database
 from servicekit.directory import Directory
+from servicekit.messagebus import MessageBus
+from servicekit.unit_of_work import UnitOfWork
 
 from .config import ApprovalsSettings
-from .domain.calendar import WorkingCalendar
-from .service_layer.handlers import Dependencies
-from .service_layer.ports import ApproverDirectory, Clock
+from .service_layer.handlers import HANDLERS
+from .service_layer.ports import ApproverDirectory
 from .service_layer.unit_of_work import SqlUnitOfWork
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def build_directory(settings: ApprovalsSettings) -> Directory:
@@ -30,28 +29,28 @@ def build_directory(settings: ApprovalsSettings) -> Directory:
     )
 
 
-def build_calendar(settings: ApprovalsSettings) -> WorkingCalendar:
-    extra = frozenset(date.fromisoformat(day.strip()) for day in settings.extra_holidays.split(",") if day.strip())
-    return WorkingCalendar(extra_holidays=extra)
-
-
-def shifted_clock(offset_seconds: float) -> Clock:
-    if not offset_seconds:
-        return utc_now
-    offset = timedelta(seconds=offset_seconds)
-    return lambda: utc_now() + offset
-
-
-def build_dependencies(
-    settings: ApprovalsSettings, *, directory: ApproverDirectory | None = None, clock: Clock | None = None
-) -> Dependencies:
-    return Dependencies(
-        directory=directory if directory is not None else build_directory(settings),
-        calendar=build_calendar(settings),
-        clock=clock or shifted_clock(settings.clock_offset_seconds),
-        remind_share=settings.reminder_share,
+def bootstrap(
+    settings: ApprovalsSettings | None = None,
+    *,
+    db: Database | None = None,
+    uow: Callable[[], UnitOfWork] | None = None,
+    directory: ApproverDirectory | None = None,
+    clock: Clock | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> MessageBus:
+    """The use cases of one process (build after forking). Anything passed in replaces
+    the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL)."""
+    settings = settings or ApprovalsSettings()
+    if uow is None:
+        database = db or Database(settings.database_url)
+        uow = lambda: SqlUnitOfWork(database)  # noqa: E731
+    return MessageBus(
+        uow,
+        HANDLERS,
+        {
+            "directory": directory if directory is not None else build_directory(settings),
+            "calendar": calendar or calendar_for(settings),
+            "clock": clock or clock_for(settings),
+            "remind_share": settings.reminder_share,
+        },
     )
-
-
-def uow_factory(db: Database) -> partial[SqlUnitOfWork]:
-    return partial(SqlUnitOfWork, db)

@@ -13,7 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from .adapters import orm
-from .adapters.repository import SqlChainRepository, aware, fold
+from .adapters.repository import SqlChainRepository, fold
 from .domain.model import Actor
 
 
@@ -64,7 +64,7 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
     chains = SqlChainRepository(session)  # published versions are cached per process
     items = []
     for task_row, approval_row in rows[: filters.limit]:
-        due_at = aware(task_row.due_at)
+        due_at = task_row.due_at
         items.append(
             {
                 "id": task_row.id,
@@ -80,7 +80,7 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
                 "role": task_row.role,
                 "scope": task_row.scope,
                 "status": task_row.status,
-                "assigned_at": aware(task_row.assigned_at),
+                "assigned_at": task_row.assigned_at,
                 "due_at": due_at,
                 "overdue": task_row.status == "open" and now > due_at,
             }

@@ -37,32 +37,39 @@ def migrate() -> None:
 @cli.command()
 def consume() -> None:
     """Turn suite events into messages, mail and webhook deliveries (queue notifications.events)."""
+    from servicekit.db import Database
+
     from .bootstrap import bootstrap
     from .entrypoints.consumer import build_consumer
 
+    settings = _settings()
     stop = stop_on_signals()
-    build_consumer(bootstrap(_settings())).run(stop)
+    db = Database(settings.database_url)
+    build_consumer(settings, db, bootstrap(settings, db=db)).run(stop)
 
 
 @cli.command()
 def mailer() -> None:
     """Send e-mail digests (EMAIL_BATCH_SECONDS, SMTP_*)."""
     from .bootstrap import bootstrap
-    from .bootstrap import mailer as build_mailer
+    from .entrypoints.mailer import DigestMailer
 
     settings = _settings()
     stop = stop_on_signals()
-    build_mailer(bootstrap(settings)).run(stop, poll_seconds=settings.mailer_poll_seconds)
+    DigestMailer(bootstrap(settings)).run(stop, poll_seconds=settings.mailer_poll_seconds)
 
 
 @cli.command()
 def webhooks() -> None:
     """Deliver signed webhooks to integrator subscriptions (WEBHOOK_*)."""
-    from .bootstrap import bootstrap, dispatcher
+    from .bootstrap import bootstrap
+    from .entrypoints.webhook_dispatcher import WebhookDispatcher
 
     settings = _settings()
     stop = stop_on_signals()
-    dispatcher(bootstrap(settings)).run(stop, poll_seconds=settings.webhook_poll_seconds)
+    WebhookDispatcher(bootstrap(settings), workers=settings.webhook_workers).run(
+        stop, poll_seconds=settings.webhook_poll_seconds
+    )
 
 
 @cli.command()

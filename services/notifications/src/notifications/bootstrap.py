@@ -1,44 +1,32 @@
-"""The composition root: real dependencies for the processes, fakes for tests."""
+"""The composition root: one message bus per process, with real dependencies (or the
+fakes a test passes in)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import random
+from collections.abc import Callable
+from datetime import timedelta
 
-from servicekit.auth import TokenVerifier
+from servicekit.clock import Clock, clock_for
 from servicekit.db import Database
 from servicekit.directory import Directory as KeycloakDirectory
+from servicekit.messagebus import MessageBus
+from servicekit.unit_of_work import UnitOfWork
 
 from .adapters.http import RequestsWebhookSender, resolve_host
+from .adapters.mail import DigestComposer, MailTransport, SmtpDigestSender
+from .adapters.orm import start_mappers
 from .adapters.smtp import SmtpTransport
 from .adapters.templates import TemplateRenderer
 from .config import NotificationsSettings
+from .domain.deliveries import MailBatching
 from .domain.model import Directory
 from .domain.webhooks import Resolver, RetryPolicy, TargetPolicy
-from .service_layer.handlers import Messaging
-from .service_layer.mailer import DigestMailer
-from .service_layer.webhook_dispatcher import WebhookDispatcher, WebhookSender
+from .service_layer.handlers import HANDLERS, WebhookSender
+from .service_layer.unit_of_work import SqlUnitOfWork
 
-
-@dataclass
-class Dependencies:
-    settings: NotificationsSettings
-    db: Database
-    directory: Directory
-    renderer: TemplateRenderer = field(default_factory=TemplateRenderer)
-    resolve: Resolver = resolve_host
-    verifier: TokenVerifier | None = None
-
-    @property
-    def messaging(self) -> Messaging:
-        return Messaging(directory=self.directory, renderer=self.renderer, plan_link=self.settings.plan_link)
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        return retry_policy(self.settings)
-
-    @property
-    def target_policy(self) -> TargetPolicy:
-        return TargetPolicy(allowed=self.settings.allowed_webhook_hosts)
+# Extra lease beyond the request timeout before an unrecorded attempt counts as lost.
+LEASE_MARGIN = timedelta(seconds=30)
 
 
 def retry_policy(settings: NotificationsSettings) -> RetryPolicy:
@@ -59,54 +47,58 @@ def keycloak_directory(settings: NotificationsSettings) -> KeycloakDirectory:
     )
 
 
+def smtp_transport(settings: NotificationsSettings) -> SmtpTransport:
+    return SmtpTransport(
+        settings.smtp_host,
+        settings.smtp_port,
+        starttls=settings.smtp_starttls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        timeout=settings.smtp_timeout_seconds,
+    )
+
+
 def bootstrap(
     settings: NotificationsSettings | None = None,
     *,
     db: Database | None = None,
+    uow: Callable[[], UnitOfWork] | None = None,
     directory: Directory | None = None,
-    verifier: TokenVerifier | None = None,
+    renderer: TemplateRenderer | None = None,
     resolve: Resolver | None = None,
-    with_verifier: bool = False,
-) -> Dependencies:
-    """Wire the dependencies; anything passed in replaces the real one."""
+    clock: Clock | None = None,
+    mail_transport: MailTransport | None = None,
+    webhooks: WebhookSender | None = None,
+    rng: Callable[[float, float], float] = random.uniform,
+) -> MessageBus:
+    """The use cases of one process (build after forking). Anything passed in replaces
+    the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL)."""
     settings = settings or NotificationsSettings()
-    return Dependencies(
-        settings=settings,
-        db=db or Database(settings.database_url),
-        directory=directory or keycloak_directory(settings),
-        resolve=resolve or resolve_host,
-        verifier=verifier or (TokenVerifier.for_settings(settings) if with_verifier else None),
-    )
-
-
-def mailer(deps: Dependencies, transport: SmtpTransport | None = None) -> DigestMailer:
-    settings = deps.settings
-    return DigestMailer(
-        deps.db,
-        transport
-        or SmtpTransport(
-            settings.smtp_host,
-            settings.smtp_port,
-            starttls=settings.smtp_starttls,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            timeout=settings.smtp_timeout_seconds,
-        ),
-        deps.renderer,
-        sender=settings.smtp_from,
-        batch_seconds=settings.email_batch_seconds,
-        resend_after_seconds=settings.email_resend_after_seconds,
-    )
-
-
-def dispatcher(deps: Dependencies, sender: WebhookSender | None = None) -> WebhookDispatcher:
-    settings = deps.settings
-    return WebhookDispatcher(
-        deps.db,
-        sender or RequestsWebhookSender(check_connection=deps.target_policy.check_connection),
-        deps.retry_policy,
-        deps.target_policy,
-        deps.resolve,
-        timeout_seconds=settings.webhook_timeout_seconds,
-        workers=settings.webhook_workers,
+    if uow is None:
+        start_mappers()
+        database = db or Database(settings.database_url)
+        uow = lambda: SqlUnitOfWork(database)  # noqa: E731
+    clock = clock or clock_for(settings)
+    renderer = renderer or TemplateRenderer()
+    target_policy = TargetPolicy(allowed=settings.allowed_webhook_hosts)
+    return MessageBus(
+        uow,
+        HANDLERS,
+        {
+            "directory": directory or keycloak_directory(settings),
+            "renderer": renderer,
+            "plan_link": settings.plan_link,
+            "clock": clock,
+            "retry": retry_policy(settings),
+            "target_policy": target_policy,
+            "resolve": resolve or resolve_host,
+            "batching": MailBatching(settings.email_batch_seconds, settings.email_resend_after_seconds),
+            "mail": SmtpDigestSender(
+                DigestComposer(renderer, settings.smtp_from, clock), mail_transport or smtp_transport(settings)
+            ),
+            "webhooks": webhooks or RequestsWebhookSender(check_connection=target_policy.check_connection),
+            "webhook_timeout": settings.webhook_timeout_seconds,
+            "lease": timedelta(seconds=settings.webhook_timeout_seconds) + LEASE_MARGIN,
+            "rng": rng,
+        },
     )

@@ -39,10 +39,11 @@ def migrate(settings: PlansSettings) -> None:
 @click.pass_obj
 def relay(settings: PlansSettings) -> None:
     """Publish committed outbox events to RabbitMQ until SIGTERM."""
-    from .adapters.orm import Outbox
-    from .bootstrap import bootstrap
+    from servicekit.db import Database
 
-    db, _ = bootstrap(settings)
+    from .adapters.orm import Outbox
+
+    db = Database(settings.database_url)
     publisher = Publisher(
         settings.amqp_url,
         settings.events_exchange,
@@ -57,18 +58,20 @@ def relay(settings: PlansSettings) -> None:
 @click.pass_obj
 def consume(settings: PlansSettings) -> None:
     """Apply the approvals service's events to plans until SIGTERM."""
+    from servicekit.db import Database
+
     from .adapters.orm import Inbox
     from .bootstrap import bootstrap
     from .entrypoints.consumer import QUEUE, make_handler
 
-    db, deps = bootstrap(settings)
+    db = Database(settings.database_url)
     EventConsumer(
         amqp_url=settings.amqp_url,
         exchange=settings.events_exchange,
         queue=suite_queue(QUEUE),
         db=db,
         inbox_model=Inbox,
-        handle=make_handler(deps),
+        handle=make_handler(bootstrap(settings, db=db)),
         prefetch=settings.consumer_prefetch,
         max_attempts=settings.max_delivery_attempts,
         retry_delays_ms=settings.retry_delays,
@@ -82,8 +85,11 @@ def renderer(settings: PlansSettings) -> None:
     from .bootstrap import bootstrap, document_tools
     from .entrypoints.renderer import run
 
-    _, deps = bootstrap(settings)
-    run(deps, document_tools(settings), stop_on_signals(), poll_seconds=settings.renderer_poll_seconds)
+    run(
+        bootstrap(settings, documents=document_tools(settings)),
+        stop_on_signals(),
+        poll_seconds=settings.renderer_poll_seconds,
+    )
 
 
 @cli.command("dev-pki")
@@ -94,13 +100,13 @@ def dev_pki(settings: PlansSettings, realm_file: str | None) -> None:
     issuing body (and per approver of the realm file). FOR DEVELOPMENT ONLY."""
     import json
 
-    from .bootstrap import issuing_bodies, organisations
+    from .bootstrap import load_issuing_bodies, organisations
     from .documents.pki import FileCredentials
 
     files = FileCredentials(settings.document_pki_dir, development=True)
     created = files.ensure_ca()
     names = organisations(settings)
-    for province in issuing_bodies(settings).places:
+    for province in load_issuing_bodies(settings).places:
         if province != "VN":
             code = f"{province}-UBND"
             files.body(code, names.body(code).name)

@@ -1,22 +1,30 @@
-"""The composition root: the one place that builds real dependencies."""
+"""The composition root: one message bus per process, with real dependencies (or the
+fakes a test passes in)."""
 
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 
+from servicekit.clock import clock_for
 from servicekit.db import Database
 from servicekit.directory import Directory
+from servicekit.messagebus import MessageBus
+from servicekit.unit_of_work import UnitOfWork
 
 from .config import PlansSettings
 from .domain.catalogue import Catalogue
 from .domain.numbering import IssuingBodies
 from .domain.organisations import Organisations
-from .service_layer.handlers import Dependencies
-from .service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from .service_layer.documents import DocumentTools
+from .service_layer.handlers import HANDLERS
+from .service_layer.unit_of_work import SqlUnitOfWork
 
 
-def issuing_bodies(settings: PlansSettings) -> IssuingBodies:
+def load_issuing_bodies(settings: PlansSettings) -> IssuingBodies:
     if settings.plans_issuers_file:
         return IssuingBodies.from_file(settings.plans_issuers_file)
     if settings.plans_issuers:
@@ -24,7 +32,7 @@ def issuing_bodies(settings: PlansSettings) -> IssuingBodies:
     return IssuingBodies()
 
 
-def catalogue(settings: PlansSettings) -> Catalogue:
+def load_catalogue(settings: PlansSettings) -> Catalogue:
     return Catalogue.from_file(settings.plans_catalogue_file) if settings.plans_catalogue_file else Catalogue()
 
 
@@ -51,21 +59,51 @@ def names_from_directory(settings: PlansSettings) -> Callable[[str], str | None]
     return name_of
 
 
-def bootstrap(settings: PlansSettings, db: Database | None = None) -> tuple[Database, Dependencies]:
-    """The database and the use cases' dependencies for one process (build after forking)."""
-    db = db or Database(settings.database_url)
-    deps = Dependencies(
-        uow=lambda: SqlAlchemyUnitOfWork(db),
-        catalogue=catalogue(settings),
-        issuing_bodies=issuing_bodies(settings),
-        withdrawal_wait_seconds=settings.plans_withdrawal_wait_seconds,
-        name_of=names_from_directory(settings),
+def uuid4_text() -> str:
+    return str(uuid.uuid4())
+
+
+def bootstrap(
+    settings: PlansSettings | None = None,
+    *,
+    db: Database | None = None,
+    uow: Callable[[], UnitOfWork] | None = None,
+    clock: Callable[[], datetime] | None = None,
+    new_id: Callable[[], str] = uuid4_text,
+    catalogue: Catalogue | None = None,
+    issuing_bodies: IssuingBodies | None = None,
+    documents: DocumentTools | None = None,
+    name_of: Callable[[str], str | None] | None = None,
+    withdrawal_wait_seconds: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> MessageBus:
+    """The use cases of one process (build after forking). Anything passed in replaces
+    the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL)."""
+    settings = settings or PlansSettings()
+    if uow is None:
+        database = db or Database(settings.database_url)
+        uow = lambda: SqlUnitOfWork(database)  # noqa: E731
+    return MessageBus(
+        uow,
+        HANDLERS,
+        {
+            "catalogue": catalogue or load_catalogue(settings),
+            "issuing_bodies": issuing_bodies or load_issuing_bodies(settings),
+            "clock": clock or clock_for(settings),
+            "new_id": new_id,
+            "documents": documents,  # given to the renderer process only (document_tools)
+            "name_of": name_of or names_from_directory(settings),
+            # How long a withdrawal waits for the approvals service's verdict, and how it waits.
+            "withdrawal_wait_seconds": (
+                settings.plans_withdrawal_wait_seconds if withdrawal_wait_seconds is None else withdrawal_wait_seconds
+            ),
+            "sleep": sleep,
+        },
     )
-    return db, deps
 
 
 def organisations(settings: PlansSettings) -> Organisations:
-    return Organisations.load(issuing_bodies(settings).places, settings.plans_organisations_file or None)
+    return Organisations.load(load_issuing_bodies(settings).places, settings.plans_organisations_file or None)
 
 
 def trust_roots(settings: PlansSettings) -> list[bytes]:
@@ -78,13 +116,10 @@ def trust_roots(settings: PlansSettings) -> list[bytes]:
     return [path.read_bytes() for path in files if path.exists()]
 
 
-def document_tools(settings: PlansSettings):  # type: ignore[no-untyped-def]
+def document_tools(settings: PlansSettings) -> DocumentTools:
     """The renderer's dependencies: organisation names, the people directory, render-and-sign."""
-    from servicekit.directory import Directory
-
     from .documents.pipeline import DirectoryPeople, RenderAndSign, credentials_from, timestamper_from
     from .documents.render import DocumentRenderer
-    from .service_layer.documents import DocumentTools
 
     directory = Directory(
         settings.keycloak_url,

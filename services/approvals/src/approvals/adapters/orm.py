@@ -1,4 +1,10 @@
-"""The approvals database: SQLAlchemy 2 declarative tables (SQLite and PostgreSQL)."""
+"""The approvals database (SQLite and PostgreSQL).
+
+The declarative ``*Row`` classes define the tables and serve the read side (the task
+list in ``views``, which needs no aggregate). The aggregate itself — ``Approval`` with
+its tasks, decisions and delegations — is mapped onto the same tables imperatively
+(``start_mappers``), so the repository loads and saves domain objects with no copying
+and SQLAlchemy tracks what changed."""
 
 from __future__ import annotations
 
@@ -6,13 +12,18 @@ from datetime import datetime
 from typing import Any
 
 from servicekit.consumer import InboxMixin
-from servicekit.db import declarative_base
+from servicekit.db import UTCDateTime, declarative_base
 from servicekit.outbox import OutboxMixin
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.associationproxy import association_proxy
+from sqlalchemy.orm import Mapped, Mapper, class_mapper, composite, mapped_column, relationship
+from sqlalchemy.orm.exc import UnmappedClassError
+from unidecode import unidecode
+
+from ..domain.model import Approval, Decision, Delegation, PlanContext, Task
 
 Base = declarative_base()
-UTCDateTime = DateTime(timezone=True)
 
 
 class Outbox(OutboxMixin, Base):
@@ -43,7 +54,7 @@ class ApprovalRow(Base):
     plan_id: Mapped[str] = mapped_column(String(64), index=True)
     plan_version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
-    # unidecode + lower (đ → d): accent-insensitive search over titles.
+    # unidecode + lower (đ → d): accent-insensitive search over titles (set from the title on insert).
     title_folded: Mapped[str] = mapped_column(Text)
     org_unit: Mapped[str] = mapped_column(String(64))
     province: Mapped[str] = mapped_column(String(16))
@@ -60,10 +71,6 @@ class ApprovalRow(Base):
     current_level: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-    tasks: Mapped[list[TaskRow]] = relationship(lazy="selectin", order_by="TaskRow.level", back_populates="approval")
-    decisions: Mapped[list[DecisionRow]] = relationship(lazy="selectin", order_by="DecisionRow.sequence")
-    delegations: Mapped[list[DelegationRow]] = relationship(lazy="selectin", order_by="DelegationRow.delegated_at")
 
 
 class TaskRow(Base):
@@ -88,9 +95,6 @@ class TaskRow(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-    approval: Mapped[ApprovalRow] = relationship(back_populates="tasks", lazy="raise")
-    assignees: Mapped[list[AssigneeRow]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
 
 class AssigneeRow(Base):
@@ -147,3 +151,81 @@ class WithdrawalRow(Base):
     plan_version: Mapped[int] = mapped_column(Integer, primary_key=True)
     withdrawn_by: Mapped[str] = mapped_column(String(120))
     withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def fold(text: str) -> str:
+    """Accent-insensitive search key: ``Kế hoạch Đối ngoại`` → ``ke hoach doi ngoai``."""
+    return unidecode(text).lower()
+
+
+class Assignee:
+    """A row of ``task_assignees`` as the mapping needs it; the domain sees plain usernames
+    (``Task.assignees``, an association proxy over these)."""
+
+    def __init__(self, username: str) -> None:
+        self.username = username
+
+
+def start_mappers() -> None:
+    """Map the approval aggregate onto its tables (once per process; later calls do nothing)."""
+    try:
+        class_mapper(Approval)
+        return
+    except UnmappedClassError:
+        pass
+    approvals, tasks = ApprovalRow.__table__, TaskRow.__table__
+    decisions, delegations = DecisionRow.__table__, DelegationRow.__table__
+    assignees = AssigneeRow.__table__
+    registry = Base.registry
+    registry.map_imperatively(Assignee, assignees)
+    registry.map_imperatively(
+        Task,
+        tasks,
+        properties={
+            "_assignees": relationship(Assignee, order_by=assignees.c.username, cascade="all, delete-orphan"),
+        },
+    )
+    Task.assignees = association_proxy("_assignees", "username", creator=Assignee)  # type: ignore[assignment]
+    registry.map_imperatively(Decision, decisions, properties={"by": decisions.c.decided_by})
+    registry.map_imperatively(Delegation, delegations)
+    registry.map_imperatively(
+        Approval,
+        approvals,
+        properties={
+            "plan": composite(
+                PlanContext,
+                approvals.c.plan_id,
+                approvals.c.plan_version,
+                approvals.c.title,
+                approvals.c.org_unit,
+                approvals.c.province,
+                approvals.c.year,
+                approvals.c.content_sha256,
+                approvals.c.submitted_by,
+                approvals.c.created_by,
+                approvals.c.edited_by,
+                approvals.c.submitters,
+                approvals.c.plan_type,
+            ),
+            # The chain version is kept by key and number; the repository hands the approval
+            # the (immutable, cached) chain itself.
+            "chain_key": approvals.c.chain_key,
+            "chain_version": approvals.c.chain_version,
+            "title_folded": approvals.c.title_folded,
+            "tasks": relationship(Task, order_by=tasks.c.level),
+            "decisions": relationship(Decision, order_by=decisions.c.sequence),
+            "delegations": relationship(Delegation, order_by=delegations.c.delegated_at),
+        },
+    )
+    event.listen(Approval, "load", _on_load)
+    event.listen(Approval, "before_insert", _before_insert)
+
+
+def _on_load(approval: Approval, _context: object) -> None:
+    approval.events = []  # loading never runs __init__: the aggregate starts with no new events
+
+
+def _before_insert(_mapper: Mapper[Approval], _connection: Connection, approval: Approval) -> None:
+    approval.chain_key = approval.chain.key  # type: ignore[attr-defined]
+    approval.chain_version = approval.chain.version  # type: ignore[attr-defined]
+    approval.title_folded = fold(approval.plan.title)  # type: ignore[attr-defined]

@@ -66,3 +66,8 @@ class PublishChain:
 @dataclass(frozen=True)
 class CheckDeadlines:
     now: datetime
+
+
+@dataclass(frozen=True)
+class LoadBundledChains:
+    """At ``migrate`` (or first need): each bundled chain becomes version 1 where its key has none."""

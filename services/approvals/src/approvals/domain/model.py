@@ -71,6 +71,11 @@ class PlanContext:
     submitters: tuple[str, ...] = ()  # everyone who submitted any version of the plan
     plan_type: str = "annual"
 
+    def __post_init__(self) -> None:
+        # however they were stored (a JSON column gives lists)
+        object.__setattr__(self, "edited_by", tuple(self.edited_by))
+        object.__setattr__(self, "submitters", tuple(self.submitters))
+
     def context(self) -> dict[str, Any]:
         return {
             "plan_id": self.plan_id,
@@ -136,7 +141,9 @@ def next_step(decision: str, approvals_with_this: int, required: int, level: int
     return Step.APPROVED if level >= last_level else Step.NEXT_LEVEL
 
 
-@dataclass(frozen=True)
+# Decisions and delegations are records, never changed once made (the hash chain shows any
+# change); they are not frozen only because the ORM keeps its state on the instance.
+@dataclass
 class Decision:
     id: str
     approval_id: str
@@ -165,7 +172,7 @@ class Decision:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Delegation:
     id: str
     task_id: str

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from servicekit.db import Database
+from servicekit.messagebus import MessageBus
 from servicekit.web import current_principal
 
 from .. import views
@@ -17,19 +18,22 @@ from ..domain import commands
 from ..domain.chain import ApprovalChain
 from ..domain.errors import NotFound, NotPermitted
 from ..domain.model import Actor, Approval
-from ..service_layer import handlers
-from ..service_layer.handlers import Dependencies
-from ..service_layer.unit_of_work import SqlUnitOfWork
+from ..service_layer.unit_of_work import UnitOfWork
 from . import schemas
 
 
 @dataclass(frozen=True)
 class ServiceContext:
-    db: Database
-    deps: Dependencies
+    db: Database  # the task list reads it straight (views.tasks_for)
+    bus: MessageBus
 
-    def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.db)
+    def uow(self) -> UnitOfWork:
+        uow: UnitOfWork = self.bus.uow()
+        return uow
+
+    def now(self) -> datetime:
+        now: datetime = self.bus.dependencies["clock"]()
+        return now
 
 
 def service() -> ServiceContext:
@@ -58,7 +62,7 @@ class TaskList(MethodView):
         context = service()
         actor = current_actor()
         with context.db.transaction() as session:
-            return views.tasks_for(session, actor, views.TaskFilter(**query), context.deps.clock())
+            return views.tasks_for(session, actor, views.TaskFilter(**query), context.now())
 
 
 @approvals_blp.route("/<string:approval_id>")
@@ -72,7 +76,7 @@ class ApprovalDetail(MethodView):
             approval = uow.approvals.get(approval_id)
             if approval is None or not approval.visible_to(actor):
                 raise NotFound("No such approval.")
-        return approval_view(approval, context.deps.clock())
+        return approval_view(approval, context.now())
 
 
 @approvals_blp.route("/tasks/<string:task_id>/decision")
@@ -84,7 +88,7 @@ class TaskDecision(MethodView):
         is closed or the caller already decided; 403 on separation of duties."""
         context = service()
         command = commands.RecordDecision(task_id, current_actor(), body["decision"], body["comment"])
-        outcome = handlers.record_decision(command, context.uow(), context.deps)
+        outcome = context.bus.handle(command)
         task = outcome.approval.task(task_id)
         return {
             "decision": outcome.decision,
@@ -103,7 +107,7 @@ class TaskDelegation(MethodView):
         """Hand the caller's place on the task to another eligible approver of the same scope."""
         context = service()
         command = commands.DelegateTask(task_id, current_actor(), body["to"], body["comment"])
-        return handlers.delegate_task(command, context.uow(), context.deps)
+        return context.bus.handle(command)
 
 
 # -- chains
@@ -153,7 +157,7 @@ class ChainResource(MethodView):
         """Publish the next version; approvals already started keep theirs. 422 lists every reason."""
         context = service()
         command = commands.PublishChain(key, current_actor(), body["name"], body["levels"])
-        return chain_view(handlers.publish_chain(command, context.uow(), context.deps))
+        return chain_view(context.bus.handle(command))
 
 
 def approval_view(approval: Approval, now: datetime) -> dict[str, Any]:

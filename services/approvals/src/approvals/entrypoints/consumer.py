@@ -12,12 +12,11 @@ from collections.abc import Callable
 
 from servicekit.contracts import events as contract
 from servicekit.events import Event
+from servicekit.messagebus import MessageBus
 from sqlalchemy.orm import Session
 
 from ..domain import commands
 from ..domain.model import PlanContext
-from ..service_layer import handlers
-from ..service_layer.handlers import Dependencies
 from ..service_layer.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -43,15 +42,15 @@ def plan_context(submitted: contract.PlanSubmitted) -> PlanContext:
     )
 
 
-def make_handler(deps: Dependencies) -> Callable[[Session, Event], None]:
+def make_handler(bus: MessageBus) -> Callable[[Session, Event], None]:
+    """The EventConsumer's handler: the use case runs in the consumer's own transaction."""
+
     def handle(session: Session, event: Event) -> None:
         uow = SqlUnitOfWork(session=session)
         if event.name == contract.PlanSubmitted.name:
             submitted = contract.parse(event.name, event.data)
             assert isinstance(submitted, contract.PlanSubmitted)
-            handlers.start_approval(
-                commands.StartApproval(plan_context(submitted), submitted.submitted_at or event.time), uow, deps
-            )
+            bus.handle(commands.StartApproval(plan_context(submitted), submitted.submitted_at or event.time), uow)
         elif event.name == contract.PlanWithdrawalRequested.name:
             requested = contract.parse(event.name, event.data)
             assert isinstance(requested, contract.PlanWithdrawalRequested)
@@ -68,14 +67,14 @@ def make_handler(deps: Dependencies) -> Callable[[Session, Event], None]:
                 seen_decisions=requested.seen_decisions,
                 requested_at=requested.requested_at,
             )
-            handlers.answer_withdrawal(answer, uow, deps)
+            bus.handle(answer, uow)
         elif event.name == contract.PlanWithdrawn.name:
             withdrawn = contract.parse(event.name, event.data)
             assert isinstance(withdrawn, contract.PlanWithdrawn)
             command = commands.CancelApproval(
                 _text(withdrawn.plan_id), withdrawn.version, _text(withdrawn.by), withdrawn.withdrawn_at or event.time
             )
-            handlers.cancel_approval(command, uow, deps)
+            bus.handle(command, uow)
         else:
             log.info("event ignored", extra={"event_type": event.type})
 

@@ -1,36 +1,30 @@
-"""The use cases, one function per command, each one transaction (its unit of work)."""
+"""The use cases: ``handler(command, uow, *, dependencies)``, one transaction each;
+``bootstrap`` binds the dependencies (see ``HANDLERS``)."""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from typing import Any
 
+from servicekit.calendar import WorkingCalendar
+from servicekit.clock import Clock
+
 from ..domain import commands
-from ..domain.calendar import WorkingCalendar
 from ..domain.chain import ApprovalChain, define_chain
 from ..domain.errors import NotFound, NotPermitted
 from ..domain.events import WithdrawalAnswered
 from ..domain.model import Approval, Decision, Delegation, Step, Task, in_scope
-from .ports import ApproverDirectory, Clock, largest_group
+from .ports import ApproverDirectory, largest_group
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CHAIN_KEY = "ttdn-plan"
-
-
-@dataclass(frozen=True)
-class Dependencies:
-    """What the use cases are wired with (see ``bootstrap``)."""
-
-    directory: ApproverDirectory
-    calendar: WorkingCalendar
-    clock: Clock
-    remind_share: float = 0.5
 
 
 # -- chains ------------------------------------------------------------------
@@ -46,13 +40,13 @@ def bundled_chain_definitions() -> dict[str, dict[str, Any]]:
     return found
 
 
-def ensure_default_chains(uow: UnitOfWork, deps: Dependencies) -> list[str]:
+def ensure_default_chains(command: commands.LoadBundledChains, uow: UnitOfWork, *, clock: Clock) -> list[str]:
     """Load each bundled chain as version 1 where its key has no version yet."""
     loaded = []
     with uow:
         for key in bundled_chain_definitions():
             if uow.chains.latest(key) is None:
-                _publish_bundled(uow, key, deps.clock())
+                _publish_bundled(uow, key, clock())
                 loaded.append(key)
     return loaded
 
@@ -64,7 +58,9 @@ def _publish_bundled(uow: UnitOfWork, key: str, now: datetime) -> ApprovalChain:
     return chain
 
 
-def publish_chain(command: commands.PublishChain, uow: UnitOfWork, deps: Dependencies) -> ApprovalChain:
+def publish_chain(
+    command: commands.PublishChain, uow: UnitOfWork, *, directory: ApproverDirectory, clock: Clock
+) -> ApprovalChain:
     if not command.actor.is_admin:
         raise NotPermitted("Only administrators publish approval chains.")
     with uow:
@@ -75,8 +71,8 @@ def publish_chain(command: commands.PublishChain, uow: UnitOfWork, deps: Depende
             version,
             {"name": command.name, "levels": command.levels},
             published_by=command.actor.username,
-            published_at=deps.clock(),
-            group_size=lambda role, scope: largest_group(deps.directory, role, scope),
+            published_at=clock(),
+            group_size=lambda role, scope: largest_group(directory, role, scope),
         )
         uow.chains.add(chain)
     return chain
@@ -90,17 +86,25 @@ class DirectoryUnavailable(Exception):
     (HTTP 503, or a retried event) rather than offering a task to nobody."""
 
 
-def eligible_usernames(deps: Dependencies, approval: Approval, role: str, scope: str) -> list[str]:
+def eligible_usernames(directory: ApproverDirectory, approval: Approval, role: str, scope: str) -> list[str]:
     try:
-        people = deps.directory.eligible(role, scope, org_unit=approval.plan.org_unit, province=approval.plan.province)
+        people = directory.eligible(role, scope, org_unit=approval.plan.org_unit, province=approval.plan.province)
     except Exception as error:  # python-keycloak and requests raise many types
         raise DirectoryUnavailable(f"{error.__class__.__name__}: {error}") from error
     return [person.username for person in people]
 
 
-def _open_level(approval: Approval, number: int, deps: Dependencies, at: datetime) -> None:
+def _open_level(
+    approval: Approval,
+    number: int,
+    at: datetime,
+    *,
+    directory: ApproverDirectory,
+    calendar: WorkingCalendar,
+    remind_share: float,
+) -> None:
     level = approval.chain.level(number)
-    people = eligible_usernames(deps, approval, level.role, level.scope)
+    people = eligible_usernames(directory, approval, level.role, level.scope)
     if not people:
         log.warning(
             "no eligible approver for level", extra={"approval_id": approval.id, "level": number, "role": level.role}
@@ -109,15 +113,23 @@ def _open_level(approval: Approval, number: int, deps: Dependencies, at: datetim
         number,
         people,
         at=at,
-        due_at=deps.calendar.due_at(at, level.sla_working_days),
-        remind_share=deps.remind_share,
+        due_at=calendar.due_at(at, level.sla_working_days),
+        remind_share=remind_share,
     )
 
 
-def start_approval(command: commands.StartApproval, uow: UnitOfWork, deps: Dependencies) -> Approval | None:
+def start_approval(
+    command: commands.StartApproval,
+    uow: UnitOfWork,
+    *,
+    directory: ApproverDirectory,
+    calendar: WorkingCalendar,
+    clock: Clock,
+    remind_share: float = 0.5,
+) -> Approval | None:
     """``plan.submitted``: a second delivery, or a stale one, has no effect."""
     plan = command.plan
-    now = deps.clock()
+    now = clock()
     with uow:
         if uow.approvals.for_plan_version(plan.plan_id, plan.version) is not None:
             return None
@@ -134,12 +146,19 @@ def start_approval(command: commands.StartApproval, uow: UnitOfWork, deps: Depen
             plan = plan.with_submitters_of(previous.plan)  # separation of duties spans every version
         chain = uow.chains.latest(DEFAULT_CHAIN_KEY) or _publish_bundled(uow, DEFAULT_CHAIN_KEY, now)
         approval = Approval.start(plan, chain, at=command.submitted_at)  # the SLA runs from `now`, below
-        _open_level(approval, Approval.first_level_after(previous, chain), deps, now)
+        _open_level(
+            approval,
+            Approval.first_level_after(previous, chain),
+            now,
+            directory=directory,
+            calendar=calendar,
+            remind_share=remind_share,
+        )
         uow.approvals.add(approval)
     return approval
 
 
-def cancel_approval(command: commands.CancelApproval, uow: UnitOfWork, deps: Dependencies) -> Approval | None:
+def cancel_approval(command: commands.CancelApproval, uow: UnitOfWork, *, clock: Clock) -> Approval | None:
     """``plan.withdrawn``: cancels that very version's open approval; remembered when the
     submission has not arrived yet, so that it then starts nothing."""
     with uow:
@@ -151,11 +170,11 @@ def cancel_approval(command: commands.CancelApproval, uow: UnitOfWork, deps: Dep
             return None
         if not approval.is_open:
             return None
-        approval.cancel(by=command.by, at=deps.clock(), comment="withdrawn by the drafter")
+        approval.cancel(by=command.by, at=clock(), comment="withdrawn by the drafter")
     return approval
 
 
-def answer_withdrawal(command: commands.AnswerWithdrawal, uow: UnitOfWork, deps: Dependencies) -> bool:
+def answer_withdrawal(command: commands.AnswerWithdrawal, uow: UnitOfWork, *, clock: Clock) -> bool:
     """``plan.withdrawal_requested``: the approval is the single arbiter of its own end. Under the
     approval's row lock (the lock a decision takes) the withdrawal wins when the approval is still open
     and nobody decided since the drafter looked; otherwise it is refused and nothing is cancelled.
@@ -177,7 +196,7 @@ def answer_withdrawal(command: commands.AnswerWithdrawal, uow: UnitOfWork, deps:
             )
             return True
         return approval.answer_withdrawal(
-            command.request_id, by=command.by, seen_decisions=command.seen_decisions, at=deps.clock()
+            command.request_id, by=command.by, seen_decisions=command.seen_decisions, at=clock()
         )
 
 
@@ -188,8 +207,16 @@ class DecisionOutcome:
     step: Step
 
 
-def record_decision(command: commands.RecordDecision, uow: UnitOfWork, deps: Dependencies) -> DecisionOutcome:
-    now = deps.clock()
+def record_decision(
+    command: commands.RecordDecision,
+    uow: UnitOfWork,
+    *,
+    directory: ApproverDirectory,
+    calendar: WorkingCalendar,
+    clock: Clock,
+    remind_share: float = 0.5,
+) -> DecisionOutcome:
+    now = clock()
     with uow:
         # Locks the approval row: a racing decider waits here and then finds the task closed.
         approval = uow.approvals.get_by_task(command.task_id, for_update=True)
@@ -202,19 +229,23 @@ def record_decision(command: commands.RecordDecision, uow: UnitOfWork, deps: Dep
             and actor.username not in task.assignees
             and in_scope(actor, task.role, task.scope, approval.plan)
         ):
-            _admit_if_now_eligible(approval, task, actor.username, deps)
+            _admit_if_now_eligible(approval, task, actor.username, directory)
         step = approval.record_decision(command.task_id, actor, command.decision, command.comment, at=now)
         if step is Step.NEXT_LEVEL:
-            _open_level(approval, task.level + 1, deps, now)
+            _open_level(
+                approval, task.level + 1, now, directory=directory, calendar=calendar, remind_share=remind_share
+            )
     return DecisionOutcome(approval, approval.decisions[-1], step)
 
 
-def _admit_if_now_eligible(approval: Approval, task: Task, username: str, deps: Dependencies) -> None:
-    if username in eligible_usernames(deps, approval, task.role, task.scope):
+def _admit_if_now_eligible(approval: Approval, task: Task, username: str, directory: ApproverDirectory) -> None:
+    if username in eligible_usernames(directory, approval, task.role, task.scope):
         approval.admit(task, username)
 
 
-def delegate_task(command: commands.DelegateTask, uow: UnitOfWork, deps: Dependencies) -> Delegation:
+def delegate_task(
+    command: commands.DelegateTask, uow: UnitOfWork, *, directory: ApproverDirectory, clock: Clock
+) -> Delegation:
     with uow:
         approval = uow.approvals.get_by_task(command.task_id, for_update=True)
         if approval is None:
@@ -225,8 +256,8 @@ def delegate_task(command: commands.DelegateTask, uow: UnitOfWork, deps: Depende
             command.actor,
             command.to,
             command.comment,
-            at=deps.clock(),
-            to_is_eligible=command.to in eligible_usernames(deps, approval, task.role, task.scope),
+            at=clock(),
+            to_is_eligible=command.to in eligible_usernames(directory, approval, task.role, task.scope),
         )
     return delegation
 
@@ -237,9 +268,7 @@ class DeadlineReport:
     overdue: int
 
 
-def check_deadlines(
-    command: commands.CheckDeadlines, uow: UnitOfWork, deps: Dependencies, *, batch_size: int = 500
-) -> DeadlineReport:
+def check_deadlines(command: commands.CheckDeadlines, uow: UnitOfWork, *, batch_size: int = 500) -> DeadlineReport:
     """Remind once when the configured share of the SLA has passed; announce once when
     the due date has passed. The flags commit with the outbox rows, so each fires once."""
     reminded = overdue = 0
@@ -253,3 +282,15 @@ def check_deadlines(
                     approval.mark_overdue(task, command.now)
                     overdue += 1
     return DeadlineReport(reminded, overdue)
+
+
+HANDLERS: dict[type, Callable[..., Any]] = {
+    commands.LoadBundledChains: ensure_default_chains,
+    commands.PublishChain: publish_chain,
+    commands.StartApproval: start_approval,
+    commands.CancelApproval: cancel_approval,
+    commands.AnswerWithdrawal: answer_withdrawal,
+    commands.RecordDecision: record_decision,
+    commands.DelegateTask: delegate_task,
+    commands.CheckDeadlines: check_deadlines,
+}

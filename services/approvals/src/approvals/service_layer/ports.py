@@ -3,9 +3,12 @@ tests inject fakes: the people directory (Keycloak's role members) and a clock."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Protocol
+
+from servicekit.clock import Clock
+
+__all__ = ["ApproverDirectory", "Clock", "PersonLike", "largest_group"]
 
 
 class PersonLike(Protocol):
@@ -25,9 +28,6 @@ class ApproverDirectory(Protocol):
     def eligible(
         self, role: str, scope: str, *, org_unit: str | None, province: str | None
     ) -> Sequence[PersonLike]: ...
-
-
-Clock = Callable[[], datetime]
 
 
 def largest_group(directory: ApproverDirectory, role: str, scope: str) -> int | None:

@@ -1,25 +1,27 @@
-"""The unit of work owns one transaction per use case and, at its end, writes
-the aggregates' new domain events to the outbox in that same transaction."""
+"""The approvals service's unit of work (servicekit's, with the approvals and chains
+repositories): at its end it writes the touched approvals back and their new domain
+events to the outbox, in that same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager
-from types import TracebackType
+import abc
+from collections.abc import Iterable, Iterator
+from typing import Self
 
-from servicekit.db import Database
 from servicekit.events import Event, new_event
-from servicekit.outbox import record_event
+from servicekit.unit_of_work import SqlAlchemyUnitOfWork
+from servicekit.unit_of_work import UnitOfWork as KitUnitOfWork
 from sqlalchemy.orm import Session
 
 from ..adapters import orm
 from ..adapters.repository import ApprovalRepository, ChainRepository, SqlApprovalRepository, SqlChainRepository
 from ..domain.events import ApprovalEvent
+from ..domain.model import Approval
 
 EVENT_SOURCE = "/ttdn/approvals"
 
 
-class UnitOfWork(AbstractContextManager["UnitOfWork"]):
+class UnitOfWork(KitUnitOfWork, abc.ABC):
     """Use as ``with uow: ...``; the work commits when the block ends without an error."""
 
     approvals: ApprovalRepository
@@ -28,57 +30,45 @@ class UnitOfWork(AbstractContextManager["UnitOfWork"]):
     # Events that belong to no approval (a withdrawal answered before its approval started).
     loose_events: list[ApprovalEvent]
 
-    def collect_new_events(self) -> Iterator[ApprovalEvent]:
-        while getattr(self, "loose_events", None):
-            yield self.loose_events.pop(0)
-        for approval in self.approvals.seen:
-            while approval.events:
-                yield approval.events.pop(0)
-
-
-class SqlUnitOfWork(UnitOfWork):
-    def __init__(self, db: Database | None = None, *, session: Session | None = None) -> None:
-        """Either open a transaction on ``db``, or join ``session``'s (the consumer's,
-        which also holds the inbox row)."""
-        if (db is None) == (session is None):
-            raise ValueError("give a database or a session")
-        self._db = db
-        self._outer_session = session
-        self._transaction: AbstractContextManager[Session] | None = None
-
-    def __enter__(self) -> SqlUnitOfWork:
-        if self._outer_session is not None:
-            self.session = self._outer_session
-        else:
-            assert self._db is not None
-            self._transaction = self._db.transaction()
-            self.session = self._transaction.__enter__()
-        self.approvals = SqlApprovalRepository(self.session)
-        self.chains = SqlChainRepository(self.session)
+    def __enter__(self) -> Self:
         self.loose_events = []
-        return self
+        return super().__enter__()
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> bool | None:
-        try:
-            if error is None:
-                # One flush for the state and its outbox rows: without it every
-                # record_event's NOTIFY would flush the row before it, a round trip each.
-                with self.session.no_autoflush:
-                    self.approvals.save_all()
-                    for event in self.collect_new_events():
-                        record_event(self.session, orm.Outbox, to_cloudevent(event))
-                self.session.flush()
-        except BaseException as failure:
-            if self._transaction is not None:
-                self._transaction.__exit__(type(failure), failure, failure.__traceback__)
-                self._transaction = None
-            raise
-        if self._transaction is not None:
-            transaction, self._transaction = self._transaction, None
-            return transaction.__exit__(kind, error, tb)
-        return None
+    def touched(self) -> Iterable[Approval]:
+        return self.approvals.seen
+
+    def collect_new_events(self) -> Iterator[ApprovalEvent]:
+        while self.loose_events:
+            yield self.loose_events.pop(0)
+        yield from super().collect_new_events()
+
+    def _drop_events(self) -> None:
+        self.loose_events.clear()
+        super()._drop_events()
+
+    def _write_back(self) -> None:
+        self.approvals.save_all()
+
+
+class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
+    """Opens a transaction on ``db``, or joins ``session``'s (the consumer's, which also
+    holds the inbox row)."""
+
+    event_source = EVENT_SOURCE
+    outbox_model = orm.Outbox
+
+    def start(self, session: Session) -> None:
+        orm.start_mappers()
+        self.approvals = SqlApprovalRepository(session)
+        self.chains = SqlChainRepository(session)
+
+    def _write_back(self) -> None:
+        # One flush for the state and its outbox rows (see SqlAlchemyUnitOfWork._record).
+        with self.session.no_autoflush:
+            self.approvals.save_all()
+
+    def to_cloudevent(self, event: ApprovalEvent) -> Event:  # type: ignore[override]
+        return to_cloudevent(event)
 
 
 def to_cloudevent(event: ApprovalEvent) -> Event:

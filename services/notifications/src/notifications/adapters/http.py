@@ -1,16 +1,21 @@
-"""POSTing a signed webhook body and resolving host names, with requests and the socket module."""
+"""Signing (Standard Webhooks) and POSTing a webhook attempt, and resolving host names,
+with standardwebhooks, requests and the socket module."""
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from standardwebhooks.webhooks import Webhook
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from ..domain.deliveries import DeliveryJob
 
 # Called with the URL's host and the address a connection reached, before anything is
 # sent; raises to refuse (the policy's UnsafeWebhookTarget).
@@ -24,6 +29,16 @@ class DeliveryError(Exception):
 def resolve_host(host: str) -> list[str]:
     """Every address ``host`` resolves to (A and AAAA)."""
     return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)})
+
+
+def signed_headers(secret: str, message_id: str, payload: str, when: datetime) -> dict[str, str]:
+    """The three Standard Webhooks headers for one attempt (the timestamp is the attempt's)."""
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(when.timestamp())),
+        "webhook-signature": Webhook(secret).sign(message_id, when, payload),
+        "Content-Type": "application/json",
+    }
 
 
 def _checked(connection_class: type[HTTPConnection], check: ConnectionCheck) -> type[HTTPConnection]:
@@ -66,6 +81,12 @@ class CheckedAdapter(HTTPAdapter):
 class RequestsWebhookSender:
     user_agent: str = "TTDN-Webhooks/1.0"
     check_connection: ConnectionCheck | None = field(default=None)
+
+    def deliver(self, job: DeliveryJob, when: datetime, timeout: float) -> int:
+        """One attempt: signed with the subscription's secret, the event id as ``webhook-id``
+        (the same on every retry, so receivers deduplicate)."""
+        headers = signed_headers(job.secret, job.event_id, job.payload, when)
+        return self.post(job.url, job.payload.encode("utf-8"), headers, timeout)
 
     def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
         """The receiver's status code; redirects are not followed (the URL was vetted, its target was not)."""

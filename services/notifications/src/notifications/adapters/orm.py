@@ -1,4 +1,5 @@
-"""The service's tables, mapped with SQLAlchemy 2 declarative models.
+"""The service's tables: SQLAlchemy 2 declarative models, and the delivery aggregate
+mapped imperatively (``start_mappers``).
 
 The inbox is read by one reader at a time, newest first, at millions of rows:
 ``ix_notifications_inbox`` (recipient, created_at, id) serves keyset pages in
@@ -9,12 +10,14 @@ counts and ``unread=true`` pages small.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from servicekit.consumer import InboxMixin
-from servicekit.db import BigIntKey, declarative_base
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from servicekit.db import BigIntKey, UTCDateTime, declarative_base
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, class_mapper, mapped_column, relationship
+from sqlalchemy.orm.exc import UnmappedClassError
+
+from ..domain.deliveries import WebhookAttempt, WebhookDelivery
 
 Base = declarative_base()
 
@@ -38,8 +41,8 @@ class NotificationRow(Base):
     subject: Mapped[str] = mapped_column(String(1000))
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(1000))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("event_id", "recipient", name="uq_notifications_event_recipient"),
@@ -62,7 +65,7 @@ class PlanAudienceRow(Base):
 
     plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     drafters: Mapped[list[str]] = mapped_column(JSON, default=list)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ClosedApprovalRow(Base):
@@ -72,7 +75,7 @@ class ClosedApprovalRow(Base):
 
     approval_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(16))
-    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OutgoingMailRow(Base):
@@ -90,10 +93,10 @@ class OutgoingMailRow(Base):
     subject: Mapped[str] = mapped_column(String(1000))
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(1000))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     batch_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -118,56 +121,71 @@ class WebhookSubscriptionRow(Base):
     province: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # Needed in clear to sign (HMAC); shown to the integrator once, at creation.
     secret: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class WebhookDeliveryRow(Base):
-    """One event for one subscription. ``next_attempt_at`` is also the lease of an
-    attempt in flight: a dispatcher that dies mid-attempt leaves it due again."""
+# Deliveries are domain objects (domain/deliveries.py) mapped onto their tables
+# imperatively: the rules live in the dataclasses, SQLAlchemy tracks their changes.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    Base.metadata,
+    Column("id", String(36), primary_key=True),
+    Column("subscription_id", ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("event_type", String(120), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+    # Also the lease of an attempt in flight: a dispatcher that dies mid-attempt leaves it due again.
+    Column("next_attempt_at", UTCDateTime, nullable=False, default=utcnow),
+    Column("give_up_at", UTCDateTime, nullable=False),
+    Column("last_response_code", Integer, nullable=True),
+    Column("completed_at", UTCDateTime, nullable=True),
+    UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_subscription_event"),
+    Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+        sqlite_where=text("status = 'pending'"),
+    ),
+    Index("ix_webhook_deliveries_log", "subscription_id", "created_at", "id"),
+)
 
-    __tablename__ = "webhook_deliveries"
+webhook_attempts = Table(
+    "webhook_attempts",
+    Base.metadata,
+    Column("id", BigIntKey, primary_key=True, autoincrement=True),
+    Column("delivery_id", ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("response_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"))
-    event_id: Mapped[str] = mapped_column(String(64))
-    event_type: Mapped[str] = mapped_column(String(120))
-    payload: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    give_up_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_response_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
-    __table_args__ = (
-        UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_subscription_event"),
-        Index(
-            "ix_webhook_deliveries_due",
-            "next_attempt_at",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
-        ),
-        Index("ix_webhook_deliveries_log", "subscription_id", "created_at", "id"),
+def start_mappers() -> None:
+    """Map the delivery aggregate onto its tables (once per process; later calls do nothing)."""
+    if _mapped(WebhookDelivery):
+        return
+    Base.registry.map_imperatively(WebhookAttempt, webhook_attempts)
+    Base.registry.map_imperatively(
+        WebhookDelivery,
+        webhook_deliveries,
+        properties={
+            "attempt_log": relationship(
+                WebhookAttempt, order_by=[webhook_attempts.c.attempt, webhook_attempts.c.id], cascade="all"
+            )
+        },
     )
 
 
-class WebhookAttemptRow(Base):
-    __tablename__ = "webhook_attempts"
-
-    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
-    delivery_id: Mapped[str] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
-    attempt: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    duration_ms: Mapped[int] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(16))
-    response_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-def as_utc(value: Any) -> Any:
-    """SQLite hands back naive datetimes; we store UTC, so say so."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+def _mapped(cls: type) -> bool:
+    try:
+        class_mapper(cls)
+    except UnmappedClassError:
+        return False
+    return True

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
 from servicekit.pagination import decode_cursor, encode_cursor
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import Select, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from ..domain.deliveries import DeliveryStatus, DigestEntry, MailDigest, WebhookAttempt, WebhookDelivery
 from ..domain.model import Notice, PlanAudience, QueuedMail
-from ..domain.webhooks import DeliveryStatus, Subscription
+from ..domain.webhooks import Subscription
 from .orm import (
     ClosedApprovalRow,
     NotificationRow,
     OutgoingMailRow,
     PlanAudienceRow,
-    WebhookAttemptRow,
-    WebhookDeliveryRow,
     WebhookSubscriptionRow,
-    as_utc,
+    webhook_attempts,
 )
 
 
@@ -46,6 +47,10 @@ class ApprovalRepository(Protocol):
 
 class MailQueue(Protocol):
     def enqueue(self, mail: QueuedMail) -> None: ...
+    def claim_stale(self, claimed_before: datetime, now: datetime) -> list[str]: ...
+    def claim_waiting(self, waiting_since: datetime, now: datetime) -> list[str]: ...
+    def digest(self, batch_id: str) -> MailDigest | None: ...
+    def save(self, digest: MailDigest) -> None: ...
 
 
 class SubscriptionRepository(Protocol):
@@ -54,20 +59,14 @@ class SubscriptionRepository(Protocol):
     def get(self, owner: str, subscription_id: str) -> Subscription | None: ...
     def remove(self, owner: str, subscription_id: str, when: datetime) -> bool: ...
     def active(self) -> list[Subscription]: ...
+    def by_id(self, subscription_id: str) -> Subscription | None: ...
 
 
 class DeliveryRepository(Protocol):
-    def add(
-        self,
-        *,
-        id: str,
-        subscription_id: str,
-        event_id: str,
-        event_type: str,
-        payload: str,
-        created_at: datetime,
-        give_up_at: datetime,
-    ) -> None: ...
+    def add(self, delivery: WebhookDelivery) -> None: ...
+    def get(self, delivery_id: str) -> WebhookDelivery | None: ...
+    def due(self, now: datetime, *, limit: int, busy: Collection[str]) -> list[WebhookDelivery]: ...
+    def cancel_pending(self, subscription_id: str, when: datetime) -> None: ...
     def log(self, subscription_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]: ...
 
 
@@ -82,8 +81,8 @@ def _notice(row: NotificationRow) -> Notice:
         subject=row.subject,
         body=row.body,
         link=row.link,
-        created_at=as_utc(row.created_at),
-        read_at=as_utc(row.read_at),
+        created_at=row.created_at,
+        read_at=row.read_at,
     )
 
 
@@ -179,8 +178,13 @@ class SqlApprovals:
 
 
 class SqlMailQueue:
+    """The messages waiting for their readers' digests. Claims are set-based updates
+    (one reader's whole batch at once); on PostgreSQL ``SKIP LOCKED`` lets a second
+    mailer take other readers and never the same batch twice."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.skip_locked = session.get_bind().dialect.name == "postgresql"
 
     def enqueue(self, mail: QueuedMail) -> None:
         self.session.add(
@@ -197,6 +201,79 @@ class SqlMailQueue:
             )
         )
 
+    def _locked(self, query: Select) -> Select:  # type: ignore[type-arg]
+        return query.with_for_update(skip_locked=True) if self.skip_locked else query
+
+    def claim_stale(self, claimed_before: datetime, now: datetime) -> list[str]:
+        rows = select(OutgoingMailRow.id, OutgoingMailRow.batch_id).where(
+            OutgoingMailRow.batch_id.is_not(None),
+            OutgoingMailRow.sent_at.is_(None),
+            OutgoingMailRow.claimed_at <= claimed_before,
+        )
+        stale = list(dict.fromkeys(batch for _, batch in self.session.execute(self._locked(rows)) if batch))
+        if stale:
+            self.session.execute(
+                update(OutgoingMailRow).where(OutgoingMailRow.batch_id.in_(stale)).values(claimed_at=now)
+            )
+        return stale
+
+    def claim_waiting(self, waiting_since: datetime, now: datetime) -> list[str]:
+        readers = list(
+            self.session.scalars(
+                select(OutgoingMailRow.recipient)
+                .where(OutgoingMailRow.sent_at.is_(None), OutgoingMailRow.batch_id.is_(None))
+                .group_by(OutgoingMailRow.recipient)
+                .having(func.min(OutgoingMailRow.created_at) <= waiting_since)
+            )
+        )
+        batches = []
+        for reader in readers:
+            rows = select(OutgoingMailRow.id).where(
+                OutgoingMailRow.recipient == reader,
+                OutgoingMailRow.sent_at.is_(None),
+                OutgoingMailRow.batch_id.is_(None),
+            )
+            ids = list(self.session.scalars(self._locked(rows)))
+            if not ids:
+                continue
+            batch_id = str(uuid.uuid4())
+            self.session.execute(
+                update(OutgoingMailRow).where(OutgoingMailRow.id.in_(ids)).values(batch_id=batch_id, claimed_at=now)
+            )
+            batches.append(batch_id)
+        return batches
+
+    def digest(self, batch_id: str) -> MailDigest | None:
+        rows = list(
+            self.session.scalars(
+                select(OutgoingMailRow)
+                .where(OutgoingMailRow.batch_id == batch_id, OutgoingMailRow.sent_at.is_(None))
+                .order_by(OutgoingMailRow.created_at, OutgoingMailRow.id)
+            )
+        )
+        if not rows:
+            return None
+        latest = rows[-1]
+        return MailDigest(
+            batch_id=batch_id,
+            recipient=latest.recipient,
+            reader_name=latest.reader_name,
+            address=latest.address,
+            locale=latest.locale,
+            entries=[DigestEntry(subject=row.subject, body=row.body, link=row.link) for row in rows],
+        )
+
+    def save(self, digest: MailDigest) -> None:
+        """A digest is many rows (one per message): its outcome is written to all of them."""
+        values: dict[str, object] = {
+            "attempts": OutgoingMailRow.attempts + digest.attempts_recorded,
+            "last_error": digest.last_error,
+        }
+        if digest.sent_at is not None:
+            values["sent_at"] = digest.sent_at
+        self.session.execute(update(OutgoingMailRow).where(OutgoingMailRow.batch_id == digest.batch_id).values(values))
+        digest.attempts_recorded = 0
+
 
 def _subscription(row: WebhookSubscriptionRow) -> Subscription:
     return Subscription(
@@ -206,7 +283,7 @@ def _subscription(row: WebhookSubscriptionRow) -> Subscription:
         event_types=tuple(row.event_types or ()),
         province=row.province,
         secret=row.secret,
-        created_at=as_utc(row.created_at),
+        created_at=row.created_at,
     )
 
 
@@ -243,22 +320,17 @@ class SqlSubscriptions:
         row = self._row(owner, subscription_id)
         if row is None:
             return False
-        # Kept (soft-deleted) so the delivery log survives for audit; pending deliveries stop.
-        row.deleted_at = when
-        self.session.execute(
-            update(WebhookDeliveryRow)
-            .where(
-                WebhookDeliveryRow.subscription_id == subscription_id,
-                WebhookDeliveryRow.status == DeliveryStatus.PENDING,
-            )
-            .values(status=DeliveryStatus.CANCELLED, completed_at=when)
-            .execution_options(synchronize_session=False)
-        )
+        row.deleted_at = when  # kept (soft-deleted) so the delivery log survives for audit
         return True
 
     def active(self) -> list[Subscription]:
         rows = self.session.scalars(select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.deleted_at.is_(None)))
         return [_subscription(row) for row in rows]
+
+    def by_id(self, subscription_id: str) -> Subscription | None:
+        """The subscription a delivery was queued for (removed ones included)."""
+        row = self.session.get(WebhookSubscriptionRow, subscription_id)
+        return _subscription(row) if row else None
 
     def _row(self, owner: str, subscription_id: str) -> WebhookSubscriptionRow | None:
         return self.session.scalars(
@@ -271,62 +343,92 @@ class SqlSubscriptions:
 
 
 class SqlDeliveries:
+    """Webhook deliveries (mapped imperatively, ``orm.start_mappers``): the session tracks
+    what the domain changes; only claiming and the log are queries of their own."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.skip_locked = session.get_bind().dialect.name == "postgresql"
 
-    def add(
-        self,
-        *,
-        id: str,
-        subscription_id: str,
-        event_id: str,
-        event_type: str,
-        payload: str,
-        created_at: datetime,
-        give_up_at: datetime,
-    ) -> None:
+    def add(self, delivery: WebhookDelivery) -> None:
         exists = self.session.scalar(
             select(func.count())
-            .select_from(WebhookDeliveryRow)
-            .where(WebhookDeliveryRow.subscription_id == subscription_id, WebhookDeliveryRow.event_id == event_id)
+            .select_from(WebhookDelivery)
+            .where(
+                WebhookDelivery.subscription_id == delivery.subscription_id,  # type: ignore[arg-type]
+                WebhookDelivery.event_id == delivery.event_id,  # type: ignore[arg-type]
+            )
         )
         if exists:
             return  # the same event again (a replay from the DLQ): one delivery per subscription
-        self.session.add(
-            WebhookDeliveryRow(
-                id=id,
-                subscription_id=subscription_id,
-                event_id=event_id,
-                event_type=event_type,
-                payload=payload,
-                status=DeliveryStatus.PENDING,
-                attempts=0,
-                created_at=created_at,
-                next_attempt_at=created_at,
-                give_up_at=give_up_at,
+        self.session.add(delivery)
+
+    def get(self, delivery_id: str) -> WebhookDelivery | None:
+        return self.session.get(WebhookDelivery, delivery_id)
+
+    def due(self, now: datetime, *, limit: int, busy: Collection[str]) -> list[WebhookDelivery]:
+        """Up to ``limit`` due deliveries, the oldest of each subscription not ``busy``.
+
+        Subscriptions are picked first, then one delivery each: a dead receiver's
+        backlog of thousands of due deliveries can never crowd the others out."""
+        delivery = WebhookDelivery
+        is_due = (delivery.status == DeliveryStatus.PENDING, delivery.next_attempt_at <= now)  # type: ignore[arg-type, operator]
+        waiting = select(delivery.subscription_id).where(*is_due)
+        if busy:
+            waiting = waiting.where(delivery.subscription_id.not_in(busy))  # type: ignore[attr-defined]
+        subscription_ids = self.session.scalars(
+            waiting.group_by(delivery.subscription_id).order_by(func.min(delivery.next_attempt_at)).limit(limit)
+        ).all()
+        found = []
+        for subscription_id in subscription_ids:
+            oldest = (
+                select(delivery)
+                .where(*is_due, delivery.subscription_id == subscription_id)  # type: ignore[arg-type]
+                .order_by(delivery.next_attempt_at, delivery.created_at)  # type: ignore[arg-type]
+                .limit(1)
             )
+            if self.skip_locked:
+                oldest = oldest.with_for_update(skip_locked=True)  # another dispatcher holds it: skip
+            first = self.session.scalars(oldest).first()
+            if first is not None:
+                found.append(first)
+        return found
+
+    def cancel_pending(self, subscription_id: str, when: datetime) -> None:
+        """Every pending delivery of a removed subscription stops (``WebhookDelivery.cancel``, set-based:
+        a dead receiver's backlog may be thousands)."""
+        self.session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.subscription_id == subscription_id,  # type: ignore[arg-type]
+                WebhookDelivery.status == DeliveryStatus.PENDING,  # type: ignore[arg-type]
+            )
+            .values(status=DeliveryStatus.CANCELLED, completed_at=when)
+            .execution_options(synchronize_session=False)
         )
 
     def log(self, subscription_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
-        query = select(WebhookDeliveryRow).where(WebhookDeliveryRow.subscription_id == subscription_id)
+        delivery = WebhookDelivery
+        query = select(delivery).where(delivery.subscription_id == subscription_id)  # type: ignore[arg-type]
         if cursor:
             created_at, id_ = decode_cursor(cursor)
-            query = query.where(tuple_(WebhookDeliveryRow.created_at, WebhookDeliveryRow.id) < tuple_(created_at, id_))
-        query = query.order_by(WebhookDeliveryRow.created_at.desc(), WebhookDeliveryRow.id.desc()).limit(limit + 1)
+            query = query.where(tuple_(delivery.created_at, delivery.id) < tuple_(created_at, id_))
+        query = query.order_by(delivery.created_at.desc(), delivery.id.desc()).limit(limit + 1)  # type: ignore[attr-defined]
         rows = list(self.session.scalars(query))
         more = len(rows) > limit
         rows = rows[:limit]
         attempts: dict[str, list[dict]] = {row.id: [] for row in rows}
         if rows:
+            # One query for the page's attempt logs (not one per delivery).
             for attempt in self.session.scalars(
-                select(WebhookAttemptRow)
-                .where(WebhookAttemptRow.delivery_id.in_(list(attempts)))
-                .order_by(WebhookAttemptRow.delivery_id, WebhookAttemptRow.attempt, WebhookAttemptRow.id)
+                select(WebhookAttempt)
+                .where(webhook_attempts.c.delivery_id.in_(list(attempts)))
+                .order_by(webhook_attempts.c.delivery_id, webhook_attempts.c.attempt, webhook_attempts.c.id)
             ):
-                attempts[attempt.delivery_id].append(
+                attempts[attempt.delivery_id].append(  # type: ignore[attr-defined]
                     {
                         "attempt": attempt.attempt,
-                        "started_at": as_utc(attempt.started_at),
+                        "started_at": attempt.started_at,
                         "duration_ms": attempt.duration_ms,
                         "outcome": attempt.outcome,
                         "response_code": attempt.response_code,
@@ -340,9 +442,9 @@ class SqlDeliveries:
                 "event_type": row.event_type,
                 "status": row.status,
                 "attempts": row.attempts,
-                "created_at": as_utc(row.created_at),
-                "next_attempt_at": as_utc(row.next_attempt_at) if row.status == DeliveryStatus.PENDING else None,
-                "completed_at": as_utc(row.completed_at),
+                "created_at": row.created_at,
+                "next_attempt_at": row.next_attempt_at if row.is_pending else None,
+                "completed_at": row.completed_at,
                 "last_response_code": row.last_response_code,
                 "attempt_log": attempts[row.id],
             }

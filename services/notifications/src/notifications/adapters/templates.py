@@ -13,7 +13,10 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from ..domain.deliveries import DigestEntry
 from ..domain.model import Rendered
+
+__all__ = ["DigestEntry", "RenderedMail", "TemplateRenderer", "format_deadline", "reader_locale"]
 
 LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
@@ -34,13 +37,6 @@ _EN_MONTHS = (
     "December",
 )
 _LEVEL_FALLBACK = {"vi": "cấp {level}", "en": "level {level}"}
-
-
-@dataclass(frozen=True)
-class DigestEntry:
-    subject: str
-    body: str
-    link: str
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from .deliveries import DeliveryStatus
 from .errors import UnsafeWebhookTarget
+
+__all__ = ["DeliveryStatus", "Resolver", "RetryPolicy", "Subscription", "TargetPolicy", "new_signing_secret"]
 
 SECRET_PREFIX = "whsec_"
 
@@ -40,13 +43,6 @@ class Subscription:
         if event_name not in self.event_types:
             return False
         return self.province is None or data.get("province") == self.province
-
-
-class DeliveryStatus:
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)

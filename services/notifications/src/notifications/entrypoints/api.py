@@ -9,12 +9,12 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
+from servicekit.messagebus import MessageBus
 from servicekit.web import current_principal
 
-from ..bootstrap import Dependencies
+from .. import views
 from ..domain import commands
-from ..service_layer import handlers
-from ..service_layer.unit_of_work import unit_of_work
+from ..service_layer.handlers import require_integrator
 from .schemas import (
     DeliveryPageSchema,
     DeliveryQuerySchema,
@@ -32,7 +32,7 @@ inbox = Blueprint("notifications", __name__, url_prefix="/notifications", descri
 webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks", description="Integrators' webhook subscriptions")
 
 
-def deps() -> Dependencies:
+def bus() -> MessageBus:
     return current_app.extensions["notifications"]
 
 
@@ -43,7 +43,7 @@ def reader() -> str:
 def integrator() -> str:
     """The owning client of subscriptions: the token's client (azp), else its user."""
     principal = current_principal()
-    handlers.require_integrator(principal.has_role("integrator"))
+    require_integrator(principal.has_role("integrator"))
     return principal.client_id or principal.username
 
 
@@ -83,8 +83,7 @@ class Inbox(MethodView):
         command = commands.ListInbox(
             reader(), unread_only=query["unread"], limit=query["limit"], cursor=query["cursor"]
         )
-        with unit_of_work(deps().db) as uow:
-            page = handlers.list_inbox(uow, command)
+        page = views.list_inbox(command, bus().uow())
         return {
             "items": [_notice(n) for n in page.items],
             "next_cursor": page.next_cursor,
@@ -97,8 +96,7 @@ class UnreadCount(MethodView):
     @inbox.response(200, UnreadCountSchema)
     def get(self) -> dict[str, int]:
         """How many of the caller's messages are unread."""
-        with unit_of_work(deps().db) as uow:
-            return {"unread_count": handlers.count_unread(uow, reader())}
+        return {"unread_count": views.count_unread(reader(), bus().uow())}
 
 
 @inbox.route("/<string:notification_id>/read")
@@ -106,8 +104,7 @@ class MarkRead(MethodView):
     @inbox.response(200, NotificationSchema)
     def post(self, notification_id: str) -> dict[str, Any]:
         """Mark one of the caller's messages read (idempotent); another reader's id is 404."""
-        with unit_of_work(deps().db) as uow:
-            notice = handlers.mark_read(uow, commands.MarkRead(reader(), notification_id))
+        notice = bus().handle(commands.MarkRead(reader(), notification_id))
         return _notice(notice)
 
 
@@ -116,8 +113,7 @@ class MarkAllRead(MethodView):
     @inbox.response(200, MarkAllReadSchema)
     def post(self) -> dict[str, int]:
         """Mark every message of the caller read."""
-        with unit_of_work(deps().db) as uow:
-            marked = handlers.mark_all_read(uow, commands.MarkAllRead(reader()))
+        marked = bus().handle(commands.MarkAllRead(reader()))
         return {"marked": marked, "unread_count": 0}
 
 
@@ -127,18 +123,15 @@ class Subscriptions(MethodView):
     def get(self) -> dict[str, Any]:
         """The calling integrator's subscriptions (secrets are never shown again)."""
         owner = integrator()
-        with unit_of_work(deps().db) as uow:
-            return {"items": [_subscription(s) for s in handlers.list_subscriptions(uow, owner)]}
+        return {"items": [_subscription(s) for s in views.list_subscriptions(owner, bus().uow())]}
 
     @webhooks.arguments(SubscriptionCreateSchema)
     @webhooks.response(201, SubscriptionCreatedSchema)
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Subscribe a URL to event types; the signing secret is in this response only."""
         owner = integrator()
-        dependencies = deps()
         command = commands.CreateSubscription(owner, body["url"], tuple(body["event_types"]), body.get("province"))
-        with unit_of_work(dependencies.db) as uow:
-            subscription = handlers.create_subscription(uow, command, dependencies.target_policy, dependencies.resolve)
+        subscription = bus().handle(command)
         return _subscription(subscription, with_secret=True), 201, {"Location": f"/webhooks/{subscription.id}"}
 
 
@@ -148,8 +141,7 @@ class Subscription(MethodView):
     def delete(self, subscription_id: str) -> None:
         """Remove a subscription; its pending deliveries are cancelled."""
         owner = integrator()
-        with unit_of_work(deps().db) as uow:
-            handlers.delete_subscription(uow, commands.DeleteSubscription(owner, subscription_id))
+        bus().handle(commands.DeleteSubscription(owner, subscription_id))
 
 
 @webhooks.route("/<string:subscription_id>/deliveries")
@@ -160,6 +152,5 @@ class Deliveries(MethodView):
         """The delivery log: each event, its status and every attempt (code, duration, error)."""
         owner = integrator()
         command = commands.ListDeliveries(owner, subscription_id, limit=query["limit"], cursor=query["cursor"])
-        with unit_of_work(deps().db) as uow:
-            items, next_cursor = handlers.list_deliveries(uow, command)
+        items, next_cursor = views.list_deliveries(command, bus().uow())
         return {"items": items, "next_cursor": next_cursor}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask
 from servicekit.api import create_api
-from servicekit.problems import Problem, problem_response
+from servicekit.auth import TokenVerifier
+from servicekit.db import Database
+from servicekit.problems import ProblemTable, ProblemType, register_problem_table
 from servicekit.web import create_service_app, service_readiness
 
-from ..bootstrap import Dependencies, bootstrap
+from ..bootstrap import bootstrap
 from ..config import NotificationsSettings
 from ..domain.errors import (
     NotAnIntegrator,
@@ -15,48 +17,43 @@ from ..domain.errors import (
     SubscriptionNotFound,
     UnsafeWebhookTarget,
 )
+from ..domain.model import Directory
+from ..domain.webhooks import Resolver
 from . import api
 
+# Domain errors to problem types, in this one place.
+PROBLEMS: ProblemTable = {
+    NotificationNotFound: ProblemType(404, "Not found", detail="No such notification in your inbox."),
+    SubscriptionNotFound: ProblemType(404, "Not found", detail="No such webhook subscription of yours."),
+    NotAnIntegrator: ProblemType(403, "Forbidden", detail="Webhook subscriptions are managed by integrator clients."),
+    UnsafeWebhookTarget: ProblemType(
+        422,
+        "Validation failed",
+        "validation-error",
+        detail="The webhook URL is not an acceptable target.",
+        errors=lambda error: {"url": [getattr(error, "reason", str(error))]},
+    ),
+}
 
-def create_app(settings: NotificationsSettings | None = None, *, dependencies: Dependencies | None = None) -> Flask:
-    """Build the app; the database, token verifier and directory are made here, after fork."""
-    deps = dependencies or bootstrap(settings, with_verifier=True)
-    settings = deps.settings
-    verifier = deps.verifier
 
-    readiness = service_readiness(deps.db, settings, verifier)
+def create_app(
+    settings: NotificationsSettings | None = None,
+    *,
+    db: Database | None = None,
+    verifier: TokenVerifier | None = None,
+    directory: Directory | None = None,
+    resolve: Resolver | None = None,
+) -> Flask:
+    """Build everything here, after gunicorn forks. Tests may hand in the database, the token
+    verifier, a directory and a resolver."""
+    settings = settings or NotificationsSettings()
+    db = db or Database(settings.database_url)
+    verifier = verifier or TokenVerifier.for_settings(settings)
+    readiness = service_readiness(db, settings, verifier)
     app = create_service_app("notifications", settings, verifier=verifier, readiness=readiness)
-    app.extensions["notifications"] = deps
-    register_domain_errors(app)
+    app.extensions["notifications"] = bootstrap(settings, db=db, directory=directory, resolve=resolve)
+    register_problem_table(app, PROBLEMS)
     rest = create_api(app, title="TTĐN notifications", description="In-app inbox and integrator webhooks")
     rest.register_blueprint(api.inbox)
     rest.register_blueprint(api.webhooks)
     return app
-
-
-def register_domain_errors(app: Flask) -> None:
-    """The one place where domain errors become problem+json."""
-
-    @app.errorhandler(NotificationNotFound)
-    def _notification(_error: NotificationNotFound) -> Response:
-        return problem_response(Problem(404, "Not found", "No such notification in your inbox."))
-
-    @app.errorhandler(SubscriptionNotFound)
-    def _subscription(_error: SubscriptionNotFound) -> Response:
-        return problem_response(Problem(404, "Not found", "No such webhook subscription of yours."))
-
-    @app.errorhandler(NotAnIntegrator)
-    def _forbidden(_error: NotAnIntegrator) -> Response:
-        return problem_response(Problem(403, "Forbidden", "Webhook subscriptions are managed by integrator clients."))
-
-    @app.errorhandler(UnsafeWebhookTarget)
-    def _unsafe(error: UnsafeWebhookTarget) -> Response:
-        return problem_response(
-            Problem(
-                422,
-                "Validation failed",
-                "The webhook URL is not an acceptable target.",
-                slug="validation-error",
-                errors={"url": [error.reason]},
-            )
-        )

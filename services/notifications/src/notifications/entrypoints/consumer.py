@@ -8,13 +8,15 @@ from typing import Any
 
 from servicekit.consumer import EventConsumer, Handler
 from servicekit.contracts import events as contract
+from servicekit.db import Database
 from servicekit.events import Event
+from servicekit.messagebus import MessageBus
 from servicekit.topology import suite_queue
 from sqlalchemy.orm import Session
 
 from ..adapters.orm import Inbox
-from ..bootstrap import Dependencies
-from ..service_layer.handlers import IncomingEvent, handle_event
+from ..config import NotificationsSettings
+from ..domain.commands import IncomingEvent
 from ..service_layer.unit_of_work import SqlUnitOfWork
 
 QUEUE = "notifications.events"
@@ -29,26 +31,24 @@ def contract_data(event: Event) -> dict[str, Any]:
     return contract.parse(event.name, event.data).payload()
 
 
-def event_handler(deps: Dependencies) -> Handler:
-    messaging = deps.messaging
-    retry = deps.retry_policy
+def event_handler(bus: MessageBus) -> Handler:
+    """The EventConsumer's handler: the use case runs in the consumer's own transaction."""
 
     def handle(session: Session, event: Event) -> None:
         incoming = IncomingEvent(id=event.id, name=event.name, data=contract_data(event), json=event.to_json())
-        handle_event(SqlUnitOfWork(session), incoming, messaging, retry)
+        bus.handle(incoming, SqlUnitOfWork(session=session))
 
     return handle
 
 
-def build_consumer(deps: Dependencies) -> EventConsumer:
-    settings = deps.settings
+def build_consumer(settings: NotificationsSettings, db: Database, bus: MessageBus) -> EventConsumer:
     return EventConsumer(
         amqp_url=settings.amqp_url,
         exchange=settings.events_exchange,
         queue=suite_queue(QUEUE),
-        db=deps.db,
+        db=db,
         inbox_model=Inbox,
-        handle=event_handler(deps),
+        handle=event_handler(bus),
         prefetch=settings.consumer_prefetch,
         max_attempts=settings.max_delivery_attempts,
         retry_delays_ms=settings.retry_delays,

@@ -1,17 +1,26 @@
-"""The use cases, one function each: turning an event into messages and
-deliveries, and what readers and integrators ask through the API."""
+"""The use cases: ``handler(command, uow, *, dependencies)``, one transaction each (a
+delivery attempt: its outside call between two); ``bootstrap`` binds the dependencies
+(see ``HANDLERS``). Turning an event into messages and deliveries, marking read,
+managing subscriptions, and paying what the service owes: mail digests and webhook
+deliveries, whose rules are in ``domain.deliveries``. What callers read is in
+``notifications.views``."""
 
 from __future__ import annotations
 
 import logging
+import random
+import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import Any, Protocol
 
+from servicekit.clock import Clock
+
 from ..domain import commands, events
-from ..domain.errors import NotAnIntegrator, NotificationNotFound, SubscriptionNotFound
+from ..domain.commands import IncomingEvent
+from ..domain.deliveries import AttemptResult, DeliveryJob, MailBatching, MailDigest, WebhookDelivery
+from ..domain.errors import NotAnIntegrator, NotificationNotFound, SubscriptionNotFound, UnsafeWebhookTarget
 from ..domain.model import (
     TASK_EVENTS,
     Directory,
@@ -28,51 +37,49 @@ from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["HANDLERS", "IncomingEvent", "NotAnIntegrator", "require_integrator"]
 
 
 class Renderer(Protocol):
     def render_notice(self, event_name: str, locale: str | None, context: Mapping[str, Any]) -> Rendered: ...
 
 
-@dataclass(frozen=True)
-class IncomingEvent:
-    """What the handlers need of a CloudEvent: its id, short name, payload and JSON."""
+class DigestSender(Protocol):
+    """Composes a digest as a mail and hands it to the mail server (``adapters.mail``)."""
 
-    id: str
-    name: str
-    data: Mapping[str, Any]
-    json: str
+    def send(self, digest: MailDigest) -> None: ...
 
 
-@dataclass(frozen=True)
-class Messaging:
-    """The collaborators of the inbox/e-mail use case."""
+class WebhookSender(Protocol):
+    """Signs (Standard Webhooks) and POSTs one attempt; the receiver's status code (``adapters.http``)."""
 
-    directory: Directory
-    renderer: Renderer
-    plan_link: Callable[[str], str]
-    clock: Clock = utcnow
+    def deliver(self, job: DeliveryJob, when: Any, timeout: float) -> int: ...
 
 
 # -- events -> messages and deliveries
-def handle_event(uow: UnitOfWork, event: IncomingEvent, messaging: Messaging, retry: RetryPolicy) -> None:
-    """Everything one event causes, in the caller's transaction."""
-    if event.name == events.PLAN_SUBMITTED:
-        remember_plan_drafters(uow, event)
-    if event.name == events.APPROVAL_COMPLETED and event.data.get("approval_id"):
-        uow.approvals.close(str(event.data["approval_id"]), str(event.data.get("outcome") or ""), messaging.clock())
-    if is_stale_task_event(uow, event):
-        # Arrival order is not event order: a reminder that overtook the decision tells nobody.
-        log.info("task event of a closed approval: no message", extra={"event_type": event.name})
-    else:
-        notify_people(uow, event, messaging)
-    # Integrators receive every event they subscribed to: they are facts, stale or not.
-    queue_webhook_deliveries(uow, event, retry, messaging.clock)
+def handle_event(
+    event: IncomingEvent,
+    uow: UnitOfWork,
+    *,
+    directory: Directory,
+    renderer: Renderer,
+    plan_link: Callable[[str], str],
+    clock: Clock,
+    retry: RetryPolicy,
+) -> None:
+    """Everything one event causes (in the consumer's transaction, which also holds the inbox row)."""
+    with uow:
+        if event.name == events.PLAN_SUBMITTED:
+            remember_plan_drafters(uow, event)
+        if event.name == events.APPROVAL_COMPLETED and event.data.get("approval_id"):
+            uow.approvals.close(str(event.data["approval_id"]), str(event.data.get("outcome") or ""), clock())
+        if is_stale_task_event(uow, event):
+            # Arrival order is not event order: a reminder that overtook the decision tells nobody.
+            log.info("task event of a closed approval: no message", extra={"event_type": event.name})
+        else:
+            notify_people(uow, event, directory=directory, renderer=renderer, plan_link=plan_link, now=clock())
+        # Integrators receive every event they subscribed to: they are facts, stale or not.
+        queue_webhook_deliveries(uow, event, retry, clock())
 
 
 def is_stale_task_event(uow: UnitOfWork, event: IncomingEvent) -> bool:
@@ -89,10 +96,17 @@ def remember_plan_drafters(uow: UnitOfWork, event: IncomingEvent) -> None:
     uow.audiences.save(audience)
 
 
-def notify_people(uow: UnitOfWork, event: IncomingEvent, messaging: Messaging) -> list[Notice]:
+def notify_people(
+    uow: UnitOfWork,
+    event: IncomingEvent,
+    *,
+    directory: Directory,
+    renderer: Renderer,
+    plan_link: Callable[[str], str],
+    now: Any,
+) -> list[Notice]:
     """One inbox message (and one queued mail where we know an address) per recipient."""
     data = event.data
-    directory = messaging.directory
     plan_drafters: list[str] = []
     unit_drafters: list[str] = []
     eligible: list[str] = []
@@ -119,13 +133,12 @@ def notify_people(uow: UnitOfWork, event: IncomingEvent, messaging: Messaging) -
     )
     if not readers:
         return []
-    context = _template_context(event, messaging)
-    now = messaging.clock()
+    context = _template_context(event, directory, plan_link)
     notices = []
     for username in readers:
         person = directory.person(username)
         locale = person.locale if person else None
-        rendered = messaging.renderer.render_notice(event.name, locale, context)
+        rendered = renderer.render_notice(event.name, locale, context)
         notice = Notice(
             id=str(uuid.uuid4()),
             recipient=username,
@@ -156,12 +169,12 @@ def notify_people(uow: UnitOfWork, event: IncomingEvent, messaging: Messaging) -
     return notices
 
 
-def _template_context(event: IncomingEvent, messaging: Messaging) -> dict[str, Any]:
+def _template_context(event: IncomingEvent, directory: Directory, plan_link: Callable[[str], str]) -> dict[str, Any]:
     data = event.data
     actor_username = actor_of(event.name, data)
     actor = None
     if actor_username:
-        person = messaging.directory.person(actor_username)
+        person = directory.person(actor_username)
         actor = person.display_name if person else actor_username
     plan_id = str(data.get("plan_id") or "")
     return {
@@ -179,57 +192,42 @@ def _template_context(event: IncomingEvent, messaging: Messaging) -> dict[str, A
         "document_number": data.get("document_number") or "",
         "issued_on": data.get("issued_on"),
         "due_at": data.get("due_at"),
-        "link": messaging.plan_link(plan_id),
+        "link": plan_link(plan_id),
     }
 
 
-def queue_webhook_deliveries(uow: UnitOfWork, event: IncomingEvent, retry: RetryPolicy, clock: Clock = utcnow) -> int:
+def queue_webhook_deliveries(uow: UnitOfWork, event: IncomingEvent, retry: RetryPolicy, now: Any) -> int:
     """One pending delivery per subscription that wants the event (once per event id)."""
-    now = clock()
     count = 0
     for subscription in uow.subscriptions.active():
         if subscription.wants(event.name, event.data):
             uow.deliveries.add(
-                id=str(uuid.uuid4()),
-                subscription_id=subscription.id,
-                event_id=event.id,
-                event_type=event.name,
-                payload=event.json,
-                created_at=now,
-                give_up_at=retry.give_up_at(now),
+                WebhookDelivery.owed(
+                    str(uuid.uuid4()),
+                    subscription,
+                    event_id=event.id,
+                    event_type=event.name,
+                    payload=event.json,
+                    now=now,
+                    retry=retry,
+                )
             )
             count += 1
     return count
 
 
 # -- the reader's inbox
-@dataclass(frozen=True)
-class InboxPage:
-    items: list[Notice]
-    next_cursor: str | None
-    unread_count: int
-
-
-def list_inbox(uow: UnitOfWork, command: commands.ListInbox) -> InboxPage:
-    items, next_cursor = uow.notifications.page(
-        command.reader, unread_only=command.unread_only, limit=command.limit, cursor=command.cursor
-    )
-    return InboxPage(items=items, next_cursor=next_cursor, unread_count=uow.notifications.unread_count(command.reader))
-
-
-def count_unread(uow: UnitOfWork, reader: str) -> int:
-    return uow.notifications.unread_count(reader)
-
-
-def mark_read(uow: UnitOfWork, command: commands.MarkRead, clock: Clock = utcnow) -> Notice:
-    notice = uow.notifications.mark_read(command.reader, command.notification_id, clock())
-    if notice is None:
-        raise NotificationNotFound(command.notification_id)
+def mark_read(command: commands.MarkRead, uow: UnitOfWork, *, clock: Clock) -> Notice:
+    with uow:
+        notice = uow.notifications.mark_read(command.reader, command.notification_id, clock())
+        if notice is None:
+            raise NotificationNotFound(command.notification_id)
     return notice
 
 
-def mark_all_read(uow: UnitOfWork, command: commands.MarkAllRead, clock: Clock = utcnow) -> int:
-    return uow.notifications.mark_all_read(command.reader, clock())
+def mark_all_read(command: commands.MarkAllRead, uow: UnitOfWork, *, clock: Clock) -> int:
+    with uow:
+        return uow.notifications.mark_all_read(command.reader, clock())
 
 
 # -- integrators' subscriptions
@@ -239,13 +237,14 @@ def require_integrator(is_integrator: bool) -> None:
 
 
 def create_subscription(
-    uow: UnitOfWork,
     command: commands.CreateSubscription,
-    policy: TargetPolicy,
+    uow: UnitOfWork,
+    *,
+    target_policy: TargetPolicy,
     resolve: Resolver,
-    clock: Clock = utcnow,
+    clock: Clock,
 ) -> Subscription:
-    url = policy.check(command.url, resolve)
+    url = target_policy.check(command.url, resolve)
     subscription = Subscription(
         id=str(uuid.uuid4()),
         owner=command.owner,
@@ -255,20 +254,138 @@ def create_subscription(
         secret=new_signing_secret(),
         created_at=clock(),
     )
-    uow.subscriptions.add(subscription)
+    with uow:
+        uow.subscriptions.add(subscription)
     return subscription
 
 
-def list_subscriptions(uow: UnitOfWork, owner: str) -> list[Subscription]:
-    return uow.subscriptions.of_owner(owner)
+def delete_subscription(command: commands.DeleteSubscription, uow: UnitOfWork, *, clock: Clock) -> None:
+    """The subscription goes (its log stays for audit) and its pending deliveries stop."""
+    now = clock()
+    with uow:
+        if not uow.subscriptions.remove(command.owner, command.subscription_id, now):
+            raise SubscriptionNotFound(command.subscription_id)
+        uow.deliveries.cancel_pending(command.subscription_id, now)
 
 
-def delete_subscription(uow: UnitOfWork, command: commands.DeleteSubscription, clock: Clock = utcnow) -> None:
-    if not uow.subscriptions.remove(command.owner, command.subscription_id, clock()):
-        raise SubscriptionNotFound(command.subscription_id)
+# -- e-mail digests
+def claim_due_digests(
+    command: commands.ClaimDueDigests, uow: UnitOfWork, *, clock: Clock, batching: MailBatching
+) -> list[str]:
+    """Batch ids to send now: stale claims first (a mailer died or SMTP failed), then new digests.
+    The claim commits before anything is sent (crash safety, see ``domain.deliveries``)."""
+    now = clock()
+    with uow:
+        stale = uow.mail.claim_stale(batching.stale_since(now), now)
+        return [*stale, *uow.mail.claim_waiting(batching.waited_since(now), now)]
 
 
-def list_deliveries(uow: UnitOfWork, command: commands.ListDeliveries) -> tuple[list[dict], str | None]:
-    if uow.subscriptions.get(command.owner, command.subscription_id) is None:
-        raise SubscriptionNotFound(command.subscription_id)
-    return uow.deliveries.log(command.subscription_id, limit=command.limit, cursor=command.cursor)
+def send_digest(command: commands.SendDigest, uow: UnitOfWork, *, mail: DigestSender, clock: Clock) -> bool:
+    """Send one claimed digest and record the outcome; True when the mail server accepted it.
+    The mail goes out between the read and the record, never inside a transaction."""
+    with uow:
+        digest = uow.mail.digest(command.batch_id)
+    if digest is None:
+        return False
+    try:
+        mail.send(digest)
+    except Exception as error:  # SMTP refusals and network errors alike: keep the claim, retry later
+        digest.record_failure(f"{error.__class__.__name__}: {error}")
+        log.warning("digest not sent", extra={"batch_id": digest.batch_id, "error": str(error)})
+    else:
+        digest.mark_sent(clock())
+    with uow:
+        uow.mail.save(digest)
+    return digest.sent_at is not None
+
+
+# -- webhook deliveries
+def claim_due_deliveries(
+    command: commands.ClaimDueDeliveries, uow: UnitOfWork, *, clock: Clock, lease: timedelta
+) -> list[DeliveryJob]:
+    """Up to ``limit`` due deliveries, at most one per subscription and none of a busy one,
+    each leased for its attempt (the lease commits before anything is sent)."""
+    if command.limit <= 0:
+        return []
+    now = clock()
+    jobs = []
+    with uow:
+        for delivery in uow.deliveries.due(now, limit=command.limit, busy=command.busy):
+            subscription = uow.subscriptions.by_id(delivery.subscription_id)
+            if subscription is None:
+                continue
+            attempt = delivery.claim(now, lease)
+            jobs.append(
+                DeliveryJob(
+                    delivery_id=delivery.id,
+                    subscription_id=subscription.id,
+                    url=subscription.url,
+                    secret=subscription.secret,
+                    event_id=delivery.event_id,
+                    payload=delivery.payload,
+                    attempt=attempt,
+                )
+            )
+    return jobs
+
+
+def attempt_delivery(
+    command: commands.AttemptDelivery,
+    uow: UnitOfWork,
+    *,
+    webhooks: WebhookSender,
+    target_policy: TargetPolicy,
+    resolve: Resolver,
+    clock: Clock,
+    retry: RetryPolicy,
+    webhook_timeout: float,
+    rng: Callable[[float, float], float] = random.uniform,
+) -> AttemptResult:
+    """POST one claimed delivery (signed, outside any transaction), then record the attempt."""
+    job = command.job
+    started_at = clock()
+    started = time.perf_counter()
+    response_code: int | None = None
+    error: str | None = None
+    try:
+        target_policy.check(job.url, resolve)  # again: DNS may have changed since subscribing
+        response_code = webhooks.deliver(job, started_at, webhook_timeout)
+        if not 200 <= response_code < 300:
+            error = f"the receiver answered {response_code}"
+    except UnsafeWebhookTarget as refused:
+        error = f"target refused: {refused.reason}"
+    except Exception as failure:  # network errors, timeouts: all retried
+        error = str(failure)[:1000] or failure.__class__.__name__
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    with uow:
+        delivery = uow.deliveries.get(job.delivery_id)
+        status = "cancelled"
+        if delivery is not None:
+            status = delivery.record_attempt(
+                job.attempt,
+                started_at=started_at,
+                duration_ms=duration_ms,
+                response_code=response_code,
+                error=error,
+                now=clock(),
+                retry=retry,
+                rng=rng,
+            )
+            if status == "failed":
+                log.warning(
+                    "webhook delivery given up", extra={"delivery_id": job.delivery_id, "attempts": job.attempt}
+                )
+    return AttemptResult(job.delivery_id, job.attempt, error is None, response_code, duration_ms, error, status)
+
+
+HANDLERS: dict[type, Callable[..., Any]] = {
+    IncomingEvent: handle_event,
+    commands.MarkRead: mark_read,
+    commands.MarkAllRead: mark_all_read,
+    commands.CreateSubscription: create_subscription,
+    commands.DeleteSubscription: delete_subscription,
+    commands.ClaimDueDigests: claim_due_digests,
+    commands.SendDigest: send_digest,
+    commands.ClaimDueDeliveries: claim_due_deliveries,
+    commands.AttemptDelivery: attempt_delivery,
+}

@@ -1,17 +1,15 @@
-"""The unit of work: one transaction per use case, and the repositories inside it.
-
-This service publishes no events, so the unit of work collects none for the
-outbox; the consumer's unit of work joins the transaction the idempotent
-consumer opened, so the inbox row and the messages commit together.
-"""
+"""The notifications service's unit of work (servicekit's, with this service's
+repositories). This service publishes no events, so it collects none for an
+outbox; the consumer's unit of work joins the transaction the idempotent consumer
+opened, so the inbox row and the messages commit together."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Protocol
+import abc
+from collections.abc import Iterable
 
-from servicekit.db import Database
+from servicekit.unit_of_work import Aggregate, SqlAlchemyUnitOfWork
+from servicekit.unit_of_work import UnitOfWork as KitUnitOfWork
 from sqlalchemy.orm import Session
 
 from ..adapters.repository import (
@@ -30,35 +28,23 @@ from ..adapters.repository import (
 )
 
 
-class UnitOfWork(Protocol):
-    # Read-only members, so that any object with repositories of these shapes fits.
-    @property
-    def notifications(self) -> NotificationRepository: ...
-    @property
-    def audiences(self) -> AudienceRepository: ...
-    @property
-    def approvals(self) -> ApprovalRepository: ...
-    @property
-    def mail(self) -> MailQueue: ...
-    @property
-    def subscriptions(self) -> SubscriptionRepository: ...
-    @property
-    def deliveries(self) -> DeliveryRepository: ...
+class UnitOfWork(KitUnitOfWork, abc.ABC):
+    notifications: NotificationRepository
+    audiences: AudienceRepository
+    approvals: ApprovalRepository
+    mail: MailQueue
+    subscriptions: SubscriptionRepository
+    deliveries: DeliveryRepository
+
+    def touched(self) -> Iterable[Aggregate]:
+        return ()  # nothing here publishes events
 
 
-class SqlUnitOfWork:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
+    def start(self, session: Session) -> None:
         self.notifications = SqlNotifications(session)
         self.audiences = SqlAudiences(session)
         self.approvals = SqlApprovals(session)
         self.mail = SqlMailQueue(session)
         self.subscriptions = SqlSubscriptions(session)
         self.deliveries = SqlDeliveries(session)
-
-
-@contextmanager
-def unit_of_work(db: Database) -> Iterator[SqlUnitOfWork]:
-    """Commits when the block ends; rolls back everything if it raises."""
-    with db.transaction() as session:
-        yield SqlUnitOfWork(session)

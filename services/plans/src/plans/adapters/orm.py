@@ -8,12 +8,11 @@ from datetime import date, datetime
 from typing import Any
 
 from servicekit.consumer import InboxMixin
-from servicekit.db import BigIntKey, declarative_base
+from servicekit.db import BigIntKey, UTCDateTime, declarative_base
 from servicekit.outbox import OutboxMixin
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -44,8 +43,8 @@ class PlanRow(Base):
     revision: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(120))
     editors: Mapped[list[str]] = mapped_column(Json, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     stage: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
     document_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
     issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -71,7 +70,7 @@ class PlanVersionRow(Base):
     content: Mapped[dict[str, Any]] = mapped_column(Json)
     content_sha256: Mapped[str] = mapped_column(String(64))
     submitted_by: Mapped[str] = mapped_column(String(120))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     edited_by: Mapped[list[str]] = mapped_column(Json, default=list)
     approval_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
@@ -105,7 +104,7 @@ class TimelineRow(Base):
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     entry_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(30))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     level: Mapped[int | None] = mapped_column(Integer, nullable=True)
     actor: Mapped[str | None] = mapped_column(String(120), nullable=True)
@@ -145,7 +144,7 @@ class IssuedNumberRow(Base):
     series: Mapped[str] = mapped_column(String(40), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[str] = mapped_column(String(36), unique=True)
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Outbox(OutboxMixin, Base):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import and_, exists, false, or_, select, tuple_
 from sqlalchemy.orm import Session, load_only
@@ -73,11 +73,6 @@ class AbstractPlanRepository(abc.ABC):
         """Usernames known to have drafted plans of the unit."""
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything is stored in UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 class SqlAlchemyPlanRepository(AbstractPlanRepository):
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -138,8 +133,8 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
             content=content,
             province=row.province,
             created_by=row.created_by,
-            created_at=_utc(row.created_at),
-            updated_at=_utc(row.updated_at),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
             status=row.status,
             revision=row.revision,
             editors=list(row.editors or []),
@@ -149,7 +144,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
                     content=PlanContent.from_dict(version.content),
                     content_sha256=version.content_sha256,
                     submitted_by=version.submitted_by,
-                    submitted_at=_utc(version.submitted_at),
+                    submitted_at=version.submitted_at,
                     edited_by=tuple(version.edited_by or ()),
                     approval_id=version.approval_id,
                     outcome=version.outcome,
@@ -161,7 +156,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
                 TimelineEntry(
                     id=entry.entry_id,
                     kind=entry.kind,
-                    occurred_at=_utc(entry.occurred_at),
+                    occurred_at=entry.occurred_at,
                     version=entry.version,
                     level=entry.level,
                     actor=entry.actor,
@@ -388,6 +383,6 @@ def _summary(row: PlanRow, frozen_title: str | None = None) -> PlanSummary:
         stage=Stage(**row.stage) if row.stage else None,
         document_number=row.document_number,
         revision=row.revision,
-        created_at=_utc(row.created_at),
-        updated_at=_utc(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )

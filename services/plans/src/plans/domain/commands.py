@@ -88,3 +88,8 @@ class AnswerWithdrawal(ApprovalFact):
     accepted: bool = False
     reason: str = ""
     by: str = ""
+
+
+@dataclass(frozen=True)
+class RenderNextDocument:
+    """The renderer's step: render, sign and store the oldest issued document still without its file."""

@@ -175,7 +175,7 @@ class Plan:
         # The last withdrawal request: {id, version, by, requested_at, outcome (None while the
         # approvals service decides, then "accepted" or "refused"), reason}.
         self.withdrawal = withdrawal
-        self.pending_events: list[events.PlanEvent] = []
+        self.events: list[events.PlanEvent] = []
 
     # -- creation and editing
     @classmethod
@@ -256,7 +256,7 @@ class Plan:
         self.stage = None  # set when the approval opens its first level
         self._touch(at)
         self._log("submitted", at, actor=by, version=version.number, details={"content_sha256": version.content_sha256})
-        self.pending_events.append(
+        self.events.append(
             events.PlanSubmitted(
                 **self._context(version.number),
                 content_sha256=version.content_sha256,
@@ -292,7 +292,7 @@ class Plan:
             "outcome": None,
             "reason": "",
         }
-        self.pending_events.append(
+        self.events.append(
             events.PlanWithdrawalRequested(
                 **self._context(version.number), request_id=request_id, by=by, requested_at=at, seen_decisions=seen
             )
@@ -322,7 +322,7 @@ class Plan:
         self.stage = None
         self._touch(at)
         self._log("withdrawn", at, actor=by, version=version.number)
-        self.pending_events.append(events.PlanWithdrawn(**self._context(version.number), by=by, withdrawn_at=at))
+        self.events.append(events.PlanWithdrawn(**self._context(version.number), by=by, withdrawn_at=at))
 
     # -- the approval chain's events
     def record_task_assigned(self, fact: commands.RecordTaskAssigned) -> bool:
@@ -395,7 +395,7 @@ class Plan:
             self.issuer = body.code
             self.place = body.place
             details.update(document_number=self.document_number, issued_on=issued_on.isoformat(), issuer=body.code)
-            self.pending_events.append(
+            self.events.append(
                 events.PlanApproved(
                     **self._context(version.number),
                     document_number=self.document_number,
@@ -431,7 +431,7 @@ class Plan:
         view = copy.copy(self)
         view.content = readable[-1].content
         view.versions = readable
-        view.pending_events = []
+        view.events = []
         return view
 
     def ordered_timeline(self) -> list[TimelineEntry]:

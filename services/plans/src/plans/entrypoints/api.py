@@ -9,16 +9,17 @@ from typing import Any
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from servicekit.messagebus import MessageBus
 from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.web import current_principal
 from werkzeug.routing import BaseConverter
 
+from .. import views
 from ..adapters.repository import PlanQuery
 from ..domain import commands
 from ..domain.access import Actor
 from ..domain.model import Plan, PlanVersion
-from ..service_layer import documents, handlers
-from ..service_layer.handlers import Dependencies
+from ..service_layer import documents
 from . import schemas
 from .conditional import etag_for, parse_if_match
 
@@ -35,7 +36,7 @@ blp = Blueprint("plans", __name__, url_prefix="/plans", description="Drafting, v
 PLAN_ID = {"plan_id": {"description": "The plan's id (UUID)"}}
 
 
-def deps() -> Dependencies:
+def bus() -> MessageBus:
     return current_app.extensions["plans"]
 
 
@@ -111,7 +112,7 @@ class PlanCollection(MethodView):
         """List the plans the caller may see, newest first"""
         cursor = args.pop("cursor", None)
         query = PlanQuery(after=decode_cursor(cursor) if cursor else None, **args)
-        page, last = handlers.list_plans(deps(), actor(), query)
+        page, last = views.list_plans(query, actor(), bus().uow())
         return {"items": page, "next_cursor": encode_cursor(last.created_at, last.id) if last else None}
 
     @blp.arguments(schemas.PlanBodySchema)
@@ -122,7 +123,7 @@ class PlanCollection(MethodView):
     )
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Create a draft plan"""
-        plan = handlers.create_plan(deps(), commands.CreatePlan(actor=actor(), content=body))
+        plan = bus().handle(commands.CreatePlan(actor=actor(), content=body))
         return with_etag(plan, 201, Location=url_for("plans.PlanItem", plan_id=plan.id))
 
 
@@ -132,7 +133,7 @@ class PlanCatalogue(MethodView):
     def get(self) -> dict[str, Any]:
         """Plan types, activity categories, budget sources and indicator units, with their labels, and the
         fields of a plan's content a drafter writes"""
-        return {**deps().catalogue.to_document(), "content_fields": schemas.content_fields()}
+        return {**bus().dependencies["catalogue"].to_document(), "content_fields": schemas.content_fields()}
 
 
 @blp.route("/<plan_id:plan_id>", parameters=[{"in": "path", "name": "plan_id", "description": "The plan's id"}])
@@ -141,10 +142,12 @@ class PlanItem(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="No such plan, or one the caller may not see")
     def get(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]] | Response:
         """The plan with its current content, status, stage and number (304 for a fresh If-None-Match)"""
-        plan = handlers.get_plan(deps(), actor(), plan_id)
+        plan = views.get_plan(plan_id, actor(), bus().uow())
         if request.if_none_match.contains(etag_for(plan.id, plan.revision).strip('"')):
             return Response(status=304, headers={"ETag": etag_for(plan.id, plan.revision)})
-        return with_etag(plan, issue=documents.issue_of(deps(), current_app.extensions["plans_organisations"], plan))
+        organisations = current_app.extensions["plans_organisations"]
+        issue = views.issue_of(plan, organisations, bus().dependencies["name_of"], bus().uow())
+        return with_etag(plan, issue=issue)
 
     @blp.arguments(schemas.PlanBodySchema)
     @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
@@ -154,8 +157,8 @@ class PlanItem(MethodView):
     def put(self, body: dict[str, Any], plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Replace the content of a draft, returned or withdrawn plan (If-Match required)"""
         expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=True)
-        plan = handlers.replace_plan(
-            deps(), commands.ReplacePlan(actor=actor(), plan_id=plan_id, content=body, expected_revision=expected)
+        plan = bus().handle(
+            commands.ReplacePlan(actor=actor(), plan_id=plan_id, content=body, expected_revision=expected)
         )
         return with_etag(plan)
 
@@ -169,9 +172,7 @@ class PlanSubmission(MethodView):
     def post(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Freeze the content as a new version and send it for approval"""
         expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=False)
-        plan = handlers.submit_plan(
-            deps(), commands.SubmitPlan(actor=actor(), plan_id=plan_id, expected_revision=expected)
-        )
+        plan = bus().handle(commands.SubmitPlan(actor=actor(), plan_id=plan_id, expected_revision=expected))
         return with_etag(plan)
 
 
@@ -189,9 +190,7 @@ class PlanWithdrawal(MethodView):
     def post(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Recall a submitted plan while its approval is open (409 when a decision won the race)"""
         expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=False)
-        withdrawal = handlers.withdraw_plan(
-            deps(), commands.WithdrawPlan(actor=actor(), plan_id=plan_id, expected_revision=expected)
-        )
+        withdrawal = bus().handle(commands.WithdrawPlan(actor=actor(), plan_id=plan_id, expected_revision=expected))
         return with_etag(withdrawal.plan, 202 if withdrawal.pending else 200)
 
 
@@ -200,7 +199,7 @@ class PlanVersions(MethodView):
     @blp.response(200, schemas.VersionListSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
         """The plan's frozen versions, oldest first"""
-        plan = handlers.get_plan(deps(), actor(), plan_id)
+        plan = views.get_plan(plan_id, actor(), bus().uow())
         return {"items": [version_document(version) for version in plan.versions]}
 
 
@@ -209,7 +208,7 @@ class PlanVersionItem(MethodView):
     @blp.response(200, schemas.VersionSchema)
     def get(self, plan_id: str, number: int) -> dict[str, Any]:
         """One frozen version with its content and hash"""
-        return version_document(handlers.get_version(deps(), actor(), plan_id, number), with_content=True)
+        return version_document(views.get_version(plan_id, number, actor(), bus().uow()), with_content=True)
 
 
 @blp.route("/<plan_id:plan_id>/timeline")
@@ -217,4 +216,4 @@ class PlanTimeline(MethodView):
     @blp.response(200, schemas.TimelineSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
         """Every step of the plan — creation, edits, submissions, levels, decisions, outcome — in order"""
-        return {"items": [asdict(entry) for entry in handlers.plan_timeline(deps(), actor(), plan_id)]}
+        return {"items": [asdict(entry) for entry in views.plan_timeline(plan_id, actor(), bus().uow())]}

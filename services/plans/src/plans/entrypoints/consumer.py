@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from servicekit.contracts import events as contract
 from servicekit.events import Event
+from servicekit.messagebus import MessageBus
 from sqlalchemy.orm import Session
 
 from ..domain import commands
-from ..service_layer import handlers
-from ..service_layer.handlers import Dependencies
-from ..service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from ..service_layer.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +62,8 @@ _USED = frozenset(
     }
 )
 
-_HANDLERS: dict[type, Callable[[Dependencies, Any], bool]] = {
-    commands.RecordTaskAssigned: handlers.record_task_assigned,
-    commands.RecordDecision: handlers.record_decision,
-    commands.CompleteApproval: handlers.complete_approval,
-    commands.AnswerWithdrawal: handlers.answer_withdrawal,
-}
 
-
-def make_handler(deps: Dependencies) -> Callable[[Session, Event], None]:
+def make_handler(bus: MessageBus) -> Callable[[Session, Event], None]:
     """The EventConsumer's handler: the use case runs in the consumer's own transaction."""
 
     def handle(session: Session, event: Event) -> None:
@@ -80,7 +71,6 @@ def make_handler(deps: Dependencies) -> Callable[[Session, Event], None]:
         if command is None:
             log.info("event not used by plans", extra={"type": event.type})
             return
-        in_session = replace(deps, uow=lambda: SqlAlchemyUnitOfWork(session=session))
-        _HANDLERS[type(command)](in_session, command)
+        bus.handle(command, SqlUnitOfWork(session=session))
 
     return handle

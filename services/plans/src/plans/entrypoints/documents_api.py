@@ -11,12 +11,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from servicekit.problems import Problem
 
+from .. import views
 from ..documents import edxml
 from ..documents.verify import verify_pdf
 from ..domain.organisations import Organisations
-from ..service_layer import documents
 from ..service_layer.documents import PendingDocument, StoredDocument
-from .api import actor, deps
+from .api import actor, bus
 
 blp = Blueprint("documents", __name__, description="Issued documents: signed PDF, edXML, verification")
 
@@ -60,7 +60,7 @@ def _file_name(number: str, extension: str) -> str:
 
 
 def _stored(plan_id: str) -> StoredDocument | Response:
-    answer = documents.issued_document(deps(), actor(), plan_id)
+    answer = views.issued_document(plan_id, actor(), bus().uow())
     return _pending(answer) if isinstance(answer, PendingDocument) else answer
 
 
@@ -115,7 +115,7 @@ class PlanDocumentEdxml(MethodView):
         stored = _stored(plan_id)
         if isinstance(stored, Response):
             return stored
-        plan = documents.get_plan(deps(), actor(), plan_id)
+        plan = views.get_plan(plan_id, actor(), bus().uow())
         envelope = edxml.envelope(plan, stored, _organisations())
         return Response(
             envelope,
@@ -153,7 +153,7 @@ class DocumentVerification(MethodView):
         """Check a signed PDF: no account needed"""
         data = _upload()
         result = verify_pdf(data, current_app.extensions["plans_trust_roots"]())
-        with deps().uow() as uow:
+        with bus().uow() as uow:
             original = uow.issued_files.by_sha256(result.sha256)
         claimed = result.claimed
         document = (

@@ -7,17 +7,19 @@ from __future__ import annotations
 import logging
 import threading
 
-from ..service_layer.documents import DocumentTools, render_next_document
-from ..service_layer.handlers import Dependencies
+from servicekit.messagebus import MessageBus
+
+from ..domain.commands import RenderNextDocument
 
 log = logging.getLogger(__name__)
 
 
-def run(deps: Dependencies, tools: DocumentTools, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
+def run(bus: MessageBus, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
+    """``bus`` is bootstrapped with the document tools (``bootstrap(settings, documents=document_tools(settings))``)."""
     log.info("document renderer started", extra={"poll_seconds": poll_seconds})
     while not stop.is_set():
         try:
-            done = render_next_document(deps, tools)
+            done = bus.handle(RenderNextDocument())
         except Exception:  # the database away: wait and try again
             log.exception("document renderer cycle failed")
             done = None

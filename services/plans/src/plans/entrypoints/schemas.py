@@ -98,7 +98,7 @@ class PlanBodySchema(Schema):
             # A nested item lost a refused field of its own (marshmallow keeps the partly loaded
             # item): the rest cannot be read as content, and the field errors already say why.
             return
-        validation = content_validation(content, current_app.extensions["plans"].catalogue)
+        validation = content_validation(content, current_app.extensions["plans"].dependencies["catalogue"])
         kept = Validation([violation for violation in validation if violation.path[0] not in unjudged])
         if not kept.ok:
             locale = request_locale()

@@ -1,9 +1,10 @@
-"""Use cases of issued documents: download, render-and-sign (the renderer's
-step), and verification of a PDF anyone sends.
+"""The use case of the renderer (render, sign and store the next issued document)
+and what issued documents are made of. Reading a stored document is
+``plans.views.issued_document``.
 
 Issuing (in :func:`handlers.complete_approval`) only queues the document; the
-renderer process calls :func:`render_next_document` after that transaction
-committed, so a decision never waits for a PDF.
+renderer process runs ``RenderNextDocument`` after that transaction committed,
+so a decision never waits for a PDF.
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ..domain.access import Actor
+from ..domain import commands
 from ..domain.document import DocumentFace, Signer, plan_document
-from ..domain.errors import DocumentNotIssued
 from ..domain.model import APPROVED, Plan
 from ..domain.organisations import BodyFace, Organisations
-from .handlers import Dependencies, get_plan
+from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ class DocumentTools:
     organisations: Organisations
     people: People
     render_and_sign: RenderAndSign
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -60,23 +59,6 @@ class PendingDocument:
     """Issued, but the renderer has not stored its file yet."""
 
     attempts: int
-
-
-# -- reading
-def issued_document(deps: Dependencies, actor: Actor, plan_id: str) -> StoredDocument | PendingDocument:
-    """The stored signed file of an issued plan the actor may read; 404 when they may not read the
-    plan (as for the plan itself), 409 when it is not issued."""
-    plan = get_plan(deps, actor, plan_id)
-    if plan.status != APPROVED:
-        raise DocumentNotIssued(plan.status)
-    with deps.uow() as uow:
-        stored = uow.issued_files.content(PLAN, plan.id)
-        if stored is None:
-            queued = uow.issued_files.get(PLAN, plan.id)
-            return PendingDocument(attempts=queued.attempts if queued else 0)
-    record, content = stored
-    assert record.sha256 is not None
-    return StoredDocument(content, record.sha256, record.document_number, record.details)
 
 
 def plan_face(plan: Plan, version: int, organisations: Organisations, signer: Signer) -> DocumentFace:
@@ -118,19 +100,6 @@ class Issue:
     signer_name: str | None
 
 
-def issue_of(deps: Dependencies, organisations: Organisations, plan: Plan) -> Issue | None:
-    """The issuing body (recorded when the plan was numbered) and the signer (the approver who decided
-    the body's level for the issued version, named by the directory) of an approved plan; None for any other."""
-    version = plan.current_version
-    if plan.status != APPROVED or not plan.issuer or version is None:
-        return None
-    body = organisations.body(plan.issuer)
-    with deps.uow() as uow:
-        issued = uow.plans.read(plan.id, with_timeline=True)
-    signer = signer_of(issued, version.number, body.signing_level) if issued is not None else None
-    return Issue(body, signer, (deps.name_of(signer) or signer) if signer else None)
-
-
 class SignerUnknown(Exception):
     pass
 
@@ -139,15 +108,25 @@ class SignerUnknown(Exception):
 LEASE = timedelta(minutes=2)  # a claimed document is left alone this long by other renderers
 
 
-def render_next_document(deps: Dependencies, tools: DocumentTools) -> str | None:
+def render_next_document(
+    command: commands.RenderNextDocument,
+    uow: UnitOfWork,
+    *,
+    clock: Callable[[], datetime],
+    documents: DocumentTools | None = None,
+) -> str | None:
     """Render, sign and store the oldest due document; returns its id, or None when none is due.
 
     Claiming is a short transaction that leases the row (other renderers skip it); rendering and
     signing run outside any transaction, so no lock is held while a PDF is made (SQLite has only
     one writer); storing is another short transaction. A failure is recorded and retried later
-    with a growing delay; a renderer that dies mid-way loses only its lease."""
-    now = tools.clock()
-    with deps.uow() as uow:
+    with a growing delay; a renderer that dies mid-way loses only its lease. Only the renderer
+    process is bootstrapped with the document tools."""
+    if documents is None:
+        raise RuntimeError("this process was not given the document tools (the renderer's bootstrap gives them)")
+    tools = documents
+    now = clock()
+    with uow:
         claimed = uow.issued_files.claim_next(now, lease=LEASE)
         if claimed is None:
             return None
@@ -169,14 +148,12 @@ def render_next_document(deps: Dependencies, tools: DocumentTools) -> str | None
         log.warning(
             "issued document not rendered; will retry", extra={"document": claimed.document_id, "error": failure}
         )
-        with deps.uow() as uow:
-            uow.issued_files.postpone(claimed.kind, claimed.document_id, failure, tools.clock())
+        with uow:
+            uow.issued_files.postpone(claimed.kind, claimed.document_id, failure, clock())
         return None
     digest = hashlib.sha256(content).hexdigest()
-    with deps.uow() as uow:
-        stored = uow.issued_files.store(
-            claimed.kind, claimed.document_id, content, digest, username, details, tools.clock()
-        )
+    with uow:
+        stored = uow.issued_files.store(claimed.kind, claimed.document_id, content, digest, username, details, clock())
     if stored:
         log.info(
             "issued document stored",

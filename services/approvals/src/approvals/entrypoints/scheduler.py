@@ -1,30 +1,30 @@
-"""The SLA timer loop: ``check_deadlines(now)`` every SCHEDULER_INTERVAL_SECONDS."""
+"""The SLA timer loop: ``CheckDeadlines(now)`` every SCHEDULER_INTERVAL_SECONDS, through
+the same message bus as the API and the consumer."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 
-from .domain.commands import CheckDeadlines
-from .service_layer import handlers
-from .service_layer.handlers import DeadlineReport, Dependencies
-from .service_layer.unit_of_work import UnitOfWork
+from servicekit.messagebus import MessageBus
+
+from ..domain.commands import CheckDeadlines
+from ..service_layer.handlers import DeadlineReport
 
 log = logging.getLogger(__name__)
 
 
 class DeadlineScheduler:
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], deps: Dependencies, *, interval_seconds: float) -> None:
-        self.uow_factory = uow_factory
-        self.deps = deps
+    def __init__(self, bus: MessageBus, *, interval_seconds: float) -> None:
+        self.bus = bus
+        self.clock = bus.dependencies["clock"]
         self.interval_seconds = interval_seconds
 
     def tick(self) -> DeadlineReport:
         """One pass; repeats while a full batch came back, so a backlog drains at once."""
         total = DeadlineReport(0, 0)
         while True:
-            report = handlers.check_deadlines(CheckDeadlines(self.deps.clock()), self.uow_factory(), self.deps)
+            report: DeadlineReport = self.bus.handle(CheckDeadlines(self.clock()))
             total = DeadlineReport(total.reminded + report.reminded, total.overdue + report.overdue)
             if report.reminded + report.overdue == 0:
                 return total

@@ -1,4 +1,4 @@
-"""Working-day arithmetic on the Vietnamese calendar (SLA due dates).
+"""Working-day arithmetic on the Vietnamese calendar (SLA due dates, deadlines).
 
 A task assigned on some day is due at the end of the working day (17:00 in
 Asia/Ho_Chi_Minh) ``n`` working days later; weekends and the public holidays
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -56,3 +57,18 @@ class WorkingCalendar:
         local_day = assigned_at.astimezone(self.timezone).date()
         due_day = self.add_working_days(local_day, sla_working_days)
         return datetime.combine(due_day, END_OF_WORKING_DAY, self.timezone).astimezone(UTC)
+
+
+def parse_extra_holidays(text: str) -> frozenset[date]:
+    """``EXTRA_HOLIDAYS``: comma-separated ISO dates."""
+    return frozenset(date.fromisoformat(day.strip()) for day in text.split(",") if day.strip())
+
+
+class _CalendarSettings(Protocol):
+    @property
+    def extra_holidays(self) -> str: ...
+
+
+def calendar_for(settings: _CalendarSettings) -> WorkingCalendar:
+    """The working calendar of a process configured by ``settings`` (``EXTRA_HOLIDAYS``)."""
+    return WorkingCalendar(extra_holidays=parse_extra_holidays(settings.extra_holidays))

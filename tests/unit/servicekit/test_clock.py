@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from approvals.bootstrap import shifted_clock
+from servicekit.clock import shifted_clock
 
 
 def test_no_offset_is_the_real_clock() -> None:

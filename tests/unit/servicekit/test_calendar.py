@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from approvals.domain.calendar import VIETNAM, WorkingCalendar
+from servicekit.calendar import VIETNAM, WorkingCalendar
 
 calendar = WorkingCalendar()
 
