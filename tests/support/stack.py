@@ -72,8 +72,14 @@ class Stack:
 
     # -- lifecycle
     def start(self) -> Stack:
-        self.prepare()
-        return self.launch()
+        """Prepare and launch; a start that fails stops what it started (a fixture whose setup
+        raises is never torn down, and its processes would hold ports for the rest of the run)."""
+        try:
+            self.prepare()
+            return self.launch()
+        except BaseException:
+            self.close()
+            raise
 
     def prepare(self) -> None:
         """Databases, ports, environment and migrations: everything before the first process."""
