@@ -8,6 +8,7 @@ and SQLAlchemy tracks what changed."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -166,13 +167,23 @@ class Assignee:
         self.username = username
 
 
+_MAPPING = threading.Lock()
+
+
 def start_mappers() -> None:
-    """Map the approval aggregate onto its tables (once per process; later calls do nothing)."""
-    try:
-        class_mapper(Approval)
-        return
-    except UnmappedClassError:
-        pass
+    """Map the approval aggregate onto its tables (once per process; later calls do nothing).
+
+    Under a lock: the first requests of a fresh gthread worker arrive together, and two threads
+    mapping at once made one of them fail ("already has a primary mapper defined")."""
+    with _MAPPING:
+        try:
+            class_mapper(Approval)
+            return
+        except UnmappedClassError:
+            _map_approvals()
+
+
+def _map_approvals() -> None:
     approvals, tasks = ApprovalRow.__table__, TaskRow.__table__
     decisions, delegations = DecisionRow.__table__, DelegationRow.__table__
     assignees = AssigneeRow.__table__

@@ -9,6 +9,7 @@ counts and ``unread=true`` pages small.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 from servicekit.consumer import InboxMixin
@@ -167,10 +168,18 @@ webhook_attempts = Table(
 )
 
 
+_MAPPING = threading.Lock()
+
+
 def start_mappers() -> None:
-    """Map the delivery aggregate onto its tables (once per process; later calls do nothing)."""
-    if _mapped(WebhookDelivery):
-        return
+    """Map the delivery aggregate onto its tables (once per process; later calls do nothing),
+    under a lock so that two threads of one worker never map at once."""
+    with _MAPPING:
+        if not _mapped(WebhookDelivery):
+            _map_deliveries()
+
+
+def _map_deliveries() -> None:
     Base.registry.map_imperatively(WebhookAttempt, webhook_attempts)
     Base.registry.map_imperatively(
         WebhookDelivery,
