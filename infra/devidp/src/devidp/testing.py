@@ -59,6 +59,9 @@ def _ephemeral_range() -> tuple[int, int]:
         return 32768, 60999  # Linux's default
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
     """A TCP port that was free on 127.0.0.1 a moment ago, for a server started next.
 
@@ -70,11 +73,14 @@ def free_port() -> int:
     low, _ = _ephemeral_range()
     for _ in range(200):
         port = random.randint(max(1024, low - 12000), low - 1)
+        if port in _HANDED_OUT:  # free now, but promised to a server that has not bound it yet
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _HANDED_OUT.add(port)
             return port
     raise RuntimeError("no free port below the ephemeral range")
 
