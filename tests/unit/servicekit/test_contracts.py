@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 EVENTS_MD = ROOT / "docs" / "events.md"
 ASYNCAPI_YAML = ROOT / "docs" / "asyncapi.yaml"
 ASYNCAPI_SCHEMA = ROOT / "tests" / "support" / "schemas" / "asyncapi-3.0.0.json"
-CONTEXT = ("plan_id", "version", "title", "org_unit", "province", "year")
+CONTEXT = ("plan_id", "version", "title", "org_unit", "province", "year", "subject")
 
 
 def documented_types() -> dict[str, set[str]]:
@@ -66,7 +66,7 @@ def test_wire_names_and_instants_are_spelled_as_receivers_know_them() -> None:
 
 def test_consumers_ignore_fields_they_do_not_know_and_read_any_iso_instant() -> None:
     data = contract.to_data(EXAMPLES["approval.task_assigned"])
-    data |= {"subject": {"kind": "plan"}, "due_at": "2024-03-07T17:00:00+07:00", "level_name": "Lãnh đạo Sở"}
+    data |= {"priority": {"kind": "urgent"}, "due_at": "2024-03-07T17:00:00+07:00", "level_name": "Lãnh đạo Sở"}
     parsed = contract.parse("approval.task_assigned", data)
     assert parsed == EXAMPLES["approval.task_assigned"].__class__(
         **{**EXAMPLES["approval.task_assigned"].__dict__, "level_name": {"vi": "Lãnh đạo Sở", "en": "Lãnh đạo Sở"}}

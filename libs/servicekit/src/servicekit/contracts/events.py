@@ -54,6 +54,7 @@ Usernames = tuple[str, ...]
 
 
 SCOPES = ("org_unit", "province", "national")
+DOCUMENT_KINDS = ("plan", "report")
 DECISIONS = ("approve", "return", "reject")
 OUTCOMES = ("approved", "returned", "rejected", "cancelled")
 
@@ -75,6 +76,7 @@ def _enum(choices: tuple[str, ...]) -> WithJsonSchema:
 Scope = Annotated[str, _one_of(SCOPES), _enum(SCOPES)]
 Decision = Annotated[str, _one_of(DECISIONS), _enum(DECISIONS)]
 Outcome = Annotated[str, _one_of(OUTCOMES), _enum(OUTCOMES)]
+DocumentKind = Annotated[str, _one_of(DOCUMENT_KINDS), _enum(DOCUMENT_KINDS)]
 
 # Unknown fields are ignored (docs/events.md: producers may add fields), and the Python
 # names of aliased fields are accepted too, so a payload can be built either way.
@@ -111,6 +113,18 @@ PositiveInt = Annotated[int, Field(ge=1)]
 
 
 @dataclass(frozen=True, kw_only=True)
+class Subject:
+    """The document an event is about, as approvals decides on it: its kind, id, version and the
+    SHA-256 of that version's canonical JSON."""
+
+    __pydantic_config__ = _CONFIG
+    kind: DocumentKind
+    id: str
+    version: PositiveInt
+    content_sha256: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlanEvent:
     """The plan context every event carries, so that consumers need no lookups."""
 
@@ -125,6 +139,11 @@ class PlanEvent:
     province: str
     """The province code, e.g. ``CB``."""
     year: int
+    subject: Subject | None = None
+    """The document the event is about. The plan fields above describe the same document
+    (``plan_id`` is the subject's id whatever its kind), so receivers written before other
+    document kinds existed keep working; read ``subject.kind`` to tell a report from a plan.
+    An event without it (an older producer) is about the plan ``plan_id``, version ``version``."""
 
     def payload(self) -> dict[str, Any]:
         """The event's ``data`` as it goes on the wire (:func:`to_data`)."""
