@@ -323,6 +323,7 @@ def test_a_full_approval_numbers_the_plan(world, body):
     assert plan.date_line == "Cao Bằng, ngày 09 tháng 02 năm 2024"
     assert isinstance(world.published[-1], PlanApproved)
     assert world.published[-1].payload() | {} == {
+        "subject": {"kind": "plan", "id": plan.id, "version": 1, "content_sha256": plan.versions[0].content_sha256},
         "plan_id": plan.id,
         "version": 1,
         "title": body["title"],

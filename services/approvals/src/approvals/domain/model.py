@@ -23,6 +23,7 @@ from .events import (
     ApprovalCompleted,
     ApprovalEvent,
     DecisionRecorded,
+    Subject,
     TaskAssigned,
     TaskDeadlineEvent,
     TaskDelegated,
@@ -78,6 +79,7 @@ class PlanContext:
 
     def context(self) -> dict[str, Any]:
         return {
+            "subject": Subject(kind="plan", id=self.plan_id, version=self.version, content_sha256=self.content_sha256),
             "plan_id": self.plan_id,
             "version": self.version,
             "title": self.title,

@@ -12,6 +12,7 @@ from servicekit.contracts.events import (
     PlanSubmitted,
     PlanWithdrawalRequested,
     PlanWithdrawn,
+    Subject,
 )
 
-__all__ = ["PlanApproved", "PlanEvent", "PlanSubmitted", "PlanWithdrawalRequested", "PlanWithdrawn"]
+__all__ = ["PlanApproved", "PlanEvent", "PlanSubmitted", "PlanWithdrawalRequested", "PlanWithdrawn", "Subject"]

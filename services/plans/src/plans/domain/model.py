@@ -471,7 +471,10 @@ class Plan:
         return version is self.versions[-1] and version.outcome is None and self.status == SUBMITTED
 
     def _context(self, version: int) -> dict[str, Any]:
+        frozen = next((v for v in self.versions if v.number == version), None)
+        sha = frozen.content_sha256 if frozen is not None else ""
         return {
+            "subject": events.Subject(kind="plan", id=self.id, version=version, content_sha256=sha),
             "plan_id": self.id,
             "version": version,
             "title": self.content.title,
