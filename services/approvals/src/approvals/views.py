@@ -1,5 +1,6 @@
 """Read side: the caller's task list, straight from SQL (no aggregate needed to
-show a list). Ordered by due date, which puts overdue tasks first."""
+show a list): filtered, searched without accents, sorted by due date (overdue
+first) or by arrival (newest first), and paged by a keyset cursor."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from .adapters import orm
 from .adapters.repository import SqlChainRepository, fold
 from .domain.model import Actor
 
+SORTS = ("due", "arrival")
+
 
 @dataclass(frozen=True)
 class TaskFilter:
@@ -23,7 +26,11 @@ class TaskFilter:
     year: int | None = None
     org_unit: str | None = None
     province: str | None = None
+    level: int | None = None
+    overdue: bool | None = None  # true: only open tasks past their due date; false: only the others
+    delegated: bool | None = None  # true: only tasks handed to the caller by someone else
     q: str | None = None
+    sort: str = "due"  # due (earliest due first) | arrival (latest arrival first)
     limit: int = 50
     cursor: str | None = None
 
@@ -55,15 +62,51 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
         query = query.where(approval.org_unit == filters.org_unit)
     if filters.province:
         query = query.where(approval.province == filters.province)
+    if filters.level is not None:
+        query = query.where(task.level == filters.level)
+    if filters.overdue is True:
+        query = query.where(task.status == "open", task.due_at < now)
+    elif filters.overdue is False:
+        query = query.where(or_(task.status != "open", task.due_at >= now))
+    delegation = orm.DelegationRow
+    handed_by = (
+        select(delegation.from_user)
+        .where(delegation.task_id == task.id, delegation.to_user == actor.username)
+        .order_by(delegation.delegated_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    handed_kind = (
+        select(delegation.kind)
+        .where(delegation.task_id == task.id, delegation.to_user == actor.username)
+        .order_by(delegation.delegated_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    if filters.delegated is True:
+        query = query.where(handed_by.is_not(None))
+    elif filters.delegated is False:
+        query = query.where(handed_by.is_(None))
+    opened = (
+        select(orm.OpeningRow.opened_at)
+        .where(orm.OpeningRow.task_id == task.id, orm.OpeningRow.username == actor.username)
+        .scalar_subquery()
+    )
+    query = query.add_columns(handed_by.label("delegated_by"), handed_kind.label("delegation_kind"), opened)
     if filters.q:
         query = query.where(approval.title_folded.contains(fold(filters.q), autoescape=True))
+    key = task.assigned_at if filters.sort == "arrival" else task.due_at
     if filters.cursor:
-        after_due, after_id = decode_cursor(filters.cursor)
-        query = query.where(or_(task.due_at > after_due, and_(task.due_at == after_due, task.id > after_id)))
-    rows = session.execute(query.order_by(task.due_at, task.id).limit(filters.limit + 1)).all()
+        after, after_id = decode_cursor(filters.cursor)
+        if filters.sort == "arrival":
+            query = query.where(or_(key < after, and_(key == after, task.id < after_id)))
+        else:
+            query = query.where(or_(key > after, and_(key == after, task.id > after_id)))
+    order = (key.desc(), task.id.desc()) if filters.sort == "arrival" else (key, task.id)
+    rows = session.execute(query.order_by(*order).limit(filters.limit + 1)).all()
     chains = SqlChainRepository(session)  # published versions are cached per process
     items = []
-    for task_row, approval_row in rows[: filters.limit]:
+    for task_row, approval_row, delegated_by, delegation_kind, opened_at in rows[: filters.limit]:
         due_at = task_row.due_at
         items.append(
             {
@@ -83,12 +126,15 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
                 "assigned_at": task_row.assigned_at,
                 "due_at": due_at,
                 "overdue": task_row.status == "open" and now > due_at,
+                "delegated_by": delegated_by,
+                "delegation_kind": delegation_kind,
+                "opened": opened_at is not None,
             }
         )
     next_cursor = None
     if len(rows) > filters.limit:
         last = rows[filters.limit - 1][0]
-        next_cursor = encode_cursor(last.due_at, last.id)
+        next_cursor = encode_cursor(last.assigned_at if filters.sort == "arrival" else last.due_at, last.id)
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -9,20 +9,20 @@ and SQLAlchemy tracks what changed."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from servicekit.consumer import InboxMixin
 from servicekit.db import UTCDateTime, declarative_base
 from servicekit.outbox import OutboxMixin
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.associationproxy import association_proxy
 from sqlalchemy.orm import Mapped, Mapper, class_mapper, composite, mapped_column, relationship
 from sqlalchemy.orm.exc import UnmappedClassError
 from unidecode import unidecode
 
-from ..domain.model import Approval, Decision, Delegation, PlanContext, Task
+from ..domain.model import Absence, Approval, Decision, Delegation, PlanContext, Task
 
 Base = declarative_base()
 
@@ -128,10 +128,16 @@ class DecisionRow(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     previous_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     hash: Mapped[str] = mapped_column(String(64))
+    # A decision taken in someone else's place (hashed with the decision).
+    on_behalf_of: Mapped[str] = mapped_column(String(120), server_default="")
+    delegation_kind: Mapped[str] = mapped_column(String(16), server_default="")
+    delegation_reason: Mapped[str] = mapped_column(Text, server_default="")
+    delegated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class DelegationRow(Base):
     __tablename__ = "delegations"
+    __table_args__ = (Index("ix_delegations_task_to", "task_id", "to_user"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     approval_id: Mapped[str] = mapped_column(ForeignKey("approvals.id"))
@@ -140,6 +146,34 @@ class DelegationRow(Base):
     to_user: Mapped[str] = mapped_column(String(120))
     comment: Mapped[str] = mapped_column(Text)
     delegated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16), server_default="manual")  # manual | out_of_office
+
+
+class OpeningRow(Base):
+    """An approver opened a task's decision page (the first time): only such tasks may be
+    approved together from the task list."""
+
+    __tablename__ = "task_openings"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("approval_tasks.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), primary_key=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AbsenceRow(Base):
+    """An approver's out-of-office period and the deputy who takes the tasks arriving in it."""
+
+    __tablename__ = "absences"
+    __table_args__ = (Index("ix_absences_username_period", "username", "starts_on", "ends_on"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(120))
+    deputy: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class WithdrawalRow(Base):
@@ -199,6 +233,7 @@ def _map_approvals() -> None:
     Task.assignees = association_proxy("_assignees", "username", creator=Assignee)  # type: ignore[assignment]
     registry.map_imperatively(Decision, decisions, properties={"by": decisions.c.decided_by})
     registry.map_imperatively(Delegation, delegations)
+    registry.map_imperatively(Absence, AbsenceRow.__table__)
     registry.map_imperatively(
         Approval,
         approvals,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .model import Actor, PlanContext
@@ -53,6 +53,41 @@ class DelegateTask:
     actor: Actor
     to: str
     comment: str = ""
+
+
+@dataclass(frozen=True)
+class ApproveTasks:
+    """Approve several tasks at once, each its own decision with its own hash; only tasks whose
+    decision page the approver has opened."""
+
+    task_ids: tuple[str, ...]
+    actor: Actor
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class NoteTaskOpened:
+    """The approver opened the task's decision page."""
+
+    task_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class RecordAbsence:
+    """An approver will be away from ``starts_on`` to ``ends_on``: tasks arriving then go to ``deputy``."""
+
+    actor: Actor
+    deputy: str
+    starts_on: date
+    ends_on: date
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CancelAbsence:
+    absence_id: str
+    actor: Actor
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,9 @@ def decision_hash(
     decided_at: datetime,
     content_sha256: str,
     previous_hash: str | None,
+    delegation: dict[str, str] | None = None,
 ) -> str:
-    record = {
+    record: dict[str, Any] = {
         "approval_id": approval_id,
         "task_id": task_id,
         "level": level,
@@ -56,4 +57,8 @@ def decision_hash(
         "content_sha256": content_sha256,
         "previous_hash": previous_hash,
     }
+    if delegation:
+        # Only a decision taken on someone's behalf carries this key, so every hash made
+        # before delegations were recorded still recomputes.
+        record["delegation"] = delegation
     return hashlib.sha256(canonical_json(record)).hexdigest()

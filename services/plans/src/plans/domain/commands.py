@@ -18,6 +18,14 @@ class CreatePlan:
 
 
 @dataclass(frozen=True)
+class CopyLastYearsPlan:
+    """Start the unit's plan for ``year`` from its approved plan of the year before."""
+
+    actor: Actor
+    year: int
+
+
+@dataclass(frozen=True)
 class ReplacePlan:
     actor: Actor
     plan_id: str

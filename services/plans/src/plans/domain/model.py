@@ -180,12 +180,33 @@ class Plan:
     # -- creation and editing
     @classmethod
     def create(
-        cls, plan_id: str, content: PlanContent, *, province: str, by: str, at: datetime, catalogue: Catalogue
+        cls,
+        plan_id: str,
+        content: PlanContent,
+        *,
+        province: str,
+        by: str,
+        at: datetime,
+        catalogue: Catalogue,
+        copied_from: Plan | None = None,
     ) -> Plan:
         check_content(content, catalogue)
         plan = cls(id=plan_id, content=content, province=province, created_by=by, created_at=at)
-        plan._log("created", at, actor=by, version=1)
+        details = None
+        if copied_from is not None:
+            details = {
+                "copied_from": copied_from.id,
+                "copied_title": copied_from.content.title,
+                "copied_number": copied_from.document_number,
+            }
+        plan._log("created", at, actor=by, version=1, details=details)
         return plan
+
+    def copied_for_next_year(self) -> PlanContent:
+        """What a copy for the next year starts from: the content of the approved version."""
+        if self.status != APPROVED or self.current_version is None:
+            raise TransitionNotAllowed("copy", self.status)
+        return self.current_version.content.for_next_year()
 
     @property
     def org_unit(self) -> str:

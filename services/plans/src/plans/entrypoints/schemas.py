@@ -269,3 +269,10 @@ def content_fields() -> dict[str, list[str]]:
         "legal_basis": list(LegalBasisSchema().fields),
         "indicator": list(IndicatorSchema().fields),
     }
+
+
+class CopyLastYearSchema(Schema):
+    year = fields.Integer(
+        validate=validate.Range(min=2001, max=2100),
+        metadata={"description": "the new plan's year (default: next year); last year's is the one before"},
+    )

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..adapters.repository import PlanQuery
 from ..domain import commands
 from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
-from ..domain.errors import PlanForbidden, PlanNotEditable, PlanNotFound, WithdrawalRefused
+from ..domain.errors import NothingToCopy, PlanForbidden, PlanNotEditable, PlanNotFound, WithdrawalRefused
 from ..domain.model import APPROVED, SUBMITTED, Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
 from .documents import render_next_document
@@ -68,6 +69,43 @@ def create_plan(
             by=actor.username,
             at=clock(),
             catalogue=catalogue,
+        )
+        uow.plans.add(plan)
+    return plan
+
+
+def copy_last_years_plan(
+    cmd: commands.CopyLastYearsPlan,
+    uow: UnitOfWork,
+    *,
+    catalogue: Catalogue,
+    issuing_bodies: IssuingBodies,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+) -> Plan:
+    """A new draft for ``year`` from the unit's approved plan of the year before (an annual plan
+    first, the latest approved otherwise): activities, indicators, partners, legal bases and
+    recipients carried over, dates moved by a year, budgets kept."""
+    actor = cmd.actor
+    unit = actor.org_unit or ""
+    if not may_draft_for(actor, unit):
+        raise PlanForbidden("Only a drafter may create a plan, and only for their own unit.")
+    with uow:
+        approved = uow.plans.search(
+            PlanQuery(visibility=visibility_of(actor), status=APPROVED, year=cmd.year - 1, org_unit=unit, limit=20)
+        )
+        chosen = next((plan for plan in approved if plan.plan_type == "annual"), approved[0] if approved else None)
+        source = uow.plans.read(chosen.id) if chosen is not None else None
+        if source is None:
+            raise NothingToCopy(unit, cmd.year - 1)
+        plan = Plan.create(
+            new_id(),
+            source.copied_for_next_year(),
+            province=issuing_bodies.province_of(unit),
+            by=actor.username,
+            at=clock(),
+            catalogue=catalogue,
+            copied_from=source,
         )
         uow.plans.add(plan)
     return plan
@@ -219,6 +257,7 @@ def complete_approval(fact: commands.CompleteApproval, uow: UnitOfWork, *, issui
 
 HANDLERS: dict[type, Callable[..., Any]] = {
     commands.CreatePlan: create_plan,
+    commands.CopyLastYearsPlan: copy_last_years_plan,
     commands.ReplacePlan: replace_plan,
     commands.SubmitPlan: submit_plan,
     commands.WithdrawPlan: withdraw_plan,
