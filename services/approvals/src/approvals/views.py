@@ -93,8 +93,8 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
         .scalar_subquery()
     )
     query = query.add_columns(handed_by.label("delegated_by"), handed_kind.label("delegation_kind"), opened)
-    if filters.q:
-        query = query.where(approval.title_folded.contains(fold(filters.q), autoescape=True))
+    for word in fold(filters.q or "").split():  # every word, in any order, accents optional
+        query = query.where(approval.title_folded.contains(word, autoescape=True))
     key = task.assigned_at if filters.sort == "arrival" else task.due_at
     if filters.cursor:
         after, after_id = decode_cursor(filters.cursor)

@@ -232,7 +232,9 @@ def _map_approvals() -> None:
     )
     Task.assignees = association_proxy("_assignees", "username", creator=Assignee)  # type: ignore[assignment]
     registry.map_imperatively(Decision, decisions, properties={"by": decisions.c.decided_by})
-    registry.map_imperatively(Delegation, delegations)
+    # The many-to-one tells the flush to insert a level's task before the out-of-office
+    # delegation recorded as it opens (both are new in the same unit of work).
+    registry.map_imperatively(Delegation, delegations, properties={"_task": relationship(Task, viewonly=False)})
     registry.map_imperatively(Absence, AbsenceRow.__table__)
     registry.map_imperatively(
         Approval,
