@@ -383,6 +383,34 @@ class Plan:
                 "comment": fact.comment,
                 "level_name": fact.level_name,
                 "task_id": fact.task_id,
+                **(
+                    {"on_behalf_of": fact.on_behalf_of, "delegation_kind": fact.delegation_kind}
+                    if fact.on_behalf_of
+                    else {}
+                ),
+            },
+        )
+        return True
+
+    def record_delegation(self, fact: commands.RecordDelegation) -> bool:
+        """The history shows who handed their place to whom, why and when."""
+        version = self._version_of(fact)
+        if version is None:
+            return False
+        if fact.to_user:
+            version.readers.add(user_reader(fact.to_user))  # the delegate reads what they decide on
+        self._log_fact(
+            fact,
+            "delegated",
+            level=fact.level,
+            actor=fact.from_user,
+            details={
+                "from": fact.from_user,
+                "to": fact.to_user,
+                "comment": fact.comment,
+                "kind": fact.kind,
+                "level_name": fact.level_name,
+                "task_id": fact.task_id,
             },
         )
         return True

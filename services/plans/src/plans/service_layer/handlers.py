@@ -220,6 +220,12 @@ def record_decision(fact: commands.RecordDecision, uow: UnitOfWork) -> bool:
         return plan is not None and plan.record_decision(fact)
 
 
+def record_delegation(fact: commands.RecordDelegation, uow: UnitOfWork) -> bool:
+    with uow:
+        plan = _plan_for_fact(uow, fact)
+        return plan is not None and plan.record_delegation(fact)
+
+
 def answer_withdrawal(fact: commands.AnswerWithdrawal, uow: UnitOfWork) -> bool:
     with uow:
         plan = _plan_for_fact(uow, fact)
@@ -263,6 +269,7 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     commands.WithdrawPlan: withdraw_plan,
     commands.RecordTaskAssigned: record_task_assigned,
     commands.RecordDecision: record_decision,
+    commands.RecordDelegation: record_delegation,
     commands.CompleteApproval: complete_approval,
     commands.AnswerWithdrawal: answer_withdrawal,
     commands.RenderNextDocument: render_next_document,  # the renderer process (service_layer/documents.py)
