@@ -47,3 +47,7 @@ class NotificationsSettings(ServiceSettings):
 
     def plan_link(self, plan_id: str) -> str:
         return f"{self.public_url.rstrip('/')}/plans/{plan_id}"
+
+    def task_link(self, approval_id: str, task_id: str) -> str:
+        """The task's decision page, where an approver acts on what a message tells them."""
+        return f"{self.public_url.rstrip('/')}/approvals/{approval_id}?task={task_id}"

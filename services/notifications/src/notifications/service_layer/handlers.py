@@ -64,6 +64,7 @@ def handle_event(
     directory: Directory,
     renderer: Renderer,
     plan_link: Callable[[str], str],
+    task_link: Callable[[str, str], str],
     clock: Clock,
     retry: RetryPolicy,
 ) -> None:
@@ -77,7 +78,15 @@ def handle_event(
             # Arrival order is not event order: a reminder that overtook the decision tells nobody.
             log.info("task event of a closed approval: no message", extra={"event_type": event.name})
         else:
-            notify_people(uow, event, directory=directory, renderer=renderer, plan_link=plan_link, now=clock())
+            notify_people(
+                uow,
+                event,
+                directory=directory,
+                renderer=renderer,
+                plan_link=plan_link,
+                task_link=task_link,
+                now=clock(),
+            )
         # Integrators receive every event they subscribed to: they are facts, stale or not.
         queue_webhook_deliveries(uow, event, retry, clock())
 
@@ -104,6 +113,7 @@ def notify_people(
     renderer: Renderer,
     plan_link: Callable[[str], str],
     now: Any,
+    task_link: Callable[[str, str], str] | None = None,
 ) -> list[Notice]:
     """One inbox message (and one queued mail where we know an address) per recipient."""
     data = event.data
@@ -133,7 +143,7 @@ def notify_people(
     )
     if not readers:
         return []
-    context = _template_context(event, directory, plan_link)
+    context = _template_context(event, directory, plan_link, task_link)
     notices = []
     for username in readers:
         person = directory.person(username)
@@ -169,7 +179,12 @@ def notify_people(
     return notices
 
 
-def _template_context(event: IncomingEvent, directory: Directory, plan_link: Callable[[str], str]) -> dict[str, Any]:
+def _template_context(
+    event: IncomingEvent,
+    directory: Directory,
+    plan_link: Callable[[str], str],
+    task_link: Callable[[str, str], str] | None = None,
+) -> dict[str, Any]:
     data = event.data
     actor_username = actor_of(event.name, data)
     actor = None
@@ -192,8 +207,18 @@ def _template_context(event: IncomingEvent, directory: Directory, plan_link: Cal
         "document_number": data.get("document_number") or "",
         "issued_on": data.get("issued_on"),
         "due_at": data.get("due_at"),
-        "link": plan_link(plan_id),
+        "link": _link(event, plan_id, plan_link, task_link),
     }
+
+
+def _link(
+    event: IncomingEvent, plan_id: str, plan_link: Callable[[str], str], task_link: Callable[[str, str], str] | None
+) -> str:
+    # Messages about a task (to its approvers) open its decision page; the others open the plan.
+    data = event.data
+    if task_link is not None and event.name in TASK_EVENTS and data.get("approval_id") and data.get("task_id"):
+        return task_link(str(data["approval_id"]), str(data["task_id"]))
+    return plan_link(plan_id)
 
 
 def queue_webhook_deliveries(uow: UnitOfWork, event: IncomingEvent, retry: RetryPolicy, now: Any) -> int:
