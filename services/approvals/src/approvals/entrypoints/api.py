@@ -142,6 +142,19 @@ class BulkApproval(MethodView):
         }
 
 
+def people_of(approval: Approval, directory: ApproverDirectory) -> dict[str, dict[str, Any]]:
+    """Names and titles of everyone the approval's record mentions (deciders, delegators, delegates,
+    assignees), so that a history reads "Lương Thị Thu (được Hoàng Văn Minh ủy quyền)"."""
+    usernames = {d.by for d in approval.decisions} | {d.on_behalf_of for d in approval.decisions}
+    usernames |= {d.from_user for d in approval.delegations} | {d.to_user for d in approval.delegations}
+    usernames |= {name for task in approval.tasks for name in task.assignees}
+    found = {}
+    for username in sorted(usernames - {""}):
+        for person in _people_named(directory, username):
+            found[username] = person_view(person)
+    return found
+
+
 def absence_view(absence: Absence, directory: ApproverDirectory) -> dict[str, Any]:
     deputy = next((p for p in _people_named(directory, absence.deputy)), None)
     return {
@@ -225,7 +238,7 @@ class ApprovalDetail(MethodView):
             approval = uow.approvals.get(approval_id)
             if approval is None or not approval.visible_to(actor):
                 raise NotFound("No such approval.")
-        return approval_view(approval, context.now())
+        return {**approval_view(approval, context.now()), "people": people_of(approval, context.directory)}
 
 
 @approvals_blp.route("/tasks/<string:task_id>/decision")

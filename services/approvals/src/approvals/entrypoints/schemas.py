@@ -289,3 +289,8 @@ class ApprovalSchema(Schema):
     decisions = fields.List(fields.Nested(DecisionSchema))
     delegations = fields.List(fields.Nested(DelegationSchema))
     verified = fields.Boolean(metadata={"description": "the decisions' hash chain recomputes"})
+    people = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(PersonSchema),
+        metadata={"description": "name and title of each person the record mentions, by username"},
+    )
