@@ -81,7 +81,8 @@ class PeopleList(Schema):
 
 
 class AbsenceRequest(Schema):
-    deputy = Text(required=True, validate=validate.Length(min=1, max=120), metadata={"description": "username"})
+    # An empty deputy is the domain's to refuse, with every other reason at once.
+    deputy = Text(required=True, validate=validate.Length(max=120), metadata={"description": "username"})
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
     reason = Text(load_default="", validate=validate.Length(max=1000))

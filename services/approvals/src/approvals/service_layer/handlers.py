@@ -412,7 +412,9 @@ def record_absence(
             errors["ends_on"] = ["the absence ends before it starts"]
         elif command.ends_on < local_day(now):
             errors["ends_on"] = ["the absence is already over"]
-        if command.deputy == actor.username:
+        if not command.deputy:
+            errors["deputy"] = ["choose who stands in for you"]
+        elif command.deputy == actor.username:
             errors["deputy"] = ["you cannot be your own deputy"]
         elif command.deputy not in {person.username for person in deputies_for(actor, scopes, directory)}:
             errors["deputy"] = [f"{command.deputy} does not hold your approver role in your scope"]
