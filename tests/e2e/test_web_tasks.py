@@ -120,9 +120,10 @@ def test_a_drafter_starts_next_years_plan_from_the_approved_one(login) -> None: 
     assert "Đơn vị chưa có kế hoạch năm 2030 đã được phê duyệt để sao chép." in text_of(missing)
 
     title = titled(TITLE)
-    submitted_plan(drafter, title, org_unit="LS-STTTT")
+    source = submitted_plan(drafter, title, org_unit="LS-STTTT")
     for who in ("dept.ls", "province.ls", "ministry.1"):
         assert decide(login(who), title, "approve").status_code == 303
+    drafter.until(f"/plans/{source}", lambda page: "document-number" in page.text, "the approval and its number")
     copied = drafter.post("/plans/from-last-year", {"year": "2025"}, from_page=plans)
     assert copied.status_code == 303
     page = drafter.follow(copied)

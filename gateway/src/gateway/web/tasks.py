@@ -35,7 +35,9 @@ def register(blueprint: Blueprint) -> None:
 def _call(method: str, path: str, **kwargs: Any) -> Answer:
     from .views import call  # the pages' one way to the API (signs the user in again on a 401)
 
-    return call(method, path, **kwargs)
+    # The API answers in the reader's language (its problem details included).
+    headers = {"Accept-Language": g.get("locale", "vi"), **kwargs.pop("headers", {})}
+    return call(method, path, headers=headers, **kwargs)
 
 
 def _field_errors(answer: Answer, fallback: str) -> dict[str, list[str]]:
