@@ -135,7 +135,7 @@ class PlanEvent:
     """The plan version the event is about (1-based)."""
     title: str
     org_unit: str
-    """The drafting unit's code, e.g. ``CB-STTTT``."""
+    """The drafting unit's code, e.g. ``svhttdl-cao-bang``."""
     province: str
     """The province code, e.g. ``CB``."""
     year: int
@@ -209,7 +209,7 @@ class PlanApproved(PlanEvent):
     """The number and symbol, e.g. ``15/KH-UBND``."""
     issued_on: date
     issuer: str
-    """The issuing body's code, e.g. ``CB-UBND``."""
+    """The issuing body's code, e.g. ``ubnd-cao-bang``."""
 
 
 # -- produced by approvals

@@ -12,8 +12,8 @@ _PLAN: dict[str, Any] = {
     "plan_id": "5d1c8f0e-2b7a-4c39-9a61-0f3e4b2d7c18",
     "version": 1,
     "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
-    "org_unit": "CB-STTTT",
-    "province": "CB",
+    "org_unit": "svhttdl-cao-bang",
+    "province": "ubnd-cao-bang",
     "year": 2024,
 }
 _APPROVAL: dict[str, Any] = {**_PLAN, "approval_id": "a7f3e2d1-6c4b-4e2a-8d9f-3b1c0e5a7f42"}
@@ -54,7 +54,7 @@ EXAMPLES: dict[str, events.PlanEvent] = {
             seen_decisions=0,
         ),
         events.PlanWithdrawn(**_PLAN, by="drafter.cb", withdrawn_at=datetime(2024, 3, 4, 2, 30, tzinfo=UTC)),
-        events.PlanApproved(**_PLAN, document_number="15/KH-UBND", issued_on=date(2024, 3, 20), issuer="CB-UBND"),
+        events.PlanApproved(**_PLAN, document_number="15/KH-UBND", issued_on=date(2024, 3, 20), issuer="ubnd-cao-bang"),
         events.TaskAssigned(**_OFFERED, required_approvals=1),
         events.TaskDelegated(
             **_TASK,
