@@ -161,7 +161,7 @@ class TaskQuery(Schema):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     org_unit = Text(validate=validate.Length(max=64))
-    province = Text(validate=validate.Length(max=16))
+    province = Text(validate=validate.Length(max=64))
     level = fields.Integer(validate=validate.Range(min=1, max=20), metadata={"description": "the chain level"})
     overdue = fields.Boolean(metadata={"description": "true: only open tasks past their due date; false: the others"})
     delegated = fields.Boolean(metadata={"description": "true: only tasks someone delegated to the caller"})

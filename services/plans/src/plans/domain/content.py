@@ -231,6 +231,20 @@ class PlanContent:
             ),
         )
 
+    def taken_over_by(self, org_unit: str) -> PlanContent:
+        """The content as ``org_unit`` carries it on (a successor after a merger): the drafting unit,
+        and the activities its predecessor led, become ``org_unit``'s."""
+        if org_unit == self.org_unit:
+            return self
+        return replace(
+            self,
+            org_unit=org_unit,
+            activities=tuple(
+                replace(activity, lead_unit=org_unit) if activity.lead_unit == self.org_unit else activity
+                for activity in self.activities
+            ),
+        )
+
     def search_text(self) -> str:
         """The folded words a list search matches: title, summary and activity titles."""
         return fold(" ".join([self.title, self.summary, *(activity.title for activity in self.activities)]))
