@@ -12,13 +12,16 @@ from approvals.domain.errors import InvalidDecision, NotFound, NotPermitted
 from approvals.domain.model import Actor
 from servicekit.calendar import VIETNAM
 
+from tests.support.orgs import province_of, unit_of
+
 from .fakes import FakeClock, FakeDirectory, FakeUnitOfWork, Person, cao_bang_plan, default_chain, make_bus
 
-DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB")
-DUAL_CB = Actor("dual.cb", frozenset({"drafter", "dept_approver"}), "CB-STTTT", "CB")
-PGD_CB = Actor("pgd.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB")
-PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), "CB-UBND", "CB")
-OFFICE_CB = Actor("vp.cb", frozenset({"province_approver"}), "CB-VPUBND", "CB")
+CB_UNIT, CB = unit_of("dept.cb"), province_of("dept.cb")
+DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), CB_UNIT, CB)
+DUAL_CB = Actor("dual.cb", frozenset({"drafter", "dept_approver"}), CB_UNIT, CB)
+PGD_CB = Actor("pgd.cb", frozenset({"dept_approver"}), CB_UNIT, CB)
+PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), unit_of("province.cb"), CB)
+OFFICE_CB = Actor("vp.cb", frozenset({"province_approver"}), "vp-ubnd-cao-bang", CB)
 # Thursday 29 Feb 2024, 09:00 in Cao Bằng.
 SUBMITTED = datetime(2024, 2, 29, 9, 0, tzinfo=VIETNAM)
 
@@ -38,8 +41,8 @@ def uow() -> FakeUnitOfWork:
 @pytest.fixture
 def directory() -> FakeDirectory:
     people = FakeDirectory()
-    people.people["dept_approver"].append(Person("pgd.cb", "CB-STTTT", "CB", "Nông Văn Thắng", "Phó Giám đốc"))
-    people.people["province_approver"].append(Person("vp.cb", "CB-VPUBND", "CB", "Lục Văn Sơn", "Chánh Văn phòng"))
+    people.people["dept_approver"].append(Person("pgd.cb", CB_UNIT, CB, "Nông Văn Thắng", "Phó Giám đốc"))
+    people.people["province_approver"].append(Person("vp.cb", "vp-ubnd-cao-bang", CB, "Lục Văn Sơn", "Chánh Văn phòng"))
     return people
 
 

@@ -3,8 +3,11 @@ block of a document approved in an absent approver's place."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from plans.domain import commands
+from plans.domain.access import Actor
 from plans.domain.document import Signer, signature_block
 from plans.domain.errors import NothingToCopy, PlanForbidden
 from plans.service_layer.documents import signing_authority
@@ -26,7 +29,7 @@ def test_a_plan_starts_from_last_years_approved_plan_a_year_on(world, body):  # 
 
     plan = world.bus.handle(commands.CopyLastYearsPlan(actor=DRAFTER_CB, year=2025))
     content = plan.content
-    assert (plan.status, plan.org_unit, plan.created_by) == ("draft", "CB-STTTT", "drafter.cb")
+    assert (plan.status, plan.org_unit, plan.created_by) == ("draft", DRAFTER_CB.org_unit, "drafter.cb")
     assert (content.title, content.year) == ("Kế hoạch hoạt động thông tin đối ngoại năm 2025", 2025)
     before = last_year.content.activities
     assert [a.title for a in content.activities] == [a.title for a in before]
@@ -57,6 +60,25 @@ def test_nothing_to_copy_without_an_approved_plan_of_the_year_before(world, body
         world.bus.handle(commands.CopyLastYearsPlan(actor=DRAFTER_CB, year=2026))
     with pytest.raises(PlanForbidden):
         world.bus.handle(commands.CopyLastYearsPlan(actor=DEPT_CB, year=2025))
+
+
+def test_after_a_merger_the_successor_starts_from_its_predecessors_plan(world, body):  # type: ignore[no-untyped-def]
+    # Bắc Kạn's department approved its 2025 plan before the province merged into Thái Nguyên.
+    bac_kan = Actor("drafter.bk", frozenset({"drafter"}), "svhttdl-bac-kan", "ubnd-bac-kan")
+    body["org_unit"] = "svhttdl-bac-kan"
+    body["activities"][0]["lead_unit"] = "svhttdl-bac-kan"
+    body["title"] = "Kế hoạch hoạt động thông tin đối ngoại năm 2024 của Sở Văn hóa, Thể thao và Du lịch Bắc Kạn"
+    last_year = submit(world, create(world, body, actor=bac_kan), actor=bac_kan)
+    deliver(world, Approval(last_year.id).full_approval())
+
+    world.clock.now = datetime(2025, 9, 15, 2, 0, tzinfo=UTC)  # after the merger of 1 July 2025
+    thai_nguyen = Actor("drafter.bk", frozenset({"drafter"}), "svhttdl-thai-nguyen-2025", "ubnd-thai-nguyen-2025")
+    plan = world.bus.handle(commands.CopyLastYearsPlan(actor=thai_nguyen, year=2025))
+    assert plan.org_unit == "svhttdl-thai-nguyen-2025" and plan.province == "ubnd-thai-nguyen-2025"
+    assert plan.content.activities[0].lead_unit == "svhttdl-thai-nguyen-2025"  # the predecessor's part is its own
+    assert plan.content.activities[1].lead_unit == body["activities"][1]["lead_unit"]
+    assert plan.timeline[0].details["copied_from"] == last_year.id
+    assert plan.content.year == 2025
 
 
 def test_a_29_february_moves_to_28_february(world, body):  # type: ignore[no-untyped-def]
