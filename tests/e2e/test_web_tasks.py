@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from tests.e2e.test_web_pages import decide, login, submitted_plan, task_form, task_link, titled
+from tests.support.orgs import unit_of
 from tests.support.web_browser import text_of
 from tests.support.web_forms import TITLE
 
@@ -57,7 +58,7 @@ def test_bulk_approval_of_opened_tasks(login) -> None:  # type: ignore[no-untype
     drafter, dept = login("drafter.qb"), login("dept.qb")
     titles = [titled(f"Kế hoạch tuyên truyền biên giới số {n}") for n in range(3)]
     for title in titles:
-        submitted_plan(drafter, title, org_unit="QB-STTTT")
+        submitted_plan(drafter, title, org_unit=unit_of("drafter.qb"))
     links = [task_link(dept, title) for title in titles]
     for link in links[:2]:
         assert dept.get(link).status_code == 200  # opening the decision page is what allows bulk approval
@@ -120,7 +121,7 @@ def test_a_drafter_starts_next_years_plan_from_the_approved_one(login) -> None: 
     assert "Đơn vị chưa có kế hoạch năm 2030 đã được phê duyệt để sao chép." in text_of(missing)
 
     title = titled(TITLE)
-    source = submitted_plan(drafter, title, org_unit="LS-STTTT")
+    source = submitted_plan(drafter, title, org_unit=unit_of("drafter.ls"))
     for who in ("dept.ls", "province.ls", "ministry.1"):
         assert decide(login(who), title, "approve").status_code == 303
     drafter.until(f"/plans/{source}", lambda page: "document-number" in page.text, "the approval and its number")

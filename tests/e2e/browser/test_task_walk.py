@@ -19,14 +19,15 @@ from playwright.sync_api import expect
 from infra.local.sample_plans import CAO_BANG_2024
 from tests.e2e.browser.test_seed_scenario import User
 from tests.support.journeys import Person, plan_body
+from tests.support.orgs import unit_of
 from tests.support.stack import Stack
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "vi-VN"}
 
 
-def submitted(people: dict[str, Person], drafter: str, title: str, org_unit: str = "CB-STTTT") -> str:
+def submitted(people: dict[str, Person], drafter: str, title: str, org_unit: str = "") -> str:
     author = people[drafter]
-    plan = author.create_plan(plan_body(CAO_BANG_2024, title=title, org_unit=org_unit))
+    plan = author.create_plan(plan_body(CAO_BANG_2024, title=title, org_unit=org_unit or unit_of(drafter)))
     author.submit(plan["id"])
     return plan["id"]
 
@@ -107,7 +108,7 @@ def test_a_plan_started_from_last_years_in_a_browser(  # type: ignore[no-untyped
 ) -> None:
     errors: list[str] = []
     title = f"Kế hoạch thông tin đối ngoại năm 2024 của Quảng Bình {uuid.uuid4().hex[:6]}"
-    plan_id = submitted(people, "drafter.qb", title, org_unit="QB-STTTT")
+    plan_id = submitted(people, "drafter.qb", title, org_unit=unit_of("drafter.qb"))
     for level, who in enumerate(("dept.qb", "province.qb", "ministry.1"), start=1):
         people[who].approve_level(plan_id, level=level)
     people["drafter.qb"].wait_for_status(plan_id, "approved", timeout=30)
