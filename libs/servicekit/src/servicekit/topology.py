@@ -48,7 +48,19 @@ class QueueSpec:
 
 
 SUITE_QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec("approvals.plan-events", ("plan.submitted", "plan.withdrawal_requested", "plan.withdrawn")),
+    # The documents' submissions and withdrawals, plans and reports alike (the name is from when
+    # plans were the only documents; a queue is not renamed under running consumers).
+    QueueSpec(
+        "approvals.plan-events",
+        (
+            "plan.submitted",
+            "plan.withdrawal_requested",
+            "plan.withdrawn",
+            "report.submitted",
+            "report.withdrawal_requested",
+            "report.withdrawn",
+        ),
+    ),
     QueueSpec(
         "plans.approval-events",
         (
@@ -58,7 +70,7 @@ SUITE_QUEUES: tuple[QueueSpec, ...] = (
             "approval.withdrawal_answered",
         ),
     ),
-    QueueSpec("notifications.events", ("plan.#", "approval.#")),
+    QueueSpec("notifications.events", ("plan.#", "report.#", "approval.#")),
 )
 
 

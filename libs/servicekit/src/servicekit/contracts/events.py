@@ -212,6 +212,63 @@ class PlanApproved(PlanEvent):
     """The issuing body's code, e.g. ``CB-UBND``."""
 
 
+# -- reports, produced by plans: the plan events' fields describe the REPORT (``plan_id`` is the
+# report's id, ``version`` its version), ``subject.kind`` is ``report``, and three fields say more.
+@dataclass(frozen=True, kw_only=True)
+class ReportDocument:
+    """What a report event adds to the plan fields."""
+
+    __pydantic_config__ = _CONFIG
+    report_id: str = ""
+    """The report's id (the same as ``plan_id`` and ``subject.id``)."""
+    report_kind: str = "annual"
+    """``annual`` or ``semiannual``."""
+    plan_ref: str = ""
+    """The id of the plan the report reports on."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportSubmitted(PlanSubmitted, ReportDocument):
+    """A drafter sent a report version up the report chain; approvals opens its approval."""
+
+    name: ClassVar[str] = "report.submitted"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportWithdrawalRequested(PlanWithdrawalRequested, ReportDocument):
+    """A drafter asks to recall the report version under approval; answered by ``approval.withdrawal_answered``."""
+
+    name: ClassVar[str] = "report.withdrawal_requested"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportWithdrawn(PlanWithdrawn, ReportDocument):
+    """A drafter took a submitted report version back; its open approval is cancelled."""
+
+    name: ClassVar[str] = "report.withdrawn"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportApproved(PlanApproved, ReportDocument):
+    """The report chain's last level (the provincial People's Committee) approved the report and it
+    was numbered in the issuer's register (``NN/BC-UBND``)."""
+
+    name: ClassVar[str] = "report.approved"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportReceived(PlanEvent, ReportDocument):
+    """The body the report is addressed to (the ministry) recorded its receipt; it does not approve it."""
+
+    name: ClassVar[str] = "report.received"
+    receiver: str = ""
+    """The receiving body's code."""
+    by: str = ""
+    """Who recorded the receipt."""
+    received_at: Instant | None = None
+    """Always written; a consumer takes the event's ``time`` where it is missing."""
+
+
 # -- produced by approvals
 @dataclass(frozen=True, kw_only=True)
 class ApprovalEvent(PlanEvent):
@@ -325,6 +382,11 @@ EVENTS: dict[str, type[PlanEvent]] = {
         PlanWithdrawalRequested,
         PlanWithdrawn,
         PlanApproved,
+        ReportSubmitted,
+        ReportWithdrawalRequested,
+        ReportWithdrawn,
+        ReportApproved,
+        ReportReceived,
         TaskAssigned,
         TaskDelegated,
         DecisionRecorded,
@@ -334,7 +396,9 @@ EVENTS: dict[str, type[PlanEvent]] = {
         TaskOverdue,
     )
 }
-PRODUCERS: dict[str, str] = {name: name.split(".", 1)[0] + "s" for name in EVENTS}
+# The plans service is the documents service: it produces the report events too.
+_PRODUCER_OF = {"plan": "plans", "report": "plans", "approval": "approvals"}
+PRODUCERS: dict[str, str] = {name: _PRODUCER_OF[name.split(".", 1)[0]] for name in EVENTS}
 
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
