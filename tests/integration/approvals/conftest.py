@@ -116,6 +116,26 @@ def plan_submitted(**changes: Any) -> dict[str, Any]:
     return data
 
 
+def report_submitted(**changes: Any) -> dict[str, Any]:
+    """A report.submitted payload per docs/events.md: Cao Bằng's 2024 year-end report. The plan
+    fields describe the report (``plan_id`` is the report's id); the subject says it is a report."""
+    report_id = str(changes.pop("report_id", uuid.uuid4()))
+    data = plan_submitted(
+        plan_id=report_id,
+        title="Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
+        submitted_at="2024-12-16T02:00:00Z",
+    )
+    data.update(report_id=report_id, report_kind="annual", plan_ref=str(uuid.uuid4()))
+    data.update(changes)
+    data["subject"] = {
+        "kind": "report",
+        "id": report_id,
+        "version": data["version"],
+        "content_sha256": data["content_sha256"],
+    }
+    return data
+
+
 @pytest.fixture
 def deliver(settings: ApprovalsSettings, db: Database, clock: FakeClock) -> Callable[..., str]:
     """Hand an event to the approvals consumer exactly as RabbitMQ would (inbox included)."""
@@ -129,16 +149,17 @@ def deliver(settings: ApprovalsSettings, db: Database, clock: FakeClock) -> Call
     )
 
     def _deliver(name: str, data: dict[str, Any], event_id: str | None = None) -> str:
-        event = new_event(name, source="/ttdn/plans", subject=f"plans/{data['plan_id']}", data=data, id=event_id)
+        kind = name.split(".", 1)[0]  # plans/{id} or reports/{id}
+        event = new_event(name, source="/ttdn/plans", subject=f"{kind}s/{data['plan_id']}", data=data, id=event_id)
         return consumer.process(event.to_json().encode(), {})
 
     return _deliver
 
 
-def outbox_events(db: Database, plan_id: str) -> list[tuple[str, dict[str, Any]]]:
+def outbox_events(db: Database, plan_id: str, kind: str = "plan") -> list[tuple[str, dict[str, Any]]]:
     with db.transaction() as session:
         rows = session.scalars(
-            select(orm.Outbox).where(orm.Outbox.aggregate_id == f"plans/{plan_id}").order_by(orm.Outbox.seq)
+            select(orm.Outbox).where(orm.Outbox.aggregate_id == f"{kind}s/{plan_id}").order_by(orm.Outbox.seq)
         )
         return [(row.routing_key, json.loads(row.payload)["data"]) for row in rows]
 
