@@ -125,7 +125,15 @@ def report_submitted(**changes: Any) -> dict[str, Any]:
         title="Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
         submitted_at="2024-12-16T02:00:00Z",
     )
-    data.update(report_id=report_id, report_kind="annual", plan_ref=str(uuid.uuid4()))
+    data.update(
+        report_id=report_id,
+        report_kind="annual",
+        plan_ref=str(uuid.uuid4()),
+        plan_ref_version=2,
+        plan_ref_number="15/KH-UBND",
+        period_start="2023-12-15",
+        period_end="2024-12-14",
+    )
     data.update(changes)
     data["subject"] = {
         "kind": "report",
@@ -149,17 +157,16 @@ def deliver(settings: ApprovalsSettings, db: Database, clock: FakeClock) -> Call
     )
 
     def _deliver(name: str, data: dict[str, Any], event_id: str | None = None) -> str:
-        kind = name.split(".", 1)[0]  # plans/{id} or reports/{id}
-        event = new_event(name, source="/ttdn/plans", subject=f"{kind}s/{data['plan_id']}", data=data, id=event_id)
+        event = new_event(name, source="/ttdn/plans", subject=f"plans/{data['plan_id']}", data=data, id=event_id)
         return consumer.process(event.to_json().encode(), {})
 
     return _deliver
 
 
-def outbox_events(db: Database, plan_id: str, kind: str = "plan") -> list[tuple[str, dict[str, Any]]]:
+def outbox_events(db: Database, plan_id: str) -> list[tuple[str, dict[str, Any]]]:
     with db.transaction() as session:
         rows = session.scalars(
-            select(orm.Outbox).where(orm.Outbox.aggregate_id == f"{kind}s/{plan_id}").order_by(orm.Outbox.seq)
+            select(orm.Outbox).where(orm.Outbox.aggregate_id == f"plans/{plan_id}").order_by(orm.Outbox.seq)
         )
         return [(row.routing_key, json.loads(row.payload)["data"]) for row in rows]
 

@@ -23,6 +23,23 @@ def decide(client: FlaskClient, task_id: str, who: str, decision: str = "approve
     )
 
 
+REPORT_CONTEXT = (
+    "report_id",
+    "report_kind",
+    "plan_ref",
+    "plan_ref_version",
+    "plan_ref_number",
+    "period_start",
+    "period_end",
+)
+
+
+def context_of(report: dict[str, Any]) -> dict[str, Any]:
+    """The plan fields describing the report, its subject and its report context."""
+    keys = ("plan_id", "version", "title", "org_unit", "province", "year", "subject", *REPORT_CONTEXT)
+    return {key: report[key] for key in keys}
+
+
 def plan_fields_only(data: dict[str, Any]) -> dict[str, Any]:
     """What a receiver written when plans were the only documents reads of an approval event."""
     return {key: data[key] for key in ("plan_id", "version", "title", "org_unit", "province", "year")}
@@ -64,7 +81,7 @@ def test_a_report_goes_through_the_report_chain_and_stops_at_the_province(
     assert detail["chain"]["receiver"]["name_on_date"] == MIC
     assert {d["content_sha256"] for d in detail["decisions"]} == {report["content_sha256"]}
 
-    events = outbox_events(db, report["report_id"], kind="report")
+    events = outbox_events(db, report["report_id"])
     assert [key for key, _ in events] == [
         "approval.task_assigned",
         "approval.decision_recorded", "approval.task_assigned",
@@ -106,20 +123,16 @@ def test_a_returned_report_resubmitted_keeps_its_authors_out_and_withdrawal_is_a
     assert "you submitted this report" in refused.get_json()["detail"]
 
     request = {
-        **{key: second[key] for key in ("plan_id", "version", "title", "org_unit", "province", "year")},
-        "subject": second["subject"],
-        "report_id": second["report_id"],
+        **context_of(second),
         "request_id": "3d6f9b2c-1a4e-4c8d-9f0b-7e2a5c8d1b46",
         "by": "drafter.cb",
         "requested_at": "2024-12-17T03:00:00Z",
         "seen_decisions": 0,
     }
     assert deliver("report.withdrawal_requested", request) == "handled"
-    answered = [
-        data for key, data in outbox_events(db, report["report_id"], "report") if key.endswith("withdrawal_answered")
-    ]
+    answered = [data for key, data in outbox_events(db, report["report_id"]) if key.endswith("withdrawal_answered")]
     assert [(a["accepted"], a["subject"]["kind"], a["version"]) for a in answered] == [(True, "report", 2)]
-    completed = [data for key, data in outbox_events(db, report["report_id"], "report") if key == "approval.completed"]
+    completed = [data for key, data in outbox_events(db, report["report_id"]) if key == "approval.completed"]
     assert [c["outcome"] for c in completed] == ["returned", "cancelled"]
 
 
@@ -128,15 +141,13 @@ def test_a_report_withdrawn_before_its_submission_arrives_starts_nothing(
 ) -> None:
     report = report_submitted()
     withdrawn = {
-        **{key: report[key] for key in ("plan_id", "version", "title", "org_unit", "province", "year")},
-        "subject": report["subject"],
-        "report_id": report["report_id"],
+        **context_of(report),
         "by": "drafter.cb",
         "withdrawn_at": "2024-12-16T03:00:00Z",
     }
     assert deliver("report.withdrawn", withdrawn) == "handled"
     assert deliver("report.submitted", report) == "handled"
-    assert outbox_events(db, report["report_id"], "report") == []
+    assert outbox_events(db, report["report_id"]) == []
     # a plan with the same id is another subject: its submission still starts an approval
     plan = plan_submitted(plan_id=report["report_id"])
     deliver("plan.submitted", plan)
@@ -149,7 +160,7 @@ def test_a_report_event_without_a_subject_is_read_by_its_type(
     report = report_submitted()
     del report["subject"]
     deliver("report.submitted", report)
-    events = outbox_events(db, report["report_id"], "report")
+    events = outbox_events(db, report["report_id"])
     assert [key for key, _ in events] == ["approval.task_assigned"]
     assert events[0][1]["subject"]["kind"] == "report"
 

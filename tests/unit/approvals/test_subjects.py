@@ -127,7 +127,7 @@ def test_a_report_walks_the_report_chain_and_its_events_carry_the_report_as_subj
     for event in uow.published:
         # the plan fields describe the same document: plan_id is the report's id
         assert event.data["subject"] == subject and event.data["plan_id"] == report.id
-        assert event.subject == f"reports/{report.id}"
+        assert event.subject == f"plans/{report.id}"  # the CloudEvents subject: the document's id
     completed = uow.of("approval.completed")[0]
     assert (completed["chain_key"], completed["level_name"]["en"]) == ("ttdn-report", "Provincial People's Committee")
     # the hash-chained record covers the subject's content hash

@@ -48,8 +48,6 @@ class QueueSpec:
 
 
 SUITE_QUEUES: tuple[QueueSpec, ...] = (
-    # The documents' submissions and withdrawals, plans and reports alike (the name is from when
-    # plans were the only documents; a queue is not renamed under running consumers).
     QueueSpec(
         "approvals.plan-events",
         (
@@ -70,7 +68,7 @@ SUITE_QUEUES: tuple[QueueSpec, ...] = (
             "approval.withdrawal_answered",
         ),
     ),
-    QueueSpec("notifications.events", ("plan.#", "report.#", "approval.#")),
+    QueueSpec("notifications.events", ("plan.#", "approval.#", "report.#")),
 )
 
 

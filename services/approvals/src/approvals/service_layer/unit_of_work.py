@@ -72,6 +72,6 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
 
 
 def to_cloudevent(event: ApprovalEvent) -> Event:
-    # subject plans/{id} or reports/{id}: the outbox keeps one document's events in order (docs/events.md).
-    kind = event.subject.kind if event.subject is not None else "plan"
-    return new_event(event.name, source=EVENT_SOURCE, subject=f"{kind}s/{event.plan_id}", data=event.payload())
+    # subject plans/{plan_id} (the document's id, whatever its kind): the outbox keeps one
+    # document's events in order (docs/events.md).
+    return new_event(event.name, source=EVENT_SOURCE, subject=f"plans/{event.plan_id}", data=event.payload())
