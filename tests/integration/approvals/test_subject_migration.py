@@ -1,7 +1,8 @@
 """Migration 0003 on PostgreSQL: the approvals of plans made before subjects existed keep every
-row — they become plan subjects, dated by the day of their submission in Vietnam — the early
-withdrawals move over, and the bundled plan chain's ministry level gets its dated names; the
-approvals then load and read the ministry in force on their own date."""
+row — they become plan subjects, dated by the day of their submission in Vietnam, their
+decisions keeping their hashes — the early withdrawals move over, and the bundled plan chain's
+ministry level gets its dated names; the approvals then load and read the ministry in force on
+their own date."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from approvals.adapters import orm
 from approvals.adapters.repository import SqlApprovalRepository
+from approvals.domain.signing import decision_hash
 from servicekit.db import Database, normalise_url
 from sqlalchemy import create_engine, text
 
@@ -94,6 +96,27 @@ def test_existing_plan_approvals_become_plan_subjects_with_their_dates(postgres_
         # submitted at 23:30 UTC on 28/02/2025: already 01/03/2025 in Hà Nội
         insert_approval(connection, "a-2024", "p-2024", datetime(2024, 3, 4, 1, 0, tzinfo=UTC))
         insert_approval(connection, "a-2025", "p-2025", datetime(2025, 2, 28, 23, 30, tzinfo=UTC))
+        # a decision recorded before subjects: hashed without the subject
+        decided_at = datetime(2024, 3, 5, 2, 0, tzinfo=UTC)
+        legacy_hash = decision_hash(
+            approval_id="a-2024",
+            task_id="t-a-2024",
+            level=3,
+            decision="approve",
+            comment="Thống nhất.",
+            by="ministry.1",
+            decided_at=decided_at,
+            content_sha256="a" * 64,
+            previous_hash=None,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO decisions (id, approval_id, task_id, sequence, level, decision, comment, decided_by,"
+                " decided_at, content_sha256, previous_hash, hash) VALUES ('d-1', 'a-2024', 't-a-2024', 1, 3,"
+                " 'approve', 'Thống nhất.', 'ministry.1', :at, :sha, NULL, :hash)"
+            ),
+            {"at": decided_at, "sha": "a" * 64, "hash": legacy_hash},
+        )
         connection.execute(
             text(
                 "INSERT INTO plan_withdrawals (plan_id, plan_version, withdrawn_by, withdrawn_at)"
@@ -135,6 +158,8 @@ def test_existing_plan_approvals_become_plan_subjects_with_their_dates(postgres_
             assert before.level_name(3).vi == "Bộ Thông tin và Truyền thông"
             assert after.level_name(3).vi == "Bộ Văn hóa, Thể thao và Du lịch"
             assert before.subject.kind == "plan" and before.tasks[0].level == 3
+            # the decision recorded before subjects keeps its hash and the record still verifies
+            assert before.decisions[0].signed_subject() is None and before.verify_decisions()
     finally:
         db.dispose()
 

@@ -80,6 +80,8 @@ def test_a_report_goes_through_the_report_chain_and_stops_at_the_province(
     # the ministry receives the report in 2024 as the Ministry of Information and Communications
     assert detail["chain"]["receiver"]["name_on_date"] == MIC
     assert {d["content_sha256"] for d in detail["decisions"]} == {report["content_sha256"]}
+    signed = {"kind": "report", "id": report["report_id"], "version": 1}
+    assert [d["subject"] for d in detail["decisions"]] == [signed, signed]  # each decision signs its subject
 
     events = outbox_events(db, report["report_id"])
     assert [key for key, _ in events] == [

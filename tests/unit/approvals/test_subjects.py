@@ -6,6 +6,7 @@ Sports and Tourism (01/03/2025). An approval keeps the chain version it started 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -218,3 +219,32 @@ def test_no_chain_in_force_on_the_date_is_an_error_not_an_approval_on_nobody() -
     with pytest.raises(handlers.NoChainInForce, match="ttdn-plan applies on 2026-11-02"):
         bus.handle(commands.StartApproval(cao_bang_plan(), at(2026, 11, 2)), uow)
     assert uow.approvals.store == {} and uow.published == []
+
+
+def test_each_decision_signs_the_subject_and_a_decision_moved_to_another_subject_breaks_the_record() -> None:
+    clock = FakeClock(at(2024, 12, 16).astimezone(UTC))
+    uow, bus = FakeUnitOfWork(), make_bus(clock)
+    report = cao_bang_report()
+    approval = bus.handle(commands.StartApproval(report, at(2024, 12, 16)), uow)
+    decide(bus, uow, approval, DEPT_CB)
+    (decision,) = approval.decisions
+    assert decision.signed_subject() == {"kind": "report", "id": report.id, "version": 1}
+    assert approval.verify_decisions()
+    # the same decision claimed for the plan of the same id and version: the hash no longer holds
+    approval.decisions[0] = replace(decision, subject_kind="plan")
+    assert not approval.verify_decisions()
+    # nor does it when re-signed for the plan: the approval's subject is a report
+    forged = replace(decision, subject_kind="plan")
+    approval.decisions[0] = replace(forged, hash=forged.recomputed_hash())
+    assert not approval.verify_decisions()
+
+
+def test_a_decision_recorded_before_subjects_verifies_by_its_old_hash() -> None:
+    clock = FakeClock(at(2024, 3, 4).astimezone(UTC))
+    uow, bus = FakeUnitOfWork(), make_bus(clock)
+    uow.chains.add(default_chain())
+    approval = bus.handle(commands.StartApproval(cao_bang_plan(), at(2024, 3, 4)), uow)
+    decide(bus, uow, approval, DEPT_CB)
+    legacy = replace(approval.decisions[0], subject_kind=None, subject_id=None, subject_version=None)
+    approval.decisions[0] = replace(legacy, hash=legacy.recomputed_hash())
+    assert legacy.signed_subject() is None and approval.verify_decisions()

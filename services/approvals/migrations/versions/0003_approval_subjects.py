@@ -1,7 +1,8 @@
 """Approvals decide on a subject — a document kind, id, version and content hash — not only on
 plans: the plan columns become the subject's (existing rows are plans), the document date that
 chose the chain version is kept, chain versions get the first document date they apply to, and
-an early withdrawal is remembered by kind too. The bundled plan chain's ministry level gets its
+an early withdrawal is remembered by kind too; a decision signs its subject (the decisions
+recorded before keep their hashes and verify as they are). The bundled plan chain's ministry level gets its
 dated names (the Ministry of Information and Communications until 28/02/2025, the Ministry of
 Culture, Sports and Tourism from 01/03/2025), which is a correction of a name, not of the chain.
 
@@ -70,6 +71,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("valid_from", sa.Date(), nullable=True))
     _date_the_ministry_level(connection)
 
+    # A decision signs its subject from now on; those recorded before keep their hashes (NULL here).
+    with op.batch_alter_table("decisions") as batch:
+        batch.add_column(sa.Column("subject_kind", sa.String(16), nullable=True))
+        batch.add_column(sa.Column("subject_id", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("subject_version", sa.Integer(), nullable=True))
+
     op.create_table(
         "early_withdrawals",
         sa.Column("subject_kind", sa.String(16), nullable=False),
@@ -128,6 +135,10 @@ def downgrade() -> None:
     op.drop_table("early_withdrawals")
     with op.batch_alter_table("approval_chains") as batch:
         batch.drop_column("valid_from")
+    with op.batch_alter_table("decisions") as batch:
+        batch.drop_column("subject_version")
+        batch.drop_column("subject_id")
+        batch.drop_column("subject_kind")
     # Approvals of other kinds of document have no place in the older schema.
     op.execute("DELETE FROM task_assignees WHERE task_id IN (SELECT t.id FROM approval_tasks t "
                "JOIN approvals a ON a.id = t.approval_id WHERE a.subject_kind <> 'plan')")

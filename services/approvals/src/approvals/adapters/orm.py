@@ -141,6 +141,10 @@ class DecisionRow(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     previous_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     hash: Mapped[str] = mapped_column(String(64))
+    # The subject the decision signs (NULL on decisions recorded before subjects existed).
+    subject_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    subject_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    subject_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class DelegationRow(Base):

@@ -194,6 +194,15 @@ class Decision:
     content_sha256: str
     previous_hash: str | None
     hash: str
+    # The subject decided on, signed with the decision (none on decisions recorded before subjects).
+    subject_kind: str | None = None
+    subject_id: str | None = None
+    subject_version: int | None = None
+
+    def signed_subject(self) -> dict[str, Any] | None:
+        if self.subject_kind is None:
+            return None
+        return {"kind": self.subject_kind, "id": self.subject_id, "version": self.subject_version}
 
     def recomputed_hash(self) -> str:
         return decision_hash(
@@ -206,6 +215,7 @@ class Decision:
             decided_at=self.decided_at,
             content_sha256=self.content_sha256,
             previous_hash=self.previous_hash,
+            subject=self.signed_subject(),
         )
 
 
@@ -437,6 +447,9 @@ class Approval:
             content_sha256=self.subject.content_sha256,
             previous_hash=previous_hash,
             hash="",
+            subject_kind=self.subject.kind,
+            subject_id=self.subject.id,
+            subject_version=self.subject.version,
         )
         record = replace(record, hash=record.recomputed_hash())
         signature = record.hash
@@ -578,12 +591,20 @@ class Approval:
 
     # -- the record
     def verify_decisions(self) -> bool:
-        """Recompute the hash chain; false when any stored decision was altered, removed or reordered."""
+        """Recompute the hash chain; false when any stored decision was altered, removed or reordered,
+        or is about another subject than this approval's."""
         previous: str | None = None
         for expected_sequence, decision in enumerate(self.decisions, start=1):
             if decision.sequence != expected_sequence or decision.previous_hash != previous:
                 return False
             if decision.content_sha256 != self.subject.content_sha256 or decision.recomputed_hash() != decision.hash:
+                return False
+            signed = decision.signed_subject()
+            if signed is not None and signed != {
+                "kind": self.subject.kind,
+                "id": self.subject.id,
+                "version": self.subject.version,
+            }:
                 return False
             previous = decision.hash
         return True

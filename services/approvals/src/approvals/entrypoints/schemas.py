@@ -113,6 +113,18 @@ class DecisionSchema(Schema):
     content_sha256 = fields.String()
     previous_hash = fields.String(allow_none=True)
     hash = fields.String(metadata={"description": "SHA-256 over the decision and previous_hash (the chain)"})
+    subject = fields.Method(
+        "_subject",
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "the subject the decision signs (kind, id, version); null on decisions recorded before",
+        },
+    )
+
+    def _subject(self, decision: Any) -> dict[str, Any] | None:
+        signed: dict[str, Any] | None = decision.signed_subject()
+        return signed
 
 
 class DelegationSchema(Schema):
