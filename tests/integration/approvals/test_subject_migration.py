@@ -1,4 +1,4 @@
-"""Migration 0003 on PostgreSQL: the approvals of plans made before subjects existed keep every
+"""Migration 0004 on PostgreSQL: the approvals of plans made before subjects existed keep every
 row — they become plan subjects, dated by the day of their submission in Vietnam, their
 decisions keeping their hashes — the early withdrawals move over, and the bundled plan chain's
 ministry level gets its dated names; the approvals then load and read the ministry in force on
@@ -83,7 +83,7 @@ def insert_approval(connection, approval_id: str, plan_id: str, started_at: date
 
 def test_existing_plan_approvals_become_plan_subjects_with_their_dates(postgres_url: str) -> None:
     config = alembic(postgres_url)
-    command.upgrade(config, "0002")
+    command.upgrade(config, "0003")
     engine = create_engine(normalise_url(postgres_url))
     with engine.begin() as connection:
         connection.execute(
@@ -164,7 +164,7 @@ def test_existing_plan_approvals_become_plan_subjects_with_their_dates(postgres_
         db.dispose()
 
     # and back: the plan approvals return to the older columns
-    command.downgrade(config, "0002")
+    command.downgrade(config, "0003")
     engine = create_engine(normalise_url(postgres_url))
     with engine.connect() as connection:
         assert connection.execute(text("SELECT plan_id FROM approvals ORDER BY id")).scalars().all() == [

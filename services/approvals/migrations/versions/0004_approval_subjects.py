@@ -6,8 +6,8 @@ recorded before keep their hashes and verify as they are). The bundled plan chai
 dated names (the Ministry of Information and Communications until 28/02/2025, the Ministry of
 Culture, Sports and Tourism from 01/03/2025), which is a correction of a name, not of the chain.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-29 12:00:00
 """
 
@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
