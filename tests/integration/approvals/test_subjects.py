@@ -95,8 +95,8 @@ def test_a_report_goes_through_the_report_chain_and_stops_at_the_province(
             "plan_id": report["report_id"],
             "version": 1,
             "title": report["title"],
-            "org_unit": "CB-STTTT",
-            "province": "CB",
+            "org_unit": "svhttdl-cao-bang",
+            "province": "ubnd-cao-bang",
             "year": 2024,
         }
     assert events[-1][1]["chain_key"] == "ttdn-report" and events[-1][1]["outcome"] == "approved"

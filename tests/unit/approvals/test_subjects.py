@@ -17,11 +17,13 @@ from approvals.domain.model import Actor, document_date
 from approvals.service_layer import handlers
 from servicekit.calendar import VIETNAM
 
+from tests.support.orgs import province_of, unit_of
+
 from .fakes import FakeClock, FakeUnitOfWork, cao_bang_plan, cao_bang_report, default_chain, make_bus
 
-DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB")
-PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), "CB-UBND", "CB")
-MINISTRY_1 = Actor("ministry.1", frozenset({"ministry_approver"}), "BVHTTDL-TTCS", "VN")
+DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), unit_of("dept.cb"), province_of("dept.cb"))
+PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), unit_of("province.cb"), province_of("province.cb"))
+MINISTRY_1 = Actor("ministry.1", frozenset({"ministry_approver"}), unit_of("ministry.1"), province_of("ministry.1"))
 ADMIN = Actor("admin", frozenset({"admin"}))
 MIC = {"vi": "Bộ Thông tin và Truyền thông", "en": "Ministry of Information and Communications"}
 MCST = {"vi": "Bộ Văn hóa, Thể thao và Du lịch", "en": "Ministry of Culture, Sports and Tourism"}
@@ -151,7 +153,7 @@ def test_a_plan_and_a_report_with_the_same_id_are_two_subjects() -> None:
 def test_separation_of_duties_return_and_resubmit_work_for_reports() -> None:
     clock = FakeClock(at(2024, 12, 16).astimezone(UTC))
     uow, bus = FakeUnitOfWork(), make_bus(clock)
-    dual = Actor("dual.cb", frozenset({"drafter", "dept_approver"}), "CB-STTTT", "CB")
+    dual = Actor("dual.cb", frozenset({"drafter", "dept_approver"}), unit_of("dual.cb"), province_of("dual.cb"))
     first = bus.handle(commands.StartApproval(cao_bang_report(edited_by=("drafter.cb",)), at(2024, 12, 16)), uow)
     decide(bus, uow, first, DEPT_CB, "return", "Bổ sung số liệu tập huấn.")
     assert first.status == "returned"

@@ -32,7 +32,9 @@ def test_a_report_submission_tells_the_co_drafters_and_remembers_the_audience(uo
     readers = by_reader(uow)
     assert sorted(readers) == ["drafter2.cb", "dual.cb"]  # never drafter.cb, who submitted it
     assert readers["dual.cb"].subject == f"Báo cáo đã được trình phê duyệt: {REPORT_TITLE}"
-    assert readers["dual.cb"].body.startswith(f"Hoàng Thị Lan đã trình báo cáo “{REPORT_TITLE}” (CB-STTTT, năm 2024)")
+    assert readers["dual.cb"].body.startswith(
+        f"Hoàng Thị Lan đã trình báo cáo “{REPORT_TITLE}” (svhttdl-cao-bang, năm 2024)"
+    )
     assert readers["drafter2.cb"].subject == f"Report submitted for approval: {REPORT_TITLE}"  # locale en
     assert readers["dual.cb"].link == REPORT_LINK and readers["dual.cb"].plan_id == CAO_BANG_REPORT_ID
 
@@ -91,7 +93,7 @@ def test_a_report_withdrawn_tells_the_other_drafters(uow, bus) -> None:  # type:
     assert sorted(readers) == ["drafter2.cb", "dual.cb"]
     assert readers["dual.cb"].subject == f"Báo cáo đã được rút lại: {REPORT_TITLE}"
     assert readers["drafter2.cb"].body.startswith(
-        f"The report “{REPORT_TITLE}” (CB-STTTT, 2024) was withdrawn by Hoàng Thị Lan"
+        f"The report “{REPORT_TITLE}” (svhttdl-cao-bang, 2024) was withdrawn by Hoàng Thị Lan"
     )
 
 

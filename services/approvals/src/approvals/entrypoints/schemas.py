@@ -154,7 +154,7 @@ class TaskQuery(Schema):
     )
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     org_unit = Text(validate=validate.Length(max=64))
-    province = Text(validate=validate.Length(max=16))
+    province = Text(validate=validate.Length(max=64))
     q = Text(
         validate=validate.Length(max=200), metadata={"description": "words of the document title, accents optional"}
     )
