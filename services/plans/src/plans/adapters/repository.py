@@ -99,8 +99,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
 
     # -- the aggregate
     def _add(self, plan: Plan) -> None:
-        row = PlanRow(id=plan.id)
-        self.session.add(row)
+        row = PlanRow(id=plan.id)  # added to the session by persist(), once its columns are set
         self._rows[plan.id] = row
         self._stored_entries[plan.id] = set()
         self._stored_deciders[plan.id] = set()
@@ -215,6 +214,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         row.withdrawal = dict(plan.withdrawal) if plan.withdrawal else None
         row.kind = plan.kind
         row.receipt = dict(plan.receipt) if plan.receipt else None
+        self.session.add(row)  # a no-op for a loaded row; a new one is written complete
         stored_versions = self._version_rows.setdefault(plan.id, {})
         for version in plan.versions:
             stored = stored_versions.get(version.number)

@@ -44,7 +44,7 @@ class IndicatorResultSchema(Schema):
         metadata={"description": 'Kept beside the figure ("trên 200 người"); does not change the arithmetic'},
     )
     direction = fields.String(
-        dump_only=True, metadata={"enum": ["at_least", "at_most"], "description": "From the indicator catalogue"}
+        metadata={"enum": ["at_least", "at_most"], "description": "From the indicator catalogue (ignored when sent)"}
     )
     completion_pct = fields.Float(
         allow_none=True,

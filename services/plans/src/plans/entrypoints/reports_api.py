@@ -34,6 +34,7 @@ def _content_view(content: Any) -> dict[str, Any]:
     assert isinstance(content, ReportContent)
     document = content.view()
     document["kind"] = document.pop("report_kind")
+    document["period_start"], document["period_end"] = content.period_start, content.period_end
     return document
 
 
