@@ -165,3 +165,24 @@ def test_what_changed_looks_at_the_fields_the_plans_service_lists() -> None:
     assert [(c.field, c.before, c.after) for c in compare(saved, typed, fields).plan_fields] == [
         ("title", "Kế hoạch TTĐN năm 2024", "Kế hoạch TTĐN năm 2025")
     ]
+
+
+def test_what_changed_keys_activities_on_their_stable_id() -> None:
+    before = {
+        "activities": [
+            {"id": "a1", "title": "Tập huấn", "budget_vnd": 10, "indicators": []},
+            {"id": "a2", "title": "Họp báo", "budget_vnd": 5, "indicators": []},
+        ]
+    }
+    after = {
+        "activities": [
+            {"id": "a1", "title": "Tập huấn nghiệp vụ TTĐN", "budget_vnd": 12, "indicators": []},
+            {"id": "a3", "title": "Họp báo", "budget_vnd": 5, "indicators": []},  # same title, new id: matched by title
+            {"id": "a4", "title": "Triển lãm", "budget_vnd": 1, "indicators": []},
+        ]
+    }
+    changes = compare(before, after)
+    assert [(c.title, [(f.field, f.before, f.after) for f in c.fields]) for c in changes.changed] == [
+        ("Tập huấn nghiệp vụ TTĐN", [("title", "Tập huấn", "Tập huấn nghiệp vụ TTĐN"), ("budget_vnd", 10, 12)])
+    ]
+    assert [a["title"] for a in changes.added] == ["Triển lãm"] and changes.removed == []
