@@ -8,6 +8,7 @@ issuer shares with its plans), received by the ministry, and rendered as a BÁO 
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,7 +55,9 @@ def settings(plans_db: str, idp: str, pki: FileCredentials) -> PlansSettings:
     )
 
 
-def chain_events(document: dict[str, Any], kind: str, levels: tuple[int, ...], outcome: str = "approved") -> list[Event]:
+def chain_events(
+    document: dict[str, Any], kind: str, levels: tuple[int, ...], outcome: str = "approved"
+) -> list[Event]:
     """The approvals service's events for one approval of the document's current version: each level
     opens and approves; the last level decides ``outcome``."""
     # Moments between the submission just made and anything the test does next.
@@ -171,11 +174,13 @@ def test_a_report_goes_from_the_approved_plan_through_return_and_the_report_chai
     plan_id = approved_plan["id"]
 
     # Not a plan one may report on: another unit's (404), not approved (409), a bad kind (422).
-    assert problem(client.post("/reports", json={"plan_id": plan_id, "kind": "annual"}, headers=tokens("drafter.bk")), 404)
+    annual = {"plan_id": plan_id, "kind": "annual"}
+    assert problem(client.post("/reports", json=annual, headers=tokens("drafter.bk")), 404)
     draft_plan = client.post("/plans", json={**_plan_body(approved_plan), "title": "Kế hoạch nháp"}, headers=drafter)
-    refused = problem(client.post("/reports", json={"plan_id": draft_plan.json["id"], "kind": "annual"}, headers=drafter), 409)
-    assert refused["plan_status"] == "draft"
-    assert "kind" in problem(client.post("/reports", json={"plan_id": plan_id, "kind": "quarterly"}, headers=drafter), 422)["errors"]
+    on_draft = client.post("/reports", json={**annual, "plan_id": draft_plan.json["id"]}, headers=drafter)
+    assert problem(on_draft, 409)["plan_status"] == "draft"
+    quarterly = client.post("/reports", json={**annual, "kind": "quarterly"}, headers=drafter)
+    assert "kind" in problem(quarterly, 422)["errors"]
 
     created = client.post("/reports", json={"plan_id": plan_id, "kind": "annual"}, headers=drafter)
     assert created.status_code == 201, created.json
@@ -213,7 +218,8 @@ def test_a_report_goes_from_the_approved_plan_through_return_and_the_report_chai
         headers={**drafter, "If-Match": etag},
     )
     errors = problem(wrong, 422)["errors"]
-    assert "actual" in errors["results"]["0"]["indicators"]["0"] and "actual" in errors["results"]["1"]["indicators"]["0"]
+    assert "actual" in errors["results"]["0"]["indicators"]["0"]
+    assert "actual" in errors["results"]["1"]["indicators"]["0"]
     assert client.get(f"/reports/{report['id']}", headers=drafter).headers["ETag"] == etag
     assert problem(client.put(f"/reports/{report['id']}", json={}, headers=drafter), 428)
 
@@ -295,7 +301,8 @@ def test_a_report_goes_from_the_approved_plan_through_return_and_the_report_chai
     assert rendered == report["id"]
     pdf = client.get(f"/reports/{report['id']}/document.pdf", headers=drafter)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    text = " ".join(" ".join(page.extract_text() or "" for page in PdfReader(__import__("io").BytesIO(pdf.data)).pages).split())
+    pages = PdfReader(io.BytesIO(pdf.data)).pages
+    text = " ".join(" ".join(page.extract_text() or "" for page in pages).split())
     for expected in (
         f"Số: {issued['document_number']}",
         "BÁO CÁO",
