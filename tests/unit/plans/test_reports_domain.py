@@ -209,3 +209,10 @@ def test_indicator_codes_come_from_the_catalogue() -> None:
     fields = {violation.field for violation in content_validation(PlanContent.from_dict(body), CATALOGUE)}
     assert "activities.0.indicators.1.code" in fields
     assert not {"activities.0.indicators.0.code", "activities.0.indicators.2.code"} & fields
+
+
+def test_an_unplanned_activity_without_a_title_or_indicator_name_is_named_not_crashed() -> None:
+    edited, unknown = draft().edited({"results": [{"planned": False, "indicators": [{"actual": 3}]}]}, CATALOGUE)
+    fields = {violation.field for violation in report_validation(edited)}
+    extra = len(edited.results) - 1
+    assert unknown == [] and {f"results.{extra}.title", f"results.{extra}.indicators.0.name"} <= fields

@@ -92,7 +92,7 @@ class IndicatorResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IndicatorResult:
         return cls(
-            name=_text(data["name"]),
+            name=_text(data.get("name") or ""),
             unit=_text(data.get("unit") or ""),
             target=data.get("target"),
             actual=_number(data.get("actual")),
@@ -145,7 +145,7 @@ class ActivityResult:
     def from_dict(cls, data: dict[str, Any]) -> ActivityResult:
         return cls(
             activity_id=_text(data.get("activity_id") or ""),
-            title=_text(data["title"]),
+            title=_text(data.get("title") or ""),
             category=_text(data.get("category") or ""),
             lead_unit=_text(data.get("lead_unit") or ""),
             planned=bool(data.get("planned", True)),
