@@ -39,7 +39,7 @@ from .errors import (
 )
 from .numbering import IssuingBody, date_line, document_number
 from .report import ReportContent
-from .rules import check_document
+from .rules import UnitCheck, check_document
 
 PLAN, REPORT = "plan", "report"
 KINDS = (PLAN, REPORT)
@@ -215,8 +215,9 @@ class Plan:
         by: str,
         at: datetime,
         catalogue: Catalogue,
+        units: UnitCheck | None = None,
     ) -> Plan:
-        check_document(content, catalogue)
+        check_document(content, catalogue, units=units)
         kind = REPORT if isinstance(content, ReportContent) else PLAN
         plan = cls(id=plan_id, content=content, province=province, created_by=by, created_at=at, kind=kind)
         plan._log("created", at, actor=by, version=1)
@@ -259,12 +260,14 @@ class Plan:
     def type_code(self) -> str:
         return TYPE_CODES[self.kind]
 
-    def replace(self, content: Content, *, by: str, at: datetime, catalogue: Catalogue) -> None:
+    def replace(
+        self, content: Content, *, by: str, at: datetime, catalogue: Catalogue, units: UnitCheck | None = None
+    ) -> None:
         if not self.is_editable:
             raise PlanNotEditable(self.status)
         if isinstance(content, ReportContent) != (self.kind == REPORT):
             raise TransitionNotAllowed("change the kind of", self.kind)
-        check_document(content, catalogue)
+        check_document(content, catalogue, units=units)
         self.content = content
         if by not in self.editors:
             self.editors.append(by)
@@ -272,10 +275,18 @@ class Plan:
         self._log("edited", at, actor=by, version=self.next_version_number)
 
     # -- the drafter's transitions
-    def submit(self, *, by: str, at: datetime, catalogue: Catalogue, drafters: tuple[str, ...] = ()) -> PlanVersion:
+    def submit(
+        self,
+        *,
+        by: str,
+        at: datetime,
+        catalogue: Catalogue,
+        drafters: tuple[str, ...] = (),
+        units: UnitCheck | None = None,
+    ) -> PlanVersion:
         if not self.is_editable:
             raise TransitionNotAllowed("submit", self.status)
-        check_document(self.content, catalogue, for_submission=True)
+        check_document(self.content, catalogue, for_submission=True, units=units)
         edited_by = tuple(
             dict.fromkeys(
                 e.actor
@@ -411,7 +422,7 @@ class Plan:
         self,
         fact: commands.CompleteApproval,
         *,
-        issuing_body: Callable[[], IssuingBody],
+        issuing_body: Callable[[date], IssuingBody],
         take_number: Callable[[IssuingBody, int], int],
     ) -> bool:
         """The approval ended. On ``approved`` the plan takes its number from the issuing body's register
@@ -427,8 +438,8 @@ class Plan:
         version.outcome = fact.outcome
         self.stage = None
         if fact.outcome == APPROVED:
-            body = issuing_body()
             issued_on = fact.occurred_at.astimezone(VIETNAM).date()
+            body = issuing_body(issued_on)
             number = take_number(body, issued_on.year)
             self.status = APPROVED
             self.document_number = document_number(number, body, self.type_code)

@@ -32,10 +32,10 @@ from ..domain.errors import (
     ReportExists,
     WithdrawalRefused,
 )
-from ..domain.model import APPROVED, PLAN, REJECTED, REPORT, SUBMITTED, Plan
+from ..domain.model import APPROVED, PLAN, REJECTED, REPORT, SUBMITTED, VIETNAM, Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
 from ..domain.report import ReportContent
-from ..domain.rules import report_validation
+from ..domain.rules import UnitCheck, report_validation
 from .documents import render_next_document
 from .unit_of_work import UnitOfWork
 
@@ -58,6 +58,13 @@ def writable(plan: Plan | None, actor: Actor, plan_id: str, kind: str = PLAN) ->
     return plan
 
 
+def units_on(issuing_bodies: IssuingBodies, at: datetime) -> UnitCheck:
+    """The check of the organisations a document names, against the registry on the day of the
+    action (a document not yet issued is dated by what is done to it)."""
+    day = at.astimezone(VIETNAM).date()
+    return lambda references: issuing_bodies.registry().check_references(references, day)
+
+
 # -- the drafter's commands
 def create_plan(
     cmd: commands.CreatePlan,
@@ -73,14 +80,19 @@ def create_plan(
     content = content.with_activity_ids(None, new_id)
     if not may_draft_for(actor, content.org_unit):
         raise PlanForbidden("Only a drafter may create a plan, and only for their own unit.")
+    now = clock()
+    units = units_on(issuing_bodies, now)
+    found = units({("org_unit",): content.org_unit})
     with uow:
         plan = Plan.create(
             cmd.plan_id or new_id(),
             content,
-            province=issuing_bodies.province_of(content.org_unit),
+            # The province the unit belongs to today, from the registry (an unknown unit: the rules say so).
+            province=issuing_bodies.province_of(content.org_unit, now.astimezone(VIETNAM).date()) if found.ok else "",
             by=actor.username,
-            at=clock(),
+            at=now,
             catalogue=catalogue,
+            units=units,
         )
         uow.plans.add(plan)
     return plan
@@ -91,6 +103,7 @@ def replace_plan(
     uow: UnitOfWork,
     *,
     catalogue: Catalogue,
+    issuing_bodies: IssuingBodies,
     clock: Callable[[], datetime],
     new_id: Callable[[], str],
 ) -> Plan:
@@ -104,18 +117,27 @@ def replace_plan(
             raise PlanForbidden("A plan stays with the unit that drafted it.")
         previous = plan.content if isinstance(plan.content, PlanContent) else None
         content = content.with_activity_ids(previous, new_id)
-        plan.replace(content, by=cmd.actor.username, at=clock(), catalogue=catalogue)
+        now = clock()
+        plan.replace(content, by=cmd.actor.username, at=now, catalogue=catalogue, units=units_on(issuing_bodies, now))
     return plan
 
 
 def submit_plan(
-    cmd: commands.SubmitPlan, uow: UnitOfWork, *, catalogue: Catalogue, clock: Callable[[], datetime]
+    cmd: commands.SubmitPlan,
+    uow: UnitOfWork,
+    *,
+    catalogue: Catalogue,
+    issuing_bodies: IssuingBodies,
+    clock: Callable[[], datetime],
 ) -> Plan:
     with uow:
         plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id, cmd.kind)
         plan.check_revision(cmd.expected_revision)
         drafters = tuple(sorted({*uow.plans.drafters_of(plan.org_unit), plan.created_by, *plan.editors}))
-        plan.submit(by=cmd.actor.username, at=clock(), catalogue=catalogue, drafters=drafters)
+        now = clock()
+        plan.submit(
+            by=cmd.actor.username, at=now, catalogue=catalogue, drafters=drafters, units=units_on(issuing_bodies, now)
+        )
     return plan
 
 
@@ -313,7 +335,7 @@ def complete_approval(fact: commands.CompleteApproval, uow: UnitOfWork, *, issui
             return uow.register.next_number(body.code, body.series, year, plan_id=plan.id)
 
         applied = plan.complete_approval(
-            fact, issuing_body=lambda: issuing_bodies.for_unit(plan.org_unit), take_number=take_number
+            fact, issuing_body=lambda day: issuing_bodies.for_unit(plan.org_unit, day), take_number=take_number
         )
         if not applied:
             log.info("approval outcome did not change the plan", extra={"plan_id": plan.id, "event": fact.event_id})
