@@ -14,11 +14,53 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
+from .i18n import translate
 from .plan_form import clean, flatten_errors
 
 TEXTS = ("replies_to", "advantages", "difficulties", "strengths", "weaknesses", "causes", "directions", "proposals")
 QUALIFIERS = ("", "trên", "hơn", "gần", "khoảng", "dưới")
 _NUMBER = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$|^\d+(,\d+)?$|^\d+(\.\d+)?$")
+
+
+def report_changes(before: dict[str, Any], after: dict[str, Any], locale: str = "vi") -> list[str]:
+    """What changed in a report since the version that was sent back, one line each: the texts of
+    sections I and III–V, and per activity (by its id) the status, what was done, money spent and
+    each indicator's actual value. Empty when nothing did."""
+    lines: list[str] = []
+    for name in TEXTS:
+        if (before.get(name) or "") != (after.get(name) or ""):
+            lines.append(translate(locale, "report.changed_text", field=translate(locale, f"report.{name}")))
+    old = {result.get("activity_id"): result for result in before.get("results") or []}
+    for result in after.get("results") or []:
+        previous = old.get(result.get("activity_id"))
+        title = result.get("title", "")
+        if previous is None:
+            lines.append(translate(locale, "report.changed_added", title=title))
+            continue
+        for name in ("status", "done", "spent_vnd"):
+            if previous.get(name) != result.get(name):
+                lines.append(translate(locale, f"report.changed_{name}", title=title))
+        for was, now in zip(previous.get("indicators") or [], result.get("indicators") or [], strict=False):
+            if (was.get("actual"), was.get("qualifier")) != (now.get("actual"), now.get("qualifier")):
+                lines.append(
+                    translate(
+                        locale,
+                        "report.changed_actual",
+                        title=title,
+                        indicator=now.get("name", ""),
+                        before=_figure(was),
+                        after=_figure(now),
+                    )
+                )
+    return lines
+
+
+def _figure(indicator: dict[str, Any]) -> str:
+    actual = indicator.get("actual")
+    if actual is None:
+        return "—"
+    text = f"{actual:,}".replace(",", ".") if isinstance(actual, int) else str(actual).replace(".", ",")
+    return f"{indicator.get('qualifier')} {text}".strip()
 
 
 def register(blueprint: Blueprint) -> None:
