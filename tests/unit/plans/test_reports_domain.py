@@ -216,3 +216,45 @@ def test_an_unplanned_activity_without_a_title_or_indicator_name_is_named_not_cr
     fields = {violation.field for violation in report_validation(edited)}
     extra = len(edited.results) - 1
     assert unknown == [] and {f"results.{extra}.title", f"results.{extra}.indicators.0.name"} <= fields
+
+
+def test_the_report_fills_the_same_document_face_as_a_plan() -> None:
+    from plans.domain.document import report_document
+
+    from infra.local.sample_plans import CAO_BANG_2024_REPORT, report_edit
+    from tests.support.documents import DEPUTY_CHAIR, ORGANISATIONS
+
+    report = draft()
+    report, _ = report.edited(report_edit(report.to_dict(), CAO_BANG_2024_REPORT), CATALOGUE)
+    issued_on = date(2024, 12, 20)
+    face = report_document(
+        report_id="r-1",
+        version=2,
+        content=report,
+        number="07/BC-UBND",
+        issued_on=issued_on,
+        place="Cao Bằng",
+        issuer=ORGANISATIONS.body("ubnd-cao-bang", issued_on),
+        signer=DEPUTY_CHAIR,
+        organisations=ORGANISATIONS,
+    )
+    assert (face.kind, face.type_code, face.type_name, face.number_line) == (
+        "report",
+        "BC",
+        "BÁO CÁO",
+        "Số: 07/BC-UBND",
+    )
+    assert face.summary_line == "Kết quả công tác thông tin đối ngoại năm 2024"
+    assert [section.heading for section in face.sections] == [
+        "I. TÌNH HÌNH CHUNG",
+        "II. KẾT QUẢ THỰC HIỆN",
+        "III. ĐÁNH GIÁ CHUNG",
+        "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM TIẾP THEO",
+        "V. KIẾN NGHỊ, ĐỀ XUẤT",
+    ]
+    table = face.sections[1].table
+    assert table is not None and table.headers[2:] == ("Kế hoạch", "Thực hiện", "Tỷ lệ (%)")
+    assert table.rows[0][2:] == ("200", "trên 200", "100,0") and table.rows[-1][3:] == ("–", "–")
+    assert face.addressed_to == ("Bộ Văn hóa, Thể thao và Du lịch",)
+    assert face.recipients[-1] == f"Lưu: VT, {face.issuer.handling_unit}." and face.closing.endswith("./.")
+    assert face.signature.authority[0].startswith("TM. ")

@@ -373,6 +373,11 @@ def _paragraphs(text: str) -> tuple[Item, ...]:
     return tuple(Item(paragraph.strip()) for paragraph in text.split("\n") if paragraph.strip())
 
 
+def _unbroken(number: str) -> str:
+    """A number and symbol kept on one line (a word joiner after each slash: no break in ``01/KH-UBND``)."""
+    return number.replace("/", "/\u2060")
+
+
 def report_document(
     *,
     report_id: str,
@@ -387,14 +392,16 @@ def report_document(
 ) -> DocumentFace:
     """The face of an issued report (BÁO CÁO): the same layout as a plan's, with sections I–V of the
     Quảng Bình report and the results table (target, actual, completion)."""
-    name = organisations.unit_name
+    def name(unit: str) -> str:  # as the unit was named on the day of issue
+        return organisations.unit_name(unit, issued_on)
+
     summary_line = _summary_line(content.title, "Báo cáo")
     preamble: list[str] = []
     if content.replies_to:
         preamble.append(f"Thực hiện Công văn số {content.replies_to}, {issuer.name} báo cáo như sau:")
     else:
         preamble.append(
-            f"{capitalise(issuer.name)} báo cáo kết quả thực hiện Kế hoạch số {content.plan_ref_number} "
+            f"{capitalise(issuer.name)} báo cáo kết quả thực hiện Kế hoạch số {_unbroken(content.plan_ref_number)} "
             f"(kỳ báo cáo từ ngày {short_date(content.period_start)} "
             f"đến ngày {short_date(content.period_end)}) như sau:"
             if content.plan_ref_number
