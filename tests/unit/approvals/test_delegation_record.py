@@ -86,6 +86,7 @@ def test_a_decision_in_ones_own_right_hashes_as_before(uow: FakeUnitOfWork, cloc
         decided_at=decision.decided_at,
         content_sha256=decision.content_sha256,
         previous_hash=None,
+        subject=decision.signed_subject(),
     )
 
 
@@ -159,7 +160,7 @@ def test_bulk_approval_records_one_decision_per_task_each_with_its_hash(
     uow = FakeUnitOfWork()
     uow.chains.add(default_chain())
     bus = make_bus(clock, directory)
-    plans = [cao_bang_plan(plan_id=f"6f1c2b1e-3d4a-4c1b-9a55-0b1e2c3d4e0{n}", title=f"Kế hoạch {n}") for n in range(3)]
+    plans = [cao_bang_plan(id=f"6f1c2b1e-3d4a-4c1b-9a55-0b1e2c3d4e0{n}", title=f"Kế hoạch {n}") for n in range(3)]
     approvals = [bus.handle(commands.StartApproval(plan, SUBMITTED), uow) for plan in plans]
     task_ids = tuple(approval.tasks[0].id for approval in approvals)
     for task_id in task_ids[:2]:

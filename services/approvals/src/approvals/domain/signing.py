@@ -1,6 +1,9 @@
 """The decisions of one approval form a hash chain (architecture §6): each
-decision's hash covers its own fields and the previous decision's hash, so an
-edit of any stored decision breaks every hash from there on."""
+decision's hash covers its own fields — the subject decided on (document kind,
+id, version) and its content hash among them — and the previous decision's
+hash, so an edit of any stored decision breaks every hash from there on.
+Decisions recorded before subjects existed were hashed without the subject and
+still verify so."""
 
 from __future__ import annotations
 
@@ -45,6 +48,7 @@ def decision_hash(
     content_sha256: str,
     previous_hash: str | None,
     delegation: dict[str, str] | None = None,
+    subject: dict[str, Any] | None = None,
 ) -> str:
     record: dict[str, Any] = {
         "approval_id": approval_id,
@@ -57,6 +61,8 @@ def decision_hash(
         "content_sha256": content_sha256,
         "previous_hash": previous_hash,
     }
+    if subject is not None:
+        record["subject"] = subject
     if delegation:
         # Only a decision taken on someone's behalf carries this key, so every hash made
         # before delegations were recorded still recomputes.

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from servicekit.text import SafeText
 
 from ..domain.chain import APPROVER_ROLES, RESUBMISSION_POLICIES, SCOPES
-from ..domain.model import DECISIONS
+from ..domain.model import DECISIONS, DOCUMENT_KINDS
 
 
 class Text(SafeText):
@@ -109,6 +109,49 @@ class LevelNameSchema(Schema):
     en = Text(required=True, validate=validate.Length(min=1, max=200))
 
 
+class StoredDate(fields.Date):
+    """A date read as ``YYYY-MM-DD``; written from a date or from the ISO text a stored chain holds."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
+
+
+class DatedNameSchema(Schema):
+    """A name from a date on: ``{"from": "2025-03-01", "name": {"vi": …, "en": …}}``."""
+
+    since = StoredDate(required=True, data_key="from", attribute="from")
+    name = fields.Nested(LevelNameSchema, required=True)
+
+
+class ReceiverSchema(Schema):
+    """Who receives the approved document without approving it (the ministry receives a report)."""
+
+    name = fields.Nested(LevelNameSchema, required=True)
+    names_from = fields.List(fields.Nested(DatedNameSchema), metadata={"description": "later names, by date"})
+    name_on_date = fields.Nested(LevelNameSchema, dump_only=True)
+
+
+class SubjectRefSchema(Schema):
+    """The document decided on: its kind, id, version and the SHA-256 of that version's canonical JSON."""
+
+    kind = fields.String(metadata={"enum": list(DOCUMENT_KINDS)})
+    id = fields.String()
+    version = fields.Integer()
+    content_sha256 = fields.String()
+
+
+class SubjectSchema(SubjectRefSchema):
+    title = fields.String()
+    org_unit = fields.String()
+    province = fields.String()
+    year = fields.Integer()
+    document_type = fields.String(metadata={"description": "a plan's type or a report's kind (annual, semiannual)"})
+    submitted_by = fields.String()
+    document_date = fields.Date(
+        metadata={"description": "the date that chose the chain version and dates the level names"}
+    )
+
+
 class DecisionSchema(Schema):
     id = fields.String()
     task_id = fields.String()
@@ -130,6 +173,18 @@ class DecisionSchema(Schema):
     delegation_kind = fields.String(metadata={"description": "manual or out_of_office, with on_behalf_of"})
     delegation_reason = fields.String(metadata={"description": "the reason the delegator gave"})
     delegated_at = fields.DateTime(allow_none=True, metadata={"description": "when the task changed hands"})
+    subject = fields.Method(
+        "_subject",
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "the subject the decision signs (kind, id, version); null on decisions recorded before",
+        },
+    )
+
+    def _subject(self, decision: Any) -> dict[str, Any] | None:
+        signed: dict[str, Any] | None = decision.signed_subject()
+        return signed
 
 
 class DelegationSchema(Schema):
@@ -159,13 +214,18 @@ class DecisionResults(Schema):
 
 class TaskQuery(Schema):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
+    kind = fields.String(
+        validate=validate.OneOf(DOCUMENT_KINDS), metadata={"description": "only tasks on this kind of document"}
+    )
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     org_unit = Text(validate=validate.Length(max=64))
     province = Text(validate=validate.Length(max=64))
     level = fields.Integer(validate=validate.Range(min=1, max=20), metadata={"description": "the chain level"})
     overdue = fields.Boolean(metadata={"description": "true: only open tasks past their due date; false: the others"})
     delegated = fields.Boolean(metadata={"description": "true: only tasks someone delegated to the caller"})
-    q = Text(validate=validate.Length(max=200), metadata={"description": "words of the plan title, accents optional"})
+    q = Text(
+        validate=validate.Length(max=200), metadata={"description": "words of the document title, accents optional"}
+    )
     sort = fields.String(
         load_default="due",
         validate=validate.OneOf(("due", "arrival")),
@@ -180,7 +240,8 @@ class TaskQuery(Schema):
 class TaskSummary(Schema):
     id = fields.String()
     approval_id = fields.String()
-    plan_id = fields.String()
+    subject = fields.Nested(SubjectRefSchema)
+    plan_id = fields.String(metadata={"description": "the subject's id, whatever its kind"})
     version = fields.Integer()
     title = fields.String()
     org_unit = fields.String()
@@ -226,6 +287,8 @@ class TaskSchema(Schema):
 
 
 class PlanSchema(Schema):
+    """The subject in the plan fields (``plan_id`` is its id whatever its kind), for clients written for plans."""
+
     plan_id = fields.String()
     version = fields.Integer()
     title = fields.String()
@@ -251,6 +314,11 @@ class ChainLevelSchema(Schema):
     )
     sla_working_days = fields.Integer(required=True, strict=True)
     on_resubmit = fields.String(load_default=RESUBMISSION_POLICIES[0], metadata={"enum": list(RESUBMISSION_POLICIES)})
+    names_from = fields.List(
+        fields.Nested(DatedNameSchema),
+        metadata={"description": "the level's later names, by date (the body it names was renamed or replaced)"},
+    )
+    name_on_date = fields.Nested(LevelNameSchema, dump_only=True)
 
 
 class ChainDefinition(Schema):
@@ -259,6 +327,11 @@ class ChainDefinition(Schema):
 
     name = fields.Nested(LevelNameSchema, required=True)
     levels = fields.List(fields.Nested(ChainLevelSchema), required=True)
+    valid_from = fields.Date(
+        load_default=None,
+        metadata={"description": "the first document date this version applies to; none: every date"},
+    )
+    receiver = fields.Nested(ReceiverSchema, load_default=None)
 
 
 class ChainSchema(Schema):
@@ -266,6 +339,8 @@ class ChainSchema(Schema):
     version = fields.Integer()
     name = fields.Nested(LevelNameSchema)
     levels = fields.List(fields.Nested(ChainLevelSchema))
+    valid_from = fields.Date(allow_none=True)
+    receiver = fields.Nested(ReceiverSchema, allow_none=True)
     published_by = fields.String()
     published_at = fields.DateTime()
 
@@ -284,6 +359,7 @@ class ApprovalSchema(Schema):
     current_level = fields.Integer()
     started_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
+    subject = fields.Nested(SubjectSchema)
     plan = fields.Nested(PlanSchema)
     chain = fields.Nested(ChainSchema)
     tasks = fields.List(fields.Nested(TaskSchema))

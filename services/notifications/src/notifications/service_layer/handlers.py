@@ -22,6 +22,7 @@ from ..domain.commands import IncomingEvent
 from ..domain.deliveries import AttemptResult, DeliveryJob, MailBatching, MailDigest, WebhookDelivery
 from ..domain.errors import NotAnIntegrator, NotificationNotFound, SubscriptionNotFound, UnsafeWebhookTarget
 from ..domain.model import (
+    SUBMISSIONS,
     TASK_EVENTS,
     Directory,
     Notice,
@@ -63,14 +64,14 @@ def handle_event(
     *,
     directory: Directory,
     renderer: Renderer,
-    plan_link: Callable[[str], str],
+    document_link: Callable[[str, str], str],
     task_link: Callable[[str, str], str],
     clock: Clock,
     retry: RetryPolicy,
 ) -> None:
     """Everything one event causes (in the consumer's transaction, which also holds the inbox row)."""
     with uow:
-        if event.name == events.PLAN_SUBMITTED:
+        if event.name in SUBMISSIONS:
             remember_plan_drafters(uow, event)
         if event.name == events.APPROVAL_COMPLETED and event.data.get("approval_id"):
             uow.approvals.close(str(event.data["approval_id"]), str(event.data.get("outcome") or ""), clock())
@@ -83,7 +84,7 @@ def handle_event(
                 event,
                 directory=directory,
                 renderer=renderer,
-                plan_link=plan_link,
+                document_link=document_link,
                 task_link=task_link,
                 now=clock(),
             )
@@ -97,6 +98,7 @@ def is_stale_task_event(uow: UnitOfWork, event: IncomingEvent) -> bool:
 
 
 def remember_plan_drafters(uow: UnitOfWork, event: IncomingEvent) -> None:
+    """The drafters a submission names, kept by the document's id (a plan's or a report's)."""
     plan_id = str(event.data.get("plan_id") or "")
     if not plan_id:
         return
@@ -111,7 +113,7 @@ def notify_people(
     *,
     directory: Directory,
     renderer: Renderer,
-    plan_link: Callable[[str], str],
+    document_link: Callable[[str, str], str],
     now: Any,
     task_link: Callable[[str, str], str] | None = None,
 ) -> list[Notice]:
@@ -143,7 +145,7 @@ def notify_people(
     )
     if not readers:
         return []
-    context = _template_context(event, directory, plan_link, task_link)
+    context = _template_context(event, directory, document_link, task_link)
     notices = []
     for username in readers:
         person = directory.person(username)
@@ -182,7 +184,7 @@ def notify_people(
 def _template_context(
     event: IncomingEvent,
     directory: Directory,
-    plan_link: Callable[[str], str],
+    document_link: Callable[[str, str], str],
     task_link: Callable[[str, str], str] | None = None,
 ) -> dict[str, Any]:
     data = event.data
@@ -191,8 +193,10 @@ def _template_context(
     if actor_username:
         person = directory.person(actor_username)
         actor = person.display_name if person else actor_username
-    plan_id = str(data.get("plan_id") or "")
+    plan_id = str(data.get("plan_id") or "")  # the document's id, whatever its kind
+    kind = events.document_kind(event.name, data)
     return {
+        "kind": kind,
         "plan_id": plan_id,
         "plan_title": data.get("title") or plan_id,
         "year": data.get("year") or "",
@@ -201,24 +205,23 @@ def _template_context(
         "level": data.get("level"),
         "level_name": data.get("level_name"),
         "actor": actor,
-        "comment": (data.get("comment") or "").strip(),
+        "comment": (data.get("comment") or data.get("note") or "").strip(),
         "decision": data.get("decision"),
         "outcome": data.get("outcome"),
         "document_number": data.get("document_number") or "",
         "issued_on": data.get("issued_on"),
         "due_at": data.get("due_at"),
-        "link": _link(event, plan_id, plan_link, task_link),
+        "received_at": data.get("received_at"),
+        "link": _link(event, document_link(kind, plan_id), task_link),
     }
 
 
-def _link(
-    event: IncomingEvent, plan_id: str, plan_link: Callable[[str], str], task_link: Callable[[str, str], str] | None
-) -> str:
-    # Messages about a task (to its approvers) open its decision page; the others open the plan.
+def _link(event: IncomingEvent, document: str, task_link: Callable[[str, str], str] | None) -> str:
+    # Messages about a task (to its approvers) open its decision page; the others open the document.
     data = event.data
     if task_link is not None and event.name in TASK_EVENTS and data.get("approval_id") and data.get("task_id"):
         return task_link(str(data["approval_id"]), str(data["task_id"]))
-    return plan_link(plan_id)
+    return document
 
 
 def queue_webhook_deliveries(uow: UnitOfWork, event: IncomingEvent, retry: RetryPolicy, now: Any) -> int:
