@@ -425,6 +425,7 @@ def task_inbox_at_scale(stack: Stack, tasks: int, requests_each: int = 200) -> d
         {
             "id": "md5('bench-approval-' || i)::uuid::text",
             "plan_id": "md5('bench-plan-' || i)::uuid::text",
+            "subject_id": "md5('bench-plan-' || i)::uuid::text",
             "title": TASK_TITLE,
             "title_folded": TASK_TITLE_FOLDED,
             "started_at": "t.started_at - make_interval(mins => i)",

@@ -233,9 +233,10 @@ class Plan:
 
     def copied_for_next_year(self) -> PlanContent:
         """What a copy for the next year starts from: the content of the approved version."""
-        if self.status != APPROVED or self.current_version is None:
+        content = self.current_version.content if self.current_version is not None else None
+        if self.status != APPROVED or not isinstance(content, PlanContent):
             raise TransitionNotAllowed("copy", self.status)
-        return self.current_version.content.for_next_year()
+        return content.for_next_year()
 
     @property
     def org_unit(self) -> str:
