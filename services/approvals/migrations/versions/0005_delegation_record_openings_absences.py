@@ -27,6 +27,8 @@ def upgrade() -> None:
     with op.batch_alter_table("delegations") as batch:
         batch.add_column(sa.Column("kind", sa.String(length=16), nullable=False, server_default="manual"))
     op.create_index("ix_delegations_task_to", "delegations", ["task_id", "to_user"])
+    # The task inbox sorted by arrival (latest first).
+    op.create_index("ix_approval_tasks_status_assigned", "approval_tasks", ["status", "assigned_at"])
     op.create_table(
         "task_openings",
         sa.Column("task_id", sa.String(length=36), nullable=False),
@@ -54,6 +56,7 @@ def downgrade() -> None:
     op.drop_index("ix_absences_username_period", table_name="absences")
     op.drop_table("absences")
     op.drop_table("task_openings")
+    op.drop_index("ix_approval_tasks_status_assigned", table_name="approval_tasks")
     op.drop_index("ix_delegations_task_to", table_name="delegations")
     with op.batch_alter_table("delegations") as batch:
         batch.drop_column("kind")

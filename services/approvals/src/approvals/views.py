@@ -72,30 +72,13 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
     elif filters.overdue is False:
         query = query.where(or_(task.status != "open", task.due_at >= now))
     delegation = orm.DelegationRow
-    handed_by = (
-        select(delegation.from_user)
-        .where(delegation.task_id == task.id, delegation.to_user == actor.username)
-        .order_by(delegation.delegated_at.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    handed_kind = (
-        select(delegation.kind)
-        .where(delegation.task_id == task.id, delegation.to_user == actor.username)
-        .order_by(delegation.delegated_at.desc())
-        .limit(1)
-        .scalar_subquery()
+    handed_to_me = (
+        select(delegation.id).where(delegation.task_id == task.id, delegation.to_user == actor.username).exists()
     )
     if filters.delegated is True:
-        query = query.where(handed_by.is_not(None))
+        query = query.where(handed_to_me)
     elif filters.delegated is False:
-        query = query.where(handed_by.is_(None))
-    opened = (
-        select(orm.OpeningRow.opened_at)
-        .where(orm.OpeningRow.task_id == task.id, orm.OpeningRow.username == actor.username)
-        .scalar_subquery()
-    )
-    query = query.add_columns(handed_by.label("delegated_by"), handed_kind.label("delegation_kind"), opened)
+        query = query.where(~handed_to_me)
     for word in fold(filters.q or "").split():  # every word, in any order, accents optional
         query = query.where(approval.title_folded.contains(word, autoescape=True))
     key = task.assigned_at if filters.sort == "arrival" else task.due_at
@@ -109,7 +92,11 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
     rows = session.execute(query.order_by(*order).limit(filters.limit + 1)).all()
     chains = SqlChainRepository(session)  # published versions are cached per process
     items = []
-    for task_row, approval_row, delegated_by, delegation_kind, opened_at in rows[: filters.limit]:
+    page = rows[: filters.limit]
+    # What the page marks (delegated to me, opened) is read for its tasks only, not for every match.
+    handed, opened = _marks(session, actor.username, [task_row.id for task_row, _ in page])
+    for task_row, approval_row in page:
+        delegated_by, delegation_kind = handed.get(task_row.id, (None, None))
         due_at = task_row.due_at
         items.append(
             {
@@ -138,7 +125,7 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
                 "overdue": task_row.status == "open" and now > due_at,
                 "delegated_by": delegated_by,
                 "delegation_kind": delegation_kind,
-                "opened": opened_at is not None,
+                "opened": task_row.id in opened,
             }
         )
     next_cursor = None
@@ -146,6 +133,30 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
         last = rows[filters.limit - 1][0]
         next_cursor = encode_cursor(last.assigned_at if filters.sort == "arrival" else last.due_at, last.id)
     return {"items": items, "next_cursor": next_cursor}
+
+
+def _marks(session: Session, username: str, task_ids: list[str]) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """For a page of tasks: who handed each to ``username`` (the latest delegation, and its kind),
+    and which of them ``username`` has opened."""
+    if not task_ids:
+        return {}, set()
+    delegation = orm.DelegationRow
+    handed: dict[str, tuple[str, str]] = {}
+    rows = session.execute(
+        select(delegation.task_id, delegation.from_user, delegation.kind)
+        .where(delegation.task_id.in_(task_ids), delegation.to_user == username)
+        .order_by(delegation.delegated_at)
+    )
+    for task_id, from_user, kind in rows:
+        handed[task_id] = (from_user, kind)  # the latest wins
+    opened = set(
+        session.scalars(
+            select(orm.OpeningRow.task_id).where(
+                orm.OpeningRow.task_id.in_(task_ids), orm.OpeningRow.username == username
+            )
+        )
+    )
+    return handed, opened
 
 
 def _level_name(chains: SqlChainRepository, approval_row: orm.ApprovalRow, level: int) -> dict[str, str]:

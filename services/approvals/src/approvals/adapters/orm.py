@@ -94,6 +94,7 @@ class TaskRow(Base):
     __table_args__ = (
         UniqueConstraint("approval_id", "level", name="uq_approval_tasks_level"),
         Index("ix_approval_tasks_open_due", "status", "due_at"),
+        Index("ix_approval_tasks_status_assigned", "status", "assigned_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
