@@ -88,6 +88,12 @@ ROUTES: tuple[Route, ...] = (
         max_body_bytes=VERIFY_MAX_BYTES,
         rate_limit=VERIFY_RATE_LIMIT,
     ),
+    # the organisation registry: everyone reads it, an administrator changes it
+    Route("GET", "/organisations", ANYONE, "plans"),
+    Route("POST", "/organisations", ADMIN, "plans"),
+    Route("GET", "/organisations/<id>", ANYONE, "plans"),
+    Route("PUT", "/organisations/<id>", ADMIN, "plans"),
+    Route("POST", "/organisations/<id>/successions", ADMIN, "plans"),
     # approvals: drafters follow their own plan's approval; admins read but decide nothing
     Route("GET", "/approvals/tasks", APPROVERS, "approvals"),
     Route("GET", "/approvals/<id>", DRAFTER | APPROVERS | ADMIN, "approvals"),

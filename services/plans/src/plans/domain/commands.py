@@ -93,3 +93,22 @@ class AnswerWithdrawal(ApprovalFact):
 @dataclass(frozen=True)
 class RenderNextDocument:
     """The renderer's step: render, sign and store the oldest issued document still without its file."""
+
+
+@dataclass(frozen=True)
+class PutOrganisation:
+    """Add an organisation to the registry, or replace its record (a new dated name, an end date,
+    its agency code …): ``record`` in the seed file's shape; ``organisation_id`` when replacing."""
+
+    actor: Actor
+    record: dict[str, Any]
+    organisation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordSuccession:
+    """``record``: ``successor`` (or ``successors``), ``reason``, ``date``, ``act``, ``duties``."""
+
+    actor: Actor
+    predecessor: str
+    record: dict[str, Any]

@@ -26,6 +26,7 @@ from ..domain.model import APPROVED, SUBMITTED, VIETNAM, Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
 from ..domain.rules import UnitCheck
 from .documents import render_next_document
+from .organisations import put_organisation, record_succession
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -254,4 +255,7 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     commands.CompleteApproval: complete_approval,
     commands.AnswerWithdrawal: answer_withdrawal,
     commands.RenderNextDocument: render_next_document,  # the renderer process (service_layer/documents.py)
+    # the administrator's changes to the organisation registry (service_layer/organisations.py)
+    commands.PutOrganisation: put_organisation,
+    commands.RecordSuccession: record_succession,
 }
