@@ -42,8 +42,15 @@ def bus() -> MessageBus:
 
 def actor() -> Actor:
     principal = current_principal()
+    registry = bus().dependencies["organisation_registry"]()
+    unit = principal.org_unit
+    history = frozenset(registry.predecessors(unit)) if unit and unit in registry else frozenset()
     return Actor(
-        username=principal.username, roles=principal.roles, org_unit=principal.org_unit, province=principal.province
+        username=principal.username,
+        roles=principal.roles,
+        org_unit=unit,
+        province=principal.province,
+        history_units=history,
     )
 
 
