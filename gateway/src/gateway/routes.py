@@ -67,6 +67,7 @@ def template(path: str) -> str:
 ROUTES: tuple[Route, ...] = (
     # plans
     Route("POST", "/plans", DRAFTER, "plans"),
+    Route("POST", "/plans/import", ADMIN, "plans"),  # documents issued before the suite, as history
     Route("GET", "/plans", ANYONE, "plans"),
     Route("GET", "/plans/catalogue", ANYONE, "plans"),
     Route("GET", "/plans/<id>", ANYONE, "plans"),

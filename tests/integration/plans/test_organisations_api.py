@@ -173,3 +173,67 @@ def test_the_migration_maps_stored_codes_to_registry_ids(postgres_url: str) -> N
     assert (current.org_unit, current.province) == ("svhttdl-cao-bang", "ubnd-cao-bang")
     assert current.content["activities"][0]["lead_unit"] == "bao-cao-bang"
     engine.dispose()
+
+
+def bac_kan_2020() -> dict:
+    """Seed 001: Bắc Kạn's Sở TTTT's plan of 2020, with the units of 2020."""
+    from infra.local.sample_plans import BAC_KAN_2020
+
+    return json.loads(json.dumps(BAC_KAN_2020).replace('"svhttdl-thai-nguyen-2025"', '"stttt-bac-kan"'))
+
+
+def test_an_issued_document_is_imported_as_history_and_its_successor_reads_it(client, tokens, seeded) -> None:  # type: ignore[no-untyped-def]
+    imported = {
+        "kind": "plan",
+        "content": bac_kan_2020(),
+        "document_number": "213/KH-STTTT",
+        "issued_on": "2020-02-28",
+        "issuer": "stttt-bac-kan",
+        "signer": {"name": "Nguyễn Văn A", "position": "Giám đốc"},
+    }
+    assert client.post("/plans/import", json=imported, headers=tokens("drafter.tn")).status_code == 403
+    answer = client.post("/plans/import", json=imported, headers=tokens("admin"))
+    assert answer.status_code == 201, answer.get_json()
+    plan = answer.get_json()
+    assert (plan["status"], plan["document_number"], plan["issued_on"], plan["issuer"]) == (
+        "approved",
+        "213/KH-STTTT",
+        "2020-02-28",
+        "stttt-bac-kan",
+    )
+    assert plan["date_line"] == "Bắc Kạn, ngày 28 tháng 02 năm 2020" and plan["province"] == "ubnd-bac-kan"
+    assert plan["issuing_body"]["name"] == "Sở Thông tin và Truyền thông tỉnh Bắc Kạn"
+    assert plan["signer"]["name"] == "Nguyễn Văn A" and plan["editable"] is False
+    # Thái Nguyên's Sở VHTTDL carries on Bắc Kạn's work: it reads the plan, and cannot change it.
+    read = client.get(f"/plans/{plan['id']}", headers=tokens("drafter.tn"))
+    assert read.status_code == 200 and read.get_json()["document_number"] == "213/KH-STTTT"
+    listed = client.get("/plans?status=approved", headers=tokens("drafter.tn")).get_json()["items"]
+    assert plan["id"] in {item["id"] for item in listed}
+    etag = read.headers["ETag"]
+    change = client.put(f"/plans/{plan['id']}", json=bac_kan_2020(), headers={**tokens("drafter.tn"), "If-Match": etag})
+    assert change.status_code in (403, 409)
+    assert client.get(f"/plans/{plan['id']}", headers=tokens("drafter.cb")).status_code == 404  # another province
+    # It took no number from the register.
+    engine = sa.create_engine(normalise_url(seeded))
+    with engine.connect() as connection:
+        taken = connection.execute(
+            sa.text("SELECT count(*) FROM issued_numbers WHERE plan_id = :id"), {"id": plan["id"]}
+        ).scalar()
+    engine.dispose()
+    assert taken == 0
+
+
+def test_an_import_names_every_problem_with_the_organisations_of_its_date(client, tokens, seeded) -> None:  # type: ignore[no-untyped-def]
+    content = bac_kan_2020()
+    content["org_unit"] = "svhttdl-thai-nguyen-2025"  # formed on 1 July 2025: not in 2020
+    wrong = {
+        "content": content,
+        "document_number": "213/STTTT",
+        "issued_on": "2020-02-28",
+        "signer": {"name": "Nguyễn Văn A"},
+    }
+    answer = client.post("/plans/import", json=wrong, headers={**tokens("admin"), "Accept-Language": "vi"})
+    assert answer.status_code == 422
+    said = {v["field"]: v for v in answer.get_json()["violations"]}
+    assert said["content.org_unit"]["rule"] == "not-in-force" and "01/07/2025" in said["content.org_unit"]["message"]
+    assert said["document_number"]["rule"] == "document-number"

@@ -4,7 +4,7 @@ it is told (the approvals service's events, as commands to this service)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .access import Actor
@@ -112,3 +112,20 @@ class RecordSuccession:
     actor: Actor
     predecessor: str
     record: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ImportIssuedDocument:
+    """An administrator records a document issued before the suite existed, as it was issued: its
+    real number, date, issuing body and signer. It is read-only history and takes no number from
+    the register. ``kind`` names the document kind (``plan``; other kinds plug in beside it)."""
+
+    actor: Actor
+    kind: str
+    content: dict[str, Any]
+    document_number: str
+    issued_on: date
+    signer_name: str
+    signer_position: str = ""
+    issuer: str | None = None  # the issuing body's registry id; default: the rule of the issue date
+    plan_id: str | None = None

@@ -11,20 +11,24 @@ loader, which replays the events approvals would send. What callers read is in
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from servicekit.i18n import N_
+from servicekit.validation import Validation
+
 from ..domain import commands
 from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
-from ..domain.errors import PlanForbidden, PlanNotEditable, PlanNotFound, WithdrawalRefused
+from ..domain.errors import PlanForbidden, PlanInvalid, PlanNotEditable, PlanNotFound, WithdrawalRefused
 from ..domain.model import APPROVED, SUBMITTED, VIETNAM, Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
-from ..domain.rules import UnitCheck
+from ..domain.rules import UnitCheck, content_validation
 from .documents import render_next_document
 from .organisations import put_organisation, record_succession
 from .unit_of_work import UnitOfWork
@@ -82,6 +86,71 @@ def create_plan(
             at=now,
             catalogue=catalogue,
             units=units,
+        )
+        uow.plans.add(plan)
+    return plan
+
+
+DOCUMENT_NUMBER = re.compile(r"^\d{1,6}/[A-ZĐ]+(?:-[A-ZĐ0-9]+)+$")  # 213/KH-STTTT, 371/KH-UBND
+IMPORTABLE_KINDS = ("plan",)  # other document kinds add their own import beside this one
+
+
+def import_issued_document(
+    cmd: commands.ImportIssuedDocument,
+    uow: UnitOfWork,
+    *,
+    catalogue: Catalogue,
+    issuing_bodies: IssuingBodies,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+) -> Plan:
+    """History imported, not re-enacted: the document as issued, checked against the organisations
+    of its issue date, every problem at once; read-only, and no number is taken from the register."""
+    if not cmd.actor.has_role("admin"):
+        raise PlanForbidden("Only an administrator imports issued documents.")
+    validation = Validation()
+    if cmd.kind not in IMPORTABLE_KINDS:
+        validation.add(("kind",), "one-of", N_("Must be one of: {choices}.", choices=", ".join(IMPORTABLE_KINDS)))
+        raise PlanInvalid(validation)
+    day = cmd.issued_on
+    content = PlanContent.from_dict(cmd.content)
+    registry = issuing_bodies.registry()
+    if not DOCUMENT_NUMBER.match(cmd.document_number):
+        validation.add(
+            ("document_number",),
+            "document-number",
+            N_("Not a number and symbol such as {example}.", example="213/KH-STTTT"),
+        )
+    if not cmd.signer_name.strip():
+        validation.add(("signer", "name"), "required", N_("Name the person who signed the document."))
+    found = content_validation(
+        content, catalogue, for_submission=True, units=lambda refs: registry.check_references(refs, day)
+    )
+    for violation in found:
+        validation.add(("content", *violation.path), violation.rule, violation.message)
+    issuer, place, province = cmd.issuer, None, None
+    if not validation.ok:
+        raise PlanInvalid(validation)
+    if issuer is not None:
+        for violation in registry.check_references({("issuer",): issuer}, day):
+            validation.add(violation.path, violation.rule, violation.message)
+    if not validation.ok:
+        raise PlanInvalid(validation)
+    province = issuing_bodies.province_of(content.org_unit, day)
+    issuer = issuer or issuing_bodies.for_unit(content.org_unit, day).code
+    place = registry.place_on(issuer, day) or ""
+    with uow:
+        plan = Plan.imported(
+            cmd.plan_id or new_id(),
+            content,
+            province=province,
+            document_number=cmd.document_number,
+            issued_on=day,
+            issuer=issuer,
+            place=place,
+            signer={"name": cmd.signer_name.strip(), "position": cmd.signer_position.strip()},
+            by=cmd.actor.username,
+            at=clock(),
         )
         uow.plans.add(plan)
     return plan
@@ -247,6 +316,7 @@ def complete_approval(fact: commands.CompleteApproval, uow: UnitOfWork, *, issui
 
 HANDLERS: dict[type, Callable[..., Any]] = {
     commands.CreatePlan: create_plan,
+    commands.ImportIssuedDocument: import_issued_document,
     commands.ReplacePlan: replace_plan,
     commands.SubmitPlan: submit_plan,
     commands.WithdrawPlan: withdraw_plan,
