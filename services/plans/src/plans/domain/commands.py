@@ -125,7 +125,7 @@ class ImportIssuedDocument:
     content: dict[str, Any]
     document_number: str
     issued_on: date
-    signer_name: str
+    signer_name: str = ""  # where known: the seeds do not always say who signed
     signer_position: str = ""
     issuer: str | None = None  # the issuing body's registry id; default: the rule of the issue date
     plan_id: str | None = None

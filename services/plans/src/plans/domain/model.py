@@ -249,7 +249,7 @@ class Plan:
         for entry in self.timeline:
             if entry.kind == "imported":
                 signer = entry.details.get("signer")
-                return dict(signer) if isinstance(signer, dict) else None
+                return dict(signer) if isinstance(signer, dict) and signer else None
         return None
 
     @property

@@ -152,8 +152,8 @@ class ImportIssued(MethodView):
                 content=body["content"],
                 document_number=body["document_number"],
                 issued_on=body["issued_on"],
-                signer_name=body["signer"]["name"],
-                signer_position=body["signer"].get("position", ""),
+                signer_name=(body.get("signer") or {}).get("name", ""),
+                signer_position=(body.get("signer") or {}).get("position", ""),
                 issuer=body.get("issuer"),
             )
         )

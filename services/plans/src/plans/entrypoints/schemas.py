@@ -289,4 +289,9 @@ class ImportIssuedSchema(Schema):
         validate=validate.Length(max=64),
         metadata={"description": "The issuing body's registry id (default: the rule on the issue date)"},
     )
-    signer = fields.Nested(ImportSignerSchema, required=True)
+    signer = fields.Nested(
+        ImportSignerSchema,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Who signed it, where known (never made up)"},
+    )

@@ -121,8 +121,6 @@ def import_issued_document(
             "document-number",
             N_("Not a number and symbol such as {example}.", example="213/KH-STTTT"),
         )
-    if not cmd.signer_name.strip():
-        validation.add(("signer", "name"), "required", N_("Name the person who signed the document."))
     found = content_validation(
         content, catalogue, for_submission=True, units=lambda refs: registry.check_references(refs, day)
     )
@@ -148,7 +146,9 @@ def import_issued_document(
             issued_on=day,
             issuer=issuer,
             place=place,
-            signer={"name": cmd.signer_name.strip(), "position": cmd.signer_position.strip()},
+            signer={"name": cmd.signer_name.strip(), "position": cmd.signer_position.strip()}
+            if cmd.signer_name.strip()
+            else {},
             by=cmd.actor.username,
             at=clock(),
         )
