@@ -2,8 +2,8 @@
 successions, and every change to either (docs/organisations.md). `ttdn-plans migrate` then adds
 what the seed files hold and the tables lack, never overwriting an administrator's change.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-29 12:50:00
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
