@@ -71,3 +71,10 @@ def module_amqp_url() -> Iterator[str]:
     vhost, url = create_vhost()
     yield url
     delete_vhost(vhost)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The groups `make test` runs side by side on pytest-xdist workers (tests/support/parallel.py)."""
+    from tests.support.parallel import assign_groups
+
+    assign_groups(config, items)

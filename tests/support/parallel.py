@@ -1,0 +1,70 @@
+"""How ``make test`` spreads the suite over pytest-xdist workers (``-n N --dist loadgroup``).
+
+Every test is put in a group, and a group runs whole on one worker, in collection order:
+
+- the tests that use a fixture listed in ``SHARED_FIXTURES`` (the end-to-end suite's one
+  running ``stack``) form one group, so that stack is started once, as in a serial run;
+- every other test is grouped with its module, so a module's own fixtures (a stack of its
+  own, a RabbitMQ cluster, a devidp, a database) are still set up once.
+
+A test that names its own group (``@pytest.mark.xdist_group("…")``) keeps it. New test files
+need nothing: they join a group by the fixtures they use or by their module.
+
+The groups are handed out longest-first by kind (end-to-end, then integration, then unit;
+within a kind the groups with more tests first), so the groups that start processes of their
+own begin at once, side by side, and the many short groups fill in around them. A worker is
+given its next group when it is nearly through its current one (xdist's rule).
+
+Without ``-n`` none of this changes anything: the marks are ignored and the order is pytest's.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+# Session fixtures that start something costly: every test using one runs on the same worker.
+SHARED_FIXTURES = {"stack": "e2e-shared-stack"}
+# The order in which kinds of groups are handed out (the first folder under tests/).
+KIND_ORDER = ("e2e", "integration", "unit")
+
+
+def group_of(item: pytest.Item) -> str:
+    fixtures = getattr(item, "_fixtureinfo", None)
+    definitions = fixtures.name2fixturedefs if fixtures is not None else {}
+    for name, group in SHARED_FIXTURES.items():
+        chain = definitions.get(name)
+        # The last definition is the one the test gets: a module that defines its own
+        # ``stack`` (a cluster's, a scaled one's) is not the shared one.
+        if chain and chain[-1].scope == "session":
+            return group
+    return item.nodeid.split("::", 1)[0]
+
+
+def kind_rank(nodeid: str) -> int:
+    parts = nodeid.split("/")
+    kind = parts[1] if len(parts) > 1 and parts[0] == "tests" else ""
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
+def assign_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its group; on an xdist worker, also order the tests so that the
+    groups come longest-kind first (xdist, with --no-loadscope-reorder, hands the groups out
+    in the order their first tests were collected; within a group the order stays pytest's)."""
+    groups: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        marker = item.get_closest_marker("xdist_group")
+        if marker is None:
+            name = group_of(item)
+            item.add_marker(pytest.mark.xdist_group(name))
+        else:
+            name = str(marker.args[0] if marker.args else marker.kwargs.get("name", "default"))
+        groups.setdefault(name, []).append(index)
+    if not hasattr(config, "workerinput"):
+        return  # not an xdist worker: pytest's own order
+    rank = {
+        name: (min(kind_rank(items[i].nodeid) for i in indexes), -len(indexes), indexes[0])
+        for name, indexes in groups.items()
+    }
+    group_by_index = {i: name for name, indexes in groups.items() for i in indexes}
+    order = sorted(range(len(items)), key=lambda i: (rank[group_by_index[i]], i))
+    items[:] = [items[i] for i in order]
