@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from devidp import testing
 
@@ -22,7 +24,7 @@ def test_the_workers_slices_are_disjoint_and_below_the_ephemeral_range(monkeypat
 
     assert whole == (20768, 32767)
     assert slices == [(20768, 24767), (24768, 28767), (28768, 32767)]
-    for (_, last), (first, _) in zip(slices, slices[1:], strict=False):
+    for (_, last), (first, _) in itertools.pairwise(slices):
         assert last < first
 
 
