@@ -73,7 +73,6 @@ def module_amqp_url() -> Iterator[str]:
     delete_vhost(vhost)
 
 
-
 # The groups `make test` runs side by side on pytest-xdist workers (tests/support/parallel.py).
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from tests.support.parallel import assign_groups
