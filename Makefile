@@ -30,8 +30,9 @@ TYPED := libs/servicekit/src/servicekit $(foreach s,plans approvals notification
 # make test runs the suite on TEST_WORKERS pytest-xdist workers side by side (most of an
 # end-to-end test's time is waiting on processes, not CPU). tests/support/parallel.py puts
 # every test in a group that runs whole on one worker: the tests of the shared end-to-end
-# stack together (one stack, as in a serial run), every other test with its module (a stack,
-# cluster or server of its own is still started once). TEST_WORKERS=1 runs them in one
+# stack together (one stack, as in a serial run), the end-to-end modules with process sets of
+# their own one after another (never two of those beside the shared one: PostgreSQL allows 100
+# connections), every other test with its module. TEST_WORKERS=1 runs them in one
 # process, as before. The broker_restart tests stop the machine's RabbitMQ: they run
 # afterwards, alone and serially (BROKER_RESTART_TESTS=no leaves them out, for measuring
 # on a machine others share).

@@ -4,8 +4,13 @@ Every test is put in a group, and a group runs whole on one worker, in collectio
 
 - the tests that use a fixture listed in ``SHARED_FIXTURES`` (the end-to-end suite's one
   running ``stack``) form one group, so that stack is started once, as in a serial run;
-- every other test is grouped with its module, so a module's own fixtures (a stack of its
-  own, a RabbitMQ cluster, a devidp, a database) are still set up once.
+- the other end-to-end tests (``tests/e2e``: modules that start a process set of their own,
+  with replicas, on a broker cluster, through ``make run``) form a second group and run one
+  module after the other: each process set holds up to some 50 PostgreSQL connections, and the
+  machine's server allows 100, so at most two run at once (the shared one and one other, as in
+  a serial run);
+- every other test is grouped with its module, so a module's own fixtures (a devidp, a
+  database, a broker vhost) are still set up once.
 
 A test that names its own group (``@pytest.mark.xdist_group("…")``) keeps it. New test files
 need nothing: they join a group by the fixtures they use or by their module.
@@ -35,6 +40,8 @@ import pytest
 
 # Session fixtures that start something costly: every test using one runs on the same worker.
 SHARED_FIXTURES = {"stack": "e2e-shared-stack"}
+# The other end-to-end tests, one module after another (their process sets never side by side).
+OWN_STACKS = ("tests/e2e/", "e2e-own-stacks")
 # The order in which kinds of groups are handed out (the first folder under tests/).
 KIND_ORDER = ("e2e", "integration", "unit")
 GROUPS_FILE = "ttdn_groups_file"
@@ -52,6 +59,8 @@ def group_of(item: pytest.Item) -> str:
         # ``stack`` (a cluster's, a scaled one's) is not the shared one.
         if chain and chain[-1].scope == "session":
             return group
+    if item.nodeid.startswith(OWN_STACKS[0]):
+        return OWN_STACKS[1]
     return item.nodeid.split("::", 1)[0]
 
 
