@@ -32,6 +32,7 @@ Without ``-n`` none of this changes anything: the marks are ignored and the orde
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,7 @@ def configure_worker(node: Any) -> None:
     if directory is None:
         directory = Path(tempfile.mkdtemp(prefix="ttdn-xdist-groups-"))
         node.config._ttdn_groups_dir = directory
+        node.config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
     node.workerinput[GROUPS_FILE] = str(directory / f"{node.gateway.id}.json")
 
 
