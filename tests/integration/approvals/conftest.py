@@ -30,16 +30,24 @@ from tests.unit.approvals.fakes import FakeClock, FakeDirectory
 
 # Who is who in the demo realm (infra/keycloak/realm-ttdn.json).
 USERS: dict[str, dict[str, Any]] = {
-    "drafter.cb": {"roles": ["drafter"], "org_unit": "CB-STTTT", "province": "CB"},
-    "drafter.bk": {"roles": ["drafter"], "org_unit": "BK-STTTT", "province": "BK"},
-    "dept.cb": {"roles": ["dept_approver"], "org_unit": "CB-STTTT", "province": "CB"},
-    "dept.bk": {"roles": ["dept_approver"], "org_unit": "BK-STTTT", "province": "BK"},
-    "dept.ls": {"roles": ["dept_approver"], "org_unit": "LS-STTTT", "province": "LS"},
-    "dual.cb": {"roles": ["drafter", "dept_approver"], "org_unit": "CB-STTTT", "province": "CB"},
-    "province.cb": {"roles": ["province_approver"], "org_unit": "CB-UBND", "province": "CB"},
-    "province.bk": {"roles": ["province_approver"], "org_unit": "BK-UBND", "province": "BK"},
-    "ministry.1": {"roles": ["ministry_approver"], "org_unit": "BVHTTDL-TTCS", "province": "VN"},
-    "ministry.2": {"roles": ["ministry_approver"], "org_unit": "BVHTTDL-TTCS", "province": "VN", "locale": "en"},
+    "drafter.cb": {"roles": ["drafter"], "org_unit": "svhttdl-cao-bang", "province": "ubnd-cao-bang"},
+    "drafter.bk": {"roles": ["drafter"], "org_unit": "svhttdl-thai-nguyen-2025", "province": "ubnd-thai-nguyen-2025"},
+    "dept.cb": {"roles": ["dept_approver"], "org_unit": "svhttdl-cao-bang", "province": "ubnd-cao-bang"},
+    "dept.bk": {
+        "roles": ["dept_approver"],
+        "org_unit": "svhttdl-thai-nguyen-2025",
+        "province": "ubnd-thai-nguyen-2025",
+    },
+    "dept.ls": {"roles": ["dept_approver"], "org_unit": "svhttdl-lang-son", "province": "ubnd-lang-son"},
+    "dual.cb": {"roles": ["drafter", "dept_approver"], "org_unit": "svhttdl-cao-bang", "province": "ubnd-cao-bang"},
+    "province.cb": {"roles": ["province_approver"], "org_unit": "ubnd-cao-bang", "province": "ubnd-cao-bang"},
+    "province.bk": {
+        "roles": ["province_approver"],
+        "org_unit": "ubnd-thai-nguyen-2025",
+        "province": "ubnd-thai-nguyen-2025",
+    },
+    "ministry.1": {"roles": ["ministry_approver"], "org_unit": "cuc-ttcs-ttdn"},
+    "ministry.2": {"roles": ["ministry_approver"], "org_unit": "cuc-ttcs-ttdn", "locale": "en"},
     "admin": {"roles": ["admin"]},
 }
 
@@ -101,8 +109,8 @@ def plan_submitted(**changes: Any) -> dict[str, Any]:
         "plan_id": str(uuid.uuid4()),
         "version": 1,
         "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
-        "org_unit": "CB-STTTT",
-        "province": "CB",
+        "org_unit": "svhttdl-cao-bang",
+        "province": "ubnd-cao-bang",
         "year": 2024,
         "content_sha256": uuid.uuid4().hex + uuid.uuid4().hex,
         "plan_type": "annual",
@@ -113,6 +121,34 @@ def plan_submitted(**changes: Any) -> dict[str, Any]:
         "submitted_at": "2024-03-04T01:00:00Z",
     }
     data.update(changes)
+    return data
+
+
+def report_submitted(**changes: Any) -> dict[str, Any]:
+    """A report.submitted payload per docs/events.md: Cao Bằng's 2024 year-end report. The plan
+    fields describe the report (``plan_id`` is the report's id); the subject says it is a report."""
+    report_id = str(changes.pop("report_id", uuid.uuid4()))
+    data = plan_submitted(
+        plan_id=report_id,
+        title="Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
+        submitted_at="2024-12-16T02:00:00Z",
+    )
+    data.update(
+        report_id=report_id,
+        report_kind="annual",
+        plan_ref=str(uuid.uuid4()),
+        plan_ref_version=2,
+        plan_ref_number="15/KH-UBND",
+        period_start="2023-12-15",
+        period_end="2024-12-14",
+    )
+    data.update(changes)
+    data["subject"] = {
+        "kind": "report",
+        "id": report_id,
+        "version": data["version"],
+        "content_sha256": data["content_sha256"],
+    }
     return data
 
 

@@ -28,6 +28,7 @@ from tests.integration.notifications.support import (
     wait_for,
 )
 from tests.support.hostile import HOSTILE_JSON, HOSTILE_TEXT, is_problem
+from tests.support.orgs import province_of, unit_of
 
 DASHBOARD = ("service-account-ttdn-integrator-dashboard", ("integrator",))
 
@@ -159,7 +160,9 @@ def test_a_receiver_failing_its_first_attempts_gets_the_signed_event_and_the_log
 ) -> None:
     client, deps, deliver, start = stack
     receiver = receivers(fail_first=2)
-    subscription = subscribe(client, realm, receiver.url, event_types=["vn.ttdn.plan.approved"], province="CB")
+    subscription = subscribe(
+        client, realm, receiver.url, event_types=["vn.ttdn.plan.approved"], province="ubnd-cao-bang"
+    )
     secret = subscription["secret"]
     event = sample_event("plan.approved")
     deliver(event)
@@ -304,7 +307,8 @@ def test_malformed_oversized_and_unauthorised_requests(stack, realm) -> None:
     )
     oversized = client.post("/webhooks", data=huge, headers=headers)
     assert oversized.status_code == 413 and oversized.content_type == "application/problem+json"
-    drafter = {"Authorization": f"Bearer {realm.token('drafter.cb', ('drafter',), org_unit='CB-STTTT', province='CB')}"}
+    token = realm.token("drafter.cb", ("drafter",), org_unit=unit_of("drafter.cb"), province=province_of("drafter.cb"))
+    drafter = {"Authorization": f"Bearer {token}"}
     forbidden = client.post(
         "/webhooks", json={"url": "https://x.vn/h", "event_types": ["plan.approved"]}, headers=drafter
     )
@@ -417,3 +421,51 @@ def test_a_host_that_resolves_to_loopback_when_delivering_is_not_sent_anything(
             thread.join(10)
     assert receiver.requests == []
     assert log[0]["outcome"] == "failed" and "target refused" in log[0]["error"] and "non-public" in log[0]["error"]
+
+
+def test_a_receiver_written_for_plans_gets_report_events_it_subscribed_to_and_reads_them(
+    stack, realm, receivers
+) -> None:
+    """An integrator subscribed to the report types (and to plan.approved) gets each signed; a
+    receiver that reads only today's plan fields reads the report as a document with its title,
+    unit, year and number, and the subject tells it the kind."""
+    client, deps, deliver, start = stack
+    receiver = receivers()
+    subscription = subscribe(
+        client,
+        realm,
+        receiver.url,
+        event_types=["vn.ttdn.report.approved", "report.received", "plan.approved"],
+        province="ubnd-cao-bang",
+    )
+    assert subscription["event_types"] == ["report.approved", "report.received", "plan.approved"]
+    approved, received = sample_event("report.approved"), sample_event("report.received")
+    for event in (approved, received, sample_event("report.submitted")):
+        deliver(event)
+    start()
+    wait_for(lambda: len(receiver.requests) >= 2)
+    wait_for(lambda: delivery_status(deps, subscription["id"]) == "succeeded")
+    payloads = sorted(
+        (Webhook(subscription["secret"]).verify(body, headers) for headers, body in receiver.requests),
+        key=lambda payload: payload["type"],
+    )
+    assert [payload["id"] for payload in payloads] == [approved.id, received.id]  # not the submission
+    for payload in payloads:
+        data = payload["data"]
+        plan_fields = (
+            data["plan_id"],
+            data["version"],
+            data["title"],
+            data["org_unit"],
+            data["province"],
+            data["year"],
+        )
+        assert plan_fields == (
+            "8e2a4c6b-1f3d-4b5a-9c7e-2d4f6a8b0c35",
+            1,
+            "Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
+            "svhttdl-cao-bang",
+            "ubnd-cao-bang",
+            2024,
+        )
+        assert data["document_number"] == "112/BC-UBND" and data["subject"]["kind"] == "report"

@@ -11,11 +11,13 @@ from approvals.adapters.repository import ApprovalRepository, ChainRepository
 from approvals.bootstrap import bootstrap
 from approvals.config import ApprovalsSettings
 from approvals.domain.chain import ApprovalChain, define_chain
-from approvals.domain.model import Approval, PlanContext
+from approvals.domain.model import Approval, SubjectContext
 from approvals.service_layer.handlers import bundled_chain_definitions
 from approvals.service_layer.unit_of_work import UnitOfWork, to_cloudevent
 from servicekit.calendar import WorkingCalendar
 from servicekit.messagebus import MessageBus
+
+from tests.support.orgs import province_of, unit_of
 
 
 @dataclass(frozen=True)
@@ -25,14 +27,15 @@ class Person:
     province: str | None
 
 
+def _person(username: str) -> Person:
+    return Person(username, unit_of(username), province_of(username))
+
+
 # The demo realm's approvers (infra/keycloak/realm-ttdn.json), by role.
 PEOPLE: dict[str, list[Person]] = {
-    "dept_approver": [Person(f"dept.{p}", f"{p.upper()}-STTTT", p.upper()) for p in ("cb", "bk", "kt", "ls", "qb")]
-    + [Person("dual.cb", "CB-STTTT", "CB")],
-    "province_approver": [
-        Person(f"province.{p}", f"{p.upper()}-UBND", p.upper()) for p in ("cb", "bk", "kt", "ls", "qb")
-    ],
-    "ministry_approver": [Person("ministry.1", "BVHTTDL-TTCS", "VN"), Person("ministry.2", "BVHTTDL-TTCS", "VN")],
+    "dept_approver": [_person(f"dept.{p}") for p in ("cb", "bk", "kt", "ls", "qb")] + [_person("dual.cb")],
+    "province_approver": [_person(f"province.{p}") for p in ("cb", "bk", "kt", "ls", "qb")],
+    "ministry_approver": [_person("ministry.1"), _person("ministry.2")],
 }
 
 
@@ -92,13 +95,13 @@ class FakeApprovals(ApprovalRepository):
     def __init__(self) -> None:
         super().__init__()
         self.store: dict[str, Approval] = {}
-        self.withdrawn: set[tuple[str, int]] = set()
+        self.withdrawn: set[tuple[str, str, int]] = set()
 
-    def note_early_withdrawal(self, plan_id: str, version: int, *, by: str, at: datetime) -> None:
-        self.withdrawn.add((plan_id, version))
+    def note_early_withdrawal(self, kind: str, subject_id: str, version: int, *, by: str, at: datetime) -> None:
+        self.withdrawn.add((kind, subject_id, version))
 
-    def was_withdrawn(self, plan_id: str, version: int) -> bool:
-        return (plan_id, version) in self.withdrawn
+    def was_withdrawn(self, kind: str, subject_id: str, version: int) -> bool:
+        return (kind, subject_id, version) in self.withdrawn
 
     def _add(self, approval: Approval) -> None:
         self.store[approval.id] = approval
@@ -109,12 +112,19 @@ class FakeApprovals(ApprovalRepository):
     def _get_by_task(self, task_id: str, for_update: bool) -> Approval | None:
         return next((a for a in self.store.values() if any(t.id == task_id for t in a.tasks)), None)
 
-    def _for_plan_version(self, plan_id: str, version: int, for_update: bool) -> Approval | None:
-        return next((a for a in self.store.values() if a.plan.plan_id == plan_id and a.plan.version == version), None)
+    def _for_subject_version(self, kind: str, subject_id: str, version: int, for_update: bool) -> Approval | None:
+        return next(
+            (
+                a
+                for a in self.store.values()
+                if (a.subject.kind, a.subject.id, a.subject.version) == (kind, subject_id, version)
+            ),
+            None,
+        )
 
-    def _latest_for_plan(self, plan_id: str) -> Approval | None:
-        mine = [a for a in self.store.values() if a.plan.plan_id == plan_id]
-        return max(mine, key=lambda a: a.plan.version) if mine else None
+    def _latest_for_subject(self, kind: str, subject_id: str) -> Approval | None:
+        mine = [a for a in self.store.values() if (a.subject.kind, a.subject.id) == (kind, subject_id)]
+        return max(mine, key=lambda a: a.subject.version) if mine else None
 
     def save_all(self) -> None:
         """The objects in ``store`` are the stored state already."""
@@ -177,13 +187,13 @@ def make_bus(clock: FakeClock, directory: FakeDirectory | None = None) -> Messag
 
 
 # Cao Bằng's 2024 plan (seed 000: the border training, Báo Cao Bằng's items, Thác Bản Giốc cluster).
-def cao_bang_plan(version: int = 1, **changes: object) -> PlanContext:
+def cao_bang_plan(version: int = 1, **changes: object) -> SubjectContext:
     fields: dict = dict(
-        plan_id="6f1c2b1e-3d4a-4c1b-9a55-0b1e2c3d4e01",
+        id="6f1c2b1e-3d4a-4c1b-9a55-0b1e2c3d4e01",
         version=version,
         title="Kế hoạch hoạt động thông tin đối ngoại năm 2024",
-        org_unit="CB-STTTT",
-        province="CB",
+        org_unit="svhttdl-cao-bang",
+        province="ubnd-cao-bang",
         year=2024,
         content_sha256="9b2f3c0d5c1e4a7b8e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f",
         submitted_by="drafter.cb",
@@ -191,4 +201,24 @@ def cao_bang_plan(version: int = 1, **changes: object) -> PlanContext:
         edited_by=("drafter.cb", "drafter2.cb"),
     )
     fields.update(changes)
-    return PlanContext(**fields)
+    return SubjectContext(**fields)
+
+
+# Cao Bằng's 2024 year-end report on that plan (seed 000's results), under the report chain.
+def cao_bang_report(version: int = 1, **changes: object) -> SubjectContext:
+    fields: dict = dict(
+        id="8e2a4c6b-1f3d-4b5a-9c7e-2d4f6a8b0c35",
+        version=version,
+        title="Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
+        org_unit="svhttdl-cao-bang",
+        province="ubnd-cao-bang",
+        year=2024,
+        content_sha256="7c1e5a9d3b0f4e8a2c6d1b5f9e3a7c0d4b8f2e6a1c5d9b3f7e0a4c8d2b6f1e5a",
+        submitted_by="drafter.cb",
+        created_by="drafter.cb",
+        edited_by=("drafter.cb",),
+        document_type="annual",
+        kind="report",
+    )
+    fields.update(changes)
+    return SubjectContext(**fields)

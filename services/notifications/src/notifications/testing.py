@@ -14,7 +14,7 @@ def person(
     first_name: str,
     *,
     org_unit: str | None,
-    province: str | None,
+    province: str | None = None,
     locale: str = "vi",
     email: str | None = "",
 ) -> Person:
@@ -34,20 +34,46 @@ def person(
 DEMO_PEOPLE: dict[str, tuple[Person, tuple[str, ...]]] = {
     p.username: (p, roles)
     for p, roles in (
-        (person("drafter.cb", "Hoàng Thị", "Lan", org_unit="CB-STTTT", province="CB"), ("drafter",)),
-        (person("drafter2.cb", "Lương Văn", "Minh", org_unit="CB-STTTT", province="CB", locale="en"), ("drafter",)),
-        (person("dual.cb", "Bế Thị", "Hoa", org_unit="CB-STTTT", province="CB"), ("drafter", "dept_approver")),
-        (person("dept.cb", "Nông Văn", "Sơn", org_unit="CB-STTTT", province="CB"), ("dept_approver",)),
-        (person("province.cb", "Đàm Quang", "Vinh", org_unit="CB-UBND", province="CB"), ("province_approver",)),
-        (person("drafter.bk", "Hà Thị", "Thu", org_unit="BK-STTTT", province="BK"), ("drafter",)),
-        (person("ministry.1", "Trần Đức", "Thắng", org_unit="BVHTTDL-TTCS", province="VN"), ("ministry_approver",)),
+        (person("drafter.cb", "Hoàng Thị", "Lan", org_unit="svhttdl-cao-bang", province="ubnd-cao-bang"), ("drafter",)),
         (
-            person("ministry.2", "Phạm Thu", "Trang", org_unit="BVHTTDL-TTCS", province="VN", locale="en"),
+            person(
+                "drafter2.cb", "Lương Văn", "Minh", org_unit="svhttdl-cao-bang", province="ubnd-cao-bang", locale="en"
+            ),
+            ("drafter",),
+        ),
+        (
+            person("dual.cb", "Bế Thị", "Hoa", org_unit="svhttdl-cao-bang", province="ubnd-cao-bang"),
+            ("drafter", "dept_approver"),
+        ),
+        (
+            person("dept.cb", "Nông Văn", "Sơn", org_unit="svhttdl-cao-bang", province="ubnd-cao-bang"),
+            ("dept_approver",),
+        ),
+        (
+            person("province.cb", "Đàm Quang", "Vinh", org_unit="ubnd-cao-bang", province="ubnd-cao-bang"),
+            ("province_approver",),
+        ),
+        (
+            person(
+                "drafter.bk", "Hà Thị", "Thu", org_unit="svhttdl-thai-nguyen-2025", province="ubnd-thai-nguyen-2025"
+            ),
+            ("drafter",),
+        ),
+        (person("ministry.1", "Trần Đức", "Thắng", org_unit="cuc-ttcs-ttdn"), ("ministry_approver",)),
+        (
+            person("ministry.2", "Phạm Thu", "Trang", org_unit="cuc-ttcs-ttdn", locale="en"),
             ("ministry_approver",),
         ),
         # A reader Keycloak holds no address for: inbox only, no mail.
         (
-            person("province.qb", "Lê Văn", "Hùng", org_unit="QB-UBND", province="QB", email=None),
+            person(
+                "province.qb",
+                "Lê Văn",
+                "Hùng",
+                org_unit="ubnd-quang-tri-2025",
+                province="ubnd-quang-tri-2025",
+                email=None,
+            ),
             ("province_approver",),
         ),
     )
@@ -82,9 +108,27 @@ CAO_BANG_PLAN = {
     "plan_id": "5f0c8a1e-2b7d-4c55-9a7e-0d3c2f6b8a11",
     "version": 1,
     "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
-    "org_unit": "CB-STTTT",
-    "province": "CB",
+    "org_unit": "svhttdl-cao-bang",
+    "province": "ubnd-cao-bang",
     "year": 2024,
+}
+# The year-end report on that plan: the plan fields describe the report (plan_id is its id).
+CAO_BANG_REPORT_ID = "8e2a4c6b-1f3d-4b5a-9c7e-2d4f6a8b0c35"
+CAO_BANG_REPORT = {
+    "plan_id": CAO_BANG_REPORT_ID,
+    "version": 1,
+    "title": "Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
+    "org_unit": CAO_BANG_PLAN["org_unit"],
+    "province": CAO_BANG_PLAN["province"],
+    "year": 2024,
+    "subject": {"kind": "report", "id": CAO_BANG_REPORT_ID, "version": 1, "content_sha256": "7c1e5a9d" * 8},
+    "report_id": CAO_BANG_REPORT_ID,
+    "report_kind": "annual",
+    "plan_ref": CAO_BANG_PLAN["plan_id"],
+    "plan_ref_version": 1,
+    "plan_ref_number": "15/KH-UBND",
+    "period_start": "2023-12-15",
+    "period_end": "2024-12-14",
 }
 LEVEL_NAMES = {
     1: {"vi": "Sở Thông tin và Truyền thông", "en": "department"},
@@ -98,8 +142,9 @@ LEVEL_ROLES = {
 }
 
 
-def sample_event_data(name: str, *, level: int = 1, **overrides: object) -> dict:
-    """The ``data`` of one event of ``name`` (short name) about the Cao Bằng plan."""
+def sample_event_data(name: str, *, level: int = 1, report: bool = False, **overrides: object) -> dict:
+    """The ``data`` of one event of ``name`` (short name) about the Cao Bằng plan; a ``report.*``
+    event, or any event with ``report=True``, is about the year-end report on it."""
     role, scope = LEVEL_ROLES[level]
     task = {
         "approval_id": "a7f3e2d1-0000-4000-8000-000000000001",
@@ -120,7 +165,7 @@ def sample_event_data(name: str, *, level: int = 1, **overrides: object) -> dict
             "submitted_at": "2024-01-15T02:30:00Z",
         },
         "plan.withdrawn": {"by": "drafter.cb", "withdrawn_at": "2024-01-16T03:00:00Z"},
-        "plan.approved": {"document_number": "15/KH-UBND", "issued_on": "2024-02-08", "issuer": "CB-UBND"},
+        "plan.approved": {"document_number": "15/KH-UBND", "issued_on": "2024-02-08", "issuer": "ubnd-cao-bang"},
         "approval.task_assigned": {
             **task,
             "role": role,
@@ -167,4 +212,14 @@ def sample_event_data(name: str, *, level: int = 1, **overrides: object) -> dict
             "by": approver,
         },
     }
-    return {**CAO_BANG_PLAN, **by_name[name], **overrides}
+    by_name["report.submitted"] = {**by_name["plan.submitted"], "submitted_at": "2024-12-16T02:00:00Z"}
+    by_name["report.withdrawn"] = {"by": "drafter.cb", "withdrawn_at": "2024-12-16T03:00:00Z"}
+    by_name["report.approved"] = {"document_number": "112/BC-UBND", "issued_on": "2024-12-20", "issuer": "CB-UBND"}
+    by_name["report.received"] = {
+        "document_number": "112/BC-UBND",
+        "received_by": "ministry.1",
+        "received_at": "2024-12-23T02:00:00Z",
+        "note": "Đã tiếp nhận, tổng hợp vào báo cáo chung toàn quốc.",
+    }
+    document = CAO_BANG_REPORT if report or name.startswith("report.") else CAO_BANG_PLAN
+    return {**document, **by_name[name], **overrides}

@@ -32,8 +32,8 @@ class PlanRow(Base):
     __tablename__ = "plans"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    org_unit: Mapped[str] = mapped_column(String(40))
-    province: Mapped[str] = mapped_column(String(12))
+    org_unit: Mapped[str] = mapped_column(String(64))  # a registry id (svhttdl-cao-bang)
+    province: Mapped[str] = mapped_column(String(64))  # the province's registry id (ubnd-cao-bang)
     year: Mapped[int] = mapped_column(Integer)
     plan_type: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
@@ -48,9 +48,12 @@ class PlanRow(Base):
     stage: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
     document_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
     issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    issuer: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    issuer: Mapped[str | None] = mapped_column(String(64), nullable=True)
     place: Mapped[str | None] = mapped_column(String(120), nullable=True)
     withdrawal: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)  # the last withdrawal request
+    # The document's kind: plan, or report (on a plan); plan_type then holds the report's kind.
+    kind: Mapped[str] = mapped_column(String(12), default="plan", server_default="plan")
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)  # a report's receipt by the ministry
 
     __table_args__ = (
         # The list sorts newest first by (created_at, id); each filter leads an index ending in that key.
@@ -59,6 +62,7 @@ class PlanRow(Base):
         Index("ix_plans_province_created", "province", "created_at", "id"),
         Index("ix_plans_status_created", "status", "created_at", "id"),
         Index("ix_plans_year_created", "year", "created_at", "id"),
+        Index("ix_plans_kind_org_unit_year", "kind", "org_unit", "year"),
     )
 
 
@@ -127,7 +131,7 @@ class RegisterRow(Base):
 
     __tablename__ = "numbering_register"
 
-    issuer: Mapped[str] = mapped_column(String(40), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(64), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     series: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
@@ -139,7 +143,7 @@ class IssuedNumberRow(Base):
 
     __tablename__ = "issued_numbers"
 
-    issuer: Mapped[str] = mapped_column(String(40), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(64), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     series: Mapped[str] = mapped_column(String(40), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)

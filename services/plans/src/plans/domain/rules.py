@@ -5,27 +5,36 @@ drafter fixes everything in one pass."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from servicekit.i18n import N_
-from servicekit.validation import Validation
+from servicekit.validation import Path, Validation
 
 from .catalogue import BUDGET_SOURCES, PLAN_TYPES, Catalogue
 from .content import PlanContent
 from .errors import PlanInvalid
+from .report import QUALIFIERS, REPORT_KINDS, RESULT_STATUSES, ReportContent
 from .text import fold
 
-# Organisation unit codes: a province or ministry prefix and a unit, e.g. CB-STTTT, BVHTTDL-TTCS.
-ORG_UNIT_CODE = re.compile(r"^[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)+$")
+# Organisation registry ids: lower-case words joined by hyphens, e.g. svhttdl-cao-bang, ubnd-thai-nguyen-2025.
+ORGANISATION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Checks the organisations a document names (field path -> registry id) against the registry on the
+# document's date (OrganisationRegistry.check_references); without one only the id's shape is checked.
+UnitCheck = Callable[[Mapping[Path, str]], Validation]
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
-def content_errors(content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False) -> dict[Any, Any]:
+def content_errors(
+    content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False, units: UnitCheck | None = None
+) -> dict[Any, Any]:
     """Every rule the content breaks, nested like marshmallow's errors (in English); empty when it is sound."""
-    return content_validation(content, catalogue, for_submission=for_submission).errors()
+    return content_validation(content, catalogue, for_submission=for_submission, units=units).errors()
 
 
-def content_validation(content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False) -> Validation:
+def content_validation(
+    content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False, units: UnitCheck | None = None
+) -> Validation:
     """Every rule the content breaks, each with its field path and rule name."""
     errors = Validation()
     if not content.title:
@@ -45,10 +54,6 @@ def content_validation(content: PlanContent, catalogue: Catalogue, *, for_submis
             errors.add(("end_year",), "range", N_("Must come after the first year, at most ten years later."))
     elif content.end_year is not None and content.end_year != content.year:
         errors.add(("end_year",), "single-year", N_("Only a multi-year plan spans several years."))
-    if not ORG_UNIT_CODE.match(content.org_unit):
-        errors.add(
-            ("org_unit",), "org-unit-code", N_("Not an organisation unit code (e.g. {example}).", example="CB-STTTT")
-        )
     for index, basis in enumerate(content.legal_bases):
         if not basis.reference:
             errors.add(
@@ -59,14 +64,43 @@ def content_validation(content: PlanContent, catalogue: Catalogue, *, for_submis
     if for_submission and not content.summary:
         errors.add(("summary",), "required", N_("A plan needs its purpose and requirements to be submitted."))
     _activity_errors(content, catalogue, errors)
+    _organisation_errors(content, units, errors)
     return errors
+
+
+def _organisation_errors(content: PlanContent, units: UnitCheck | None, errors: Validation) -> None:
+    """Every organisation the plan names is a registry id; with the registry's check, one that
+    exists and was in force on the document's date."""
+    references: dict[Path, str] = {("org_unit",): content.org_unit}
+    for index, activity in enumerate(content.activities):
+        references[("activities", index, "lead_unit")] = activity.lead_unit
+        for position, unit in enumerate(activity.partner_units):
+            references[("activities", index, "partner_units", position)] = unit
+    shaped: dict[Path, str] = {}
+    for path, identifier in references.items():
+        if ORGANISATION_ID.match(identifier):
+            shaped[path] = identifier
+        else:
+            errors.add(
+                path,
+                "organisation-id",
+                N_("Not an organisation of the registry (e.g. {example}).", example="svhttdl-cao-bang"),
+            )
+    if units is not None and shaped:
+        for violation in units(shaped):
+            errors.add(violation.path, violation.rule, violation.message)
 
 
 def _activity_errors(content: PlanContent, catalogue: Catalogue, errors: Validation) -> None:
     first_day, last_day = content.period
     seen_titles: dict[str, int] = {}
+    seen_ids: set[str] = set()
     for index, activity in enumerate(content.activities):
         at = ("activities", index)
+        if activity.id:
+            if activity.id in seen_ids:
+                errors.add((*at, "id"), "unique", N_("Two activities cannot share an id."))
+            seen_ids.add(activity.id)
         if not activity.title:
             errors.add((*at, "title"), "required", N_("An activity needs a title."))
         else:
@@ -81,20 +115,8 @@ def _activity_errors(content: PlanContent, catalogue: Catalogue, errors: Validat
                 seen_titles[key] = index
         if activity.category not in catalogue.categories:
             errors.add((*at, "category"), "catalogue", N_("Not a category of the catalogue."))
-        if not ORG_UNIT_CODE.match(activity.lead_unit):
-            errors.add(
-                (*at, "lead_unit"),
-                "org-unit-code",
-                N_("Not an organisation unit code (e.g. {example}).", example="CB-STTTT"),
-            )
         for position, unit in enumerate(activity.partner_units):
-            if not ORG_UNIT_CODE.match(unit):
-                errors.add(
-                    (*at, "partner_units", position),
-                    "org-unit-code",
-                    N_("Not an organisation unit code (e.g. {example}).", example="CB-BTGTU"),
-                )
-            elif unit == activity.lead_unit:
+            if unit == activity.lead_unit:
                 errors.add(
                     (*at, "partner_units", position), "not-lead-unit", N_("The lead unit is not also its own partner.")
                 )
@@ -113,6 +135,8 @@ def _activity_errors(content: PlanContent, catalogue: Catalogue, errors: Validat
                 errors.add((*where, "unit"), "catalogue", N_("Not a unit of the indicator catalogue."))
             if indicator.target < 0:
                 errors.add((*where, "target"), "not-negative", N_("A target cannot be negative."))
+            if indicator.code and indicator.code not in catalogue.indicators:
+                errors.add((*where, "code"), "catalogue", N_("Not an indicator of the catalogue."))
 
 
 def _timing_errors(
@@ -144,7 +168,61 @@ def _timing_errors(
         errors.add((*at, "end_date"), "date-order", N_("Ends before it starts."))
 
 
-def check_content(content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False) -> None:
-    validation = content_validation(content, catalogue, for_submission=for_submission)
+def check_content(
+    content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False, units: UnitCheck | None = None
+) -> None:
+    validation = content_validation(content, catalogue, for_submission=for_submission, units=units)
     if not validation.ok:
         raise PlanInvalid(validation)
+
+
+def report_validation(content: ReportContent, *, for_submission: bool = False) -> Validation:
+    """Every rule a report breaks, each with its field path (``results.2.indicators.0.actual``)."""
+    errors = Validation()
+    if not content.title:
+        errors.add(("title",), "required", N_("A report needs a title."))
+    if content.report_kind not in REPORT_KINDS:
+        errors.add(("kind",), "one-of", N_("Must be one of: {choices}.", choices=", ".join(REPORT_KINDS)))
+    if content.period_end < content.period_start:
+        errors.add(("period_end",), "date-order", N_("The period ends before it starts."))
+    for index, result in enumerate(content.results):
+        at = ("results", index)
+        if not result.title:
+            errors.add((*at, "title"), "required", N_("An activity needs a title."))
+        if result.status and result.status not in RESULT_STATUSES:
+            errors.add((*at, "status"), "one-of", N_("Must be one of: {choices}.", choices=", ".join(RESULT_STATUSES)))
+        elif for_submission and result.planned and not result.status:
+            errors.add((*at, "status"), "required", N_("Say what became of each planned activity."))
+        if result.spent_vnd is not None and result.spent_vnd < 0:
+            errors.add((*at, "spent_vnd"), "not-negative", N_("Money spent cannot be negative."))
+        for position, indicator in enumerate(result.indicators):
+            where = (*at, "indicators", position)
+            if not indicator.name:
+                errors.add((*where, "name"), "required", N_("An indicator needs a name."))
+            if indicator.actual is not None and indicator.actual < 0:
+                errors.add((*where, "actual"), "not-negative", N_("An actual value cannot be negative."))
+            if indicator.qualifier and indicator.qualifier not in QUALIFIERS:
+                errors.add(
+                    (*where, "qualifier"), "one-of", N_("Must be one of: {choices}.", choices=", ".join(QUALIFIERS))
+                )
+    return errors
+
+
+def check_report(content: ReportContent, *, for_submission: bool = False) -> None:
+    validation = report_validation(content, for_submission=for_submission)
+    if not validation.ok:
+        raise PlanInvalid(validation)
+
+
+def check_document(
+    content: PlanContent | ReportContent,
+    catalogue: Catalogue,
+    *,
+    for_submission: bool = False,
+    units: UnitCheck | None = None,
+) -> None:
+    """The rules of the content's kind (a report's units are its plan's, checked when the plan was)."""
+    if isinstance(content, ReportContent):
+        check_report(content, for_submission=for_submission)
+    else:
+        check_content(content, catalogue, for_submission=for_submission, units=units)

@@ -43,12 +43,14 @@ class LegalBasisSchema(Schema):
 
 
 class IndicatorSchema(Schema):
+    code = _text(80, required=False)
     name = _text(300, required=True, allow_empty=False)
     unit = _text(60, required=True, allow_empty=False)
     target = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**12))
 
 
 class ActivitySchema(Schema):
+    id = _text(64, required=False)
     title = _text(500, required=True, allow_empty=False)
     category = _text(60, required=True, allow_empty=False)
     lead_unit = UnitCode(required=True)
@@ -106,7 +108,7 @@ class PlanBodySchema(Schema):
 
 
 # Values the domain's rules accept, standing in for refused fields while they judge the rest.
-STAND_INS: dict[str, Any] = {"title": "-", "summary": "", "legal_bases": [], "recipients": [], "org_unit": "XX-X"}
+STAND_INS: dict[str, Any] = {"title": "-", "summary": "", "legal_bases": [], "recipients": [], "org_unit": "xx-x"}
 REQUIRED = {"title", "plan_type", "year"}
 
 
@@ -117,7 +119,9 @@ class StageSchema(Schema):
 
 
 class IssuingBodySchema(Schema):
-    code = fields.String(metadata={"description": "The register's key, e.g. CB-UBND"})
+    code = fields.String(
+        metadata={"description": "The register's key: the issuing body's registry id, e.g. ubnd-cao-bang"}
+    )
     name = fields.String(metadata={"description": "As the document's header names it"})
     parent = fields.String(allow_none=True, metadata={"description": "The body above it in the header"})
     place = fields.String(metadata={"description": "The date line's place name"})
@@ -185,7 +189,7 @@ class PlanListArgsSchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     year = fields.Integer(validate=validate.Range(min=2000, max=2110))
     org_unit = fields.String(validate=validate.Length(max=40))
-    province = fields.String(validate=validate.Length(max=12))
+    province = fields.String(validate=validate.Length(max=40))
     q = Text(
         validate=validate.Length(max=200),
         metadata={"description": "Words searched in titles and summaries, accents optional"},
@@ -228,6 +232,7 @@ class TimelineEntrySchema(Schema):
                 "rejected",
                 "cancelled",
                 "withdrawn",
+                "received",
             ]
         }
     )
@@ -254,6 +259,11 @@ class CatalogueSchema(Schema):
     categories = fields.Dict(keys=fields.String(), values=fields.Nested(LabelSchema), required=True)
     budget_sources = fields.Dict(keys=fields.String(), values=fields.Nested(LabelSchema), required=True)
     indicator_units = fields.List(fields.String(), required=True)
+    indicators = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(),
+        metadata={"description": "The indicator catalogue by code: labels, unit, group, direction (at_least/at_most)"},
+    )
     content_fields = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.String()),
