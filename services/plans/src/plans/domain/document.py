@@ -392,6 +392,7 @@ def report_document(
 ) -> DocumentFace:
     """The face of an issued report (BÁO CÁO): the same layout as a plan's, with sections I–V of the
     Quảng Bình report and the results table (target, actual, completion)."""
+
     def name(unit: str) -> str:  # as the unit was named on the day of issue
         return organisations.unit_name(unit, issued_on)
 
