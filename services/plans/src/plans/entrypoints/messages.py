@@ -7,7 +7,7 @@ from flask import has_request_context, request
 from servicekit.i18n import LOCALES, N_, SOURCE_LOCALE, Catalogue, Message
 from servicekit.problems import Problem
 
-from ..domain.errors import NothingToCopy, PlanInvalid
+from ..domain.errors import NothingToCopy, OrganisationsInvalid, PlanInvalid
 
 CATALOGUE = Catalogue("plans", "plans")
 
@@ -43,3 +43,22 @@ def nothing_to_copy_problem(error: NothingToCopy) -> Problem:
         N_("Your unit has no approved plan for {year} to start from.", year=str(error.year)), locale
     )
     return Problem(404, "Nothing to copy", detail, slug="nothing-to-copy", headers={"Content-Language": locale})
+
+
+def invalid_organisations_problem(error: OrganisationsInvalid) -> Problem:
+    """The organisation registry's problems (a cycle, a date out of an organisation's life, a
+    field the file's shape does not have), every one, in the caller's language."""
+    locale = request_locale()
+
+    def render(message: Message) -> str:
+        return CATALOGUE.text(message, locale)
+
+    return Problem(
+        422,
+        "Validation failed",
+        "The organisations break one or more rules; see errors.",
+        slug="validation-error",
+        errors=error.validation.errors(render),
+        violations=error.validation.details(render),
+        headers={"Content-Language": locale},
+    )
