@@ -58,7 +58,10 @@ SUITE_QUEUES: tuple[QueueSpec, ...] = (
             "approval.withdrawal_answered",
         ),
     ),
-    QueueSpec("notifications.events", ("plan.#", "approval.#")),
+    QueueSpec("notifications.events", ("plan.#", "approval.#", "call.#")),
+    # The plans service's overview read model: every fact about documents and calls (report.# too,
+    # whoever produces it), applied by the plans consumer into its own tables.
+    QueueSpec("plans.overview", ("plan.#", "approval.#", "call.#", "report.#")),
 )
 
 

@@ -95,6 +95,9 @@ def _localised(context: Mapping[str, Any], locale: str) -> dict[str, Any]:
     values["level_name"] = level_name or ""
     values["due_at"] = format_deadline(values.get("due_at"), locale)
     values["issued_on"] = format_date(values.get("issued_on"), locale)
+    for key in ("plan_due", "report_due", "due_on"):
+        if key in values:
+            values[key] = format_date(values.get(key), locale)
     return values
 
 
