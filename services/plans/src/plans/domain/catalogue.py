@@ -76,6 +76,8 @@ DEFAULT_INDICATOR_UNITS: tuple[str, ...] = (
 class Catalogue:
     categories: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
     indicator_units: frozenset[str] = frozenset(DEFAULT_INDICATOR_UNITS)
+    # The indicator codes the national overview leads with (its headline indicators), in order.
+    headline_indicators: tuple[str, ...] = ()
 
     @classmethod
     def from_file(cls, path: str | Path) -> Catalogue:
@@ -87,7 +89,8 @@ class Catalogue:
         if "categories" in data:
             categories = {key: (label["vi"], label["en"]) for key, label in data["categories"].items()}
         units = frozenset(data["indicator_units"]) if "indicator_units" in data else default.indicator_units
-        return cls(categories=categories, indicator_units=units)
+        headline = tuple(str(code) for code in data.get("headline_indicators") or ())
+        return cls(categories=categories, indicator_units=units, headline_indicators=headline)
 
     def to_document(self) -> dict[str, object]:
         """The catalogue as the plan form offers it (the web interface reads it from here)."""

@@ -70,16 +70,29 @@ class LegalBasis:
 
 @dataclass(frozen=True)
 class Indicator:
+    """What an activity must achieve. ``code`` is the indicator catalogue's code (content model v2):
+    coded indicators are summed nationally, free-text ones (no code) are listed. It is written out
+    only when given, so a version frozen before it keeps its canonical JSON and hash."""
+
     name: str
     unit: str
     target: int
+    code: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Indicator:
-        return cls(name=_text(data["name"]), unit=_text(data["unit"]), target=data["target"])
+        return cls(
+            name=_text(data["name"]),
+            unit=_text(data["unit"]),
+            target=data["target"],
+            code=_text(data.get("code") or ""),
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "unit": self.unit, "target": self.target}
+        document: dict[str, Any] = {"name": self.name, "unit": self.unit, "target": self.target}
+        if self.code:
+            document["code"] = self.code
+        return document
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ The payload classes are the suite's contract, defined once in
 from __future__ import annotations
 
 from servicekit.contracts.events import (
+    CallIssued,
+    CallReminder,
+    IndicatorFigure,
     PlanApproved,
     PlanEvent,
     PlanSubmitted,
@@ -15,4 +18,14 @@ from servicekit.contracts.events import (
     Subject,
 )
 
-__all__ = ["PlanApproved", "PlanEvent", "PlanSubmitted", "PlanWithdrawalRequested", "PlanWithdrawn", "Subject"]
+__all__ = [
+    "CallIssued",
+    "CallReminder",
+    "IndicatorFigure",
+    "PlanApproved",
+    "PlanEvent",
+    "PlanSubmitted",
+    "PlanWithdrawalRequested",
+    "PlanWithdrawn",
+    "Subject",
+]

@@ -132,6 +132,29 @@ class PlanSummary:
         return self.stage.due_at if self.stage else None
 
 
+def figures_of(content: PlanContent) -> dict[str, Any]:
+    """A version's budget (in total and by activity category) and its indicators' targets, as
+    ``plan.submitted`` carries them."""
+    budgets: dict[str, int] = {}
+    for activity in content.activities:
+        budgets[activity.category] = budgets.get(activity.category, 0) + activity.budget_vnd
+    return {
+        "total_budget_vnd": content.total_budget_vnd,
+        "budgets": budgets,
+        "indicators": tuple(
+            events.IndicatorFigure(
+                code=indicator.code,
+                name=indicator.name,
+                unit=indicator.unit,
+                category=activity.category,
+                value=indicator.target,
+            )
+            for activity in content.activities
+            for indicator in activity.indicators
+        ),
+    }
+
+
 class Plan:
     def __init__(
         self,
@@ -231,7 +254,17 @@ class Plan:
         self._log("edited", at, actor=by, version=self.next_version_number)
 
     # -- the drafter's transitions
-    def submit(self, *, by: str, at: datetime, catalogue: Catalogue, drafters: tuple[str, ...] = ()) -> PlanVersion:
+    def submit(
+        self,
+        *,
+        by: str,
+        at: datetime,
+        catalogue: Catalogue,
+        drafters: tuple[str, ...] = (),
+        call_id: str = "",
+    ) -> PlanVersion:
+        """Freeze the content as a new version and send it up the chain; ``call_id`` is the ministry's
+        call the plan answers (its figures travel with the event, for the national overview)."""
         if not self.is_editable:
             raise TransitionNotAllowed("submit", self.status)
         check_content(self.content, catalogue, for_submission=True)
@@ -267,6 +300,8 @@ class Plan:
                 drafters=drafters,
                 submitted_at=at,
                 submitters=tuple(dict.fromkeys(v.submitted_by for v in self.versions)),
+                call_id=call_id,
+                **figures_of(version.content),
             )
         )
         return version

@@ -13,6 +13,7 @@ from ..bootstrap import bootstrap, organisations, trust_roots
 from ..config import PlansSettings
 from ..domain import errors
 from .api import PlanIdConverter, blp
+from .calls_api import calls_blp, links_blp, overview_blp
 from .documents_api import blp as documents_blp
 from .messages import invalid_plan_problem
 
@@ -31,6 +32,8 @@ PROBLEMS: ProblemTable = {
     errors.WithdrawalInProgress: ProblemType(409, "Withdrawal in progress", "withdrawal-in-progress"),
     errors.RevisionRequired: ProblemType(428, "Precondition required", "precondition-required"),
     errors.NoIssuingBody: ProblemType(500, "Configuration error", "configuration-error"),
+    errors.CallNotFound: ProblemType(404, "Not found", "not-found"),
+    errors.ProvinceNotFound: ProblemType(404, "Not found", "not-found"),
     errors.DocumentNotIssued: ProblemType(
         409, "Not issued", "not-issued", extensions=lambda error: {"plan_status": error.status}
     ),
@@ -62,6 +65,9 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     app.url_map.converters["plan_id"] = PlanIdConverter
     api.register_blueprint(blp)
     api.register_blueprint(documents_blp)
+    api.register_blueprint(calls_blp)
+    api.register_blueprint(links_blp)
+    api.register_blueprint(overview_blp)
     register_problem_table(app, PROBLEMS)
 
     return app

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..domain import commands
 from ..domain.access import Actor, may_draft_for, visibility_of
+from ..domain.calls import answering
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
 from ..domain.errors import PlanForbidden, PlanNotEditable, PlanNotFound, WithdrawalRefused
@@ -95,8 +96,22 @@ def submit_plan(
         plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
         plan.check_revision(cmd.expected_revision)
         drafters = tuple(sorted({*uow.plans.drafters_of(plan.org_unit), plan.created_by, *plan.editors}))
-        plan.submit(by=cmd.actor.username, at=clock(), catalogue=catalogue, drafters=drafters)
+        call_id = call_for_plan(uow, plan.id, plan.content.year, plan.province)
+        plan.submit(by=cmd.actor.username, at=clock(), catalogue=catalogue, drafters=drafters, call_id=call_id)
     return plan
+
+
+def call_for_plan(uow: UnitOfWork, plan_id: str, year: int, province: str) -> str:
+    """The ministry's call a plan answers: the one its drafter chose, else the latest that asks this
+    province for this year's plan (empty: none)."""
+    calls = getattr(uow, "calls", None)
+    if calls is None:  # a unit of work without calls (the unit tests' fake): the plan answers none
+        return ""
+    chosen = calls.link_of("plan", plan_id)
+    if chosen is not None:
+        return str(chosen)
+    call = answering(calls.for_year("plan", year), "plan", year, province)
+    return call.id if call else ""
 
 
 @dataclass(frozen=True)
