@@ -21,6 +21,7 @@ from plans.domain import commands
 from plans.domain.provinces import seeded
 from plans.entrypoints.consumer import OVERVIEW_QUEUE, make_overview_handler
 from servicekit.consumer import EventConsumer
+from servicekit.contracts import events as contract
 from servicekit.db import Database
 from servicekit.events import Event, new_event
 from servicekit.topology import suite_queue
@@ -176,38 +177,44 @@ def approval(plan_id: str, unit: str, province: str, at: datetime, outcome: str 
 
 
 def report(province: str, unit: str, plan_id: str, actuals: dict[str, int]) -> list[Event]:
-    """A report's events as its producer writes them (report.* carry report_id, report_kind, plan_ref)."""
+    """A report's events as the contract has them (servicekit.contracts: report.submitted carries the
+    actuals in its figures, report.approved its number)."""
     report_id = str(uuid.uuid4())
-    context = {
+    context: dict[str, Any] = {
         "report_id": report_id,
         "report_kind": "annual",
         "plan_ref": plan_id,
+        "period_start": date(YEAR - 1, 12, 15),
+        "period_end": date(YEAR, 12, 14),
         "plan_id": report_id,
         "version": 1,
         "title": "Báo cáo",
         "org_unit": unit,
         "province": province,
         "year": YEAR,
-        "subject": {"kind": "report", "id": report_id, "version": 1, "content_sha256": ""},
+        "subject": contract.Subject(kind="report", id=report_id, version=1),
     }
     indicators = [
-        {"code": code, "name": code, "unit": "cuộc", "category": "press", "value": value}
+        contract.IndicatorFigure(code=code, name=code, unit="cuộc", category="press", value=value)
         for code, value in actuals.items()
     ]
-    indicators.append({"code": "", "name": "Việc khác", "unit": "lần", "category": "press", "value": 3})
+    indicators.append(contract.IndicatorFigure(name="Việc khác", unit="lần", category="press", value=3))
+    submitted = contract.ReportSubmitted(
+        **context,
+        content_sha256="0" * 64,
+        plan_type="annual",
+        submitted_by="drafter",
+        submitted_at=datetime(YEAR, 12, 16, 2, tzinfo=UTC),
+        indicators=tuple(indicators),
+        total_budget_vnd=90_000_000,
+        budgets={"press": 90_000_000},
+    )
+    approved = contract.ReportApproved(
+        **context, document_number="9/BC-UBND", issued_on=date(YEAR, 12, 20), issuer="X-UBND"
+    )
     return [
-        new_event(
-            "report.submitted",
-            source="/ttdn/plans",
-            subject=f"reports/{report_id}",
-            data={**context, "indicators": indicators, "total_spent_vnd": 90_000_000, "budgets": {"press": 90_000_000}},
-        ),
-        new_event(
-            "report.approved",
-            source="/ttdn/plans",
-            subject=f"reports/{report_id}",
-            data={**context, "document_number": "9/BC-UBND", "issued_on": f"{YEAR + 1}-01-10"},
-        ),
+        new_event(payload.name, source="/ttdn/plans", subject=f"plans/{report_id}", data=payload.payload())
+        for payload in (submitted, approved)
     ]
 
 

@@ -48,7 +48,17 @@ class QueueSpec:
 
 
 SUITE_QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec("approvals.plan-events", ("plan.submitted", "plan.withdrawal_requested", "plan.withdrawn")),
+    QueueSpec(
+        "approvals.plan-events",
+        (
+            "plan.submitted",
+            "plan.withdrawal_requested",
+            "plan.withdrawn",
+            "report.submitted",
+            "report.withdrawal_requested",
+            "report.withdrawn",
+        ),
+    ),
     QueueSpec(
         "plans.approval-events",
         (
@@ -58,9 +68,9 @@ SUITE_QUEUES: tuple[QueueSpec, ...] = (
             "approval.withdrawal_answered",
         ),
     ),
-    QueueSpec("notifications.events", ("plan.#", "approval.#", "call.#")),
-    # The plans service's overview read model: every fact about documents and calls (report.# too,
-    # whoever produces it), applied by the plans consumer into its own tables.
+    QueueSpec("notifications.events", ("plan.#", "approval.#", "report.#", "call.#")),
+    # The plans service's overview read model: every fact about documents and calls, applied by the
+    # plans consumer into its own tables (docs/overview.md).
     QueueSpec("plans.overview", ("plan.#", "approval.#", "call.#", "report.#")),
 )
 

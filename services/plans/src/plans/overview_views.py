@@ -157,7 +157,7 @@ def overview(year: int, actor: Actor, bus: MessageBus, *, province: str | None =
     for place in listed:
         mine = [d for d in of_year if place.matches(d.province)]
         plans = [d for d in mine if d.kind == PLAN and d.plan_type in ("annual", "")]
-        reports = [d for d in mine if d.kind == REPORT]
+        reports = [d for d in mine if d.kind == REPORT and d.plan_type in ("annual", "")]  # not the six-month ones
         signed_plans = [d for d in plans if d.figures]
         signed_reports = [d for d in reports if d.figures]
         approved_plans.extend(signed_plans)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from .compliance import APPROVED, DRAFT, RECEIVED, REJECTED, RETURNED, SUBMITTED, DocumentFacts
@@ -90,8 +90,12 @@ class OverviewDocument:
             issued = data.get("issued_on")
             self.issued_on = date.fromisoformat(str(issued)) if issued else None
         elif action == "received":
-            received = data.get("received_on") or data.get("received_at") or at.date().isoformat()
-            self.received_on = date.fromisoformat(str(received)[:10])
+            received = data.get("received_on") or data.get("received_at")
+            moment = datetime.fromisoformat(str(received)) if received and len(str(received)) > 10 else None
+            if moment is not None and moment.tzinfo is not None:
+                self.received_on = moment.astimezone(_vietnam()).date()  # the ministry's day
+            else:
+                self.received_on = date.fromisoformat(str(received)[:10]) if received else at.date()
 
     # -- what it comes to
     @property
@@ -113,10 +117,8 @@ class OverviewDocument:
     @property
     def first_submitted_on(self) -> date | None:
         """The local (Vietnamese) date the document was first submitted."""
-        from .model import VIETNAM
-
         stamps = [datetime.fromisoformat(v["submitted_at"]) for v in self.versions.values() if v.get("submitted_at")]
-        return min(stamps).astimezone(VIETNAM).date() if stamps else None
+        return min(stamps).astimezone(_vietnam()).date() if stamps else None
 
     @property
     def figures(self) -> dict[str, Any]:
@@ -160,6 +162,12 @@ class OverviewDocument:
         self.outcomes = {int(k): str(v) for k, v in (state.get("outcomes") or {}).items()}
         self.levels = {int(k): dict(v) for k, v in (state.get("levels") or {}).items()}
         self.approved_version = state.get("approved_version")
+
+
+def _vietnam() -> tzinfo:
+    from .model import VIETNAM
+
+    return VIETNAM
 
 
 def document_key(name: str, data: Mapping[str, Any]) -> tuple[str, str] | None:
