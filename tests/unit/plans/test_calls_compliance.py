@@ -186,3 +186,32 @@ def test_totals_sum_coded_indicators_and_complete_over_the_provinces_that_report
     # Σ target 40 nationally, but only A reported: 9 of its 10, not 9 of 40, nor a mean of percentages
     assert (total.target, total.actual, total.completion, total.headline) == (40, 9, 90.0, True)
     assert [item["name"] for item in uncoded] == ["tự do"]
+
+
+def test_a_plan_answering_a_call_cites_the_letter_after_its_legal_bases() -> None:
+    from plans.domain.content import PlanContent
+    from plans.domain.document import Signer, plan_document
+    from plans.domain.numbering import DEFAULT_PLACES
+    from plans.domain.organisations import Organisations
+
+    from infra.local.sample_plans import CAO_BANG_2024
+
+    organisations = Organisations.load(DEFAULT_PLACES)
+    unit = CAO_BANG_2024["org_unit"]
+    body = organisations.body(f"{unit.split('-')[0]}-UBND")
+    letter = issue(issued_on=date(2023, 10, 6), reference="3616/BTTTT-TTĐN")
+    common = {
+        "plan_id": "p",
+        "version": 1,
+        "content": PlanContent.from_dict(CAO_BANG_2024),
+        "number": "01/KH-UBND",
+        "issued_on": date(2024, 2, 8),
+        "place": "Cao Bằng",
+        "issuer": body,
+        "signer": Signer("province.cb", "Bế Đức Thắng", "Phó Chủ tịch", body.code),
+        "organisations": organisations,
+    }
+    cited = plan_document(**common, answering=letter.citation).preamble
+    assert letter.citation == "Thực hiện Công văn số 3616/BTTTT-TTĐN ngày 06/10/2023 của Bộ X"
+    assert cited[-2] == f"{letter.citation};" and cited[0].startswith("Căn cứ ")
+    assert plan_document(**common).preamble == cited[:-2] + cited[-1:]  # a plan answering no call: no such line

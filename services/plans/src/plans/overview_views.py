@@ -31,8 +31,8 @@ def sees_every_province(actor: Actor) -> bool:
 
 
 def citation(call: Call) -> str:
-    """How a document answering the call cites it (Nghị định 30/2020/NĐ-CP's "Thực hiện …" line)."""
-    return f"Thực hiện Công văn số {call.reference} ngày {call.issued_on:%d/%m/%Y} của {call.issuer_name}"
+    """How a document answering the call cites it (after its legal bases: "Thực hiện …")."""
+    return call.citation
 
 
 def list_calls(actor: Actor, uow: UnitOfWork) -> list[Call]:

@@ -149,6 +149,12 @@ class Call:
         return call
 
     @property
+    def citation(self) -> str:
+        """How a document answering the call cites it, after its legal bases: "Thực hiện Công văn số
+        3616/BTTTT-TTĐN ngày 06/10/2017 của Bộ Thông tin và Truyền thông"."""
+        return f"Thực hiện Công văn số {self.reference} ngày {self.issued_on:%d/%m/%Y} của {self.issuer_name}"
+
+    @property
     def requested(self) -> tuple[Requested, ...]:
         """The documents the call asks for, plan first."""
         asked = []
