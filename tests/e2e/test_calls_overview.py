@@ -119,7 +119,7 @@ def test_the_ministry_issues_a_call_and_sees_who_answered_late(
 
     data = eventually(overview, timeout=60, what="the overview to show both answers")
     rows = {row["province"]["code"]: row for row in data["provinces"]}
-    assert len(rows) == 63  # the provinces as they were in that year
+    assert len(data["provinces"]) == 63  # the provinces as they were in that year
     expected = {
         "status": "approved",
         "late": False,

@@ -27,7 +27,7 @@ from servicekit.events import Event, new_event
 from servicekit.topology import suite_queue
 from sqlalchemy import delete, select
 
-from infra.local.sample_plans import BAC_KAN_2020, CAO_BANG_2024, drafter_of
+from infra.local.sample_plans import BAC_KAN_2020, CAO_BANG_2024, LANG_SON_2018, drafter_of
 from tests.support.journeys import plan_body
 
 YEAR = CAO_BANG_2024["year"]
@@ -36,6 +36,7 @@ BK_UNIT = BAC_KAN_2020["org_unit"]
 ISSUED_ON = date(YEAR - 1, 10, 6)
 DUE = date(YEAR - 1, 12, 20)  # a Wednesday
 CB, BK = (next(p for p in seeded().on(ISSUED_ON) if p.code == unit.split("-")[0]) for unit in (CB_UNIT, BK_UNIT))
+LS = next(p for p in seeded().on(date(2030, 1, 1)) if p.code == LANG_SON_2018["org_unit"].split("-")[0])  # unmerged
 
 
 def call_body(**changes: Any) -> dict[str, Any]:
@@ -333,3 +334,48 @@ def ministry():  # type: ignore[no-untyped-def]
     from plans.domain.access import Actor
 
     return Actor(username="ministry.1", roles=frozenset({"ministry_approver"}), org_unit=None, province="VN")
+
+
+def test_reminders_go_once_to_the_provinces_that_have_not_submitted(world) -> None:  # type: ignore[no-untyped-def]
+    db, bus, clock = world
+    year = 2031  # a year no other test of this module plans for
+    due = date(2030, 12, 20)  # a Friday
+    clock["now"] = datetime(2030, 12, 16, 2, 0, tzinfo=UTC)  # Monday: four working days before
+    call = bus.handle(
+        commands.IssueCall(
+            actor=ministry(),
+            body={
+                **call_body(provinces=[CB.id, LS.id]),
+                "issued_on": date(2030, 10, 6),
+                "plan_year": year,
+                "plan_due": due,
+            },
+        )
+    )
+    drafter = drafter_of(CB_UNIT)
+    body = coded_plan(CAO_BANG_2024, CB_UNIT, {"HOP-BAO": 1})
+    body["year"] = year
+    body["activities"][0] |= {"start_date": None, "end_date": None, "quarter": 1}
+    plan = bus.handle(commands.CreatePlan(actor=drafter, content=body))
+    bus.handle(commands.SubmitPlan(actor=drafter, plan_id=plan.id))
+    # the overview learns of the submission from its event, as the consumer would apply it
+    with db.transaction() as session:
+        rows = session.scalars(
+            select(Outbox).where(Outbox.aggregate_id.in_([f"plans/{plan.id}", f"calls/{call.id}"])).order_by(Outbox.seq)
+        ).all()
+        events = [Event.from_json(row.payload.encode()) for row in rows]
+    replay(db, bus, events)
+
+    assert bus.handle(commands.RemindCalls()) == 1
+    assert bus.handle(commands.RemindCalls()) == 0  # once each
+    with db.transaction() as session:
+        [reminder] = session.scalars(
+            select(Outbox).where(Outbox.aggregate_id == f"calls/{call.id}", Outbox.routing_key == "call.reminder")
+        ).all()
+    data = json.loads(reminder.payload)["data"]
+    assert (data["province"]["id"], data["document"], data["due_on"], data["working_days_left"]) == (
+        LS.id,
+        "plan",
+        "2030-12-20",
+        4,
+    )

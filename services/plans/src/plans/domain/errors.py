@@ -132,6 +132,10 @@ class CallInvalid(PlanInvalid):
 
     detail = "The call breaks one or more rules; see errors."
 
+    def __init__(self, validation: Validation) -> None:
+        super().__init__(validation)
+        self.args = ("The call breaks one or more rules.",)
+
 
 class CallNotFound(PlanError):
     """No such call, or one the caller may not see."""
