@@ -13,17 +13,14 @@ import requests
 from openpyxl import load_workbook
 from servicekit.calendar import WorkingCalendar
 
-from infra.local.sample_plans import BAC_KAN_2020, CAO_BANG_2024
+from infra.local.sample_plans import CAO_BANG_2024, LANG_SON_2018
 from tests.support.journeys import Person, eventually, plan_body
+from tests.support.orgs import province_of
 from tests.support.stack import Stack
 
 YEAR = 2019  # a year no other scenario plans for, before the 2025 merger (both provinces exist)
 VIETNAM = WorkingCalendar().timezone
 TWENTY_DAYS = 20 * 24 * 3600
-
-
-def province_of(template: dict[str, Any]) -> str:
-    return str(template["org_unit"]).split("-", 1)[0]
 
 
 def body_for(template: dict[str, Any]) -> dict[str, Any]:
@@ -60,8 +57,9 @@ def wait_until_serving(person: Person) -> None:
 def test_the_ministry_issues_a_call_and_sees_who_answered_late(
     stack: Stack, people: dict[str, Person], integrator: Person
 ) -> None:
-    ministry, on_time, late = people["ministry.1"], people["drafter.cb"], people["drafter.bk"]
-    cb, bk = province_of(CAO_BANG_2024), province_of(BAC_KAN_2020)
+    # two provinces the 2025 merger left as they were: both are listed in that year
+    ministry, on_time, late = people["ministry.1"], people["drafter.cb"], people["drafter.ls"]
+    cb, ls = province_of("drafter.cb"), province_of("drafter.ls")
     today = datetime.now(UTC).astimezone(VIETNAM).date()
     due = today + timedelta(days=10)
 
@@ -72,13 +70,14 @@ def test_the_ministry_issues_a_call_and_sees_who_answered_late(
         "plan_year": YEAR,
         "plan_due": due.isoformat(),
         "priorities": "Thông tin về các ngày lễ lớn; quảng bá du lịch biên giới.",
-        "provinces": [cb, bk],
+        "provinces": [cb, ls],
     }
     assert on_time.post("/calls", json=letter).status_code == 403
     issued = ministry.post("/calls", json=letter)
     assert issued.status_code == 201, issued.text
     call = issued.json()
-    assert {p["code"] for p in call["provinces"]} == {cb, bk}
+    assert {p["id"] for p in call["provinces"]} == {cb, ls}
+    names = {p["id"]: p["name"] for p in call["provinces"]}
 
     # the addressed provinces' drafters are told
     told = on_time.wait_for_message(
@@ -98,7 +97,7 @@ def test_the_ministry_issues_a_call_and_sees_who_answered_late(
     stack.restart_process("plans", {"CLOCK_OFFSET_SECONDS": str(TWENTY_DAYS)})
     try:
         wait_until_serving(late)
-        late_plan = late.create_plan(body_for(BAC_KAN_2020))
+        late_plan = late.create_plan(body_for(LANG_SON_2018))
         late.submit(late_plan["id"])
     finally:
         stack.restart_process("plans", {})
@@ -113,12 +112,12 @@ def test_the_ministry_issues_a_call_and_sees_who_answered_late(
         answer = ministry.get(f"/overview?year={YEAR}")
         assert answer.status_code == 200, answer.text
         data = answer.json()
-        rows = {row["province"]["code"]: row for row in data["provinces"]}
-        ready = rows[cb]["plan"]["status"] == "approved" and rows[bk]["plan"]["status"] == "submitted"
-        return data if ready and rows[bk]["plan"].get("level") else None
+        rows = {row["province"]["id"]: row for row in data["provinces"]}
+        ready = rows[cb]["plan"]["status"] == "approved" and rows[ls]["plan"]["status"] == "submitted"
+        return data if ready and rows[ls]["plan"].get("level") else None
 
     data = eventually(overview, timeout=60, what="the overview to show both answers")
-    rows = {row["province"]["code"]: row for row in data["provinces"]}
+    rows = {row["province"]["id"]: row for row in data["provinces"]}
     assert len(data["provinces"]) == 63  # the provinces as they were in that year
     expected = {
         "status": "approved",
@@ -127,36 +126,37 @@ def test_the_ministry_issues_a_call_and_sees_who_answered_late(
         "call_id": call["id"],
     }
     assert {key: rows[cb]["plan"][key] for key in expected} == expected
-    assert (rows[bk]["plan"]["late"], rows[bk]["plan"]["working_days_late"]) == (True, expected_late)
+    assert (rows[ls]["plan"]["late"], rows[ls]["plan"]["working_days_late"]) == (True, expected_late)
     assert data["late"] == 1  # exactly one late document in the country: the other provinces are not yet due
-    assert rows[cb]["budget_planned_vnd"] == 100_000_000 and rows[bk]["budget_planned_vnd"] == 0
+    assert rows[cb]["budget_planned_vnd"] == 100_000_000 and rows[ls]["budget_planned_vnd"] == 0
     [total] = [item for item in data["indicators"] if item["code"] == "HOP-BAO"]
     assert (total["target"], total["actual"]) == (4, 0)
     assert [item["name"] for item in data["uncoded_indicators"]] == ["Tọa đàm với phóng viên"]
 
     # compliance says the same
     compliance = ministry.get(f"/calls/{call['id']}/compliance").json()
-    standing = {row["province"]["code"]: row["documents"][0] for row in compliance["provinces"]}
-    assert (standing[cb]["late"], standing[bk]["working_days_late"]) == (False, expected_late)
+    standing = {row["province"]["id"]: row["documents"][0] for row in compliance["provinces"]}
+    assert (standing[cb]["late"], standing[ls]["working_days_late"]) == (False, expected_late)
 
     # the workbook: exactly that, in Vietnamese, amounts with the thousands separator
     answer = ministry.get(f"/overview.xlsx?year={YEAR}")
     assert answer.status_code == 200
     matrix, indicators = load_workbook(io.BytesIO(answer.content)).worksheets
     assert [cell.value for cell in matrix[1]][:3] == ["Tỉnh, thành phố", "Mã", "Kế hoạch: trạng thái"]
-    by_code = {row[1].value: row for row in matrix.iter_rows(min_row=2)}
+    by_code = {row[1].value: row for row in matrix.iter_rows(min_row=2)}  # the province's registry id
     assert (by_code[cb][2].value, by_code[cb][3].value, by_code[cb][6].value) == (
         "Đã ban hành",
         approved["document_number"],
         0,
     )
-    assert by_code[bk][2].value.startswith("Đã trình") and by_code[bk][6].value == expected_late
-    assert [row[0] for row in matrix.iter_rows(min_row=2) if row[6].value] == [by_code[bk][0]]
+    assert by_code[ls][2].value.startswith("Đã trình") and by_code[ls][6].value == expected_late
+    assert [row[0] for row in matrix.iter_rows(min_row=2) if row[6].value] == [by_code[ls][0]]
     assert by_code[cb][12].value == 100_000_000 and by_code[cb][12].number_format == "#,##0"
     assert any(row[0].value == "HOP-BAO" and row[3].value == 4 for row in indicators.iter_rows(min_row=2))
 
     # a province's drafter sees their own province only; integrators read the country
-    assert on_time.get(f"/overview?year={YEAR}&province={bk}").status_code == 404
+    assert on_time.get(f"/overview?year={YEAR}&province={ls}").status_code == 404
     mine = on_time.get(f"/overview?year={YEAR}").json()
-    assert [row["province"]["code"] for row in mine["provinces"]] == [cb]
+    assert [row["province"]["id"] for row in mine["provinces"]] == [cb]
+    assert by_code[cb][0].value == names[cb]
     assert integrator.get(f"/overview?year={YEAR}").status_code == 200

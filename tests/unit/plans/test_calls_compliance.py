@@ -191,14 +191,16 @@ def test_totals_sum_coded_indicators_and_complete_over_the_provinces_that_report
 def test_a_plan_answering_a_call_cites_the_letter_after_its_legal_bases() -> None:
     from plans.domain.content import PlanContent
     from plans.domain.document import Signer, plan_document
-    from plans.domain.numbering import DEFAULT_PLACES
+    from plans.domain.organisation_seed import load_seed
     from plans.domain.organisations import Organisations
 
-    from infra.local.sample_plans import CAO_BANG_2024
+    from infra.local.sample_plans import CAO_BANG_2024, drafter_of
 
-    organisations = Organisations.load(DEFAULT_PLACES)
-    unit = CAO_BANG_2024["org_unit"]
-    body = organisations.body(f"{unit.split('-')[0]}-UBND")
+    registry = load_seed()
+    organisations = Organisations.load(lambda: registry)
+    province = drafter_of(CAO_BANG_2024["org_unit"]).province
+    assert province is not None
+    body = organisations.body(province, date(2024, 2, 8))
     letter = issue(issued_on=date(2023, 10, 6), reference="3616/BTTTT-TTĐN")
     common = {
         "plan_id": "p",

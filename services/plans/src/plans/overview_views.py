@@ -139,11 +139,6 @@ def overview(year: int, actor: Actor, bus: MessageBus, *, province: str | None =
     today = bus.dependencies["clock"]().astimezone(VIETNAM).date()
     listed = provinces_of.of_year(year)
     wanted = province if province is not None else (None if sees_every_province(actor) else actor.province or "")
-    if wanted is not None:
-        listed = [p for p in listed if p.matches(wanted)]
-        allowed = sees_every_province(actor) or bool(actor.province and any(p.matches(actor.province) for p in listed))
-        if not listed or not allowed:
-            raise ProvinceNotFound(wanted or "?")
     uow = bus.uow()
     with uow:
         store = uow.overview  # type: ignore[attr-defined]
@@ -151,6 +146,21 @@ def overview(year: int, actor: Actor, bus: MessageBus, *, province: str | None =
         documents = store.documents(years=years or [year])
         calls = store.calls()
     of_year = [d for d in documents if d.year == year]
+    # A document of that year may name a province formed later (a draft passed to the province that
+    # does the work today): it is listed under that province rather than left out.
+    for named in sorted({d.province for d in of_year if not any(p.matches(d.province) for p in listed)}):
+        later = provinces_of.find(named)
+        if later is not None:
+            listed.append(later)
+    if wanted is not None:
+        chosen = [p for p in listed if p.matches(wanted)]
+        if not chosen and wanted:  # a province that did not exist that year: itself, with nothing yet
+            later = provinces_of.find(wanted)
+            chosen = [later] if later is not None else []
+        allowed = sees_every_province(actor) or bool(actor.province and any(p.matches(actor.province) for p in chosen))
+        if not chosen or not allowed:
+            raise ProvinceNotFound(wanted or "?")
+        listed = chosen
     rows = []
     approved_plans: list[OverviewDocument] = []
     approved_reports: list[OverviewDocument] = []

@@ -72,8 +72,8 @@ class PlanAudience:
 
 
 def call_audience(event_name: str, data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Who hears of a call event, as (role, province) pairs: the province is the code accounts carry
-    (``CB``), or the registry id where the province has no code."""
+    """Who hears of a call event, as (role, province) pairs: the province's registry id, as accounts
+    carry it (``ubnd-cao-bang``)."""
     if event_name == events.CALL_ISSUED:
         provinces = list(data.get("provinces") or [])
         roles: tuple[str, ...] = CALL_ROLES
@@ -82,7 +82,7 @@ def call_audience(event_name: str, data: Mapping[str, Any]) -> list[tuple[str, s
         roles = ("drafter",)
     else:
         return []
-    places = [str(p.get("code") or p.get("id") or "") for p in provinces if isinstance(p, Mapping)]
+    places = [str(p.get("id") or p.get("code") or "") for p in provinces if isinstance(p, Mapping)]
     return [(role, place) for place in places if place for role in roles]
 
 

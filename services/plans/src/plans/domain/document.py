@@ -258,7 +258,10 @@ def plan_document(
     """The face of an issued plan, from its frozen content and its issuing facts; ``answering`` is the
     citation of the ministry's call the plan answers ("Thực hiện Công văn số … của …"), after the
     legal bases."""
-    name = organisations.unit_name
+
+    def name(unit: str) -> str:
+        return organisations.unit_name(unit, issued_on)
+
     summary_line = _summary_line(content.title)
     preamble = [f"Căn cứ {citation(basis)};" for basis in content.legal_bases]
     if answering:

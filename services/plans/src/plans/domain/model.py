@@ -29,7 +29,7 @@ from .errors import (
     WithdrawalInProgress,
 )
 from .numbering import IssuingBody, date_line, document_number
-from .rules import check_content
+from .rules import UnitCheck, check_content
 
 DRAFT, SUBMITTED, APPROVED, RETURNED, REJECTED, WITHDRAWN = (
     "draft",
@@ -203,9 +203,17 @@ class Plan:
     # -- creation and editing
     @classmethod
     def create(
-        cls, plan_id: str, content: PlanContent, *, province: str, by: str, at: datetime, catalogue: Catalogue
+        cls,
+        plan_id: str,
+        content: PlanContent,
+        *,
+        province: str,
+        by: str,
+        at: datetime,
+        catalogue: Catalogue,
+        units: UnitCheck | None = None,
     ) -> Plan:
-        check_content(content, catalogue)
+        check_content(content, catalogue, units=units)
         plan = cls(id=plan_id, content=content, province=province, created_by=by, created_at=at)
         plan._log("created", at, actor=by, version=1)
         return plan
@@ -243,10 +251,12 @@ class Plan:
         if expected is not None and expected != self.revision:
             raise RevisionMismatch(expected, self.revision)
 
-    def replace(self, content: PlanContent, *, by: str, at: datetime, catalogue: Catalogue) -> None:
+    def replace(
+        self, content: PlanContent, *, by: str, at: datetime, catalogue: Catalogue, units: UnitCheck | None = None
+    ) -> None:
         if not self.is_editable:
             raise PlanNotEditable(self.status)
-        check_content(content, catalogue)
+        check_content(content, catalogue, units=units)
         self.content = content
         if by not in self.editors:
             self.editors.append(by)
@@ -261,13 +271,14 @@ class Plan:
         at: datetime,
         catalogue: Catalogue,
         drafters: tuple[str, ...] = (),
+        units: UnitCheck | None = None,
         call_id: str = "",
     ) -> PlanVersion:
         """Freeze the content as a new version and send it up the chain; ``call_id`` is the ministry's
         call the plan answers (its figures travel with the event, for the national overview)."""
         if not self.is_editable:
             raise TransitionNotAllowed("submit", self.status)
-        check_content(self.content, catalogue, for_submission=True)
+        check_content(self.content, catalogue, for_submission=True, units=units)
         edited_by = tuple(
             dict.fromkeys(
                 e.actor
@@ -405,7 +416,7 @@ class Plan:
         self,
         fact: commands.CompleteApproval,
         *,
-        issuing_body: Callable[[], IssuingBody],
+        issuing_body: Callable[[date], IssuingBody],
         take_number: Callable[[IssuingBody, int], int],
     ) -> bool:
         """The approval ended. On ``approved`` the plan takes its number from the issuing body's register
@@ -421,8 +432,8 @@ class Plan:
         version.outcome = fact.outcome
         self.stage = None
         if fact.outcome == APPROVED:
-            body = issuing_body()
             issued_on = fact.occurred_at.astimezone(VIETNAM).date()
+            body = issuing_body(issued_on)
             number = take_number(body, issued_on.year)
             self.status = APPROVED
             self.document_number = document_number(number, body)

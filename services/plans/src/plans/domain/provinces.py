@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from .calls import Province
 from .organisation_registry import Organisation, OrganisationRegistry
+from .text import fold
 
 MINISTRY = "bo-tttt"  # the registry follows its external-information duty to whoever holds it on a day
 DUTY = "external_information"
@@ -16,15 +17,26 @@ DUTY = "external_information"
 class Provinces:
     def __init__(self, registry: OrganisationRegistry) -> None:
         self.registry = registry
+        self._on: dict[date, list[Province]] = {}
 
     def on(self, day: date) -> list[Province]:
-        """Every province and centrally-run city in force on ``day``, by name."""
-        found = [self._province(organisation, day) for organisation in self.registry.provinces_on(day)]
-        return sorted(found, key=lambda province: province.name)
+        """Every province and centrally-run city in force on ``day``, by name (accents folded)."""
+        if day not in self._on:
+            found = [self._province(organisation, day) for organisation in self.registry.provinces_on(day)]
+            self._on[day] = sorted(found, key=lambda province: (fold(province.name), province.name))
+        return list(self._on[day])
 
     def of_year(self, year: int) -> list[Province]:
         """The provinces as they stood at the end of ``year`` (a 2025 overview lists the 34)."""
         return self.on(date(year, 12, 31))
+
+    def find(self, province_id: str) -> Province | None:
+        """A province by its registry id as it stood on its last day (or today), whatever the date."""
+        if province_id not in self.registry:
+            return None
+        organisation = self.registry.get(province_id)
+        last = organisation.period.valid_to or date.today()
+        return self._province(organisation, last) if organisation.is_province_on(last) else None
 
     def ministry_on(self, day: date) -> Province:
         holders = self.registry.holders_on(MINISTRY, day, DUTY) or (MINISTRY,)

@@ -59,7 +59,7 @@ def matrix_rows(data: dict[str, Any]) -> list[list[Any]]:
         rows.append(
             [
                 row["province"]["name"],
-                row["province"]["code"] or row["province"]["id"],
+                row["province"]["id"],
                 _status(plan),
                 plan.get("document_number") or "",
                 _day(plan.get("issued_on")),
