@@ -422,7 +422,7 @@ class AddressedProvince:
     id: str
     """The province's id in the organisation registry, e.g. ``ubnd-cao-bang``."""
     code: str = ""
-    """The province code plans and people's accounts carry, e.g. ``CB`` (empty when it has none)."""
+    """The province's code from before the registry, e.g. ``CB`` (empty when it had none)."""
     name: str = ""
 
 

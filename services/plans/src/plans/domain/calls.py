@@ -33,8 +33,8 @@ PRIORITIES_MAX = 20_000
 
 @dataclass(frozen=True)
 class Province:
-    """A province as the registry knows it on a day: its id, the code plans and accounts carry
-    (``CB``; empty for a province formed after the suite's codes), and its name."""
+    """A province as the registry knows it on a day: its registry id (what plans and accounts carry),
+    the code used before the registry (``CB``; empty for a province formed since), and its name."""
 
     id: str
     code: str = ""
