@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("received_on", sa.Date(), nullable=True),
         sa.Column("state", Json, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("change", sa.String(32), nullable=False, server_default=""),
     )
     op.create_index("ix_overview_documents_year", "overview_documents", ["year", "province"])
     op.create_table(

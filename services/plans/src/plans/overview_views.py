@@ -6,6 +6,8 @@ for another is answered as if it did not exist (404), as for another unit's plan
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -128,7 +130,37 @@ def _completion(actual: int, target: int) -> float | None:
     return round(100 * actual / target, 1) if target else None
 
 
+# Computed overviews, by what they depend on: the year, whose view, the day (lateness runs until today)
+# and the read model's change stamp. Each worker keeps a few; an event that changes the read model
+# changes its stamp, so a stale answer is never served.
+_COMPUTED: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_COMPUTED_MAX = 64
+_COMPUTED_LOCK = threading.Lock()
+
+
 def overview(year: int, actor: Actor, bus: MessageBus, *, province: str | None = None) -> dict[str, Any]:
+    """The year's overview (see :func:`compute_overview`), from the worker's cache while the read
+    model has not changed."""
+    uow = bus.uow()
+    with uow:
+        stamp = uow.overview.stamp()  # type: ignore[attr-defined]
+    today = bus.dependencies["clock"]().astimezone(VIETNAM).date()
+    everyone = sees_every_province(actor)
+    key = (year, province, everyone, None if everyone else actor.province, today, stamp)
+    with _COMPUTED_LOCK:
+        cached = _COMPUTED.get(key)
+        if cached is not None:
+            _COMPUTED.move_to_end(key)
+            return cached  # shared: callers only read it (the API serialises it, the exports lay it out)
+    answer = compute_overview(year, actor, bus, province=province)
+    with _COMPUTED_LOCK:
+        _COMPUTED[key] = answer
+        while len(_COMPUTED) > _COMPUTED_MAX:
+            _COMPUTED.popitem(last=False)
+    return answer
+
+
+def compute_overview(year: int, actor: Actor, bus: MessageBus, *, province: str | None = None) -> dict[str, Any]:
     """The year's overview: per province the plan's and the report's state (late ones marked), budgets
     planned (approved plans) and spent (approved reports), completion; the indicator totals summed
     by catalogue code; the national completion Σ actual ÷ Σ target over the provinces that reported;
@@ -245,14 +277,16 @@ def _trend(
                 members.append(before)
                 formed_from.append({"id": before.id, "code": before.code, "name": before.name})
         documents = [d for d in documents if any(p.matches(d.province) for p in members)]
+    by_year: dict[int, dict[str, Any]] = {}
+    for year in sorted(years):  # each year's totals once, whatever the number of series
+        plans = [d for d in documents if d.year == year and d.kind == PLAN and d.figures]
+        reports = [d for d in documents if d.year == year and d.kind == REPORT and d.figures]
+        by_year[year] = {total.code: total for total in indicator_totals(plans, reports)[0]}
     series = []
     for code in codes:
         points = []
         for year in sorted(years):
-            plans = [d for d in documents if d.year == year and d.kind == PLAN and d.figures]
-            reports = [d for d in documents if d.year == year and d.kind == REPORT and d.figures]
-            totals, _ = indicator_totals(plans, reports)
-            total = next((t for t in totals if t.code == code), None)
+            total = by_year[year].get(code)
             points.append(
                 {
                     "year": year,

@@ -3,11 +3,13 @@ out of storage. A call is written once and never changed, so it is copied to and
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.calls import Call, Province
@@ -137,6 +139,7 @@ class OverviewStore:
         row.received_on = document.received_on
         row.state = document.state()
         row.updated_at = at
+        row.change = uuid.uuid4().hex
 
     def documents(self, *, year: int | None = None, years: Iterable[int] | None = None) -> list[OverviewDocument]:
         statement = select(OverviewDocumentRow)
@@ -150,6 +153,15 @@ class OverviewStore:
             _fill(document, row)
             found.append(document)
         return found
+
+    def stamp(self) -> tuple[Any, ...]:
+        """What changes whenever an event changes the read model: a digest of every document's change
+        token (a fresh one at each change), and the calls it knows. A computed overview is reused
+        while this stays the same."""
+        tokens = sorted(self.session.scalars(select(OverviewDocumentRow.change)))
+        digest = hashlib.sha256("".join(tokens).encode()).hexdigest()
+        calls = self.session.scalar(select(func.count()).select_from(OverviewCallRow))
+        return (len(tokens), digest, calls)
 
     def years(self) -> list[int]:
         return sorted(y for y in self.session.scalars(select(OverviewDocumentRow.year).distinct()) if y)

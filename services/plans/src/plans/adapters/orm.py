@@ -211,6 +211,7 @@ class OverviewDocumentRow(Base):
     received_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     state: Mapped[dict[str, Any]] = mapped_column(Json)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    change: Mapped[str] = mapped_column(String(32), default="")  # a fresh token at every change (the cache stamp)
 
     __table_args__ = (Index("ix_overview_documents_year", "year", "province"),)
 
