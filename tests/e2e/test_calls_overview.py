@@ -32,7 +32,7 @@ def body_for(template: dict[str, Any]) -> dict[str, Any]:
         "quarter": 2,
         "budget_vnd": 100_000_000,
         "indicators": [
-            {"code": "HOP-BAO", "name": "Họp báo", "unit": "cuộc", "target": 4},
+            {"code": "press.conferences", "name": "Họp báo", "unit": "cuộc", "target": 4},
             {"name": "Tọa đàm với phóng viên", "unit": "cuộc", "target": 1},
         ],
     }
@@ -129,7 +129,7 @@ def test_the_ministry_issues_a_call_and_sees_who_answered_late(
     assert (rows[ls]["plan"]["late"], rows[ls]["plan"]["working_days_late"]) == (True, expected_late)
     assert data["late"] == 1  # exactly one late document in the country: the other provinces are not yet due
     assert rows[cb]["budget_planned_vnd"] == 100_000_000 and rows[ls]["budget_planned_vnd"] == 0
-    [total] = [item for item in data["indicators"] if item["code"] == "HOP-BAO"]
+    [total] = [item for item in data["indicators"] if item["code"] == "press.conferences"]
     assert (total["target"], total["actual"]) == (4, 0)
     assert [item["name"] for item in data["uncoded_indicators"]] == ["Tọa đàm với phóng viên"]
 
@@ -152,7 +152,7 @@ def test_the_ministry_issues_a_call_and_sees_who_answered_late(
     assert by_code[ls][2].value.startswith("Đã trình") and by_code[ls][6].value == expected_late
     assert [row[0] for row in matrix.iter_rows(min_row=2) if row[6].value] == [by_code[ls][0]]
     assert by_code[cb][12].value == 100_000_000 and by_code[cb][12].number_format == "#,##0"
-    assert any(row[0].value == "HOP-BAO" and row[3].value == 4 for row in indicators.iter_rows(min_row=2))
+    assert any(row[0].value == "press.conferences" and row[3].value == 4 for row in indicators.iter_rows(min_row=2))
 
     # a province's drafter sees their own province only; integrators read the country
     assert on_time.get(f"/overview?year={YEAR}&province={ls}").status_code == 404

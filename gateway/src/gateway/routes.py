@@ -88,6 +88,19 @@ ROUTES: tuple[Route, ...] = (
         max_body_bytes=VERIFY_MAX_BYTES,
         rate_limit=VERIFY_RATE_LIMIT,
     ),
+    # reports on plans (a second document kind of the plans service); the ministry records its receipt
+    Route("POST", "/reports", DRAFTER, "plans"),
+    Route("GET", "/reports", ANYONE, "plans"),
+    Route("GET", "/reports/<id>", ANYONE, "plans"),
+    Route("PUT", "/reports/<id>", DRAFTER, "plans"),
+    Route("POST", "/reports/<id>/submit", DRAFTER, "plans"),
+    Route("POST", "/reports/<id>/withdraw", DRAFTER, "plans"),
+    Route("GET", "/reports/<id>/versions", ANYONE, "plans"),
+    Route("GET", "/reports/<id>/versions/<n>", ANYONE, "plans"),
+    Route("GET", "/reports/<id>/timeline", ANYONE, "plans"),
+    Route("POST", "/reports/<id>/receipt", frozenset({"ministry_approver"}), "plans"),
+    Route("GET", "/reports/<id>/document.pdf", ANYONE, "plans", media_types=("application/pdf",)),
+    Route("GET", "/reports/<id>/document.edxml", ANYONE, "plans", media_types=("application/xml",)),
     # the ministry's calls (the plans service checks that only the ministry issues one) and the
     # national overview (a province's users see their own province; integrators read it)
     Route("POST", "/calls", frozenset({"ministry_approver"}), "plans"),

@@ -245,7 +245,9 @@ def test_the_read_model_is_the_same_from_events_in_order_shuffled_and_redelivere
     for province, unit, when in ((CB, CB_UNIT, DUE - timedelta(days=2)), (LS, LS_UNIT, DUE + timedelta(days=7))):
         clock["now"] = datetime(when.year, when.month, when.day, 3, 0, tzinfo=UTC)
         drafter = drafter_of(unit)
-        plan = bus.handle(commands.CreatePlan(actor=drafter, content=coded_plan(CAO_BANG_2024, unit, {"HOP-BAO": 10})))
+        plan = bus.handle(
+            commands.CreatePlan(actor=drafter, content=coded_plan(CAO_BANG_2024, unit, {"press.conferences": 10}))
+        )
         bus.handle(commands.SubmitPlan(actor=drafter, plan_id=plan.id))
         plan_ids[province.id] = plan.id
     with db.transaction() as session:
@@ -263,7 +265,7 @@ def test_the_read_model_is_the_same_from_events_in_order_shuffled_and_redelivere
     for province, unit in ((CB, CB_UNIT), (LS, LS_UNIT)):
         code = province.id
         events += approval(plan_ids[province.id], unit, code, datetime(YEAR, 1, 2, tzinfo=UTC))
-    events += report(CB.id, CB_UNIT, plan_ids[CB.id], {"HOP-BAO": 8})
+    events += report(CB.id, CB_UNIT, plan_ids[CB.id], {"press.conferences": 8})
 
     def overview() -> dict[str, Any]:
         answer = client.get(f"/overview?year={YEAR}", headers=tokens("ministry.1"))
@@ -291,7 +293,7 @@ def test_the_read_model_is_the_same_from_events_in_order_shuffled_and_redelivere
     assert cb["budget_planned_vnd"] == 100_000_000 and cb["budget_spent_vnd"] == 90_000_000
     # national completion: Σ actual ÷ Σ target over the provinces that reported (CB: 8 of 10), not of all
     assert in_order["national"]["completion"] == 80.0
-    [total] = [t for t in in_order["indicators"] if t["code"] == "HOP-BAO"]
+    [total] = [t for t in in_order["indicators"] if t["code"] == "press.conferences"]
     assert (total["target"], total["actual"], total["completion"]) == (20, 8, 80.0)
     assert {item["name"] for item in in_order["uncoded_indicators"]} == {"Tọa đàm", "Việc khác"}
 
@@ -355,7 +357,7 @@ def test_reminders_go_once_to_the_provinces_that_have_not_submitted(world) -> No
         )
     )
     drafter = drafter_of(CB_UNIT)
-    body = coded_plan(CAO_BANG_2024, CB_UNIT, {"HOP-BAO": 1})
+    body = coded_plan(CAO_BANG_2024, CB_UNIT, {"press.conferences": 1})
     body["year"] = year
     body["activities"][0] |= {"start_date": None, "end_date": None, "quarter": 1}
     plan = bus.handle(commands.CreatePlan(actor=drafter, content=body))

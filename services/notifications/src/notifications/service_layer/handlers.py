@@ -23,6 +23,7 @@ from ..domain.deliveries import AttemptResult, DeliveryJob, MailBatching, MailDi
 from ..domain.errors import NotAnIntegrator, NotificationNotFound, SubscriptionNotFound, UnsafeWebhookTarget
 from ..domain.model import (
     CALL_EVENTS,
+    SUBMISSIONS,
     TASK_EVENTS,
     Directory,
     Notice,
@@ -65,13 +66,13 @@ def handle_event(
     *,
     directory: Directory,
     renderer: Renderer,
-    plan_link: Callable[[str], str],
+    document_link: Callable[[str, str], str],
     clock: Clock,
     retry: RetryPolicy,
 ) -> None:
     """Everything one event causes (in the consumer's transaction, which also holds the inbox row)."""
     with uow:
-        if event.name == events.PLAN_SUBMITTED:
+        if event.name in SUBMISSIONS:
             remember_plan_drafters(uow, event)
         if event.name == events.APPROVAL_COMPLETED and event.data.get("approval_id"):
             uow.approvals.close(str(event.data["approval_id"]), str(event.data.get("outcome") or ""), clock())
@@ -79,7 +80,7 @@ def handle_event(
             # Arrival order is not event order: a reminder that overtook the decision tells nobody.
             log.info("task event of a closed approval: no message", extra={"event_type": event.name})
         else:
-            notify_people(uow, event, directory=directory, renderer=renderer, plan_link=plan_link, now=clock())
+            notify_people(uow, event, directory=directory, renderer=renderer, document_link=document_link, now=clock())
         # Integrators receive every event they subscribed to: they are facts, stale or not.
         queue_webhook_deliveries(uow, event, retry, clock())
 
@@ -90,6 +91,7 @@ def is_stale_task_event(uow: UnitOfWork, event: IncomingEvent) -> bool:
 
 
 def remember_plan_drafters(uow: UnitOfWork, event: IncomingEvent) -> None:
+    """The drafters a submission names, kept by the document's id (a plan's or a report's)."""
     plan_id = str(event.data.get("plan_id") or "")
     if not plan_id:
         return
@@ -104,7 +106,7 @@ def notify_people(
     *,
     directory: Directory,
     renderer: Renderer,
-    plan_link: Callable[[str], str],
+    document_link: Callable[[str, str], str],
     now: Any,
 ) -> list[Notice]:
     """One inbox message (and one queued mail where we know an address) per recipient."""
@@ -146,7 +148,7 @@ def notify_people(
     )
     if not readers:
         return []
-    context = _template_context(event, directory, plan_link)
+    context = _template_context(event, directory, document_link)
     notices = []
     for username in readers:
         person = directory.person(username)
@@ -182,20 +184,24 @@ def notify_people(
     return notices
 
 
-def _template_context(event: IncomingEvent, directory: Directory, plan_link: Callable[[str], str]) -> dict[str, Any]:
+def _template_context(
+    event: IncomingEvent, directory: Directory, document_link: Callable[[str, str], str]
+) -> dict[str, Any]:
     data = event.data
     actor_username = actor_of(event.name, data)
     actor = None
     if actor_username:
         person = directory.person(actor_username)
         actor = person.display_name if person else actor_username
-    plan_id = str(data.get("plan_id") or "")
-    link = plan_link(plan_id)
+    plan_id = str(data.get("plan_id") or "")  # the document's id, whatever its kind
+    kind = events.document_kind(event.name, data)
+    link = document_link(kind, plan_id)
     if event.name in CALL_EVENTS:
-        # The web interface's page of the call, beside its plans pages.
-        link = link.rsplit("/plans/", 1)[0] + f"/calls/{data.get('call_id') or ''}"
+        # The web interface's page of the call, beside its documents' pages.
+        link = link.rsplit(f"/{kind}s/", 1)[0] + f"/calls/{data.get('call_id') or ''}"
     province = data.get("province")
     return {
+        "kind": kind,
         "reference": data.get("reference") or "",
         "issuer_name": data.get("issuer_name") or "",
         "plan_year": data.get("plan_year"),
@@ -214,12 +220,13 @@ def _template_context(event: IncomingEvent, directory: Directory, plan_link: Cal
         "level": data.get("level"),
         "level_name": data.get("level_name"),
         "actor": actor,
-        "comment": (data.get("comment") or "").strip(),
+        "comment": (data.get("comment") or data.get("note") or "").strip(),
         "decision": data.get("decision"),
         "outcome": data.get("outcome"),
         "document_number": data.get("document_number") or "",
         "issued_on": data.get("issued_on"),
         "due_at": data.get("due_at"),
+        "received_at": data.get("received_at"),
         "link": link,
     }
 

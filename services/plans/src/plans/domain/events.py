@@ -1,4 +1,4 @@
-"""What happened to a plan that other services must hear of (docs/events.md).
+"""What happened to a plan or a report that other services must hear of (docs/events.md).
 
 The payload classes are the suite's contract, defined once in
 ``servicekit.contracts.events``: this service emits them, the others parse them.
@@ -15,6 +15,11 @@ from servicekit.contracts.events import (
     PlanSubmitted,
     PlanWithdrawalRequested,
     PlanWithdrawn,
+    ReportApproved,
+    ReportReceived,
+    ReportSubmitted,
+    ReportWithdrawalRequested,
+    ReportWithdrawn,
     Subject,
 )
 
@@ -27,5 +32,10 @@ __all__ = [
     "PlanSubmitted",
     "PlanWithdrawalRequested",
     "PlanWithdrawn",
+    "ReportApproved",
+    "ReportReceived",
+    "ReportSubmitted",
+    "ReportWithdrawalRequested",
+    "ReportWithdrawn",
     "Subject",
 ]

@@ -16,6 +16,7 @@ from .api import PlanIdConverter, blp
 from .calls_api import calls_blp, links_blp, overview_blp
 from .documents_api import blp as documents_blp
 from .messages import invalid_plan_problem
+from .reports_api import blp as reports_blp
 
 # Domain errors to problem types, in this one place.
 PROBLEMS: ProblemTable = {
@@ -34,6 +35,16 @@ PROBLEMS: ProblemTable = {
     errors.NoIssuingBody: ProblemType(500, "Configuration error", "configuration-error"),
     errors.CallNotFound: ProblemType(404, "Not found", "not-found"),
     errors.ProvinceNotFound: ProblemType(404, "Not found", "not-found"),
+    errors.PlanNotApproved: ProblemType(
+        409, "Plan not approved", "plan-not-approved", extensions=lambda error: {"plan_status": error.status}
+    ),
+    errors.ReportExists: ProblemType(
+        409,
+        "Report exists",
+        "report-exists",
+        extensions=lambda error: {"report_id": error.report_id, "report_status": error.status},
+    ),
+    errors.AlreadyReceived: ProblemType(409, "Already received", "already-received"),
     errors.DocumentNotIssued: ProblemType(
         409, "Not issued", "not-issued", extensions=lambda error: {"plan_status": error.status}
     ),
@@ -64,6 +75,7 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     api.register_converter(PlanIdConverter, lambda _converter: {"type": "string", "not": {"const": "catalogue"}})
     app.url_map.converters["plan_id"] = PlanIdConverter
     api.register_blueprint(blp)
+    api.register_blueprint(reports_blp)
     api.register_blueprint(documents_blp)
     api.register_blueprint(calls_blp)
     api.register_blueprint(links_blp)
