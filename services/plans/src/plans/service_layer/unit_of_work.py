@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..adapters.calls import CallRepository, OverviewStore
 from ..adapters.issued_files import IssuedFiles
 from ..adapters.numbering_register import SqlAlchemyNumberingRegister
+from ..adapters.organisations import OrganisationStore
 from ..adapters.orm import Outbox
 from ..adapters.repository import AbstractPlanRepository, SqlAlchemyPlanRepository
 from ..domain.events import PlanEvent
@@ -33,6 +34,7 @@ class UnitOfWork(KitUnitOfWork, abc.ABC):
     issued_files: IssuedFiles  # issued documents waiting for (or holding) their signed file
     calls: CallRepository
     overview: OverviewStore  # the overview read model (fed by events only)
+    organisations: OrganisationStore  # the organisation registry's tables (the administrator's changes)
 
     def touched(self) -> Iterable[Any]:
         calls = self.calls.seen.values() if getattr(self, "calls", None) is not None else ()
@@ -60,6 +62,7 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
         self.issued_files = IssuedFiles(session)
         self.calls = CallRepository(session)
         self.overview = OverviewStore(session)
+        self.organisations = OrganisationStore(session)
 
     def to_cloudevent(self, event: PlanEvent) -> Event:  # type: ignore[override]
         return new_event(event.name, source=EVENT_SOURCE, subject=aggregate_of(event), data=event.payload())
