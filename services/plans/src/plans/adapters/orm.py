@@ -227,6 +227,8 @@ class OverviewCallRow(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(Json)  # the call.issued payload
+
+
 class OrganisationRow(Base):
     """One organisation of the registry, in the seed file's shape (docs/organisations.md)."""
 

@@ -165,6 +165,8 @@ class RemindCalls:
 @dataclass(frozen=True)
 class RebuildOverview:
     """Empty the overview read model and replay what feeds it."""
+
+
 @dataclass(frozen=True)
 class PutOrganisation:
     """Add an organisation to the registry, or replace its record (a new dated name, an end date,
