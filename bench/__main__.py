@@ -19,13 +19,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import approval_step, baselines, documents, spiff_baseline, suite
+from bench import approval_step, baselines, documents, overview, spiff_baseline, suite
 from tests.conftest import PG_ADMIN_DSN
 from tests.support.receivers import start_smtp
 from tests.support.stack import ROOT, Stack
 
-PHASES = ("baselines", "throughput", "latency", "decisions", "lists", "tasks", "documents")
-SUITE_PHASES = ("baselines", "throughput", "latency", "decisions", "lists", "tasks")  # these need the running suite
+PHASES = ("baselines", "throughput", "latency", "decisions", "lists", "tasks", "overview", "documents")
+# These need the running suite.
+SUITE_PHASES = ("baselines", "throughput", "latency", "decisions", "lists", "tasks", "overview")
 GOALS = {
     "gateway ÷ hello-world": (">=", 0.5),
     "submit → task visible p50 (ms)": ("<=", 30),
@@ -39,6 +40,7 @@ GOALS = {
     "list p95 at scale (ms, worst)": ("<=", 50),
     "task inbox p95 at 10,000 tasks (ms, worst)": ("<=", 50),
     "10-page plan rendered + signed (s)": ("<=", 2.0),
+    "GET /overview p95 (ms), 34 provinces × 10 years": ("<=", 100),
 }
 
 
@@ -116,6 +118,9 @@ def main() -> int:
         if "tasks" in wanted:
             phase("the task inbox at scale")
             results["tasks"] = suite.task_inbox_at_scale(stack, size["tasks"], size["requests_each"])
+        if "overview" in wanted:
+            phase("the national overview: 34 provinces × 10 years seeded through the event path")
+            results["overview"] = overview.overview_at_scale(stack, size["requests_each"])
     except _NothingElse:
         pass
     finally:
@@ -205,6 +210,8 @@ def figures(r: dict) -> list[dict]:
         ("plans in the lists", lists["plans"], "notifications in the lists", lists["notifications"]),
         ("10-page plan rendered + signed (s)", r["documents"]["render_and_sign"]["median_s"],
          "same HTML rendered, unsigned (s)", r["documents"]["render_only"]["median_s"]),
+        ("GET /overview p95 (ms), 34 provinces × 10 years", r["overview"]["overview_p95_ms"],
+         "GET /plans p95, same run (ms)", r["overview"]["plans_list_p95_ms"]),
     ]  # fmt: skip
     table = []
     for name, value, baseline_name, baseline in rows:

@@ -109,6 +109,22 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/reports/<id>/receipt", frozenset({"ministry_approver"}), "plans"),
     Route("GET", "/reports/<id>/document.pdf", ANYONE, "plans", media_types=("application/pdf",)),
     Route("GET", "/reports/<id>/document.edxml", ANYONE, "plans", media_types=("application/xml",)),
+    # the ministry's calls (the plans service checks that only the ministry issues one) and the
+    # national overview (a province's users see their own province; integrators read it)
+    Route("POST", "/calls", frozenset({"ministry_approver"}), "plans"),
+    Route("GET", "/calls", ANYONE, "plans"),
+    Route("GET", "/calls/<id>", ANYONE, "plans"),
+    Route("GET", "/calls/<id>/compliance", ANYONE, "plans"),
+    Route("PUT", "/plans/<id>/call", DRAFTER, "plans"),
+    Route("GET", "/overview", ANYONE, "plans"),
+    Route(
+        "GET",
+        "/overview.xlsx",
+        ANYONE,
+        "plans",
+        media_types=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",),
+    ),
+    Route("GET", "/overview.csv", ANYONE, "plans", media_types=("text/csv",)),
     # approvals: drafters follow their own plan's approval; admins read but decide nothing
     Route("GET", "/approvals/tasks", APPROVERS, "approvals"),
     Route("GET", "/approvals/<id>", DRAFTER | APPROVERS | ADMIN, "approvals"),

@@ -157,3 +157,32 @@ def test_a_task_event_arriving_after_its_approval_completed_tells_nobody(uow, bu
         incoming(events.TASK_ASSIGNED, "evt-new", level=1, approval_id="a7f3e2d1-0000-4000-8000-000000000002"), uow
     )
     assert [n.recipient for n in uow.notifications.items[before:]] == ["dept.cb"]
+
+
+def call_event(name: str) -> IncomingEvent:
+    from servicekit.contracts import events as contract
+    from servicekit.contracts.examples import EXAMPLES
+
+    data = contract.to_data(EXAMPLES[name])
+    body = {"specversion": "1.0", "id": f"evt-{name}", "type": f"vn.ttdn.{name}", "data": data}
+    return IncomingEvent(id=f"evt-{name}", name=name, data=data, json=json.dumps(body, ensure_ascii=False))
+
+
+def test_a_call_reaches_every_drafter_and_approver_of_the_addressed_provinces_in_their_language(uow, bus) -> None:
+    bus.handle(call_event(events.CALL_ISSUED), uow)
+    by_reader = {notice.recipient: notice for notice in uow.notifications.items}
+    # Cao Bằng is addressed: its drafters and approvers; not Bắc Kạn's drafter, nor the ministry's own people
+    assert sorted(by_reader) == ["dept.cb", "drafter.cb", "drafter2.cb", "dual.cb", "province.cb"]
+    assert by_reader["drafter.cb"].subject.startswith("Công văn số 3616/BTTTT-TTĐN")
+    assert "trước ngày 31/01/2024" in by_reader["drafter.cb"].body
+    assert by_reader["drafter2.cb"].subject.startswith("Letter No. 3616/BTTTT-TTĐN")  # locale en
+    assert by_reader["drafter.cb"].link.endswith("/calls/9a4e1c7b-3d2f-4b8a-a6c1-5e0f2d9b7c31")
+    assert by_reader["drafter.cb"].plan_id is None
+    assert len(uow.mail.queued) == 5
+
+
+def test_a_reminder_reaches_the_provinces_drafters_only(uow, bus) -> None:
+    bus.handle(call_event(events.CALL_REMINDER), uow)
+    assert sorted(n.recipient for n in uow.notifications.items) == ["drafter.cb", "drafter2.cb", "dual.cb"]
+    notice = next(n for n in uow.notifications.items if n.recipient == "drafter.cb")
+    assert "còn 3 ngày làm việc" in notice.body and "Cao Bằng" in notice.body

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from notifications.adapters.templates import DigestEntry, TemplateRenderer, format_deadline
 from notifications.domain import events
-from notifications.domain.model import NOTIFIED_EVENTS
+from notifications.domain.model import CALL_EVENTS, NOTIFIED_EVENTS
 from notifications.testing import sample_event_data
+from servicekit.contracts import events as contract
+from servicekit.contracts.examples import EXAMPLES
 
 LINK = "https://ttdn.caobang.gov.vn/plans/5f0c8a1e-2b7d-4c55-9a7e-0d3c2f6b8a11"
 TITLE = "Kế hoạch hoạt động thông tin đối ngoại năm 2024"
@@ -34,7 +36,7 @@ def context(name: str, **overrides: object) -> dict:
 
 
 @pytest.mark.parametrize("locale", ["vi", "en"])
-@pytest.mark.parametrize("name", sorted(NOTIFIED_EVENTS))
+@pytest.mark.parametrize("name", sorted(NOTIFIED_EVENTS - CALL_EVENTS))
 def test_every_notified_event_renders_in_both_languages_naming_the_plan_and_linking_to_it(
     renderer: TemplateRenderer, name: str, locale: str
 ) -> None:
@@ -44,6 +46,46 @@ def test_every_notified_event_renders_in_both_languages_naming_the_plan_and_link
     assert title in rendered.body
     assert rendered.body.endswith(LINK)
     assert "\n" not in rendered.subject
+
+
+CALL_LINK = "https://ttdn.example/calls/9a4e1c7b-3d2f-4b8a-a6c1-5e0f2d9b7c31"
+
+
+def call_context(name: str) -> dict:
+    data = contract.to_data(EXAMPLES[name])
+    province = data.get("province")
+    return {
+        **{key: data.get(key) for key in ("reference", "issuer_name", "plan_year", "plan_due", "report_year")},
+        **{key: data.get(key) for key in ("report_due", "document", "due_on", "working_days_left", "issued_on")},
+        "priorities": data.get("priorities") or "",
+        "year": data.get("year") or "",
+        "province": province["name"] if province else "",
+        "plan_id": "",
+        "plan_title": "",
+        "org_unit": "",
+        "level": None,
+        "level_name": None,
+        "actor": None,
+        "comment": "",
+        "decision": None,
+        "outcome": None,
+        "document_number": "",
+        "due_at": None,
+        "link": CALL_LINK,
+    }
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+@pytest.mark.parametrize("name", sorted(CALL_EVENTS))
+def test_every_call_event_renders_in_both_languages_naming_the_letter_and_linking_to_it(
+    renderer: TemplateRenderer, name: str, locale: str
+) -> None:
+    rendered = renderer.render_notice(name, locale, call_context(name))
+    assert "3616/BTTTT-TTĐN" in rendered.body
+    assert rendered.body.endswith(CALL_LINK)
+    assert "\n" not in rendered.subject
+    due = "31/01/2024" if locale == "vi" else "31 January 2024"
+    assert due in rendered.subject + rendered.body  # dates in the reader's form
 
 
 def test_a_returned_decision_in_vietnamese_names_level_actor_and_comment(renderer: TemplateRenderer) -> None:

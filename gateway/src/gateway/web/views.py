@@ -46,6 +46,9 @@ def register(blueprint: Blueprint) -> None:
     for rule, endpoint, view, methods in rules:
         blueprint.add_url_rule(rule, endpoint, view, methods=methods)
     tasks.register(blueprint)
+    from . import overview_pages  # the ministry's overview and calls (they use this module's helpers)
+
+    overview_pages.register(blueprint)
     blueprint.app_template_filter("vnd")(lambda amount: formatting.vnd(amount, g.get("locale", "vi")))
     blueprint.app_template_filter("day")(formatting.day)
     blueprint.app_template_filter("day_and_time")(formatting.day_and_time)

@@ -69,7 +69,10 @@ SUITE_QUEUES: tuple[QueueSpec, ...] = (
             "approval.withdrawal_answered",
         ),
     ),
-    QueueSpec("notifications.events", ("plan.#", "approval.#", "report.#")),
+    QueueSpec("notifications.events", ("plan.#", "approval.#", "report.#", "call.#")),
+    # The plans service's overview read model: every fact about documents and calls, applied by the
+    # plans consumer into its own tables (docs/overview.md).
+    QueueSpec("plans.overview", ("plan.#", "approval.#", "call.#", "report.#")),
 )
 
 

@@ -67,25 +67,71 @@ def relay(settings: PlansSettings) -> None:
 @cli.command()
 @click.pass_obj
 def consume(settings: PlansSettings) -> None:
-    """Apply the approvals service's events to plans until SIGTERM."""
+    """Apply the approvals service's events to plans, and every document and call event to the
+    overview read model (two queues, one thread each), and remind provinces of calls' due documents,
+    until SIGTERM."""
+    import threading
+
     from servicekit.db import Database
 
     from .adapters.orm import Inbox
     from .bootstrap import bootstrap
-    from .entrypoints.consumer import QUEUE, make_handler
+    from .entrypoints.consumer import OVERVIEW_QUEUE, QUEUE, make_handler, make_overview_handler
 
     db = Database(settings.database_url)
-    EventConsumer(
-        amqp_url=settings.amqp_url,
-        exchange=settings.events_exchange,
-        queue=suite_queue(QUEUE),
-        db=db,
-        inbox_model=Inbox,
-        handle=make_handler(bootstrap(settings, db=db)),
-        prefetch=settings.consumer_prefetch,
-        max_attempts=settings.max_delivery_attempts,
-        retry_delays_ms=settings.retry_delays,
-    ).run(stop_on_signals())
+    bus = bootstrap(settings, db=db)
+    stop = stop_on_signals()
+    consumers = [
+        EventConsumer(
+            amqp_url=settings.amqp_url,
+            exchange=settings.events_exchange,
+            queue=suite_queue(queue),
+            db=db,
+            inbox_model=Inbox,
+            handle=handler,
+            prefetch=settings.consumer_prefetch,
+            max_attempts=settings.max_delivery_attempts,
+            retry_delays_ms=settings.retry_delays,
+        )
+        for queue, handler in ((QUEUE, make_handler(bus)), (OVERVIEW_QUEUE, make_overview_handler(bus)))
+    ]
+    from .entrypoints.reminders import run as remind
+
+    threads = [threading.Thread(target=consumer.run, args=(stop,), daemon=True) for consumer in consumers[1:]]
+    # The call reminder loop rides along (any number of copies: each reminder is sent once, its
+    # primary key decides); `ttdn-plans reminders` runs it alone where that is preferred.
+    threads.append(
+        threading.Thread(
+            target=remind, args=(bus, stop), kwargs={"poll_seconds": settings.call_reminder_poll_seconds}, daemon=True
+        )
+    )
+    for thread in threads:
+        thread.start()
+    consumers[0].run(stop)
+    for thread in threads:
+        thread.join(timeout=10)
+
+
+@cli.command("overview-rebuild")
+@click.pass_obj
+def overview_rebuild(settings: PlansSettings) -> None:
+    """Empty the overview read model and replay what feeds it (this service's outbox and the
+    approval facts its documents recorded); run it with the consumers stopped."""
+    from .bootstrap import bootstrap
+    from .domain.commands import RebuildOverview
+
+    applied = bootstrap(settings).handle(RebuildOverview())
+    click.echo(f"overview rebuilt from {applied} events")
+
+
+@cli.command()
+@click.pass_obj
+def reminders(settings: PlansSettings) -> None:
+    """Remind provinces of the documents a call asks of them as their due dates near, until SIGTERM."""
+    from .bootstrap import bootstrap
+    from .entrypoints.reminders import run
+
+    run(bootstrap(settings), stop_on_signals(), poll_seconds=settings.call_reminder_poll_seconds)
 
 
 @cli.command()

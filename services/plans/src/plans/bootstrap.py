@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
+from servicekit.calendar import WorkingCalendar, calendar_for
 from servicekit.clock import clock_for
 from servicekit.db import Database
 from servicekit.directory import Directory
@@ -21,6 +22,9 @@ from .domain.numbering import IssuingBodies
 from .domain.organisation_registry import OrganisationRegistry
 from .domain.organisation_seed import load_seed
 from .domain.organisations import Organisations
+from .domain.provinces import Provinces
+from .domain.provinces import seeded as seeded_provinces
+from .service_layer.calls import HANDLERS as CALL_HANDLERS
 from .service_layer.documents import DocumentTools
 from .service_layer.handlers import HANDLERS
 from .service_layer.unit_of_work import SqlUnitOfWork
@@ -99,6 +103,8 @@ def bootstrap(
     registry: Callable[[], OrganisationRegistry] | None = None,
     withdrawal_wait_seconds: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    provinces: Provinces | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> MessageBus:
     """The use cases of one process (build after forking). Anything passed in replaces
     the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL)."""
@@ -111,7 +117,7 @@ def bootstrap(
         registry = issuing_bodies.registry if issuing_bodies else organisation_registry(settings, database)
     return MessageBus(
         uow,
-        HANDLERS,
+        {**HANDLERS, **CALL_HANDLERS},
         {
             "catalogue": catalogue or load_catalogue(settings),
             "issuing_bodies": issuing_bodies or load_issuing_bodies(settings, registry),
@@ -125,6 +131,11 @@ def bootstrap(
                 settings.plans_withdrawal_wait_seconds if withdrawal_wait_seconds is None else withdrawal_wait_seconds
             ),
             "sleep": sleep,
+            # The provinces in force on a day (the organisation registry), the working-day calendar
+            # (call deadlines and lateness), and how many working days ahead a call's reminder goes.
+            "provinces": provinces or seeded_provinces(),
+            "calendar": calendar or calendar_for(settings),
+            "call_reminder_working_days": settings.call_reminder_working_days,
         },
     )
 

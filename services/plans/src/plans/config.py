@@ -38,3 +38,7 @@ class PlansSettings(ServiceSettings):
     document_retry_after_seconds: int = 2
     # The verification upload limit (the API's other bodies keep MAX_BODY_BYTES).
     document_verify_max_bytes: int = 20 * 1_048_576
+    # Calls: a province is reminded of a requested document this many working days before it is
+    # due (once), by the reminder loop (`ttdn-plans reminders`) every CALL_REMINDER_POLL_SECONDS.
+    call_reminder_working_days: int = 5
+    call_reminder_poll_seconds: float = 300.0

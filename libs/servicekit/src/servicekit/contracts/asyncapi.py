@@ -31,8 +31,8 @@ DESCRIPTION = """\
 Every event of the TTĐN Plan Approval Suite: a CloudEvents 1.0 event in structured
 JSON mode, published persistent with publisher confirms to the durable topic
 exchange `ttdn.events`, its routing key the type without `vn.ttdn.`. `subject` is
-`plans/{plan_id}` for every event. Producers may add fields; consumers ignore
-fields they do not know. docs/events.md explains the contract in prose; this
+`plans/{plan_id}` for every event about a document, `calls/{call_id}` for a ministry's call.
+Producers may add fields; consumers ignore fields they do not know. docs/events.md explains the contract in prose; this
 document is generated from servicekit.contracts.events, the one definition that
 producers emit and consumers parse."""
 
@@ -46,7 +46,11 @@ ENVELOPE: dict[str, Any] = {
         "source": {"type": "string", "description": "The producing service, e.g. `/ttdn/plans`."},
         "type": {"type": "string", "description": "`vn.ttdn.` and the routing key."},
         "time": {"type": "string", "format": "date-time"},
-        "subject": {"type": "string", "pattern": "^plans/", "description": "`plans/{plan_id}`."},
+        "subject": {
+            "type": "string",
+            "pattern": "^(plans|calls)/",
+            "description": "`plans/{plan_id}`, or `calls/{call_id}` for a ministry's call.",
+        },
         "datacontenttype": {"type": "string", "const": "application/json"},
         "data": {"type": "object"},
     },
@@ -71,7 +75,7 @@ def _payload_schemas() -> dict[str, Any]:
     return schemas
 
 
-def _doc(cls: type[events.PlanEvent]) -> str:
+def _doc(cls: type[Any]) -> str:
     doc = " ".join((cls.__doc__ or "").split())
     own = doc and not doc.startswith(cls.__name__ + "(")  # not the signature dataclass writes
     return f"{doc if own else ''} Produced by {events.PRODUCERS[cls.name]}.".strip()
@@ -92,7 +96,7 @@ def example_event(name: str) -> dict[str, Any]:
         "source": f"/ttdn/{events.PRODUCERS[name]}",
         "type": TYPE_PREFIX + name,
         "time": "2024-03-04T01:00:00.120000+00:00",
-        "subject": f"plans/{example.plan_id}",
+        "subject": events.aggregate_of(example),
         "datacontenttype": "application/json",
         "data": events.to_data(example),
     }

@@ -127,6 +127,20 @@ class Subject:
 
 
 @dataclass(frozen=True, kw_only=True)
+class IndicatorFigure:
+    """One indicator of a document with its figure: a plan's target, a report's actual."""
+
+    __pydantic_config__ = _CONFIG
+    code: str = ""
+    """Its code in the indicator catalogue; empty for a free-text indicator (listed, never summed)."""
+    name: str
+    unit: str
+    category: str = ""
+    """The activity category (catalogue key) of the activity it belongs to."""
+    value: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlanEvent:
     """The plan context every event carries, so that consumers need no lookups."""
 
@@ -173,6 +187,14 @@ class PlanSubmitted(PlanEvent):
     """Always written; a consumer takes the event's ``time`` where it is missing."""
     submitters: Usernames = ()
     """Usernames of everyone who submitted any version, this one included (separation of duties)."""
+    call_id: str = ""
+    """The ministry's call (``call.issued``) the plan answers, when it answers one."""
+    total_budget_vnd: int = 0
+    """The version's total budget in đồng (the sum of its activities' budgets)."""
+    budgets: dict[str, int] = field(default_factory=dict)
+    """The version's budget in đồng by activity category (catalogue key)."""
+    indicators: tuple[IndicatorFigure, ...] = ()
+    """The version's indicators with their targets, so a read model needs no lookup."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -402,8 +424,71 @@ class TaskOverdue(TaskDeadline):
     name: ClassVar[str] = "approval.task_overdue"
 
 
+# -- the ministry's calls (produced by plans, which owns them)
+@dataclass(frozen=True, kw_only=True)
+class AddressedProvince:
+    """A province a call is addressed to."""
+
+    __pydantic_config__ = _CONFIG
+    id: str
+    """The province's id in the organisation registry, e.g. ``ubnd-cao-bang``."""
+    code: str = ""
+    """The province's code from before the registry, e.g. ``CB`` (empty when it had none)."""
+    name: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallEvent:
+    """What every event about a ministry's call carries. Not about a plan: its CloudEvents
+    ``subject`` is ``calls/{call_id}``."""
+
+    __pydantic_config__ = _CONFIG
+    name: ClassVar[str]
+    call_id: str
+    reference: str
+    """The letter's number and symbol, e.g. ``3616/BTTTT-TTĐN``."""
+    issued_on: date
+    issuer: str = ""
+    """The issuing ministry's id in the organisation registry."""
+    issuer_name: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        return to_data(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallIssued(CallEvent):
+    """The ministry asked the provinces for their plan and/or report by given dates; every
+    addressed province's drafters and approvers are told."""
+
+    name: ClassVar[str] = "call.issued"
+    plan_year: int | None = None
+    plan_due: date | None = None
+    report_year: int | None = None
+    report_due: date | None = None
+    priorities: str = ""
+    provinces: tuple[AddressedProvince, ...] = ()
+    by: str = ""
+    issued_at: Instant | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallReminder(CallEvent):
+    """A document a call asks of a province is due soon and not submitted: its drafters are
+    reminded, once per call, province and document."""
+
+    name: ClassVar[str] = "call.reminder"
+    province: AddressedProvince
+    document: DocumentKind
+    year: int
+    due_on: date
+    working_days_left: int = 0
+
+
+Payload = PlanEvent | CallEvent
+
 # Every event type of the suite, by short name (the routing key), with who produces it.
-EVENTS: dict[str, type[PlanEvent]] = {
+EVENTS: dict[str, type[Any]] = {
     cls.name: cls
     for cls in (
         PlanSubmitted,
@@ -422,29 +507,38 @@ EVENTS: dict[str, type[PlanEvent]] = {
         WithdrawalAnswered,
         TaskReminder,
         TaskOverdue,
+        CallIssued,
+        CallReminder,
     )
 }
-_PRODUCER_OF_PREFIX = {"plan": "plans", "report": "plans", "approval": "approvals"}
+_PRODUCER_OF_PREFIX = {"plan": "plans", "report": "plans", "approval": "approvals", "call": "plans"}
 PRODUCERS: dict[str, str] = {name: _PRODUCER_OF_PREFIX[name.split(".", 1)[0]] for name in EVENTS}
+
+
+def aggregate_of(payload: Payload) -> str:
+    """The CloudEvents ``subject`` of an event: ``plans/{plan_id}``, ``calls/{call_id}``."""
+    if isinstance(payload, CallEvent):
+        return f"calls/{payload.call_id}"
+    return f"plans/{payload.plan_id}"
 
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 
 
-def adapter(cls: type[PlanEvent]) -> TypeAdapter[Any]:
+def adapter(cls: type[Any]) -> TypeAdapter[Any]:
     """pydantic's validator and serialiser of one payload class (built once)."""
     if cls.name not in _ADAPTERS:
         _ADAPTERS[cls.name] = TypeAdapter(cls)
     return _ADAPTERS[cls.name]
 
 
-def to_data(payload: PlanEvent) -> dict[str, Any]:
+def to_data(payload: Payload) -> dict[str, Any]:
     """The event's ``data``: JSON-ready, wire names, instants in UTC."""
     data: dict[str, Any] = adapter(type(payload)).dump_python(payload, mode="json", by_alias=True)
     return data
 
 
-def parse(name: str, data: Any) -> PlanEvent:
+def parse(name: str, data: Any) -> Any:
     """The payload of an incoming event of type ``name`` (short or full type).
 
     Raises :class:`~servicekit.events.MalformedEvent` (which the consumer parks,
@@ -454,7 +548,7 @@ def parse(name: str, data: Any) -> PlanEvent:
     if cls is None:
         raise MalformedEvent(f"{short} is not an event type of the contract")
     try:
-        payload: PlanEvent = adapter(cls).validate_python(data)
+        payload = adapter(cls).validate_python(data)
     except ValidationError as error:
         fields = "; ".join(f"{'.'.join(map(str, item['loc'])) or '(data)'}: {item['msg']}" for item in error.errors())
         raise MalformedEvent(f"{short} breaks the contract: {fields}") from error

@@ -47,7 +47,16 @@ _OFFERED: dict[str, Any] = {
     "assignees": ("dept.cb",),
 }
 
-EXAMPLES: dict[str, events.PlanEvent] = {
+_CALL: dict[str, Any] = {
+    "call_id": "9a4e1c7b-3d2f-4b8a-a6c1-5e0f2d9b7c31",
+    "reference": "3616/BTTTT-TTĐN",
+    "issued_on": date(2023, 10, 6),
+    "issuer": "bo-tttt",
+    "issuer_name": "Bộ Thông tin và Truyền thông",
+}
+_CAO_BANG = events.AddressedProvince(id="ubnd-cao-bang", code="CB", name="Cao Bằng")
+
+EXAMPLES: dict[str, events.Payload] = {
     example.name: example
     for example in (
         events.PlanSubmitted(
@@ -60,6 +69,12 @@ EXAMPLES: dict[str, events.PlanEvent] = {
             drafters=("drafter.cb", "drafter2.cb"),
             submitted_at=datetime(2024, 3, 4, 1, 0, tzinfo=UTC),
             submitters=("drafter.cb",),
+            call_id=_CALL["call_id"],
+            total_budget_vnd=150_000_000,
+            budgets={"press": 150_000_000},
+            indicators=(
+                events.IndicatorFigure(code="HOP-BAO", name="Họp báo định kỳ", unit="cuộc", category="press", value=4),
+            ),
         ),
         events.PlanWithdrawalRequested(
             **_PLAN,
@@ -139,5 +154,19 @@ EXAMPLES: dict[str, events.PlanEvent] = {
         ),
         events.TaskReminder(**_OFFERED),
         events.TaskOverdue(**_OFFERED),
+        events.CallIssued(
+            **_CALL,
+            plan_year=2024,
+            plan_due=date(2024, 1, 31),
+            report_year=2023,
+            report_due=date(2023, 12, 20),
+            priorities="Tập trung thông tin về kỷ niệm các ngày lễ lớn của đất nước.",
+            provinces=(_CAO_BANG,),
+            by="ministry.1",
+            issued_at=datetime(2023, 10, 6, 2, 0, tzinfo=UTC),
+        ),
+        events.CallReminder(
+            **_CALL, province=_CAO_BANG, document="plan", year=2024, due_on=date(2024, 1, 31), working_days_left=3
+        ),
     )
 }

@@ -106,6 +106,9 @@ def _localised(context: Mapping[str, Any], locale: str) -> dict[str, Any]:
     values["received_at"] = format_deadline(values.get("received_at"), locale)
     noun = NOUNS[locale].get(str(values.get("kind") or "plan"), NOUNS[locale]["plan"])
     values["noun"], values["Noun"] = noun, noun[:1].upper() + noun[1:]
+    for key in ("plan_due", "report_due", "due_on"):
+        if key in values:
+            values[key] = format_date(values.get(key), locale)
     return values
 
 

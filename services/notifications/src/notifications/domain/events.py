@@ -21,6 +21,8 @@ DECISION_RECORDED = contract.DecisionRecorded.name
 APPROVAL_COMPLETED = contract.ApprovalCompleted.name
 TASK_REMINDER = contract.TaskReminder.name
 TASK_OVERDUE = contract.TaskOverdue.name
+CALL_ISSUED = contract.CallIssued.name
+CALL_REMINDER = contract.CallReminder.name
 
 # Every type an integrator may subscribe to.
 SUBSCRIBABLE = tuple(contract.EVENTS)

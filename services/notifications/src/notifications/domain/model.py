@@ -37,7 +37,11 @@ DRAFTER_EVENTS = frozenset(
 # The submissions that name a document's drafters (kept as its audience).
 SUBMISSIONS = frozenset({events.PLAN_SUBMITTED, events.REPORT_SUBMITTED})
 ASSIGNEE_EVENTS = frozenset({events.TASK_ASSIGNED, events.TASK_REMINDER, events.TASK_OVERDUE})
-NOTIFIED_EVENTS = DRAFTER_EVENTS | ASSIGNEE_EVENTS | {events.TASK_DELEGATED}
+# The ministry's calls: every addressed province's drafters and approvers hear of a call; a
+# province's drafters are reminded of a requested document due soon.
+CALL_EVENTS = frozenset({events.CALL_ISSUED, events.CALL_REMINDER})
+CALL_ROLES = ("drafter", "dept_approver", "province_approver")
+NOTIFIED_EVENTS = DRAFTER_EVENTS | ASSIGNEE_EVENTS | {events.TASK_DELEGATED} | CALL_EVENTS
 # Events about an open task: once its approval has completed they are stale.
 TASK_EVENTS = ASSIGNEE_EVENTS | {events.TASK_DELEGATED}
 
@@ -82,6 +86,21 @@ class PlanAudience:
         self.drafters = _unique([*self.drafters, *(name for name in named if isinstance(name, str))])
 
 
+def call_audience(event_name: str, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Who hears of a call event, as (role, province) pairs: the province's registry id, as accounts
+    carry it (``ubnd-cao-bang``)."""
+    if event_name == events.CALL_ISSUED:
+        provinces = list(data.get("provinces") or [])
+        roles: tuple[str, ...] = CALL_ROLES
+    elif event_name == events.CALL_REMINDER:
+        provinces = [data.get("province") or {}]
+        roles = ("drafter",)
+    else:
+        return []
+    places = [str(p.get("id") or p.get("code") or "") for p in provinces if isinstance(p, Mapping)]
+    return [(role, place) for place in places if place for role in roles]
+
+
 def actor_of(event_name: str, data: Mapping[str, Any]) -> str | None:
     """Who caused the event, when a person did."""
     if event_name == events.TASK_DELEGATED:
@@ -104,6 +123,7 @@ def recipients(
     plan_drafters: Iterable[str] = (),
     unit_drafters: Iterable[str] = (),
     eligible_approvers: Iterable[str] = (),
+    call_audience: Iterable[str] = (),
 ) -> list[str]:
     """The usernames to notify of one event, in a stable order, without the actor.
 
@@ -115,6 +135,8 @@ def recipients(
         candidates = list(data.get("assignees") or []) or list(eligible_approvers)
     elif event_name == events.TASK_DELEGATED:
         candidates = [data["to"]] if data.get("to") else []
+    elif event_name in CALL_EVENTS:
+        candidates = list(call_audience)
     else:
         candidates = []
     actor = actor_of(event_name, data)

@@ -22,6 +22,7 @@ from ..domain.commands import IncomingEvent
 from ..domain.deliveries import AttemptResult, DeliveryJob, MailBatching, MailDigest, WebhookDelivery
 from ..domain.errors import NotAnIntegrator, NotificationNotFound, SubscriptionNotFound, UnsafeWebhookTarget
 from ..domain.model import (
+    CALL_EVENTS,
     SUBMISSIONS,
     TASK_EVENTS,
     Directory,
@@ -30,6 +31,7 @@ from ..domain.model import (
     QueuedMail,
     Rendered,
     actor_of,
+    call_audience,
     notifies_drafters,
     recipients,
 )
@@ -140,8 +142,19 @@ def notify_people(
                 data["role"], data["scope"], org_unit=data.get("org_unit"), province=data.get("province")
             )
         ]
+    addressed: list[str] = []
+    if event.name in CALL_EVENTS:
+        for role, province in call_audience(event.name, data):
+            addressed.extend(
+                person.username for person in directory.eligible(role, "province", org_unit=None, province=province)
+            )
     readers = recipients(
-        event.name, data, plan_drafters=plan_drafters, unit_drafters=unit_drafters, eligible_approvers=eligible
+        event.name,
+        data,
+        plan_drafters=plan_drafters,
+        unit_drafters=unit_drafters,
+        eligible_approvers=eligible,
+        call_audience=addressed,
     )
     if not readers:
         return []
@@ -195,13 +208,28 @@ def _template_context(
         actor = person.display_name if person else actor_username
     plan_id = str(data.get("plan_id") or "")  # the document's id, whatever its kind
     kind = events.document_kind(event.name, data)
+    link = document_link(kind, plan_id)
+    if event.name in CALL_EVENTS:
+        # The web interface's page of the call, beside its documents' pages.
+        link = link.rsplit(f"/{kind}s/", 1)[0] + f"/calls/{data.get('call_id') or ''}"
+    province = data.get("province")
     return {
         "kind": kind,
+        "reference": data.get("reference") or "",
+        "issuer_name": data.get("issuer_name") or "",
+        "plan_year": data.get("plan_year"),
+        "plan_due": data.get("plan_due"),
+        "report_year": data.get("report_year"),
+        "report_due": data.get("report_due"),
+        "priorities": (data.get("priorities") or "").strip(),
+        "document": data.get("document") or "",
+        "due_on": data.get("due_on"),
+        "working_days_left": data.get("working_days_left"),
         "plan_id": plan_id,
         "plan_title": data.get("title") or plan_id,
         "year": data.get("year") or "",
         "org_unit": data.get("org_unit") or "",
-        "province": data.get("province") or "",
+        "province": (province.get("name") if isinstance(province, dict) else province) or "",
         "level": data.get("level"),
         "level_name": data.get("level_name"),
         "actor": actor,
@@ -212,7 +240,7 @@ def _template_context(
         "issued_on": data.get("issued_on"),
         "due_at": data.get("due_at"),
         "received_at": data.get("received_at"),
-        "link": _link(event, document_link(kind, plan_id), task_link),
+        "link": _link(event, link, task_link),
     }
 
 

@@ -151,6 +151,84 @@ class IssuedNumberRow(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class CallRow(Base):
+    """A ministry's call (plans.domain.calls): the letter, what it asks for and whom."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(80))
+    issued_on: Mapped[date] = mapped_column(Date, index=True)
+    issuer: Mapped[str] = mapped_column(String(80))
+    issuer_name: Mapped[str] = mapped_column(Text)
+    plan_year: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    plan_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    report_year: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    report_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    priorities: Mapped[str] = mapped_column(Text)
+    provinces: Mapped[list[dict[str, str]]] = mapped_column(Json)  # [{id, code, name}]
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CallReminderRow(Base):
+    """A reminder sent for a call, a province and a document kind: each is sent once."""
+
+    __tablename__ = "call_reminders"
+
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    province: Mapped[str] = mapped_column(String(80), primary_key=True)
+    document: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CallLinkRow(Base):
+    """The call a document answers, as its drafter chose it (``call_id`` empty: none); a document
+    without a row answers the call its year, kind and province match (plans.domain.calls.answering)."""
+
+    __tablename__ = "call_links"
+
+    document_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(36))
+    linked_by: Mapped[str] = mapped_column(String(120))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OverviewDocumentRow(Base):
+    """The overview read model (plans.domain.overview): one document as its events told it.
+    Rebuilt from scratch by ``ttdn-plans overview-rebuild``."""
+
+    __tablename__ = "overview_documents"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    province: Mapped[str] = mapped_column(String(80))
+    org_unit: Mapped[str] = mapped_column(String(80))
+    year: Mapped[int] = mapped_column(Integer)
+    plan_type: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(Text)
+    call_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20))
+    document_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    received_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    state: Mapped[dict[str, Any]] = mapped_column(Json)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    change: Mapped[str] = mapped_column(String(32), default="")  # a fresh token at every change (the cache stamp)
+
+    __table_args__ = (Index("ix_overview_documents_year", "year", "province"),)
+
+
+class OverviewCallRow(Base):
+    """The overview's copy of each call, from ``call.issued``."""
+
+    __tablename__ = "overview_calls"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(Json)  # the call.issued payload
+
+
 class OrganisationRow(Base):
     """One organisation of the registry, in the seed file's shape (docs/organisations.md)."""
 

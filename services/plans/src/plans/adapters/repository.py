@@ -56,6 +56,10 @@ class AbstractPlanRepository(abc.ABC):
         timeline, which only grows, is loaded only when asked for."""
         return self._get(plan_id, for_update=False, with_timeline=with_timeline)
 
+    def drafts(self, *, year: int | None = None) -> list[PlanSummary]:
+        """Plans never submitted (of ``year``): what compliance calls a draft."""
+        return []
+
     @abc.abstractmethod
     def _add(self, plan: Plan) -> None: ...
 
@@ -267,6 +271,12 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         self.session.flush()
 
     # -- reading lists
+    def drafts(self, *, year: int | None = None) -> list[PlanSummary]:
+        statement = select(PlanRow).options(load_only(*_SUMMARY_COLUMNS)).where(PlanRow.status == "draft")
+        if year is not None:
+            statement = statement.where(PlanRow.year == year)
+        return [_summary(row) for row in self.session.scalars(statement)]
+
     def search(self, query: PlanQuery) -> list[PlanSummary]:
         # Only the list's columns: a page never reads the plans' JSON content.
         statement = (

@@ -148,6 +148,8 @@ class Catalogue:
     categories: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
     indicator_units: frozenset[str] = frozenset(DEFAULT_INDICATOR_UNITS)
     indicators: dict[str, IndicatorSpec] = field(default_factory=lambda: dict(DEFAULT_INDICATORS))
+    # The indicator codes the national overview leads with (its headline indicators), in order.
+    headline_indicators: tuple[str, ...] = ()
 
     def direction_of(self, code: str) -> str:
         """How the indicator counts: ``at_most`` when its catalogue entry says so, else ``at_least``
@@ -181,6 +183,7 @@ class Catalogue:
             categories=categories,
             indicator_units=units | {spec.unit for spec in indicators.values()},
             indicators=indicators,
+            headline_indicators=tuple(str(code) for code in data.get("headline_indicators") or ()),
         )
 
     def to_document(self) -> dict[str, object]:

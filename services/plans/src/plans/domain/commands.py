@@ -151,6 +151,45 @@ class RenderNextDocument:
     """The renderer's step: render, sign and store the oldest issued document still without its file."""
 
 
+# -- the ministry's calls and the national overview
+@dataclass(frozen=True)
+class IssueCall:
+    actor: Actor
+    body: dict[str, Any]  # reference, issued_on, plan_year, plan_due, report_year, report_due, priorities, provinces
+    call_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkCall:
+    """A drafter says which call their document answers (``call_id`` empty: none)."""
+
+    actor: Actor
+    plan_id: str
+    call_id: str
+
+
+@dataclass(frozen=True)
+class ApplyToOverview:
+    """One event of the suite, for the overview read model (``name`` its routing key)."""
+
+    event_id: str
+    name: str
+    data: dict[str, Any]
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class RemindCalls:
+    """The reminder loop's step: remind provinces whose requested documents are due soon."""
+
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RebuildOverview:
+    """Empty the overview read model and replay what feeds it."""
+
+
 @dataclass(frozen=True)
 class PutOrganisation:
     """Add an organisation to the registry, or replace its record (a new dated name, an end date,

@@ -259,14 +259,19 @@ def plan_document(
     issuer: BodyFace,
     signer: Signer,
     organisations: Organisations,
+    answering: str | None = None,
 ) -> DocumentFace:
-    """The face of an issued plan, from its frozen content and its issuing facts."""
+    """The face of an issued plan, from its frozen content and its issuing facts; ``answering`` is the
+    citation of the ministry's call the plan answers ("Thực hiện Công văn số … của …"), after the
+    legal bases."""
 
     def name(unit: str) -> str:
         return organisations.unit_name(unit, issued_on)
 
     summary_line = _summary_line(content.title)
     preamble = [f"Căn cứ {citation(basis)};" for basis in content.legal_bases]
+    if answering:
+        preamble.append(f"{answering};")
     preamble.append(
         f"{capitalise(issuer.name)} ban hành Kế hoạch {summary_line[:1].lower()}{summary_line[1:]} như sau:"
     )

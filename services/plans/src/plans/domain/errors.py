@@ -161,3 +161,28 @@ class UnknownOrganisation(OrganisationsInvalid):
 
 class OrganisationNotInForce(OrganisationsInvalid):
     """The organisation exists but not on the date asked; the message says when it did."""
+
+
+class CallInvalid(PlanInvalid):
+    """A call that breaks the rules (a due date before the letter's date, an unknown province …):
+    ``validation`` holds every one."""
+
+    detail = "The call breaks one or more rules; see errors."
+
+    def __init__(self, validation: Validation) -> None:
+        super().__init__(validation)
+        self.args = ("The call breaks one or more rules.",)
+
+
+class CallNotFound(PlanError):
+    """No such call, or one the caller may not see."""
+
+    def __init__(self, call_id: str) -> None:
+        super().__init__(f"Call {call_id} was not found.")
+
+
+class ProvinceNotFound(PlanError):
+    """No such province, or one the caller may not see (a province's users see only their own)."""
+
+    def __init__(self, province: str) -> None:
+        super().__init__(f"Province {province} was not found.")

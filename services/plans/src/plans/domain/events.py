@@ -7,6 +7,9 @@ The payload classes are the suite's contract, defined once in
 from __future__ import annotations
 
 from servicekit.contracts.events import (
+    CallIssued,
+    CallReminder,
+    IndicatorFigure,
     PlanApproved,
     PlanEvent,
     PlanSubmitted,
@@ -21,6 +24,9 @@ from servicekit.contracts.events import (
 )
 
 __all__ = [
+    "CallIssued",
+    "CallReminder",
+    "IndicatorFigure",
     "PlanApproved",
     "PlanEvent",
     "PlanSubmitted",

@@ -154,6 +154,42 @@ class PlanSummary:
         return self.stage.due_at if self.stage else None
 
 
+def figures_of(content: PlanContent | ReportContent) -> dict[str, Any]:
+    """A version's figures as ``plan.submitted`` / ``report.submitted`` carry them, for the national
+    overview: a plan's budget (in total and by activity category) and its indicators' targets; a
+    report's money spent (in total and by category) and its indicators' actual values."""
+    budgets: dict[str, int] = {}
+    figures: list[events.IndicatorFigure] = []
+    if isinstance(content, ReportContent):
+        for result in content.results:
+            budgets[result.category] = budgets.get(result.category, 0) + (result.spent_vnd or 0)
+            figures.extend(
+                events.IndicatorFigure(
+                    code=indicator.code,
+                    name=indicator.name,
+                    unit=indicator.unit,
+                    category=result.category,
+                    value=int(indicator.actual),
+                )
+                for indicator in result.indicators
+                if indicator.actual is not None
+            )
+        return {"total_budget_vnd": content.total_spent_vnd, "budgets": budgets, "indicators": tuple(figures)}
+    for activity in content.activities:
+        budgets[activity.category] = budgets.get(activity.category, 0) + activity.budget_vnd
+        figures.extend(
+            events.IndicatorFigure(
+                code=indicator.code,
+                name=indicator.name,
+                unit=indicator.unit,
+                category=activity.category,
+                value=indicator.target,
+            )
+            for indicator in activity.indicators
+        )
+    return {"total_budget_vnd": content.total_budget_vnd, "budgets": budgets, "indicators": tuple(figures)}
+
+
 class Plan:
     def __init__(
         self,
@@ -355,7 +391,10 @@ class Plan:
         catalogue: Catalogue,
         drafters: tuple[str, ...] = (),
         units: UnitCheck | None = None,
+        call_id: str = "",
     ) -> PlanVersion:
+        """Freeze the content as a new version and send it up the chain; ``call_id`` is the ministry's
+        call the plan answers (its figures travel with the event, for the national overview)."""
         if not self.is_editable:
             raise TransitionNotAllowed("submit", self.status)
         check_document(self.content, catalogue, for_submission=True, units=units)
@@ -391,6 +430,8 @@ class Plan:
                 drafters=drafters,
                 submitted_at=at,
                 submitters=tuple(dict.fromkeys(v.submitted_by for v in self.versions)),
+                call_id=call_id,
+                **figures_of(version.content),
             )
         )
         return version

@@ -13,6 +13,7 @@ from ..bootstrap import bootstrap, organisations, trust_roots
 from ..config import PlansSettings
 from ..domain import errors
 from .api import PlanIdConverter, blp
+from .calls_api import calls_blp, links_blp, overview_blp
 from .documents_api import blp as documents_blp
 from .messages import invalid_organisations_problem, invalid_plan_problem, nothing_to_copy_problem
 from .organisations_api import blp as organisations_blp
@@ -34,6 +35,8 @@ PROBLEMS: ProblemTable = {
     errors.WithdrawalInProgress: ProblemType(409, "Withdrawal in progress", "withdrawal-in-progress"),
     errors.RevisionRequired: ProblemType(428, "Precondition required", "precondition-required"),
     errors.NoIssuingBody: ProblemType(500, "Configuration error", "configuration-error"),
+    errors.CallNotFound: ProblemType(404, "Not found", "not-found"),
+    errors.ProvinceNotFound: ProblemType(404, "Not found", "not-found"),
     # The organisation registry: every problem at once; an unknown id in a path is a 404.
     errors.OrganisationsInvalid: ProblemType(
         422, "Validation failed", "validation-error", build=invalid_organisations_problem
@@ -81,6 +84,9 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     api.register_blueprint(blp)
     api.register_blueprint(reports_blp)
     api.register_blueprint(documents_blp)
+    api.register_blueprint(calls_blp)
+    api.register_blueprint(links_blp)
+    api.register_blueprint(overview_blp)
     api.register_blueprint(organisations_blp)
     register_problem_table(app, PROBLEMS)
 

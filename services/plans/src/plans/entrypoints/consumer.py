@@ -97,3 +97,24 @@ def make_handler(bus: MessageBus) -> Callable[[Session, Event], None]:
         bus.handle(command, SqlUnitOfWork(session=session))
 
     return handle
+
+
+# -- the overview read model's queue: every fact about documents and calls
+OVERVIEW_QUEUE = "plans.overview"
+
+
+def to_overview_command(event: Event) -> commands.ApplyToOverview:
+    """Any suite event as a fact for the overview. A type the contract knows is read by it (a payload
+    that breaks it is parked); a type it does not know yet (report.* before their contract lands) is
+    taken as it came: the read model reads only the fields it knows, leniently."""
+    data = dict(event.data)
+    if event.name in contract.EVENTS:
+        data = contract.parse(event.name, event.data).payload()
+    return commands.ApplyToOverview(event_id=event.id, name=event.name, data=data, occurred_at=event.time)
+
+
+def make_overview_handler(bus: MessageBus) -> Callable[[Session, Event], None]:
+    def handle(session: Session, event: Event) -> None:
+        bus.handle(to_overview_command(event), SqlUnitOfWork(session=session))
+
+    return handle

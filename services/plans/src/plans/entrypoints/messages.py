@@ -29,7 +29,7 @@ def invalid_plan_problem(error: PlanInvalid) -> Problem:
     return Problem(
         422,
         "Validation failed",
-        "The plan breaks one or more rules; see errors.",
+        getattr(error, "detail", "The plan breaks one or more rules; see errors."),
         slug="validation-error",
         errors=error.validation.errors(render),
         violations=error.validation.details(render),

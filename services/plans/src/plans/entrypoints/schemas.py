@@ -47,6 +47,8 @@ class IndicatorSchema(Schema):
     name = _text(300, required=True, allow_empty=False)
     unit = _text(60, required=True, allow_empty=False)
     target = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**12))
+    # The indicator catalogue's code (content model v2): coded indicators are summed nationally.
+    code = Text(validate=validate.Length(max=40, error="At most {max} characters."))
 
 
 class ActivitySchema(Schema):

@@ -62,8 +62,11 @@ class PendingDocument:
     attempts: int
 
 
-def plan_face(plan: Plan, version: int, organisations: Organisations, signer: Signer) -> DocumentFace:
-    """The face of an issued document of either kind, from the version it issued."""
+def plan_face(
+    plan: Plan, version: int, organisations: Organisations, signer: Signer, answering: str | None = None
+) -> DocumentFace:
+    """The face of an issued document of either kind, from the version it issued; ``answering`` is the
+    citation of the ministry's call a plan answers."""
     assert plan.document_number and plan.issued_on and plan.issuer and plan.place
     content = plan.versions[version - 1].content if 1 <= version <= len(plan.versions) else plan.content
     if isinstance(content, ReportContent):
@@ -88,7 +91,20 @@ def plan_face(plan: Plan, version: int, organisations: Organisations, signer: Si
         issuer=organisations.body(plan.issuer, plan.issued_on),
         signer=signer,
         organisations=organisations,
+        answering=answering,
     )
+
+
+def _call_cited(uow: UnitOfWork, plan: Plan | None) -> str | None:
+    """The citation of the ministry's call the plan answers, for its preamble (None: it answers none)."""
+    calls = getattr(uow, "calls", None)
+    if plan is None or calls is None or plan.kind != "plan":
+        return None
+    from .handlers import call_for_plan
+
+    call_id = call_for_plan(uow, plan.id, plan.content.year, plan.province)
+    call = calls.get(call_id) if call_id else None
+    return call.citation if call is not None else None
 
 
 def signer_of(plan: Plan, version: int, signing_level: int) -> str | None:
@@ -153,6 +169,7 @@ def render_next_document(
         if claimed is None:
             return None
         plan = uow.plans.read(claimed.document_id, with_timeline=True)
+        answering = _call_cited(uow, plan)
     try:
         if plan is None or plan.status != APPROVED:
             raise SignerUnknown(f"{claimed.kind} {claimed.document_id} is no longer issued")
@@ -165,7 +182,7 @@ def render_next_document(
             raise SignerUnknown(f"the directory does not know {username}")
         if on_behalf_of:
             signer = replace(signer, delegated_by=on_behalf_of)
-        face = plan_face(plan, claimed.version, tools.organisations, signer)
+        face = plan_face(plan, claimed.version, tools.organisations, signer, answering)
         content, details = tools.render_and_sign(face)
     except Exception as error:
         failure = f"{error.__class__.__name__}: {error}"

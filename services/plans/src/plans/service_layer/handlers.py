@@ -24,6 +24,7 @@ from servicekit.validation import Validation
 from ..adapters.repository import PlanQuery
 from ..domain import commands
 from ..domain.access import Actor, Visibility, may_draft_for, visibility_of
+from ..domain.calls import answering
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
 from ..domain.errors import (
@@ -259,10 +260,29 @@ def submit_plan(
         plan.check_revision(cmd.expected_revision)
         drafters = tuple(sorted({*uow.plans.drafters_of(plan.org_unit), plan.created_by, *plan.editors}))
         now = clock()
+        call_id = call_for_plan(uow, plan.id, plan.content.year, plan.province, kind=plan.kind)
         plan.submit(
-            by=cmd.actor.username, at=now, catalogue=catalogue, drafters=drafters, units=units_on(issuing_bodies, now)
+            by=cmd.actor.username,
+            at=now,
+            catalogue=catalogue,
+            drafters=drafters,
+            units=units_on(issuing_bodies, now),
+            call_id=call_id,
         )
     return plan
+
+
+def call_for_plan(uow: UnitOfWork, plan_id: str, year: int, province: str, *, kind: str = "plan") -> str:
+    """The ministry's call a document (a plan, or a report) answers: the one its drafter chose, else
+    the latest that asks this province for this year's document of that kind (empty: none)."""
+    calls = getattr(uow, "calls", None)
+    if calls is None:  # a unit of work without calls (the unit tests' fake): the plan answers none
+        return ""
+    chosen = calls.link_of(kind, plan_id)
+    if chosen is not None:
+        return str(chosen)
+    call = answering(calls.for_year(kind, year), kind, year, province)
+    return call.id if call else ""
 
 
 @dataclass(frozen=True)

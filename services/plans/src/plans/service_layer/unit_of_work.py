@@ -5,21 +5,24 @@ new events to the outbox, in that same transaction, then commits."""
 from __future__ import annotations
 
 import abc
+import itertools
 from collections.abc import Iterable
+from typing import Any
 
+from servicekit.contracts.events import aggregate_of
 from servicekit.events import Event, new_event
 from servicekit.outbox import retract_unpublished
 from servicekit.unit_of_work import SqlAlchemyUnitOfWork
 from servicekit.unit_of_work import UnitOfWork as KitUnitOfWork
 from sqlalchemy.orm import Session
 
+from ..adapters.calls import CallRepository, OverviewStore
 from ..adapters.issued_files import IssuedFiles
 from ..adapters.numbering_register import SqlAlchemyNumberingRegister
 from ..adapters.organisations import OrganisationStore
 from ..adapters.orm import Outbox
 from ..adapters.repository import AbstractPlanRepository, SqlAlchemyPlanRepository
 from ..domain.events import PlanEvent
-from ..domain.model import Plan
 from ..domain.numbering import NumberingRegister
 
 EVENT_SOURCE = "/ttdn/plans"
@@ -29,10 +32,13 @@ class UnitOfWork(KitUnitOfWork, abc.ABC):
     plans: AbstractPlanRepository
     register: NumberingRegister
     issued_files: IssuedFiles  # issued documents waiting for (or holding) their signed file
+    calls: CallRepository
+    overview: OverviewStore  # the overview read model (fed by events only)
     organisations: OrganisationStore  # the organisation registry's tables (the administrator's changes)
 
-    def touched(self) -> Iterable[Plan]:
-        return self.plans.seen.values()
+    def touched(self) -> Iterable[Any]:
+        calls = self.calls.seen.values() if getattr(self, "calls", None) is not None else ()
+        return itertools.chain(self.plans.seen.values(), calls)
 
     def _write_back(self) -> None:
         for plan in self.plans.seen.values():
@@ -54,10 +60,12 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
         self.plans = SqlAlchemyPlanRepository(session)
         self.register = SqlAlchemyNumberingRegister(session)
         self.issued_files = IssuedFiles(session)
+        self.calls = CallRepository(session)
+        self.overview = OverviewStore(session)
         self.organisations = OrganisationStore(session)
 
     def to_cloudevent(self, event: PlanEvent) -> Event:  # type: ignore[override]
-        return new_event(event.name, source=EVENT_SOURCE, subject=f"plans/{event.plan_id}", data=event.payload())
+        return new_event(event.name, source=EVENT_SOURCE, subject=aggregate_of(event), data=event.payload())
 
     def retract_submission(self, plan_id: str, version: int, routing_key: str = "plan.submitted") -> bool:
         return retract_unpublished(

@@ -1,0 +1,192 @@
+"""Calls, the documents' chosen calls, the reminders sent, and the overview read model in and
+out of storage. A call is written once and never changed, so it is copied to and from its row."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ..domain.calls import Call, Province
+from ..domain.overview import OverviewDocument
+from .orm import CallLinkRow, CallReminderRow, CallRow, OverviewCallRow, OverviewDocumentRow
+
+
+def _call(row: CallRow) -> Call:
+    return Call(
+        id=row.id,
+        reference=row.reference,
+        issued_on=row.issued_on,
+        issuer=row.issuer,
+        issuer_name=row.issuer_name,
+        plan_year=row.plan_year,
+        plan_due=row.plan_due,
+        report_year=row.report_year,
+        report_due=row.report_due,
+        priorities=row.priorities,
+        provinces=tuple(Province(p["id"], p.get("code", ""), p.get("name", "")) for p in row.provinces),
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )
+
+
+class CallRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.seen: dict[str, Call] = {}
+
+    def add(self, call: Call) -> None:
+        self.session.add(
+            CallRow(
+                id=call.id,
+                reference=call.reference,
+                issued_on=call.issued_on,
+                issuer=call.issuer,
+                issuer_name=call.issuer_name,
+                plan_year=call.plan_year,
+                plan_due=call.plan_due,
+                report_year=call.report_year,
+                report_due=call.report_due,
+                priorities=call.priorities,
+                provinces=[{"id": p.id, "code": p.code, "name": p.name} for p in call.provinces],
+                created_by=call.created_by,
+                created_at=call.created_at,
+            )
+        )
+        self.seen[call.id] = call
+
+    def get(self, call_id: str) -> Call | None:
+        row = self.session.get(CallRow, call_id)
+        if row is None:
+            return None
+        call = self.seen.get(call_id) or _call(row)
+        self.seen[call.id] = call
+        return call
+
+    def all(self) -> list[Call]:
+        rows = self.session.scalars(select(CallRow).order_by(CallRow.issued_on.desc(), CallRow.created_at.desc()))
+        return [_call(row) for row in rows]
+
+    def for_year(self, kind: str, year: int) -> list[Call]:
+        column = CallRow.plan_year if kind == "plan" else CallRow.report_year
+        return [_call(row) for row in self.session.scalars(select(CallRow).where(column == year))]
+
+    def open_on(self, day: Any) -> list[Call]:
+        """Calls with a requested document due on or after ``day`` (candidates for reminders)."""
+        rows = self.session.scalars(select(CallRow).where((CallRow.plan_due >= day) | (CallRow.report_due >= day)))
+        return [_call(row) for row in rows]
+
+    # -- links chosen by drafters
+    def link_of(self, kind: str, document_id: str) -> str | None:
+        """The call the drafter chose (``""``: none), or None when they chose nothing."""
+        row = self.session.get(CallLinkRow, (kind, document_id))
+        return row.call_id if row is not None else None
+
+    def link(self, kind: str, document_id: str, call_id: str, *, by: str, at: datetime) -> None:
+        row = self.session.get(CallLinkRow, (kind, document_id))
+        if row is None:
+            self.session.add(
+                CallLinkRow(document_kind=kind, document_id=document_id, call_id=call_id, linked_by=by, linked_at=at)
+            )
+        else:
+            row.call_id, row.linked_by, row.linked_at = call_id, by, at
+
+    # -- reminders, once each
+    def reminded(self) -> set[tuple[str, str, str]]:
+        return {(r.call_id, r.province, r.document) for r in self.session.scalars(select(CallReminderRow))}
+
+    def record_reminder(self, call_id: str, province: str, document: str, at: datetime) -> None:
+        self.session.add(CallReminderRow(call_id=call_id, province=province, document=document, sent_at=at))
+
+
+class OverviewStore:
+    """The overview read model's tables."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def document(self, kind: str, document_id: str, *, for_update: bool = False) -> OverviewDocument:
+        statement = select(OverviewDocumentRow).where(
+            OverviewDocumentRow.kind == kind, OverviewDocumentRow.id == document_id
+        )
+        if for_update:
+            statement = statement.with_for_update()
+        row = self.session.scalars(statement).first()
+        document = OverviewDocument(kind=kind, id=document_id)
+        if row is not None:
+            _fill(document, row)
+        return document
+
+    def save(self, document: OverviewDocument, at: datetime) -> None:
+        row = self.session.get(OverviewDocumentRow, (document.kind, document.id))
+        if row is None:
+            row = OverviewDocumentRow(kind=document.kind, id=document.id)
+            self.session.add(row)
+        row.province = document.province
+        row.org_unit = document.org_unit
+        row.year = document.year
+        row.plan_type = document.plan_type
+        row.title = document.title
+        row.call_id = document.call_id
+        row.status = document.status
+        row.document_number = document.document_number
+        row.issued_on = document.issued_on
+        row.received_on = document.received_on
+        row.state = document.state()
+        row.updated_at = at
+        row.change = uuid.uuid4().hex
+
+    def documents(self, *, year: int | None = None, years: Iterable[int] | None = None) -> list[OverviewDocument]:
+        statement = select(OverviewDocumentRow)
+        if year is not None:
+            statement = statement.where(OverviewDocumentRow.year == year)
+        if years is not None:
+            statement = statement.where(OverviewDocumentRow.year.in_(list(years)))
+        found = []
+        for row in self.session.scalars(statement):
+            document = OverviewDocument(kind=row.kind, id=row.id)
+            _fill(document, row)
+            found.append(document)
+        return found
+
+    def stamp(self) -> tuple[Any, ...]:
+        """What changes whenever an event changes the read model: a digest of every document's change
+        token (a fresh one at each change), and the calls it knows. A computed overview is reused
+        while this stays the same."""
+        tokens = sorted(self.session.scalars(select(OverviewDocumentRow.change)))
+        digest = hashlib.sha256("".join(tokens).encode()).hexdigest()
+        calls = self.session.scalar(select(func.count()).select_from(OverviewCallRow))
+        return (len(tokens), digest, calls)
+
+    def years(self) -> list[int]:
+        return sorted(y for y in self.session.scalars(select(OverviewDocumentRow.year).distinct()) if y)
+
+    def save_call(self, call_id: str, data: dict[str, Any]) -> None:
+        row = self.session.get(OverviewCallRow, call_id)
+        if row is None:
+            self.session.add(OverviewCallRow(id=call_id, data=data))
+
+    def calls(self) -> list[dict[str, Any]]:
+        return [row.data for row in self.session.scalars(select(OverviewCallRow))]
+
+    def clear(self) -> None:
+        self.session.execute(delete(OverviewDocumentRow))
+        self.session.execute(delete(OverviewCallRow))
+
+
+def _fill(document: OverviewDocument, row: OverviewDocumentRow) -> None:
+    document.province = row.province
+    document.org_unit = row.org_unit
+    document.year = row.year
+    document.plan_type = row.plan_type
+    document.title = row.title
+    document.call_id = row.call_id
+    document.document_number = row.document_number
+    document.issued_on = row.issued_on
+    document.received_on = row.received_on
+    document.load_state(row.state or {})
