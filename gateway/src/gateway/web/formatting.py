@@ -84,3 +84,12 @@ def roman(number: int) -> str:
             out += letters
             number -= value
     return out
+
+
+def person(name: Any) -> str:
+    """A person as the API names them: their full name, family name first, and their position
+    ("Nông Thị Hoa, Chuyên viên") where the service knows them; their username otherwise."""
+    if isinstance(name, dict):
+        full = str(name.get("name") or name.get("username") or "")
+        return f"{full}, {name['position']}" if name.get("position") else full
+    return "" if name is None else str(name)

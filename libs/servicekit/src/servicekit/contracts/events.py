@@ -169,6 +169,9 @@ class PlanSubmitted(PlanEvent):
     """Always written; a consumer takes the event's ``time`` where it is missing."""
     submitters: Usernames = ()
     """Usernames of everyone who submitted any version, this one included (separation of duties)."""
+    reply: str = ""
+    """The drafters' reply (giải trình) to the comment that returned the previous version; empty on
+    a first submission."""
 
 
 @dataclass(frozen=True, kw_only=True)

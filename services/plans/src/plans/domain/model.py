@@ -92,6 +92,9 @@ class PlanVersion:
     # Who may read this frozen version besides the unit's drafters: "role:<approver role>" for each
     # level it was offered to, "user:<username>" for each person who decided on it (access.Visibility).
     readers: set[str] = field(default_factory=set)
+    # The drafters' reply to the comment that sent the previous version back (giải trình): it
+    # travels with this version to the approver.
+    reply: str = ""
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,9 @@ class Plan:
         self._log("edited", at, actor=by, version=self.next_version_number)
 
     # -- the drafter's transitions
-    def submit(self, *, by: str, at: datetime, catalogue: Catalogue, drafters: tuple[str, ...] = ()) -> PlanVersion:
+    def submit(
+        self, *, by: str, at: datetime, catalogue: Catalogue, drafters: tuple[str, ...] = (), reply: str = ""
+    ) -> PlanVersion:
         if not self.is_editable:
             raise TransitionNotAllowed("submit", self.status)
         check_content(self.content, catalogue, for_submission=True)
@@ -250,12 +255,14 @@ class Plan:
             submitted_at=at,
             edited_by=edited_by,
             readers={FIRST_READER},
+            reply=reply,
         )
         self.versions.append(version)
         self.status = SUBMITTED
         self.stage = None  # set when the approval opens its first level
         self._touch(at)
-        self._log("submitted", at, actor=by, version=version.number, details={"content_sha256": version.content_sha256})
+        details = {"content_sha256": version.content_sha256, **({"reply": reply} if reply else {})}
+        self._log("submitted", at, actor=by, version=version.number, details=details)
         self.events.append(
             events.PlanSubmitted(
                 **self._context(version.number),
@@ -267,6 +274,7 @@ class Plan:
                 drafters=drafters,
                 submitted_at=at,
                 submitters=tuple(dict.fromkeys(v.submitted_by for v in self.versions)),
+                reply=reply,
             )
         )
         return version

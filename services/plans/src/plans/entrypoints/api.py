@@ -98,6 +98,7 @@ def version_document(version: PlanVersion, *, with_content: bool = False) -> dic
         "edited_by": list(version.edited_by),
         "approval_id": version.approval_id,
         "outcome": version.outcome,
+        "reply": version.reply,
     }
     if with_content:
         document["content"] = asdict(version.content)
@@ -169,11 +170,15 @@ class PlanSubmission(MethodView):
     @blp.alt_response(412, response="PRECONDITION_FAILED", description="If-Match names another revision")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED", description="If-Match: * (name the ETag, or send none)")
     @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
-    def post(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Freeze the content as a new version and send it for approval"""
+    @blp.arguments(schemas.SubmitBodySchema, required=False)
+    def post(self, body: dict[str, Any], plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Freeze the content as a new version and send it for approval, with the drafters' reply to
+        the comment that returned it (optional body)"""
         expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=False)
-        plan = bus().handle(commands.SubmitPlan(actor=actor(), plan_id=plan_id, expected_revision=expected))
-        return with_etag(plan)
+        command = commands.SubmitPlan(
+            actor=actor(), plan_id=plan_id, expected_revision=expected, reply=(body or {}).get("reply", "")
+        )
+        return with_etag(bus().handle(command))
 
 
 @blp.route("/<plan_id:plan_id>/withdraw")

@@ -110,6 +110,15 @@ STAND_INS: dict[str, Any] = {"title": "-", "summary": "", "legal_bases": [], "re
 REQUIRED = {"title", "plan_type", "year"}
 
 
+class SubmitBodySchema(Schema):
+    """What may come with a submission (the body is optional)."""
+
+    reply = Text(
+        validate=validate.Length(max=5000),
+        metadata={"description": "The drafters' reply (giải trình) to the comment that returned the plan"},
+    )
+
+
 class StageSchema(Schema):
     level = fields.Integer()
     vi = fields.String()
@@ -203,6 +212,9 @@ class VersionSummarySchema(Schema):
     edited_by = fields.List(fields.String())
     approval_id = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
+    reply = fields.String(
+        metadata={"description": "The drafters' reply (giải trình) to the return before this version; empty if none"}
+    )
 
 
 class VersionListSchema(Schema):

@@ -95,7 +95,7 @@ def submit_plan(
         plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
         plan.check_revision(cmd.expected_revision)
         drafters = tuple(sorted({*uow.plans.drafters_of(plan.org_unit), plan.created_by, *plan.editors}))
-        plan.submit(by=cmd.actor.username, at=clock(), catalogue=catalogue, drafters=drafters)
+        plan.submit(by=cmd.actor.username, at=clock(), catalogue=catalogue, drafters=drafters, reply=cmd.reply)
     return plan
 
 
