@@ -48,7 +48,17 @@ class QueueSpec:
 
 
 SUITE_QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec("approvals.plan-events", ("plan.submitted", "plan.withdrawal_requested", "plan.withdrawn")),
+    QueueSpec(
+        "approvals.plan-events",
+        (
+            "plan.submitted",
+            "plan.withdrawal_requested",
+            "plan.withdrawn",
+            "report.submitted",
+            "report.withdrawal_requested",
+            "report.withdrawn",
+        ),
+    ),
     QueueSpec(
         "plans.approval-events",
         (
@@ -58,7 +68,7 @@ SUITE_QUEUES: tuple[QueueSpec, ...] = (
             "approval.withdrawal_answered",
         ),
     ),
-    QueueSpec("notifications.events", ("plan.#", "approval.#")),
+    QueueSpec("notifications.events", ("plan.#", "approval.#", "report.#")),
 )
 
 

@@ -77,6 +77,8 @@ Scope = Annotated[str, _one_of(SCOPES), _enum(SCOPES)]
 Decision = Annotated[str, _one_of(DECISIONS), _enum(DECISIONS)]
 Outcome = Annotated[str, _one_of(OUTCOMES), _enum(OUTCOMES)]
 DocumentKind = Annotated[str, _one_of(DOCUMENT_KINDS), _enum(DOCUMENT_KINDS)]
+REPORT_KINDS = ("annual", "semiannual")
+ReportKind = Annotated[str, _one_of(REPORT_KINDS), _enum(REPORT_KINDS)]
 
 # Unknown fields are ignored (docs/events.md: producers may add fields), and the Python
 # names of aliased fields are accepted too, so a payload can be built either way.
@@ -215,6 +217,76 @@ class PlanApproved(PlanEvent):
     """The issuing body's code, e.g. ``CB-UBND``."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class ReportContext:
+    """What every report event adds to the plan context. The plan fields describe the REPORT
+    (``plan_id`` is the report's id, ``version`` its version, ``title`` its title, ``subject.kind``
+    is ``report``), so a receiver that knows only plan events reads a report event correctly."""
+
+    __pydantic_config__ = _CONFIG
+    report_id: str
+    """The report's id (the same as ``plan_id`` and ``subject.id``)."""
+    report_kind: ReportKind
+    """``annual`` (the year-end report) or ``semiannual`` (the six-month report)."""
+    plan_ref: str
+    """The id of the approved plan the report reports on."""
+    plan_ref_version: int = 0
+    """The version of that plan whose frozen targets the report answers."""
+    plan_ref_number: str = ""
+    """That plan's number and symbol, e.g. ``15/KH-UBND``."""
+    period_start: date
+    """First day of the reporting period (by default 15 December of the year before)."""
+    period_end: date
+    """Last day of the reporting period (by default 14 December, or 14 June for six months)."""
+
+
+# -- produced by plans, for reports: the plan events' fields, plus the report context
+@dataclass(frozen=True, kw_only=True)
+class ReportSubmitted(PlanSubmitted, ReportContext):
+    """A drafter sent a report version up the report chain; approvals opens its approval
+    (``plan_type`` is the report's kind)."""
+
+    name: ClassVar[str] = "report.submitted"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportWithdrawalRequested(PlanWithdrawalRequested, ReportContext):
+    """A drafter asks to recall the report version under approval; answered by
+    ``approval.withdrawal_answered`` as for plans."""
+
+    name: ClassVar[str] = "report.withdrawal_requested"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportWithdrawn(PlanWithdrawn, ReportContext):
+    """A drafter took a submitted report version back; its open approval is cancelled."""
+
+    name: ClassVar[str] = "report.withdrawn"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportApproved(PlanApproved, ReportContext):
+    """The report chain's last level approved the report and it was numbered in the issuer's
+    register, shared with its plans (``document_number`` e.g. ``07/BC-UBND``)."""
+
+    name: ClassVar[str] = "report.approved"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportReceived(PlanEvent, ReportContext):
+    """The ministry recorded that it received the issued report (it receives reports rather
+    than approving them)."""
+
+    name: ClassVar[str] = "report.received"
+    document_number: str
+    """The report's number and symbol, e.g. ``07/BC-UBND``."""
+    received_by: str
+    """The ministry official who recorded the receipt."""
+    received_at: Instant
+    note: str = ""
+    """What the ministry wrote with the receipt, if anything."""
+
+
 # -- produced by approvals
 @dataclass(frozen=True, kw_only=True)
 class ApprovalEvent(PlanEvent):
@@ -328,6 +400,11 @@ EVENTS: dict[str, type[PlanEvent]] = {
         PlanWithdrawalRequested,
         PlanWithdrawn,
         PlanApproved,
+        ReportSubmitted,
+        ReportWithdrawalRequested,
+        ReportWithdrawn,
+        ReportApproved,
+        ReportReceived,
         TaskAssigned,
         TaskDelegated,
         DecisionRecorded,
@@ -337,7 +414,8 @@ EVENTS: dict[str, type[PlanEvent]] = {
         TaskOverdue,
     )
 }
-PRODUCERS: dict[str, str] = {name: name.split(".", 1)[0] + "s" for name in EVENTS}
+_PRODUCER_OF_PREFIX = {"plan": "plans", "report": "plans", "approval": "approvals"}
+PRODUCERS: dict[str, str] = {name: _PRODUCER_OF_PREFIX[name.split(".", 1)[0]] for name in EVENTS}
 
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}

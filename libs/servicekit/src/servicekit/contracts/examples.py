@@ -16,6 +16,21 @@ _PLAN: dict[str, Any] = {
     "province": "CB",
     "year": 2024,
 }
+# Cao Bằng's 2024 year-end report on that plan: the plan fields describe the report.
+_REPORT_ID = "9a2e4c6b-8d1f-4b3a-a5c7-e9f1b3d5a7c9"
+_REPORT: dict[str, Any] = {
+    **_PLAN,
+    "plan_id": _REPORT_ID,
+    "title": "Báo cáo kết quả công tác thông tin đối ngoại năm 2024",
+    "subject": events.Subject(kind="report", id=_REPORT_ID, version=1, content_sha256="7c1e" + "0" * 60),
+    "report_id": _REPORT_ID,
+    "report_kind": "annual",
+    "plan_ref": _PLAN["plan_id"],
+    "plan_ref_version": 1,
+    "plan_ref_number": "15/KH-UBND",
+    "period_start": date(2023, 12, 15),
+    "period_end": date(2024, 12, 14),
+}
 _APPROVAL: dict[str, Any] = {**_PLAN, "approval_id": "a7f3e2d1-6c4b-4e2a-8d9f-3b1c0e5a7f42"}
 _TASK: dict[str, Any] = {**_APPROVAL, "task_id": "c2e4a6b8-1d3f-4a5c-9e7b-2f4d6a8c0e13", "level": 1}
 _DEPARTMENT = {"vi": "Lãnh đạo Sở", "en": "Department leadership"}
@@ -55,6 +70,33 @@ EXAMPLES: dict[str, events.PlanEvent] = {
         ),
         events.PlanWithdrawn(**_PLAN, by="drafter.cb", withdrawn_at=datetime(2024, 3, 4, 2, 30, tzinfo=UTC)),
         events.PlanApproved(**_PLAN, document_number="15/KH-UBND", issued_on=date(2024, 3, 20), issuer="CB-UBND"),
+        events.ReportSubmitted(
+            **_REPORT,
+            content_sha256="7c1e" + "0" * 60,
+            plan_type="annual",
+            submitted_by="drafter.cb",
+            created_by="drafter.cb",
+            edited_by=("drafter.cb",),
+            drafters=("drafter.cb", "drafter2.cb"),
+            submitted_at=datetime(2024, 12, 16, 2, 0, tzinfo=UTC),
+            submitters=("drafter.cb",),
+        ),
+        events.ReportWithdrawalRequested(
+            **_REPORT,
+            request_id="f4c2d0e8-6b3a-4d9f-c7e1-2a8b0d4f6c35",
+            by="drafter.cb",
+            requested_at=datetime(2024, 12, 16, 3, 0, tzinfo=UTC),
+            seen_decisions=0,
+        ),
+        events.ReportWithdrawn(**_REPORT, by="drafter.cb", withdrawn_at=datetime(2024, 12, 16, 3, 0, tzinfo=UTC)),
+        events.ReportApproved(**_REPORT, document_number="07/BC-UBND", issued_on=date(2024, 12, 20), issuer="CB-UBND"),
+        events.ReportReceived(
+            **_REPORT,
+            document_number="07/BC-UBND",
+            received_by="ministry.1",
+            received_at=datetime(2024, 12, 23, 8, 0, tzinfo=UTC),
+            note="Đã nhận báo cáo.",
+        ),
         events.TaskAssigned(**_OFFERED, required_approvals=1),
         events.TaskDelegated(
             **_TASK,
