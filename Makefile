@@ -70,7 +70,9 @@ lint: install
 # Message catalogues (Babel): the texts marked in a package, merged into its Vietnamese
 # and English .po files and compiled to the .mo files that are committed. An entry is
 # directory:domain:babel-config:keywords (the keywords pybabel looks for besides its own).
-CATALOGUES := services/plans/src/plans:plans:babel.cfg:N_ \
+CATALOGUES := libs/servicekit/src/servicekit:servicekit:babel.cfg:N_ \
+	services/plans/src/plans:plans:babel.cfg:N_ \
+	services/approvals/src/approvals:approvals:babel.cfg:N_ \
 	gateway/src/gateway/web:web:gateway/babel-web.cfg:t,translate:2,mark
 messages: install
 	@for entry in $(CATALOGUES); do \

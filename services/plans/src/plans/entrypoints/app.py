@@ -14,7 +14,7 @@ from ..config import PlansSettings
 from ..domain import errors
 from .api import PlanIdConverter, blp
 from .documents_api import blp as documents_blp
-from .messages import invalid_plan_problem
+from .messages import CATALOGUE, invalid_plan_problem
 
 # Domain errors to problem types, in this one place.
 PROBLEMS: ProblemTable = {
@@ -62,6 +62,6 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     app.url_map.converters["plan_id"] = PlanIdConverter
     api.register_blueprint(blp)
     api.register_blueprint(documents_blp)
-    register_problem_table(app, PROBLEMS)
+    register_problem_table(app, PROBLEMS, CATALOGUE)
 
     return app

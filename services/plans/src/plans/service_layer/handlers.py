@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from servicekit.i18n import N_
+
 from ..domain import commands
 from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
@@ -42,7 +44,7 @@ def readable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
 def writable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
     view = readable(plan, actor, plan_id)
     if view is not plan or plan is None or not may_draft_for(actor, plan.org_unit):
-        raise PlanForbidden("Only the drafters of the plan's unit may change it.")
+        raise PlanForbidden(N_("Only the drafters of the plan's unit may change it."))
     return plan
 
 
@@ -59,7 +61,7 @@ def create_plan(
     actor = cmd.actor
     content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or actor.org_unit or ""})
     if not may_draft_for(actor, content.org_unit):
-        raise PlanForbidden("Only a drafter may create a plan, and only for their own unit.")
+        raise PlanForbidden(N_("Only a drafter may create a plan, and only for their own unit."))
     with uow:
         plan = Plan.create(
             cmd.plan_id or new_id(),
@@ -83,7 +85,7 @@ def replace_plan(
         plan.check_revision(cmd.expected_revision, required=True)
         content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or plan.org_unit})
         if content.org_unit != plan.org_unit:
-            raise PlanForbidden("A plan stays with the unit that drafted it.")
+            raise PlanForbidden(N_("A plan stays with the unit that drafted it."))
         plan.replace(content, by=cmd.actor.username, at=clock(), catalogue=catalogue)
     return plan
 
@@ -149,7 +151,7 @@ def _await_verdict(
             plan = readable(uow.plans.read(plan_id), actor, plan_id)
         request = plan.withdrawal or {}
         if request.get("id") != request_id:
-            raise WithdrawalRefused("another withdrawal request replaced this one")
+            raise WithdrawalRefused(N_("another withdrawal request replaced this one"))
         if request.get("outcome") == "accepted":
             return Withdrawal(plan)
         if request.get("outcome") == "refused":
