@@ -78,3 +78,10 @@ def test_every_error_of_a_save_links_to_its_field_with_the_field_named() -> None
     assert links[2]["label"].endswith(translate("vi", "form.indicator.target"))
     assert field_anchor("activities.3") == "act-3-title"
     assert field_anchor("activities") == "activities-title"
+
+
+def test_the_inbox_shows_no_raw_addresses() -> None:
+    from gateway.web.formatting import without_raw_links
+
+    body = "Kế hoạch X chờ đồng chí duyệt.\nHạn xử lý: 15/03/2024.\nXem kế hoạch: http://127.0.0.1:8000/plans/abc"
+    assert without_raw_links(body) == "Kế hoạch X chờ đồng chí duyệt.\nHạn xử lý: 15/03/2024."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -93,3 +94,12 @@ def person(name: Any) -> str:
         full = str(name.get("name") or name.get("username") or "")
         return f"{full}, {name['position']}" if name.get("position") else full
     return "" if name is None else str(name)
+
+
+_RAW_LINK_LINE = re.compile(r"^[^\n]*:\s*https?://\S+\s*$", re.MULTILINE)
+
+
+def without_raw_links(text: Any) -> str:
+    """A message's text without its "Xem kế hoạch: https://…" lines: in the inbox the whole item
+    is the link (it opens the plan), so a raw address would only be noise."""
+    return _RAW_LINK_LINE.sub("", str(text or "")).strip()

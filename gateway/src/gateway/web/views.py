@@ -51,6 +51,7 @@ def register(blueprint: Blueprint) -> None:
     blueprint.app_template_filter("iso_day")(formatting.iso_day)
     blueprint.app_template_filter("thousands")(lambda n: formatting.thousands(n, g.get("locale", "vi")))
     blueprint.app_template_filter("roman")(formatting.roman)
+    blueprint.app_template_filter("without_raw_links")(formatting.without_raw_links)
     blueprint.context_processor(_page_context)
     blueprint.register_error_handler(HTTPException, _error_page)
     blueprint.register_error_handler(ServiceUnavailable, _service_unavailable)
@@ -427,6 +428,13 @@ def _render_approval(
             returned_version = earlier[-1]["number"]
             previous = fetch(f"/plans/{plan_ref['plan_id']}/versions/{returned_version}").body
             changes = compare(previous["content"], version["content"], _catalogue().content_fields)
+    # People by name and position (the plan's timeline names everyone who acted on it).
+    timeline = call("GET", f"/plans/{plan_ref['plan_id']}/timeline")
+    names = {
+        entry["actor"]: entry["actor_name"]
+        for entry in (timeline.body["items"] if timeline.ok else [])
+        if entry.get("actor") and entry.get("actor_name")
+    }
     task = next((each for each in approval["tasks"] if each["id"] == task_id), None) or next(
         (each for each in approval["tasks"] if each["status"] == "open"), None
     )
@@ -438,6 +446,7 @@ def _render_approval(
         task=task,
         changes=changes,
         returned_version=returned_version,
+        names=names,
         errors=errors or {},
         error_links=[
             {"anchor": "decision" if path == "decision.decision" else "comment", "label": "", "message": " ".join(m)}

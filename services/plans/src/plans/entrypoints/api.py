@@ -3,6 +3,7 @@ Views only translate HTTP into use cases; rules live in the domain."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -88,6 +89,18 @@ def with_etag(
     return plan_document(plan, issue), status, {"ETag": etag_for(plan.id, plan.revision), **headers}
 
 
+def people_named(usernames: Iterable[str | None]) -> dict[str, str]:
+    """How the pages name each of these people: "Nông Thị Hoa, Chuyên viên" (family name
+    first, then their position), as the directory knows them; unknown people are left out."""
+    person_of = bus().dependencies["person_of"]
+    named: dict[str, str] = {}
+    for username in dict.fromkeys(name for name in usernames if name):
+        person = person_of(username)
+        if person:
+            named[username] = f"{person[0]}, {person[1]}" if person[1] else person[0]
+    return named
+
+
 def version_document(version: PlanVersion, *, with_content: bool = False) -> dict[str, Any]:
     document: dict[str, Any] = {
         "number": version.number,
@@ -99,6 +112,7 @@ def version_document(version: PlanVersion, *, with_content: bool = False) -> dic
         "approval_id": version.approval_id,
         "outcome": version.outcome,
         "reply": version.reply,
+        "submitted_by_name": people_named([version.submitted_by]).get(version.submitted_by),
     }
     if with_content:
         document["content"] = asdict(version.content)
@@ -221,4 +235,6 @@ class PlanTimeline(MethodView):
     @blp.response(200, schemas.TimelineSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
         """Every step of the plan — creation, edits, submissions, levels, decisions, outcome — in order"""
-        return {"items": [asdict(entry) for entry in views.plan_timeline(plan_id, actor(), bus().uow())]}
+        entries = [asdict(entry) for entry in views.plan_timeline(plan_id, actor(), bus().uow())]
+        named = people_named(entry["actor"] for entry in entries)
+        return {"items": [{**entry, "actor_name": named.get(entry["actor"] or "")} for entry in entries]}

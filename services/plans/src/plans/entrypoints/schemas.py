@@ -215,6 +215,9 @@ class VersionSummarySchema(Schema):
     reply = fields.String(
         metadata={"description": "The drafters' reply (giải trình) to the return before this version; empty if none"}
     )
+    submitted_by_name = fields.String(
+        allow_none=True, metadata={"description": "The submitter's full name (family name first) and position"}
+    )
 
 
 class VersionListSchema(Schema):
@@ -247,6 +250,9 @@ class TimelineEntrySchema(Schema):
     version = fields.Integer(allow_none=True)
     level = fields.Integer(allow_none=True)
     actor = fields.String(allow_none=True)
+    actor_name = fields.String(
+        allow_none=True, metadata={"description": "The actor's full name (family name first) and position"}
+    )
     details = fields.Dict()
 
 
