@@ -20,9 +20,9 @@ from approvals.service_layer import handlers
 from tests.unit.approvals.fakes import FakeClock, FakeUnitOfWork, cao_bang_plan, default_chain, make_bus
 
 APPROVERS = {
-    1: Actor("dept.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB"),
-    2: Actor("province.cb", frozenset({"province_approver"}), "CB-UBND", "CB"),
-    3: Actor("ministry.1", frozenset({"ministry_approver"}), "BVHTTDL-TTCS", "VN"),
+    1: Actor("dept.cb", frozenset({"dept_approver"}), "svhttdl-cao-bang", "ubnd-cao-bang"),
+    2: Actor("province.cb", frozenset({"province_approver"}), "ubnd-cao-bang", "ubnd-cao-bang"),
+    3: Actor("ministry.1", frozenset({"ministry_approver"}), "cuc-ttcs-ttdn", None),
 }
 
 

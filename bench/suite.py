@@ -306,7 +306,10 @@ def _copy_rows(url: str, table: str, template_where: str, overrides: dict[str, s
         connection.execute(f"ANALYZE {table}")
 
 
-PROVINCES = "(ARRAY['CB','BK','KT','LS','QB'])[1 + i % 5]"
+PROVINCES = (
+    "(ARRAY['ubnd-cao-bang','ubnd-thai-nguyen-2025','ubnd-quang-ngai-2025','ubnd-lang-son','ubnd-quang-tri-2025'])"
+    "[1 + i % 5]"
+)
 STATUSES = "(ARRAY['draft','submitted','approved','returned','rejected','withdrawn'])[1 + (i / 5) % 6]"
 
 
@@ -344,7 +347,7 @@ def lists_at_scale(stack: Stack, plans: int, notifications: int, requests_each: 
                    CASE WHEN i %% 200 = 0 THEN 'dept.cb' ELSE 'reader.' || (i %% 2000) END,
                    'bench-evt-' || i, 'approval.task_assigned', md5((i / 7)::text)::uuid::text,
                    'Kế hoạch chờ phê duyệt: Kế hoạch hoạt động thông tin đối ngoại năm 2024',
-                   'Kế hoạch “Kế hoạch hoạt động thông tin đối ngoại năm 2024” (CB-STTTT) đang chờ phê duyệt.',
+                   'Kế hoạch “Kế hoạch hoạt động thông tin đối ngoại năm 2024” (svhttdl-cao-bang) đang chờ phê duyệt.',
                    'http://localhost:8000/plans/' || md5((i / 7)::text)::uuid::text,
                    now() - make_interval(secs => i), CASE WHEN i %% 3 = 0 THEN now() END
             FROM generate_series(1, %s) AS i
@@ -370,7 +373,7 @@ def lists_at_scale(stack: Stack, plans: int, notifications: int, requests_each: 
 
     cases = {
         "plans: ministry, status+province+year": timed(
-            ministry, "/plans", {"status": "approved", "province": "LS", "year": 2020, "limit": 20}, True
+            ministry, "/plans", {"status": "approved", "province": "ubnd-lang-son", "year": 2020, "limit": 20}, True
         ),
         "plans: drafter, own unit by year": timed(drafter, "/plans", {"year": 2022, "limit": 20}, True),
         "plans: ministry, accent-insensitive q": timed(

@@ -79,7 +79,7 @@ def test_a_department_approver_delegates_a_task(people: dict[str, Person]) -> No
 
 
 def test_nobody_decides_a_plan_they_submitted(people: dict[str, Person]) -> None:
-    dual = people["dual.cb"]  # both drafter and department approver of CB-STTTT
+    dual = people["dual.cb"]  # both drafter and department approver of svhttdl-cao-bang
     body = plan_body(
         CAO_BANG_2025_BAN_GIOC, title="Kế hoạch thông tin đối ngoại về Công viên địa chất Non nước Cao Bằng"
     )
@@ -109,10 +109,10 @@ def test_two_provinces_work_at_once_without_seeing_each_other(people: dict[str, 
     assert quang_binh.get(f"/plans/{ls_plan['id']}").status_code == 404
     assert lang_son.get(f"/plans/{qb_plan['id']}").status_code == 404
     assert people["province.ls"].get(f"/plans/{qb_plan['id']}").status_code == 404
-    assert {p["org_unit"] for p in quang_binh.get("/plans").json()["items"]} == {"QB-STTTT"}
+    assert {p["org_unit"] for p in quang_binh.get("/plans").json()["items"]} == {"svhttdl-quang-tri-2025"}
     qb_task = people["dept.qb"].wait_for_task(qb_plan["id"], level=1)
     people["dept.ls"].wait_for_task(ls_plan["id"], level=1)
-    assert all(t["province"] == "QB" for t in people["dept.qb"].tasks())
+    assert all(t["province"] == "ubnd-quang-tri-2025" for t in people["dept.qb"].tasks())
     cross = people["dept.ls"].decide(qb_task["id"], "approve", "")
     assert cross.status_code == 404, cross.text
     search = quang_binh.get("/plans", params={"q": "lang son"}).json()["items"]

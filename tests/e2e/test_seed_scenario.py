@@ -25,7 +25,7 @@ def test_the_cao_bang_2024_plan_from_draft_to_number(
 
     # The provincial e-office subscribes to approved plans of Cao Bằng.
     subscription = integrator.post(
-        "/webhooks", json={"url": webhook_receiver.url, "event_types": ["plan.approved"], "province": "CB"}
+        "/webhooks", json={"url": webhook_receiver.url, "event_types": ["plan.approved"], "province": "ubnd-cao-bang"}
     )
     assert subscription.status_code == 201, subscription.text
     secret = subscription.json()["secret"]

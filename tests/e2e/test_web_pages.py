@@ -39,7 +39,9 @@ def login(stack: Stack):  # type: ignore[no-untyped-def]
     return signed_in
 
 
-def create_plan(drafter: WebUser, title: str, activities: list[dict] | None = None, org_unit: str = "CB-STTTT") -> str:
+def create_plan(
+    drafter: WebUser, title: str, activities: list[dict] | None = None, org_unit: str = "svhttdl-cao-bang"
+) -> str:
     form = drafter.get("/plans/new")
     created = drafter.post("/plans/new", plan_form(activities, title=title, org_unit=org_unit), from_page=form)
     assert created.status_code == 303, text_of(created)
@@ -114,12 +116,12 @@ def test_the_task_list_puts_overdue_tasks_first(stack: Stack, login) -> None:  #
     # The first plan's level opens on a clock forty days back: its task is past due when it arrives.
     restart_at_once(stack, "approvals-consumer", {"CLOCK_OFFSET_SECONDS": FORTY_DAYS_BACK})
     try:
-        submitted_plan(drafter, late, org_unit="LS-STTTT")
+        submitted_plan(drafter, late, org_unit="svhttdl-lang-son")
         task_link(dept, late)
     finally:
         restart_at_once(stack, "approvals-consumer", {})
     submitted_plan(drafter, fresh, [dict(ACTIVITIES[0], title="Họp báo cung cấp thông tin định kỳ hằng quý")],
-                   org_unit="LS-STTTT")  # fmt: skip
+                   org_unit="svhttdl-lang-son")  # fmt: skip
     task_link(dept, fresh)
     text = text_of(dept.get("/tasks"))
     assert text.index(late) < text.index(fresh)
@@ -203,7 +205,7 @@ def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-
     title = titled(TITLE)
     drafter = login("drafter.kt")
     before = unread(drafter)
-    plan_id = submitted_plan(drafter, title, org_unit="KT-STTTT")
+    plan_id = submitted_plan(drafter, title, org_unit="svhttdl-quang-ngai-2025")
     dept, province, ministry = login("dept.kt"), login("province.kt"), login("ministry.1")
     assert decide(dept, title, "approve").status_code == 303
     comment = "Đề nghị bổ sung hoạt động xuất bản ấn phẩm song ngữ và giảm kinh phí tập huấn."
@@ -239,7 +241,7 @@ def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-
         {
             "title": "Xuất bản ấn phẩm song ngữ Việt – Anh giới thiệu Cao Bằng",
             "category": "publications",
-            "lead_unit": "CB-STTTT",
+            "lead_unit": "svhttdl-cao-bang",
             "start_date": "2024-04-01",
             "end_date": "2024-10-31",
             "budget_vnd": "90.000.000",
@@ -247,7 +249,7 @@ def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-
             "indicators": [("Ấn phẩm", "bản", "2000")],
         },
     ]
-    revision = plan_form(revised, title=title, org_unit="KT-STTTT")
+    revision = plan_form(revised, title=title, org_unit="svhttdl-quang-ngai-2025")
     saved = drafter.post(f"/plans/{plan_id}/edit", [("etag", etag), *revision], from_page=edit)
     assert saved.status_code == 303, text_of(saved)
     page = drafter.get(f"/plans/{plan_id}")
@@ -293,7 +295,7 @@ def test_the_inbox_lists_notifications_and_marks_them_read(login) -> None:  # ty
     title = titled(TITLE)
     drafter = login("drafter.bk")  # Bắc Kạn: no other test of this module decides its plans
     before = unread(drafter)
-    plan_id = submitted_plan(drafter, title, org_unit="BK-STTTT")
+    plan_id = submitted_plan(drafter, title, org_unit="svhttdl-thai-nguyen-2025")
     decide(login("dept.bk"), title, "approve")
     subject = f"Lãnh đạo Sở đồng ý kế hoạch: {title}"
     inbox = drafter.until("/inbox", lambda page: subject in text_of(page), "the decision's notification")

@@ -4,18 +4,20 @@ ten-page plan made from it (more activities, longer contents)."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date
 from typing import Any
 
 from plans.domain.content import PlanContent
 from plans.domain.document import DocumentFace, Signer, plan_document
-from plans.domain.numbering import DEFAULT_PLACES
+from plans.domain.organisation_seed import load_seed
 from plans.domain.organisations import Organisations
 
 from infra.local.sample_plans import CAO_BANG_2024
 
-ORGANISATIONS = Organisations.load(DEFAULT_PLACES)
-DEPUTY_CHAIR = Signer("province.cb", "Bế Đức Thắng", "Phó Chủ tịch", "CB-UBND")
+REGISTRY = load_seed()
+ORGANISATIONS = Organisations.load(lambda: REGISTRY)
+DEPUTY_CHAIR = Signer("province.cb", "Bế Đức Thắng", "Phó Chủ tịch", "ubnd-cao-bang")
 
 
 def ten_page_plan() -> dict[str, Any]:
@@ -35,15 +37,21 @@ def ten_page_plan() -> dict[str, Any]:
     return body
 
 
+def as_in_2024(body: dict[str, Any]) -> dict[str, Any]:
+    """The sample plan as drafted in 2024, when Cao Bằng's external information was its Sở TTTT's work."""
+    return json.loads(json.dumps(body).replace('"svhttdl-cao-bang"', '"stttt-cao-bang"'))
+
+
 def face_of(body: dict[str, Any], number: str = "01/KH-UBND") -> DocumentFace:
+    """The face of ``body`` issued on 8 February 2024 (its units named as they were then)."""
     return plan_document(
         plan_id="00000000-0000-4000-8000-000000000001",
         version=1,
-        content=PlanContent.from_dict(body),
+        content=PlanContent.from_dict(as_in_2024(body)),
         number=number,
         issued_on=date(2024, 2, 8),
         place="Cao Bằng",
-        issuer=ORGANISATIONS.body("CB-UBND"),
+        issuer=ORGANISATIONS.body("ubnd-cao-bang", date(2024, 2, 8)),
         signer=DEPUTY_CHAIR,
         organisations=ORGANISATIONS,
     )

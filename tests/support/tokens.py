@@ -50,8 +50,8 @@ def claims(**overrides: object) -> dict:
         "realm_access": {"roles": ["drafter", "default-roles-ttdn", "offline_access"]},
         "preferred_username": "drafter.cb",
         "name": "Nông Thị Hoa",
-        "org_unit": "CB-STTTT",
-        "province": "CB",
+        "org_unit": "svhttdl-cao-bang",
+        "province": "ubnd-cao-bang",
         "locale": "vi",
     }
     base.update(overrides)

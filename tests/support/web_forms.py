@@ -10,8 +10,8 @@ ACTIVITIES = [
     {
         "title": "Tập huấn nghiệp vụ thông tin đối ngoại cho cán bộ khu vực biên giới",
         "category": "training",
-        "lead_unit": "CB-STTTT",
-        "partner_units": "CB-BTGTU, CB-BDBP",
+        "lead_unit": "svhttdl-cao-bang",
+        "partner_units": "ban-tuyen-giao-cao-bang, bdbp-cao-bang",
         "start_date": "2024-03-01",
         "end_date": "2024-09-30",
         "budget_vnd": "150.000.000",
@@ -21,8 +21,8 @@ ACTIVITIES = [
     {
         "title": "Duy trì Cụm thông tin đối ngoại Thác Bản Giốc",
         "category": "border_information",
-        "lead_unit": "CB-STTTT",
-        "partner_units": "CB-BDBP, CB-PTTH",
+        "lead_unit": "svhttdl-cao-bang",
+        "partner_units": "bdbp-cao-bang, dai-ptth-cao-bang",
         "start_date": "2024-01-15",
         "end_date": "2024-12-15",
         "budget_vnd": "1.350.000.000",
@@ -38,7 +38,7 @@ def plan_form(activities: list[dict] | None = None, **overrides: str) -> list[tu
         ("title", overrides.get("title", TITLE)),
         ("plan_type", "annual"),
         ("year", overrides.get("year", "2024")),
-        ("org_unit", overrides.get("org_unit", "CB-STTTT")),
+        ("org_unit", overrides.get("org_unit", "svhttdl-cao-bang")),
         (
             "summary",
             overrides.get("summary", "Chủ động cung cấp thông tin chính thống về Cao Bằng cho bạn bè quốc tế."),

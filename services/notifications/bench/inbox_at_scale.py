@@ -34,7 +34,7 @@ SELECT md5(i::text)::uuid::text,
        'approval.task_assigned',
        md5((i / 7)::text)::uuid::text,
        'Kế hoạch chờ phê duyệt (UBND tỉnh): Kế hoạch hoạt động thông tin đối ngoại năm 2024',
-       'Kế hoạch “Kế hoạch hoạt động thông tin đối ngoại năm 2024” (CB-STTTT, năm 2024) đang chờ UBND tỉnh phê duyệt.',
+       'Kế hoạch “Kế hoạch hoạt động thông tin đối ngoại năm 2024” (Sở VHTTDL Cao Bằng) đang chờ UBND tỉnh phê duyệt.',
        'http://localhost:8000/plans/' || md5((i / 7)::text)::uuid::text,
        now() - make_interval(secs => i),
        CASE WHEN i % 3 = 0 THEN now() END

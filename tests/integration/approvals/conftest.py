@@ -30,16 +30,24 @@ from tests.unit.approvals.fakes import FakeClock, FakeDirectory
 
 # Who is who in the demo realm (infra/keycloak/realm-ttdn.json).
 USERS: dict[str, dict[str, Any]] = {
-    "drafter.cb": {"roles": ["drafter"], "org_unit": "CB-STTTT", "province": "CB"},
-    "drafter.bk": {"roles": ["drafter"], "org_unit": "BK-STTTT", "province": "BK"},
-    "dept.cb": {"roles": ["dept_approver"], "org_unit": "CB-STTTT", "province": "CB"},
-    "dept.bk": {"roles": ["dept_approver"], "org_unit": "BK-STTTT", "province": "BK"},
-    "dept.ls": {"roles": ["dept_approver"], "org_unit": "LS-STTTT", "province": "LS"},
-    "dual.cb": {"roles": ["drafter", "dept_approver"], "org_unit": "CB-STTTT", "province": "CB"},
-    "province.cb": {"roles": ["province_approver"], "org_unit": "CB-UBND", "province": "CB"},
-    "province.bk": {"roles": ["province_approver"], "org_unit": "BK-UBND", "province": "BK"},
-    "ministry.1": {"roles": ["ministry_approver"], "org_unit": "BVHTTDL-TTCS", "province": "VN"},
-    "ministry.2": {"roles": ["ministry_approver"], "org_unit": "BVHTTDL-TTCS", "province": "VN", "locale": "en"},
+    "drafter.cb": {"roles": ["drafter"], "org_unit": "svhttdl-cao-bang", "province": "ubnd-cao-bang"},
+    "drafter.bk": {"roles": ["drafter"], "org_unit": "svhttdl-thai-nguyen-2025", "province": "ubnd-thai-nguyen-2025"},
+    "dept.cb": {"roles": ["dept_approver"], "org_unit": "svhttdl-cao-bang", "province": "ubnd-cao-bang"},
+    "dept.bk": {
+        "roles": ["dept_approver"],
+        "org_unit": "svhttdl-thai-nguyen-2025",
+        "province": "ubnd-thai-nguyen-2025",
+    },
+    "dept.ls": {"roles": ["dept_approver"], "org_unit": "svhttdl-lang-son", "province": "ubnd-lang-son"},
+    "dual.cb": {"roles": ["drafter", "dept_approver"], "org_unit": "svhttdl-cao-bang", "province": "ubnd-cao-bang"},
+    "province.cb": {"roles": ["province_approver"], "org_unit": "ubnd-cao-bang", "province": "ubnd-cao-bang"},
+    "province.bk": {
+        "roles": ["province_approver"],
+        "org_unit": "ubnd-thai-nguyen-2025",
+        "province": "ubnd-thai-nguyen-2025",
+    },
+    "ministry.1": {"roles": ["ministry_approver"], "org_unit": "cuc-ttcs-ttdn"},
+    "ministry.2": {"roles": ["ministry_approver"], "org_unit": "cuc-ttcs-ttdn", "locale": "en"},
     "admin": {"roles": ["admin"]},
 }
 
@@ -101,8 +109,8 @@ def plan_submitted(**changes: Any) -> dict[str, Any]:
         "plan_id": str(uuid.uuid4()),
         "version": 1,
         "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
-        "org_unit": "CB-STTTT",
-        "province": "CB",
+        "org_unit": "svhttdl-cao-bang",
+        "province": "ubnd-cao-bang",
         "year": 2024,
         "content_sha256": uuid.uuid4().hex + uuid.uuid4().hex,
         "plan_type": "annual",

@@ -31,7 +31,7 @@ def test_three_levels_from_submission_to_approval(client: FlaskClient, deliver: 
     mine = next(task for task in tasks if task["plan_id"] == plan["plan_id"])
     assert mine["title"] == "Kế hoạch hoạt động thông tin đối ngoại năm 2024"
     assert (mine["org_unit"], mine["level"], mine["level_name"]["vi"], mine["overdue"]) == (
-        "CB-STTTT",
+        "svhttdl-cao-bang",
         1,
         "Lãnh đạo Sở",
         False,
@@ -175,17 +175,21 @@ def test_the_task_list_is_paginated_searchable_and_puts_overdue_first(
 ) -> None:
     deliver(
         "plan.submitted",
-        plan_submitted(org_unit="LS-STTTT", province="LS", title="Kế hoạch tuyên truyền biên giới Lạng Sơn"),
+        plan_submitted(
+            org_unit="svhttdl-lang-son", province="ubnd-lang-son", title="Kế hoạch tuyên truyền biên giới Lạng Sơn"
+        ),
     )
     clock.advance(days=20)
     deliver(
         "plan.submitted",
-        plan_submitted(org_unit="LS-STTTT", province="LS", title="Kế hoạch thông tin đối ngoại Đồng Đăng"),
+        plan_submitted(
+            org_unit="svhttdl-lang-son", province="ubnd-lang-son", title="Kế hoạch thông tin đối ngoại Đồng Đăng"
+        ),
     )
     clock.advance(days=2)  # the first is now overdue, the second is not
     # dept.cb's token says CB: Lạng Sơn's tasks are never in their list.
     listed = client.get("/approvals/tasks?limit=200", headers=auth("dept.cb")).get_json()["items"]
-    assert listed and all(task["org_unit"] == "CB-STTTT" for task in listed)
+    assert listed and all(task["org_unit"] == "svhttdl-cao-bang" for task in listed)
     ls_headers = auth("dept.ls")
     page = client.get("/approvals/tasks?limit=1&province=LS", headers=ls_headers).get_json()
     assert page["items"][0]["overdue"] is True and page["next_cursor"]

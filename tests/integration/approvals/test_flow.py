@@ -172,8 +172,8 @@ def test_events_drive_an_approval_through_three_levels(stack: dict[str, Any]) ->
 
 def test_a_withdrawal_event_cancels_the_open_approval(stack: dict[str, Any]) -> None:
     plan = plan_submitted(
-        org_unit="QB-STTTT",
-        province="QB",
+        org_unit="svhttdl-quang-tri-2025",
+        province="ubnd-quang-tri-2025",
         title="Kế hoạch thông tin đối ngoại tỉnh Quảng Bình năm 2024",
         submitted_by="drafter.qb",
         created_by="drafter.qb",

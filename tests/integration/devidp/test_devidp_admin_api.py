@@ -20,8 +20,8 @@ def test_get_users(admin) -> None:
     assert not any(n.startswith("service-account-") for n in names)  # left out of the plain list, as in Keycloak
     drafter = next(u for u in users if u["username"] == "drafter.cb")
     assert drafter["attributes"] == {
-        "org_unit": ["CB-STTTT"],
-        "province": ["CB"],
+        "org_unit": ["svhttdl-cao-bang"],
+        "province": ["ubnd-cao-bang"],
         "locale": ["vi"],
         "position": ["Chuyên viên"],  # the realm's position attribute, read by the directory for signers
     }
@@ -31,7 +31,7 @@ def test_get_users(admin) -> None:
 
 def test_search_and_filters(admin) -> None:
     assert [u["username"] for u in admin.get_users({"search": "dept."})][:2] == ["dept.bk", "dept.cb"]
-    assert [u["username"] for u in admin.get_users({"q": "org_unit:CB-UBND"})] == ["province.cb"]
+    assert [u["username"] for u in admin.get_users({"q": "org_unit:ubnd-cao-bang"})] == ["province.cb"]
     exact = admin.get_users({"username": "dept.cb", "exact": True})
     assert [u["username"] for u in exact] == ["dept.cb"]
     assert admin.get_user_id("service-account-ttdn-integrator-dashboard")  # filtered lists include them
@@ -44,7 +44,7 @@ def test_search_and_filters(admin) -> None:
 def test_get_user_and_realm_roles(admin) -> None:
     user_id = load_realm().user_by_username("dual.cb").id
     user = admin.get_user(user_id)
-    assert user["id"] == user_id and user["attributes"]["org_unit"] == ["CB-STTTT"]
+    assert user["id"] == user_id and user["attributes"]["org_unit"] == ["svhttdl-cao-bang"]
     assert user["access"]["view"] is True and user["access"]["manage"] is False
     roles = {r["name"] for r in admin.get_realm_roles_of_user(user_id)}
     assert {"drafter", "dept_approver", "default-roles-ttdn"} == roles
@@ -54,7 +54,7 @@ def test_realm_role_members_with_attributes(admin) -> None:
     members = admin.get_realm_role_members("dept_approver")
     assert [m["username"] for m in members] == ["dept.bk", "dept.cb", "dept.kt", "dept.ls", "dept.qb", "dual.cb"]
     assert all(m["attributes"]["org_unit"] for m in members)
-    assert {m["email"] for m in members if m["attributes"]["province"] == ["CB"]} == {
+    assert {m["email"] for m in members if m["attributes"]["province"] == ["ubnd-cao-bang"]} == {
         "dept.cb@cb.ttdn.example",
         "dual.cb@cb.ttdn.example",
     }

@@ -28,7 +28,7 @@ def locked_out_user(username: str) -> dict:
         "emailVerified": True,
         "firstName": "Văn Khoa",
         "lastName": "Lục",
-        "attributes": {"org_unit": ["CB-STTTT"], "province": ["CB"], "locale": ["vi"]},
+        "attributes": {"org_unit": ["svhttdl-cao-bang"], "province": ["ubnd-cao-bang"], "locale": ["vi"]},
         "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}],
         "realmRoles": ["default-roles-ttdn", "drafter"],
     }

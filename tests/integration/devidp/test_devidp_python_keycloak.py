@@ -50,7 +50,7 @@ def test_decode_token_as_a_service_does(devidp, tokens) -> None:
     assert claims["sub"] == user.id
     assert claims["preferred_username"] == "drafter.cb"
     assert "drafter" in claims["realm_access"]["roles"]
-    assert (claims["org_unit"], claims["province"], claims["locale"]) == ("CB-STTTT", "CB", "vi")
+    assert (claims["org_unit"], claims["province"], claims["locale"]) == ("svhttdl-cao-bang", "ubnd-cao-bang", "vi")
     assert claims["sid"] == tokens["session_state"]
 
 
@@ -68,7 +68,7 @@ def test_userinfo(devidp, tokens) -> None:
     info = devidp.openid().userinfo(tokens["access_token"])
     assert info["preferred_username"] == "drafter.cb"
     assert info["given_name"] == "Thị Hoa"
-    assert info["org_unit"] == "CB-STTTT"
+    assert info["org_unit"] == "svhttdl-cao-bang"
     posted = requests.post(
         devidp.endpoint("userinfo"), timeout=5, headers={"Authorization": f"Bearer {tokens['access_token']}"}
     )
@@ -92,7 +92,7 @@ def test_introspect_with_the_confidential_client(devidp, tokens) -> None:
     assert answer["username"] == "drafter.cb"
     assert answer["client_id"] == "ttdn-cli"
     assert answer["token_type"] == "Bearer"
-    assert answer["org_unit"] == "CB-STTTT"
+    assert answer["org_unit"] == "svhttdl-cao-bang"
     assert dashboard.introspect("not-a-token") == {"active": False}
 
 

@@ -19,7 +19,7 @@ PLAN = {
     "title": "Kế hoạch thông tin đối ngoại tỉnh Lạng Sơn năm 2018",
     "plan_type": "annual",
     "year": 2018,
-    "org_unit": "LS-STTTT",
+    "org_unit": "svhttdl-lang-son",
 }
 DRAFTER = {"Authorization": f"Bearer {token_for('drafter.ls')}"}
 

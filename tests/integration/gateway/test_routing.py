@@ -14,7 +14,7 @@ PLAN = {
     "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
     "plan_type": "annual",
     "year": 2024,
-    "org_unit": "CB-STTTT",
+    "org_unit": "svhttdl-cao-bang",
     "summary": "Quảng bá hình ảnh Công viên địa chất toàn cầu UNESCO Non nước Cao Bằng",
 }
 

@@ -68,15 +68,15 @@ PLAN = {
     "title": "Kế hoạch hoạt động thông tin đối ngoại tỉnh Cao Bằng năm 2024",
     "plan_type": "annual",
     "year": 2024,
-    "org_unit": "CB-STTTT",
+    "org_unit": "svhttdl-cao-bang",
     "summary": "Quảng bá hình ảnh, tiềm năng của tỉnh; vận hành Cụm thông tin đối ngoại Thác Bản Giốc.",
     "legal_bases": [{"reference": "57-KL/TW", "issued_on": "2023-06-15", "title": "Kết luận của Bộ Chính trị"}],
     "activities": [
         {
             "title": "Tập huấn nghiệp vụ thông tin đối ngoại cho cán bộ khu vực biên giới",
             "category": "training",
-            "lead_unit": "CB-STTTT",
-            "partner_units": ["CB-BTGTU"],
+            "lead_unit": "svhttdl-cao-bang",
+            "partner_units": ["ban-tuyen-giao-cao-bang"],
             "start_date": "2024-03-01",
             "end_date": "2024-09-30",
             "budget_vnd": 150000000,

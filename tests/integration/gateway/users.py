@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import uuid
 
+from tests.support.orgs import province_of, unit_of
 from tests.support.tokens import claims, sign
 
-PROVINCES = {"cb": "CB", "bk": "BK", "kt": "KT", "ls": "LS", "qb": "QB"}
+PROVINCES = ("cb", "bk", "kt", "ls", "qb", "tn")
 
 DEMO_USERS: dict[str, dict] = {}
-for code, province in PROVINCES.items():
-    DEMO_USERS[f"drafter.{code}"] = {"roles": ["drafter"], "org_unit": f"{province}-STTTT", "province": province}
-    DEMO_USERS[f"dept.{code}"] = {"roles": ["dept_approver"], "org_unit": f"{province}-STTTT", "province": province}
-    DEMO_USERS[f"province.{code}"] = {
-        "roles": ["province_approver"],
-        "org_unit": f"{province}-UBND",
-        "province": province,
-    }
+for code in PROVINCES:
+    for role, username in (
+        ("drafter", f"drafter.{code}"),
+        ("dept_approver", f"dept.{code}"),
+        ("province_approver", f"province.{code}"),
+    ):
+        DEMO_USERS[username] = {"roles": [role], "org_unit": unit_of(username), "province": province_of(username)}
 DEMO_USERS.update(
     {
-        "ministry.1": {"roles": ["ministry_approver"], "org_unit": "BVHTTDL-TTCS", "province": "VN"},
-        "ministry.2": {"roles": ["ministry_approver"], "org_unit": "BVHTTDL-TTCS", "province": "VN", "locale": "en"},
+        "ministry.1": {"roles": ["ministry_approver"], "org_unit": "cuc-ttcs-ttdn"},
+        "ministry.2": {"roles": ["ministry_approver"], "org_unit": "cuc-ttcs-ttdn", "locale": "en"},
         "admin": {"roles": ["admin"], "org_unit": None, "province": None},
-        "dual.cb": {"roles": ["drafter", "dept_approver"], "org_unit": "CB-STTTT", "province": "CB"},
-        "drafter2.cb": {"roles": ["drafter"], "org_unit": "CB-STTTT", "province": "CB", "locale": "en"},
+        "dual.cb": {"roles": ["drafter", "dept_approver"], "org_unit": "svhttdl-cao-bang", "province": "ubnd-cao-bang"},
+        "drafter2.cb": {
+            "roles": ["drafter"],
+            "org_unit": "svhttdl-cao-bang",
+            "province": "ubnd-cao-bang",
+            "locale": "en",
+        },
         # the national dashboard's service account (client-credentials grant)
         "service-account-ttdn-integrator-dashboard": {"roles": ["integrator"], "org_unit": None, "province": None},
     }

@@ -28,6 +28,7 @@ from tests.integration.notifications.support import (
     wait_for,
 )
 from tests.support.hostile import HOSTILE_JSON, HOSTILE_TEXT, is_problem
+from tests.support.orgs import province_of, unit_of
 
 DASHBOARD = ("service-account-ttdn-integrator-dashboard", ("integrator",))
 
@@ -159,7 +160,9 @@ def test_a_receiver_failing_its_first_attempts_gets_the_signed_event_and_the_log
 ) -> None:
     client, deps, deliver, start = stack
     receiver = receivers(fail_first=2)
-    subscription = subscribe(client, realm, receiver.url, event_types=["vn.ttdn.plan.approved"], province="CB")
+    subscription = subscribe(
+        client, realm, receiver.url, event_types=["vn.ttdn.plan.approved"], province="ubnd-cao-bang"
+    )
     secret = subscription["secret"]
     event = sample_event("plan.approved")
     deliver(event)
@@ -304,7 +307,8 @@ def test_malformed_oversized_and_unauthorised_requests(stack, realm) -> None:
     )
     oversized = client.post("/webhooks", data=huge, headers=headers)
     assert oversized.status_code == 413 and oversized.content_type == "application/problem+json"
-    drafter = {"Authorization": f"Bearer {realm.token('drafter.cb', ('drafter',), org_unit='CB-STTTT', province='CB')}"}
+    token = realm.token("drafter.cb", ("drafter",), org_unit=unit_of("drafter.cb"), province=province_of("drafter.cb"))
+    drafter = {"Authorization": f"Bearer {token}"}
     forbidden = client.post(
         "/webhooks", json={"url": "https://x.vn/h", "event_types": ["plan.approved"]}, headers=drafter
     )

@@ -105,8 +105,11 @@ def test_the_cao_bang_plan_reads_as_decree_30_asks(cao_bang: bytes) -> None:
         "hiệu quả công tác thông tin đối ngoại trong tình hình mới;" in joined
     )
     assert "Căn cứ Nghị định số 72/2015/NĐ-CP ngày 07/9/2015 của Chính phủ về quản lý" in joined
-    assert "Đơn vị chủ trì: Sở Thông tin và Truyền thông; đơn vị phối hợp: Ban Tuyên giáo Tỉnh ủy." in joined
-    assert not re.search(r"\bCB-[A-ZĐ]+", everything), "units must be named in full, never by code"
+    assert (
+        "Đơn vị chủ trì: Sở Thông tin và Truyền thông tỉnh Cao Bằng; "
+        "đơn vị phối hợp: Ban Tuyên giáo Tỉnh ủy Cao Bằng." in joined
+    )
+    assert not re.search(r"\bCB-[A-ZĐ]+|\b[a-z]+-cao-bang\b", everything), "units are named in full, never by id"
     assert "150.000.000 đồng" in joined and "₫" not in everything
     assert "Tổng cộng 792.000.000 đồng" in joined
     assert joined.count("Lưu: VT") == 1 and "- Lưu: VT, VX." in joined
@@ -198,7 +201,10 @@ def test_keys_on_a_pkcs11_token_sign_the_document(
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    for label, name in (("person:province.cb", "Bế Đức Thắng"), ("body:CB-UBND", "Ủy ban nhân dân tỉnh Cao Bằng")):
+    for label, name in (
+        ("person:province.cb", "Bế Đức Thắng"),
+        ("body:ubnd-cao-bang", "Ủy ban nhân dân tỉnh Cao Bằng"),
+    ):
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         put_on_token(token, label, key, issue_certificate(ca_key, ca_cert, key.public_key(), name, name))
     root = ca_cert.public_bytes(Encoding.PEM)
@@ -331,7 +337,7 @@ def test_the_edxml_envelope_parses_back_with_the_signed_pdf_attached(
     header = root.find("edXML:edXMLHeader/edXML:MessageHeader", ns)
     text = lambda path: header.findtext(path, namespaces=ns)  # noqa: E731
     assert root.tag == f"{{{edxml.NAMESPACE}}}edXMLEnvelope"
-    assert text("edXML:From/edXML:OrganId") == "CB-UBND"  # no national code configured: the suite's own, said so
+    assert text("edXML:From/edXML:OrganId") == "ubnd-cao-bang"  # no national code configured: the suite's own, said so
     assert text("edXML:From/edXML:OrganName") == "Ủy ban nhân dân tỉnh Cao Bằng"
     assert (text("edXML:Code/edXML:CodeNumber"), text("edXML:Code/edXML:CodeNotation")) == ("01", "KH-UBND")
     assert text("edXML:PromulgationInfo/edXML:Place") == "Cao Bằng"
@@ -357,13 +363,14 @@ def test_the_edxml_envelope_parses_back_with_the_signed_pdf_attached(
 
 
 def test_edxml_addresses_recipients_that_have_an_identifier(issued: dict[str, Any], tmp_path: Path) -> None:
-    from plans.domain.numbering import DEFAULT_PLACES
+    from plans.domain.organisation_seed import load_seed
     from plans.domain.organisations import Organisations
 
     (tmp_path / "orgs.json").write_text(
         '{"agency_codes": {"Bộ Văn hóa, Thể thao và Du lịch": "000.00.00.G27"}}', encoding="utf-8"
     )
-    organisations = Organisations.load(DEFAULT_PLACES, tmp_path / "orgs.json")
+    registry = load_seed()
+    organisations = Organisations.load(lambda: registry, tmp_path / "orgs.json")
     stored = StoredDocument(
         b"%PDF-1.7 signed",
         "ab" * 32,

@@ -46,7 +46,12 @@ def test_create_get_replace_submit_withdraw_versions_timeline(client, tokens, bo
     assert created.headers["Location"].endswith(f"/plans/{plan['id']}")
     assert created.headers["ETag"] == f'"{plan["id"]}-r1"'
     assert plan["title"] == "Kế hoạch hoạt động thông tin đối ngoại năm 2024"  # NFC and trimmed
-    assert (plan["status"], plan["stage"], plan["province"], plan["current_version"]) == ("draft", None, "CB", None)
+    assert (plan["status"], plan["stage"], plan["province"], plan["current_version"]) == (
+        "draft",
+        None,
+        "ubnd-cao-bang",
+        None,
+    )
     assert plan["total_budget_vnd"] == 792_000_000 and plan["activities"][0]["start_date"] == "2024-03-01"
 
     got = client.get(f"/plans/{plan['id']}", headers=tokens("drafter.cb"))
@@ -96,7 +101,7 @@ def test_list_filters_search_and_cursor(client, tokens, body):
         tokens,
         {
             **body,
-            "org_unit": "BK-STTTT",
+            "org_unit": "svhttdl-thai-nguyen-2025",
             "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2020",
             "year": 2020,
             "activities": [],
@@ -112,12 +117,16 @@ def test_list_filters_search_and_cursor(client, tokens, body):
         if not cursor:
             break
     assert seen == [f"Kế hoạch tập huấn biên giới đợt {n} năm 2024" for n in (3, 2, 1)]
-    others = client.get("/plans", query_string={"org_unit": "BK-STTTT"}, headers=tokens("drafter.cb")).json["items"]
+    others = client.get(
+        "/plans", query_string={"org_unit": "svhttdl-thai-nguyen-2025"}, headers=tokens("drafter.cb")
+    ).json["items"]
     assert others == []  # another unit's drafts are invisible
     mine = client.get(
-        "/plans", query_string={"province": "BK", "year": 2020, "status": "draft"}, headers=tokens("drafter.bk")
+        "/plans",
+        query_string={"province": "ubnd-thai-nguyen-2025", "year": 2020, "status": "draft"},
+        headers=tokens("drafter.bk"),
     ).json
-    assert [item["org_unit"] for item in mine["items"]] == ["BK-STTTT"] and mine["next_cursor"] is None
+    assert [item["org_unit"] for item in mine["items"]] == ["svhttdl-thai-nguyen-2025"] and mine["next_cursor"] is None
     assert client.get("/plans", query_string={"status": "draft"}, headers=tokens("ministry.1")).json["items"] == []
     problem(
         client.get("/plans", query_string={"cursor": "not-a-cursor"}, headers=tokens("drafter.cb")),
@@ -430,7 +439,7 @@ def test_list_items_carry_the_open_tasks_due_date_and_an_issued_plan_its_body_an
     plan = client.get(f"/plans/{plan_id}", headers=tokens("drafter.cb")).json
     assert plan["status"] == "approved" and plan["due_at"] is None
     assert plan["issuing_body"] == {
-        "code": "CB-UBND",
+        "code": "ubnd-cao-bang",
         "name": "Ủy ban nhân dân tỉnh Cao Bằng",
         "parent": None,
         "place": "Cao Bằng",

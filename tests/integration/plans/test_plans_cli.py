@@ -26,7 +26,9 @@ def test_migrate_and_demo_data_on_sqlite(tmp_path, monkeypatch):
         numbers = connection.execute("SELECT document_number FROM plans WHERE status = 'approved'").fetchall()
         outbox = connection.execute("SELECT routing_key, count(*) FROM outbox GROUP BY routing_key").fetchall()
     assert (
-        rows["CB-STTTT 2024"] == "approved" and rows["LS-STTTT 2018"] == "returned" and rows["CB-STTTT 2025"] == "draft"
+        rows["svhttdl-cao-bang 2024"] == "approved"
+        and rows["svhttdl-lang-son 2018"] == "returned"
+        and rows["svhttdl-cao-bang 2025"] == "draft"
     )
     assert numbers == [("01/KH-UBND",)]
     assert dict(outbox) == {"plan.submitted": 5, "plan.approved": 1}

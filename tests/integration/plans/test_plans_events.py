@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 
 from infra.local.sample_plans import drafter_of
 
-DRAFTER = drafter_of("CB-STTTT")
+DRAFTER = drafter_of("svhttdl-cao-bang")
 LEVELS = {
     1: {"vi": "Lãnh đạo Sở", "en": "Department leadership"},
     2: {"vi": "UBND tỉnh", "en": "Provincial People's Committee"},
@@ -70,8 +70,8 @@ def approval_events(plan_id: str, version: int = 1) -> list[Event]:
         "plan_id": plan_id,
         "version": version,
         "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
-        "org_unit": "CB-STTTT",
-        "province": "CB",
+        "org_unit": "svhttdl-cao-bang",
+        "province": "ubnd-cao-bang",
         "year": 2024,
         "approval_id": approval_id,
     }
@@ -224,7 +224,7 @@ def test_the_consumer_applies_shuffled_and_redelivered_approval_events(stack, bo
         worker.join(10)
 
     plan = get_plan(plan_id, DRAFTER, bus.uow())
-    assert (plan.status, plan.stage, plan.issuer) == ("approved", None, "CB-UBND")
+    assert (plan.status, plan.stage, plan.issuer) == ("approved", None, "ubnd-cao-bang")
     assert re.fullmatch(r"\d{2,}/KH-UBND", plan.document_number)
     kinds = [(entry.kind, entry.level, entry.actor) for entry in plan_timeline(plan_id, DRAFTER, bus.uow())]
     assert kinds == [
@@ -255,7 +255,9 @@ def test_concurrent_approvals_take_gapless_unique_numbers(stack, body):
     issuer_bus = bootstrap(
         settings,
         db=db,
-        issuing_bodies=IssuingBodies(units={"CB-STTTT": {"issuer": "CB-UBND-CONCURRENCY", "symbol": "UBND"}}),
+        issuing_bodies=IssuingBodies(
+            units={"svhttdl-cao-bang": {"issuer": "ubnd-cao-bang-CONCURRENCY", "symbol": "UBND"}}
+        ),
     )
     plan_ids = [submitted_plan(bus, body) for _ in range(24)]
     start = threading.Barrier(8)
@@ -289,6 +291,6 @@ def test_concurrent_approvals_take_gapless_unique_numbers(stack, body):
     assert numbers == sorted(f"{n:02d}/KH-UBND" for n in range(1, 25))
     with db.transaction() as session:
         issued = session.scalars(
-            select(IssuedNumberRow.number).where(IssuedNumberRow.issuer == "CB-UBND-CONCURRENCY")
+            select(IssuedNumberRow.number).where(IssuedNumberRow.issuer == "ubnd-cao-bang-CONCURRENCY")
         ).all()
     assert sorted(issued) == list(range(1, 25))

@@ -47,7 +47,7 @@ def test_a_token_from_the_identity_provider_gives_the_principal(idp: tuple[str, 
     principal = verifier_for(base_url).verify(password_token(base_url))
     assert principal.username == "drafter.cb"
     assert principal.has_role("drafter")
-    assert (principal.org_unit, principal.province, principal.locale) == ("CB-STTTT", "CB", "vi")
+    assert (principal.org_unit, principal.province, principal.locale) == ("svhttdl-cao-bang", "ubnd-cao-bang", "vi")
 
 
 def test_an_integrator_service_account_is_verified(idp: tuple[str, Path]) -> None:

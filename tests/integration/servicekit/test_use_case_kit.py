@@ -102,13 +102,13 @@ def counts(db: Database) -> tuple[int, int]:
 
 def test_a_use_case_commits_its_state_and_events_together_or_nothing(db: Database) -> None:
     bus = MessageBus(lambda: RegisterUnitOfWork(db), {IssueNumber: issue_number}, {"clock": lambda: AT})
-    assert bus.handle(IssueNumber("CB-UBND")) == "CB-UBND"
+    assert bus.handle(IssueNumber("ubnd-cao-bang")) == "ubnd-cao-bang"
     with pytest.raises(NotAnIssuer):
-        bus.handle(IssueNumber("BK-UBND", fail=True))
+        bus.handle(IssueNumber("ubnd-thai-nguyen-2025", fail=True))
     assert counts(db) == (1, 1)
     with db.transaction() as session:
         (row,) = session.scalars(select(Outbox)).all()
-        assert (row.event_type, row.aggregate_id) == ("vn.ttdn.register.number_issued", "registers/CB-UBND")
+        assert (row.event_type, row.aggregate_id) == ("vn.ttdn.register.number_issued", "registers/ubnd-cao-bang")
         # Stored in UTC and handed back aware, on SQLite too.
         assert session.scalars(select(Register.issued_at)).one() == datetime(2024, 3, 1, 2, 30, tzinfo=UTC)
 
@@ -116,7 +116,7 @@ def test_a_use_case_commits_its_state_and_events_together_or_nothing(db: Databas
 def test_a_unit_of_work_given_a_session_joins_its_transaction(db: Database) -> None:
     bus = MessageBus(lambda: RegisterUnitOfWork(db), {IssueNumber: issue_number}, {"clock": lambda: AT})
     with pytest.raises(RuntimeError), db.transaction() as session:  # the consumer's transaction
-        bus.handle(IssueNumber("CB-UBND"), RegisterUnitOfWork(session=session))
+        bus.handle(IssueNumber("ubnd-cao-bang"), RegisterUnitOfWork(session=session))
         assert session.scalar(select(func.count()).select_from(Outbox)) == 1  # written in the caller's transaction
         raise RuntimeError("the consumer fails after the handler")
     assert counts(db) == (0, 0)

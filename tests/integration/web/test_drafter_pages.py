@@ -36,7 +36,7 @@ def test_a_drafter_creates_a_plan_and_sees_it_with_budgets_in_vietnamese_format(
     plan_id = create_plan(browser)
     stored = world.plan(plan_id)
     assert [a["budget_vnd"] for a in stored["activities"]] == [150_000_000, 1_350_000_000]
-    assert stored["activities"][0]["partner_units"] == ["CB-BTGTU", "CB-BDBP"]
+    assert stored["activities"][0]["partner_units"] == ["ban-tuyen-giao-cao-bang", "bdbp-cao-bang"]
     assert stored["activities"][0]["indicators"] == [{"name": "Người tham gia", "unit": "người", "target": 200}]
     page = text_of(browser.get(f"/plans/{plan_id}?done=saved"))
     assert "Đã lưu kế hoạch." in page
@@ -108,7 +108,7 @@ def test_a_conflicting_save_keeps_the_users_work_and_shows_what_differs(
         {
             "title": "Xuất bản ấn phẩm song ngữ Việt – Anh về Cao Bằng",
             "category": "publications",
-            "lead_unit": "CB-STTTT",
+            "lead_unit": "svhttdl-cao-bang",
             "budget_vnd": "90.000.000",
             # The plans service's rule: an activity says when (dates or a quarter).
             "start_date": "2024-04-01",

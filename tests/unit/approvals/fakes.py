@@ -17,6 +17,8 @@ from approvals.service_layer.unit_of_work import UnitOfWork, to_cloudevent
 from servicekit.calendar import WorkingCalendar
 from servicekit.messagebus import MessageBus
 
+from tests.support.orgs import province_of, unit_of
+
 
 @dataclass(frozen=True)
 class Person:
@@ -25,14 +27,15 @@ class Person:
     province: str | None
 
 
+def _person(username: str) -> Person:
+    return Person(username, unit_of(username), province_of(username))
+
+
 # The demo realm's approvers (infra/keycloak/realm-ttdn.json), by role.
 PEOPLE: dict[str, list[Person]] = {
-    "dept_approver": [Person(f"dept.{p}", f"{p.upper()}-STTTT", p.upper()) for p in ("cb", "bk", "kt", "ls", "qb")]
-    + [Person("dual.cb", "CB-STTTT", "CB")],
-    "province_approver": [
-        Person(f"province.{p}", f"{p.upper()}-UBND", p.upper()) for p in ("cb", "bk", "kt", "ls", "qb")
-    ],
-    "ministry_approver": [Person("ministry.1", "BVHTTDL-TTCS", "VN"), Person("ministry.2", "BVHTTDL-TTCS", "VN")],
+    "dept_approver": [_person(f"dept.{p}") for p in ("cb", "bk", "kt", "ls", "qb")] + [_person("dual.cb")],
+    "province_approver": [_person(f"province.{p}") for p in ("cb", "bk", "kt", "ls", "qb")],
+    "ministry_approver": [_person("ministry.1"), _person("ministry.2")],
 }
 
 
@@ -182,8 +185,8 @@ def cao_bang_plan(version: int = 1, **changes: object) -> PlanContext:
         plan_id="6f1c2b1e-3d4a-4c1b-9a55-0b1e2c3d4e01",
         version=version,
         title="Kế hoạch hoạt động thông tin đối ngoại năm 2024",
-        org_unit="CB-STTTT",
-        province="CB",
+        org_unit="svhttdl-cao-bang",
+        province="ubnd-cao-bang",
         year=2024,
         content_sha256="9b2f3c0d5c1e4a7b8e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f",
         submitted_by="drafter.cb",

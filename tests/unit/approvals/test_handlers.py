@@ -20,9 +20,9 @@ from servicekit.calendar import VIETNAM
 
 from .fakes import FakeClock, FakeDirectory, FakeUnitOfWork, Person, cao_bang_plan, default_chain, make_bus
 
-DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB")
-PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), "CB-UBND", "CB")
-MINISTRY_1 = Actor("ministry.1", frozenset({"ministry_approver"}), "BVHTTDL-TTCS", "VN")
+DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), "svhttdl-cao-bang", "ubnd-cao-bang")
+PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), "ubnd-cao-bang", "ubnd-cao-bang")
+MINISTRY_1 = Actor("ministry.1", frozenset({"ministry_approver"}), "cuc-ttcs-ttdn", None)
 ADMIN = Actor("admin", frozenset({"admin"}))
 # Thursday 29 Feb 2024, 09:00 in Cao Bằng.
 SUBMITTED = datetime(2024, 2, 29, 9, 0, tzinfo=VIETNAM)
@@ -167,8 +167,8 @@ def test_an_approver_who_joined_after_assignment_may_decide(uow: FakeUnitOfWork,
     directory = FakeDirectory()
     bus = make_bus(clock, directory)
     approval = submit(uow, bus)
-    directory.people["dept_approver"].append(Person("deputy.cb", "CB-STTTT", "CB"))
-    deputy = Actor("deputy.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB")
+    directory.people["dept_approver"].append(Person("deputy.cb", "svhttdl-cao-bang", "ubnd-cao-bang"))
+    deputy = Actor("deputy.cb", frozenset({"dept_approver"}), "svhttdl-cao-bang", "ubnd-cao-bang")
     decide(uow, bus, deputy, task_id=approval.tasks[0].id)
     assert approval.decisions[0].by == "deputy.cb"
 
@@ -182,7 +182,9 @@ def test_delegation_is_recorded_and_announced(uow: FakeUnitOfWork, clock: FakeCl
     directory = FakeDirectory()
     bus = make_bus(clock, directory)
     approval = submit(uow, bus)
-    directory.people["dept_approver"].append(Person("pgd.cb", "CB-STTTT", "CB"))  # a deputy director appointed since
+    directory.people["dept_approver"].append(
+        Person("pgd.cb", "svhttdl-cao-bang", "ubnd-cao-bang")
+    )  # a deputy director appointed since
     bus.handle(commands.DelegateTask(approval.tasks[0].id, DEPT_CB, "pgd.cb", "Ủy quyền Phó Giám đốc."), uow)
     assert approval.tasks[0].assignees == ["dual.cb", "pgd.cb"]
     delegated = uow.of("approval.task_delegated")[0]
@@ -253,7 +255,7 @@ def test_when_the_directory_is_down_a_decision_changes_nothing(uow: FakeUnitOfWo
 
 
 # -- separation of duties across versions (issue: dual.cb submitted v1, then decided v2)
-DUAL_CB = Actor("dual.cb", frozenset({"drafter", "dept_approver"}), "CB-STTTT", "CB")
+DUAL_CB = Actor("dual.cb", frozenset({"drafter", "dept_approver"}), "svhttdl-cao-bang", "ubnd-cao-bang")
 
 
 def test_whoever_submitted_any_version_decides_no_later_one(uow: FakeUnitOfWork, bus) -> None:  # type: ignore[no-untyped-def]

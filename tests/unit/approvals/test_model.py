@@ -14,9 +14,9 @@ from approvals.domain.model import Actor, Approval, Step, next_step
 from .fakes import cao_bang_plan, default_chain
 
 NOW = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
-DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), "CB-STTTT", "CB")
-PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), "CB-UBND", "CB")
-MINISTRY_1 = Actor("ministry.1", frozenset({"ministry_approver"}), "BVHTTDL-TTCS", "VN")
+DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), "svhttdl-cao-bang", "ubnd-cao-bang")
+PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), "ubnd-cao-bang", "ubnd-cao-bang")
+MINISTRY_1 = Actor("ministry.1", frozenset({"ministry_approver"}), "cuc-ttcs-ttdn", None)
 
 
 @pytest.mark.parametrize(
@@ -89,7 +89,7 @@ def test_the_hash_does_not_depend_on_unicode_normalisation() -> None:
     ],
 )
 def test_nobody_decides_on_a_plan_they_authored(plan_changes: dict, reason: str) -> None:
-    dual = Actor("dual.cb", frozenset({"drafter", "dept_approver"}), "CB-STTTT", "CB")
+    dual = Actor("dual.cb", frozenset({"drafter", "dept_approver"}), "svhttdl-cao-bang", "ubnd-cao-bang")
     approval = started(("dept.cb", "dual.cb"), plan=cao_bang_plan(**plan_changes))
     assert approval.tasks[0].assignees == ["dept.cb"]  # never even offered
     with pytest.raises(SeparationOfDuties, match=reason):
@@ -98,12 +98,16 @@ def test_nobody_decides_on_a_plan_they_authored(plan_changes: dict, reason: str)
 
 def test_another_scope_does_not_see_the_task() -> None:
     approval = started()
-    dept_bk = Actor("dept.bk", frozenset({"dept_approver"}), "BK-STTTT", "BK")
+    dept_bk = Actor("dept.bk", frozenset({"dept_approver"}), "svhttdl-thai-nguyen-2025", "ubnd-thai-nguyen-2025")
     with pytest.raises(NotFound):
         approval.record_decision(approval.tasks[0].id, dept_bk, "approve", "", at=NOW)
     with pytest.raises(NotFound):  # the right unit but the wrong role
         approval.record_decision(
-            approval.tasks[0].id, Actor("drafter2.cb", frozenset({"drafter"}), "CB-STTTT", "CB"), "approve", "", at=NOW
+            approval.tasks[0].id,
+            Actor("drafter2.cb", frozenset({"drafter"}), "svhttdl-cao-bang", "ubnd-cao-bang"),
+            "approve",
+            "",
+            at=NOW,
         )
 
 
@@ -129,7 +133,7 @@ def test_a_quorum_of_all_waits_for_every_assignee() -> None:
     task = approval.tasks[0]
     assert task.required_approvals == 2
     assert approval.record_decision(task.id, MINISTRY_1, "approve", "", at=NOW) is Step.WAIT
-    ministry_2 = Actor("ministry.2", frozenset({"ministry_approver"}), "BVHTTDL-TTCS", "VN")
+    ministry_2 = Actor("ministry.2", frozenset({"ministry_approver"}), "cuc-ttcs-ttdn", None)
     assert approval.record_decision(task.id, ministry_2, "approve", "Thống nhất.", at=NOW) is Step.APPROVED
     assert approval.status == "approved"
     assert chain.level(3).quorum == Quorum("all")

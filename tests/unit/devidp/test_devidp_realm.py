@@ -12,7 +12,9 @@ from devidp.realm import (
     stable_id,
 )
 
-PROVINCES = {"cb": "CB", "bk": "BK", "kt": "KT", "ls": "LS", "qb": "QB"}
+from tests.support.orgs import province_of, unit_of
+
+PROVINCES = ("cb", "bk", "kt", "ls", "qb", "tn")
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +23,15 @@ def realm() -> Realm:
 
 
 def test_demo_users_per_province(realm: Realm) -> None:
-    for code, province in PROVINCES.items():
+    for code in PROVINCES:
         drafter = realm.user_by_username(f"drafter.{code}")
         dept = realm.user_by_username(f"dept.{code}")
         governor = realm.user_by_username(f"province.{code}")
-        assert drafter.attribute("org_unit") == (f"{province}-STTTT",)
-        assert dept.attribute("org_unit") == (f"{province}-STTTT",)
-        assert governor.attribute("org_unit") == (f"{province}-UBND",)
+        province = province_of(f"province.{code}")
+        # Registry ids: the department doing external information today, the province's People's Committee.
+        assert drafter.attribute("org_unit") == dept.attribute("org_unit") == (unit_of(f"drafter.{code}"),)
+        assert drafter.attribute("org_unit")[0].startswith("svhttdl-")
+        assert governor.attribute("org_unit") == (province,) and province.startswith("ubnd-")
         assert {drafter.attribute("province"), dept.attribute("province"), governor.attribute("province")} == {
             (province,)
         }
@@ -39,8 +43,8 @@ def test_demo_users_per_province(realm: Realm) -> None:
 def test_ministry_admin_and_special_users(realm: Realm) -> None:
     for name in ("ministry.1", "ministry.2", "admin"):
         user = realm.user_by_username(name)
-        assert user.attribute("org_unit") == ("BVHTTDL-TTCS",)
-        assert user.attribute("province") == ("VN",)
+        assert user.attribute("org_unit") == ("cuc-ttcs-ttdn",)
+        assert user.attribute("province") == ()
     assert {"drafter", "dept_approver"} <= set(realm.effective_realm_roles(realm.user_by_username("dual.cb")))
     assert realm.user_by_username("drafter2.cb").attribute("locale") == ("en",)
     assert realm.user_by_username("ministry.2").attribute("locale") == ("en",)
@@ -92,7 +96,7 @@ def test_realm_management_composites(realm: Realm) -> None:
 
 def test_role_members_are_direct_holders(realm: Realm) -> None:
     members = {u.username for u in realm.role_members(realm.realm_role("dept_approver"))}
-    assert members == {"dept.cb", "dept.bk", "dept.kt", "dept.ls", "dept.qb", "dual.cb"}
+    assert members == {"dept.cb", "dept.bk", "dept.kt", "dept.ls", "dept.qb", "dept.tn", "dual.cb"}
 
 
 def test_scopes_default_and_optional(realm: Realm) -> None:

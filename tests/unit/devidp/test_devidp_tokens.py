@@ -71,7 +71,7 @@ def test_password_grant_access_token(realm: Realm, factory: TokenFactory) -> Non
     assert claims["preferred_username"] == "drafter.cb"
     assert (claims["given_name"], claims["family_name"], claims["name"]) == ("Thị Hoa", "Nông", "Thị Hoa Nông")
     assert claims["email"] == "drafter.cb@cb.ttdn.example" and claims["email_verified"] is True
-    assert (claims["org_unit"], claims["province"], claims["locale"]) == ("CB-STTTT", "CB", "vi")
+    assert (claims["org_unit"], claims["province"], claims["locale"]) == ("svhttdl-cao-bang", "ubnd-cao-bang", "vi")
     assert "allowed-origins" not in claims  # ttdn-cli has no web origins
     assert "auth_time" not in claims  # Keycloak sets AUTH_TIME only for browser logins
     assert list(claims)[:8] == ["exp", "iat", "jti", "iss", "aud", "sub", "typ", "azp"]
@@ -120,7 +120,7 @@ def test_id_token_and_userinfo(realm: Realm, factory: TokenFactory) -> None:
     assert id_claims["locale"] == "en" and "realm_access" not in id_claims
     userinfo = factory.userinfo_claims(ctx)
     assert userinfo["sub"] == realm.user_by_username("ministry.2").id
-    assert userinfo["org_unit"] == "BVHTTDL-TTCS" and userinfo["province"] == "VN"
+    assert userinfo["org_unit"] == "cuc-ttcs-ttdn" and "province" not in userinfo
     assert "realm_access" not in userinfo and "aud" not in userinfo
 
 

@@ -58,7 +58,7 @@ def test_without_a_known_submission_the_units_drafters_still_hear(uow, bus) -> N
 
 
 def test_assigned_tasks_reach_the_assignees_and_a_reader_without_address_gets_no_mail(uow, bus, directory) -> None:
-    bus.handle(incoming(events.TASK_ASSIGNED, level=2, province="QB", assignees=["province.qb"]), uow)
+    bus.handle(incoming(events.TASK_ASSIGNED, level=2, province="ubnd-quang-tri-2025", assignees=["province.qb"]), uow)
     assert [n.recipient for n in uow.notifications.items] == ["province.qb"]
     assert uow.mail.queued == []
 
@@ -84,7 +84,9 @@ def test_matching_subscriptions_get_one_delivery_each_carrying_the_cloudevent(uo
         uow,
     )
     quang_binh = bus.handle(
-        commands.CreateSubscription(owner, "https://egov.quangbinh.gov.vn/hooks", ("plan.approved",), "QB"),
+        commands.CreateSubscription(
+            owner, "https://egov.quangbinh.gov.vn/hooks", ("plan.approved",), "ubnd-quang-tri-2025"
+        ),
         uow,
     )
     event = incoming(events.PLAN_APPROVED)

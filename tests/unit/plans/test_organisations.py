@@ -16,7 +16,6 @@ import pytest
 from plans.domain.errors import OrganisationNotInForce, OrganisationsInvalid, UnknownOrganisation
 from plans.domain.organisation_registry import Dated, Name, OrganisationRegistry, Period, Succession
 from plans.domain.organisation_seed import load_registry, load_seed
-from plans.domain.organisations import DEFAULT_FILE as INTERIM_LOOKUP
 from plans.entrypoints.messages import CATALOGUE
 
 from infra.local import sample_plans
@@ -129,34 +128,35 @@ def test_huế_is_one_body_renamed_a_centrally_run_city_on_1_january_2025(regist
     assert registry.name_on("ubnd-thua-thien-hue", date(2025, 1, 1)).act == "Nghị quyết 1314/NQ-UBTVQH15"
 
 
-def test_every_org_unit_code_in_use_maps_to_an_organisation_of_its_province(registry) -> None:
+def test_every_org_unit_in_use_is_an_organisation_of_its_province_today(registry) -> None:
     realm = json.loads(REALM.read_text(encoding="utf-8"))
     used = {
-        (user["attributes"]["org_unit"][0], user["attributes"]["province"][0])
+        (user["attributes"]["org_unit"][0], (user["attributes"].get("province") or [None])[0])
         for user in realm["users"]
         if "org_unit" in user.get("attributes", {})
     }
-    assert len(used) >= 11  # five departments, five People's Committees, the ministry's unit
-    day = date(2024, 6, 1)  # the realm's codes describe the organisations before 2025 …
-    for code, province in used:
-        organisation = registry.by_legacy_code(code)
-        expected = None if province == "VN" else registry.by_legacy_code(f"{province}-UBND").id
-        on = day if organisation.in_force(day) else date(2026, 1, 1)  # … or the ministry's unit today
-        assert registry.province_on(organisation.id, on) == expected, code
+    assert len(used) >= 9  # departments, People's Committees, the ministry's unit
+    today = date(2026, 1, 5)  # the realm's users work in the organisations of today
+    for unit, province in used:
+        assert registry.get(unit).in_force(today), unit
+        assert registry.province_on(unit, today) == province, unit
     plans = [getattr(sample_plans, n) for n in dir(sample_plans) if isinstance(getattr(sample_plans, n), dict)]
-    codes = {
-        code
+    units = {
+        unit
         for plan in plans
         if "org_unit" in plan
         for activity in plan["activities"]
-        for code in (plan["org_unit"], activity["lead_unit"], *activity["partner_units"])
+        for unit in (plan["org_unit"], activity["lead_unit"], *activity["partner_units"])
     }
-    interim = json.loads(INTERIM_LOOKUP.read_text(encoding="utf-8"))  # the issued documents' names until now
-    codes |= set(interim["units"]) | set(interim["bodies"])
-    assert codes <= set(registry.legacy_codes), codes - set(registry.legacy_codes)
+    assert all(registry.get(unit).in_force(today) for unit in units), units
 
 
-# -- dates ------------------------------------------------------------------------------
+def test_the_old_codes_of_the_realm_map_to_registry_ids(registry) -> None:
+    for code in ("CB-STTTT", "CB-UBND", "BK-STTTT", "BK-UBND", "KT-STTTT", "LS-STTTT", "QB-STTTT", "BVHTTDL-TTCS"):
+        organisation = registry.by_legacy_code(code)
+        # the unit that does its external-information work today: where its people moved
+        (holder,) = registry.holders_on(organisation.id, date(2026, 1, 5), EXTERNAL_INFORMATION)
+        assert registry.get(holder).in_force(date(2026, 1, 5))
 
 
 def test_in_force_on_a_date_and_the_dates_it_existed_when_it_was_not(registry) -> None:

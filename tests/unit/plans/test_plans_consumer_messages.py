@@ -11,8 +11,8 @@ CONTEXT = {
     "plan_id": "5b0c7a9e-2f4d-4e1a-9c3b-7d8e6f5a4b3c",
     "version": 2,
     "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
-    "org_unit": "CB-STTTT",
-    "province": "CB",
+    "org_unit": "svhttdl-cao-bang",
+    "province": "ubnd-cao-bang",
     "year": 2024,
     "approval_id": "a1b2c3d4-0000-4000-8000-000000000001",
 }

@@ -9,14 +9,16 @@ from datetime import date
 import pytest
 from plans.domain.content import LegalBasis, PlanContent
 from plans.domain.document import Signer, citation, plan_document, signature_block, vnd
-from plans.domain.numbering import DEFAULT_PLACES
+from plans.domain.organisation_seed import load_seed
 from plans.domain.organisations import Organisations
 
 from infra.local.sample_plans import CAO_BANG_2024
 
-ORGS = Organisations.load(DEFAULT_PLACES)
-UBND = ORGS.body("CB-UBND")
-SO = ORGS.body("CB-STTTT")
+REGISTRY = load_seed()
+ORGS = Organisations.load(lambda: REGISTRY)
+ISSUED_ON = date(2024, 2, 8)
+UBND = ORGS.body("ubnd-cao-bang", ISSUED_ON)
+SO = ORGS.body("stttt-cao-bang", ISSUED_ON)
 
 
 def face(body: dict | None = None, signer: Signer | None = None):  # type: ignore[no-untyped-def]
@@ -28,7 +30,7 @@ def face(body: dict | None = None, signer: Signer | None = None):  # type: ignor
         issued_on=date(2024, 2, 8),
         place="Cao Bằng",
         issuer=UBND,
-        signer=signer or Signer("province.cb", "Bế Đức Thắng", "Phó Chủ tịch", "CB-UBND"),
+        signer=signer or Signer("province.cb", "Bế Đức Thắng", "Phó Chủ tịch", "ubnd-cao-bang"),
         organisations=ORGS,
     )
 
@@ -36,20 +38,20 @@ def face(body: dict | None = None, signer: Signer | None = None):  # type: ignor
 @pytest.mark.parametrize(
     ("body", "position", "unit", "authority", "title", "competence"),
     [
-        (UBND, "Phó Chủ tịch", "CB-UBND", ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"), "PHÓ CHỦ TỊCH", "KT."),
-        (UBND, "Chủ tịch", "CB-UBND", ("TM. ỦY BAN NHÂN DÂN",), "CHỦ TỊCH", "TM."),
-        (UBND, "Quyền Chủ tịch", "CB-UBND", ("TM. ỦY BAN NHÂN DÂN",), "Q. CHỦ TỊCH", "Q."),
+        (UBND, "Phó Chủ tịch", "ubnd-cao-bang", ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"), "PHÓ CHỦ TỊCH", "KT."),
+        (UBND, "Chủ tịch", "ubnd-cao-bang", ("TM. ỦY BAN NHÂN DÂN",), "CHỦ TỊCH", "TM."),
+        (UBND, "Quyền Chủ tịch", "ubnd-cao-bang", ("TM. ỦY BAN NHÂN DÂN",), "Q. CHỦ TỊCH", "Q."),
         (
             UBND,
             "Giám đốc Sở Thông tin và Truyền thông",
-            "CB-STTTT",
+            "svhttdl-cao-bang",
             ("TM. ỦY BAN NHÂN DÂN", "TUQ. CHỦ TỊCH"),
             "GIÁM ĐỐC SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
             "TUQ.",
         ),
-        (UBND, "Chánh Văn phòng", "CB-UBND", ("TM. ỦY BAN NHÂN DÂN", "TL. CHỦ TỊCH"), "CHÁNH VĂN PHÒNG", "TL."),
-        (SO, "Giám đốc", "CB-STTTT", (), "GIÁM ĐỐC", ""),
-        (SO, "Phó Giám đốc", "CB-STTTT", ("KT. GIÁM ĐỐC",), "PHÓ GIÁM ĐỐC", "KT."),
+        (UBND, "Chánh Văn phòng", "ubnd-cao-bang", ("TM. ỦY BAN NHÂN DÂN", "TL. CHỦ TỊCH"), "CHÁNH VĂN PHÒNG", "TL."),
+        (SO, "Giám đốc", "svhttdl-cao-bang", (), "GIÁM ĐỐC", ""),
+        (SO, "Phó Giám đốc", "svhttdl-cao-bang", ("KT. GIÁM ĐỐC",), "PHÓ GIÁM ĐỐC", "KT."),
     ],
 )
 def test_the_authority_comes_from_who_signed_and_in_what_capacity(body, position, unit, authority, title, competence):
@@ -95,15 +97,18 @@ def test_a_frozen_version_keeps_its_canonical_json_and_hash():
 
 
 def test_the_face_names_units_amounts_and_recipients_as_an_official_would():
+    # Issued in February 2024, the plan's units were the Sở TTTT's, named as they were then.
+    in_2024 = json.loads(json.dumps(CAO_BANG_2024).replace("svhttdl-cao-bang", "stttt-cao-bang"))
     doc = face(
         {
-            **CAO_BANG_2024,
+            **in_2024,
             "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
             "recipients": [*CAO_BANG_2024["recipients"], "Lưu: VT, STTTT."],
         }
     )
     text = "\n".join(item.text for section in doc.sections for item in section.items)
-    assert "CB-STTTT" not in text and "Đơn vị chủ trì: Sở Thông tin và Truyền thông" in text
+    assert "stttt-cao-bang" not in text
+    assert "Đơn vị chủ trì: Sở Thông tin và Truyền thông tỉnh Cao Bằng" in text
     assert "đơn vị phối hợp: Ban Tuyên giáo Tỉnh ủy" in text
     assert "Kinh phí: 150.000.000 đồng (ngân sách tỉnh)." in text and "₫" not in text
     assert doc.summary_line == "Hoạt động thông tin đối ngoại năm 2024"
@@ -122,7 +127,22 @@ def test_a_department_is_printed_under_its_parent_with_its_own_handling_unit():
         "TTBCXB",
         "",
     )
-    assert ORGS.unit_name("QB-SNGV") == "Sở Ngoại vụ" and ORGS.unit_name("XX-UNKNOWN") == "XX-UNKNOWN"
+    assert ORGS.unit_name("so-ngoai-vu-quang-binh", date(2020, 1, 1)) == "Sở Ngoại vụ tỉnh Quảng Bình"
+    assert ORGS.unit_name("xx-unknown") == "xx-unknown"
+
+
+def test_a_body_prints_as_it_was_on_the_issue_date():
+    # Bắc Kạn in 2020; after the 2025 merger Thái Nguyên, a new organisation with its own face.
+    bac_kan = ORGS.body("ubnd-bac-kan", date(2020, 2, 28))
+    assert (bac_kan.header, bac_kan.name) == (("Ủy ban nhân dân", "tỉnh Bắc Kạn"), "Ủy ban nhân dân tỉnh Bắc Kạn")
+    thai_nguyen = ORGS.body("ubnd-thai-nguyen-2025", date(2026, 1, 5))
+    assert thai_nguyen.header == ("Ủy ban nhân dân", "tỉnh Thái Nguyên")
+    so = ORGS.body("svhttdl-thai-nguyen-2025", date(2026, 1, 5))
+    assert (so.parent, so.header, so.head) == (
+        "UBND tỉnh Thái Nguyên",
+        ("Sở Văn hóa, Thể thao và Du lịch",),
+        "Giám đốc",
+    )
 
 
 def test_a_document_sent_upward_is_addressed_and_a_plan_is_not():

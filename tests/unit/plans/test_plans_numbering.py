@@ -8,7 +8,7 @@ import pytest
 from plans.domain.errors import NoIssuingBody
 from plans.domain.numbering import IssuingBodies, IssuingBody, date_line, document_number
 
-UBND_CB = IssuingBody(code="CB-UBND", symbol="UBND", province="CB", place="Cao Bằng")
+UBND_CB = IssuingBody(code="ubnd-cao-bang", symbol="UBND", province="ubnd-cao-bang", place="Cao Bằng")
 
 
 @pytest.mark.parametrize(
@@ -31,27 +31,34 @@ def test_the_date_line(day, expected):
     assert date_line("Cao Bằng", day) == expected
 
 
-def test_by_default_the_provincial_committee_issues_a_departments_plans():
-    body = IssuingBodies().for_unit("KT-STTTT")
-    assert (body.code, body.symbol, body.province, body.place, body.series) == (
-        "KT-UBND",
+def test_by_default_the_provincial_committee_of_the_day_issues_a_departments_plans():
+    bodies = IssuingBodies()
+    before = bodies.for_unit("stttt-kon-tum", date(2023, 5, 2))
+    assert (before.code, before.symbol, before.province, before.place, before.series) == (
+        "ubnd-kon-tum",
         "UBND",
-        "KT",
+        "ubnd-kon-tum",
         "Kon Tum",
         "administrative",
     )
+    after = bodies.for_unit("svhttdl-quang-ngai-2025", date(2026, 1, 5))
+    assert (after.code, after.symbol, after.place) == ("ubnd-quang-ngai-2025", "UBND", "Quảng Ngãi")
+
+
+def test_a_plan_of_a_dissolved_unit_is_issued_by_the_province_that_took_its_work():
+    # Drafted by Bắc Kạn's Sở TTTT, approved after the 2025 mergers: Thái Nguyên's register and place.
+    body = IssuingBodies().for_unit("stttt-bac-kan", date(2026, 1, 5))
+    assert (body.code, body.place) == ("ubnd-thai-nguyen-2025", "Thái Nguyên")
+    assert IssuingBodies().province_of("stttt-bac-kan", date(2020, 2, 28)) == "ubnd-bac-kan"
 
 
 def test_configuration_names_other_issuers_and_series():
-    bodies = IssuingBodies.from_json(
-        '{"units": {"BK-STTTT": {"issuer": "BK-STTTT", "symbol": "STTTT", "series": "plans"},'
-        ' "TN-SVHTTDL": {"province": "TN"}}, "places": {"TN": "Thái Nguyên"}}'
-    )
-    own = bodies.for_unit("BK-STTTT")
+    bodies = IssuingBodies.from_json('{"units": {"stttt-bac-kan": {"issuer": "stttt-bac-kan", "series": "plans"}}}')
+    own = bodies.for_unit("stttt-bac-kan", date(2020, 2, 28))
     assert (document_number(213, own), own.series, own.place) == ("213/KH-STTTT", "plans", "Bắc Kạn")
-    assert bodies.for_unit("TN-SVHTTDL").place == "Thái Nguyên"
+    assert bodies.for_unit("svhttdl-cao-bang", date(2026, 1, 5)).code == "ubnd-cao-bang"
 
 
-def test_an_unknown_province_is_a_configuration_error():
+def test_an_unknown_organisation_is_a_configuration_error():
     with pytest.raises(NoIssuingBody):
-        IssuingBodies().for_unit("ZZ-STTTT")
+        IssuingBodies().for_unit("zz-stttt", date(2026, 1, 5))

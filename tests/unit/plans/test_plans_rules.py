@@ -112,11 +112,11 @@ def test_duplicate_activity_titles_whatever_the_accents(body):
 
 def test_unit_codes(body):
     body["activities"][0]["lead_unit"] = "Sở TTTT"
-    body["activities"][0]["partner_units"] = ["CB-STTTT"]
+    body["activities"][0]["partner_units"] = ["svhttdl-cao-bang"]
     errors = errors_of(body)["activities"][0]
-    assert errors["lead_unit"] == ["Not an organisation unit code (e.g. CB-STTTT)."]
-    assert "partner_units" not in errors  # CB-STTTT is a well-formed code; only the lead unit is wrong
-    body["activities"][0]["lead_unit"] = "CB-STTTT"
+    assert errors["lead_unit"] == ["Not an organisation of the registry (e.g. svhttdl-cao-bang)."]
+    assert "partner_units" not in errors  # svhttdl-cao-bang is a well-formed id; only the lead unit is wrong
+    body["activities"][0]["lead_unit"] = "svhttdl-cao-bang"
     assert errors_of(body) == {
         "activities": {0: {"partner_units": {0: ["The lead unit is not also its own partner."]}}}
     }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from plans.domain.catalogue import Catalogue
 from plans.domain.content import PlanContent
 from plans.domain.rules import content_errors
@@ -22,21 +25,28 @@ def test_every_sample_body_passes_the_reviewers_rules():
         assert content_errors(PlanContent.from_dict(body), Catalogue(), for_submission=True) == {}, body["title"]
 
 
+@pytest.fixture
+def world(world):
+    # The sample plans are drafted by today's units (those since the 2025 reorganisation).
+    world.clock.now = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+    return world
+
+
 def test_sample_plans_in_varied_states(world):
     loaded = load_sample_plans(world.bus)
     states = {
         (plan.org_unit, plan.content.year): (plan.status, plan.stage.level if plan.stage else None) for plan in loaded
     }
     assert states == {
-        ("CB-STTTT", 2024): ("approved", None),
-        ("BK-STTTT", 2020): ("submitted", 2),
-        ("KT-STTTT", 2023): ("submitted", 3),
-        ("LS-STTTT", 2018): ("returned", None),
-        ("QB-STTTT", 2017): ("submitted", None),  # left to the real approvals service
-        ("CB-STTTT", 2025): ("draft", None),
+        ("svhttdl-cao-bang", 2024): ("approved", None),
+        ("svhttdl-thai-nguyen-2025", 2020): ("submitted", 2),
+        ("svhttdl-quang-ngai-2025", 2023): ("submitted", 3),
+        ("svhttdl-lang-son", 2018): ("returned", None),
+        ("svhttdl-quang-tri-2025", 2017): ("submitted", None),  # left to the real approvals service
+        ("svhttdl-cao-bang", 2025): ("draft", None),
     }
     approved = next(plan for plan in loaded if plan.status == "approved")
-    assert approved.document_number == "01/KH-UBND" and approved.issuer == "CB-UBND"
+    assert approved.document_number == "01/KH-UBND" and approved.issuer == "ubnd-cao-bang"
     returned = next(plan for plan in loaded if plan.status == "returned")
     assert returned.ordered_timeline()[-1].details["comment"].startswith("Đề nghị bổ sung")
     assert [event.name for event in world.published].count("plan.submitted") == 5

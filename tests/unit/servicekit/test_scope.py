@@ -10,9 +10,13 @@ import pytest
 from servicekit.scope import SCOPES, in_scope, scope_condition
 from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, select
 
-DOCUMENT_UNITS = ("CB-STTTT", "CB-SVHTTDL", "BK-STTTT", "")
-DOCUMENT_PROVINCES = ("CB", "BK", "")
-PEOPLE = tuple(itertools.product(("CB-STTTT", "BK-STTTT", "", None), ("CB", "BK", "", None)))
+DOCUMENT_UNITS = ("svhttdl-cao-bang", "bao-cao-bang", "svhttdl-thai-nguyen-2025", "")
+DOCUMENT_PROVINCES = ("ubnd-cao-bang", "ubnd-thai-nguyen-2025", "")
+PEOPLE = tuple(
+    itertools.product(
+        ("svhttdl-cao-bang", "svhttdl-thai-nguyen-2025", "", None), ("ubnd-cao-bang", "ubnd-thai-nguyen-2025", "", None)
+    )
+)
 
 metadata = MetaData()
 tasks = Table(
@@ -68,12 +72,18 @@ def test_the_sql_condition_admits_exactly_whom_the_rule_admits(database, person_
 
 
 def test_the_rule_itself() -> None:
-    dept_cb = {"person_org_unit": "CB-STTTT", "person_province": "CB"}
-    assert in_scope("org_unit", **dept_cb, org_unit="CB-STTTT", province="CB")
-    assert not in_scope("org_unit", **dept_cb, org_unit="CB-SVHTTDL", province="CB")  # same province, other unit
-    assert in_scope("province", **dept_cb, org_unit="CB-SVHTTDL", province="CB")
-    assert not in_scope("province", **dept_cb, org_unit="BK-STTTT", province="BK")
-    assert in_scope("national", person_org_unit=None, person_province=None, org_unit="BK-STTTT", province="BK")
+    dept_cb = {"person_org_unit": "svhttdl-cao-bang", "person_province": "ubnd-cao-bang"}
+    assert in_scope("org_unit", **dept_cb, org_unit="svhttdl-cao-bang", province="ubnd-cao-bang")
+    assert not in_scope("org_unit", **dept_cb, org_unit="bao-cao-bang", province="ubnd-cao-bang")  # other unit
+    assert in_scope("province", **dept_cb, org_unit="bao-cao-bang", province="ubnd-cao-bang")
+    assert not in_scope("province", **dept_cb, org_unit="svhttdl-thai-nguyen-2025", province="ubnd-thai-nguyen-2025")
+    assert in_scope(
+        "national",
+        person_org_unit=None,
+        person_province=None,
+        org_unit="svhttdl-thai-nguyen-2025",
+        province="ubnd-thai-nguyen-2025",
+    )
 
 
 @pytest.mark.parametrize("scope", ["org_unit", "province"])
@@ -84,5 +94,9 @@ def test_a_person_without_the_attribute_is_never_in_scope_even_of_a_document_wit
 
 def test_an_unknown_scope_admits_nobody() -> None:
     assert not in_scope(
-        "district", person_org_unit="CB-STTTT", person_province="CB", org_unit="CB-STTTT", province="CB"
+        "district",
+        person_org_unit="svhttdl-cao-bang",
+        person_province="ubnd-cao-bang",
+        org_unit="svhttdl-cao-bang",
+        province="ubnd-cao-bang",
     )

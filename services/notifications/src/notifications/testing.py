@@ -14,7 +14,7 @@ def person(
     first_name: str,
     *,
     org_unit: str | None,
-    province: str | None,
+    province: str | None = None,
     locale: str = "vi",
     email: str | None = "",
 ) -> Person:
@@ -34,20 +34,46 @@ def person(
 DEMO_PEOPLE: dict[str, tuple[Person, tuple[str, ...]]] = {
     p.username: (p, roles)
     for p, roles in (
-        (person("drafter.cb", "Hoàng Thị", "Lan", org_unit="CB-STTTT", province="CB"), ("drafter",)),
-        (person("drafter2.cb", "Lương Văn", "Minh", org_unit="CB-STTTT", province="CB", locale="en"), ("drafter",)),
-        (person("dual.cb", "Bế Thị", "Hoa", org_unit="CB-STTTT", province="CB"), ("drafter", "dept_approver")),
-        (person("dept.cb", "Nông Văn", "Sơn", org_unit="CB-STTTT", province="CB"), ("dept_approver",)),
-        (person("province.cb", "Đàm Quang", "Vinh", org_unit="CB-UBND", province="CB"), ("province_approver",)),
-        (person("drafter.bk", "Hà Thị", "Thu", org_unit="BK-STTTT", province="BK"), ("drafter",)),
-        (person("ministry.1", "Trần Đức", "Thắng", org_unit="BVHTTDL-TTCS", province="VN"), ("ministry_approver",)),
+        (person("drafter.cb", "Hoàng Thị", "Lan", org_unit="svhttdl-cao-bang", province="ubnd-cao-bang"), ("drafter",)),
         (
-            person("ministry.2", "Phạm Thu", "Trang", org_unit="BVHTTDL-TTCS", province="VN", locale="en"),
+            person(
+                "drafter2.cb", "Lương Văn", "Minh", org_unit="svhttdl-cao-bang", province="ubnd-cao-bang", locale="en"
+            ),
+            ("drafter",),
+        ),
+        (
+            person("dual.cb", "Bế Thị", "Hoa", org_unit="svhttdl-cao-bang", province="ubnd-cao-bang"),
+            ("drafter", "dept_approver"),
+        ),
+        (
+            person("dept.cb", "Nông Văn", "Sơn", org_unit="svhttdl-cao-bang", province="ubnd-cao-bang"),
+            ("dept_approver",),
+        ),
+        (
+            person("province.cb", "Đàm Quang", "Vinh", org_unit="ubnd-cao-bang", province="ubnd-cao-bang"),
+            ("province_approver",),
+        ),
+        (
+            person(
+                "drafter.bk", "Hà Thị", "Thu", org_unit="svhttdl-thai-nguyen-2025", province="ubnd-thai-nguyen-2025"
+            ),
+            ("drafter",),
+        ),
+        (person("ministry.1", "Trần Đức", "Thắng", org_unit="cuc-ttcs-ttdn"), ("ministry_approver",)),
+        (
+            person("ministry.2", "Phạm Thu", "Trang", org_unit="cuc-ttcs-ttdn", locale="en"),
             ("ministry_approver",),
         ),
         # A reader Keycloak holds no address for: inbox only, no mail.
         (
-            person("province.qb", "Lê Văn", "Hùng", org_unit="QB-UBND", province="QB", email=None),
+            person(
+                "province.qb",
+                "Lê Văn",
+                "Hùng",
+                org_unit="ubnd-quang-tri-2025",
+                province="ubnd-quang-tri-2025",
+                email=None,
+            ),
             ("province_approver",),
         ),
     )
@@ -82,8 +108,8 @@ CAO_BANG_PLAN = {
     "plan_id": "5f0c8a1e-2b7d-4c55-9a7e-0d3c2f6b8a11",
     "version": 1,
     "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
-    "org_unit": "CB-STTTT",
-    "province": "CB",
+    "org_unit": "svhttdl-cao-bang",
+    "province": "ubnd-cao-bang",
     "year": 2024,
 }
 LEVEL_NAMES = {
@@ -120,7 +146,7 @@ def sample_event_data(name: str, *, level: int = 1, **overrides: object) -> dict
             "submitted_at": "2024-01-15T02:30:00Z",
         },
         "plan.withdrawn": {"by": "drafter.cb", "withdrawn_at": "2024-01-16T03:00:00Z"},
-        "plan.approved": {"document_number": "15/KH-UBND", "issued_on": "2024-02-08", "issuer": "CB-UBND"},
+        "plan.approved": {"document_number": "15/KH-UBND", "issued_on": "2024-02-08", "issuer": "ubnd-cao-bang"},
         "approval.task_assigned": {
             **task,
             "role": role,

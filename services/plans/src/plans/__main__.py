@@ -99,17 +99,17 @@ def dev_pki(settings: PlansSettings, realm_file: str | None) -> None:
     """Create the DEVELOPMENT certificate authority under DOCUMENT_PKI_DIR, with a certificate per
     issuing body (and per approver of the realm file). FOR DEVELOPMENT ONLY."""
     import json
+    from datetime import date
 
-    from .bootstrap import load_issuing_bodies, organisations
+    from .bootstrap import organisation_registry, organisations
     from .documents.pki import FileCredentials
 
     files = FileCredentials(settings.document_pki_dir, development=True)
     created = files.ensure_ca()
     names = organisations(settings)
-    for province in load_issuing_bodies(settings).places:
-        if province != "VN":
-            code = f"{province}-UBND"
-            files.body(code, names.body(code).name)
+    today = date.today()
+    for province in organisation_registry(settings)().provinces_on(today):
+        files.body(province.id, names.body(province.id, today).name)
     if realm_file:
         realm = json.loads(Path(realm_file).read_text(encoding="utf-8"))
         for user in realm.get("users", []):

@@ -18,18 +18,35 @@ from servicekit.unit_of_work import UnitOfWork
 from .config import PlansSettings
 from .domain.catalogue import Catalogue
 from .domain.numbering import IssuingBodies
+from .domain.organisation_registry import OrganisationRegistry
+from .domain.organisation_seed import load_seed
 from .domain.organisations import Organisations
 from .service_layer.documents import DocumentTools
 from .service_layer.handlers import HANDLERS
 from .service_layer.unit_of_work import SqlUnitOfWork
 
 
-def load_issuing_bodies(settings: PlansSettings) -> IssuingBodies:
+def organisation_registry(settings: PlansSettings) -> Callable[[], OrganisationRegistry]:
+    """The organisation registry as this process reads it (the seed file's, built once)."""
+    built: list[OrganisationRegistry] = []
+
+    def registry() -> OrganisationRegistry:
+        if not built:
+            built.append(load_seed())
+        return built[0]
+
+    return registry
+
+
+def load_issuing_bodies(
+    settings: PlansSettings, registry: Callable[[], OrganisationRegistry] | None = None
+) -> IssuingBodies:
+    registry = registry or organisation_registry(settings)
     if settings.plans_issuers_file:
-        return IssuingBodies.from_file(settings.plans_issuers_file)
+        return IssuingBodies.from_file(settings.plans_issuers_file, registry)
     if settings.plans_issuers:
-        return IssuingBodies.from_json(settings.plans_issuers)
-    return IssuingBodies()
+        return IssuingBodies.from_json(settings.plans_issuers, registry)
+    return IssuingBodies(registry)
 
 
 def load_catalogue(settings: PlansSettings) -> Catalogue:
@@ -122,8 +139,8 @@ def bootstrap(
     )
 
 
-def organisations(settings: PlansSettings) -> Organisations:
-    return Organisations.load(load_issuing_bodies(settings).places, settings.plans_organisations_file or None)
+def organisations(settings: PlansSettings, registry: Callable[[], OrganisationRegistry] | None = None) -> Organisations:
+    return Organisations.load(registry or organisation_registry(settings), settings.plans_organisations_file or None)
 
 
 def trust_roots(settings: PlansSettings) -> list[bytes]:

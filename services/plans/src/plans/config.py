@@ -8,8 +8,9 @@ from servicekit.settings import ServiceSettings
 class PlansSettings(ServiceSettings):
     service_name: str = "plans"
     database_url: str = "sqlite:///var/plans.db"
-    # JSON mapping organisation units to their issuing bodies and provinces to place names
-    # (see plans.domain.numbering.IssuingBodies.from_json); empty: the seeds' default rule.
+    # JSON naming, per organisation (registry id), another issuing body, symbol or number series
+    # (see plans.domain.numbering.IssuingBodies.from_json); empty: the province's People's Committee
+    # on the document's date, from the organisation registry.
     plans_issuers: str = ""
     plans_issuers_file: str = ""
     # JSON file replacing the activity categories and indicator units (plans.domain.catalogue).

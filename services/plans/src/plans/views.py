@@ -67,7 +67,7 @@ def issue_of(
     version = plan.current_version
     if plan.status != APPROVED or not plan.issuer or version is None:
         return None
-    body = organisations.body(plan.issuer)
+    body = organisations.body(plan.issuer, plan.issued_on)
     with uow:
         issued = uow.plans.read(plan.id, with_timeline=True)
     signer = signer_of(issued, version.number, body.signing_level) if issued is not None else None

@@ -137,9 +137,11 @@ class PlanEvent:
     """The plan version the event is about (1-based)."""
     title: str
     org_unit: str
-    """The drafting unit's code, e.g. ``CB-STTTT``."""
+    """The drafting unit's id in the organisation registry, e.g. ``svhttdl-cao-bang`` (before the
+    registry: a code such as ``CB-STTTT``)."""
     province: str
-    """The province code, e.g. ``CB``."""
+    """The province on the action's date: the registry id of its People's Committee, e.g.
+    ``ubnd-cao-bang`` (before the registry: a code such as ``CB``)."""
     year: int
     subject: Subject | None = None
     """The document the event is about. The plan fields above describe the same document
@@ -214,7 +216,7 @@ class PlanApproved(PlanEvent):
     """The number and symbol, e.g. ``15/KH-UBND``."""
     issued_on: date
     issuer: str
-    """The issuing body's code, e.g. ``CB-UBND``."""
+    """The issuing body's id in the organisation registry, e.g. ``ubnd-cao-bang``."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,8 +12,8 @@ _PLAN: dict[str, Any] = {
     "plan_id": "5d1c8f0e-2b7a-4c39-9a61-0f3e4b2d7c18",
     "version": 1,
     "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
-    "org_unit": "CB-STTTT",
-    "province": "CB",
+    "org_unit": "svhttdl-cao-bang",
+    "province": "ubnd-cao-bang",
     "year": 2024,
 }
 # Cao Bằng's 2024 year-end report on that plan: the plan fields describe the report.
@@ -69,7 +69,7 @@ EXAMPLES: dict[str, events.PlanEvent] = {
             seen_decisions=0,
         ),
         events.PlanWithdrawn(**_PLAN, by="drafter.cb", withdrawn_at=datetime(2024, 3, 4, 2, 30, tzinfo=UTC)),
-        events.PlanApproved(**_PLAN, document_number="15/KH-UBND", issued_on=date(2024, 3, 20), issuer="CB-UBND"),
+        events.PlanApproved(**_PLAN, document_number="15/KH-UBND", issued_on=date(2024, 3, 20), issuer="ubnd-cao-bang"),
         events.ReportSubmitted(
             **_REPORT,
             content_sha256="7c1e" + "0" * 60,
@@ -89,7 +89,9 @@ EXAMPLES: dict[str, events.PlanEvent] = {
             seen_decisions=0,
         ),
         events.ReportWithdrawn(**_REPORT, by="drafter.cb", withdrawn_at=datetime(2024, 12, 16, 3, 0, tzinfo=UTC)),
-        events.ReportApproved(**_REPORT, document_number="07/BC-UBND", issued_on=date(2024, 12, 20), issuer="CB-UBND"),
+        events.ReportApproved(
+            **_REPORT, document_number="07/BC-UBND", issued_on=date(2024, 12, 20), issuer="ubnd-cao-bang"
+        ),
         events.ReportReceived(
             **_REPORT,
             document_number="07/BC-UBND",

@@ -58,7 +58,7 @@ class ApprovalRow(Base):
     # unidecode + lower (đ → d): accent-insensitive search over titles (set from the title on insert).
     title_folded: Mapped[str] = mapped_column(Text)
     org_unit: Mapped[str] = mapped_column(String(64))
-    province: Mapped[str] = mapped_column(String(16))
+    province: Mapped[str] = mapped_column(String(64))
     year: Mapped[int] = mapped_column(Integer)
     plan_type: Mapped[str] = mapped_column(String(32))
     content_sha256: Mapped[str] = mapped_column(String(64))

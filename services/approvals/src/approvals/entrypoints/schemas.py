@@ -96,7 +96,7 @@ class TaskQuery(Schema):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     org_unit = Text(validate=validate.Length(max=64))
-    province = Text(validate=validate.Length(max=16))
+    province = Text(validate=validate.Length(max=64))
     q = Text(validate=validate.Length(max=200), metadata={"description": "words of the plan title, accents optional"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(validate=validate.Length(max=400))

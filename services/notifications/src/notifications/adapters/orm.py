@@ -119,7 +119,7 @@ class WebhookSubscriptionRow(Base):
     owner: Mapped[str] = mapped_column(String(120), index=True)
     url: Mapped[str] = mapped_column(String(2000))
     event_types: Mapped[list[str]] = mapped_column(JSON)
-    province: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    province: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Needed in clear to sign (HMAC); shown to the integrator once, at creation.
     secret: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

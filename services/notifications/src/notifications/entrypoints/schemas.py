@@ -85,8 +85,13 @@ class SubscriptionCreateSchema(CleanTextSchema):
     province = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Regexp(r"^[A-Z0-9]{1,8}$", error="a province code such as CB"),
-        metadata={"description": "only events of plans of this province"},
+        validate=validate.Regexp(
+            r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+            error="the registry id of a province's People's Committee, such as ubnd-cao-bang",
+        ),
+        metadata={
+            "description": "only events of documents of this province (the registry id of its People's Committee)"
+        },
     )
 
 

@@ -32,8 +32,8 @@ class PlanRow(Base):
     __tablename__ = "plans"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    org_unit: Mapped[str] = mapped_column(String(40))
-    province: Mapped[str] = mapped_column(String(12))
+    org_unit: Mapped[str] = mapped_column(String(64))  # a registry id (svhttdl-cao-bang)
+    province: Mapped[str] = mapped_column(String(64))  # the province's registry id (ubnd-cao-bang)
     year: Mapped[int] = mapped_column(Integer)
     plan_type: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
@@ -48,7 +48,7 @@ class PlanRow(Base):
     stage: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
     document_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
     issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    issuer: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    issuer: Mapped[str | None] = mapped_column(String(64), nullable=True)
     place: Mapped[str | None] = mapped_column(String(120), nullable=True)
     withdrawal: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)  # the last withdrawal request
 
@@ -129,7 +129,7 @@ class RegisterRow(Base):
 
     __tablename__ = "numbering_register"
 
-    issuer: Mapped[str] = mapped_column(String(40), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(64), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     series: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
@@ -141,7 +141,7 @@ class IssuedNumberRow(Base):
 
     __tablename__ = "issued_numbers"
 
-    issuer: Mapped[str] = mapped_column(String(40), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(64), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     series: Mapped[str] = mapped_column(String(40), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)

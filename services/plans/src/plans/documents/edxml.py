@@ -49,7 +49,7 @@ def envelope(plan: Plan, stored: Any, organisations: Organisations, *, now: date
     """The envelope for ``plan``'s stored signed file (``stored``: content, sha256, document_number, details)."""
     assert plan.document_number and plan.issued_on and plan.issuer
     details: dict[str, Any] = stored.details or {}
-    body = organisations.body(plan.issuer)
+    body = organisations.body(plan.issuer, plan.issued_on)
     number, _, notation = plan.document_number.partition("/")
     signer = details.get("signer") or {}
     recipients = [r.rstrip(";.") for r in details.get("recipients") or [] if not r.startswith("Lưu")]

@@ -255,7 +255,10 @@ def plan_document(
     organisations: Organisations,
 ) -> DocumentFace:
     """The face of an issued plan, from its frozen content and its issuing facts."""
-    name = organisations.unit_name
+
+    def name(unit: str) -> str:
+        return organisations.unit_name(unit, issued_on)
+
     summary_line = _summary_line(content.title)
     preamble = [f"Căn cứ {citation(basis)};" for basis in content.legal_bases]
     preamble.append(

@@ -29,7 +29,7 @@ from .errors import (
     WithdrawalInProgress,
 )
 from .numbering import IssuingBody, date_line, document_number
-from .rules import check_content
+from .rules import UnitCheck, check_content
 
 DRAFT, SUBMITTED, APPROVED, RETURNED, REJECTED, WITHDRAWN = (
     "draft",
@@ -183,9 +183,17 @@ class Plan:
     # -- creation and editing
     @classmethod
     def create(
-        cls, plan_id: str, content: PlanContent, *, province: str, by: str, at: datetime, catalogue: Catalogue
+        cls,
+        plan_id: str,
+        content: PlanContent,
+        *,
+        province: str,
+        by: str,
+        at: datetime,
+        catalogue: Catalogue,
+        units: UnitCheck | None = None,
     ) -> Plan:
-        check_content(content, catalogue)
+        check_content(content, catalogue, units=units)
         plan = cls(id=plan_id, content=content, province=province, created_by=by, created_at=at)
         plan._log("created", at, actor=by, version=1)
         return plan
@@ -223,10 +231,12 @@ class Plan:
         if expected is not None and expected != self.revision:
             raise RevisionMismatch(expected, self.revision)
 
-    def replace(self, content: PlanContent, *, by: str, at: datetime, catalogue: Catalogue) -> None:
+    def replace(
+        self, content: PlanContent, *, by: str, at: datetime, catalogue: Catalogue, units: UnitCheck | None = None
+    ) -> None:
         if not self.is_editable:
             raise PlanNotEditable(self.status)
-        check_content(content, catalogue)
+        check_content(content, catalogue, units=units)
         self.content = content
         if by not in self.editors:
             self.editors.append(by)
@@ -235,11 +245,18 @@ class Plan:
 
     # -- the drafter's transitions
     def submit(
-        self, *, by: str, at: datetime, catalogue: Catalogue, drafters: tuple[str, ...] = (), reply: str = ""
+        self,
+        *,
+        by: str,
+        at: datetime,
+        catalogue: Catalogue,
+        drafters: tuple[str, ...] = (),
+        units: UnitCheck | None = None,
+        reply: str = "",
     ) -> PlanVersion:
         if not self.is_editable:
             raise TransitionNotAllowed("submit", self.status)
-        check_content(self.content, catalogue, for_submission=True)
+        check_content(self.content, catalogue, for_submission=True, units=units)
         edited_by = tuple(
             dict.fromkeys(
                 e.actor
@@ -378,7 +395,7 @@ class Plan:
         self,
         fact: commands.CompleteApproval,
         *,
-        issuing_body: Callable[[], IssuingBody],
+        issuing_body: Callable[[date], IssuingBody],
         take_number: Callable[[IssuingBody, int], int],
     ) -> bool:
         """The approval ended. On ``approved`` the plan takes its number from the issuing body's register
@@ -394,8 +411,8 @@ class Plan:
         version.outcome = fact.outcome
         self.stage = None
         if fact.outcome == APPROVED:
-            body = issuing_body()
             issued_on = fact.occurred_at.astimezone(VIETNAM).date()
+            body = issuing_body(issued_on)
             number = take_number(body, issued_on.year)
             self.status = APPROVED
             self.document_number = document_number(number, body)

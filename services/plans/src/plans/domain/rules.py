@@ -5,27 +5,35 @@ drafter fixes everything in one pass."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from servicekit.i18n import N_
-from servicekit.validation import Validation
+from servicekit.validation import Path, Validation
 
 from .catalogue import BUDGET_SOURCES, PLAN_TYPES, Catalogue
 from .content import PlanContent
 from .errors import PlanInvalid
 from .text import fold
 
-# Organisation unit codes: a province or ministry prefix and a unit, e.g. CB-STTTT, BVHTTDL-TTCS.
-ORG_UNIT_CODE = re.compile(r"^[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)+$")
+# Organisation registry ids: lower-case words joined by hyphens, e.g. svhttdl-cao-bang, ubnd-thai-nguyen-2025.
+ORGANISATION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Checks the organisations a document names (field path -> registry id) against the registry on the
+# document's date (OrganisationRegistry.check_references); without one only the id's shape is checked.
+UnitCheck = Callable[[Mapping[Path, str]], Validation]
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
-def content_errors(content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False) -> dict[Any, Any]:
+def content_errors(
+    content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False, units: UnitCheck | None = None
+) -> dict[Any, Any]:
     """Every rule the content breaks, nested like marshmallow's errors (in English); empty when it is sound."""
-    return content_validation(content, catalogue, for_submission=for_submission).errors()
+    return content_validation(content, catalogue, for_submission=for_submission, units=units).errors()
 
 
-def content_validation(content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False) -> Validation:
+def content_validation(
+    content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False, units: UnitCheck | None = None
+) -> Validation:
     """Every rule the content breaks, each with its field path and rule name."""
     errors = Validation()
     if not content.title:
@@ -45,10 +53,6 @@ def content_validation(content: PlanContent, catalogue: Catalogue, *, for_submis
             errors.add(("end_year",), "range", N_("Must come after the first year, at most ten years later."))
     elif content.end_year is not None and content.end_year != content.year:
         errors.add(("end_year",), "single-year", N_("Only a multi-year plan spans several years."))
-    if not ORG_UNIT_CODE.match(content.org_unit):
-        errors.add(
-            ("org_unit",), "org-unit-code", N_("Not an organisation unit code (e.g. {example}).", example="CB-STTTT")
-        )
     for index, basis in enumerate(content.legal_bases):
         if not basis.reference:
             errors.add(
@@ -59,7 +63,31 @@ def content_validation(content: PlanContent, catalogue: Catalogue, *, for_submis
     if for_submission and not content.summary:
         errors.add(("summary",), "required", N_("A plan needs its purpose and requirements to be submitted."))
     _activity_errors(content, catalogue, errors)
+    _organisation_errors(content, units, errors)
     return errors
+
+
+def _organisation_errors(content: PlanContent, units: UnitCheck | None, errors: Validation) -> None:
+    """Every organisation the plan names is a registry id; with the registry's check, one that
+    exists and was in force on the document's date."""
+    references: dict[Path, str] = {("org_unit",): content.org_unit}
+    for index, activity in enumerate(content.activities):
+        references[("activities", index, "lead_unit")] = activity.lead_unit
+        for position, unit in enumerate(activity.partner_units):
+            references[("activities", index, "partner_units", position)] = unit
+    shaped: dict[Path, str] = {}
+    for path, identifier in references.items():
+        if ORGANISATION_ID.match(identifier):
+            shaped[path] = identifier
+        else:
+            errors.add(
+                path,
+                "organisation-id",
+                N_("Not an organisation of the registry (e.g. {example}).", example="svhttdl-cao-bang"),
+            )
+    if units is not None and shaped:
+        for violation in units(shaped):
+            errors.add(violation.path, violation.rule, violation.message)
 
 
 def _activity_errors(content: PlanContent, catalogue: Catalogue, errors: Validation) -> None:
@@ -81,20 +109,8 @@ def _activity_errors(content: PlanContent, catalogue: Catalogue, errors: Validat
                 seen_titles[key] = index
         if activity.category not in catalogue.categories:
             errors.add((*at, "category"), "catalogue", N_("Not a category of the catalogue."))
-        if not ORG_UNIT_CODE.match(activity.lead_unit):
-            errors.add(
-                (*at, "lead_unit"),
-                "org-unit-code",
-                N_("Not an organisation unit code (e.g. {example}).", example="CB-STTTT"),
-            )
         for position, unit in enumerate(activity.partner_units):
-            if not ORG_UNIT_CODE.match(unit):
-                errors.add(
-                    (*at, "partner_units", position),
-                    "org-unit-code",
-                    N_("Not an organisation unit code (e.g. {example}).", example="CB-BTGTU"),
-                )
-            elif unit == activity.lead_unit:
+            if unit == activity.lead_unit:
                 errors.add(
                     (*at, "partner_units", position), "not-lead-unit", N_("The lead unit is not also its own partner.")
                 )
@@ -144,7 +160,9 @@ def _timing_errors(
         errors.add((*at, "end_date"), "date-order", N_("Ends before it starts."))
 
 
-def check_content(content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False) -> None:
-    validation = content_validation(content, catalogue, for_submission=for_submission)
+def check_content(
+    content: PlanContent, catalogue: Catalogue, *, for_submission: bool = False, units: UnitCheck | None = None
+) -> None:
+    validation = content_validation(content, catalogue, for_submission=for_submission, units=units)
     if not validation.ok:
         raise PlanInvalid(validation)

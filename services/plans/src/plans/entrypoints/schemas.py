@@ -106,7 +106,7 @@ class PlanBodySchema(Schema):
 
 
 # Values the domain's rules accept, standing in for refused fields while they judge the rest.
-STAND_INS: dict[str, Any] = {"title": "-", "summary": "", "legal_bases": [], "recipients": [], "org_unit": "XX-X"}
+STAND_INS: dict[str, Any] = {"title": "-", "summary": "", "legal_bases": [], "recipients": [], "org_unit": "xx-x"}
 REQUIRED = {"title", "plan_type", "year"}
 
 
@@ -126,7 +126,9 @@ class StageSchema(Schema):
 
 
 class IssuingBodySchema(Schema):
-    code = fields.String(metadata={"description": "The register's key, e.g. CB-UBND"})
+    code = fields.String(
+        metadata={"description": "The register's key: the issuing body's registry id, e.g. ubnd-cao-bang"}
+    )
     name = fields.String(metadata={"description": "As the document's header names it"})
     parent = fields.String(allow_none=True, metadata={"description": "The body above it in the header"})
     place = fields.String(metadata={"description": "The date line's place name"})
@@ -194,7 +196,7 @@ class PlanListArgsSchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     year = fields.Integer(validate=validate.Range(min=2000, max=2110))
     org_unit = fields.String(validate=validate.Length(max=40))
-    province = fields.String(validate=validate.Length(max=12))
+    province = fields.String(validate=validate.Length(max=40))
     q = Text(
         validate=validate.Length(max=200),
         metadata={"description": "Words searched in titles and summaries, accents optional"},

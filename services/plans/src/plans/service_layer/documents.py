@@ -71,7 +71,7 @@ def plan_face(plan: Plan, version: int, organisations: Organisations, signer: Si
         number=plan.document_number,
         issued_on=plan.issued_on,
         place=plan.place,
-        issuer=organisations.body(plan.issuer),
+        issuer=organisations.body(plan.issuer, plan.issued_on),
         signer=signer,
         organisations=organisations,
     )
@@ -134,7 +134,7 @@ def render_next_document(
     try:
         if plan is None or plan.status != APPROVED:
             raise SignerUnknown(f"{claimed.kind} {claimed.document_id} is no longer issued")
-        body = tools.organisations.body(plan.issuer or claimed.issuer)
+        body = tools.organisations.body(plan.issuer or claimed.issuer, plan.issued_on)
         username = signer_of(plan, claimed.version, body.signing_level)
         if username is None:
             raise SignerUnknown(f"no approval at level {body.signing_level} to sign {claimed.document_number}")

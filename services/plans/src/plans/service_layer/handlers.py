@@ -24,8 +24,9 @@ from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
 from ..domain.errors import PlanForbidden, PlanNotEditable, PlanNotFound, WithdrawalRefused
-from ..domain.model import APPROVED, SUBMITTED, Plan
+from ..domain.model import APPROVED, SUBMITTED, VIETNAM, Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
+from ..domain.rules import UnitCheck
 from .documents import render_next_document
 from .unit_of_work import UnitOfWork
 
@@ -48,6 +49,13 @@ def writable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
     return plan
 
 
+def units_on(issuing_bodies: IssuingBodies, at: datetime) -> UnitCheck:
+    """The check of the organisations a document names, against the registry on the day of the
+    action (a document not yet issued is dated by what is done to it)."""
+    day = at.astimezone(VIETNAM).date()
+    return lambda references: issuing_bodies.registry().check_references(references, day)
+
+
 # -- the drafter's commands
 def create_plan(
     cmd: commands.CreatePlan,
@@ -62,21 +70,31 @@ def create_plan(
     content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or actor.org_unit or ""})
     if not may_draft_for(actor, content.org_unit):
         raise PlanForbidden(N_("Only a drafter may create a plan, and only for their own unit."))
+    now = clock()
+    units = units_on(issuing_bodies, now)
+    found = units({("org_unit",): content.org_unit})
     with uow:
         plan = Plan.create(
             cmd.plan_id or new_id(),
             content,
-            province=issuing_bodies.province_of(content.org_unit),
+            # The province the unit belongs to today, from the registry (an unknown unit: the rules say so).
+            province=issuing_bodies.province_of(content.org_unit, now.astimezone(VIETNAM).date()) if found.ok else "",
             by=actor.username,
-            at=clock(),
+            at=now,
             catalogue=catalogue,
+            units=units,
         )
         uow.plans.add(plan)
     return plan
 
 
 def replace_plan(
-    cmd: commands.ReplacePlan, uow: UnitOfWork, *, catalogue: Catalogue, clock: Callable[[], datetime]
+    cmd: commands.ReplacePlan,
+    uow: UnitOfWork,
+    *,
+    catalogue: Catalogue,
+    issuing_bodies: IssuingBodies,
+    clock: Callable[[], datetime],
 ) -> Plan:
     with uow:
         plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
@@ -86,18 +104,32 @@ def replace_plan(
         content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or plan.org_unit})
         if content.org_unit != plan.org_unit:
             raise PlanForbidden(N_("A plan stays with the unit that drafted it."))
-        plan.replace(content, by=cmd.actor.username, at=clock(), catalogue=catalogue)
+        now = clock()
+        plan.replace(content, by=cmd.actor.username, at=now, catalogue=catalogue, units=units_on(issuing_bodies, now))
     return plan
 
 
 def submit_plan(
-    cmd: commands.SubmitPlan, uow: UnitOfWork, *, catalogue: Catalogue, clock: Callable[[], datetime]
+    cmd: commands.SubmitPlan,
+    uow: UnitOfWork,
+    *,
+    catalogue: Catalogue,
+    issuing_bodies: IssuingBodies,
+    clock: Callable[[], datetime],
 ) -> Plan:
     with uow:
         plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
         plan.check_revision(cmd.expected_revision)
         drafters = tuple(sorted({*uow.plans.drafters_of(plan.org_unit), plan.created_by, *plan.editors}))
-        plan.submit(by=cmd.actor.username, at=clock(), catalogue=catalogue, drafters=drafters, reply=cmd.reply)
+        now = clock()
+        plan.submit(
+            by=cmd.actor.username,
+            at=now,
+            catalogue=catalogue,
+            drafters=drafters,
+            units=units_on(issuing_bodies, now),
+            reply=cmd.reply,
+        )
     return plan
 
 
@@ -202,7 +234,7 @@ def complete_approval(fact: commands.CompleteApproval, uow: UnitOfWork, *, issui
             return uow.register.next_number(body.code, body.series, year, plan_id=plan.id)
 
         applied = plan.complete_approval(
-            fact, issuing_body=lambda: issuing_bodies.for_unit(plan.org_unit), take_number=take_number
+            fact, issuing_body=lambda day: issuing_bodies.for_unit(plan.org_unit, day), take_number=take_number
         )
         if not applied:
             log.info("approval outcome did not change the plan", extra={"plan_id": plan.id, "event": fact.event_id})
