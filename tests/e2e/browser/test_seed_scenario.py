@@ -13,6 +13,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.browser.audit import audit
@@ -134,6 +135,8 @@ def fill_activity(
     indicator_row.get_by_label("Chỉ tiêu", exact=True).fill(indicator[2])
 
 
+# Longer than the suite's 300 s: the walk audits some twenty pages with axe-core as it goes.
+@pytest.mark.timeout(600)
 def test_the_seed_scenario_in_a_browser(stack: Stack, chromium, screenshots: Path, axe: Path) -> None:  # type: ignore[no-untyped-def]
     errors: list[str] = []
     # bypass_csp: the pages allow only their own scripts; the audit injects axe-core's.
