@@ -25,10 +25,12 @@ from keycloak import KeycloakOpenID
 from sample_plans import (  # beside this script
     BAC_KAN_2020,
     CAO_BANG_2024,
+    CAO_BANG_2024_REPORT,
     CAO_BANG_2025_BAN_GIOC,
     KON_TUM_2023,
     LANG_SON_2018,
     QUANG_BINH_2017,
+    report_edit,
 )
 
 PASSWORD = "ttdn2024"
@@ -86,7 +88,42 @@ def load(gateway: str, keycloak: str) -> int:
         print(f"  {body['title'][:70]} ({province.upper()}): {describe(approving_levels, last)}", flush=True)
     draft = Client(gateway, keycloak, "drafter.cb").call("POST", "/plans", json=CAO_BANG_2025_BAN_GIOC)
     print(f"  {draft['title'][:70]} (CB): draft")
+    load_report(gateway, keycloak)
     return 0
+
+
+def load_report(gateway: str, keycloak: str, timeout: float = 30.0) -> None:
+    """Cao Bằng's 2024 year-end report on its approved plan, with the seed's figures, submitted up the
+    report chain; where the approvals service offers that chain, its department and provincial
+    committee approve it (NN/BC-UBND)."""
+    drafter = Client(gateway, keycloak, "drafter.cb")
+    deadline = time.monotonic() + timeout
+    plan = None
+    while plan is None and time.monotonic() < deadline:
+        approved = drafter.call("GET", "/plans", params={"status": "approved", "year": 2024, "limit": 50})["items"]
+        plan = next((item for item in approved if item["title"] == CAO_BANG_2024["title"]), None)
+        time.sleep(0.2)
+    if plan is None:
+        print("  the Cao Bằng 2024 plan is not approved yet: no report loaded")
+        return
+    report = drafter.call("POST", "/reports", json={"plan_id": plan["id"], "kind": "annual"})
+    response = drafter.http.get(f"{drafter.api}/reports/{report['id']}", timeout=15)
+    drafter.call(
+        "PUT",
+        f"/reports/{report['id']}",
+        json=report_edit(response.json(), CAO_BANG_2024_REPORT),
+        headers={"If-Match": response.headers["ETag"]},
+    )
+    drafter.call("POST", f"/reports/{report['id']}/submit")
+    try:
+        for level in (1, 2):
+            approver = Client(gateway, keycloak, APPROVERS[level].format(p="cb"))
+            task = approver.task_for(report["id"], level, timeout=15)
+            approver.call("POST", f"/approvals/tasks/{task['id']}/decision", json={"decision": "approve"})
+    except RuntimeError:
+        print(f"  {report['title'][:70]} (CB): submitted (no report chain answered)")
+        return
+    print(f"  {report['title'][:70]} (CB): issued by the provincial committee (the number follows in a moment)")
 
 
 def describe(levels: int, last: str | None) -> str:

@@ -383,6 +383,102 @@ QUANG_BINH_2017: dict[str, Any] = {
 }
 
 
+# Cao Bằng's 2024 year-end report on its 2024 plan, with the figures of the Cao Bằng seed: more than 900
+# news items a year in Báo Cao Bằng, 48 radio and TV columns, one border training of over 200 people,
+# 12 programmes on the Thác Bản Giốc information cluster. By activity title: status, what was done,
+# money spent, and each indicator's (actual, qualifier).
+CAO_BANG_2024_REPORT: dict[str, Any] = {
+    "advantages": (
+        "Được sự quan tâm chỉ đạo của Tỉnh ủy, UBND tỉnh và sự hướng dẫn của Bộ Văn hóa, Thể thao và Du lịch; "
+        "sự phối hợp chặt chẽ của Bộ Chỉ huy Bộ đội Biên phòng tỉnh, Báo Cao Bằng và Đài PT-TH Cao Bằng."
+    ),
+    "difficulties": (
+        "Địa bàn biên giới rộng, giao thông khó khăn; đội ngũ làm công tác thông tin đối ngoại chủ yếu kiêm nhiệm; "
+        "kinh phí còn hạn chế."
+    ),
+    "strengths": "Thông tin đối ngoại được triển khai đồng bộ, đúng kế hoạch; các chỉ tiêu chủ yếu đều đạt và vượt.",
+    "weaknesses": "Nội dung thông tin bằng tiếng nước ngoài còn ít; khai thác mạng xã hội chưa tương xứng.",
+    "causes": "Thiếu cán bộ có trình độ ngoại ngữ; kinh phí đầu tư cho thông tin đối ngoại chưa nhiều.",
+    "directions": (
+        "Tiếp tục tuyên truyền về tiềm năng du lịch Công viên địa chất toàn cầu UNESCO Non nước Cao Bằng; "
+        "duy trì Cụm thông tin đối ngoại Thác Bản Giốc; tập huấn nghiệp vụ cho cán bộ khu vực biên giới."
+    ),
+    "proposals": "Đề nghị Bộ hỗ trợ tài liệu tuyên truyền song ngữ Việt - Trung và tập huấn cho cán bộ cơ sở.",
+    "addressed_to": ["Bộ Văn hóa, Thể thao và Du lịch"],
+    "recipients": ["Bộ Văn hóa, Thể thao và Du lịch", "Thường trực Tỉnh ủy", "Ban Tuyên giáo Tỉnh ủy"],
+    "results": {
+        "Tập huấn nghiệp vụ thông tin đối ngoại cho cán bộ khu vực biên giới": (
+            "done",
+            "Tổ chức 01 lớp tập huấn tại thành phố Cao Bằng cho cán bộ các xã biên giới.",
+            148_500_000,
+            [(200, "trên"), (1, "")],
+        ),
+        "Tin, bài, ảnh về hoạt động đối ngoại và kinh tế đối ngoại trên Báo Cao Bằng": (
+            "done",
+            "Báo Cao Bằng đăng tải tin, bài, ảnh về hoạt động đối ngoại, kinh tế đối ngoại của tỉnh.",
+            270_000_000,
+            [(900, "trên")],
+        ),
+        "Chuyên mục phát thanh, truyền hình tuyên truyền thông tin đối ngoại": (
+            "done",
+            "Đài PT-TH Cao Bằng sản xuất, phát sóng chuyên mục thông tin đối ngoại hằng tuần.",
+            192_000_000,
+            [(48, "")],
+        ),
+        "Duy trì nội dung tuyên truyền trên Cụm thông tin đối ngoại Thác Bản Giốc": (
+            "done",
+            "Duy trì 12 chương trình phát trên Cụm thông tin đối ngoại Thác Bản Giốc.",
+            58_000_000,
+            [(12, "")],
+        ),
+    },
+}
+
+
+def report_edit(report: Any, sample: dict[str, Any]) -> dict[str, Any]:
+    """The drafter's edit of a report (its content as a dict, or the API's JSON) that writes ``sample``'s
+    texts and, per planned activity named in ``sample["results"]`` by title, its results."""
+    content = report if isinstance(report, dict) else report.content.to_dict()
+    results = []
+    for result in content["results"]:
+        status, done, spent, actuals = sample["results"].get(result["title"], ("not_done", "", None, []))
+        indicators = [
+            {"actual": actuals[i][0], "qualifier": actuals[i][1]} if i < len(actuals) else {"actual": None}
+            for i in range(len(result["indicators"]))
+        ]
+        results.append(
+            {
+                "activity_id": result["activity_id"],
+                "status": status,
+                "done": done,
+                "spent_vnd": spent,
+                "indicators": indicators,
+            }
+        )
+    texts = {key: value for key, value in sample.items() if key != "results"}
+    return {**texts, "results": results}
+
+
+def load_sample_reports(bus: MessageBus) -> list[Plan]:
+    """The Cao Bằng 2024 year-end report on the approved sample plan, drafted with the seed's figures
+    and submitted up the report chain (the running approvals service decides it). Nothing when the
+    plan is not approved or a report on it exists."""
+    admin = Actor(username="admin", roles=frozenset({"admin"}))
+    existing, _ = list_plans(PlanQuery(limit=1, kind="report"), admin, bus.uow())
+    plans, _ = list_plans(PlanQuery(limit=100, status="approved", year=2024), admin, bus.uow())
+    plan = next((p for p in plans if p.title == CAO_BANG_2024["title"]), None)
+    if existing or plan is None:
+        return []
+    drafter = drafter_of(plan.org_unit)
+    report = bus.handle(commands.CreateReport(actor=drafter, plan_id=plan.id, kind="annual"))
+    body = report_edit(report, CAO_BANG_2024_REPORT)
+    bus.handle(
+        commands.ReplaceReport(actor=drafter, report_id=report.id, content=body, expected_revision=report.revision)
+    )
+    submitted: Plan = bus.handle(commands.SubmitPlan(actor=drafter, plan_id=report.id, kind="report"))
+    return [submitted]
+
+
 # The realm's demo users of each drafting unit (registry ids): their suffix (drafter.cb) and province.
 DEMO_UNITS: dict[str, tuple[str, str]] = {
     "svhttdl-cao-bang": ("cb", "ubnd-cao-bang"),
@@ -529,8 +625,12 @@ def cli() -> None:
     from plans.bootstrap import bootstrap
     from plans.config import PlansSettings
 
-    loaded = load_sample_plans(bootstrap(PlansSettings()))
+    bus = bootstrap(PlansSettings())
+    loaded = load_sample_plans(bus)
     click.echo(f"loaded {len(loaded)} sample plans" if loaded else "plans exist already; no sample data loaded")
+    reports = load_sample_reports(bus)
+    if reports:
+        click.echo(f"loaded {len(reports)} sample report (submitted up the report chain)")
 
 
 if __name__ == "__main__":

@@ -126,6 +126,34 @@ def plan_submitted(**changes: Any) -> dict[str, Any]:
     return data
 
 
+def report_submitted(**changes: Any) -> dict[str, Any]:
+    """A report.submitted payload per docs/events.md: Cao Bằng's 2024 year-end report. The plan
+    fields describe the report (``plan_id`` is the report's id); the subject says it is a report."""
+    report_id = str(changes.pop("report_id", uuid.uuid4()))
+    data = plan_submitted(
+        plan_id=report_id,
+        title="Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
+        submitted_at="2024-12-16T02:00:00Z",
+    )
+    data.update(
+        report_id=report_id,
+        report_kind="annual",
+        plan_ref=str(uuid.uuid4()),
+        plan_ref_version=2,
+        plan_ref_number="15/KH-UBND",
+        period_start="2023-12-15",
+        period_end="2024-12-14",
+    )
+    data.update(changes)
+    data["subject"] = {
+        "kind": "report",
+        "id": report_id,
+        "version": data["version"],
+        "content_sha256": data["content_sha256"],
+    }
+    return data
+
+
 @pytest.fixture
 def deliver(settings: ApprovalsSettings, db: Database, clock: FakeClock) -> Callable[..., str]:
     """Hand an event to the approvals consumer exactly as RabbitMQ would (inbox included)."""

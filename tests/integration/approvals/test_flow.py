@@ -30,7 +30,7 @@ from servicekit.events import new_event
 from servicekit.outbox import OutboxRelay
 from servicekit.topology import SUITE_QUEUES, declare_all, suite_queue
 
-from .conftest import plan_submitted
+from .conftest import plan_submitted, report_submitted
 
 OBSERVER = "approvals-test.observer"
 
@@ -192,3 +192,41 @@ def test_a_withdrawal_event_cancels_the_open_approval(stack: dict[str, Any]) -> 
         what="completion",
     )
     assert events[-1]["type"] == "vn.ttdn.approval.completed" and events[-1]["data"]["outcome"] == "cancelled"
+
+
+def test_a_report_goes_through_the_broker_to_the_province_and_old_receivers_read_it(stack: dict[str, Any]) -> None:
+    """report.submitted through RabbitMQ: the report chain's two levels decide with real tokens, and
+    the approval events that come out carry the report as subject and in the plan fields alike."""
+    client: FlaskClient = stack["client"]
+    report = report_submitted(submitted_at=None)
+    publish(stack, "report.submitted", report)
+    seen: list[dict[str, Any]] = []
+    for who, level in (("dept.cb", 1), ("province.cb", 2)):
+        headers = token(stack, who)
+        task = wait_for(lambda h=headers: my_task(client, h, report["report_id"]), what=f"{who}'s task")
+        assert task["level"] == level and task["subject"]["kind"] == "report"
+        response = client.post(
+            f"/approvals/tasks/{task['id']}/decision", json={"decision": "approve", "comment": ""}, headers=headers
+        )
+        assert response.status_code == 201, response.get_json()
+    events = wait_for(
+        lambda: len(observed(stack, report["report_id"], seen)) >= 5 and observed(stack, report["report_id"], seen),
+        what="5 events",
+    )
+    assert [event["type"] for event in events] == [
+        "vn.ttdn.approval.task_assigned",
+        "vn.ttdn.approval.decision_recorded", "vn.ttdn.approval.task_assigned",
+        "vn.ttdn.approval.decision_recorded", "vn.ttdn.approval.completed",
+    ]  # fmt: skip
+    assert events[-1]["data"]["outcome"] == "approved" and events[-1]["data"]["chain_key"] == "ttdn-report"
+    for event in events:
+        data = event["data"]
+        assert data["subject"]["kind"] == "report" and data["subject"]["id"] == report["report_id"]
+        # a receiver that reads only today's plan fields sees the report
+        assert (data["plan_id"], data["version"], data["title"], data["org_unit"], data["year"]) == (
+            report["report_id"],
+            1,
+            "Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
+            "svhttdl-cao-bang",
+            2024,
+        )

@@ -17,16 +17,24 @@ from notifications.adapters.orm import (
 )
 from notifications.domain.events import SUBSCRIBABLE
 from notifications.entrypoints.consumer import build_consumer
-from notifications.testing import FakeDirectory
+from notifications.testing import CAO_BANG_REPORT_ID, FakeDirectory
 from servicekit.broker import Publisher
 from servicekit.events import Event
 from servicekit.topology import SUITE_QUEUES, declare_all
 from sqlalchemy import func, select
 
-from tests.integration.notifications.support import make_deps, make_settings, migrated, sample_event, wait_for
+from tests.integration.notifications.support import (
+    PUBLIC_URL,
+    make_deps,
+    make_settings,
+    migrated,
+    sample_event,
+    wait_for,
+)
 
 DRAFTERS = {"drafter.cb", "dual.cb", "drafter2.cb"}
 OPEN_APPROVAL = "a7f3e2d1-0000-4000-8000-0000000000aa"  # the resubmitted version's approval
+REPORT_APPROVAL = "a7f3e2d1-0000-4000-8000-0000000000bb"  # the year-end report's approval
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +113,13 @@ def deliveries_of(db, event: Event) -> int:
         ("approval.task_overdue", {"level": 3, "approval_id": OPEN_APPROVAL}, {"ministry.1", "ministry.2"}),
         # the sample approval completed above: a reminder that arrives late tells nobody
         ("approval.task_reminder", {"level": 2}, set()),
+        # reports: the co-drafters hear of a submission and a withdrawal, every drafter of the rest
+        ("report.submitted", {}, DRAFTERS - {"drafter.cb"}),
+        ("approval.task_assigned", {"level": 2, "report": True, "approval_id": REPORT_APPROVAL}, {"province.cb"}),
+        ("approval.decision_recorded", {"level": 2, "report": True, "approval_id": REPORT_APPROVAL}, DRAFTERS),
+        ("report.approved", {}, DRAFTERS),
+        ("report.received", {}, DRAFTERS),
+        ("report.withdrawn", {}, DRAFTERS - {"drafter.cb"}),
     ],
 )
 def test_each_event_type_reaches_its_readers_and_the_subscribed_integrator(running, name, overrides, expected) -> None:
@@ -121,6 +136,18 @@ def test_plan_submitted_records_the_plans_drafters(running) -> None:
     with db.transaction() as session:
         audience = session.get(PlanAudienceRow, "5f0c8a1e-2b7d-4c55-9a7e-0d3c2f6b8a11")
         assert audience is not None and audience.drafters == ["drafter.cb", "dual.cb"]
+
+
+def test_report_submitted_records_the_reports_drafters_and_links_to_the_report(running) -> None:
+    db, publish, handled = running
+    event = sample_event("report.submitted")
+    publish(event)
+    handled(event)
+    with db.transaction() as session:
+        audience = session.get(PlanAudienceRow, CAO_BANG_REPORT_ID)
+        assert audience is not None and audience.drafters == ["drafter.cb", "dual.cb"]
+        links = set(session.scalars(select(NotificationRow.link).where(NotificationRow.event_id == event.id)))
+    assert links == {f"{PUBLIC_URL}/reports/{CAO_BANG_REPORT_ID}"}
 
 
 def test_a_redelivered_event_makes_no_second_message_mail_or_delivery(running) -> None:

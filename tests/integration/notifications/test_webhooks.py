@@ -421,3 +421,51 @@ def test_a_host_that_resolves_to_loopback_when_delivering_is_not_sent_anything(
             thread.join(10)
     assert receiver.requests == []
     assert log[0]["outcome"] == "failed" and "target refused" in log[0]["error"] and "non-public" in log[0]["error"]
+
+
+def test_a_receiver_written_for_plans_gets_report_events_it_subscribed_to_and_reads_them(
+    stack, realm, receivers
+) -> None:
+    """An integrator subscribed to the report types (and to plan.approved) gets each signed; a
+    receiver that reads only today's plan fields reads the report as a document with its title,
+    unit, year and number, and the subject tells it the kind."""
+    client, deps, deliver, start = stack
+    receiver = receivers()
+    subscription = subscribe(
+        client,
+        realm,
+        receiver.url,
+        event_types=["vn.ttdn.report.approved", "report.received", "plan.approved"],
+        province="ubnd-cao-bang",
+    )
+    assert subscription["event_types"] == ["report.approved", "report.received", "plan.approved"]
+    approved, received = sample_event("report.approved"), sample_event("report.received")
+    for event in (approved, received, sample_event("report.submitted")):
+        deliver(event)
+    start()
+    wait_for(lambda: len(receiver.requests) >= 2)
+    wait_for(lambda: delivery_status(deps, subscription["id"]) == "succeeded")
+    payloads = sorted(
+        (Webhook(subscription["secret"]).verify(body, headers) for headers, body in receiver.requests),
+        key=lambda payload: payload["type"],
+    )
+    assert [payload["id"] for payload in payloads] == [approved.id, received.id]  # not the submission
+    for payload in payloads:
+        data = payload["data"]
+        plan_fields = (
+            data["plan_id"],
+            data["version"],
+            data["title"],
+            data["org_unit"],
+            data["province"],
+            data["year"],
+        )
+        assert plan_fields == (
+            "8e2a4c6b-1f3d-4b5a-9c7e-2d4f6a8b0c35",
+            1,
+            "Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
+            "svhttdl-cao-bang",
+            "ubnd-cao-bang",
+            2024,
+        )
+        assert data["document_number"] == "112/BC-UBND" and data["subject"]["kind"] == "report"

@@ -452,8 +452,9 @@ def test_list_items_carry_the_open_tasks_due_date_and_an_issued_plan_its_body_an
 def test_the_catalogue_lists_the_fields_of_a_plans_content(client, tokens):
     fields = client.get("/plans/catalogue", headers=tokens("drafter.cb")).json["content_fields"]
     assert {"title", "year", "summary", "activities", "legal_bases", "recipients"} <= set(fields["plan"])
-    assert {"title", "budget_vnd", "budget_source", "indicators"} <= set(fields["activity"])
-    assert set(fields["indicator"]) == {"name", "unit", "target"}
+    assert {"id", "title", "budget_vnd", "budget_source", "indicators"} <= set(fields["activity"])
+    # content model v2: an indicator may name its code in the indicator catalogue
+    assert set(fields["indicator"]) == {"code", "name", "unit", "target"}
 
 
 def test_a_submission_carries_the_drafters_reply_and_answers_in_the_callers_language(client, tokens, body, settings):

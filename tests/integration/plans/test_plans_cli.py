@@ -18,12 +18,20 @@ def test_migrate_and_demo_data_on_sqlite(tmp_path, monkeypatch):
     runner = CliRunner()
     assert runner.invoke(cli, ["migrate"]).exit_code == 0
     first = runner.invoke(load_sample_plans, [])
-    assert first.exit_code == 0 and first.output.strip() == "loaded 6 sample plans"
+    assert first.exit_code == 0 and first.output.strip().splitlines() == [
+        "loaded 6 sample plans",
+        "loaded 1 sample report (submitted up the report chain)",
+    ]
     second = runner.invoke(load_sample_plans, [])
     assert second.exit_code == 0 and "no sample data loaded" in second.output
     with sqlite3.connect(database) as connection:
-        rows = dict(connection.execute("SELECT org_unit || ' ' || year, status FROM plans").fetchall())
+        rows = dict(
+            connection.execute("SELECT org_unit || ' ' || year, status FROM plans WHERE kind = 'plan'").fetchall()
+        )
         numbers = connection.execute("SELECT document_number FROM plans WHERE status = 'approved'").fetchall()
+        reports = connection.execute(
+            "SELECT org_unit || ' ' || year, status FROM plans WHERE kind = 'report'"
+        ).fetchall()
         outbox = connection.execute("SELECT routing_key, count(*) FROM outbox GROUP BY routing_key").fetchall()
     assert (
         rows["svhttdl-cao-bang 2024"] == "approved"
@@ -31,4 +39,6 @@ def test_migrate_and_demo_data_on_sqlite(tmp_path, monkeypatch):
         and rows["svhttdl-cao-bang 2025"] == "draft"
     )
     assert numbers == [("01/KH-UBND",)]
-    assert dict(outbox) == {"plan.submitted": 5, "plan.approved": 1}
+    assert dict(outbox) == {"plan.submitted": 5, "plan.approved": 1, "report.submitted": 1}
+    approved = next(key for key, status in rows.items() if status == "approved")  # the unit and year of the plan
+    assert reports == [(approved, "submitted")]

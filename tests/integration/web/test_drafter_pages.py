@@ -37,7 +37,11 @@ def test_a_drafter_creates_a_plan_and_sees_it_with_budgets_in_vietnamese_format(
     stored = world.plan(plan_id)
     assert [a["budget_vnd"] for a in stored["activities"]] == [150_000_000, 1_350_000_000]
     assert stored["activities"][0]["partner_units"] == ["ban-tuyen-giao-cao-bang", "bdbp-cao-bang"]
-    assert stored["activities"][0]["indicators"] == [{"name": "Người tham gia", "unit": "người", "target": 200}]
+    # content model v2: an indicator typed in the form is free text (no catalogue code); the activity has its id
+    assert stored["activities"][0]["indicators"] == [
+        {"code": "", "name": "Người tham gia", "unit": "người", "target": 200}
+    ]
+    assert all(activity["id"] for activity in stored["activities"])
     page = text_of(browser.get(f"/plans/{plan_id}?done=saved"))
     assert "Đã lưu kế hoạch." in page
     assert "1.500.000.000 ₫" in page  # the total, dots between thousands

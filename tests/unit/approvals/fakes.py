@@ -11,7 +11,7 @@ from approvals.adapters.repository import ApprovalRepository, ChainRepository
 from approvals.bootstrap import bootstrap
 from approvals.config import ApprovalsSettings
 from approvals.domain.chain import ApprovalChain, define_chain
-from approvals.domain.model import Approval, PlanContext
+from approvals.domain.model import Approval, SubjectContext
 from approvals.service_layer.handlers import bundled_chain_definitions
 from approvals.service_layer.unit_of_work import UnitOfWork, to_cloudevent
 from servicekit.calendar import WorkingCalendar
@@ -95,13 +95,13 @@ class FakeApprovals(ApprovalRepository):
     def __init__(self) -> None:
         super().__init__()
         self.store: dict[str, Approval] = {}
-        self.withdrawn: set[tuple[str, int]] = set()
+        self.withdrawn: set[tuple[str, str, int]] = set()
 
-    def note_early_withdrawal(self, plan_id: str, version: int, *, by: str, at: datetime) -> None:
-        self.withdrawn.add((plan_id, version))
+    def note_early_withdrawal(self, kind: str, subject_id: str, version: int, *, by: str, at: datetime) -> None:
+        self.withdrawn.add((kind, subject_id, version))
 
-    def was_withdrawn(self, plan_id: str, version: int) -> bool:
-        return (plan_id, version) in self.withdrawn
+    def was_withdrawn(self, kind: str, subject_id: str, version: int) -> bool:
+        return (kind, subject_id, version) in self.withdrawn
 
     def _add(self, approval: Approval) -> None:
         self.store[approval.id] = approval
@@ -112,12 +112,19 @@ class FakeApprovals(ApprovalRepository):
     def _get_by_task(self, task_id: str, for_update: bool) -> Approval | None:
         return next((a for a in self.store.values() if any(t.id == task_id for t in a.tasks)), None)
 
-    def _for_plan_version(self, plan_id: str, version: int, for_update: bool) -> Approval | None:
-        return next((a for a in self.store.values() if a.plan.plan_id == plan_id and a.plan.version == version), None)
+    def _for_subject_version(self, kind: str, subject_id: str, version: int, for_update: bool) -> Approval | None:
+        return next(
+            (
+                a
+                for a in self.store.values()
+                if (a.subject.kind, a.subject.id, a.subject.version) == (kind, subject_id, version)
+            ),
+            None,
+        )
 
-    def _latest_for_plan(self, plan_id: str) -> Approval | None:
-        mine = [a for a in self.store.values() if a.plan.plan_id == plan_id]
-        return max(mine, key=lambda a: a.plan.version) if mine else None
+    def _latest_for_subject(self, kind: str, subject_id: str) -> Approval | None:
+        mine = [a for a in self.store.values() if (a.subject.kind, a.subject.id) == (kind, subject_id)]
+        return max(mine, key=lambda a: a.subject.version) if mine else None
 
     def save_all(self) -> None:
         """The objects in ``store`` are the stored state already."""
@@ -180,9 +187,9 @@ def make_bus(clock: FakeClock, directory: FakeDirectory | None = None) -> Messag
 
 
 # Cao Bằng's 2024 plan (seed 000: the border training, Báo Cao Bằng's items, Thác Bản Giốc cluster).
-def cao_bang_plan(version: int = 1, **changes: object) -> PlanContext:
+def cao_bang_plan(version: int = 1, **changes: object) -> SubjectContext:
     fields: dict = dict(
-        plan_id="6f1c2b1e-3d4a-4c1b-9a55-0b1e2c3d4e01",
+        id="6f1c2b1e-3d4a-4c1b-9a55-0b1e2c3d4e01",
         version=version,
         title="Kế hoạch hoạt động thông tin đối ngoại năm 2024",
         org_unit="svhttdl-cao-bang",
@@ -194,4 +201,24 @@ def cao_bang_plan(version: int = 1, **changes: object) -> PlanContext:
         edited_by=("drafter.cb", "drafter2.cb"),
     )
     fields.update(changes)
-    return PlanContext(**fields)
+    return SubjectContext(**fields)
+
+
+# Cao Bằng's 2024 year-end report on that plan (seed 000's results), under the report chain.
+def cao_bang_report(version: int = 1, **changes: object) -> SubjectContext:
+    fields: dict = dict(
+        id="8e2a4c6b-1f3d-4b5a-9c7e-2d4f6a8b0c35",
+        version=version,
+        title="Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
+        org_unit="svhttdl-cao-bang",
+        province="ubnd-cao-bang",
+        year=2024,
+        content_sha256="7c1e5a9d3b0f4e8a2c6d1b5f9e3a7c0d4b8f2e6a1c5d9b3f7e0a4c8d2b6f1e5a",
+        submitted_by="drafter.cb",
+        created_by="drafter.cb",
+        edited_by=("drafter.cb",),
+        document_type="annual",
+        kind="report",
+    )
+    fields.update(changes)
+    return SubjectContext(**fields)

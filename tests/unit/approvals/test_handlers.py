@@ -220,6 +220,8 @@ def test_the_bundled_chain_is_published_as_version_1_on_first_need(clock: FakeCl
     empty = FakeUnitOfWork()
     approval = make_bus(clock).handle(commands.StartApproval(cao_bang_plan(), SUBMITTED), empty)
     assert approval is not None and (approval.chain.key, approval.chain.version) == ("ttdn-plan", 1)
+    # ttdn-plan is not published again; only the other bundled chain (reports) was still missing
+    assert make_bus(clock).handle(commands.LoadBundledChains(), empty) == ["ttdn-report"]
     assert make_bus(clock).handle(commands.LoadBundledChains(), empty) == []
 
 

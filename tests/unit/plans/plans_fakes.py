@@ -37,7 +37,7 @@ class FakePlanRepository(AbstractPlanRepository):
         self.store[plan.id] = stored
 
     def search(self, query: PlanQuery) -> list[PlanSummary]:
-        views = [plan.read_as(query.visibility) for plan in self.store.values()]
+        views = [plan.read_as(query.visibility) for plan in self.store.values() if plan.kind == query.kind]
         found = [
             view.summary()
             for view in views
@@ -59,6 +59,16 @@ class FakePlanRepository(AbstractPlanRepository):
 
     def drafters_of(self, org_unit: str) -> list[str]:
         return sorted({plan.created_by for plan in self.store.values() if plan.org_unit == org_unit})
+
+    def reports_of(self, org_unit: str, report_kind: str, year: int) -> list[tuple[str, str]]:
+        return [
+            (plan.id, plan.status)
+            for plan in self.store.values()
+            if plan.kind == "report"
+            and plan.org_unit == org_unit
+            and plan.content.year == year
+            and plan.content.plan_type == report_kind
+        ]
 
 
 class FakeRegister:
@@ -105,11 +115,16 @@ class FakeUnitOfWork(UnitOfWork):
     def _record(self, events: list[PlanEvent]) -> None:
         self.published.extend(events)
 
-    def retract_submission(self, plan_id: str, version: int) -> bool:
+    def retract_submission(self, plan_id: str, version: int, routing_key: str = "plan.submitted") -> bool:
         if plan_id in self.relayed:
             return False
         for event in self.published:
-            if isinstance(event, PlanSubmitted) and event.plan_id == plan_id and event.version == version:
+            if (
+                isinstance(event, PlanSubmitted)
+                and event.name == routing_key
+                and event.plan_id == plan_id
+                and event.version == version
+            ):
                 self.published.remove(event)
                 return True
         return False

@@ -56,3 +56,20 @@ def test_sample_data_loads_only_into_an_empty_service(world):
     assert len(load_sample_plans(world.bus)) == 6
     assert load_sample_plans(world.bus) == []
     assert len(world.store) == 6
+
+
+def test_the_cao_bang_2024_report_carries_the_seeds_figures(world):
+    from infra.local.sample_plans import load_sample_reports
+
+    load_sample_plans(world.bus)
+    (report,) = load_sample_reports(world.bus)
+    assert (report.kind, report.status, report.content.plan_ref_number) == ("report", "submitted", "01/KH-UBND")
+    actuals = {
+        r.title: [(i.actual, i.qualifier, i.completion_pct) for i in r.indicators] for r in report.content.results
+    }
+    assert actuals[CAO_BANG_2024["activities"][0]["title"]] == [(200, "trên", 100.0), (1, "", 100.0)]
+    assert actuals[CAO_BANG_2024["activities"][1]["title"]] == [(900, "trên", 100.0)]
+    assert actuals[CAO_BANG_2024["activities"][2]["title"]] == [(48, "", 100.0)]
+    exhibition = report.content.results[-1]
+    assert exhibition.status == "not_done" and exhibition.indicators[0].actual is None
+    assert load_sample_reports(world.bus) == []

@@ -165,3 +165,56 @@ def test_what_changed_looks_at_the_fields_the_plans_service_lists() -> None:
     assert [(c.field, c.before, c.after) for c in compare(saved, typed, fields).plan_fields] == [
         ("title", "Kế hoạch TTĐN năm 2024", "Kế hoạch TTĐN năm 2025")
     ]
+
+
+def test_what_changed_keys_activities_on_their_stable_id() -> None:
+    before = {
+        "activities": [
+            {"id": "a1", "title": "Tập huấn", "budget_vnd": 10, "indicators": []},
+            {"id": "a2", "title": "Họp báo", "budget_vnd": 5, "indicators": []},
+        ]
+    }
+    after = {
+        "activities": [
+            {"id": "a1", "title": "Tập huấn nghiệp vụ TTĐN", "budget_vnd": 12, "indicators": []},
+            {"id": "a3", "title": "Họp báo", "budget_vnd": 5, "indicators": []},  # same title, new id: matched by title
+            {"id": "a4", "title": "Triển lãm", "budget_vnd": 1, "indicators": []},
+        ]
+    }
+    changes = compare(before, after)
+    assert [(c.title, [(f.field, f.before, f.after) for f in c.fields]) for c in changes.changed] == [
+        ("Tập huấn nghiệp vụ TTĐN", [("title", "Tập huấn", "Tập huấn nghiệp vụ TTĐN"), ("budget_vnd", 10, 12)])
+    ]
+    assert [a["title"] for a in changes.added] == ["Triển lãm"] and changes.removed == []
+
+
+def test_what_changed_in_a_resubmitted_report() -> None:
+    from gateway.web.report_pages import parse_actual, report_changes
+
+    result = {"activity_id": "a1", "title": "Tập huấn", "status": "partly_done", "done": "", "spent_vnd": None}
+    before = {
+        "advantages": "",
+        "results": [{**result, "indicators": [{"name": "Người", "actual": 180, "qualifier": ""}]}],
+    }
+    after = {
+        "advantages": "Thuận lợi mới",
+        "results": [
+            {**result, "status": "done", "indicators": [{"name": "Người", "actual": 1200, "qualifier": "trên"}]},
+            {"activity_id": "x1", "title": "Đón phóng viên", "planned": False, "indicators": []},
+        ],
+    }
+    assert report_changes(before, after, "vi") == [
+        "Đã sửa mục “Thuận lợi”",
+        "“Tập huấn”: đổi tình hình thực hiện",
+        "“Tập huấn” – Người: 180 → trên 1.200",
+        "Thêm hoạt động “Đón phóng viên”",
+    ]
+    assert report_changes(before, before) == []
+    assert [parse_actual(v) for v in ("", "1.250", "12,5", "900", "7.5", "nhiều")] == [
+        None,
+        1250,
+        12.5,
+        900,
+        7.5,
+        "nhiều",
+    ]

@@ -71,7 +71,7 @@ class WebContext:
 
 def create_web_blueprint(settings: GatewaySettings) -> Blueprint:
     """The blueprint the gateway registers at ``/``, after its API routes."""
-    from . import login, views
+    from . import login, report_pages, views
 
     blueprint = Blueprint(
         "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
@@ -89,4 +89,5 @@ def create_web_blueprint(settings: GatewaySettings) -> Blueprint:
 
     login.register(blueprint)
     views.register(blueprint)
+    report_pages.register(blueprint)
     return blueprint

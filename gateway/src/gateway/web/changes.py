@@ -2,9 +2,10 @@
 version that was returned; for a drafter whose save conflicted, between their
 unsaved work and what is saved now.
 
-Activities carry no id across versions, so they are matched by title (the
-way a reviewer reads them); an activity renamed reads as one removed and one
-added, which is also how a reviewer would describe it.
+Activities are matched by their stable id (content model v2), so a renamed
+activity reads as one activity whose title changed; activities of versions
+frozen before ids existed are matched by title (the way a reviewer reads
+them), and a rename among those reads as one removed and one added.
 
 Which fields are compared is the plans service's to say (its catalogue's
 ``content_fields``); without that list, every field either content has.
@@ -100,26 +101,36 @@ def compare(
         for name in plan_names
         if _normal(before.get(name)) != _normal(after.get(name))
     ]
-    old = {a.get("title"): a for a in before.get("activities") or []}
-    new = {a.get("title"): a for a in after.get("activities") or []}
-    changed = []
-    for title, activity in new.items():
-        previous = old.get(title)
-        if previous is None:
+    old_activities = list(before.get("activities") or [])
+    by_id = {a["id"]: index for index, a in enumerate(old_activities) if a.get("id")}
+    by_title = {a.get("title"): index for index, a in enumerate(old_activities)}
+    matched: set[int] = set()
+    changed, added = [], []
+    for activity in after.get("activities") or []:
+        index = by_id.get(activity.get("id") or "")
+        if index is None or index in matched:
+            index = by_title.get(activity.get("title"))
+        if index is None or index in matched:
+            added.append(activity)
             continue
-        names = _names(fields_of.get("activity"), (previous, activity), _STRUCTURED_ACTIVITY)
+        matched.add(index)
+        previous = old_activities[index]
+        title = activity.get("title")
+        names = _names(fields_of.get("activity"), (previous, activity), _STRUCTURED_ACTIVITY | {"id"})
         fields = [
             FieldChange(name, previous.get(name), activity.get(name))
             for name in names
             if _normal(previous.get(name)) != _normal(activity.get(name))
         ]
+        if previous.get("title") != title:
+            fields.insert(0, FieldChange("title", previous.get("title"), title))
         indicators = _indicator_changes(previous.get("indicators") or [], activity.get("indicators") or [])
         if fields or indicators:
             changed.append(ActivityChange(str(title), fields, indicators))
     return Changes(
         plan_fields=plan_fields,
-        added=[a for t, a in new.items() if t not in old],
-        removed=[a for t, a in old.items() if t not in new],
+        added=added,
+        removed=[a for index, a in enumerate(old_activities) if index not in matched],
         changed=changed,
         budget_before=_budget(before),
         budget_after=_budget(after),

@@ -21,6 +21,7 @@ from .changes import compare
 from .i18n import catalogue, pick, translate
 from .login import safe_next, web
 from .plan_form import error_links, flatten_errors, parse_plan_form, total_budget
+from .report_pages import report_changes
 
 APPROVER_ROLES = ("dept_approver", "province_approver", "ministry_approver")
 
@@ -416,9 +417,13 @@ def _render_approval(
         abort(404)
     approval = fetch(f"/approvals/{approval_id}").body
     plan_ref = approval["plan"]
-    version = fetch(f"/plans/{plan_ref['plan_id']}/versions/{plan_ref['version']}").body
-    versions = call("GET", f"/plans/{plan_ref['plan_id']}/versions")
-    changes, returned_version = None, None
+    # The document decided on: a plan, or a report (the approval's subject names its kind).
+    kind = (approval.get("subject") or {}).get("kind") or plan_ref.get("kind") or "plan"
+    base = "/reports" if kind == "report" else "/plans"
+    version = fetch(f"{base}/{plan_ref['plan_id']}/versions/{plan_ref['version']}").body
+    versions = call("GET", f"{base}/{plan_ref['plan_id']}/versions")
+    changes: Any = None
+    returned_version = None
     if versions.ok:
         # A resubmission: show what changed since the version that was sent back.
         earlier = [
@@ -426,10 +431,13 @@ def _render_approval(
         ]
         if earlier:
             returned_version = earlier[-1]["number"]
-            previous = fetch(f"/plans/{plan_ref['plan_id']}/versions/{returned_version}").body
-            changes = compare(previous["content"], version["content"], _catalogue().content_fields)
+            previous = fetch(f"{base}/{plan_ref['plan_id']}/versions/{returned_version}").body
+            if kind == "report":
+                changes = report_changes(previous["content"], version["content"], g.locale)
+            else:
+                changes = compare(previous["content"], version["content"], _catalogue().content_fields)
     # People by name and position (the plan's timeline names everyone who acted on it).
-    timeline = call("GET", f"/plans/{plan_ref['plan_id']}/timeline")
+    timeline = call("GET", f"{base}/{plan_ref['plan_id']}/timeline")
     names = {
         entry["actor"]: entry["actor_name"]
         for entry in (timeline.body["items"] if timeline.ok else [])
@@ -440,6 +448,7 @@ def _render_approval(
     )
     page = render_template(
         "web/approval.html",
+        kind=kind,
         approval=approval,
         plan=version["content"],
         version=version,

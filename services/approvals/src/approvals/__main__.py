@@ -73,7 +73,7 @@ def relay(settings: ApprovalsSettings) -> None:
 @cli.command()
 @click.pass_obj
 def consume(settings: ApprovalsSettings) -> None:
-    """Handle plan.submitted and plan.withdrawn from approvals.plan-events."""
+    """Handle the submissions and withdrawals of plans and reports from approvals.plan-events."""
     stop = stop_on_signals()
     db = Database(settings.database_url)
     EventConsumer(

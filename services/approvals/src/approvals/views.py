@@ -20,6 +20,7 @@ from .domain.model import Actor
 @dataclass(frozen=True)
 class TaskFilter:
     status: str = "open"  # open | closed | all
+    kind: str | None = None  # plan | report: the kind of document approved
     year: int | None = None
     org_unit: str | None = None
     province: str | None = None
@@ -49,6 +50,8 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
         query = query.where(task.status == "open")
     elif filters.status == "closed":
         query = query.where(task.status != "open")
+    if filters.kind:
+        query = query.where(approval.subject_kind == filters.kind)
     if filters.year is not None:
         query = query.where(approval.year == filters.year)
     if filters.org_unit:
@@ -69,8 +72,15 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
             {
                 "id": task_row.id,
                 "approval_id": approval_row.id,
-                "plan_id": approval_row.plan_id,
-                "version": approval_row.plan_version,
+                "subject": {
+                    "kind": approval_row.subject_kind,
+                    "id": approval_row.subject_id,
+                    "version": approval_row.subject_version,
+                    "content_sha256": approval_row.content_sha256,
+                },
+                # the plan fields describe the same document, whatever its kind
+                "plan_id": approval_row.subject_id,
+                "version": approval_row.subject_version,
                 "title": approval_row.title,
                 "org_unit": approval_row.org_unit,
                 "province": approval_row.province,
@@ -93,5 +103,6 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
 
 
 def _level_name(chains: SqlChainRepository, approval_row: orm.ApprovalRow, level: int) -> dict[str, str]:
+    """The level's name on the approval's document date."""
     chain = chains.get(approval_row.chain_key, approval_row.chain_version)
-    return chain.level(level).name.as_dict() if chain else {"vi": "", "en": ""}
+    return chain.level(level).name_on(approval_row.effective_on).as_dict() if chain else {"vi": "", "en": ""}

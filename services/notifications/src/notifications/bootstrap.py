@@ -87,7 +87,7 @@ def bootstrap(
         {
             "directory": directory or keycloak_directory(settings),
             "renderer": renderer,
-            "plan_link": settings.plan_link,
+            "document_link": settings.document_link,
             "clock": clock,
             "retry": retry_policy(settings),
             "target_policy": target_policy,

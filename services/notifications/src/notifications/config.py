@@ -46,4 +46,8 @@ class NotificationsSettings(ServiceSettings):
         return tuple(part.strip() for part in self.webhook_allowed_hosts.split(",") if part.strip())
 
     def plan_link(self, plan_id: str) -> str:
-        return f"{self.public_url.rstrip('/')}/plans/{plan_id}"
+        return self.document_link("plan", plan_id)
+
+    def document_link(self, kind: str, document_id: str) -> str:
+        """The document's page in the web interface: ``/plans/{id}`` or ``/reports/{id}``."""
+        return f"{self.public_url.rstrip('/')}/{kind}s/{document_id}"

@@ -112,6 +112,24 @@ CAO_BANG_PLAN = {
     "province": "ubnd-cao-bang",
     "year": 2024,
 }
+# The year-end report on that plan: the plan fields describe the report (plan_id is its id).
+CAO_BANG_REPORT_ID = "8e2a4c6b-1f3d-4b5a-9c7e-2d4f6a8b0c35"
+CAO_BANG_REPORT = {
+    "plan_id": CAO_BANG_REPORT_ID,
+    "version": 1,
+    "title": "Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
+    "org_unit": CAO_BANG_PLAN["org_unit"],
+    "province": CAO_BANG_PLAN["province"],
+    "year": 2024,
+    "subject": {"kind": "report", "id": CAO_BANG_REPORT_ID, "version": 1, "content_sha256": "7c1e5a9d" * 8},
+    "report_id": CAO_BANG_REPORT_ID,
+    "report_kind": "annual",
+    "plan_ref": CAO_BANG_PLAN["plan_id"],
+    "plan_ref_version": 1,
+    "plan_ref_number": "15/KH-UBND",
+    "period_start": "2023-12-15",
+    "period_end": "2024-12-14",
+}
 LEVEL_NAMES = {
     1: {"vi": "Sở Thông tin và Truyền thông", "en": "department"},
     2: {"vi": "UBND tỉnh", "en": "provincial committee"},
@@ -124,8 +142,9 @@ LEVEL_ROLES = {
 }
 
 
-def sample_event_data(name: str, *, level: int = 1, **overrides: object) -> dict:
-    """The ``data`` of one event of ``name`` (short name) about the Cao Bằng plan."""
+def sample_event_data(name: str, *, level: int = 1, report: bool = False, **overrides: object) -> dict:
+    """The ``data`` of one event of ``name`` (short name) about the Cao Bằng plan; a ``report.*``
+    event, or any event with ``report=True``, is about the year-end report on it."""
     role, scope = LEVEL_ROLES[level]
     task = {
         "approval_id": "a7f3e2d1-0000-4000-8000-000000000001",
@@ -193,4 +212,14 @@ def sample_event_data(name: str, *, level: int = 1, **overrides: object) -> dict
             "by": approver,
         },
     }
-    return {**CAO_BANG_PLAN, **by_name[name], **overrides}
+    by_name["report.submitted"] = {**by_name["plan.submitted"], "submitted_at": "2024-12-16T02:00:00Z"}
+    by_name["report.withdrawn"] = {"by": "drafter.cb", "withdrawn_at": "2024-12-16T03:00:00Z"}
+    by_name["report.approved"] = {"document_number": "112/BC-UBND", "issued_on": "2024-12-20", "issuer": "CB-UBND"}
+    by_name["report.received"] = {
+        "document_number": "112/BC-UBND",
+        "received_by": "ministry.1",
+        "received_at": "2024-12-23T02:00:00Z",
+        "note": "Đã tiếp nhận, tổng hợp vào báo cáo chung toàn quốc.",
+    }
+    document = CAO_BANG_REPORT if report or name.startswith("report.") else CAO_BANG_PLAN
+    return {**document, **by_name[name], **overrides}

@@ -8,25 +8,26 @@ from dataclasses import replace
 from .adapters.repository import PlanQuery
 from .domain.access import Actor, visibility_of
 from .domain.errors import DocumentNotIssued, VersionNotFound
-from .domain.model import APPROVED, Plan, PlanSummary, PlanVersion, TimelineEntry
+from .domain.model import APPROVED, PLAN, Plan, PlanSummary, PlanVersion, TimelineEntry
 from .domain.organisations import Organisations
-from .service_layer.documents import PLAN, Issue, PendingDocument, StoredDocument, signer_of
+from .service_layer.documents import Issue, PendingDocument, StoredDocument, signer_of
 from .service_layer.handlers import readable
 from .service_layer.unit_of_work import UnitOfWork
 
 
-def get_plan(plan_id: str, actor: Actor, uow: UnitOfWork, *, with_timeline: bool = False) -> Plan:
+def get_plan(plan_id: str, actor: Actor, uow: UnitOfWork, *, with_timeline: bool = False, kind: str = PLAN) -> Plan:
+    """The document (a plan, or a report with ``kind``) as the actor may read it."""
     with uow:
-        return readable(uow.plans.read(plan_id, with_timeline=with_timeline), actor, plan_id)
+        return readable(uow.plans.read(plan_id, with_timeline=with_timeline), actor, plan_id, kind)
 
 
-def plan_timeline(plan_id: str, actor: Actor, uow: UnitOfWork) -> list[TimelineEntry]:
+def plan_timeline(plan_id: str, actor: Actor, uow: UnitOfWork, *, kind: str = PLAN) -> list[TimelineEntry]:
     """Every step of the plan in the order it happened."""
-    return get_plan(plan_id, actor, uow, with_timeline=True).ordered_timeline()
+    return get_plan(plan_id, actor, uow, with_timeline=True, kind=kind).ordered_timeline()
 
 
-def get_version(plan_id: str, number: int, actor: Actor, uow: UnitOfWork) -> PlanVersion:
-    plan = get_plan(plan_id, actor, uow)  # an approver's view holds only the versions they may read
+def get_version(plan_id: str, number: int, actor: Actor, uow: UnitOfWork, *, kind: str = PLAN) -> PlanVersion:
+    plan = get_plan(plan_id, actor, uow, kind=kind)  # an approver's view holds only the versions they may read
     version = next((version for version in plan.versions if version.number == number), None)
     if version is None:
         raise VersionNotFound(plan_id, number)
@@ -35,23 +36,25 @@ def get_version(plan_id: str, number: int, actor: Actor, uow: UnitOfWork) -> Pla
 
 def list_plans(query: PlanQuery, actor: Actor, uow: UnitOfWork) -> tuple[list[PlanSummary], PlanSummary | None]:
     """A page of the plans the actor may see, and the last plan of the page when more may follow."""
-    visible = replace(query, visibility=visibility_of(actor), limit=query.limit + 1)
+    visible = replace(query, visibility=visibility_of(actor, kind=query.kind), limit=query.limit + 1)
     with uow:
         found = uow.plans.search(visible)
     page = found[: query.limit]
     return page, (page[-1] if len(found) > query.limit else None)
 
 
-def issued_document(plan_id: str, actor: Actor, uow: UnitOfWork) -> StoredDocument | PendingDocument:
-    """The stored signed file of an issued plan the actor may read; 404 when they may not read the
-    plan (as for the plan itself), 409 when it is not issued."""
-    plan = get_plan(plan_id, actor, uow)
+def issued_document(
+    plan_id: str, actor: Actor, uow: UnitOfWork, *, kind: str = PLAN
+) -> StoredDocument | PendingDocument:
+    """The stored signed file of an issued plan (or report) the actor may read; 404 when they may not
+    read it (as for the document itself), 409 when it is not issued."""
+    plan = get_plan(plan_id, actor, uow, kind=kind)
     if plan.status != APPROVED:
         raise DocumentNotIssued(plan.status)
     with uow:
-        stored = uow.issued_files.content(PLAN, plan.id)
+        stored = uow.issued_files.content(plan.kind, plan.id)
         if stored is None:
-            queued = uow.issued_files.get(PLAN, plan.id)
+            queued = uow.issued_files.get(plan.kind, plan.id)
             return PendingDocument(attempts=queued.attempts if queued else 0)
     record, content = stored
     assert record.sha256 is not None

@@ -9,20 +9,20 @@ and SQLAlchemy tracks what changed."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from servicekit.consumer import InboxMixin
 from servicekit.db import UTCDateTime, declarative_base
 from servicekit.outbox import OutboxMixin
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.associationproxy import association_proxy
-from sqlalchemy.orm import Mapped, Mapper, class_mapper, composite, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, class_mapper, composite, mapped_column, relationship, synonym
 from sqlalchemy.orm.exc import UnmappedClassError
 from unidecode import unidecode
 
-from ..domain.model import Approval, Decision, Delegation, PlanContext, Task
+from ..domain.model import Approval, Decision, Delegation, SubjectContext, Task
 
 Base = declarative_base()
 
@@ -45,22 +45,33 @@ class ChainRow(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     published_by: Mapped[str] = mapped_column(String(120))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The first document date the version applies to; NULL: every date.
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class ApprovalRow(Base):
+    """One approval of one document version: the subject (kind, id, version, content hash)
+    and what scope, separation of duties and messages need to know of it."""
+
     __tablename__ = "approvals"
-    __table_args__ = (UniqueConstraint("plan_id", "plan_version", name="uq_approvals_plan_version"),)
+    __table_args__ = (
+        UniqueConstraint("subject_kind", "subject_id", "subject_version", name="uq_approvals_subject_version"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    plan_id: Mapped[str] = mapped_column(String(64), index=True)
-    plan_version: Mapped[int] = mapped_column(Integer)
+    subject_kind: Mapped[str] = mapped_column(String(16), server_default="plan")
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+    subject_version: Mapped[int] = mapped_column(Integer)
+    # The names these columns had when plans were the only subject (readers written then).
+    plan_id: Mapped[str] = synonym("subject_id")
+    plan_version: Mapped[int] = synonym("subject_version")
     title: Mapped[str] = mapped_column(Text)
     # unidecode + lower (đ → d): accent-insensitive search over titles (set from the title on insert).
     title_folded: Mapped[str] = mapped_column(Text)
     org_unit: Mapped[str] = mapped_column(String(64))
     province: Mapped[str] = mapped_column(String(64))
     year: Mapped[int] = mapped_column(Integer)
-    plan_type: Mapped[str] = mapped_column(String(32))
+    document_type: Mapped[str] = mapped_column(String(32))  # a plan's type, a report's kind
     content_sha256: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(120))
     edited_by: Mapped[list[str]] = mapped_column(JSON)
@@ -68,6 +79,8 @@ class ApprovalRow(Base):
     submitters: Mapped[list[str]] = mapped_column(JSON, default=list)  # who submitted any version
     chain_key: Mapped[str] = mapped_column(String(80))
     chain_version: Mapped[int] = mapped_column(Integer)
+    # The document date: it chose the chain version and dates the level names.
+    effective_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
     current_level: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -128,6 +141,10 @@ class DecisionRow(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     previous_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     hash: Mapped[str] = mapped_column(String(64))
+    # The subject the decision signs (NULL on decisions recorded before subjects existed).
+    subject_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    subject_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    subject_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class DelegationRow(Base):
@@ -144,12 +161,13 @@ class DelegationRow(Base):
 
 class WithdrawalRow(Base):
     """A withdrawal that arrived before its submission (a retried event): the late
-    ``plan.submitted`` must not open an approval for a version already recalled."""
+    ``plan.submitted`` / ``report.submitted`` must not open an approval for a version already recalled."""
 
-    __tablename__ = "plan_withdrawals"
+    __tablename__ = "early_withdrawals"
 
-    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    plan_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_version: Mapped[int] = mapped_column(Integer, primary_key=True)
     withdrawn_by: Mapped[str] = mapped_column(String(120))
     withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -203,10 +221,10 @@ def _map_approvals() -> None:
         Approval,
         approvals,
         properties={
-            "plan": composite(
-                PlanContext,
-                approvals.c.plan_id,
-                approvals.c.plan_version,
+            "subject": composite(
+                SubjectContext,
+                approvals.c.subject_id,
+                approvals.c.subject_version,
                 approvals.c.title,
                 approvals.c.org_unit,
                 approvals.c.province,
@@ -216,7 +234,8 @@ def _map_approvals() -> None:
                 approvals.c.created_by,
                 approvals.c.edited_by,
                 approvals.c.submitters,
-                approvals.c.plan_type,
+                approvals.c.document_type,
+                approvals.c.subject_kind,
             ),
             # The chain version is kept by key and number; the repository hands the approval
             # the (immutable, cached) chain itself.
@@ -239,4 +258,4 @@ def _on_load(approval: Approval, _context: object) -> None:
 def _before_insert(_mapper: Mapper[Approval], _connection: Connection, approval: Approval) -> None:
     approval.chain_key = approval.chain.key  # type: ignore[attr-defined]
     approval.chain_version = approval.chain.version  # type: ignore[attr-defined]
-    approval.title_folded = fold(approval.plan.title)  # type: ignore[attr-defined]
+    approval.title_folded = fold(approval.subject.title)  # type: ignore[attr-defined]

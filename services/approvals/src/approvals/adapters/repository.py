@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import abc
 import threading
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..domain.chain import ApprovalChain, define_chain
+from ..domain.chain import ApprovalChain, define_chain, in_force
 from ..domain.model import Approval, Task
 from . import orm
 from .orm import fold
@@ -35,6 +35,10 @@ class ChainRepository(abc.ABC):
         versions = self.versions(key)
         return versions[-1] if versions else None
 
+    def in_force(self, key: str, day: date) -> ApprovalChain | None:
+        """The version of ``key`` that applies to a document dated ``day`` (``chain.in_force``)."""
+        return in_force(self.versions(key), day)
+
 
 class ApprovalRepository(abc.ABC):
     def __init__(self) -> None:
@@ -55,22 +59,24 @@ class ApprovalRepository(abc.ABC):
     def get_by_task(self, task_id: str, *, for_update: bool = False) -> Approval | None:
         return self._track(self._get_by_task(task_id, for_update))
 
-    def for_plan_version(self, plan_id: str, version: int, *, for_update: bool = False) -> Approval | None:
-        return self._track(self._for_plan_version(plan_id, version, for_update))
+    def for_subject_version(
+        self, kind: str, subject_id: str, version: int, *, for_update: bool = False
+    ) -> Approval | None:
+        return self._track(self._for_subject_version(kind, subject_id, version, for_update))
 
-    def latest_for_plan(self, plan_id: str) -> Approval | None:
-        return self._track(self._latest_for_plan(plan_id))
+    def latest_for_subject(self, kind: str, subject_id: str) -> Approval | None:
+        return self._track(self._latest_for_subject(kind, subject_id))
 
     def with_timers_due(self, now: datetime, *, limit: int) -> list[Approval]:
         """Open approvals whose open task owes a reminder or an overdue notice at ``now``."""
         return [a for a in self._with_timers_due(now, limit) if self._track(a) is not None]
 
     @abc.abstractmethod
-    def note_early_withdrawal(self, plan_id: str, version: int, *, by: str, at: datetime) -> None:
+    def note_early_withdrawal(self, kind: str, subject_id: str, version: int, *, by: str, at: datetime) -> None:
         """Remember a withdrawal of a version that has no approval (yet)."""
 
     @abc.abstractmethod
-    def was_withdrawn(self, plan_id: str, version: int) -> bool: ...
+    def was_withdrawn(self, kind: str, subject_id: str, version: int) -> bool: ...
 
     @abc.abstractmethod
     def save_all(self) -> None:
@@ -83,9 +89,9 @@ class ApprovalRepository(abc.ABC):
     @abc.abstractmethod
     def _get_by_task(self, task_id: str, for_update: bool) -> Approval | None: ...
     @abc.abstractmethod
-    def _for_plan_version(self, plan_id: str, version: int, for_update: bool) -> Approval | None: ...
+    def _for_subject_version(self, kind: str, subject_id: str, version: int, for_update: bool) -> Approval | None: ...
     @abc.abstractmethod
-    def _latest_for_plan(self, plan_id: str) -> Approval | None: ...
+    def _latest_for_subject(self, kind: str, subject_id: str) -> Approval | None: ...
     @abc.abstractmethod
     def _with_timers_due(self, now: datetime, limit: int) -> list[Approval]: ...
 
@@ -102,7 +108,12 @@ def _chain_from_row(row: orm.ChainRow, database: str) -> ApprovalChain:
     cached = _chain_cache.get(cache_key)
     if cached is None:
         cached = define_chain(
-            row.key, row.version, row.definition, published_by=row.published_by, published_at=row.published_at
+            row.key,
+            row.version,
+            row.definition,
+            published_by=row.published_by,
+            published_at=row.published_at,
+            valid_from=row.valid_from,
         )
         with _chain_cache_lock:
             _chain_cache[cache_key] = cached
@@ -122,6 +133,7 @@ class SqlChainRepository(ChainRepository):
                 definition=chain.definition(),
                 published_by=chain.published_by,
                 published_at=chain.published_at,
+                valid_from=chain.valid_from,
             )
         )
         self.session.flush()  # a concurrent publisher of the same version fails here, not later
@@ -193,17 +205,21 @@ class SqlApprovalRepository(ApprovalRepository):
             return self._locked(APPROVALS.c.id == owner)
         return self._one(self._query().where(APPROVALS.c.id == owner))
 
-    def _for_plan_version(self, plan_id: str, version: int, for_update: bool) -> Approval | None:
-        condition = (APPROVALS.c.plan_id == plan_id) & (APPROVALS.c.plan_version == version)
+    def _for_subject_version(self, kind: str, subject_id: str, version: int, for_update: bool) -> Approval | None:
+        condition = (
+            (APPROVALS.c.subject_kind == kind)
+            & (APPROVALS.c.subject_id == subject_id)
+            & (APPROVALS.c.subject_version == version)
+        )
         if for_update:
             return self._locked(condition)
         return self._one(self._query().where(condition))
 
-    def _latest_for_plan(self, plan_id: str) -> Approval | None:
+    def _latest_for_subject(self, kind: str, subject_id: str) -> Approval | None:
         latest = (
             select(APPROVALS.c.id)
-            .where(APPROVALS.c.plan_id == plan_id)
-            .order_by(APPROVALS.c.plan_version.desc())
+            .where(APPROVALS.c.subject_kind == kind, APPROVALS.c.subject_id == subject_id)
+            .order_by(APPROVALS.c.subject_version.desc())
             .limit(1)
             .scalar_subquery()
         )
@@ -229,13 +245,17 @@ class SqlApprovalRepository(ApprovalRepository):
         found = (self._with_chain(approval) for approval in self.session.scalars(query).unique())
         return [approval for approval in found if approval is not None]
 
-    def was_withdrawn(self, plan_id: str, version: int) -> bool:
-        return self.session.get(orm.WithdrawalRow, (plan_id, version)) is not None
+    def was_withdrawn(self, kind: str, subject_id: str, version: int) -> bool:
+        return self.session.get(orm.WithdrawalRow, (kind, subject_id, version)) is not None
 
     # -- writing
-    def note_early_withdrawal(self, plan_id: str, version: int, *, by: str, at: datetime) -> None:
-        if not self.was_withdrawn(plan_id, version):
-            self.session.add(orm.WithdrawalRow(plan_id=plan_id, plan_version=version, withdrawn_by=by, withdrawn_at=at))
+    def note_early_withdrawal(self, kind: str, subject_id: str, version: int, *, by: str, at: datetime) -> None:
+        if not self.was_withdrawn(kind, subject_id, version):
+            self.session.add(
+                orm.WithdrawalRow(
+                    subject_kind=kind, subject_id=subject_id, subject_version=version, withdrawn_by=by, withdrawn_at=at
+                )
+            )
 
     def _add(self, approval: Approval) -> None:
         self.session.add(approval)

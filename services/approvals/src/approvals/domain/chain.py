@@ -1,11 +1,18 @@
 """Approval chains as versioned data (architecture §6): levels, quorums, SLAs,
-and the rules a chain must satisfy before it can be published."""
+and the rules a chain must satisfy before it can be published.
+
+A chain is keyed by the kind of document it approves (``ttdn-plan``, ``ttdn-report``:
+:func:`chain_key_for`) and each version has the first document date it applies to
+(``valid_from``; none: every date). A level's name may change on a date — the ministry
+that receives TTĐN documents was the Ministry of Information and Communications until
+28/02/2025 and is the Ministry of Culture, Sports and Tourism from 01/03/2025 — so a
+level has dated names (``names_from``) read on the approval's document date."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .errors import InvalidChain
@@ -29,6 +36,22 @@ class LevelName:
 
     def as_dict(self) -> dict[str, str]:
         return {"vi": self.vi, "en": self.en}
+
+
+@dataclass(frozen=True)
+class DatedName:
+    """A level's name from ``since`` on (until the next dated name)."""
+
+    since: date
+    name: LevelName
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"from": self.since.isoformat(), "name": self.name.as_dict()}
+
+
+def chain_key_for(kind: str) -> str:
+    """The chain that approves a kind of document: ``plan`` → ``ttdn-plan``, ``report`` → ``ttdn-report``."""
+    return f"ttdn-{kind}"
 
 
 @dataclass(frozen=True)
@@ -67,9 +90,18 @@ class ChainLevel:
     quorum: Quorum
     sla_working_days: int
     on_resubmit: str = RESTART
+    names_from: tuple[DatedName, ...] = ()  # in date order
+
+    def name_on(self, day: date | None) -> LevelName:
+        """The level's name on ``day``: the last dated name in force then, else ``name``."""
+        current = self.name
+        for dated in self.names_from:
+            if day is not None and dated.since <= day:
+                current = dated.name
+        return current
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        shown: dict[str, Any] = {
             "level": self.number,
             "name": self.name.as_dict(),
             "role": self.role,
@@ -78,6 +110,31 @@ class ChainLevel:
             "sla_working_days": self.sla_working_days,
             "on_resubmit": self.on_resubmit,
         }
+        if self.names_from:
+            shown["names_from"] = [dated.as_dict() for dated in self.names_from]
+        return shown
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """Who receives the document once the chain has approved it, without approving it (the
+    ministry receives a province's report): named, with dated names like a level."""
+
+    name: LevelName
+    names_from: tuple[DatedName, ...] = ()
+
+    def name_on(self, day: date | None) -> LevelName:
+        current = self.name
+        for dated in self.names_from:
+            if day is not None and dated.since <= day:
+                current = dated.name
+        return current
+
+    def as_dict(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"name": self.name.as_dict()}
+        if self.names_from:
+            shown["names_from"] = [dated.as_dict() for dated in self.names_from]
+        return shown
 
 
 @dataclass(frozen=True)
@@ -88,6 +145,11 @@ class ApprovalChain:
     levels: tuple[ChainLevel, ...]
     published_by: str
     published_at: datetime
+    valid_from: date | None = None  # the first document date this version applies to; None: every date
+    receiver: Receiver | None = None
+
+    def applies_on(self, day: date) -> bool:
+        return self.valid_from is None or self.valid_from <= day
 
     def level(self, number: int) -> ChainLevel:
         return self.levels[number - 1]
@@ -98,7 +160,18 @@ class ApprovalChain:
 
     def definition(self) -> dict[str, Any]:
         """The publishable content, as stored and as served."""
-        return {"name": self.name.as_dict(), "levels": [level.as_dict() for level in self.levels]}
+        content: dict[str, Any] = {"name": self.name.as_dict(), "levels": [level.as_dict() for level in self.levels]}
+        if self.receiver is not None:
+            content["receiver"] = self.receiver.as_dict()
+        return content
+
+
+def in_force(versions: Sequence[ApprovalChain], day: date) -> ApprovalChain | None:
+    """The version that applies to a document dated ``day``: the highest-numbered version whose
+    ``valid_from`` is on or before that day (a version with no ``valid_from`` applies to every
+    date), so a later version supersedes an earlier one from its own date on."""
+    applicable = [chain for chain in versions if chain.applies_on(day)]
+    return max(applicable, key=lambda chain: chain.version) if applicable else None
 
 
 def define_chain(
@@ -109,11 +182,13 @@ def define_chain(
     published_by: str,
     published_at: datetime,
     group_size: GroupSize | None = None,
+    valid_from: date | None = None,
 ) -> ApprovalChain:
     """Build a chain from its JSON definition, or raise :class:`InvalidChain` with
     every reason at once, keyed ``levels.<index>.<field>``-style as nested dicts."""
     errors: dict[str, Any] = {}
     name = _level_name(definition.get("name"), errors, "name")
+    receiver = _receiver(definition.get("receiver"), errors)
     raw_levels = definition.get("levels")
     if not isinstance(raw_levels, Sequence) or isinstance(raw_levels, str) or not raw_levels:
         errors["levels"] = ["a chain needs at least one level"]
@@ -136,7 +211,53 @@ def define_chain(
         errors["levels"] = level_errors
     if errors or name is None:
         raise InvalidChain(errors)
-    return ApprovalChain(key, version, name, tuple(levels), published_by, published_at)
+    return ApprovalChain(key, version, name, tuple(levels), published_by, published_at, valid_from, receiver)
+
+
+def _receiver(value: Any, errors: dict[str, Any]) -> Receiver | None:
+    if value is None:
+        return None
+    problems: dict[str, list[str]] = {}
+    if not isinstance(value, Mapping):
+        errors["receiver"] = {"_receiver": ['the receiver is an object: {"name": {"vi": …, "en": …}}']}
+        return None
+    name = _level_name(value.get("name"), problems, "name")
+    dated = _dated_names(value.get("names_from"), problems)
+    if problems or name is None:
+        errors["receiver"] = problems
+        return None
+    return Receiver(name, dated)
+
+
+def _dated_names(value: Any, problems: dict[str, list[str]]) -> tuple[DatedName, ...]:
+    """``[{"from": "2025-03-01", "name": {"vi": …, "en": …}}, …]``, in strictly increasing date order."""
+    if value is None:
+        return ()
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        problems["names_from"] = ['a list of {"from": "YYYY-MM-DD", "name": {"vi": …, "en": …}}']
+        return ()
+    found: list[DatedName] = []
+    for index, raw in enumerate(value):
+        if not isinstance(raw, Mapping):
+            problems.setdefault("names_from", []).append(f"entry {index}: an object with from and name")
+            continue
+        try:
+            since = date.fromisoformat(str(raw.get("from")))
+        except ValueError:
+            problems.setdefault("names_from", []).append(f"entry {index}: from is a date, YYYY-MM-DD")
+            continue
+        entry: dict[str, list[str]] = {}
+        name = _level_name(raw.get("name"), entry, "name")
+        if name is None:
+            problems.setdefault("names_from", []).append(
+                f"entry {index}: the name in Vietnamese and English is required"
+            )
+            continue
+        if found and since <= found[-1].since:
+            problems.setdefault("names_from", []).append(f"entry {index}: the dates must increase")
+            continue
+        found.append(DatedName(since, name))
+    return tuple(found)
 
 
 def _name_labels(raw: Any) -> set[str]:
@@ -164,6 +285,7 @@ def _parse_level(
         problems["_level"] = ["a level is an object"]
         return None
     name = _level_name(raw.get("name"), problems, "name")
+    dated = _dated_names(raw.get("names_from"), problems)
     role, scope = raw.get("role"), raw.get("scope")
     if role not in APPROVER_ROLES:
         problems["role"] = [f"unknown role {role!r}; one of {', '.join(APPROVER_ROLES)}"]
@@ -187,4 +309,4 @@ def _parse_level(
             problems["quorum"] = [f"a quorum of {quorum.n} is larger than possible: {possible} {role} {where}"]
     if problems or name is None or quorum is None or not isinstance(sla, int):
         return None
-    return ChainLevel(number, name, str(role), str(scope), quorum, sla, str(on_resubmit))
+    return ChainLevel(number, name, str(role), str(scope), quorum, sla, str(on_resubmit), dated)

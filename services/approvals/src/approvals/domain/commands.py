@@ -3,36 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from .model import Actor, PlanContext
+from .model import Actor, SubjectContext
 
 
 @dataclass(frozen=True)
 class StartApproval:
-    """From ``plan.submitted``: open level 1 (or the level that returned) for a frozen version."""
+    """From ``plan.submitted`` or ``report.submitted``: open level 1 (or the level that returned)
+    for a frozen version. ``document_date`` picks the chain version and dates the level names;
+    none: the day of the submission (a document not yet issued is dated by the action)."""
 
-    plan: PlanContext
+    subject: SubjectContext
     submitted_at: datetime
+    document_date: date | None = None
 
 
 @dataclass(frozen=True)
 class CancelApproval:
-    """From ``plan.withdrawn``: the drafter recalled the version under approval."""
+    """From ``plan.withdrawn`` / ``report.withdrawn``: the drafter recalled the version under approval."""
 
-    plan_id: str
+    subject_id: str
     version: int
     by: str
     withdrawn_at: datetime
+    kind: str = "plan"
 
 
 @dataclass(frozen=True)
 class AnswerWithdrawal:
-    """From ``plan.withdrawal_requested``: the drafter asks to recall the version under approval,
-    having seen ``seen_decisions`` of its decisions."""
+    """From ``plan.withdrawal_requested`` / ``report.withdrawal_requested``: the drafter asks to
+    recall the version under approval, having seen ``seen_decisions`` of its decisions."""
 
-    plan: PlanContext
+    subject: SubjectContext
     request_id: str
     by: str
     seen_decisions: int
@@ -57,10 +61,21 @@ class DelegateTask:
 
 @dataclass(frozen=True)
 class PublishChain:
+    """Publish the next version of a chain; ``valid_from``: the first document date it applies to
+    (none: every date, so it supersedes the earlier versions for every document from now on)."""
+
     key: str
     actor: Actor
     name: dict[str, str]
     levels: list[dict[str, Any]] = field(default_factory=list)
+    valid_from: date | None = None
+    receiver: dict[str, Any] | None = None
+
+    def definition(self) -> dict[str, Any]:
+        content: dict[str, Any] = {"name": self.name, "levels": self.levels}
+        if self.receiver is not None:
+            content["receiver"] = self.receiver
+        return content
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ TERMS: dict[str, Message] = {
     "org_unit": N_("org_unit"),
     "province": N_("province"),
     "national": N_("national"),
+    "plan": N_("plan"),
+    "report": N_("report"),
 }
 
 

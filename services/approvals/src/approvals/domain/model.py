@@ -1,4 +1,5 @@
-"""The approval aggregate: an approval of one frozen plan version walks the
+"""The approval aggregate: an approval of one frozen document version (its subject: a plan
+or a report, by kind, id, version and content hash) walks the
 levels of the chain version it started with; each level instance is one task,
 decided by one or several assignees according to the level's quorum.
 
@@ -11,14 +12,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
 from servicekit import scope as scope_rule
+from servicekit.calendar import VIETNAM
 from servicekit.i18n import N_, Message
 
-from .chain import RESUME, ApprovalChain, ChainLevel
+from .chain import RESUME, ApprovalChain, ChainLevel, LevelName
 from .errors import AlreadyDecided, InvalidDecision, NotFound, NotPermitted, SeparationOfDuties, TaskClosed, term
 from .events import (
     ApprovalCompleted,
@@ -56,11 +58,25 @@ class Actor:
         return "admin" in self.roles
 
 
-@dataclass(frozen=True)
-class PlanContext:
-    """What approvals knows of the plan version under approval (from ``plan.submitted``)."""
+# The kinds of document approvals decides on, and the words each is called by in messages.
+DOCUMENT_KINDS = ("plan", "report")
 
-    plan_id: str
+
+def document_date(moment: datetime) -> date:
+    """The calendar day of an action in Vietnam: the date that picks a not-yet-issued
+    document's chain and the names in force (architecture: everything by date)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(VIETNAM).date()
+
+
+@dataclass(frozen=True)
+class SubjectContext:
+    """What approvals knows of the document version under approval (from ``plan.submitted``
+    or ``report.submitted``): its kind, id, version and content hash — the subject — and the
+    facts about it that scope, separation of duties and messages need."""
+
+    id: str
     version: int
     title: str
     org_unit: str
@@ -70,18 +86,33 @@ class PlanContext:
     submitted_by: str
     created_by: str = ""
     edited_by: tuple[str, ...] = ()
-    submitters: tuple[str, ...] = ()  # everyone who submitted any version of the plan
-    plan_type: str = "annual"
+    submitters: tuple[str, ...] = ()  # everyone who submitted any version of the document
+    document_type: str = "annual"  # a plan's type or a report's kind (annual, semiannual)
+    kind: str = "plan"
 
     def __post_init__(self) -> None:
         # however they were stored (a JSON column gives lists)
         object.__setattr__(self, "edited_by", tuple(self.edited_by))
         object.__setattr__(self, "submitters", tuple(self.submitters))
 
+    @property
+    def plan_id(self) -> str:
+        """The older name of :attr:`id`: the events' ``plan_id`` is the subject's id whatever its kind."""
+        return self.id
+
+    @property
+    def noun(self) -> str:
+        return "report" if self.kind == "report" else "plan"
+
+    def subject(self) -> Subject:
+        return Subject(kind=self.kind, id=self.id, version=self.version, content_sha256=self.content_sha256)
+
     def context(self) -> dict[str, Any]:
+        """The fields every approval event carries: the subject, and the plan fields describing
+        the same document (``plan_id`` is its id), so receivers written for plans keep working."""
         return {
-            "subject": Subject(kind="plan", id=self.plan_id, version=self.version, content_sha256=self.content_sha256),
-            "plan_id": self.plan_id,
+            "subject": self.subject(),
+            "plan_id": self.id,
             "version": self.version,
             "title": self.title,
             "org_unit": self.org_unit,
@@ -90,32 +121,36 @@ class PlanContext:
         }
 
     def conflict_of(self, username: str) -> Message | None:
-        """Why ``username`` may not decide on this plan, or ``None``: whoever created it, or
+        """Why ``username`` may not decide on this document, or ``None``: whoever created it, or
         edited or submitted any of its versions (not only this one)."""
         if username == self.created_by:
-            return N_("you created this plan")
+            return N_("you created this {noun}", noun=term(self.noun))
         if username == self.submitted_by or username in self.submitters:
-            return N_("you submitted this plan")
+            return N_("you submitted this {noun}", noun=term(self.noun))
         if username in self.edited_by:
-            return N_("you edited this plan")
+            return N_("you edited this {noun}", noun=term(self.noun))
         return None
 
-    def with_submitters_of(self, earlier: PlanContext) -> PlanContext:
+    def with_submitters_of(self, earlier: SubjectContext) -> SubjectContext:
         """This version's context, also naming whoever submitted an earlier version (so the rule
-        holds even for a plan.submitted from a producer that sends no ``submitters``)."""
+        holds even for a submission from a producer that sends no ``submitters``)."""
         return replace(
             self, submitters=tuple(sorted({*self.submitters, *earlier.submitters, earlier.submitted_by} - {""}))
         )
 
 
-def in_scope(actor: Actor, role: str, scope: str, plan: PlanContext) -> bool:
-    """Does the caller's token put them on this level of this plan?"""
+# The name this class had when plans were the only subject.
+PlanContext = SubjectContext
+
+
+def in_scope(actor: Actor, role: str, scope: str, subject: SubjectContext) -> bool:
+    """Does the caller's token put them on this level of this document?"""
     return role in actor.roles and scope_rule.in_scope(
         scope,
         person_org_unit=actor.org_unit,
         person_province=actor.province,
-        org_unit=plan.org_unit,
-        province=plan.province,
+        org_unit=subject.org_unit,
+        province=subject.province,
     )
 
 
@@ -160,6 +195,15 @@ class Decision:
     content_sha256: str
     previous_hash: str | None
     hash: str
+    # The subject decided on, signed with the decision (none on decisions recorded before subjects).
+    subject_kind: str | None = None
+    subject_id: str | None = None
+    subject_version: int | None = None
+
+    def signed_subject(self) -> dict[str, Any] | None:
+        if self.subject_kind is None:
+            return None
+        return {"kind": self.subject_kind, "id": self.subject_id, "version": self.subject_version}
 
     def recomputed_hash(self) -> str:
         return decision_hash(
@@ -172,6 +216,7 @@ class Decision:
             decided_at=self.decided_at,
             content_sha256=self.content_sha256,
             previous_hash=self.previous_hash,
+            subject=self.signed_subject(),
         )
 
 
@@ -225,9 +270,10 @@ class Task:
 @dataclass(eq=False)
 class Approval:
     id: str
-    plan: PlanContext
+    subject: SubjectContext
     chain: ApprovalChain
     started_at: datetime
+    effective_on: date  # the document date: it picked the chain version and dates the level names
     status: str = OPEN  # open | approved | returned | rejected | cancelled
     current_level: int = 1
     completed_at: datetime | None = None
@@ -238,8 +284,34 @@ class Approval:
 
     # -- starting
     @classmethod
-    def start(cls, plan: PlanContext, chain: ApprovalChain, *, at: datetime, first_level: int = 1) -> Approval:
-        return cls(id=new_id(), plan=plan, chain=chain, started_at=at, current_level=first_level)
+    def start(
+        cls,
+        subject: SubjectContext,
+        chain: ApprovalChain,
+        *,
+        at: datetime,
+        first_level: int = 1,
+        effective_on: date | None = None,
+    ) -> Approval:
+        return cls(
+            id=new_id(),
+            subject=subject,
+            chain=chain,
+            started_at=at,
+            effective_on=effective_on or document_date(at),
+            current_level=first_level,
+        )
+
+    @property
+    def plan(self) -> SubjectContext:
+        """The older name of :attr:`subject`, from when plans were the only documents approved."""
+        return self.subject
+
+    def level_name(self, number: int) -> LevelName:
+        """Level ``number``'s name on this approval's document date (a 2017 plan's ministry level
+        is the Ministry of Information and Communications, a 2026 one the Ministry of Culture,
+        Sports and Tourism)."""
+        return self.chain.level(number).name_on(self.effective_on)
 
     @staticmethod
     def first_level_after(previous: Approval | None, chain: ApprovalChain) -> int:
@@ -263,10 +335,10 @@ class Approval:
     def open_level(
         self, number: int, assignees: Iterable[str], *, at: datetime, due_at: datetime, remind_share: float
     ) -> Task:
-        """Offer level ``number`` to ``assignees``; those who authored the plan are left out.
+        """Offer level ``number`` to ``assignees``; those who authored the document are left out.
         The reminder falls when ``remind_share`` of the time to the due date has passed."""
         level = self.chain.level(number)
-        people = sorted({name for name in assignees if self.plan.conflict_of(name) is None})
+        people = sorted({name for name in assignees if self.subject.conflict_of(name) is None})
         task = Task(
             id=new_id(),
             approval_id=self.id,
@@ -283,11 +355,11 @@ class Approval:
         self.tasks.append(task)
         self.events.append(
             TaskAssigned(
-                **self.plan.context(),
+                **self.subject.context(),
                 approval_id=self.id,
                 task_id=task.id,
                 level=number,
-                level_name=level.name.as_dict(),
+                level_name=self.level_name(level.number).as_dict(),
                 role=level.role,
                 scope=level.scope,
                 due_at=due_at,
@@ -312,9 +384,9 @@ class Approval:
         whoever decided on it, and admins."""
         if actor.is_admin:
             return True
-        if "drafter" in actor.roles and actor.org_unit == self.plan.org_unit:
+        if "drafter" in actor.roles and actor.org_unit == self.subject.org_unit:
             return True
-        if any(in_scope(actor, level.role, level.scope, self.plan) for level in self.chain.levels):
+        if any(in_scope(actor, level.role, level.scope, self.subject) for level in self.chain.levels):
             return True
         return any(decision.by == actor.username for decision in self.decisions)
 
@@ -324,7 +396,7 @@ class Approval:
         never one who handed this task to someone else."""
         if (
             username not in task.assignees
-            and self.plan.conflict_of(username) is None
+            and self.subject.conflict_of(username) is None
             and self.delegated_by(task, username) is None
         ):
             task.assignees = sorted([*task.assignees, username])
@@ -334,9 +406,9 @@ class Approval:
 
     def check_may_act(self, task: Task, actor: Actor) -> None:
         """404 outside the level's scope, 403 for separation of duties, 409 once closed."""
-        if not in_scope(actor, task.role, task.scope, self.plan):
+        if not in_scope(actor, task.role, task.scope, self.subject):
             raise NotFound(N_("No such task."))
-        conflict = self.plan.conflict_of(actor.username)
+        conflict = self.subject.conflict_of(actor.username)
         if conflict is not None:
             raise SeparationOfDuties(
                 N_(
@@ -363,7 +435,11 @@ class Approval:
             )
         if decision in ("return", "reject") and not comment:
             raise InvalidDecision(
-                N_("A comment is required to {decision} a plan.", decision=term(decision)),
+                N_(
+                    "A comment is required to {decision} a {noun}.",
+                    decision=term(decision),
+                    noun=term(self.subject.noun),
+                ),
                 {"comment": [N_("required when the decision is {decision}", decision=term(decision))]},
             )
         mine = [d for d in self.decisions if d.task_id == task.id]
@@ -380,9 +456,12 @@ class Approval:
             comment=comment,
             by=actor.username,
             decided_at=at,
-            content_sha256=self.plan.content_sha256,
+            content_sha256=self.subject.content_sha256,
             previous_hash=previous_hash,
             hash="",
+            subject_kind=self.subject.kind,
+            subject_id=self.subject.id,
+            subject_version=self.subject.version,
         )
         record = replace(record, hash=record.recomputed_hash())
         signature = record.hash
@@ -390,16 +469,16 @@ class Approval:
         level = self.chain.level(task.level)
         self.events.append(
             DecisionRecorded(
-                **self.plan.context(),
+                **self.subject.context(),
                 approval_id=self.id,
                 task_id=task.id,
                 level=task.level,
-                level_name=level.name.as_dict(),
+                level_name=self.level_name(level.number).as_dict(),
                 decision=decision,
                 comment=comment,
                 by=actor.username,
                 decided_at=at,
-                content_sha256=self.plan.content_sha256,
+                content_sha256=self.subject.content_sha256,
                 signature=signature,
             )
         )
@@ -426,8 +505,10 @@ class Approval:
             errors["to"] = [
                 N_("{to} is already an assignee, and without you this level cannot reach its quorum", to=to)
             ]
-        elif self.plan.conflict_of(to) is not None:
-            errors["to"] = [N_("{to} may not decide on this plan (separation of duties)", to=to)]
+        elif self.subject.conflict_of(to) is not None:
+            errors["to"] = [
+                N_("{to} may not decide on this {noun} (separation of duties)", to=to, noun=term(self.subject.noun))
+            ]
         elif not to_is_eligible:
             errors["to"] = [
                 N_(
@@ -446,11 +527,11 @@ class Approval:
         level = self.chain.level(task.level)
         self.events.append(
             TaskDelegated(
-                **self.plan.context(),
+                **self.subject.context(),
                 approval_id=self.id,
                 task_id=task.id,
                 level=task.level,
-                level_name=level.name.as_dict(),
+                level_name=self.level_name(level.number).as_dict(),
                 from_user=actor.username,
                 to_user=to,
                 comment=comment,
@@ -473,7 +554,7 @@ class Approval:
         accepted = not reason
         self.events.append(
             WithdrawalAnswered(
-                **self.plan.context(),
+                **self.subject.context(),
                 approval_id=self.id,
                 request_id=request_id,
                 accepted=accepted,
@@ -497,11 +578,11 @@ class Approval:
         self.completed_at = at
         self.events.append(
             ApprovalCompleted(
-                **self.plan.context(),
+                **self.subject.context(),
                 approval_id=self.id,
                 outcome=outcome,
                 level=self.current_level,
-                level_name=self.level.name.as_dict(),
+                level_name=self.level_name(self.current_level).as_dict(),
                 comment=comment,
                 by=by,
                 chain_key=self.chain.key,
@@ -520,11 +601,11 @@ class Approval:
 
     def _deadline_event(self, kind: type[TaskDeadlineEvent], task: Task) -> TaskDeadlineEvent:
         return kind(
-            **self.plan.context(),
+            **self.subject.context(),
             approval_id=self.id,
             task_id=task.id,
             level=task.level,
-            level_name=self.chain.level(task.level).name.as_dict(),
+            level_name=self.level_name(task.level).as_dict(),
             role=task.role,
             scope=task.scope,
             due_at=task.due_at,
@@ -533,12 +614,20 @@ class Approval:
 
     # -- the record
     def verify_decisions(self) -> bool:
-        """Recompute the hash chain; false when any stored decision was altered, removed or reordered."""
+        """Recompute the hash chain; false when any stored decision was altered, removed or reordered,
+        or is about another subject than this approval's."""
         previous: str | None = None
         for expected_sequence, decision in enumerate(self.decisions, start=1):
             if decision.sequence != expected_sequence or decision.previous_hash != previous:
                 return False
-            if decision.content_sha256 != self.plan.content_sha256 or decision.recomputed_hash() != decision.hash:
+            if decision.content_sha256 != self.subject.content_sha256 or decision.recomputed_hash() != decision.hash:
+                return False
+            signed = decision.signed_subject()
+            if signed is not None and signed != {
+                "kind": self.subject.kind,
+                "id": self.subject.id,
+                "version": self.subject.version,
+            }:
                 return False
             previous = decision.hash
         return True

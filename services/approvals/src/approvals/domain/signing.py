@@ -1,6 +1,9 @@
 """The decisions of one approval form a hash chain (architecture §6): each
-decision's hash covers its own fields and the previous decision's hash, so an
-edit of any stored decision breaks every hash from there on."""
+decision's hash covers its own fields — the subject decided on (document kind,
+id, version) and its content hash among them — and the previous decision's
+hash, so an edit of any stored decision breaks every hash from there on.
+Decisions recorded before subjects existed were hashed without the subject and
+still verify so."""
 
 from __future__ import annotations
 
@@ -44,8 +47,9 @@ def decision_hash(
     decided_at: datetime,
     content_sha256: str,
     previous_hash: str | None,
+    subject: dict[str, Any] | None = None,
 ) -> str:
-    record = {
+    record: dict[str, Any] = {
         "approval_id": approval_id,
         "task_id": task_id,
         "level": level,
@@ -56,4 +60,6 @@ def decision_hash(
         "content_sha256": content_sha256,
         "previous_hash": previous_hash,
     }
+    if subject is not None:
+        record["subject"] = subject
     return hashlib.sha256(canonical_json(record)).hexdigest()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -118,14 +118,23 @@ def _require_admin(actor: Actor) -> None:
         raise NotPermitted("Only administrators manage approval chains.")
 
 
-def chain_view(chain: ApprovalChain) -> dict[str, Any]:
-    return {
+def chain_view(chain: ApprovalChain, *, on: date | None = None) -> dict[str, Any]:
+    """The chain version as published; ``on`` a document date, each level (and the receiver)
+    also has ``name_on_date``, its name on that date."""
+    shown = {
         "key": chain.key,
         "version": chain.version,
         **chain.definition(),
+        "valid_from": chain.valid_from,
         "published_by": chain.published_by,
         "published_at": chain.published_at,
     }
+    if on is not None:
+        for level, content in zip(chain.levels, shown["levels"], strict=True):
+            content["name_on_date"] = level.name_on(on).as_dict()
+        if chain.receiver is not None:
+            shown["receiver"]["name_on_date"] = chain.receiver.name_on(on).as_dict()
+    return shown
 
 
 @chains_blp.route("")
@@ -156,35 +165,62 @@ class ChainResource(MethodView):
     def put(self, body: dict[str, Any], key: str) -> dict[str, Any]:
         """Publish the next version; approvals already started keep theirs. 422 lists every reason."""
         context = service()
-        command = commands.PublishChain(key, current_actor(), body["name"], body["levels"])
+        command = commands.PublishChain(
+            key,
+            current_actor(),
+            body["name"],
+            body["levels"],
+            valid_from=body.get("valid_from"),
+            receiver=body.get("receiver"),
+        )
         return chain_view(context.bus.handle(command))
 
 
+def subject_view(approval: Approval) -> dict[str, Any]:
+    subject = approval.subject
+    return {
+        "kind": subject.kind,
+        "id": subject.id,
+        "version": subject.version,
+        "content_sha256": subject.content_sha256,
+        "title": subject.title,
+        "org_unit": subject.org_unit,
+        "province": subject.province,
+        "year": subject.year,
+        "document_type": subject.document_type,
+        "submitted_by": subject.submitted_by,
+        "document_date": approval.effective_on,
+    }
+
+
 def approval_view(approval: Approval, now: datetime) -> dict[str, Any]:
-    plan = approval.plan
+    subject = approval.subject
+    day = approval.effective_on
     return {
         "id": approval.id,
         "status": approval.status,
         "current_level": approval.current_level,
         "started_at": approval.started_at,
         "completed_at": approval.completed_at,
+        "subject": subject_view(approval),
+        # The plan fields describe the same document whatever its kind (clients written for plans).
         "plan": {
-            "plan_id": plan.plan_id,
-            "version": plan.version,
-            "title": plan.title,
-            "org_unit": plan.org_unit,
-            "province": plan.province,
-            "year": plan.year,
-            "plan_type": plan.plan_type,
-            "content_sha256": plan.content_sha256,
-            "submitted_by": plan.submitted_by,
+            "plan_id": subject.id,
+            "version": subject.version,
+            "title": subject.title,
+            "org_unit": subject.org_unit,
+            "province": subject.province,
+            "year": subject.year,
+            "plan_type": subject.document_type,
+            "content_sha256": subject.content_sha256,
+            "submitted_by": subject.submitted_by,
         },
-        "chain": chain_view(approval.chain),
+        "chain": chain_view(approval.chain, on=day),
         "tasks": [
             {
                 "id": task.id,
                 "level": task.level,
-                "level_name": approval.chain.level(task.level).name.as_dict(),
+                "level_name": approval.level_name(task.level).as_dict(),
                 "role": task.role,
                 "scope": task.scope,
                 "status": task.status,

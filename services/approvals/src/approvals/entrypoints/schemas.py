@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from servicekit.text import SafeText
 
 from ..domain.chain import APPROVER_ROLES, RESUBMISSION_POLICIES, SCOPES
-from ..domain.model import DECISIONS
+from ..domain.model import DECISIONS, DOCUMENT_KINDS
 
 
 class Text(SafeText):
@@ -58,6 +58,49 @@ class LevelNameSchema(Schema):
     en = Text(required=True, validate=validate.Length(min=1, max=200))
 
 
+class StoredDate(fields.Date):
+    """A date read as ``YYYY-MM-DD``; written from a date or from the ISO text a stored chain holds."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
+
+
+class DatedNameSchema(Schema):
+    """A name from a date on: ``{"from": "2025-03-01", "name": {"vi": …, "en": …}}``."""
+
+    since = StoredDate(required=True, data_key="from", attribute="from")
+    name = fields.Nested(LevelNameSchema, required=True)
+
+
+class ReceiverSchema(Schema):
+    """Who receives the approved document without approving it (the ministry receives a report)."""
+
+    name = fields.Nested(LevelNameSchema, required=True)
+    names_from = fields.List(fields.Nested(DatedNameSchema), metadata={"description": "later names, by date"})
+    name_on_date = fields.Nested(LevelNameSchema, dump_only=True)
+
+
+class SubjectRefSchema(Schema):
+    """The document decided on: its kind, id, version and the SHA-256 of that version's canonical JSON."""
+
+    kind = fields.String(metadata={"enum": list(DOCUMENT_KINDS)})
+    id = fields.String()
+    version = fields.Integer()
+    content_sha256 = fields.String()
+
+
+class SubjectSchema(SubjectRefSchema):
+    title = fields.String()
+    org_unit = fields.String()
+    province = fields.String()
+    year = fields.Integer()
+    document_type = fields.String(metadata={"description": "a plan's type or a report's kind (annual, semiannual)"})
+    submitted_by = fields.String()
+    document_date = fields.Date(
+        metadata={"description": "the date that chose the chain version and dates the level names"}
+    )
+
+
 class DecisionSchema(Schema):
     id = fields.String()
     task_id = fields.String()
@@ -70,6 +113,18 @@ class DecisionSchema(Schema):
     content_sha256 = fields.String()
     previous_hash = fields.String(allow_none=True)
     hash = fields.String(metadata={"description": "SHA-256 over the decision and previous_hash (the chain)"})
+    subject = fields.Method(
+        "_subject",
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "the subject the decision signs (kind, id, version); null on decisions recorded before",
+        },
+    )
+
+    def _subject(self, decision: Any) -> dict[str, Any] | None:
+        signed: dict[str, Any] | None = decision.signed_subject()
+        return signed
 
 
 class DelegationSchema(Schema):
@@ -94,10 +149,15 @@ class DecisionResult(Schema):
 
 class TaskQuery(Schema):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
+    kind = fields.String(
+        validate=validate.OneOf(DOCUMENT_KINDS), metadata={"description": "only tasks on this kind of document"}
+    )
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     org_unit = Text(validate=validate.Length(max=64))
     province = Text(validate=validate.Length(max=64))
-    q = Text(validate=validate.Length(max=200), metadata={"description": "words of the plan title, accents optional"})
+    q = Text(
+        validate=validate.Length(max=200), metadata={"description": "words of the document title, accents optional"}
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(validate=validate.Length(max=400))
 
@@ -105,7 +165,8 @@ class TaskQuery(Schema):
 class TaskSummary(Schema):
     id = fields.String()
     approval_id = fields.String()
-    plan_id = fields.String()
+    subject = fields.Nested(SubjectRefSchema)
+    plan_id = fields.String(metadata={"description": "the subject's id, whatever its kind"})
     version = fields.Integer()
     title = fields.String()
     org_unit = fields.String()
@@ -144,6 +205,8 @@ class TaskSchema(Schema):
 
 
 class PlanSchema(Schema):
+    """The subject in the plan fields (``plan_id`` is its id whatever its kind), for clients written for plans."""
+
     plan_id = fields.String()
     version = fields.Integer()
     title = fields.String()
@@ -169,6 +232,11 @@ class ChainLevelSchema(Schema):
     )
     sla_working_days = fields.Integer(required=True, strict=True)
     on_resubmit = fields.String(load_default=RESUBMISSION_POLICIES[0], metadata={"enum": list(RESUBMISSION_POLICIES)})
+    names_from = fields.List(
+        fields.Nested(DatedNameSchema),
+        metadata={"description": "the level's later names, by date (the body it names was renamed or replaced)"},
+    )
+    name_on_date = fields.Nested(LevelNameSchema, dump_only=True)
 
 
 class ChainDefinition(Schema):
@@ -177,6 +245,11 @@ class ChainDefinition(Schema):
 
     name = fields.Nested(LevelNameSchema, required=True)
     levels = fields.List(fields.Nested(ChainLevelSchema), required=True)
+    valid_from = fields.Date(
+        load_default=None,
+        metadata={"description": "the first document date this version applies to; none: every date"},
+    )
+    receiver = fields.Nested(ReceiverSchema, load_default=None)
 
 
 class ChainSchema(Schema):
@@ -184,6 +257,8 @@ class ChainSchema(Schema):
     version = fields.Integer()
     name = fields.Nested(LevelNameSchema)
     levels = fields.List(fields.Nested(ChainLevelSchema))
+    valid_from = fields.Date(allow_none=True)
+    receiver = fields.Nested(ReceiverSchema, allow_none=True)
     published_by = fields.String()
     published_at = fields.DateTime()
 
@@ -202,6 +277,7 @@ class ApprovalSchema(Schema):
     current_level = fields.Integer()
     started_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
+    subject = fields.Nested(SubjectSchema)
     plan = fields.Nested(PlanSchema)
     chain = fields.Nested(ChainSchema)
     tasks = fields.List(fields.Nested(TaskSchema))

@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
@@ -16,16 +16,16 @@ from servicekit.clock import Clock
 from servicekit.i18n import N_
 
 from ..domain import commands
-from ..domain.chain import ApprovalChain, define_chain
+from ..domain.chain import ApprovalChain, chain_key_for, define_chain
 from ..domain.errors import NotFound, NotPermitted
 from ..domain.events import WithdrawalAnswered
-from ..domain.model import Approval, Decision, Delegation, Step, Task, in_scope
+from ..domain.model import Approval, Decision, Delegation, Step, Task, document_date, in_scope
 from .ports import ApproverDirectory, largest_group
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CHAIN_KEY = "ttdn-plan"
+DEFAULT_CHAIN_KEY = chain_key_for("plan")
 
 
 # -- chains ------------------------------------------------------------------
@@ -54,9 +54,30 @@ def ensure_default_chains(command: commands.LoadBundledChains, uow: UnitOfWork, 
 
 def _publish_bundled(uow: UnitOfWork, key: str, now: datetime) -> ApprovalChain:
     """The bundled definition of ``key`` becomes version 1 (at `migrate`, or on first need)."""
-    chain = define_chain(key, 1, bundled_chain_definitions()[key], published_by="system", published_at=now)
+    definition = bundled_chain_definitions()[key]
+    valid_from = date.fromisoformat(definition["valid_from"]) if definition.get("valid_from") else None
+    chain = define_chain(key, 1, definition, published_by="system", published_at=now, valid_from=valid_from)
     uow.chains.add(chain)
     return chain
+
+
+class NoChainInForce(Exception):
+    """No version of the document kind's chain applies on the document's date (an administrator
+    published only versions valid from a later date, and no bundled chain exists for the kind)."""
+
+
+def chain_for(uow: UnitOfWork, kind: str, day: date, now: datetime) -> ApprovalChain:
+    """The chain that approves a ``kind`` document dated ``day``: by kind (``ttdn-<kind>``), then
+    the version in force on that date; the bundled definition is published on first need."""
+    key = chain_key_for(kind)
+    chain = uow.chains.in_force(key, day)
+    if chain is not None:
+        return chain
+    if uow.chains.latest(key) is None and key in bundled_chain_definitions():
+        published = _publish_bundled(uow, key, now)
+        if published.applies_on(day):
+            return published
+    raise NoChainInForce(f"no version of the approval chain {key} applies on {day.isoformat()}")
 
 
 def publish_chain(
@@ -70,10 +91,11 @@ def publish_chain(
         chain = define_chain(
             command.key,
             version,
-            {"name": command.name, "levels": command.levels},
+            command.definition(),
             published_by=command.actor.username,
             published_at=clock(),
             group_size=lambda role, scope: largest_group(directory, role, scope),
+            valid_from=command.valid_from,
         )
         uow.chains.add(chain)
     return chain
@@ -89,7 +111,7 @@ class DirectoryUnavailable(Exception):
 
 def eligible_usernames(directory: ApproverDirectory, approval: Approval, role: str, scope: str) -> list[str]:
     try:
-        people = directory.eligible(role, scope, org_unit=approval.plan.org_unit, province=approval.plan.province)
+        people = directory.eligible(role, scope, org_unit=approval.subject.org_unit, province=approval.subject.province)
     except Exception as error:  # python-keycloak and requests raise many types
         raise DirectoryUnavailable(f"{error.__class__.__name__}: {error}") from error
     return [person.username for person in people]
@@ -128,25 +150,29 @@ def start_approval(
     clock: Clock,
     remind_share: float = 0.5,
 ) -> Approval | None:
-    """``plan.submitted``: a second delivery, or a stale one, has no effect."""
-    plan = command.plan
+    """``plan.submitted`` / ``report.submitted``: a second delivery, or a stale one, has no effect.
+    The chain is chosen by the document's kind and date; the approval keeps that version."""
+    subject = command.subject
     now = clock()
     with uow:
-        if uow.approvals.for_plan_version(plan.plan_id, plan.version) is not None:
+        kind, subject_id = subject.kind, subject.id
+        if uow.approvals.for_subject_version(kind, subject_id, subject.version) is not None:
             return None
-        if uow.approvals.was_withdrawn(plan.plan_id, plan.version):
+        if uow.approvals.was_withdrawn(kind, subject_id, subject.version):
             return None  # the withdrawal overtook this submission (a retried delivery)
-        previous = uow.approvals.latest_for_plan(plan.plan_id)
-        if previous is not None and previous.plan.version > plan.version:
+        previous = uow.approvals.latest_for_subject(kind, subject_id)
+        if previous is not None and previous.subject.version > subject.version:
             return None  # an older version arriving late
         if previous is not None and previous.is_open:
             # The plans service does not resubmit while an approval is open; if it ever
             # does, the newer version supersedes the older one's approval.
-            previous.cancel(by=plan.submitted_by, at=now, comment=f"superseded by version {plan.version}")
+            previous.cancel(by=subject.submitted_by, at=now, comment=f"superseded by version {subject.version}")
         if previous is not None:
-            plan = plan.with_submitters_of(previous.plan)  # separation of duties spans every version
-        chain = uow.chains.latest(DEFAULT_CHAIN_KEY) or _publish_bundled(uow, DEFAULT_CHAIN_KEY, now)
-        approval = Approval.start(plan, chain, at=command.submitted_at)  # the SLA runs from `now`, below
+            subject = subject.with_submitters_of(previous.subject)  # separation of duties spans every version
+        day = command.document_date or document_date(command.submitted_at)
+        chain = chain_for(uow, kind, day, now)
+        # the SLA runs from `now`, below
+        approval = Approval.start(subject, chain, at=command.submitted_at, effective_on=day)
         _open_level(
             approval,
             Approval.first_level_after(previous, chain),
@@ -160,13 +186,13 @@ def start_approval(
 
 
 def cancel_approval(command: commands.CancelApproval, uow: UnitOfWork, *, clock: Clock) -> Approval | None:
-    """``plan.withdrawn``: cancels that very version's open approval; remembered when the
-    submission has not arrived yet, so that it then starts nothing."""
+    """``plan.withdrawn`` / ``report.withdrawn``: cancels that very version's open approval; remembered
+    when the submission has not arrived yet, so that it then starts nothing."""
     with uow:
-        approval = uow.approvals.for_plan_version(command.plan_id, command.version, for_update=True)
+        approval = uow.approvals.for_subject_version(command.kind, command.subject_id, command.version, for_update=True)
         if approval is None:
             uow.approvals.note_early_withdrawal(
-                command.plan_id, command.version, by=command.by, at=command.withdrawn_at
+                command.kind, command.subject_id, command.version, by=command.by, at=command.withdrawn_at
             )
             return None
         if not approval.is_open:
@@ -176,18 +202,20 @@ def cancel_approval(command: commands.CancelApproval, uow: UnitOfWork, *, clock:
 
 
 def answer_withdrawal(command: commands.AnswerWithdrawal, uow: UnitOfWork, *, clock: Clock) -> bool:
-    """``plan.withdrawal_requested``: the approval is the single arbiter of its own end. Under the
-    approval's row lock (the lock a decision takes) the withdrawal wins when the approval is still open
-    and nobody decided since the drafter looked; otherwise it is refused and nothing is cancelled.
-    A version whose approval has not started is withdrawn at once, and will start nothing."""
-    plan = command.plan
+    """``plan.withdrawal_requested`` / ``report.withdrawal_requested``: the approval is the single arbiter
+    of its own end. Under the approval's row lock (the lock a decision takes) the withdrawal wins when the
+    approval is still open and nobody decided since the drafter looked; otherwise it is refused and nothing
+    is cancelled. A version whose approval has not started is withdrawn at once, and will start nothing."""
+    subject = command.subject
     with uow:
-        approval = uow.approvals.for_plan_version(plan.plan_id, plan.version, for_update=True)
+        approval = uow.approvals.for_subject_version(subject.kind, subject.id, subject.version, for_update=True)
         if approval is None:
-            uow.approvals.note_early_withdrawal(plan.plan_id, plan.version, by=command.by, at=command.requested_at)
+            uow.approvals.note_early_withdrawal(
+                subject.kind, subject.id, subject.version, by=command.by, at=command.requested_at
+            )
             uow.loose_events.append(
                 WithdrawalAnswered(
-                    **plan.context(),
+                    **subject.context(),
                     approval_id="",
                     request_id=command.request_id,
                     accepted=True,
@@ -228,7 +256,7 @@ def record_decision(
         if (
             task.is_open
             and actor.username not in task.assignees
-            and in_scope(actor, task.role, task.scope, approval.plan)
+            and in_scope(actor, task.role, task.scope, approval.subject)
         ):
             _admit_if_now_eligible(approval, task, actor.username, directory)
         step = approval.record_decision(command.task_id, actor, command.decision, command.comment, at=now)

@@ -72,5 +72,6 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
 
 
 def to_cloudevent(event: ApprovalEvent) -> Event:
-    # subject plans/{plan_id}: the outbox keeps one plan's events in order (docs/events.md).
+    # subject plans/{plan_id} (the document's id, whatever its kind): the outbox keeps one
+    # document's events in order (docs/events.md).
     return new_event(event.name, source=EVENT_SOURCE, subject=f"plans/{event.plan_id}", data=event.payload())

@@ -37,6 +37,11 @@ _EN_MONTHS = (
     "December",
 )
 _LEVEL_FALLBACK = {"vi": "cấp {level}", "en": "level {level}"}
+# What a document of each kind is called in a sentence, by locale.
+NOUNS = {
+    "vi": {"plan": "kế hoạch", "report": "báo cáo"},
+    "en": {"plan": "plan", "report": "report"},
+}
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,10 @@ class TemplateRenderer:
 
     def render_digest(self, locale: str | None, reader: str, entries: Sequence[DigestEntry]) -> RenderedMail:
         locale = reader_locale(locale)
-        parts = self._render(f"{locale}/digest.j2", {"reader": reader, "notices": list(entries)})
+        parts = self._render(
+            f"{locale}/digest.j2",
+            {"reader": reader, "notices": list(entries), "link_label": lambda link: link_label(link, locale)},
+        )
         return RenderedMail(
             subject=_one_line(parts["subject"]),
             text=parts["body"].strip() + "\n",
@@ -95,7 +103,16 @@ def _localised(context: Mapping[str, Any], locale: str) -> dict[str, Any]:
     values["level_name"] = level_name or ""
     values["due_at"] = format_deadline(values.get("due_at"), locale)
     values["issued_on"] = format_date(values.get("issued_on"), locale)
+    values["received_at"] = format_deadline(values.get("received_at"), locale)
+    noun = NOUNS[locale].get(str(values.get("kind") or "plan"), NOUNS[locale]["plan"])
+    values["noun"], values["Noun"] = noun, noun[:1].upper() + noun[1:]
     return values
+
+
+def link_label(link: str, locale: str) -> str:
+    """The words of a digest's link: "Xem báo cáo" for a report's page, "Xem kế hoạch" for a plan's."""
+    kind = "report" if "/reports/" in link else "plan"
+    return ("Xem " if locale == "vi" else "Open the ") + NOUNS[locale][kind]
 
 
 def format_deadline(value: Any, locale: str) -> str:

@@ -1,9 +1,11 @@
 """The inbox side of the domain: who hears of an event, and the message they get.
 
-Recipient rules (architecture §8, issue 5):
-- the plan's drafters (whoever created, edited or submitted it, plus the unit's
+Recipient rules (architecture §8, issue 5), the same for every kind of document:
+- the document's drafters (whoever created, edited or submitted it, plus the unit's
   drafters) hear of every decision, of the approval's end (returned, rejected,
-  approved) and of the number issued to the approved plan;
+  approved) and of the number issued to the approved plan or report; of a report
+  they also hear that the ministry received it, and that a colleague submitted or
+  withdrew it;
 - the assignees of a task hear that it was assigned to them, that it is due
   soon and that it is overdue; the delegate hears of a task delegated to them;
 - nobody is told of their own action.
@@ -21,7 +23,19 @@ from . import events
 # The approval outcomes the drafters are told of; "cancelled" follows their own withdrawal.
 DRAFTER_OUTCOMES = frozenset({"approved", "returned", "rejected"})
 
-DRAFTER_EVENTS = frozenset({events.DECISION_RECORDED, events.APPROVAL_COMPLETED, events.PLAN_APPROVED})
+DRAFTER_EVENTS = frozenset(
+    {
+        events.DECISION_RECORDED,
+        events.APPROVAL_COMPLETED,
+        events.PLAN_APPROVED,
+        events.REPORT_SUBMITTED,
+        events.REPORT_WITHDRAWN,
+        events.REPORT_APPROVED,
+        events.REPORT_RECEIVED,
+    }
+)
+# The submissions that name a document's drafters (kept as its audience).
+SUBMISSIONS = frozenset({events.PLAN_SUBMITTED, events.REPORT_SUBMITTED})
 ASSIGNEE_EVENTS = frozenset({events.TASK_ASSIGNED, events.TASK_REMINDER, events.TASK_OVERDUE})
 NOTIFIED_EVENTS = DRAFTER_EVENTS | ASSIGNEE_EVENTS | {events.TASK_DELEGATED}
 # Events about an open task: once its approval has completed they are stale.
@@ -51,7 +65,8 @@ class Directory(Protocol):
 
 @dataclass
 class PlanAudience:
-    """The drafters of one plan as plan.submitted told us: creator, editors, submitter."""
+    """The drafters of one document (plan or report, by its id) as its submissions told us:
+    creator, editors, submitter."""
 
     plan_id: str
     drafters: list[str] = field(default_factory=list)
@@ -71,6 +86,8 @@ def actor_of(event_name: str, data: Mapping[str, Any]) -> str | None:
     """Who caused the event, when a person did."""
     if event_name == events.TASK_DELEGATED:
         return data.get("from")
+    if event_name == events.REPORT_RECEIVED:
+        return data.get("received_by")
     return data.get("by") or data.get("submitted_by")
 
 

@@ -22,6 +22,7 @@ from ..domain.commands import IncomingEvent
 from ..domain.deliveries import AttemptResult, DeliveryJob, MailBatching, MailDigest, WebhookDelivery
 from ..domain.errors import NotAnIntegrator, NotificationNotFound, SubscriptionNotFound, UnsafeWebhookTarget
 from ..domain.model import (
+    SUBMISSIONS,
     TASK_EVENTS,
     Directory,
     Notice,
@@ -63,13 +64,13 @@ def handle_event(
     *,
     directory: Directory,
     renderer: Renderer,
-    plan_link: Callable[[str], str],
+    document_link: Callable[[str, str], str],
     clock: Clock,
     retry: RetryPolicy,
 ) -> None:
     """Everything one event causes (in the consumer's transaction, which also holds the inbox row)."""
     with uow:
-        if event.name == events.PLAN_SUBMITTED:
+        if event.name in SUBMISSIONS:
             remember_plan_drafters(uow, event)
         if event.name == events.APPROVAL_COMPLETED and event.data.get("approval_id"):
             uow.approvals.close(str(event.data["approval_id"]), str(event.data.get("outcome") or ""), clock())
@@ -77,7 +78,7 @@ def handle_event(
             # Arrival order is not event order: a reminder that overtook the decision tells nobody.
             log.info("task event of a closed approval: no message", extra={"event_type": event.name})
         else:
-            notify_people(uow, event, directory=directory, renderer=renderer, plan_link=plan_link, now=clock())
+            notify_people(uow, event, directory=directory, renderer=renderer, document_link=document_link, now=clock())
         # Integrators receive every event they subscribed to: they are facts, stale or not.
         queue_webhook_deliveries(uow, event, retry, clock())
 
@@ -88,6 +89,7 @@ def is_stale_task_event(uow: UnitOfWork, event: IncomingEvent) -> bool:
 
 
 def remember_plan_drafters(uow: UnitOfWork, event: IncomingEvent) -> None:
+    """The drafters a submission names, kept by the document's id (a plan's or a report's)."""
     plan_id = str(event.data.get("plan_id") or "")
     if not plan_id:
         return
@@ -102,7 +104,7 @@ def notify_people(
     *,
     directory: Directory,
     renderer: Renderer,
-    plan_link: Callable[[str], str],
+    document_link: Callable[[str, str], str],
     now: Any,
 ) -> list[Notice]:
     """One inbox message (and one queued mail where we know an address) per recipient."""
@@ -133,7 +135,7 @@ def notify_people(
     )
     if not readers:
         return []
-    context = _template_context(event, directory, plan_link)
+    context = _template_context(event, directory, document_link)
     notices = []
     for username in readers:
         person = directory.person(username)
@@ -169,15 +171,19 @@ def notify_people(
     return notices
 
 
-def _template_context(event: IncomingEvent, directory: Directory, plan_link: Callable[[str], str]) -> dict[str, Any]:
+def _template_context(
+    event: IncomingEvent, directory: Directory, document_link: Callable[[str, str], str]
+) -> dict[str, Any]:
     data = event.data
     actor_username = actor_of(event.name, data)
     actor = None
     if actor_username:
         person = directory.person(actor_username)
         actor = person.display_name if person else actor_username
-    plan_id = str(data.get("plan_id") or "")
+    plan_id = str(data.get("plan_id") or "")  # the document's id, whatever its kind
+    kind = events.document_kind(event.name, data)
     return {
+        "kind": kind,
         "plan_id": plan_id,
         "plan_title": data.get("title") or plan_id,
         "year": data.get("year") or "",
@@ -186,13 +192,14 @@ def _template_context(event: IncomingEvent, directory: Directory, plan_link: Cal
         "level": data.get("level"),
         "level_name": data.get("level_name"),
         "actor": actor,
-        "comment": (data.get("comment") or "").strip(),
+        "comment": (data.get("comment") or data.get("note") or "").strip(),
         "decision": data.get("decision"),
         "outcome": data.get("outcome"),
         "document_number": data.get("document_number") or "",
         "issued_on": data.get("issued_on"),
         "due_at": data.get("due_at"),
-        "link": plan_link(plan_id),
+        "received_at": data.get("received_at"),
+        "link": document_link(kind, plan_id),
     }
 
 

@@ -51,6 +51,9 @@ class PlanRow(Base):
     issuer: Mapped[str | None] = mapped_column(String(64), nullable=True)
     place: Mapped[str | None] = mapped_column(String(120), nullable=True)
     withdrawal: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)  # the last withdrawal request
+    # The document's kind: plan, or report (on a plan); plan_type then holds the report's kind.
+    kind: Mapped[str] = mapped_column(String(12), default="plan", server_default="plan")
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)  # a report's receipt by the ministry
 
     __table_args__ = (
         # The list sorts newest first by (created_at, id); each filter leads an index ending in that key.
@@ -59,6 +62,7 @@ class PlanRow(Base):
         Index("ix_plans_province_created", "province", "created_at", "id"),
         Index("ix_plans_status_created", "status", "created_at", "id"),
         Index("ix_plans_year_created", "year", "created_at", "id"),
+        Index("ix_plans_kind_org_unit_year", "kind", "org_unit", "year"),
     )
 
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, load_only
 
 from ..domain.access import Visibility
 from ..domain.content import PlanContent
-from ..domain.model import Plan, PlanSummary, PlanVersion, Stage, TimelineEntry
+from ..domain.model import PLAN, REPORT, Content, Plan, PlanSummary, PlanVersion, Stage, TimelineEntry
+from ..domain.report import ReportContent
 from ..domain.text import fold
 from .orm import PlanDeciderRow, PlanRow, PlanVersionReaderRow, PlanVersionRow, TimelineRow
 
@@ -29,6 +30,7 @@ class PlanQuery:
     q: str | None = None
     after: tuple[datetime, str] | None = None  # the (created_at, id) of the last plan already seen
     limit: int = 20
+    kind: str = PLAN  # plans, or reports
 
     @property
     def words(self) -> list[str]:
@@ -72,6 +74,15 @@ class AbstractPlanRepository(abc.ABC):
     def drafters_of(self, org_unit: str) -> list[str]:
         """Usernames known to have drafted plans of the unit."""
 
+    @abc.abstractmethod
+    def reports_of(self, org_unit: str, report_kind: str, year: int) -> list[tuple[str, str]]:
+        """(id, status) of the unit's reports of this kind and year."""
+
+
+def content_of(kind: str, data: dict[str, object]) -> Content:
+    """The stored content of a document of ``kind``."""
+    return ReportContent.from_dict(data) if kind == REPORT else PlanContent.from_dict(data)
+
 
 class SqlAlchemyPlanRepository(AbstractPlanRepository):
     def __init__(self, session: Session) -> None:
@@ -88,8 +99,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
 
     # -- the aggregate
     def _add(self, plan: Plan) -> None:
-        row = PlanRow(id=plan.id)
-        self.session.add(row)
+        row = PlanRow(id=plan.id)  # added to the session by persist(), once its columns are set
         self._rows[plan.id] = row
         self._stored_entries[plan.id] = set()
         self._stored_deciders[plan.id] = set()
@@ -126,7 +136,8 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         self._version_rows[plan_id] = {version.number: version for version in versions}
         self._stored_entries[plan_id] = {entry.entry_id for entry in entries}
         self._stored_deciders[plan_id] = set(deciders)
-        content = PlanContent.from_dict(row.content)
+        kind = row.kind or PLAN
+        content = content_of(kind, row.content)
         self._loaded_content[plan_id] = content
         return Plan(
             id=row.id,
@@ -141,7 +152,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
             versions=[
                 PlanVersion(
                     number=version.number,
-                    content=PlanContent.from_dict(version.content),
+                    content=content_of(kind, version.content),
                     content_sha256=version.content_sha256,
                     submitted_by=version.submitted_by,
                     submitted_at=version.submitted_at,
@@ -173,6 +184,8 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
             issuer=row.issuer,
             place=row.place,
             withdrawal=dict(row.withdrawal) if row.withdrawal else None,
+            kind=kind,
+            receipt=dict(row.receipt) if row.receipt else None,
         )
 
     def persist(self, plan: Plan) -> None:
@@ -200,6 +213,9 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         row.issuer = plan.issuer
         row.place = plan.place
         row.withdrawal = dict(plan.withdrawal) if plan.withdrawal else None
+        row.kind = plan.kind
+        row.receipt = dict(plan.receipt) if plan.receipt else None
+        self.session.add(row)  # a no-op for a loaded row; a new one is written complete
         stored_versions = self._version_rows.setdefault(plan.id, {})
         for version in plan.versions:
             stored = stored_versions.get(version.number)
@@ -255,7 +271,12 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
     # -- reading lists
     def search(self, query: PlanQuery) -> list[PlanSummary]:
         # Only the list's columns: a page never reads the plans' JSON content.
-        statement = select(PlanRow).options(load_only(*_SUMMARY_COLUMNS)).where(_visible(query.visibility, query.words))
+        statement = (
+            select(PlanRow)
+            .options(load_only(*_SUMMARY_COLUMNS))
+            .where(_visible(query.visibility, query.words))
+            .where(PlanRow.kind == query.kind)
+        )
         for column, value in (
             (PlanRow.status, query.status),
             (PlanRow.year, query.year),
@@ -315,6 +336,12 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
             .limit(200)
         )
         return list(self.session.scalars(statement))
+
+    def reports_of(self, org_unit: str, report_kind: str, year: int) -> list[tuple[str, str]]:
+        statement = select(PlanRow.id, PlanRow.status).where(
+            PlanRow.kind == REPORT, PlanRow.org_unit == org_unit, PlanRow.year == year, PlanRow.plan_type == report_kind
+        )
+        return [(plan_id, status) for plan_id, status in self.session.execute(statement)]
 
 
 def _like_words(column, words: list[str]):  # type: ignore[no-untyped-def]

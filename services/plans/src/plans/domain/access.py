@@ -82,7 +82,9 @@ class Visibility:
         return clauses
 
 
-def visibility_of(actor: Actor) -> Visibility:
+def visibility_of(actor: Actor, *, kind: str = "plan") -> Visibility:
+    """What the actor may read of documents of ``kind``. The ministry receives the issued reports
+    of every province (it does not approve them), so it reads an approved report as an integrator does."""
     unit = frozenset({actor.org_unit}) if actor.org_unit else frozenset()
     province = frozenset({actor.province}) if actor.province else frozenset()
     return Visibility(
@@ -91,7 +93,7 @@ def visibility_of(actor: Actor) -> Visibility:
         units_submitted=unit if actor.has_role("dept_approver") else frozenset(),
         provinces_submitted=province if actor.has_role("province_approver") else frozenset(),
         all_submitted=actor.has_role("ministry_approver"),
-        approved_everywhere=actor.has_role("integrator"),
+        approved_everywhere=actor.has_role("integrator") or (kind == "report" and actor.has_role("ministry_approver")),
         decided_by=actor.username or None,
     )
 

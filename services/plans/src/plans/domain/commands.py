@@ -4,7 +4,7 @@ it is told (the approvals service's events, as commands to this service)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .access import Actor
@@ -27,10 +27,13 @@ class ReplacePlan:
 
 @dataclass(frozen=True)
 class SubmitPlan:
+    """Submit a document: a plan, or a report (``kind``), whose id is ``plan_id``."""
+
     actor: Actor
     plan_id: str
     expected_revision: int | None = None
     reply: str = ""  # the drafters' answer to the comment that returned the plan (giải trình)
+    kind: str = "plan"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,36 @@ class WithdrawPlan:
     actor: Actor
     plan_id: str
     expected_revision: int | None = None
+    kind: str = "plan"
+
+
+@dataclass(frozen=True)
+class CreateReport:
+    """Start the report of ``kind`` (annual, semiannual) on an approved plan."""
+
+    actor: Actor
+    plan_id: str
+    kind: str
+    period_start: date | None = None
+    period_end: date | None = None
+    report_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplaceReport:
+    actor: Actor
+    report_id: str
+    content: dict[str, Any]
+    expected_revision: int | None
+
+
+@dataclass(frozen=True)
+class RecordReceipt:
+    """The ministry records that it received an issued report."""
+
+    actor: Actor
+    report_id: str
+    note: str = ""
 
 
 @dataclass(frozen=True)

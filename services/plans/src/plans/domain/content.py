@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -70,16 +71,29 @@ class LegalBasis:
 
 @dataclass(frozen=True)
 class Indicator:
+    """A target of an activity. ``code`` (content model v2) names the indicator of the catalogue
+    (``foreign_press.reporters``); a free-text indicator has none and is not summed nationally.
+    Written out only when given, so versions frozen before it keep their hash."""
+
     name: str
     unit: str
     target: int
+    code: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Indicator:
-        return cls(name=_text(data["name"]), unit=_text(data["unit"]), target=data["target"])
+        return cls(
+            name=_text(data["name"]),
+            unit=_text(data["unit"]),
+            target=data["target"],
+            code=_text(data.get("code") or ""),
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "unit": self.unit, "target": self.target}
+        document: dict[str, Any] = {"name": self.name, "unit": self.unit, "target": self.target}
+        if self.code:
+            document["code"] = self.code
+        return document
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,9 @@ class Activity:
     category: str
     lead_unit: str
     partner_units: tuple[str, ...] = ()
+    # Content model v2: a stable id kept across versions (a report's results and a resubmission's
+    # diff key on it). Written out only when set, so versions frozen before it keep their hash.
+    id: str = ""
     start_date: date | None = None
     end_date: date | None = None
     quarter: int | None = None
@@ -103,6 +120,7 @@ class Activity:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Activity:
         return cls(
+            id=_text(data.get("id") or ""),
             title=_text(data["title"]),
             category=_text(data["category"]),
             lead_unit=_text(data["lead_unit"]),
@@ -118,7 +136,8 @@ class Activity:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {"id": self.id} if self.id else {}
+        return document | {
             "title": self.title,
             "category": self.category,
             "lead_unit": self.lead_unit,
@@ -183,6 +202,22 @@ class PlanContent:
     @property
     def total_budget_vnd(self) -> int:
         return sum(activity.budget_vnd for activity in self.activities)
+
+    def with_activity_ids(self, previous: PlanContent | None, new_id: Callable[[], str]) -> PlanContent:
+        """Every activity with its stable id: the one it was sent with; else the id of the previous
+        content's activity with the same title (a client that does not know ids yet); else a new one."""
+        known = {
+            fold(activity.title): activity.id for activity in (previous.activities if previous else ()) if activity.id
+        }
+        taken: set[str] = set()
+        activities = []
+        for activity in self.activities:
+            activity_id = activity.id or known.get(fold(activity.title), "")
+            if not activity_id or activity_id in taken:
+                activity_id = new_id()
+            taken.add(activity_id)
+            activities.append(activity if activity.id == activity_id else replace(activity, id=activity_id))
+        return replace(self, activities=tuple(activities))
 
     def canonical_json(self) -> bytes:
         """Sorted keys, no insignificant whitespace, UTF-8: the bytes a version's hash is taken of,

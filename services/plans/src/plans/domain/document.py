@@ -2,8 +2,8 @@
 from data: what the renderer lays out, the signer signs and edXML describes.
 
 One model for every kind of document: a plan fills it with
-:func:`plan_document`; a report will fill the same :class:`DocumentFace`
-with its own sections. Nothing here knows HTML, PDF or signatures.
+:func:`plan_document`, a report fills the same :class:`DocumentFace` with its
+own sections (:func:`report_document`). Nothing here knows HTML, PDF or signatures.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import date, datetime
 from .catalogue import BUDGET_SOURCE_LABELS
 from .content import Activity, LegalBasis, PlanContent
 from .organisations import BodyFace, Organisations
+from .report import ReportContent
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -336,6 +337,149 @@ def plan_document(
         sections=sections,
         closing=closing,
         document_id=plan_id,
+        version=version,
+        title=content.title,
+    )
+
+
+# -- reports
+RESULT_STATUS_WORDS = {
+    "done": "Đã hoàn thành",
+    "partly_done": "Hoàn thành một phần",
+    "not_done": "Chưa thực hiện",
+    "cancelled": "Không thực hiện (hủy bỏ)",
+    "carried_over": "Chuyển sang năm sau",
+}
+
+
+def percent(value: float | None) -> str:
+    """``93.8`` → ``93,8``; none → an en dash."""
+    return "–" if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def figure(value: int | float | None, qualifier: str = "") -> str:
+    """``trên 200``; a decimal with a comma (``12,5``); none → an en dash."""
+    if value is None:
+        return "–"
+    if isinstance(value, float) and not value.is_integer():
+        whole, _, decimals = f"{value}".partition(".")
+        text = f"{thousands(int(whole))},{decimals}"
+    else:
+        text = thousands(int(value))
+    return f"{qualifier} {text}" if qualifier else text
+
+
+def _paragraphs(text: str) -> tuple[Item, ...]:
+    return tuple(Item(paragraph.strip()) for paragraph in text.split("\n") if paragraph.strip())
+
+
+def _unbroken(number: str) -> str:
+    """A number and symbol kept on one line (a word joiner after each slash: no break in ``01/KH-UBND``)."""
+    return number.replace("/", "/\u2060")
+
+
+def report_document(
+    *,
+    report_id: str,
+    version: int,
+    content: ReportContent,
+    number: str,
+    issued_on: date,
+    place: str,
+    issuer: BodyFace,
+    signer: Signer,
+    organisations: Organisations,
+) -> DocumentFace:
+    """The face of an issued report (BÁO CÁO): the same layout as a plan's, with sections I–V of the
+    Quảng Bình report and the results table (target, actual, completion)."""
+
+    def name(unit: str) -> str:  # as the unit was named on the day of issue
+        return organisations.unit_name(unit, issued_on)
+
+    summary_line = _summary_line(content.title, "Báo cáo")
+    preamble: list[str] = []
+    if content.replies_to:
+        preamble.append(f"Thực hiện Công văn số {content.replies_to}, {issuer.name} báo cáo như sau:")
+    else:
+        preamble.append(
+            f"{capitalise(issuer.name)} báo cáo kết quả thực hiện Kế hoạch số {_unbroken(content.plan_ref_number)} "
+            f"(kỳ báo cáo từ ngày {short_date(content.period_start)} "
+            f"đến ngày {short_date(content.period_end)}) như sau:"
+            if content.plan_ref_number
+            else f"{capitalise(issuer.name)} báo cáo như sau:"
+        )
+
+    situation = (
+        *((Item("1. Thuận lợi", "subheading"), *_paragraphs(content.advantages)) if content.advantages else ()),
+        *((Item("2. Khó khăn", "subheading"), *_paragraphs(content.difficulties)) if content.difficulties else ()),
+    )
+    results: list[Item] = []
+    rows: list[tuple[str, ...]] = []
+    for index, result in enumerate(content.results, start=1):
+        heading = capitalise(result.title) + ("" if result.planned else " (ngoài kế hoạch)")
+        results.append(Item(f"{index}. {heading}", "subheading"))
+        if result.status:
+            results.append(
+                Item(f"Tình hình thực hiện: {RESULT_STATUS_WORDS.get(result.status, result.status)}.", "dash")
+            )
+        if result.lead_unit:
+            results.append(Item(f"Đơn vị chủ trì: {name(result.lead_unit)}.", "dash"))
+        for paragraph in _paragraphs(result.done):
+            results.append(Item(paragraph.text, "dash"))
+        if result.spent_vnd is not None:
+            planned = f" / dự toán {vnd(result.budget_vnd)}" if result.budget_vnd else ""
+            results.append(Item(f"Kinh phí đã sử dụng: {vnd(result.spent_vnd)}{planned}.", "dash"))
+        for indicator in result.indicators:
+            rows.append(
+                (
+                    f"{index}. {indicator.name}",
+                    indicator.unit,
+                    "–" if indicator.target is None else thousands(indicator.target),
+                    figure(indicator.actual, indicator.qualifier),
+                    percent(indicator.completion_pct),
+                )
+            )
+    table = (
+        Table(headers=("Hoạt động, chỉ tiêu", "Đơn vị tính", "Kế hoạch", "Thực hiện", "Tỷ lệ (%)"), rows=tuple(rows))
+        if rows
+        else None
+    )
+    if content.total_budget_vnd or content.total_spent_vnd:
+        results.append(
+            Item(
+                f"Tổng kinh phí đã sử dụng: {vnd(content.total_spent_vnd)} "
+                f"(dự toán theo Kế hoạch: {vnd(content.total_budget_vnd)})."
+            )
+        )
+    assessment = (
+        *((Item("1. Ưu điểm", "subheading"), *_paragraphs(content.strengths)) if content.strengths else ()),
+        *((Item("2. Hạn chế", "subheading"), *_paragraphs(content.weaknesses)) if content.weaknesses else ()),
+        *((Item("3. Nguyên nhân", "subheading"), *_paragraphs(content.causes)) if content.causes else ()),
+    )
+    sections = (
+        Section("I. TÌNH HÌNH CHUNG", situation),
+        Section("II. KẾT QUẢ THỰC HIỆN", tuple(results), table),
+        Section("III. ĐÁNH GIÁ CHUNG", assessment),
+        Section("IV. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM TIẾP THEO", _paragraphs(content.directions)),
+        Section("V. KIẾN NGHỊ, ĐỀ XUẤT", _paragraphs(content.proposals)),
+    )
+    closing = f"Trên đây là báo cáo {summary_line[:1].lower()}{summary_line[1:]} của {issuer.name}./."
+    return DocumentFace(
+        kind="report",
+        type_code="BC",
+        type_name="BÁO CÁO",
+        number=number,
+        issued_on=issued_on,
+        place=place,
+        issuer=issuer,
+        summary_line=summary_line,
+        signature=signature_block(issuer, signer),
+        recipients=_recipients(content.recipients, issuer),
+        preamble=tuple(preamble),
+        sections=tuple(section for section in sections if section.items or section.table),
+        closing=closing,
+        addressed_to=content.addressed_to,
+        document_id=report_id,
         version=version,
         title=content.title,
     )

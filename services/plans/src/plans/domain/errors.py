@@ -113,6 +113,34 @@ class WithdrawalInProgress(PlanError):
         super().__init__(N_("A withdrawal of this plan is already being decided."))
 
 
+class AlreadyReceived(PlanError):
+    """The ministry's receipt of this report is already recorded."""
+
+    def __init__(self, received_at: str) -> None:
+        super().__init__(f"The ministry's receipt of this report was already recorded ({received_at}).")
+        self.received_at = received_at
+
+
+class PlanNotApproved(PlanError):
+    """A report is made only on an approved plan."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"The plan is '{status}'; a report is made only on an approved plan.")
+        self.status = status
+
+
+class ReportExists(PlanError):
+    """The unit already has a report of this kind for this period that was not rejected."""
+
+    def __init__(self, report_id: str, status: str) -> None:
+        super().__init__(
+            f"Report {report_id} ({status}) already covers this unit, kind and period; "
+            "a new one may follow only a rejected one."
+        )
+        self.report_id = report_id
+        self.status = status
+
+
 class RevisionRequired(PlanError):
     """An edit that names no revision (``If-Match: *``) could overwrite a change it never saw."""
 

@@ -1,4 +1,4 @@
-"""What happened to a plan that other services must hear of (docs/events.md).
+"""What happened to a plan or a report that other services must hear of (docs/events.md).
 
 The payload classes are the suite's contract, defined once in
 ``servicekit.contracts.events``: this service emits them, the others parse them.
@@ -12,7 +12,24 @@ from servicekit.contracts.events import (
     PlanSubmitted,
     PlanWithdrawalRequested,
     PlanWithdrawn,
+    ReportApproved,
+    ReportReceived,
+    ReportSubmitted,
+    ReportWithdrawalRequested,
+    ReportWithdrawn,
     Subject,
 )
 
-__all__ = ["PlanApproved", "PlanEvent", "PlanSubmitted", "PlanWithdrawalRequested", "PlanWithdrawn", "Subject"]
+__all__ = [
+    "PlanApproved",
+    "PlanEvent",
+    "PlanSubmitted",
+    "PlanWithdrawalRequested",
+    "PlanWithdrawn",
+    "ReportApproved",
+    "ReportReceived",
+    "ReportSubmitted",
+    "ReportWithdrawalRequested",
+    "ReportWithdrawn",
+    "Subject",
+]

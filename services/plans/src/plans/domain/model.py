@@ -1,5 +1,13 @@
-"""The plan aggregate: its status machine, its frozen versions, its timeline and
-its reactions to the approval chain's events.
+"""The document aggregate (a plan, or a report on one): its status machine, its frozen
+versions, its timeline and its reactions to the approval chain's events.
+
+Plans and reports are two *kinds* of the same aggregate (architecture: documents as
+kinds): they share versions with content hashes, revisions (ETags), the timeline,
+withdrawal through the approval, the register and issuing; what differs by kind is
+the content (:class:`PlanContent` or :class:`~.report.ReportContent`), its rules, the
+document type in the number (``KH``/``BC``) and the event classes (``plan.*`` or
+``report.*``, whose plan fields describe the report). A report also records the
+ministry's receipt once it is issued.
 
 Statuses: ``draft`` → ``submitted`` → ``approved`` | ``returned`` | ``rejected`` |
 ``withdrawn``; ``returned`` and ``withdrawn`` plans are edited and submitted again
@@ -22,6 +30,7 @@ from .access import FIRST_READER, Visibility, role_reader, user_reader
 from .catalogue import Catalogue
 from .content import PlanContent
 from .errors import (
+    AlreadyReceived,
     PlanNotEditable,
     RevisionMismatch,
     RevisionRequired,
@@ -29,7 +38,19 @@ from .errors import (
     WithdrawalInProgress,
 )
 from .numbering import IssuingBody, date_line, document_number
-from .rules import UnitCheck, check_content
+from .report import ReportContent
+from .rules import UnitCheck, check_document
+
+PLAN, REPORT = "plan", "report"
+KINDS = (PLAN, REPORT)
+# The document type in the number and symbol (Decree 30): 15/KH-UBND, 07/BC-UBND.
+TYPE_CODES = {PLAN: "KH", REPORT: "BC"}
+# The events each kind sends (the report's carry the plan fields, describing the report).
+_SUBMITTED = {PLAN: events.PlanSubmitted, REPORT: events.ReportSubmitted}
+_WITHDRAWAL_REQUESTED = {PLAN: events.PlanWithdrawalRequested, REPORT: events.ReportWithdrawalRequested}
+_WITHDRAWN = {PLAN: events.PlanWithdrawn, REPORT: events.ReportWithdrawn}
+_APPROVED = {PLAN: events.PlanApproved, REPORT: events.ReportApproved}
+Content = PlanContent | ReportContent
 
 DRAFT, SUBMITTED, APPROVED, RETURNED, REJECTED, WITHDRAWN = (
     "draft",
@@ -56,6 +77,7 @@ _KIND_RANK = {
     "rejected": 5,
     "cancelled": 5,
     "withdrawn": 6,
+    "received": 7,
 }
 
 
@@ -82,7 +104,7 @@ class PlanVersion:
     """A submitted, frozen copy of the content and the hash approvers decide on."""
 
     number: int
-    content: PlanContent
+    content: Content
     content_sha256: str
     submitted_by: str
     submitted_at: datetime
@@ -140,7 +162,7 @@ class Plan:
         self,
         *,
         id: str,
-        content: PlanContent,
+        content: Content,
         province: str,
         created_by: str,
         created_at: datetime,
@@ -157,8 +179,11 @@ class Plan:
         issuer: str | None = None,
         place: str | None = None,
         withdrawal: dict[str, Any] | None = None,
+        kind: str = PLAN,
+        receipt: dict[str, Any] | None = None,
     ) -> None:
         self.id = id
+        self.kind = kind
         self.content = content
         self.province = province
         self.created_by = created_by
@@ -178,6 +203,8 @@ class Plan:
         # The last withdrawal request: {id, version, by, requested_at, outcome (None while the
         # approvals service decides, then "accepted" or "refused"), reason}.
         self.withdrawal = withdrawal
+        # A report's receipt by the ministry: {by, received_at, note}.
+        self.receipt = receipt
         self.events: list[events.PlanEvent] = []
 
     # -- creation and editing
@@ -185,7 +212,7 @@ class Plan:
     def create(
         cls,
         plan_id: str,
-        content: PlanContent,
+        content: Content,
         *,
         province: str,
         by: str,
@@ -193,8 +220,9 @@ class Plan:
         catalogue: Catalogue,
         units: UnitCheck | None = None,
     ) -> Plan:
-        check_content(content, catalogue, units=units)
-        plan = cls(id=plan_id, content=content, province=province, created_by=by, created_at=at)
+        check_document(content, catalogue, units=units)
+        kind = REPORT if isinstance(content, ReportContent) else PLAN
+        plan = cls(id=plan_id, content=content, province=province, created_by=by, created_at=at, kind=kind)
         plan._log("created", at, actor=by, version=1)
         return plan
 
@@ -231,12 +259,18 @@ class Plan:
         if expected is not None and expected != self.revision:
             raise RevisionMismatch(expected, self.revision)
 
+    @property
+    def type_code(self) -> str:
+        return TYPE_CODES[self.kind]
+
     def replace(
-        self, content: PlanContent, *, by: str, at: datetime, catalogue: Catalogue, units: UnitCheck | None = None
+        self, content: Content, *, by: str, at: datetime, catalogue: Catalogue, units: UnitCheck | None = None
     ) -> None:
         if not self.is_editable:
             raise PlanNotEditable(self.status)
-        check_content(content, catalogue, units=units)
+        if isinstance(content, ReportContent) != (self.kind == REPORT):
+            raise TransitionNotAllowed("change the kind of", self.kind)
+        check_document(content, catalogue, units=units)
         self.content = content
         if by not in self.editors:
             self.editors.append(by)
@@ -256,7 +290,7 @@ class Plan:
     ) -> PlanVersion:
         if not self.is_editable:
             raise TransitionNotAllowed("submit", self.status)
-        check_content(self.content, catalogue, for_submission=True, units=units)
+        check_document(self.content, catalogue, for_submission=True, units=units)
         edited_by = tuple(
             dict.fromkeys(
                 e.actor
@@ -281,7 +315,7 @@ class Plan:
         details = {"content_sha256": version.content_sha256, **({"reply": reply} if reply else {})}
         self._log("submitted", at, actor=by, version=version.number, details=details)
         self.events.append(
-            events.PlanSubmitted(
+            _SUBMITTED[self.kind](
                 **self._context(version.number),
                 content_sha256=version.content_sha256,
                 plan_type=self.content.plan_type,
@@ -318,7 +352,7 @@ class Plan:
             "reason": "",
         }
         self.events.append(
-            events.PlanWithdrawalRequested(
+            _WITHDRAWAL_REQUESTED[self.kind](
                 **self._context(version.number), request_id=request_id, by=by, requested_at=at, seen_decisions=seen
             )
         )
@@ -347,7 +381,7 @@ class Plan:
         self.stage = None
         self._touch(at)
         self._log("withdrawn", at, actor=by, version=version.number)
-        self.events.append(events.PlanWithdrawn(**self._context(version.number), by=by, withdrawn_at=at))
+        self.events.append(_WITHDRAWN[self.kind](**self._context(version.number), by=by, withdrawn_at=at))
 
     # -- the approval chain's events
     def record_task_assigned(self, fact: commands.RecordTaskAssigned) -> bool:
@@ -415,13 +449,13 @@ class Plan:
             body = issuing_body(issued_on)
             number = take_number(body, issued_on.year)
             self.status = APPROVED
-            self.document_number = document_number(number, body)
+            self.document_number = document_number(number, body, self.type_code)
             self.issued_on = issued_on
             self.issuer = body.code
             self.place = body.place
             details.update(document_number=self.document_number, issued_on=issued_on.isoformat(), issuer=body.code)
             self.events.append(
-                events.PlanApproved(
+                _APPROVED[self.kind](
                     **self._context(version.number),
                     document_number=self.document_number,
                     issued_on=issued_on,
@@ -436,6 +470,28 @@ class Plan:
         self._log_fact(fact, kind, level=fact.level, actor=fact.by or None, details=details)
         self._touch(fact.occurred_at)
         return True
+
+    # -- the ministry receives an issued report
+    def record_receipt(self, *, by: str, at: datetime, note: str = "") -> None:
+        """The ministry records that it received the issued report (it receives reports rather than
+        approving them); recorded once."""
+        if self.kind != REPORT or self.status != APPROVED:
+            raise TransitionNotAllowed("record the receipt of", self.status if self.kind == REPORT else self.kind)
+        if self.receipt is not None:
+            raise AlreadyReceived(self.receipt.get("received_at", ""))
+        version = self.versions[-1]
+        self.receipt = {"by": by, "received_at": at.isoformat(), "note": note}
+        self._touch(at)
+        self._log("received", at, actor=by, version=version.number, details={"note": note})
+        self.events.append(
+            events.ReportReceived(
+                **self._context(version.number),
+                document_number=self.document_number or "",
+                received_by=by,
+                received_at=at,
+                note=note,
+            )
+        )
 
     # -- reading
     def read_as(self, visibility: Visibility) -> Plan | None:
@@ -498,8 +554,8 @@ class Plan:
     def _context(self, version: int) -> dict[str, Any]:
         frozen = next((v for v in self.versions if v.number == version), None)
         sha = frozen.content_sha256 if frozen is not None else ""
-        return {
-            "subject": events.Subject(kind="plan", id=self.id, version=version, content_sha256=sha),
+        context: dict[str, Any] = {
+            "subject": events.Subject(kind=self.kind, id=self.id, version=version, content_sha256=sha),
             "plan_id": self.id,
             "version": version,
             "title": self.content.title,
@@ -507,6 +563,18 @@ class Plan:
             "province": self.province,
             "year": self.content.year,
         }
+        content = self.content
+        if isinstance(content, ReportContent):
+            context.update(
+                report_id=self.id,
+                report_kind=content.report_kind,
+                plan_ref=content.plan_ref,
+                plan_ref_version=content.plan_ref_version,
+                plan_ref_number=content.plan_ref_number,
+                period_start=content.period_start,
+                period_end=content.period_end,
+            )
+        return context
 
     def _touch(self, at: datetime, *, bump: bool = True) -> None:
         if bump:

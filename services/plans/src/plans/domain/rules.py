@@ -14,6 +14,7 @@ from servicekit.validation import Path, Validation
 from .catalogue import BUDGET_SOURCES, PLAN_TYPES, Catalogue
 from .content import PlanContent
 from .errors import PlanInvalid
+from .report import QUALIFIERS, REPORT_KINDS, RESULT_STATUSES, ReportContent
 from .text import fold
 
 # Organisation registry ids: lower-case words joined by hyphens, e.g. svhttdl-cao-bang, ubnd-thai-nguyen-2025.
@@ -93,8 +94,13 @@ def _organisation_errors(content: PlanContent, units: UnitCheck | None, errors: 
 def _activity_errors(content: PlanContent, catalogue: Catalogue, errors: Validation) -> None:
     first_day, last_day = content.period
     seen_titles: dict[str, int] = {}
+    seen_ids: set[str] = set()
     for index, activity in enumerate(content.activities):
         at = ("activities", index)
+        if activity.id:
+            if activity.id in seen_ids:
+                errors.add((*at, "id"), "unique", N_("Two activities cannot share an id."))
+            seen_ids.add(activity.id)
         if not activity.title:
             errors.add((*at, "title"), "required", N_("An activity needs a title."))
         else:
@@ -129,6 +135,8 @@ def _activity_errors(content: PlanContent, catalogue: Catalogue, errors: Validat
                 errors.add((*where, "unit"), "catalogue", N_("Not a unit of the indicator catalogue."))
             if indicator.target < 0:
                 errors.add((*where, "target"), "not-negative", N_("A target cannot be negative."))
+            if indicator.code and indicator.code not in catalogue.indicators:
+                errors.add((*where, "code"), "catalogue", N_("Not an indicator of the catalogue."))
 
 
 def _timing_errors(
@@ -166,3 +174,55 @@ def check_content(
     validation = content_validation(content, catalogue, for_submission=for_submission, units=units)
     if not validation.ok:
         raise PlanInvalid(validation)
+
+
+def report_validation(content: ReportContent, *, for_submission: bool = False) -> Validation:
+    """Every rule a report breaks, each with its field path (``results.2.indicators.0.actual``)."""
+    errors = Validation()
+    if not content.title:
+        errors.add(("title",), "required", N_("A report needs a title."))
+    if content.report_kind not in REPORT_KINDS:
+        errors.add(("kind",), "one-of", N_("Must be one of: {choices}.", choices=", ".join(REPORT_KINDS)))
+    if content.period_end < content.period_start:
+        errors.add(("period_end",), "date-order", N_("The period ends before it starts."))
+    for index, result in enumerate(content.results):
+        at = ("results", index)
+        if not result.title:
+            errors.add((*at, "title"), "required", N_("An activity needs a title."))
+        if result.status and result.status not in RESULT_STATUSES:
+            errors.add((*at, "status"), "one-of", N_("Must be one of: {choices}.", choices=", ".join(RESULT_STATUSES)))
+        elif for_submission and result.planned and not result.status:
+            errors.add((*at, "status"), "required", N_("Say what became of each planned activity."))
+        if result.spent_vnd is not None and result.spent_vnd < 0:
+            errors.add((*at, "spent_vnd"), "not-negative", N_("Money spent cannot be negative."))
+        for position, indicator in enumerate(result.indicators):
+            where = (*at, "indicators", position)
+            if not indicator.name:
+                errors.add((*where, "name"), "required", N_("An indicator needs a name."))
+            if indicator.actual is not None and indicator.actual < 0:
+                errors.add((*where, "actual"), "not-negative", N_("An actual value cannot be negative."))
+            if indicator.qualifier and indicator.qualifier not in QUALIFIERS:
+                errors.add(
+                    (*where, "qualifier"), "one-of", N_("Must be one of: {choices}.", choices=", ".join(QUALIFIERS))
+                )
+    return errors
+
+
+def check_report(content: ReportContent, *, for_submission: bool = False) -> None:
+    validation = report_validation(content, for_submission=for_submission)
+    if not validation.ok:
+        raise PlanInvalid(validation)
+
+
+def check_document(
+    content: PlanContent | ReportContent,
+    catalogue: Catalogue,
+    *,
+    for_submission: bool = False,
+    units: UnitCheck | None = None,
+) -> None:
+    """The rules of the content's kind (a report's units are its plan's, checked when the plan was)."""
+    if isinstance(content, ReportContent):
+        check_report(content, for_submission=for_submission)
+    else:
+        check_content(content, catalogue, for_submission=for_submission, units=units)

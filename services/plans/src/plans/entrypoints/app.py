@@ -15,6 +15,7 @@ from ..domain import errors
 from .api import PlanIdConverter, blp
 from .documents_api import blp as documents_blp
 from .messages import CATALOGUE, invalid_plan_problem
+from .reports_api import blp as reports_blp
 
 # Domain errors to problem types, in this one place.
 PROBLEMS: ProblemTable = {
@@ -31,6 +32,16 @@ PROBLEMS: ProblemTable = {
     errors.WithdrawalInProgress: ProblemType(409, "Withdrawal in progress", "withdrawal-in-progress"),
     errors.RevisionRequired: ProblemType(428, "Precondition required", "precondition-required"),
     errors.NoIssuingBody: ProblemType(500, "Configuration error", "configuration-error"),
+    errors.PlanNotApproved: ProblemType(
+        409, "Plan not approved", "plan-not-approved", extensions=lambda error: {"plan_status": error.status}
+    ),
+    errors.ReportExists: ProblemType(
+        409,
+        "Report exists",
+        "report-exists",
+        extensions=lambda error: {"report_id": error.report_id, "report_status": error.status},
+    ),
+    errors.AlreadyReceived: ProblemType(409, "Already received", "already-received"),
     errors.DocumentNotIssued: ProblemType(
         409, "Not issued", "not-issued", extensions=lambda error: {"plan_status": error.status}
     ),
@@ -61,6 +72,7 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     api.register_converter(PlanIdConverter, lambda _converter: {"type": "string", "not": {"const": "catalogue"}})
     app.url_map.converters["plan_id"] = PlanIdConverter
     api.register_blueprint(blp)
+    api.register_blueprint(reports_blp)
     api.register_blueprint(documents_blp)
     register_problem_table(app, PROBLEMS, CATALOGUE)
 

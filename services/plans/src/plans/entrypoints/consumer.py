@@ -30,9 +30,11 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
     assert isinstance(payload, contract.ApprovalEvent)
     common: dict[str, Any] = {
         "event_id": event.id,
-        "plan_id": payload.plan_id,
+        # The document decided on: a plan or a report, both kept here under their id (the subject's,
+        # which plan_id repeats for receivers that know only plans).
+        "plan_id": payload.subject.id if payload.subject else payload.plan_id,
         "approval_id": payload.approval_id,
-        "version": payload.version,
+        "version": payload.subject.version if payload.subject else payload.version,
         "occurred_at": payload.decided_at if isinstance(payload, contract.DecisionRecorded) else event.time,
         "level": getattr(payload, "level", None),
         "level_name": dict(getattr(payload, "level_name", {})),

@@ -14,6 +14,7 @@ from servicekit.problems import Problem
 from .. import views
 from ..documents import edxml
 from ..documents.verify import verify_pdf
+from ..domain.model import PLAN, REPORT
 from ..domain.organisations import Organisations
 from ..service_layer.documents import PendingDocument, StoredDocument
 from .api import actor, bus
@@ -22,6 +23,15 @@ blp = Blueprint("documents", __name__, description="Issued documents: signed PDF
 
 PDF = "application/pdf"
 EDXML = "application/xml"
+REPORT_ID = [
+    {
+        "in": "path",
+        "name": "report_id",
+        "description": "The report's id",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+]
 PLAN_ID = [
     {"in": "path", "name": "plan_id", "description": "The plan's id", "required": True, "schema": {"type": "string"}}
 ]
@@ -59,9 +69,41 @@ def _file_name(number: str, extension: str) -> str:
     return number.replace("/", "-") + "." + extension
 
 
-def _stored(plan_id: str) -> StoredDocument | Response:
-    answer = views.issued_document(plan_id, actor(), bus().uow())
+def _stored(plan_id: str, kind: str = PLAN) -> StoredDocument | Response:
+    answer = views.issued_document(plan_id, actor(), bus().uow(), kind=kind)
     return _pending(answer) if isinstance(answer, PendingDocument) else answer
+
+
+def _pdf(plan_id: str, kind: str) -> Response:
+    stored = _stored(plan_id, kind)
+    if isinstance(stored, Response):
+        return stored
+    etag = f'"{stored.sha256}"'
+    if request.if_none_match.contains(stored.sha256):
+        return Response(status=304, headers={"ETag": etag})
+    return Response(
+        stored.content,
+        mimetype=PDF,
+        headers={
+            "ETag": etag,
+            "Content-Disposition": f'inline; filename="{_file_name(stored.document_number, "pdf")}"',
+            "Cache-Control": "private, max-age=3600",
+            "X-Content-SHA256": stored.sha256,
+        },
+    )
+
+
+def _edxml(plan_id: str, kind: str) -> Response:
+    stored = _stored(plan_id, kind)
+    if isinstance(stored, Response):
+        return stored
+    plan = views.get_plan(plan_id, actor(), bus().uow(), kind=kind)
+    envelope = edxml.envelope(plan, stored, _organisations())
+    return Response(
+        envelope,
+        mimetype=EDXML,
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(stored.document_number, "edxml")}"'},
+    )
 
 
 @blp.route("/plans/<string:plan_id>/document.pdf", parameters=PLAN_ID)
@@ -79,22 +121,7 @@ class PlanDocumentPdf(MethodView):
     )
     def get(self, plan_id: str) -> Response:
         """The issued plan as a digitally signed PDF (Decree 30 layout; signer's and issuing body's PAdES signatures)"""
-        stored = _stored(plan_id)
-        if isinstance(stored, Response):
-            return stored
-        etag = f'"{stored.sha256}"'
-        if request.if_none_match.contains(stored.sha256):
-            return Response(status=304, headers={"ETag": etag})
-        return Response(
-            stored.content,
-            mimetype=PDF,
-            headers={
-                "ETag": etag,
-                "Content-Disposition": f'inline; filename="{_file_name(stored.document_number, "pdf")}"',
-                "Cache-Control": "private, max-age=3600",
-                "X-Content-SHA256": stored.sha256,
-            },
-        )
+        return _pdf(plan_id, PLAN)
 
 
 @blp.route("/plans/<string:plan_id>/document.edxml", parameters=PLAN_ID)
@@ -112,16 +139,42 @@ class PlanDocumentEdxml(MethodView):
     )
     def get(self, plan_id: str) -> Response:
         """The issued plan as an edXML package (QCVN 102:2016/BTTTT) for the national document exchange"""
-        stored = _stored(plan_id)
-        if isinstance(stored, Response):
-            return stored
-        plan = views.get_plan(plan_id, actor(), bus().uow())
-        envelope = edxml.envelope(plan, stored, _organisations())
-        return Response(
-            envelope,
-            mimetype=EDXML,
-            headers={"Content-Disposition": f'attachment; filename="{_file_name(stored.document_number, "edxml")}"'},
-        )
+        return _edxml(plan_id, PLAN)
+
+
+PDF_RESPONSES = {
+    "200": {
+        "description": "The signed PDF, the same bytes on every download",
+        "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
+    },
+    "202": PENDING_ANSWER,
+    "404": {"description": "No such report, or not one the caller may read"},
+    "409": {"description": "The report is not issued (yet)"},
+}
+
+
+@blp.route("/reports/<string:report_id>/document.pdf", parameters=REPORT_ID)
+class ReportDocumentPdf(MethodView):
+    @blp.doc(responses=PDF_RESPONSES)
+    def get(self, report_id: str) -> Response:
+        """The issued report (BÁO CÁO) as a digitally signed PDF, made by the same renderer as plans"""
+        return _pdf(report_id, REPORT)
+
+
+@blp.route("/reports/<string:report_id>/document.edxml", parameters=REPORT_ID)
+class ReportDocumentEdxml(MethodView):
+    @blp.doc(
+        responses={
+            **PDF_RESPONSES,
+            "200": {
+                "description": "The QCVN 102:2016 edXML envelope with the signed PDF attached",
+                "content": {EDXML: {"schema": {"type": "string"}}},
+            },
+        }
+    )
+    def get(self, report_id: str) -> Response:
+        """The issued report as an edXML package (QCVN 102:2016/BTTTT)"""
+        return _edxml(report_id, REPORT)
 
 
 @blp.route("/documents/verify")

@@ -43,12 +43,14 @@ class LegalBasisSchema(Schema):
 
 
 class IndicatorSchema(Schema):
+    code = _text(80, required=False)
     name = _text(300, required=True, allow_empty=False)
     unit = _text(60, required=True, allow_empty=False)
     target = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**12))
 
 
 class ActivitySchema(Schema):
+    id = _text(64, required=False)
     title = _text(500, required=True, allow_empty=False)
     category = _text(60, required=True, allow_empty=False)
     lead_unit = UnitCode(required=True)
@@ -245,6 +247,7 @@ class TimelineEntrySchema(Schema):
                 "rejected",
                 "cancelled",
                 "withdrawn",
+                "received",
             ]
         }
     )
@@ -274,6 +277,11 @@ class CatalogueSchema(Schema):
     categories = fields.Dict(keys=fields.String(), values=fields.Nested(LabelSchema), required=True)
     budget_sources = fields.Dict(keys=fields.String(), values=fields.Nested(LabelSchema), required=True)
     indicator_units = fields.List(fields.String(), required=True)
+    indicators = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(),
+        metadata={"description": "The indicator catalogue by code: labels, unit, group, direction (at_least/at_most)"},
+    )
     content_fields = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.String()),

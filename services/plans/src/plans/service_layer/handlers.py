@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,27 +23,36 @@ from ..domain import commands
 from ..domain.access import Actor, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
-from ..domain.errors import PlanForbidden, PlanNotEditable, PlanNotFound, WithdrawalRefused
-from ..domain.model import APPROVED, SUBMITTED, VIETNAM, Plan
+from ..domain.errors import (
+    PlanForbidden,
+    PlanInvalid,
+    PlanNotApproved,
+    PlanNotEditable,
+    PlanNotFound,
+    ReportExists,
+    WithdrawalRefused,
+)
+from ..domain.model import APPROVED, PLAN, REJECTED, REPORT, SUBMITTED, VIETNAM, Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
-from ..domain.rules import UnitCheck
+from ..domain.report import ReportContent
+from ..domain.rules import UnitCheck, report_validation
 from .documents import render_next_document
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-def readable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
-    """The plan as the actor may read it (an approver: the frozen version submitted to them);
-    otherwise "not found", so ids leak nothing."""
-    view = plan.read_as(visibility_of(actor)) if plan is not None else None
+def readable(plan: Plan | None, actor: Actor, plan_id: str, kind: str = PLAN) -> Plan:
+    """The document of ``kind`` as the actor may read it (an approver: the frozen version submitted to
+    them); otherwise "not found", so ids leak nothing (a report's id is no plan's, and the reverse)."""
+    view = plan.read_as(visibility_of(actor, kind=kind)) if plan is not None and plan.kind == kind else None
     if view is None:
         raise PlanNotFound(plan_id)
     return view
 
 
-def writable(plan: Plan | None, actor: Actor, plan_id: str) -> Plan:
-    view = readable(plan, actor, plan_id)
+def writable(plan: Plan | None, actor: Actor, plan_id: str, kind: str = PLAN) -> Plan:
+    view = readable(plan, actor, plan_id, kind)
     if view is not plan or plan is None or not may_draft_for(actor, plan.org_unit):
         raise PlanForbidden(N_("Only the drafters of the plan's unit may change it."))
     return plan
@@ -68,6 +77,7 @@ def create_plan(
 ) -> Plan:
     actor = cmd.actor
     content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or actor.org_unit or ""})
+    content = content.with_activity_ids(None, new_id)
     if not may_draft_for(actor, content.org_unit):
         raise PlanForbidden(N_("Only a drafter may create a plan, and only for their own unit."))
     now = clock()
@@ -95,6 +105,7 @@ def replace_plan(
     catalogue: Catalogue,
     issuing_bodies: IssuingBodies,
     clock: Callable[[], datetime],
+    new_id: Callable[[], str],
 ) -> Plan:
     with uow:
         plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
@@ -104,6 +115,8 @@ def replace_plan(
         content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or plan.org_unit})
         if content.org_unit != plan.org_unit:
             raise PlanForbidden(N_("A plan stays with the unit that drafted it."))
+        previous = plan.content if isinstance(plan.content, PlanContent) else None
+        content = content.with_activity_ids(previous, new_id)
         now = clock()
         plan.replace(content, by=cmd.actor.username, at=now, catalogue=catalogue, units=units_on(issuing_bodies, now))
     return plan
@@ -118,7 +131,7 @@ def submit_plan(
     clock: Callable[[], datetime],
 ) -> Plan:
     with uow:
-        plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
+        plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id, cmd.kind)
         plan.check_revision(cmd.expected_revision)
         drafters = tuple(sorted({*uow.plans.drafters_of(plan.org_unit), plan.created_by, *plan.editors}))
         now = clock()
@@ -159,28 +172,37 @@ def withdraw_plan(
     The request commits in one transaction of ``uow``; each look at the verdict is a short
     transaction of its own on the same ``uow``, so nothing is held while waiting."""
     with uow:
-        plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id)
+        plan = writable(uow.plans.get(cmd.plan_id, for_update=True), cmd.actor, cmd.plan_id, cmd.kind)
         plan.check_revision(cmd.expected_revision)
         if (
             plan.status == SUBMITTED
             and not plan.withdrawal_pending
-            and uow.retract_submission(plan.id, plan.versions[-1].number)
+            and uow.retract_submission(plan.id, plan.versions[-1].number, f"{plan.kind}.submitted")
         ):
             plan.withdraw(by=cmd.actor.username, at=clock())
             return Withdrawal(plan)
         request_id = new_id()
         plan.request_withdrawal(by=cmd.actor.username, at=clock(), request_id=request_id)
-    return _await_verdict(uow, cmd.actor, plan.id, request_id, wait_seconds=withdrawal_wait_seconds, sleep=sleep)
+    return _await_verdict(
+        uow, cmd.actor, plan.id, request_id, wait_seconds=withdrawal_wait_seconds, sleep=sleep, kind=cmd.kind
+    )
 
 
 def _await_verdict(
-    uow: UnitOfWork, actor: Actor, plan_id: str, request_id: str, *, wait_seconds: float, sleep: Callable[[float], None]
+    uow: UnitOfWork,
+    actor: Actor,
+    plan_id: str,
+    request_id: str,
+    *,
+    wait_seconds: float,
+    sleep: Callable[[float], None],
+    kind: str = PLAN,
 ) -> Withdrawal:
     deadline = time.monotonic() + wait_seconds
     pause = 0.02
     while True:
         with uow:
-            plan = readable(uow.plans.read(plan_id), actor, plan_id)
+            plan = readable(uow.plans.read(plan_id), actor, plan_id, kind)
         request = plan.withdrawal or {}
         if request.get("id") != request_id:
             raise WithdrawalRefused(N_("another withdrawal request replaced this one"))
@@ -192,6 +214,90 @@ def _await_verdict(
             return Withdrawal(plan, pending=True)
         sleep(pause)
         pause = min(pause * 1.5, 0.25)
+
+
+# -- reports on plans
+def create_report(
+    cmd: commands.CreateReport,
+    uow: UnitOfWork,
+    *,
+    catalogue: Catalogue,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+) -> Plan:
+    """A draft report on an approved plan of the drafter's unit: every activity and indicator of the
+    plan's approved version, targets frozen. The plan's row is locked meanwhile, so two reports on one
+    plan are made one after the other and the second sees the first."""
+    actor = cmd.actor
+    with uow:
+        plan = readable(uow.plans.get(cmd.plan_id, for_update=True), actor, cmd.plan_id)
+        if not may_draft_for(actor, plan.org_unit):
+            raise PlanNotFound(cmd.plan_id)  # another unit's plan: not found, as for reading it
+        version = plan.current_version
+        if plan.status != APPROVED or version is None:
+            raise PlanNotApproved(plan.status)
+        assert isinstance(version.content, PlanContent)
+        for report_id, status in uow.plans.reports_of(plan.org_unit, cmd.kind, version.content.year):
+            if status != REJECTED:
+                raise ReportExists(report_id, status)
+        period = (cmd.period_start, cmd.period_end) if cmd.period_start and cmd.period_end else None
+        content = ReportContent.from_plan(
+            plan_id=plan.id,
+            plan_version=version.number,
+            plan_number=plan.document_number or "",
+            plan=version.content,
+            kind=cmd.kind,
+            org_unit=plan.org_unit,
+            catalogue=catalogue,
+            period=period,
+        )
+        if cmd.period_start and not cmd.period_end:
+            content = replace(content, period_start=cmd.period_start)
+        elif cmd.period_end and not cmd.period_start:
+            content = replace(content, period_end=cmd.period_end)
+        report = Plan.create(
+            cmd.report_id or new_id(),
+            content,
+            province=plan.province,
+            by=actor.username,
+            at=clock(),
+            catalogue=catalogue,
+        )
+        uow.plans.add(report)
+    return report
+
+
+def replace_report(
+    cmd: commands.ReplaceReport, uow: UnitOfWork, *, catalogue: Catalogue, clock: Callable[[], datetime]
+) -> Plan:
+    """The drafter's edit of a report: texts, period, and per planned activity its status, what was
+    done, money spent and actual values; what the plan fixed (activities, targets) stays."""
+    with uow:
+        report = writable(uow.plans.get(cmd.report_id, for_update=True), cmd.actor, cmd.report_id, REPORT)
+        if not report.is_editable:
+            raise PlanNotEditable(report.status)
+        report.check_revision(cmd.expected_revision, required=True)
+        assert isinstance(report.content, ReportContent)
+        content, unknown = report.content.edited(cmd.content, catalogue)
+        validation = report_validation(content)
+        for path in unknown:
+            validation.add(path, "unknown", N_("Not an activity or indicator of the plan reported on."))
+        if not validation.ok:
+            raise PlanInvalid(validation)
+        report.replace(content, by=cmd.actor.username, at=clock(), catalogue=catalogue)
+    return report
+
+
+def record_receipt(cmd: commands.RecordReceipt, uow: UnitOfWork, *, clock: Callable[[], datetime]) -> Plan:
+    """The ministry records that it received an issued report (shown on the report, sent as report.received)."""
+    if not cmd.actor.has_role("ministry_approver"):
+        raise PlanForbidden(N_("Only the ministry records the receipt of a report."))
+    with uow:
+        report = uow.plans.get(cmd.report_id, for_update=True)
+        readable(report, cmd.actor, cmd.report_id, REPORT)  # 404 unless the ministry may read it
+        assert report is not None
+        report.record_receipt(by=cmd.actor.username, at=clock(), note=cmd.note)
+    return report
 
 
 # -- what the approval chain tells us
@@ -241,7 +347,7 @@ def complete_approval(fact: commands.CompleteApproval, uow: UnitOfWork, *, issui
         elif plan.status == APPROVED and plan.document_number and plan.issued_on and plan.issuer:
             # Issued: the number is taken now; the signed file is made by the renderer after this commits.
             uow.issued_files.await_rendering(
-                "plan",
+                plan.kind,
                 plan.id,
                 version=fact.version,
                 document_number=plan.document_number,
@@ -256,6 +362,9 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     commands.ReplacePlan: replace_plan,
     commands.SubmitPlan: submit_plan,
     commands.WithdrawPlan: withdraw_plan,
+    commands.CreateReport: create_report,
+    commands.ReplaceReport: replace_report,
+    commands.RecordReceipt: record_receipt,
     commands.RecordTaskAssigned: record_task_assigned,
     commands.RecordDecision: record_decision,
     commands.CompleteApproval: complete_approval,

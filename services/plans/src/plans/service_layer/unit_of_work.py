@@ -37,9 +37,9 @@ class UnitOfWork(KitUnitOfWork, abc.ABC):
             self.plans.persist(plan)
 
     @abc.abstractmethod
-    def retract_submission(self, plan_id: str, version: int) -> bool:
-        """Take back the ``plan.submitted`` of ``version`` if it has certainly not left the service
-        (so no approval can have started on it); True when it was taken back."""
+    def retract_submission(self, plan_id: str, version: int, routing_key: str = "plan.submitted") -> bool:
+        """Take back the ``plan.submitted`` (``report.submitted`` for a report) of ``version`` if it has
+        certainly not left the service (so no approval can have started on it); True when it was taken back."""
 
 
 class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
@@ -56,7 +56,7 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
     def to_cloudevent(self, event: PlanEvent) -> Event:  # type: ignore[override]
         return new_event(event.name, source=EVENT_SOURCE, subject=f"plans/{event.plan_id}", data=event.payload())
 
-    def retract_submission(self, plan_id: str, version: int) -> bool:
+    def retract_submission(self, plan_id: str, version: int, routing_key: str = "plan.submitted") -> bool:
         return retract_unpublished(
-            self.session, Outbox, aggregate_id=f"plans/{plan_id}", routing_key="plan.submitted", version=version
+            self.session, Outbox, aggregate_id=f"plans/{plan_id}", routing_key=routing_key, version=version
         )
