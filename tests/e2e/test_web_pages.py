@@ -90,12 +90,13 @@ def unread(user: WebUser) -> int:
 
 def test_submit_then_withdraw_and_the_timeline_records_both(login) -> None:  # type: ignore[no-untyped-def]
     drafter = login("drafter.cb")
-    plan_id = create_plan(drafter, titled(TITLE))
+    title = titled(TITLE)
+    plan_id = create_plan(drafter, title)
     page = drafter.get(f"/plans/{plan_id}")
     # One clear step first, naming the plan; nothing is submitted until it is confirmed.
     asked = drafter.post(f"/plans/{plan_id}/submit", {}, from_page=page)
     assert asked.status_code == 200 and "Xác nhận trình duyệt" in text_of(asked)
-    assert f"Trình kế hoạch “{titled(TITLE)}”" in text_of(asked)
+    assert f"Trình kế hoạch “{title}”" in text_of(asked)
     assert "Bản nháp" in text_of(drafter.get(f"/plans/{plan_id}"))
     submitted = drafter.follow(drafter.post(f"/plans/{plan_id}/submit", {"confirm": "yes"}, from_page=asked))
     text = text_of(submitted)
@@ -178,7 +179,7 @@ def test_a_task_decided_by_someone_else_first_is_explained(login) -> None:  # ty
     assert dept.post(action, form, from_page=page).status_code == 303
     late = dept.post(action, form, from_page=page)
     assert late.status_code == 409
-    assert "The task is closed" in text_of(late)  # the approvals service's words
+    assert "Việc này đã kết thúc" in text_of(late)  # the approvals service's words, in the page's language
 
 
 def test_delegation_to_an_ineligible_user_says_why(login) -> None:  # type: ignore[no-untyped-def]
@@ -188,7 +189,8 @@ def test_delegation_to_an_ineligible_user_says_why(login) -> None:  # type: igno
     page, action, approval_id = task_form(dept, title, "delegate")
     refused = dept.post(action, {"to": "drafter.bk", "approval_id": approval_id}, from_page=page)
     assert refused.status_code == 422
-    assert "drafter.bk is not a dept_approver of this task's org_unit scope" in text_of(refused)
+    # The approvals service's words, in the page's language and without its jargon.
+    assert "drafter.bk không phải là người duyệt cấp Sở" in text_of(refused)
     done = dept.follow(
         dept.post(action, {"to": "dual.cb", "comment": "Anh xem giúp", "approval_id": approval_id}, from_page=page)
     )
