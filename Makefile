@@ -27,14 +27,29 @@ run: install
 # The domain and service layers (and the kit) must stay type-clean; the rest is linted.
 TYPED := libs/servicekit/src/servicekit $(foreach s,plans approvals notifications,services/$(s)/src/$(s)/domain services/$(s)/src/$(s)/service_layer)
 
+# make test runs the suite on TEST_WORKERS pytest-xdist workers side by side (most of an
+# end-to-end test's time is waiting on processes, not CPU). tests/support/parallel.py puts
+# every test in a group that runs whole on one worker: the tests of the shared end-to-end
+# stack together (one stack, as in a serial run), the end-to-end modules with process sets of
+# their own one after another (never two of those beside the shared one: PostgreSQL allows 100
+# connections), every other test with its module. TEST_WORKERS=1 runs them in one
+# process, as before. The broker_restart tests stop the machine's RabbitMQ: they run
+# afterwards, alone and serially (BROKER_RESTART_TESTS=no leaves them out, for measuring
+# on a machine others share).
+TEST_WORKERS ?= 3
+BROKER_RESTART_TESTS ?= yes
+XDIST := $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
+
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(TYPED)
 	infra/local/ensure-backing-services.sh
 	infra/local/ensure-browser.sh
 	infra/local/ensure-document-tools.sh
-	$(BIN)/python -m pytest -m "not broker_restart" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not broker_restart" $(XDIST) --durations=20 $(PYTEST_ARGS)
+ifneq ($(BROKER_RESTART_TESTS),no)
 	$(BIN)/python -m pytest -m broker_restart $(PYTEST_ARGS)
+endif
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

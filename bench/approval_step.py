@@ -43,7 +43,7 @@ def measure(samples: int) -> dict:
         uow = FakeUnitOfWork()
         uow.chains.add(default_chain())
         n += 1
-        plan = cao_bang_plan(plan_id=f"00000000-0000-4000-8000-{n:012d}")
+        plan = cao_bang_plan(id=f"00000000-0000-4000-8000-{n:012d}")
         approval = bus.handle(commands.StartApproval(plan, clock()), uow)
         uow.published.clear()
         for level in (1, 2, 3):

@@ -196,7 +196,12 @@ def _latency(values: list[float]) -> dict:
 
 
 # -- 3. sustained decisions ------------------------------------------------------------------------
-def sustained_decisions(stack: Stack, plans: int, seconds: int, workers: int = 24) -> dict:
+def sustained_decisions(
+    stack: Stack, plans: int, seconds: int, workers: int = 24, *, watch: Callable[[], dict] | None = None
+) -> dict:
+    """Decisions as fast as 24 approvers make them for ``seconds``, then the check that none was
+    lost on the way to the plans and notifications services. ``watch`` is read as the measuring
+    window opens and as it closes (what else the suite was doing meanwhile)."""
     drafter = person(stack, "drafter.cb")
     approvers = {1: person(stack, "dept.cb"), 2: person(stack, "province.cb"), 3: person(stack, "ministry.1")}
     approvals_db, plans_db = stack.databases["approvals"], stack.databases["plans"]
@@ -234,7 +239,11 @@ def sustained_decisions(stack: Stack, plans: int, seconds: int, workers: int = 2
                 level, task_id = work.get(timeout=0.2)
             except queue.Empty:
                 continue
-            response = approvers[level].decide(task_id, "approve", "Đồng ý")
+            try:
+                response = approvers[level].decide(task_id, "approve", "Đồng ý")
+            except requests.RequestException:  # a dropped connection is a refused decision, not the end
+                errors.append(0)
+                continue
             if response.status_code == 201:
                 done.append(time.perf_counter())
             else:
@@ -244,8 +253,11 @@ def sustained_decisions(stack: Stack, plans: int, seconds: int, workers: int = 2
     for thread in threads:
         thread.start()
     wait_until(lambda: work.qsize() > workers, 60, "work for the deciders")
+    window = {"start": watch()} if watch else {}
     started = time.perf_counter()
     time.sleep(seconds)
+    if watch:
+        window["end"] = watch()
     stop.set()
     for thread in threads:
         thread.join(30)
@@ -276,6 +288,7 @@ def sustained_decisions(stack: Stack, plans: int, seconds: int, workers: int = 2
         "heard_by_notifications": heard,
         "lost": max(0, recorded - in_plans) + max(0, recorded - heard),
         "doubled": max(0, in_plans - recorded) + max(0, heard - recorded),
+        **({"window": window} if window else {}),
     }
 
 
@@ -388,6 +401,31 @@ def lists_at_scale(stack: Stack, plans: int, notifications: int, requests_each: 
         "load_seconds": {"plans": round(plans_loaded, 1), "notifications": round(notifications_loaded, 1)},
         "p95_ms": {name: round(percentile(values, 0.95), 1) for name, values in cases.items()},
         "p50_ms": {name: round(percentile(values, 0.50), 1) for name, values in cases.items()},
+    }
+
+
+def decisions_beside_the_renderer(stack: Stack, plans: int, seconds: int) -> dict:
+    """Decision throughput with the renderer stopped, then with it busy rendering.
+
+    First the renderer process is stopped and the decisions run: the plans the ministry approves
+    meanwhile are issued and wait, unrendered. Then the renderer starts on that backlog (one
+    signed PDF after another, a CPU-heavy process beside the services) and the decisions run
+    again; the window's start and end show it rendered throughout. The two rates side by side say
+    whether issuing documents slows the approvals down."""
+    stack.stop_process("plans-renderer")
+    try:
+        stopped = sustained_decisions(stack, plans, seconds, watch=lambda: issued_files(stack))
+    finally:
+        stack.start_process("plans-renderer")
+    busy = sustained_decisions(stack, plans, seconds, watch=lambda: issued_files(stack))
+    start, end = busy["window"]["start"], busy["window"]["end"]
+    busy["rendered_in_window"] = end["stored"] - start["stored"]
+    # Busy from start to end: documents were waiting when the window closed, and some were stored in it.
+    busy["renderer_busy_throughout"] = end["pending"] > 0 and busy["rendered_in_window"] > 0
+    return {
+        "renderer_stopped": stopped,
+        "renderer_busy": busy,
+        "ratio_busy_to_stopped": round(busy["decisions_per_second"] / max(stopped["decisions_per_second"], 0.1), 3),
     }
 
 

@@ -71,3 +71,24 @@ def module_amqp_url() -> Iterator[str]:
     vhost, url = create_vhost()
     yield url
     delete_vhost(vhost)
+
+
+# The groups `make test` runs side by side on pytest-xdist workers (tests/support/parallel.py).
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from tests.support.parallel import assign_groups
+
+    assign_groups(config, items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.parallel import configure_worker
+
+    configure_worker(node)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # type: ignore[no-untyped-def]
+    from tests.support.parallel import make_scheduler
+
+    return make_scheduler(config, log)

@@ -53,6 +53,13 @@ def on_starting(server):  # type: ignore[no-untyped-def]
         os.makedirs(directory, exist_ok=True)
         for name in os.listdir(directory):
             os.unlink(os.path.join(directory, name))
+    # The app's module is imported before the port opens (see infra/gunicorn/service.py):
+    # no request waits in the backlog of a gateway still importing its code.
+    import importlib
+
+    module = (server.app.app_uri or "").split(":", 1)[0]
+    if module:
+        importlib.import_module(module)
 
 
 def post_fork(server, worker):  # type: ignore[no-untyped-def]

@@ -31,6 +31,22 @@ def on_starting(server):
         os.makedirs(directory, exist_ok=True)
         for name in os.listdir(directory):
             os.unlink(os.path.join(directory, name))
+    import_app_module(server)
+
+
+def import_app_module(server):
+    """Import the app's module in the master, before it binds its port (gunicorn calls
+    on_starting first). A service restarting on a busy machine spends seconds importing;
+    with the port already open, the gateway's requests would wait in the listen backlog
+    meanwhile, time out as 504s, and still be handled (and committed) once a worker
+    booted. Imported first, the port stays closed until the code is loaded: the gateway
+    answers 503 and nothing is written. The workers fork with the modules loaded; each
+    still builds its own app (engines, clients) after the fork."""
+    import importlib
+
+    module = (server.app.app_uri or "").split(":", 1)[0]
+    if module:
+        importlib.import_module(module)
 
 
 def child_exit(server, worker):

@@ -27,6 +27,7 @@ from sample_plans import (  # beside this script
     CAO_BANG_2024,
     CAO_BANG_2024_REPORT,
     CAO_BANG_2025_BAN_GIOC,
+    HISTORY,
     KON_TUM_2023,
     LANG_SON_2018,
     QUANG_BINH_2017,
@@ -86,6 +87,10 @@ def load(gateway: str, keycloak: str) -> int:
             decision = {"decision": "return", "comment": RETURN_COMMENT} if returning else {"decision": "approve"}
             approver.call("POST", f"/approvals/tasks/{task['id']}/decision", json=decision)
         print(f"  {body['title'][:70]} ({province.upper()}): {describe(approving_levels, last)}", flush=True)
+    admin = Client(gateway, keycloak, "admin")
+    for item in HISTORY:  # the seeds' issued documents, imported as history with their real numbers
+        admin.call("POST", "/plans/import", json=item)
+        print(f"  {item['document_number']} of {item['issued_on']}: imported as history", flush=True)
     draft = Client(gateway, keycloak, "drafter.cb").call("POST", "/plans", json=CAO_BANG_2025_BAN_GIOC)
     print(f"  {draft['title'][:70]} (CB): draft")
     load_report(gateway, keycloak)

@@ -30,6 +30,19 @@ if ! rabbit_up; then
     echo "RabbitMQ is not answering on 127.0.0.1:5672 and is not installed here" >&2; exit 1
   fi
 fi
+# make test runs the end-to-end process sets beside the integration tests (tests/support/parallel.py);
+# each set holds up to some 50 connections, more than PostgreSQL's default 100 allow together.
+# On CI the server is this run's alone, so it is given room (a restart: never on a machine others share).
+if [ "${CI:-}" = "true" ] && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+  connections=$(psql -h 127.0.0.1 -U postgres -Atc "SHOW max_connections" 2>/dev/null || echo 0)
+  if [ "${connections:-0}" -lt 300 ]; then
+    echo "PostgreSQL: max_connections $connections -> 300 (CI)"
+    psql -h 127.0.0.1 -U postgres -qc "ALTER SYSTEM SET max_connections = 300"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main restart
+    wait_for PostgreSQL pg_up 30
+  fi
+fi
+
 # The AMQP port opens before the node finishes booting; wait until it serves.
 rabbitmqctl -q await_startup >/dev/null 2>&1 || true
 echo "PostgreSQL and RabbitMQ are up"

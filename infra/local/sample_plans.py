@@ -13,7 +13,7 @@ submissions record still go through the outbox like any other.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import click
@@ -381,6 +381,62 @@ QUANG_BINH_2017: dict[str, Any] = {
         ),
     ],
 }
+
+
+def _as_drafted_by(template: dict[str, Any], units: dict[str, str]) -> dict[str, Any]:
+    """A sample body with the units of the day it was issued (today's ids replaced)."""
+    import json
+
+    text = json.dumps(template, ensure_ascii=False)
+    for today, then in units.items():
+        text = text.replace(f'"{today}"', f'"{then}"')
+    return json.loads(text)
+
+
+# The seeds' issued documents, imported as history with their real numbers and dates (not re-enacted:
+# they take no number from the register). Who signed them the seeds do not say, so no signer is given.
+HISTORY: list[dict[str, Any]] = [
+    {
+        "kind": "plan",
+        # seed 001: "Kế hoạch số 213/KH-STTTT ngày 28/02/2020 về hoạt động thông tin đối ngoại năm 2020"
+        "content": _as_drafted_by(BAC_KAN_2020, {"svhttdl-thai-nguyen-2025": "stttt-bac-kan"}),
+        "document_number": "213/KH-STTTT",
+        "issued_on": "2020-02-28",
+        "issuer": "stttt-bac-kan",
+    },
+    {
+        "kind": "plan",
+        # seed 002: "Kế hoạch số 371/KH-UBND ngày 16/2/2023 của UBND tỉnh về công tác thông tin đối ngoại"
+        "content": _as_drafted_by(KON_TUM_2023, {"svhttdl-quang-ngai-2025": "stttt-kon-tum"}),
+        "document_number": "371/KH-UBND",
+        "issued_on": "2023-02-16",
+        "issuer": "ubnd-kon-tum",
+    },
+]
+
+
+def load_sample_history(bus: MessageBus) -> list[Plan]:
+    """Import the seeds' issued documents as history (by ``admin``), once; returns those imported."""
+    admin = Actor(username="admin", roles=frozenset({"admin"}))
+    existing, _ = list_plans(PlanQuery(status="approved", limit=200), admin, bus.uow())
+    numbers = {plan.document_number for plan in existing}
+    imported = []
+    for item in HISTORY:
+        if item["document_number"] in numbers:
+            continue
+        imported.append(
+            bus.handle(
+                commands.ImportIssuedDocument(
+                    actor=admin,
+                    kind=item["kind"],
+                    content=item["content"],
+                    document_number=item["document_number"],
+                    issued_on=date.fromisoformat(item["issued_on"]),
+                    issuer=item["issuer"],
+                )
+            )
+        )
+    return imported
 
 
 # Cao Bằng's 2024 year-end report on its 2024 plan, with the figures of the Cao Bằng seed: more than 900

@@ -82,8 +82,9 @@ class Node:
 
     def start(self) -> None:
         log = open(self.dir / "stdout.log", "ab")  # noqa: SIM115 - lives as long as the node
+        # In its own directory: a node that crashes writes its MnesiaCore dump into the working directory.
         self.process = subprocess.Popen(
-            [SERVER], env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            [SERVER], env=self.env(), cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def accepts_amqp(self) -> bool:

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -84,12 +85,21 @@ class Stack:
     def prepare(self) -> None:
         """Databases, ports, environment and migrations: everything before the first process."""
         self.workdir.mkdir(parents=True, exist_ok=True)
+        # The throwaway vhost is made while the databases are created and migrated
+        # (rabbitmqctl boots an Erlang VM per call: seconds each).
+        with ThreadPoolExecutor(1) as pool:
+            vhost = None if self.amqp_url is not None else pool.submit(create_vhost, "ttdn-e2e")
+            try:
+                self._prepare(self.amqp_url or "")
+            finally:
+                if vhost is not None:
+                    self.vhost, amqp_url = vhost.result()  # kept for close() even when preparing failed
+                    if not self.env.get("AMQP_URL"):  # unless extra_env named a broker of its own
+                        self.env["AMQP_URL"] = amqp_url
+
+    def _prepare(self, amqp_url: str) -> None:
         for service in SERVICES:
             self.databases[service] = create_postgres_database(f"ttdn_e2e_{service}")
-        if self.amqp_url is None:
-            self.vhost, amqp_url = create_vhost("ttdn-e2e")
-        else:
-            amqp_url = self.amqp_url
         ports = {name: free_port() for name in ("idp", *HTTP_PROCESSES)}
         for name in HTTP_PROCESSES:
             for replica in self.instances(name)[1:]:
@@ -126,8 +136,33 @@ class Stack:
             **self.extra_env,
         }
         self.ports = ports
-        for service in SERVICES:
-            self._run([f"ttdn-{service}", "migrate"], {"DATABASE_URL": self.databases[service]})
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Every service's own ``migrate`` command on its database, all at once (each is a
+        process that spends most of its time importing; the machine has cores to spare)."""
+        migrations = {
+            service: subprocess.Popen(
+                [f"ttdn-{service}", "migrate"],
+                env={**self.env, "DATABASE_URL": self.databases[service]},
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for service in SERVICES
+        }
+        failures = []
+        for service, migration in migrations.items():
+            try:
+                output, _ = migration.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                migration.kill()
+                output, _ = migration.communicate()
+            if migration.returncode != 0:
+                failures.append(f"ttdn-{service} migrate failed:\n{output}")
+        if failures:
+            raise RuntimeError("\n".join(failures))
 
     def launch(self) -> Stack:
         """Start every process (and its replicas) and wait until each answers."""
@@ -169,11 +204,6 @@ class Stack:
         path = self.workdir / "realm-ttdn.json"
         path.write_text(json.dumps(realm, ensure_ascii=False), encoding="utf-8")
         return path
-
-    def _run(self, argv: list[str], env: dict[str, str]) -> None:
-        result = subprocess.run(argv, env={**self.env, **env}, cwd=ROOT, capture_output=True, text=True, timeout=120)
-        if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
 
     def start_process(self, name: str) -> None:
         """Start one process of the Procfile, or one replica of it (``gateway.2``)."""

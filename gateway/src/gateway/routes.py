@@ -67,6 +67,7 @@ def template(path: str) -> str:
 ROUTES: tuple[Route, ...] = (
     # plans
     Route("POST", "/plans", DRAFTER, "plans"),
+    Route("POST", "/plans/import", ADMIN, "plans"),  # documents issued before the suite, as history
     Route("GET", "/plans", ANYONE, "plans"),
     Route("GET", "/plans/catalogue", ANYONE, "plans"),
     Route("GET", "/plans/<id>", ANYONE, "plans"),
@@ -88,6 +89,12 @@ ROUTES: tuple[Route, ...] = (
         max_body_bytes=VERIFY_MAX_BYTES,
         rate_limit=VERIFY_RATE_LIMIT,
     ),
+    # the organisation registry: everyone reads it, an administrator changes it
+    Route("GET", "/organisations", ANYONE, "plans"),
+    Route("POST", "/organisations", ADMIN, "plans"),
+    Route("GET", "/organisations/<id>", ANYONE, "plans"),
+    Route("PUT", "/organisations/<id>", ADMIN, "plans"),
+    Route("POST", "/organisations/<id>/successions", ADMIN, "plans"),
     # reports on plans (a second document kind of the plans service); the ministry records its receipt
     Route("POST", "/reports", DRAFTER, "plans"),
     Route("GET", "/reports", ANYONE, "plans"),

@@ -16,7 +16,7 @@ def admin(devidp):
 def test_get_users(admin) -> None:
     users = admin.get_users()
     names = {u["username"] for u in users}
-    assert len(users) == 20 and {"drafter.cb", "ministry.1", "admin"} <= names
+    assert len(users) == 23 and {"drafter.cb", "ministry.1", "admin"} <= names
     assert not any(n.startswith("service-account-") for n in names)  # left out of the plain list, as in Keycloak
     drafter = next(u for u in users if u["username"] == "drafter.cb")
     assert drafter["attributes"] == {
@@ -37,7 +37,7 @@ def test_search_and_filters(admin) -> None:
     assert admin.get_user_id("service-account-ttdn-integrator-dashboard")  # filtered lists include them
     brief = admin.get_users({"email": "ministry.2@bvhttdl.ttdn.example", "briefRepresentation": True})
     assert len(brief) == 1 and "attributes" not in brief[0]
-    assert admin.users_count() == 20
+    assert admin.users_count() == 23
     assert len(admin.get_users({"first": 5, "max": 3})) == 3
 
 
@@ -52,7 +52,15 @@ def test_get_user_and_realm_roles(admin) -> None:
 
 def test_realm_role_members_with_attributes(admin) -> None:
     members = admin.get_realm_role_members("dept_approver")
-    assert [m["username"] for m in members] == ["dept.bk", "dept.cb", "dept.kt", "dept.ls", "dept.qb", "dual.cb"]
+    assert [m["username"] for m in members] == [
+        "dept.bk",
+        "dept.cb",
+        "dept.kt",
+        "dept.ls",
+        "dept.qb",
+        "dept.tn",
+        "dual.cb",
+    ]
     assert all(m["attributes"]["org_unit"] for m in members)
     assert {m["email"] for m in members if m["attributes"]["province"] == ["ubnd-cao-bang"]} == {
         "dept.cb@cb.ttdn.example",

@@ -56,7 +56,7 @@ def test_minted_tokens_are_indistinguishable(devidp) -> None:
     users = requests.get(
         f"{devidp.base_url}/admin/realms/ttdn/users/count", headers={"Authorization": f"Bearer {services}"}, timeout=5
     )
-    assert users.json() == 20
+    assert users.json() == 23
 
     openid = devidp.openid()
     keys = devidp.jwks()

@@ -200,6 +200,8 @@ def cao_bang_plan(version: int = 1, **changes: object) -> SubjectContext:
         created_by="drafter.cb",
         edited_by=("drafter.cb", "drafter2.cb"),
     )
+    if "plan_id" in changes:  # the older name of the subject's id
+        changes["id"] = changes.pop("plan_id")
     fields.update(changes)
     return SubjectContext(**fields)
 

@@ -250,3 +250,25 @@ def test_a_decision_recorded_before_subjects_verifies_by_its_old_hash() -> None:
     legacy = replace(approval.decisions[0], subject_kind=None, subject_id=None, subject_version=None)
     approval.decisions[0] = replace(legacy, hash=legacy.recomputed_hash())
     assert legacy.signed_subject() is None and approval.verify_decisions()
+
+
+def test_a_reports_task_is_delegated_reminded_and_overdue_in_working_days_like_a_plans() -> None:
+    # Monday 16/12/2024, 09:00 in Cao Bằng; the department level has 3 working days
+    clock = FakeClock(at(2024, 12, 16).astimezone(UTC))
+    uow, bus = FakeUnitOfWork(), make_bus(clock)
+    approval = bus.handle(commands.StartApproval(cao_bang_report(), at(2024, 12, 16)), uow)
+    task = approval.open_task()
+    assert task.due_at == datetime(2024, 12, 19, 17, 0, tzinfo=VIETNAM)
+    bus.handle(commands.DelegateTask(task.id, DEPT_CB, "dual.cb", "Đồng chí xem giúp."), uow)
+    assert task.assignees == ["dual.cb"]
+    clock.advance(days=2)
+    bus.handle(commands.CheckDeadlines(clock()), uow)
+    clock.advance(days=3)
+    bus.handle(commands.CheckDeadlines(clock()), uow)
+    bus.handle(commands.CheckDeadlines(clock()), uow)  # once each
+    timers = [event for event in uow.published if event.name in ("approval.task_reminder", "approval.task_overdue")]
+    assert [event.name for event in timers] == ["approval.task_reminder", "approval.task_overdue"]
+    delegated = uow.of("approval.task_delegated")[0]
+    for data in (delegated, *(event.data for event in timers)):
+        assert data["subject"]["kind"] == "report" and data["plan_id"] == approval.subject.id
+    assert timers[0].data["assignees"] == ["dual.cb"]

@@ -16,6 +16,7 @@ from infra.local.sample_plans import (
     KON_TUM_2023,
     LANG_SON_2018,
     QUANG_BINH_2017,
+    load_sample_history,
     load_sample_plans,
 )
 
@@ -56,6 +57,20 @@ def test_sample_data_loads_only_into_an_empty_service(world):
     assert len(load_sample_plans(world.bus)) == 6
     assert load_sample_plans(world.bus) == []
     assert len(world.store) == 6
+
+
+def test_the_seeds_issued_documents_are_imported_as_history_once(world):
+    imported = load_sample_history(world.bus)
+    assert [(p.document_number, p.issued_on.isoformat(), p.issuer, p.status) for p in imported] == [
+        ("213/KH-STTTT", "2020-02-28", "stttt-bac-kan", "approved"),
+        ("371/KH-UBND", "2023-02-16", "ubnd-kon-tum", "approved"),
+    ]
+    assert [p.date_line for p in imported] == [
+        "Bắc Kạn, ngày 28 tháng 02 năm 2020",
+        "Kon Tum, ngày 16 tháng 02 năm 2023",
+    ]
+    assert world.register.issued == []  # no number taken from any register
+    assert load_sample_history(world.bus) == []
 
 
 def test_the_cao_bang_2024_report_carries_the_seeds_figures(world):

@@ -542,3 +542,37 @@ def test_an_issued_plan_names_its_issuing_body_and_its_signer_whatever_the_order
     unnamed = views.issue_of(world.store[plan.id], organisations, world.bus.dependencies["name_of"], world.uow())
     assert unnamed is not None and unnamed.signer_name == "province.cb"
     assert views.issue_of(submit(world, create(world, body)), organisations, named, world.uow()) is None
+
+
+def test_a_successor_reads_its_predecessors_issued_plans_and_changes_none(world, body):
+    """Bắc Kạn's Sở TTTT issued a plan in 2024; after the 2025 mergers Thái Nguyên's Sở VHTTDL,
+    which carries on its work, reads it as history and cannot edit it; other provinces see nothing."""
+    from plans.domain.organisation_seed import load_seed
+
+    registry = load_seed()
+    bac_kan = Actor("drafter.bk", frozenset({"drafter"}), "stttt-bac-kan", "ubnd-bac-kan")
+    plan = submit(world, create(world, {**body, "org_unit": "stttt-bac-kan"}, actor=bac_kan), actor=bac_kan)
+    deliver(world, Approval(plan.id).full_approval())
+    assert world.store[plan.id].document_number == "01/KH-UBND"
+    thai_nguyen = Actor(
+        "drafter.tn",
+        frozenset({"drafter"}),
+        "svhttdl-thai-nguyen-2025",
+        "ubnd-thai-nguyen-2025",
+        history_units=frozenset(registry.predecessors("svhttdl-thai-nguyen-2025")),
+    )
+    assert "stttt-bac-kan" in thai_nguyen.history_units
+    assert views.get_plan(plan.id, thai_nguyen, world.uow()).id == plan.id
+    page, _ = views.list_plans(PlanQuery(), thai_nguyen, world.uow())
+    assert [p.id for p in page] == [plan.id]
+    with pytest.raises(PlanForbidden):
+        world.bus.handle(commands.ReplacePlan(actor=thai_nguyen, plan_id=plan.id, content=body, expected_revision=99))
+    cao_bang = Actor(
+        "drafter.cb",
+        frozenset({"drafter"}),
+        "svhttdl-cao-bang",
+        "ubnd-cao-bang",
+        history_units=frozenset(registry.predecessors("svhttdl-cao-bang")),
+    )
+    with pytest.raises(PlanNotFound):
+        views.get_plan(plan.id, cao_bang, world.uow())

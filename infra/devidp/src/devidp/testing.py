@@ -62,6 +62,22 @@ def _ephemeral_range() -> tuple[int, int]:
 _HANDED_OUT: set[int] = set()
 
 
+def _port_range() -> tuple[int, int]:
+    """The ports this process may hand out: the 12,000 below the ephemeral range, or, in a
+    test run split over processes (pytest-xdist sets ``PYTEST_XDIST_WORKER=gwN`` and
+    ``PYTEST_XDIST_WORKER_COUNT``), this worker's own slice of them, so two workers never
+    promise one port to two servers (each remembers only its own promises)."""
+    low, _ = _ephemeral_range()
+    first, last = max(1024, low - 12000), low - 1
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if worker.startswith("gw") and worker[2:].isdigit() and count.isdigit() and int(count) > 1:
+        size = (last - first + 1) // int(count)
+        first += int(worker[2:]) % int(count) * size
+        last = first + size - 1
+    return first, last
+
+
 def free_port() -> int:
     """A TCP port that was free on 127.0.0.1 a moment ago, for a server started next.
 
@@ -69,10 +85,11 @@ def free_port() -> int:
     ``bind(0)`` is also the kind it gives outgoing connections (to PostgreSQL,
     RabbitMQ, one service to another), and one of those took a port between our
     probe and the server's own bind often enough to fail a whole end-to-end run.
+    Under pytest-xdist each worker draws from a slice of its own (``_port_range``).
     """
-    low, _ = _ephemeral_range()
+    first, last = _port_range()
     for _ in range(200):
-        port = random.randint(max(1024, low - 12000), low - 1)
+        port = random.randint(first, last)
         if port in _HANDED_OUT:  # free now, but promised to a server that has not bound it yet
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

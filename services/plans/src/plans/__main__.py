@@ -31,8 +31,18 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 @click.pass_obj
 def migrate(settings: PlansSettings) -> None:
-    """Bring the database schema to the latest revision."""
+    """Bring the database schema to the latest revision, then add what the organisation seed
+    files hold and the registry lacks (an administrator's changes are never overwritten)."""
+    from datetime import UTC, datetime
+
+    from servicekit.db import Database
+
+    from .adapters.organisations import sync_seed
+
     upgrade_database(MIGRATIONS, settings.database_url)
+    organisations, successions = sync_seed(Database(settings.database_url), at=datetime.now(UTC))
+    if organisations or successions:
+        click.echo(f"organisation registry: {organisations} organisations and {successions} successions added")
 
 
 @cli.command()

@@ -26,8 +26,13 @@ from .service_layer.handlers import HANDLERS
 from .service_layer.unit_of_work import SqlUnitOfWork
 
 
-def organisation_registry(settings: PlansSettings) -> Callable[[], OrganisationRegistry]:
-    """The organisation registry as this process reads it (the seed file's, built once)."""
+def organisation_registry(settings: PlansSettings, db: Database | None = None) -> Callable[[], OrganisationRegistry]:
+    """The organisation registry as this process reads it: the database's (rebuilt when it changes)
+    given one, else the seed files' (built once)."""
+    if db is not None:
+        from .adapters.organisations import CachedRegistry
+
+        return CachedRegistry(db)
     built: list[OrganisationRegistry] = []
 
     def registry() -> OrganisationRegistry:
@@ -104,21 +109,26 @@ def bootstrap(
     documents: DocumentTools | None = None,
     name_of: Callable[[str], str | None] | None = None,
     person_of: Callable[[str], tuple[str, str] | None] | None = None,
+    registry: Callable[[], OrganisationRegistry] | None = None,
     withdrawal_wait_seconds: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> MessageBus:
     """The use cases of one process (build after forking). Anything passed in replaces
     the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL)."""
     settings = settings or PlansSettings()
+    database: Database | None = None
     if uow is None:
         database = db or Database(settings.database_url)
         uow = lambda: SqlUnitOfWork(database)  # noqa: E731
+    if registry is None:
+        registry = issuing_bodies.registry if issuing_bodies else organisation_registry(settings, database)
     return MessageBus(
         uow,
         HANDLERS,
         {
             "catalogue": catalogue or load_catalogue(settings),
-            "issuing_bodies": issuing_bodies or load_issuing_bodies(settings),
+            "issuing_bodies": issuing_bodies or load_issuing_bodies(settings, registry),
+            "organisation_registry": registry,
             "clock": clock or clock_for(settings),
             "new_id": new_id,
             "documents": documents,  # given to the renderer process only (document_tools)
@@ -153,7 +163,7 @@ def trust_roots(settings: PlansSettings) -> list[bytes]:
     return [path.read_bytes() for path in files if path.exists()]
 
 
-def document_tools(settings: PlansSettings) -> DocumentTools:
+def document_tools(settings: PlansSettings, db: Database | None = None) -> DocumentTools:
     """The renderer's dependencies: organisation names, the people directory, render-and-sign."""
     from .documents.pipeline import DirectoryPeople, RenderAndSign, credentials_from, timestamper_from
     from .documents.render import DocumentRenderer
@@ -165,7 +175,7 @@ def document_tools(settings: PlansSettings) -> DocumentTools:
         settings.keycloak_admin_client_secret,
     )
     return DocumentTools(
-        organisations=organisations(settings),
+        organisations=organisations(settings, organisation_registry(settings, db or Database(settings.database_url))),
         people=DirectoryPeople(directory),
         render_and_sign=RenderAndSign(DocumentRenderer(), credentials_from(settings), timestamper_from(settings)),
     )

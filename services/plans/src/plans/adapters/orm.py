@@ -153,6 +153,48 @@ class IssuedNumberRow(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class OrganisationRow(Base):
+    """One organisation of the registry, in the seed file's shape (docs/organisations.md)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record: Mapped[dict[str, Any]] = mapped_column(Json)
+    source: Mapped[str] = mapped_column(String(10))  # seed: from the seed file; admin: written through the API
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(120))
+
+
+class OrganisationSuccessionRow(Base):
+    """A predecessor's work passing to a successor from a day."""
+
+    __tablename__ = "organisation_successions"
+
+    predecessor: Mapped[str] = mapped_column(String(64), primary_key=True)
+    successor: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(30))
+    act: Mapped[str | None] = mapped_column(Text, nullable=True)
+    duties: Mapped[list[str]] = mapped_column(Json, default=list)
+    source: Mapped[str] = mapped_column(String(10))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+
+
+class OrganisationChangeRow(Base):
+    """Every change to the registry, kept: who, when, what it was before and after."""
+
+    __tablename__ = "organisation_changes"
+
+    seq: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # seeded, created, updated, succession_recorded
+    before: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    after: Mapped[dict[str, Any]] = mapped_column(Json)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_by: Mapped[str] = mapped_column(String(120))
+
+
 class Outbox(OutboxMixin, Base):
     pass
 

@@ -365,6 +365,10 @@ def _visible(visibility: Visibility, words: list[str]):  # type: ignore[no-untyp
         clauses.append(on_working_copy(PlanRow.org_unit.in_(sorted(visibility.units_all_statuses))))
     if visibility.approved_everywhere:
         clauses.append(on_working_copy(PlanRow.status == "approved"))
+    if visibility.history_units:
+        clauses.append(
+            on_working_copy(and_(PlanRow.status == "approved", PlanRow.org_unit.in_(sorted(visibility.history_units))))
+        )
     for reader, column, allowed in visibility.reader_clauses():
         version_read = select(PlanVersionReaderRow.plan_id).where(
             PlanVersionReaderRow.plan_id == PlanRow.id, PlanVersionReaderRow.reader == reader

@@ -15,6 +15,9 @@ class Actor:
     roles: frozenset[str]
     org_unit: str | None = None
     province: str | None = None
+    # The units whose work the actor's unit carries on (its predecessors in the organisation
+    # registry, however many steps back): their issued documents are the unit's history.
+    history_units: frozenset[str] = frozenset()
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -47,6 +50,7 @@ class Visibility:
     everything: bool = False
     units_all_statuses: frozenset[str] = frozenset()  # drafters: their unit's drafts too
     approved_everywhere: bool = False  # integrators (an approved plan is its last version)
+    history_units: frozenset[str] = frozenset()  # a successor's people: predecessors' issued plans, read-only
     units_submitted: frozenset[str] = frozenset()  # department approvers: versions offered to them
     provinces_submitted: frozenset[str] = frozenset()  # provincial approvers: versions offered to them
     all_submitted: bool = False  # ministry approvers: versions offered to them
@@ -56,7 +60,7 @@ class Visibility:
         return (
             self.everything
             or org_unit in self.units_all_statuses
-            or (status == "approved" and self.approved_everywhere)
+            or (status == "approved" and (self.approved_everywhere or org_unit in self.history_units))
         )
 
     def reads_version(self, *, org_unit: str, province: str, readers: frozenset[str] | set[str]) -> bool:
@@ -94,6 +98,7 @@ def visibility_of(actor: Actor, *, kind: str = "plan") -> Visibility:
         provinces_submitted=province if actor.has_role("province_approver") else frozenset(),
         all_submitted=actor.has_role("ministry_approver"),
         approved_everywhere=actor.has_role("integrator") or (kind == "report" and actor.has_role("ministry_approver")),
+        history_units=actor.history_units if actor.has_role("drafter", "dept_approver") else frozenset(),
         decided_by=actor.username or None,
     )
 

@@ -127,3 +127,39 @@ class AnswerWithdrawal(ApprovalFact):
 @dataclass(frozen=True)
 class RenderNextDocument:
     """The renderer's step: render, sign and store the oldest issued document still without its file."""
+
+
+@dataclass(frozen=True)
+class PutOrganisation:
+    """Add an organisation to the registry, or replace its record (a new dated name, an end date,
+    its agency code …): ``record`` in the seed file's shape; ``organisation_id`` when replacing."""
+
+    actor: Actor
+    record: dict[str, Any]
+    organisation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordSuccession:
+    """``record``: ``successor`` (or ``successors``), ``reason``, ``date``, ``act``, ``duties``."""
+
+    actor: Actor
+    predecessor: str
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ImportIssuedDocument:
+    """An administrator records a document issued before the suite existed, as it was issued: its
+    real number, date, issuing body and signer. It is read-only history and takes no number from
+    the register. ``kind`` names the document kind (``plan``; other kinds plug in beside it)."""
+
+    actor: Actor
+    kind: str
+    content: dict[str, Any]
+    document_number: str
+    issued_on: date
+    signer_name: str = ""  # where known: the seeds do not always say who signed
+    signer_position: str = ""
+    issuer: str | None = None  # the issuing body's registry id; default: the rule of the issue date
+    plan_id: str | None = None

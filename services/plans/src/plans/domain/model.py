@@ -226,6 +226,63 @@ class Plan:
         plan._log("created", at, actor=by, version=1)
         return plan
 
+    @classmethod
+    def imported(
+        cls,
+        plan_id: str,
+        content: PlanContent,
+        *,
+        province: str,
+        document_number: str,
+        issued_on: date,
+        issuer: str,
+        place: str,
+        signer: dict[str, str],
+        by: str,
+        at: datetime,
+    ) -> Plan:
+        """A plan issued before the suite existed, recorded as it was issued (history, not
+        re-enacted): approved, read-only, its one version the issued text, no register number taken."""
+        plan = cls(
+            id=plan_id,
+            content=content,
+            province=province,
+            created_by=by,
+            created_at=at,
+            status=APPROVED,
+            document_number=document_number,
+            issued_on=issued_on,
+            issuer=issuer,
+            place=place,
+        )
+        plan.versions.append(
+            PlanVersion(
+                number=1,
+                content=content,
+                content_sha256=content.sha256(),
+                submitted_by=by,
+                submitted_at=at,
+                outcome=APPROVED,
+            )
+        )
+        details = {
+            "document_number": document_number,
+            "issued_on": issued_on.isoformat(),
+            "issuer": issuer,
+            "signer": signer,
+        }
+        plan._log("imported", at, actor=by, version=1, details=details)
+        return plan
+
+    @property
+    def imported_signer(self) -> dict[str, str] | None:
+        """The signer an imported plan was issued with (a person of before the suite, by name)."""
+        for entry in self.timeline:
+            if entry.kind == "imported":
+                signer = entry.details.get("signer")
+                return dict(signer) if isinstance(signer, dict) and signer else None
+        return None
+
     @property
     def org_unit(self) -> str:
         return self.content.org_unit

@@ -7,8 +7,8 @@ Thái Nguyên's. An organisation keeps one id for life; a rename is a new dated
 name on the same organisation, while a merger, a split or a transfer of duties
 links organisations by a :class:`Succession`. The data itself lives in a seed
 file (``data/organisations.yaml``, read by :mod:`.organisation_seed`), never in
-code. It is to replace the interim lookup of unit names and issuing bodies'
-faces in :mod:`.organisations` (docs/organisations.md).
+code. The printed document reads names and issuing bodies' faces from it through
+:mod:`.organisations` (docs/organisations.md).
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from .organisation_registry import Dated, Name, Organisation, OrganisationRegist
 
 SEED_PACKAGE = "plans.domain"
 SEED_RESOURCE = "data/organisations.yaml"
+SEED_DIRECTORY = "data"  # every *.yaml here is a seed file (organisations.yaml first, the others by name)
 
 ORGANISATION_FIELDS = {
     "id",
@@ -59,9 +60,71 @@ def seed_text() -> str:
     return resources.files(SEED_PACKAGE).joinpath(SEED_RESOURCE).read_text(encoding="utf-8")
 
 
+def seed_texts() -> list[str]:
+    """Every seed file's text: ``organisations.yaml`` first, then the other ``*.yaml`` of
+    ``data/`` by name (another part of the suite may add its organisations in a file of its own)."""
+    directory = resources.files(SEED_PACKAGE).joinpath(SEED_DIRECTORY)
+    names = sorted(entry.name for entry in directory.iterdir() if entry.name.endswith(".yaml"))
+    ordered = [SEED_RESOURCE.rsplit("/", 1)[-1], *(name for name in names if name != "organisations.yaml")]
+    return [directory.joinpath(name).read_text(encoding="utf-8") for name in ordered if name in names]
+
+
+def seed_data() -> dict[str, list[Any]]:
+    """The seed files' organisations and successions, joined (plain YAML data)."""
+    joined: dict[str, list[Any]] = {"organisations": [], "successions": []}
+    for text in seed_texts():
+        try:
+            data = yaml.safe_load(text) or {}
+        except (yaml.YAMLError, ValueError):
+            load_registry(text)  # reports the file's problem as OrganisationsInvalid
+            raise
+        if isinstance(data, dict):
+            for key in joined:
+                joined[key].extend(data.get(key) or [])
+    return joined
+
+
 def load_seed() -> OrganisationRegistry:
-    """The registry as the repository's seed file describes it."""
-    return load_registry(seed_text())
+    """The registry as the repository's seed files describe it."""
+    return registry_from_data(seed_data())
+
+
+def registry_from_data(data: Any) -> OrganisationRegistry:
+    """A registry from data in the seed file's shape (parsed YAML or stored JSON)."""
+    reader = _Reader()
+    organisations, successions = reader.document(data)
+    if not reader.validation.ok:
+        raise OrganisationsInvalid(reader.validation, "The organisations break the file's schema.")
+    return OrganisationRegistry(organisations, successions)
+
+
+def organisation_from_record(record: Any, at: Path = ()) -> Organisation:
+    """One organisation from its record in the seed file's shape; every problem at once."""
+    reader = _Reader()
+    organisation = reader.organisation(at, record)
+    if organisation is None or not reader.validation.ok:
+        raise OrganisationsInvalid(reader.validation, "The organisation breaks the file's schema.")
+    return organisation
+
+
+def successions_from_record(record: Any, at: Path = ()) -> list[Succession]:
+    """The successions of one record (``predecessor(s)``, ``successor(s)``, ``reason``, ``date``…)."""
+    reader = _Reader()
+    successions = reader.succession(at, record)
+    if not reader.validation.ok:
+        raise OrganisationsInvalid(reader.validation, "The succession breaks the file's schema.")
+    return successions
+
+
+def plain(value: Any) -> Any:
+    """YAML data as JSON can hold it (dates as ISO text)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
 
 
 def load_registry(text: str) -> OrganisationRegistry:

@@ -112,7 +112,7 @@ class Organisations:
             head=convention.get("head", "Chủ tịch"),
             handling_unit=convention.get("handling_unit", "VX"),
             signing_level=int(convention.get("signing_level", 2)),
-            agency_code=organisation.agency_code or "",
+            agency_code=organisation.agency_code or convention.get("agency_code", ""),
         )
 
     @staticmethod

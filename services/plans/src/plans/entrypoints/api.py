@@ -29,7 +29,7 @@ class PlanIdConverter(BaseConverter):
     """A plan id in a path: any segment but the names of the collection's own resources, so that
     /plans/catalogue is never taken for a plan (nor advertises a plan's methods in its Allow header)."""
 
-    regex = r"(?!catalogue(?![^/]))[^/]+"
+    regex = r"(?!(?:catalogue|import)(?![^/]))[^/]+"
 
 
 blp = Blueprint("plans", __name__, url_prefix="/plans", description="Drafting, versions and submission of TTĐN plans")
@@ -43,8 +43,15 @@ def bus() -> MessageBus:
 
 def actor() -> Actor:
     principal = current_principal()
+    registry = bus().dependencies["organisation_registry"]()
+    unit = principal.org_unit
+    history = frozenset(registry.predecessors(unit)) if unit and unit in registry else frozenset()
     return Actor(
-        username=principal.username, roles=principal.roles, org_unit=principal.org_unit, province=principal.province
+        username=principal.username,
+        roles=principal.roles,
+        org_unit=unit,
+        province=principal.province,
+        history_units=history,
     )
 
 
@@ -74,7 +81,7 @@ def plan_document(plan: Plan, issue: documents.Issue | None = None) -> dict[str,
         if issue
         else None,
         "signer": {"username": issue.signer, "name": issue.signer_name, "level": issue.body.signing_level}
-        if issue and issue.signer
+        if issue and (issue.signer or issue.signer_name)
         else None,
         "total_budget_vnd": plan.content.total_budget_vnd,
         "created_by": plan.created_by,
@@ -140,6 +147,35 @@ class PlanCollection(MethodView):
         """Create a draft plan"""
         plan = bus().handle(commands.CreatePlan(actor=actor(), content=body))
         return with_etag(plan, 201, Location=url_for("plans.PlanItem", plan_id=plan.id))
+
+
+@blp.route("/import")
+class ImportIssued(MethodView):
+    @blp.arguments(schemas.ImportIssuedSchema)
+    @blp.response(
+        201,
+        schemas.PlanSchema,
+        headers={"ETag": {"schema": {"type": "string"}}, "Location": {"schema": {"type": "string"}}},
+    )
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Import a plan issued before the suite existed, with its real number, date, issuer and signer
+        (admin): read-only history that takes no number from the register"""
+        plan = bus().handle(
+            commands.ImportIssuedDocument(
+                actor=actor(),
+                kind=body["kind"],
+                content=body["content"],
+                document_number=body["document_number"],
+                issued_on=body["issued_on"],
+                signer_name=(body.get("signer") or {}).get("name", ""),
+                signer_position=(body.get("signer") or {}).get("position", ""),
+                issuer=body.get("issuer"),
+            )
+        )
+        issue = views.issue_of(
+            plan, current_app.extensions["plans_organisations"], bus().dependencies["name_of"], bus().uow()
+        )
+        return with_etag(plan, 201, issue, Location=url_for("plans.PlanItem", plan_id=plan.id))
 
 
 @blp.route("/catalogue")

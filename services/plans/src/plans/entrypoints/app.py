@@ -14,7 +14,8 @@ from ..config import PlansSettings
 from ..domain import errors
 from .api import PlanIdConverter, blp
 from .documents_api import blp as documents_blp
-from .messages import CATALOGUE, invalid_plan_problem
+from .messages import CATALOGUE, invalid_organisations_problem, invalid_plan_problem
+from .organisations_api import blp as organisations_blp
 from .reports_api import blp as reports_blp
 
 # Domain errors to problem types, in this one place.
@@ -32,6 +33,11 @@ PROBLEMS: ProblemTable = {
     errors.WithdrawalInProgress: ProblemType(409, "Withdrawal in progress", "withdrawal-in-progress"),
     errors.RevisionRequired: ProblemType(428, "Precondition required", "precondition-required"),
     errors.NoIssuingBody: ProblemType(500, "Configuration error", "configuration-error"),
+    # The organisation registry: every problem at once; an unknown id in a path is a 404.
+    errors.OrganisationsInvalid: ProblemType(
+        422, "Validation failed", "validation-error", build=invalid_organisations_problem
+    ),
+    errors.UnknownOrganisation: ProblemType(404, "Not found", "not-found"),
     errors.PlanNotApproved: ProblemType(
         409, "Plan not approved", "plan-not-approved", extensions=lambda error: {"plan_status": error.status}
     ),
@@ -62,9 +68,9 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     )
     # Anyone may check a document (recipients in other agencies have no account), up to its own limit.
     app.config["BODY_LIMITS"] = {"/documents/verify": settings.document_verify_max_bytes}
-    app.extensions["plans_organisations"] = organisations(settings)
+    app.extensions["plans"] = bus = bootstrap(settings, db=db)
+    app.extensions["plans_organisations"] = organisations(settings, bus.dependencies["organisation_registry"])
     app.extensions["plans_trust_roots"] = lambda: trust_roots(settings)
-    app.extensions["plans"] = bootstrap(settings, db=db)
     app.extensions["plans_db"] = db
     api = create_api(
         app, title="TTĐN plans service", description="Plans, versions, submission and the numbering register"
@@ -74,6 +80,7 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     api.register_blueprint(blp)
     api.register_blueprint(reports_blp)
     api.register_blueprint(documents_blp)
+    api.register_blueprint(organisations_blp)
     register_problem_table(app, PROBLEMS, CATALOGUE)
 
     return app

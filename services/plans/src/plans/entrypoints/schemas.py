@@ -297,3 +297,27 @@ def content_fields() -> dict[str, list[str]]:
         "legal_basis": list(LegalBasisSchema().fields),
         "indicator": list(IndicatorSchema().fields),
     }
+
+
+class ImportSignerSchema(Schema):
+    name = _text(200, required=True, allow_empty=False)
+    position = _text(200)
+
+
+class ImportIssuedSchema(Schema):
+    """A document issued before the suite existed, as it was issued."""
+
+    kind = Text(load_default="plan", metadata={"description": "The document kind (plan)"})
+    content = fields.Nested(PlanBodySchema, required=True)
+    document_number = _text(40, required=True, allow_empty=False)
+    issued_on = fields.Date(required=True)
+    issuer = Text(
+        validate=validate.Length(max=64),
+        metadata={"description": "The issuing body's registry id (default: the rule on the issue date)"},
+    )
+    signer = fields.Nested(
+        ImportSignerSchema,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Who signed it, where known (never made up)"},
+    )

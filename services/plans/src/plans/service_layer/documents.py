@@ -74,7 +74,7 @@ def plan_face(plan: Plan, version: int, organisations: Organisations, signer: Si
             number=plan.document_number,
             issued_on=plan.issued_on,
             place=plan.place,
-            issuer=organisations.body(plan.issuer),
+            issuer=organisations.body(plan.issuer, plan.issued_on),
             signer=signer,
             organisations=organisations,
         )

@@ -11,6 +11,7 @@ loader, which replays the events approvals would send. What callers read is in
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from servicekit.i18n import N_
+from servicekit.validation import Validation
 
 from ..domain import commands
 from ..domain.access import Actor, may_draft_for, visibility_of
@@ -35,8 +37,9 @@ from ..domain.errors import (
 from ..domain.model import APPROVED, PLAN, REJECTED, REPORT, SUBMITTED, VIETNAM, Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
 from ..domain.report import ReportContent
-from ..domain.rules import UnitCheck, report_validation
+from ..domain.rules import UnitCheck, content_validation, report_validation
 from .documents import render_next_document
+from .organisations import put_organisation, record_succession
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -93,6 +96,71 @@ def create_plan(
             at=now,
             catalogue=catalogue,
             units=units,
+        )
+        uow.plans.add(plan)
+    return plan
+
+
+DOCUMENT_NUMBER = re.compile(r"^\d{1,6}/[A-ZĐ]+(?:-[A-ZĐ0-9]+)+$")  # 213/KH-STTTT, 371/KH-UBND
+IMPORTABLE_KINDS = ("plan",)  # other document kinds add their own import beside this one
+
+
+def import_issued_document(
+    cmd: commands.ImportIssuedDocument,
+    uow: UnitOfWork,
+    *,
+    catalogue: Catalogue,
+    issuing_bodies: IssuingBodies,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+) -> Plan:
+    """History imported, not re-enacted: the document as issued, checked against the organisations
+    of its issue date, every problem at once; read-only, and no number is taken from the register."""
+    if not cmd.actor.has_role("admin"):
+        raise PlanForbidden("Only an administrator imports issued documents.")
+    validation = Validation()
+    if cmd.kind not in IMPORTABLE_KINDS:
+        validation.add(("kind",), "one-of", N_("Must be one of: {choices}.", choices=", ".join(IMPORTABLE_KINDS)))
+        raise PlanInvalid(validation)
+    day = cmd.issued_on
+    content = PlanContent.from_dict(cmd.content)
+    registry = issuing_bodies.registry()
+    if not DOCUMENT_NUMBER.match(cmd.document_number):
+        validation.add(
+            ("document_number",),
+            "document-number",
+            N_("Not a number and symbol such as {example}.", example="213/KH-STTTT"),
+        )
+    found = content_validation(
+        content, catalogue, for_submission=True, units=lambda refs: registry.check_references(refs, day)
+    )
+    for violation in found:
+        validation.add(("content", *violation.path), violation.rule, violation.message)
+    issuer, place, province = cmd.issuer, None, None
+    if not validation.ok:
+        raise PlanInvalid(validation)
+    if issuer is not None:
+        for violation in registry.check_references({("issuer",): issuer}, day):
+            validation.add(violation.path, violation.rule, violation.message)
+    if not validation.ok:
+        raise PlanInvalid(validation)
+    province = issuing_bodies.province_of(content.org_unit, day)
+    issuer = issuer or issuing_bodies.for_unit(content.org_unit, day).code
+    place = registry.place_on(issuer, day) or ""
+    with uow:
+        plan = Plan.imported(
+            cmd.plan_id or new_id(),
+            content,
+            province=province,
+            document_number=cmd.document_number,
+            issued_on=day,
+            issuer=issuer,
+            place=place,
+            signer={"name": cmd.signer_name.strip(), "position": cmd.signer_position.strip()}
+            if cmd.signer_name.strip()
+            else {},
+            by=cmd.actor.username,
+            at=clock(),
         )
         uow.plans.add(plan)
     return plan
@@ -359,6 +427,7 @@ def complete_approval(fact: commands.CompleteApproval, uow: UnitOfWork, *, issui
 
 HANDLERS: dict[type, Callable[..., Any]] = {
     commands.CreatePlan: create_plan,
+    commands.ImportIssuedDocument: import_issued_document,
     commands.ReplacePlan: replace_plan,
     commands.SubmitPlan: submit_plan,
     commands.WithdrawPlan: withdraw_plan,
@@ -370,4 +439,7 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     commands.CompleteApproval: complete_approval,
     commands.AnswerWithdrawal: answer_withdrawal,
     commands.RenderNextDocument: render_next_document,  # the renderer process (service_layer/documents.py)
+    # the administrator's changes to the organisation registry (service_layer/organisations.py)
+    commands.PutOrganisation: put_organisation,
+    commands.RecordSuccession: record_succession,
 }

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..adapters.issued_files import IssuedFiles
 from ..adapters.numbering_register import SqlAlchemyNumberingRegister
+from ..adapters.organisations import OrganisationStore
 from ..adapters.orm import Outbox
 from ..adapters.repository import AbstractPlanRepository, SqlAlchemyPlanRepository
 from ..domain.events import PlanEvent
@@ -28,6 +29,7 @@ class UnitOfWork(KitUnitOfWork, abc.ABC):
     plans: AbstractPlanRepository
     register: NumberingRegister
     issued_files: IssuedFiles  # issued documents waiting for (or holding) their signed file
+    organisations: OrganisationStore  # the organisation registry's tables (the administrator's changes)
 
     def touched(self) -> Iterable[Plan]:
         return self.plans.seen.values()
@@ -52,6 +54,7 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
         self.plans = SqlAlchemyPlanRepository(session)
         self.register = SqlAlchemyNumberingRegister(session)
         self.issued_files = IssuedFiles(session)
+        self.organisations = OrganisationStore(session)
 
     def to_cloudevent(self, event: PlanEvent) -> Event:  # type: ignore[override]
         return new_event(event.name, source=EVENT_SOURCE, subject=f"plans/{event.plan_id}", data=event.payload())
