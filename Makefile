@@ -82,13 +82,18 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(TYPED)
 
-# Message catalogues (Babel): the texts marked N_() in a package, merged into its
-# Vietnamese and English .po files and compiled to the .mo files that are committed.
-CATALOGUES := services/plans/src/plans:plans
+# Message catalogues (Babel): the texts marked in a package, merged into its Vietnamese
+# and English .po files and compiled to the .mo files that are committed. An entry is
+# directory:domain:babel-config:keywords (the keywords pybabel looks for besides its own).
+CATALOGUES := libs/servicekit/src/servicekit:servicekit:babel.cfg:N_ \
+	services/plans/src/plans:plans:babel.cfg:N_ \
+	services/approvals/src/approvals:approvals:babel.cfg:N_ \
+	gateway/src/gateway/web:web:gateway/babel-web.cfg:t,translate:2,mark
 messages: install
 	@for entry in $(CATALOGUES); do \
-	  dir=$${entry%%:*}; domain=$${entry##*:}; \
-	  $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header -o $$dir/translations/$$domain.pot $$dir && \
+	  dir=$$(echo $$entry | cut -d: -f1); domain=$$(echo $$entry | cut -d: -f2); \
+	  config=$$(echo $$entry | cut -d: -f3); keywords=$$(echo $$entry | cut -d: -f4- | sed 's/,/ -k /g'); \
+	  $(BIN)/pybabel -q extract -F $$config -k $$keywords --no-location --sort-output --omit-header -o $$dir/translations/$$domain.pot $$dir && \
 	  $(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -w 120 -i $$dir/translations/$$domain.pot -d $$dir/translations -D $$domain && \
 	  $(BIN)/pybabel -q compile --statistics -d $$dir/translations -D $$domain || exit 1; \
 	done

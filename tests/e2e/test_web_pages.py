@@ -51,7 +51,7 @@ def create_plan(
 def submitted_plan(drafter: WebUser, title: str, activities: list[dict] | None = None, **unit: str) -> str:
     plan_id = create_plan(drafter, title, activities, **unit)
     page = drafter.get(f"/plans/{plan_id}")
-    assert drafter.post(f"/plans/{plan_id}/submit", {}, from_page=page).status_code == 303
+    assert drafter.post(f"/plans/{plan_id}/submit", {"confirm": "yes"}, from_page=page).status_code == 303
     return plan_id
 
 
@@ -70,8 +70,10 @@ def task_form(approver: WebUser, title: str, form: str) -> tuple[Response, str, 
 
 
 def decide(approver: WebUser, title: str, decision: str, comment: str = "") -> Response:
+    """The decision, confirmed (the confirmation step itself is tested on its own)."""
     page, action, approval_id = task_form(approver, title, "decision")
-    return approver.post(action, {"decision": decision, "comment": comment, "approval_id": approval_id}, from_page=page)
+    form = {"decision": decision, "comment": comment, "approval_id": approval_id, "confirm": "yes"}
+    return approver.post(action, form, from_page=page)
 
 
 def restart_at_once(stack: Stack, name: str, env: dict[str, str]) -> None:
@@ -88,14 +90,22 @@ def unread(user: WebUser) -> int:
 
 def test_submit_then_withdraw_and_the_timeline_records_both(login) -> None:  # type: ignore[no-untyped-def]
     drafter = login("drafter.cb")
-    plan_id = create_plan(drafter, titled(TITLE))
+    title = titled(TITLE)
+    plan_id = create_plan(drafter, title)
     page = drafter.get(f"/plans/{plan_id}")
-    submitted = drafter.follow(drafter.post(f"/plans/{plan_id}/submit", {}, from_page=page))
+    # One clear step first, naming the plan; nothing is submitted until it is confirmed.
+    asked = drafter.post(f"/plans/{plan_id}/submit", {}, from_page=page)
+    assert asked.status_code == 200 and "Xác nhận trình duyệt" in text_of(asked)
+    assert f"Trình kế hoạch “{title}”" in text_of(asked)
+    assert "Bản nháp" in text_of(drafter.get(f"/plans/{plan_id}"))
+    submitted = drafter.follow(drafter.post(f"/plans/{plan_id}/submit", {"confirm": "yes"}, from_page=asked))
     text = text_of(submitted)
     assert "Đã trình duyệt kế hoạch." in text and "Đang trình duyệt" in text
     # The stage: the first level of the chain, once the approvals service has opened it.
     staged = drafter.until(f"/plans/{plan_id}", lambda page: "Lãnh đạo Sở" in text_of(page), "the stage")
-    withdrawn = drafter.follow(drafter.post(f"/plans/{plan_id}/withdraw", {}, from_page=staged))
+    asked = drafter.post(f"/plans/{plan_id}/withdraw", {}, from_page=staged)
+    assert "đang chờ Lãnh đạo Sở duyệt" in text_of(asked)  # the plan and the level it waits at
+    withdrawn = drafter.follow(drafter.post(f"/plans/{plan_id}/withdraw", {"confirm": "yes"}, from_page=asked))
     text = text_of(withdrawn)
     assert "Đã rút lại" in text
     assert text.index("Trình duyệt phiên bản 1") < text.index("Rút lại phiên bản 1")
@@ -122,11 +132,42 @@ def test_the_task_list_puts_overdue_tasks_first(stack: Stack, login) -> None:  #
 def test_a_return_needs_a_comment_shown_beside_the_comment_field(login) -> None:  # type: ignore[no-untyped-def]
     title = titled(TITLE)
     submitted_plan(login("drafter.cb"), title)
-    answer = decide(login("dept.cb"), title, "return", "")
+    dept = login("dept.cb")
+    page, action, approval_id = task_form(dept, title, "decision")
+    # Nothing is chosen in advance, and the comment says before submitting that a return needs it.
+    assert "checked" not in page.text.split('id="decision"')[1].split("</fieldset>")[0]
+    assert "Bắt buộc khi trả lại hoặc từ chối." in text_of(page)
+    answer = dept.post(action, {"decision": "return", "comment": " ", "approval_id": approval_id}, from_page=page)
     assert answer.status_code == 422
-    page = answer.text
-    assert 'id="err-decision-comment"' in page and 'aria-describedby="err-decision-comment"' in page
-    assert "a comment is required" in page
+    page_html = answer.text
+    textarea = re.search(r"<textarea id=\"comment\"[^>]*>", page_html).group(0)
+    # One aria-describedby naming the error and the hint, so the error is announced.
+    assert (
+        textarea.count("aria-describedby") == 1 and 'aria-describedby="err-decision-comment comment-hint"' in textarea
+    )
+    assert 'id="err-decision-comment"' in page_html
+    assert 'href="#comment"' in page_html  # the error summary links to the field
+    assert "Cần ghi ý kiến khi trả lại hoặc từ chối" in text_of(answer)
+    # No choice at all is refused too, before anything is sent.
+    none = dept.post(action, {"comment": "", "approval_id": approval_id}, from_page=page)
+    assert none.status_code == 422 and "Hãy chọn Đồng ý, Trả lại hoặc Từ chối." in text_of(none)
+
+
+def test_a_decision_is_confirmed_in_one_step_naming_the_plan_and_level(login) -> None:  # type: ignore[no-untyped-def]
+    title = titled(TITLE)
+    plan_id = submitted_plan(login("drafter.cb"), title)
+    dept = login("dept.cb")
+    page, action, approval_id = task_form(dept, title, "decision")
+    # The plan's content comes before the decision form.
+    assert page.text.index('id="content-title"') < page.text.index('id="decide-title"')
+    form = {"decision": "return", "comment": "Đề nghị bổ sung chỉ tiêu.", "approval_id": approval_id}
+    asked = dept.post(action, form, from_page=page)
+    assert asked.status_code == 200
+    assert f"Trả lại kế hoạch “{title}” để đơn vị chỉnh sửa, với tư cách Lãnh đạo Sở?" in text_of(asked)
+    assert "Đề nghị bổ sung chỉ tiêu." in text_of(asked)
+    assert "Đang trình duyệt" in text_of(dept.get(f"/plans/{plan_id}"))  # nothing decided yet
+    done = dept.post(action, {**form, "confirm": "yes"}, from_page=asked)
+    assert done.status_code == 303
 
 
 def test_a_task_decided_by_someone_else_first_is_explained(login) -> None:  # type: ignore[no-untyped-def]
@@ -134,10 +175,11 @@ def test_a_task_decided_by_someone_else_first_is_explained(login) -> None:  # ty
     submitted_plan(login("drafter.cb"), title)
     dept = login("dept.cb")
     page, action, approval_id = task_form(dept, title, "decision")
-    assert dept.post(action, {"decision": "approve", "approval_id": approval_id}, from_page=page).status_code == 303
-    late = dept.post(action, {"decision": "approve", "approval_id": approval_id}, from_page=page)
+    form = {"decision": "approve", "approval_id": approval_id, "confirm": "yes"}
+    assert dept.post(action, form, from_page=page).status_code == 303
+    late = dept.post(action, form, from_page=page)
     assert late.status_code == 409
-    assert "The task is closed" in text_of(late)  # the approvals service's words
+    assert "Việc này đã kết thúc" in text_of(late)  # the approvals service's words, in the page's language
 
 
 def test_delegation_to_an_ineligible_user_says_why(login) -> None:  # type: ignore[no-untyped-def]
@@ -147,7 +189,8 @@ def test_delegation_to_an_ineligible_user_says_why(login) -> None:  # type: igno
     page, action, approval_id = task_form(dept, title, "delegate")
     refused = dept.post(action, {"to": "drafter.bk", "approval_id": approval_id}, from_page=page)
     assert refused.status_code == 422
-    assert "drafter.bk is not a dept_approver of this task's org_unit scope" in text_of(refused)
+    # The approvals service's words, in the page's language and without its jargon.
+    assert "drafter.bk không phải là người duyệt cấp Sở" in text_of(refused)
     done = dept.follow(
         dept.post(action, {"to": "dual.cb", "comment": "Anh xem giúp", "approval_id": approval_id}, from_page=page)
     )
@@ -191,6 +234,8 @@ def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-
 
     # Revise: cut the training budget, add a publication with an indicator; resubmit.
     edit = drafter.get(f"/plans/{plan_id}/edit")
+    # The comment that returned it is at the top of the edit form, before the first field.
+    assert comment in edit.text and edit.text.index(comment) < edit.text.index('id="title"')
     etag = html.unescape(re.search(r'name="etag" value="([^"]+)"', edit.text).group(1))
     revised = [
         dict(ACTIVITIES[0], budget_vnd="120.000.000", indicators=[("Người tham gia", "người", "250")]),
@@ -210,10 +255,17 @@ def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-
     saved = drafter.post(f"/plans/{plan_id}/edit", [("etag", etag), *revision], from_page=edit)
     assert saved.status_code == 303, text_of(saved)
     page = drafter.get(f"/plans/{plan_id}")
-    assert drafter.post(f"/plans/{plan_id}/submit", {}, from_page=page).status_code == 303
+    # The resubmission step shows the comment again and takes the drafters' reply (giải trình).
+    asked = drafter.post(f"/plans/{plan_id}/submit", {}, from_page=page)
+    assert comment in text_of(asked) and 'name="reply"' in asked.text
+    reply = "Đã bổ sung ấn phẩm song ngữ và giảm kinh phí tập huấn xuống 120.000.000 đồng."
+    assert (
+        drafter.post(f"/plans/{plan_id}/submit", {"confirm": "yes", "reply": reply}, from_page=asked).status_code == 303
+    )
 
     assert decide(dept, title, "approve").status_code == 303
     review = text_of(province.get(task_link(province, title)))
+    assert "Giải trình của đơn vị soạn thảo khi trình lại (phiên bản 2)" in review and reply in review
     assert "Thay đổi so với phiên bản 1 đã bị trả lại" in review
     assert "Xuất bản ấn phẩm song ngữ Việt – Anh giới thiệu Cao Bằng" in review
     assert "150.000.000 ₫ → 120.000.000 ₫" in review

@@ -334,6 +334,8 @@ class Stack:
         """An HTTP client for one person, with a token obtained as a client would (python-keycloak)."""
         session = self.http_client()
         session.headers["Authorization"] = f"Bearer {self.token(username)}"
+        # Their tokens say locale vi; the end-to-end tests read the API's English problems.
+        session.headers["Accept-Language"] = "en"
         return session
 
     def integrator_session(self) -> requests.Session:

@@ -53,3 +53,17 @@ def chromium() -> Iterator[object]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+AXE = Path(__file__).resolve().parents[3] / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+ENSURE_BROWSER = Path(__file__).resolve().parents[3] / "infra" / "local" / "ensure-browser.sh"
+
+
+@pytest.fixture(scope="session")
+def axe() -> Path:
+    """axe-core's script, as the project's setup installs it (infra/local/ensure-browser.sh)."""
+    if not AXE.exists():
+        subprocess.run(["bash", str(ENSURE_BROWSER)], check=False, capture_output=True)
+    if not AXE.exists():
+        pytest.skip(f"{AXE} is missing and could not be installed (infra/local/ensure-browser.sh needs npm)")
+    return AXE

@@ -67,7 +67,9 @@ def token_for(username: str) -> str:
 
 
 def auth(username: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_for(username)}"}
+    # The demo people's tokens say locale vi; these tests read the API's English (the language
+    # rule itself: tests/unit/servicekit/test_message_catalogues.py).
+    return {"Authorization": f"Bearer {token_for(username)}", "Accept-Language": "en"}
 
 
 @pytest.fixture(scope="module")

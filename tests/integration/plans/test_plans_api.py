@@ -455,3 +455,38 @@ def test_the_catalogue_lists_the_fields_of_a_plans_content(client, tokens):
     assert {"id", "title", "budget_vnd", "budget_source", "indicators"} <= set(fields["activity"])
     # content model v2: an indicator may name its code in the indicator catalogue
     assert set(fields["indicator"]) == {"code", "name", "unit", "target"}
+
+
+def test_a_submission_carries_the_drafters_reply_and_answers_in_the_callers_language(client, tokens, body, settings):
+    plan = create(client, tokens, body).json
+    reply = "Đã bổ sung ấn phẩm song ngữ và giảm kinh phí tập huấn như ý kiến của Ủy ban."
+    submitted = client.post(f"/plans/{plan['id']}/submit", json={"reply": reply}, headers=tokens("drafter.cb"))
+    assert submitted.status_code == 200, submitted.json
+    (version,) = client.get(f"/plans/{plan['id']}/versions", headers=tokens("drafter.cb")).json["items"]
+    assert version["reply"] == reply
+    # People by full name, family name first, with their position (the directory's `position`).
+    assert version["submitted_by_name"] == "Nông Thị Hoa, Chuyên viên"
+    timeline = client.get(f"/plans/{plan['id']}/timeline", headers=tokens("drafter.cb")).json["items"]
+    (entry,) = [e for e in timeline if e["kind"] == "submitted"]
+    assert entry["details"]["reply"] == reply and entry["actor_name"] == "Nông Thị Hoa, Chuyên viên"
+    # plan.submitted takes the reply to the approvals service (an additive field).
+    with create_engine(settings.database_url).connect() as connection:
+        payloads = connection.execute(
+            text("SELECT payload FROM outbox WHERE routing_key = 'plan.submitted' AND aggregate_id = :id"),
+            {"id": f"plans/{plan['id']}"},
+        ).scalars()
+        (event,) = [json.loads(payload) for payload in payloads]
+    assert event["data"]["reply"] == reply
+    # A second submission is refused in the caller's language: Accept-Language first …
+    again = client.post(f"/plans/{plan['id']}/submit", headers={**tokens("drafter.cb"), "Accept-Language": "vi"})
+    assert again.status_code == 409 and again.headers["Content-Language"] == "vi"
+    assert again.json["detail"] == "Không thể trình duyệt kế hoạch đang ở trạng thái “Đang trình duyệt”."
+    # … so English when it asks for English (its token's locale claim, vi, decides only without one).
+    english = client.post(f"/plans/{plan['id']}/submit", headers={**tokens("drafter.cb"), "Accept-Language": "en"})
+    assert english.json["detail"] == "Cannot submit a plan in status 'submitted'."
+    # Field errors too: marshmallow's own messages in Vietnamese.
+    bad = client.post(
+        "/plans", json={**body, "title": "", "year": "x"}, headers={**tokens("drafter.cb"), "Accept-Language": "vi"}
+    )
+    assert bad.status_code == 422
+    assert bad.json["errors"]["year"] == ["Cần nhập một số nguyên."]

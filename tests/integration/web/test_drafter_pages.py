@@ -139,11 +139,11 @@ def test_submitting_twice_explains_instead_of_failing(browser: Browser) -> None:
     browser.login("drafter.cb")
     plan_id = create_plan(browser)
     page = browser.get(f"/plans/{plan_id}")
-    browser.post(f"/plans/{plan_id}/submit", {}, from_page=page)
-    again = browser.post(f"/plans/{plan_id}/submit", {}, from_page=page)
+    browser.post(f"/plans/{plan_id}/submit", {"confirm": "yes"}, from_page=page)
+    again = browser.post(f"/plans/{plan_id}/submit", {"confirm": "yes"}, from_page=page)
     assert again.status_code == 409
-    # The plans service's own explanation (the service's words, not a stand-in's).
-    assert "Cannot submit a plan in status 'submitted'." in text_of(again)
+    # The plans service's own explanation (the service's words, not a stand-in's), in the page's language.
+    assert "Không thể trình duyệt kế hoạch đang ở trạng thái “Đang trình duyệt”." in text_of(again)
 
 
 def test_another_units_plan_is_not_found(browser: Browser, second_browser: Browser) -> None:

@@ -49,7 +49,7 @@ def approve(world: World, document_id: str, levels: tuple[int, ...], *, version:
 def test_a_report_is_started_from_the_approved_plan_filled_in_and_received(browser: Browser, world: World) -> None:
     browser.login("drafter.cb")
     plan_id = create_plan(browser)
-    browser.post(f"/plans/{plan_id}/submit", {"etag": ""})
+    browser.post(f"/plans/{plan_id}/submit", {"etag": "", "confirm": "yes"})
     approve(world, plan_id, (1, 2, 3))
     plan_page = browser.get(f"/plans/{plan_id}")
     assert 'data-testid="start-report"' in plan_page.get_data(as_text=True)

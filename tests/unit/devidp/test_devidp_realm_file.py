@@ -67,7 +67,7 @@ def test_clients_that_log_users_in_get_sub_and_the_api_audience(export: dict) ->
         for m in scope["protocolMappers"]
         if m["protocolMapper"] == "oidc-usermodel-attribute-mapper"
     }
-    assert set(attributes) == {"org_unit", "province", "locale"}
+    assert set(attributes) == {"org_unit", "province", "locale", "position"}
     for config in attributes.values():
         for flag in ("access.token.claim", "id.token.claim", "userinfo.token.claim", "introspection.token.claim"):
             assert config[flag] == "true"

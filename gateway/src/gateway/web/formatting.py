@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -84,3 +85,21 @@ def roman(number: int) -> str:
             out += letters
             number -= value
     return out
+
+
+def person(name: Any) -> str:
+    """A person as the API names them: their full name, family name first, and their position
+    ("Nông Thị Hoa, Chuyên viên") where the service knows them; their username otherwise."""
+    if isinstance(name, dict):
+        full = str(name.get("name") or name.get("username") or "")
+        return f"{full}, {name['position']}" if name.get("position") else full
+    return "" if name is None else str(name)
+
+
+_RAW_LINK_LINE = re.compile(r"^[^\n]*:\s*https?://\S+\s*$", re.MULTILINE)
+
+
+def without_raw_links(text: Any) -> str:
+    """A message's text without its "Xem kế hoạch: https://…" lines: in the inbox the whole item
+    is the link (it opens the plan), so a raw address would only be noise."""
+    return _RAW_LINK_LINE.sub("", str(text or "")).strip()

@@ -16,13 +16,16 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from .i18n import catalogue, mark, translate
+
 _ACTIVITY = re.compile(r"^act-(\d+)-(\w+)$")
 _INDICATOR = re.compile(r"^act-(\d+)-ind-(\d+)-(\w+)$")
 _LEGAL_BASIS = re.compile(r"^lb-(\d+)-(\w+)$")
 _NOT_DIGITS = re.compile(r"[.\s,₫đ]|VND|vnđ", re.IGNORECASE)
 
 ACTIVITY_TEXT = ("title", "category", "lead_unit", "budget_source", "content", "expected_output")
-LEGAL_BASIS_TEXT = ("reference", "title", "issuer")
+LEGAL_BASIS_TEXT = ("document_type", "reference", "number", "issuer", "title", "summary")
+LEGAL_BASIS_V2 = ("document_type", "number", "summary")  # how a citation names the document
 
 
 def clean(value: str | None) -> str:
@@ -61,9 +64,9 @@ def parse_plan_form(form: MultiDict) -> tuple[dict[str, Any], dict[str, list[str
             body[name] = int(raw)
         elif raw:
             body[name] = raw
-            errors[name] = ["error.whole_number"]
+            errors[name] = [mark("error.whole_number")]
         elif name == "year":
-            errors[name] = ["error.required"]
+            errors[name] = [mark("error.required")]
     if clean(form.get("org_unit")):
         body["org_unit"] = clean(form.get("org_unit"))
 
@@ -71,6 +74,9 @@ def parse_plan_form(form: MultiDict) -> tuple[dict[str, Any], dict[str, list[str
     for key in _ordered_keys(form, _LEGAL_BASIS):
         basis: dict[str, str | None] = {field: clean(form.get(f"lb-{key}-{field}")) for field in LEGAL_BASIS_TEXT}
         basis["issued_on"] = clean(form.get(f"lb-{key}-issued_on")) or None
+        for field in LEGAL_BASIS_V2:  # content model v2: sent only when given
+            if not basis[field]:
+                del basis[field]
         if any(basis.values()):
             body["legal_bases"].append(basis)
 
@@ -89,7 +95,7 @@ def parse_plan_form(form: MultiDict) -> tuple[dict[str, Any], dict[str, list[str
         amount = parse_amount(raw_budget) if raw_budget else 0
         activity["budget_vnd"] = raw_budget if amount is None else amount
         if amount is None:
-            errors[f"activities.{position}.budget_vnd"] = ["error.amount"]
+            errors[f"activities.{position}.budget_vnd"] = [mark("error.amount")]
         activity["indicators"] = []
         for index in _ordered_indicator_keys(form, key):
             indicator: dict[str, Any] = {
@@ -103,7 +109,7 @@ def parse_plan_form(form: MultiDict) -> tuple[dict[str, Any], dict[str, list[str
             indicator["target"] = raw_target if target is None else target
             if target is None:
                 errors[f"activities.{position}.indicators.{len(activity['indicators'])}.target"] = [
-                    "error.whole_number"
+                    mark("error.whole_number")
                 ]
             activity["indicators"].append(indicator)
         if not any(activity[field] for field in ("title", "content", "lead_unit")) and not activity["budget_vnd"]:
@@ -143,3 +149,52 @@ def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def total_budget(activities: Iterable[dict[str, Any]]) -> int:
     return sum(activity["budget_vnd"] for activity in activities if isinstance(activity.get("budget_vnd"), int))
+
+
+def field_anchor(path: str) -> str:
+    """The id of the input a field path names, as the form lays it out again after a failed save
+    (each row keyed by its position): ``activities.1.budget_vnd`` -> ``act-1-budget_vnd``."""
+    parts = path.split(".")
+    if parts[0] == "activities" and len(parts) >= 2 and parts[1].isdigit():
+        if len(parts) >= 5 and parts[2] == "indicators" and parts[3].isdigit():
+            return f"act-{parts[1]}-ind-{parts[3]}-{parts[4]}"
+        return f"act-{parts[1]}-{parts[2] if len(parts) > 2 and parts[2] != 'indicators' else 'title'}"
+    if parts[0] == "legal_bases" and len(parts) >= 3 and parts[1].isdigit():
+        return f"lb-{parts[1]}-{parts[2]}"
+    if parts[0] in ("activities", "legal_bases"):
+        return f"{parts[0].replace('_', '-')}-title"
+    return parts[0] or "main"
+
+
+def field_label(path: str, locale: str) -> str:
+    """What a person calls the field at ``path``: "Hoạt động 2 · Kinh phí (đồng)"."""
+    parts = path.split(".")
+    known = catalogue(locale)
+
+    def named(field: str, *prefixes: str) -> str:
+        for prefix in prefixes:
+            if f"{prefix}.{field}" in known:
+                return translate(locale, f"{prefix}.{field}")
+        return field
+
+    if not parts[0]:
+        return ""
+    if parts[0] == "activities" and len(parts) >= 2 and parts[1].isdigit():
+        where = f"{translate(locale, 'form.activity')} {int(parts[1]) + 1}"
+        if len(parts) >= 5 and parts[2] == "indicators" and parts[3].isdigit():
+            indicator = f"{translate(locale, 'form.indicators')} {int(parts[3]) + 1}"
+            return f"{where} · {indicator} · {named(parts[4], 'form.indicator')}"
+        return where if len(parts) == 2 else f"{where} · {named(parts[2], 'field', 'form')}"
+    if parts[0] == "legal_bases" and len(parts) >= 2 and parts[1].isdigit():
+        where = f"{translate(locale, 'form.legal_bases')} {int(parts[1]) + 1}"
+        return where if len(parts) == 2 else f"{where} · {named(parts[2], 'form.lb')}"
+    return named(parts[0], "field", "form")
+
+
+def error_links(errors: dict[str, list[str]], locale: str) -> list[dict[str, str]]:
+    """One link per field error for the summary at the top of a form, in the form's order."""
+    return [
+        {"anchor": field_anchor(path), "label": field_label(path, locale), "message": " ".join(messages)}
+        for path, messages in errors.items()
+        if path
+    ]

@@ -20,7 +20,7 @@ from .catalogue import Catalogue
 from .changes import compare
 from .i18n import catalogue, pick, translate
 from .login import safe_next, web
-from .plan_form import flatten_errors, parse_plan_form, total_budget
+from .plan_form import error_links, flatten_errors, parse_plan_form, total_budget
 from .report_pages import report_changes
 
 APPROVER_ROLES = ("dept_approver", "province_approver", "ministry_approver")
@@ -55,6 +55,7 @@ def register(blueprint: Blueprint) -> None:
     blueprint.app_template_filter("iso_day")(formatting.iso_day)
     blueprint.app_template_filter("thousands")(lambda n: formatting.thousands(n, g.get("locale", "vi")))
     blueprint.app_template_filter("roman")(formatting.roman)
+    blueprint.app_template_filter("without_raw_links")(formatting.without_raw_links)
     blueprint.context_processor(_page_context)
     blueprint.register_error_handler(HTTPException, _error_page)
     blueprint.register_error_handler(ServiceUnavailable, _service_unavailable)
@@ -79,6 +80,7 @@ def _page_context() -> dict[str, Any]:
     return {
         "t": lambda key, **values: translate(locale, key, **values),
         "pick": lambda labels: pick(labels, locale),
+        "person": formatting.person,
         "label": lambda table, key: _catalogue().label(table, key, locale),
         "locale": locale,
         "principal": principal,
@@ -107,7 +109,11 @@ def _unread_count() -> int | None:
 
 def call(method: str, path: str, **kwargs: Any) -> Answer:
     """The public API's answer to ``method path`` (without /api/v1), asked with the user's token."""
-    answer = web().api.call(method, path, g.web_session.access_token, request_id=g.get("request_id"), **kwargs)
+    # The services answer in the page's language (their problems' details and field errors).
+    headers = {"Accept-Language": g.get("locale", "vi"), **(kwargs.pop("headers", None) or {})}
+    answer = web().api.call(
+        method, path, g.web_session.access_token, request_id=g.get("request_id"), headers=headers, **kwargs
+    )
     if answer.status == 401:
         # The service no longer accepts the token (revoked, keys rotated): sign in again.
         web().sessions.end(g.web_session.id)
@@ -166,7 +172,8 @@ def _notice() -> str | None:
     count = request.args.get("count", "")
     if not key.isidentifier() or (delegate and not _USERNAME.match(delegate)) or not (count.isdigit() or not count):
         return None
-    message = translate(g.locale, f"notice.{key}", to=delegate, count=count)
+    message_key = f"notice.{key}"  # one of KEYS_BUILT_AT_RUN_TIME
+    message = translate(g.locale, message_key, to=delegate, count=count)
     return None if message.startswith("notice.") else message
 
 
@@ -219,18 +226,32 @@ def _blank_plan() -> dict[str, Any]:
 
 
 def _form_page(plan: dict[str, Any], *, plan_id: str | None, etag: str | None, errors=None, conflict=None, status=200):
+    translated = _translated_errors(errors or {})
     return Response(
         render_template(
             "web/plan_form.html",
             plan=plan,
             plan_id=plan_id,
             etag=etag,
-            errors=_translated_errors(errors or {}),
+            errors=translated,
+            error_links=error_links(translated, g.locale),
             conflict=conflict,
+            returning=_returning(plan_id, plan.get("status")) if plan_id else None,
             total=total_budget(plan.get("activities") or []),
         ),
         status=status,
     )
+
+
+def _returning(plan_id: str, status: str | None) -> dict[str, Any] | None:
+    """The comment that sent the plan back (the latest return or rejection on its timeline),
+    shown where the drafter works on it: on the plan's page and at the top of its edit form."""
+    if status is not None and status not in ("returned", "rejected"):
+        return None
+    timeline = call("GET", f"/plans/{plan_id}/timeline")
+    entries = timeline.body["items"] if timeline.ok else []
+    latest = next((e for e in reversed(entries) if e["kind"] in ("returned", "rejected", "submitted")), None)
+    return latest if latest is not None and latest["kind"] != "submitted" else None
 
 
 def new_plan() -> ResponseReturnValue:
@@ -315,17 +336,54 @@ def _open_task(plan: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str,
 
 
 def submit_plan(plan_id: str) -> ResponseReturnValue:
-    answer = call("POST", f"/plans/{plan_id}/submit", headers=_if_match())
+    plan = fetch(f"/plans/{plan_id}").body if request.form.get("confirm") != "yes" else None
+    if plan is not None and plan["editable"]:  # (a plan that cannot be submitted is explained at once)
+        returning = _returning(plan_id, plan["status"])
+        return _confirm(
+            heading=translate(g.locale, "confirm.submit_title"),
+            question=translate(g.locale, "confirm.submit_question", plan=plan["title"]),
+            button=translate(g.locale, "confirm.submit_button"),
+            action=url_for("web.submit_plan", plan_id=plan_id),
+            back=url_for("web.plan", plan_id=plan_id),
+            hidden={"etag": request.form.get("etag", "")},
+            returning=returning,
+            ask_reply=returning is not None,
+        )
+    # The drafter's answer to a return (giải trình) travels with the resubmission to the approver.
+    reply = request.form.get("reply", "").strip()
+    answer = call("POST", f"/plans/{plan_id}/submit", headers=_if_match(), json={"reply": reply} if reply else None)
     if answer.ok:
         return _done("web.plan", "submitted", plan_id=plan_id)
     return _render_plan(plan_id, error=_problem_text(answer), status=answer.status)
 
 
 def withdraw_plan(plan_id: str) -> ResponseReturnValue:
+    plan = fetch(f"/plans/{plan_id}").body if request.form.get("confirm") != "yes" else None
+    if plan is not None and plan["status"] == "submitted":
+        return _confirm(
+            heading=translate(g.locale, "confirm.withdraw_title"),
+            question=translate(
+                g.locale, "confirm.withdraw_question", plan=plan["title"], level=pick(plan.get("stage"), g.locale)
+            ),
+            button=translate(g.locale, "confirm.withdraw_button"),
+            action=url_for("web.withdraw_plan", plan_id=plan_id),
+            back=url_for("web.plan", plan_id=plan_id),
+            hidden={"etag": request.form.get("etag", "")},
+            danger=True,
+        )
     answer = call("POST", f"/plans/{plan_id}/withdraw", headers=_if_match())
     if answer.ok:
         return _done("web.plan", "withdrawn", plan_id=plan_id)
     return _render_plan(plan_id, error=_problem_text(answer), status=answer.status)
+
+
+def _confirm(**page: Any) -> ResponseReturnValue:
+    """The one step before an act: a page that names what is about to happen."""
+    page.setdefault("returning", None)
+    page.setdefault("ask_reply", False)
+    page.setdefault("danger", False)
+    page.setdefault("comment", "")
+    return render_template("web/confirm.html", **page)
 
 
 def _if_match() -> dict[str, str]:
@@ -384,8 +442,15 @@ def _render_approval(
                 changes = report_changes(previous["content"], version["content"], g.locale)
             else:
                 changes = compare(previous["content"], version["content"], _catalogue().content_fields)
-    task = next((t for t in approval["tasks"] if t["id"] == task_id), None) or next(
-        (t for t in approval["tasks"] if t["status"] == "open"), None
+    # People by name and position (the plan's timeline names everyone who acted on it).
+    timeline = call("GET", f"{base}/{plan_ref['plan_id']}/timeline")
+    names = {
+        entry["actor"]: entry["actor_name"]
+        for entry in (timeline.body["items"] if timeline.ok else [])
+        if entry.get("actor") and entry.get("actor_name")
+    }
+    task = next((each for each in approval["tasks"] if each["id"] == task_id), None) or next(
+        (each for each in approval["tasks"] if each["status"] == "open"), None
     )
     page = render_template(
         "web/approval.html",
@@ -396,19 +461,64 @@ def _render_approval(
         task=task,
         changes=changes,
         returned_version=returned_version,
+        names=names,
         errors=errors or {},
+        error_links=[
+            {"anchor": "decision" if path == "decision.decision" else "comment", "label": "", "message": " ".join(m)}
+            for path, m in (errors or {}).items()
+            if path in ("decision.decision", "decision.comment")
+        ],
         form=request.form if request.method == "POST" else {},
         **tasks.decision_page_extras(approval, task),
     )
     return Response(page, status=status)
 
 
+DECISIONS = ("approve", "return", "reject")
+
+
 def record_decision(task_id: str) -> ResponseReturnValue:
-    body = {"decision": request.form.get("decision", ""), "comment": request.form.get("comment", "")}
+    body = {"decision": request.form.get("decision", ""), "comment": request.form.get("comment", "").strip()}
+    # Nothing is decided by default: a choice, and a comment for a return or a rejection, both
+    # asked for at once before anything is sent.
+    errors: dict[str, list[str]] = {}
+    if body["decision"] not in DECISIONS:
+        errors["decision.decision"] = [translate(g.locale, "error.choose_decision")]
+    elif body["decision"] in ("return", "reject") and not body["comment"]:
+        errors["decision.comment"] = [translate(g.locale, "error.comment_required")]
+    if errors:
+        return _render_approval(request.form.get("approval_id", ""), task_id, errors=errors, status=422)
+    if request.form.get("confirm") != "yes":
+        return _confirm_decision(task_id, body)
     answer = call("POST", f"/approvals/tasks/{task_id}/decision", json=body)
     if answer.ok:
         return _done("web.tasks", f"decision_{body['decision']}")
     return _decision_failed(task_id, answer, "decision")
+
+
+def _confirm_decision(task_id: str, body: dict[str, str]) -> ResponseReturnValue:
+    approval_id = request.form.get("approval_id", "")
+    if not is_id(approval_id):
+        abort(404)
+    approval = fetch(f"/approvals/{approval_id}").body
+    task = next((each for each in approval["tasks"] if each["id"] == task_id), None)
+    if task is None:
+        abort(404)
+    plan_ref = approval["plan"]
+    title = plan_ref.get("title") or fetch(f"/plans/{plan_ref['plan_id']}").body["title"]
+    decision = body["decision"]
+    return _confirm(
+        heading=translate(g.locale, f"confirm.{decision}_title"),
+        question=translate(
+            g.locale, f"confirm.{decision}_question", plan=title, level=pick(task["level_name"], g.locale)
+        ),
+        button=translate(g.locale, f"confirm.{decision}_button"),
+        action=url_for("web.record_decision", task_id=task_id),
+        back=url_for("web.approval", approval_id=approval_id, task=task_id),
+        hidden={"approval_id": approval_id, **body},
+        comment=body["comment"],
+        danger=decision == "reject",
+    )
 
 
 def delegate_task(task_id: str) -> ResponseReturnValue:

@@ -114,6 +114,7 @@ def openid_configuration() -> Response:
                 "locale",
                 "org_unit",
                 "province",
+                "position",
             ],
             "claim_types_supported": ["normal"],
             "claims_parameter_supported": False,

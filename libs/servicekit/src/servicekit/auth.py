@@ -50,7 +50,17 @@ class Principal:
     client_id: str | None = None
     name: str | None = None
     email: str | None = None
+    position: str | None = None  # the person's title ("Phó Giám đốc"), the realm's `position` attribute
     claims: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def display_name(self) -> str:
+        """The full name in Vietnamese order, family name first ("Nông Thị Hoa"): the identity
+        provider's ``name`` claim puts the given names first."""
+        family, given = self.claims.get("family_name"), self.claims.get("given_name")
+        if family or given:
+            return " ".join(str(part) for part in (family, given) if part)
+        return self.name or self.username
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -78,6 +88,7 @@ class Principal:
             client_id=claims.get("azp"),
             name=claims.get("name"),
             email=claims.get("email"),
+            position=claims.get("position") or None,
             claims=claims,
         )
 

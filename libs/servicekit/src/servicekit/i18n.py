@@ -78,9 +78,45 @@ class Catalogue:
         if isinstance(message, str):
             return message
         chosen = locale if locale in LOCALES else SOURCE_LOCALE
-        return format_message(self.translations(chosen).gettext(message.msgid), message.values, chosen)
+        # A value that is itself a message (a status, an action) is rendered in the same language.
+        values = {
+            name: self.text(value, chosen) if isinstance(value, Message) else value
+            for name, value in message.values.items()
+        }
+        return format_message(self.translations(chosen).gettext(message.msgid), values, chosen)
 
 
 @cache
 def _load(directory: str, domain: str, locale: str) -> NullTranslations:
     return Translations.load(directory, [locale], domain)
+
+
+def request_locale() -> str:
+    """The language of the person behind the request: ``Accept-Language`` when it names one of
+    :data:`LOCALES`, else the token's ``locale`` claim, else English (the API's source language)."""
+    from flask import g, has_request_context, request
+
+    if not has_request_context():
+        return SOURCE_LOCALE
+    if request.headers.get("Accept-Language"):
+        chosen = request.accept_languages.best_match(LOCALES)
+        if chosen:
+            return chosen
+    principal = g.get("principal")
+    claimed = getattr(principal, "claims", {}).get("locale") if principal is not None else None
+    return claimed if claimed in LOCALES else SOURCE_LOCALE
+
+
+class LocalisedError(Exception):
+    """An error a person may read: its ``message`` is rendered in their language at the edge (the
+    service's table of problems, :func:`servicekit.problems.register_problem_table`); ``str()``
+    is the English text, for logs."""
+
+    def __init__(self, message: Message | str = "") -> None:
+        self.message: Message | None = message if isinstance(message, Message) else (N_(message) if message else None)
+        super().__init__(str(message))
+
+
+# The kit's own texts: marshmallow's messages for fields that break their schema, and the
+# problems every service answers alike, in the caller's language.
+KIT = Catalogue("servicekit", "servicekit")

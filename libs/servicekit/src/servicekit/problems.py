@@ -14,6 +14,8 @@ from typing import Any
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
+from .field_messages import localised, localised_errors
+from .i18n import SOURCE_LOCALE, Catalogue, Message, request_locale
 from .logs import request_id_var
 from .pagination import InvalidCursor
 
@@ -92,14 +94,19 @@ def from_http_exception(error: HTTPException) -> Problem:
         # webargs/marshmallow nest errors by location: {"json": {"field": ["msg"]}}. With one
         # location (the usual case) report the fields themselves, whether body or query string.
         errors = next(iter(messages.values())) if isinstance(messages, dict) and len(messages) == 1 else messages
+        # The field errors and the detail in the caller's language (servicekit.field_messages).
+        locale = request_locale()
+        language = {"Content-Language": locale}
         if _is_invalid_json(errors):
-            return Problem(400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json")
+            malformed = localised("The request body is not valid JSON.", locale)
+            return Problem(400, "Malformed JSON", malformed, slug="malformed-json", headers=language)
         return Problem(
             422 if status in (400, 422) else status,
             "Validation failed",
-            "The request has invalid fields; see errors.",
+            localised("The request has invalid fields; see errors.", locale),
             slug="validation-error",
-            errors=errors,
+            errors=localised_errors(errors, locale),
+            headers=language,
         )
     title = error.name
     detail = error.description if isinstance(data, dict) and not data.get("message") else data.get("message")
@@ -151,26 +158,36 @@ class ProblemType:
     status: int
     title: str
     slug: str | None = None
-    detail: str | Callable[[BaseException], str | None] | None = None
+    detail: str | Message | Callable[[BaseException], str | None] | None = None
     errors: Callable[[BaseException], Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     extensions: Callable[[Any], dict[str, Any]] | None = None  # members beyond RFC 9457's, from the error
     build: Callable[[Any], Problem] | None = None
 
-    def problem(self, error: BaseException) -> Problem:
+    def problem(self, error: BaseException, render: Callable[[Any], str] | None = None) -> Problem:
+        """``render`` turns the error's catalogue message (``error.message``, a
+        :class:`servicekit.i18n.LocalisedError`) into the caller's language."""
         if self.build is not None:
             return self.build(error)
+        headers = dict(self.headers)
         if callable(self.detail):
             detail = self.detail(error)
+        elif isinstance(self.detail, Message):
+            detail = render(self.detail) if render is not None else str(self.detail)
+        elif self.detail is not None:
+            detail = self.detail
+        elif render is not None and isinstance(getattr(error, "message", None), Message):
+            detail = render(error.message)  # type: ignore[attr-defined]
+            headers.setdefault("Content-Language", getattr(render, "locale", SOURCE_LOCALE))
         else:
-            detail = self.detail if self.detail is not None else (str(error) or None)
+            detail = str(error) or None
         return Problem(
             self.status,
             self.title,
             detail,
             slug=self.slug,
             errors=self.errors(error) if self.errors else None,
-            headers=dict(self.headers),
+            headers=headers,
             **(self.extensions(error) if self.extensions else {}),
         )
 
@@ -178,20 +195,34 @@ class ProblemType:
 ProblemTable = Mapping[type[Exception], ProblemType]
 
 
-def problem_for(table: ProblemTable, error: BaseException) -> Problem:
+def problem_for(table: ProblemTable, error: BaseException, render: Callable[[Any], str] | None = None) -> Problem:
     """The problem ``table`` declares for ``error``: the entry of its nearest class."""
     for kind in type(error).__mro__:
         if kind in table:
-            return table[kind].problem(error)
+            return table[kind].problem(error, render)
     raise LookupError(f"no problem type declared for {type(error).__name__}")
 
 
-def register_problem_table(app: Flask, table: ProblemTable) -> None:
+class _Renderer:
+    """A catalogue's messages in one locale (the problem says which in Content-Language)."""
+
+    def __init__(self, catalogue: Catalogue, locale: str) -> None:
+        self.catalogue = catalogue
+        self.locale = locale
+
+    def __call__(self, message: Message) -> str:
+        return self.catalogue.text(message, self.locale)
+
+
+def register_problem_table(app: Flask, table: ProblemTable, catalogue: Catalogue | None = None) -> None:
     """Answer every error class in ``table`` as it declares (a service's one table of
-    domain errors to problem types; Flask picks the handler of the nearest class)."""
+    domain errors to problem types; Flask picks the handler of the nearest class). With the
+    service's ``catalogue``, an error's message (``LocalisedError``) is the problem's detail in
+    the caller's language (``Accept-Language``, else the token's ``locale`` claim)."""
 
     def answer(error: BaseException) -> Response:
-        return problem_response(problem_for(table, error))
+        render = _Renderer(catalogue, request_locale()) if catalogue is not None else None
+        return problem_response(problem_for(table, error, render))
 
     for kind in table:
         app.register_error_handler(kind, answer)

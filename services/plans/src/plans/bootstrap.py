@@ -67,6 +67,18 @@ log = logging.getLogger(__name__)
 
 def names_from_directory(settings: PlansSettings) -> Callable[[str], str | None]:
     """People's names from Keycloak's Admin API (cached); None when the directory cannot say."""
+    titled = people_from_directory(settings)
+
+    def name_of(username: str) -> str | None:
+        person = titled(username)
+        return person[0] if person else None
+
+    return name_of
+
+
+def people_from_directory(settings: PlansSettings) -> Callable[[str], tuple[str, str] | None]:
+    """A person's full name (family name first) and position from Keycloak's Admin API
+    (cached); None when the directory cannot say."""
     directory = Directory(
         settings.keycloak_url,
         settings.keycloak_realm,
@@ -74,15 +86,15 @@ def names_from_directory(settings: PlansSettings) -> Callable[[str], str | None]
         settings.keycloak_admin_client_secret,
     )
 
-    def name_of(username: str) -> str | None:
+    def person_of(username: str) -> tuple[str, str] | None:
         try:
             person = directory.person(username)
         except Exception:
             log.warning("directory lookup failed", extra={"username": username})
             return None
-        return person.display_name if person else None
+        return (person.display_name, person.position) if person else None
 
-    return name_of
+    return person_of
 
 
 def uuid4_text() -> str:
@@ -100,6 +112,7 @@ def bootstrap(
     issuing_bodies: IssuingBodies | None = None,
     documents: DocumentTools | None = None,
     name_of: Callable[[str], str | None] | None = None,
+    person_of: Callable[[str], tuple[str, str] | None] | None = None,
     registry: Callable[[], OrganisationRegistry] | None = None,
     withdrawal_wait_seconds: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -126,6 +139,13 @@ def bootstrap(
             "new_id": new_id,
             "documents": documents,  # given to the renderer process only (document_tools)
             "name_of": name_of or names_from_directory(settings),
+            # Who someone is, for the pages: their full name and position (a given name_of stands in).
+            "person_of": person_of
+            or (
+                (lambda username: (name, "") if (name := name_of(username)) else None)
+                if name_of is not None
+                else people_from_directory(settings)
+            ),
             # How long a withdrawal waits for the approvals service's verdict, and how it waits.
             "withdrawal_wait_seconds": (
                 settings.plans_withdrawal_wait_seconds if withdrawal_wait_seconds is None else withdrawal_wait_seconds

@@ -103,10 +103,6 @@
     if (amount !== null) event.target.value = grouped(amount);
   });
 
-  const summary = document.querySelector("[data-error-summary]");
-  if (summary) {
-    const firstInvalid = form.querySelector("[aria-invalid=true]");
-    (firstInvalid || summary).focus();
-  }
+  // Focus after a failed save goes to the error summary (web.js), whose links lead to each field.
   updateTotal();
 })();

@@ -195,6 +195,9 @@ class PlanSubmitted(PlanEvent):
     """The version's budget in đồng by activity category (catalogue key)."""
     indicators: tuple[IndicatorFigure, ...] = ()
     """The version's indicators with their targets, so a read model needs no lookup."""
+    reply: str = ""
+    """The drafters' reply (giải trình) to the comment that returned the previous version; empty on
+    a first submission."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,13 +5,42 @@ from __future__ import annotations
 
 from typing import Any
 
+from servicekit.i18n import N_, LocalisedError, Message
 
-class ApprovalError(Exception):
-    """Base of every domain error; ``detail`` is shown to the caller."""
+# How a message names a task's status, a decision, a role and a scope (in the reader's language).
+TERMS: dict[str, Message] = {
+    "open": N_("open"),
+    "approved": N_("approved"),
+    "returned": N_("returned"),
+    "rejected": N_("rejected"),
+    "cancelled": N_("cancelled"),
+    "delegated": N_("delegated"),
+    "closed": N_("closed"),
+    "approve": N_("approve"),
+    "return": N_("return"),
+    "reject": N_("reject"),
+    "dept_approver": N_("dept_approver"),
+    "province_approver": N_("province_approver"),
+    "ministry_approver": N_("ministry_approver"),
+    "org_unit": N_("org_unit"),
+    "province": N_("province"),
+    "national": N_("national"),
+    "plan": N_("plan"),
+    "report": N_("report"),
+}
 
-    def __init__(self, detail: str) -> None:
+
+def term(word: str) -> Message | str:
+    return TERMS.get(word, word)
+
+
+class ApprovalError(LocalisedError):
+    """Base of every domain error; its message (``detail`` in English) is shown to the caller
+    in their language."""
+
+    def __init__(self, detail: Message | str) -> None:
         super().__init__(detail)
-        self.detail = detail
+        self.detail = str(detail)
 
 
 class NotFound(ApprovalError):
@@ -39,16 +68,19 @@ class AlreadyDecided(Conflict):
 
 
 class InvalidDecision(ApprovalError):
-    """A decision or delegation that is well-formed but breaks a rule (e.g. no comment on return)."""
+    """A decision or delegation that is well-formed but breaks a rule (e.g. no comment on return):
+    ``messages`` per field, rendered in the caller's language at the edge; ``errors`` the same
+    in English."""
 
-    def __init__(self, detail: str, errors: dict[str, list[str]]) -> None:
+    def __init__(self, detail: Message | str, errors: dict[str, list[Message]]) -> None:
         super().__init__(detail)
-        self.errors = errors
+        self.messages = errors
+        self.errors = {name: [str(message) for message in messages] for name, messages in errors.items()}
 
 
 class InvalidChain(ApprovalError):
     """A chain definition that cannot be published; ``errors`` says why, per level and field."""
 
     def __init__(self, errors: dict[str, Any]) -> None:
-        super().__init__("The approval chain is not valid; see errors.")
+        super().__init__(N_("The approval chain is not valid; see errors."))
         self.errors = errors

@@ -18,9 +18,10 @@ from typing import Any
 
 from servicekit import scope as scope_rule
 from servicekit.calendar import VIETNAM
+from servicekit.i18n import N_, Message
 
 from .chain import RESUME, ApprovalChain, ChainLevel, LevelName
-from .errors import AlreadyDecided, InvalidDecision, NotFound, NotPermitted, SeparationOfDuties, TaskClosed
+from .errors import AlreadyDecided, InvalidDecision, NotFound, NotPermitted, SeparationOfDuties, TaskClosed, term
 from .events import (
     ApprovalCompleted,
     ApprovalEvent,
@@ -119,15 +120,15 @@ class SubjectContext:
             "year": self.year,
         }
 
-    def conflict_of(self, username: str) -> str | None:
+    def conflict_of(self, username: str) -> Message | None:
         """Why ``username`` may not decide on this document, or ``None``: whoever created it, or
         edited or submitted any of its versions (not only this one)."""
         if username == self.created_by:
-            return f"you created this {self.noun}"
+            return N_("you created this {noun}", noun=term(self.noun))
         if username == self.submitted_by or username in self.submitters:
-            return f"you submitted this {self.noun}"
+            return N_("you submitted this {noun}", noun=term(self.noun))
         if username in self.edited_by:
-            return f"you edited this {self.noun}"
+            return N_("you edited this {noun}", noun=term(self.noun))
         return None
 
     def with_submitters_of(self, earlier: SubjectContext) -> SubjectContext:
@@ -433,7 +434,7 @@ class Approval:
         for task in self.tasks:
             if task.id == task_id:
                 return task
-        raise NotFound("No such task.")
+        raise NotFound(N_("No such task."))
 
     def open_task(self) -> Task | None:
         return next((task for task in self.tasks if task.is_open), None)
@@ -470,33 +471,44 @@ class Approval:
     def check_may_act(self, task: Task, actor: Actor) -> None:
         """404 outside the level's scope, 403 for separation of duties, 409 once closed."""
         if not in_scope(actor, task.role, task.scope, self.subject):
-            raise NotFound("No such task.")
+            raise NotFound(N_("No such task."))
         conflict = self.subject.conflict_of(actor.username)
         if conflict is not None:
             raise SeparationOfDuties(
-                f"Separation of duties: {conflict}, so you may not decide or delegate its approval."
+                N_(
+                    "Separation of duties: {conflict}, so you may not decide or delegate its approval.",
+                    conflict=conflict,
+                )
             )
         if not task.is_open:
-            raise TaskClosed(f"The task is closed ({task.status}); no more decisions are taken on it.")
+            raise TaskClosed(
+                N_("The task is closed ({status}); no more decisions are taken on it.", status=term(task.status))
+            )
         if actor.username not in task.assignees:
             handed = self.delegated_by(task, actor.username)
             if handed is not None:
-                raise NotPermitted(f"You delegated this task to {handed.to_user}.")
-            raise NotPermitted("The task is not assigned to you.")
+                raise NotPermitted(N_("You delegated this task to {to}.", to=handed.to_user))
+            raise NotPermitted(N_("The task is not assigned to you."))
 
     def record_decision(self, task_id: str, actor: Actor, decision: str, comment: str, *, at: datetime) -> Step:
         task = self.task(task_id)
         self.check_may_act(task, actor)
         if decision not in DECISIONS:
-            raise InvalidDecision("Unknown decision.", {"decision": [f"one of {', '.join(DECISIONS)}"]})
+            raise InvalidDecision(
+                N_("Unknown decision."), {"decision": [N_("one of {choices}", choices=", ".join(DECISIONS))]}
+            )
         if decision in ("return", "reject") and not comment:
             raise InvalidDecision(
-                f"A comment is required to {decision} a {self.subject.noun}.",
-                {"comment": [f"required when the decision is {decision}"]},
+                N_(
+                    "A comment is required to {decision} a {noun}.",
+                    decision=term(decision),
+                    noun=term(self.subject.noun),
+                ),
+                {"comment": [N_("required when the decision is {decision}", decision=term(decision))]},
             )
         mine = [d for d in self.decisions if d.task_id == task.id]
         if any(d.by == actor.username for d in mine):
-            raise AlreadyDecided("You have already decided this task.")
+            raise AlreadyDecided(N_("You have already decided this task."))
         previous_hash = self.decisions[-1].hash if self.decisions else None
         handed = self.delegated_to(task, actor.username)
         record = Decision(
@@ -555,19 +567,30 @@ class Approval:
     ) -> Delegation:
         task = self.task(task_id)
         self.check_may_act(task, actor)
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Message]] = {}
         if to == actor.username:
-            errors["to"] = ["you cannot delegate a task to yourself"]
+            errors["to"] = [N_("you cannot delegate a task to yourself")]
         elif to in task.assignees and len(task.assignees) - 1 < task.required_approvals:
             # Handing the task to a fellow assignee drops one approver; refuse it when the
             # level could then no longer reach its quorum.
-            errors["to"] = [f"{to} is already an assignee, and without you this level cannot reach its quorum"]
+            errors["to"] = [
+                N_("{to} is already an assignee, and without you this level cannot reach its quorum", to=to)
+            ]
         elif self.subject.conflict_of(to) is not None:
-            errors["to"] = [f"{to} may not decide on this {self.subject.noun} (separation of duties)"]
+            errors["to"] = [
+                N_("{to} may not decide on this {noun} (separation of duties)", to=to, noun=term(self.subject.noun))
+            ]
         elif not to_is_eligible:
-            errors["to"] = [f"{to} is not a {task.role} of this task's {task.scope} scope"]
+            errors["to"] = [
+                N_(
+                    "{to} is not a {role} of this task's {scope} scope",
+                    to=to,
+                    role=term(task.role),
+                    scope=term(task.scope),
+                )
+            ]
         if errors:
-            raise InvalidDecision("The task cannot be delegated to this person.", errors)
+            raise InvalidDecision(N_("The task cannot be delegated to this person."), errors)
         # The delegator hands over their place: the number of assignees, and so the quorum, stays.
         task.assignees = sorted({name for name in task.assignees if name != actor.username} | {to})
         return self._record_delegation(task, actor.username, to, comment, at, MANUAL)

@@ -6,6 +6,7 @@ from flask import Flask
 from servicekit.api import create_api
 from servicekit.auth import TokenVerifier
 from servicekit.db import Database
+from servicekit.i18n import N_
 from servicekit.problems import ProblemTable, ProblemType, register_problem_table
 from servicekit.web import create_service_app, service_readiness
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -16,6 +17,7 @@ from ..domain import errors
 from ..service_layer.handlers import DirectoryUnavailable
 from ..service_layer.ports import ApproverDirectory, Clock
 from .api import ServiceContext, approvals_blp, chains_blp
+from .messages import CATALOGUE, rendered
 
 
 def create_app(
@@ -40,12 +42,12 @@ def create_app(
     )
     api.register_blueprint(approvals_blp)
     api.register_blueprint(chains_blp)
-    register_problem_table(app, PROBLEMS)
+    register_problem_table(app, PROBLEMS, CATALOGUE)
     return app
 
 
 def _field_errors(error: BaseException) -> object:
-    return getattr(error, "errors", None)
+    return rendered(getattr(error, "messages", None) or getattr(error, "errors", None))
 
 
 # Domain (and infrastructure) errors to problem types, in this one place.
@@ -62,15 +64,18 @@ PROBLEMS: ProblemTable = {
     DirectoryUnavailable: ProblemType(
         503,
         "Identity provider unavailable",
-        detail="Eligible approvers cannot be looked up right now; nothing was changed.",
+        detail=N_("Eligible approvers cannot be looked up right now; nothing was changed."),
         headers={"Retry-After": "5"},
     ),
     # The unique constraints are the last line behind the row lock: a decision or a chain
     # version that lost a race.
     IntegrityError: ProblemType(
-        409, "Conflict", "concurrent-change", detail="Someone else changed this at the same moment; reload and retry."
+        409,
+        "Conflict",
+        "concurrent-change",
+        detail=N_("Someone else changed this at the same moment; reload and retry."),
     ),
     OperationalError: ProblemType(
-        503, "Service unavailable", detail="The database is unavailable.", headers={"Retry-After": "5"}
+        503, "Service unavailable", detail=N_("The database is unavailable."), headers={"Retry-After": "5"}
     ),
 }

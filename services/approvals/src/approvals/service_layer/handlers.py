@@ -13,6 +13,7 @@ from typing import Any
 
 from servicekit.calendar import VIETNAM, WorkingCalendar
 from servicekit.clock import Clock
+from servicekit.i18n import N_
 
 from ..domain import commands
 from ..domain.chain import ApprovalChain, chain_key_for, define_chain
@@ -94,7 +95,7 @@ def publish_chain(
     command: commands.PublishChain, uow: UnitOfWork, *, directory: ApproverDirectory, clock: Clock
 ) -> ApprovalChain:
     if not command.actor.is_admin:
-        raise NotPermitted("Only administrators publish approval chains.")
+        raise NotPermitted(N_("Only administrators publish approval chains."))
     with uow:
         latest = uow.chains.latest(command.key)
         version = 1 if latest is None else latest.version + 1
@@ -268,7 +269,7 @@ def record_decision(
         # Locks the approval row: a racing decider waits here and then finds the task closed.
         approval = uow.approvals.get_by_task(command.task_id, for_update=True)
         if approval is None:
-            raise NotFound("No such task.")
+            raise NotFound(N_("No such task."))
         task = approval.task(command.task_id)
         actor = command.actor
         if (
@@ -378,7 +379,7 @@ def delegate_task(
     with uow:
         approval = uow.approvals.get_by_task(command.task_id, for_update=True)
         if approval is None:
-            raise NotFound("No such task.")
+            raise NotFound(N_("No such task."))
         task = approval.task(command.task_id)
         delegation = approval.delegate(
             command.task_id,

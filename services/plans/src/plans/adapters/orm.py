@@ -81,6 +81,8 @@ class PlanVersionRow(Base):
     # The frozen title and folded words, so approvers list and search what was submitted to them.
     title: Mapped[str | None] = mapped_column(Text, nullable=True)
     search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The drafters' reply to the return that came before this version (giải trình).
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class PlanVersionReaderRow(Base):

@@ -164,6 +164,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
                     approval_id=version.approval_id,
                     outcome=version.outcome,
                     readers=set(readers.get(version.number, ())),
+                    reply=version.reply or "",
                 )
                 for version in versions
             ],
@@ -239,6 +240,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
                 outcome=version.outcome,
                 title=version.content.title,
                 search_text=version.content.search_text(),
+                reply=version.reply or None,
             )
             self.session.add(stored_versions[version.number])
         stored = self._stored_entries.setdefault(plan.id, set())

@@ -40,6 +40,7 @@ class SubmitPlan:
     actor: Actor
     plan_id: str
     expected_revision: int | None = None
+    reply: str = ""  # the drafters' answer to the comment that returned the plan (giải trình)
     kind: str = "plan"
 
 

@@ -4,24 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from servicekit.i18n import N_, LocalisedError, Message
 from servicekit.validation import Validation
 
+# How a message names a plan's status and an action on it (in the reader's language).
+STATUSES: dict[str, Message] = {
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
+    "returned": N_("returned"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "withdrawn": N_("withdrawn"),
+}
+ACTIONS: dict[str, Message] = {"submit": N_("submit"), "withdraw": N_("withdraw")}
 
-class PlanError(Exception):
-    """Base of every error a plan use case raises on purpose."""
+
+def _status(status: str) -> Message | str:
+    return STATUSES.get(status, status)
+
+
+class PlanError(LocalisedError):
+    """Base of every error a plan use case raises on purpose: its message is a catalogue
+    message, the problem's detail in the caller's language."""
 
 
 class PlanNotFound(PlanError):
     """No such plan, or one the caller may not see (the two are indistinguishable on purpose)."""
 
     def __init__(self, plan_id: str) -> None:
-        super().__init__(f"Plan {plan_id} was not found.")
+        super().__init__(N_("Plan {plan_id} was not found.", plan_id=plan_id))
         self.plan_id = plan_id
 
 
 class VersionNotFound(PlanError):
     def __init__(self, plan_id: str, number: int) -> None:
-        super().__init__(f"Plan {plan_id} has no version {number}.")
+        super().__init__(N_("Plan {plan_id} has no version {number}.", plan_id=plan_id, number=number))
 
 
 class PlanForbidden(PlanError):
@@ -43,7 +60,7 @@ class PlanInvalid(PlanError):
     (``{"activities": {0: {"end_date": ["..."]}}}``)."""
 
     def __init__(self, validation: Validation) -> None:
-        super().__init__("The plan breaks one or more rules.")
+        super().__init__(N_("The plan breaks one or more rules."))
         self.validation = validation
 
     @property
@@ -53,13 +70,24 @@ class PlanInvalid(PlanError):
 
 class PlanNotEditable(PlanError):
     def __init__(self, status: str) -> None:
-        super().__init__(f"A plan in status '{status}' cannot be changed; only draft, returned or withdrawn plans can.")
+        super().__init__(
+            N_(
+                "A plan in status '{status}' cannot be changed; only draft, returned or withdrawn plans can.",
+                status=_status(status),
+            )
+        )
         self.status = status
 
 
 class TransitionNotAllowed(PlanError):
     def __init__(self, action: str, status: str) -> None:
-        super().__init__(f"Cannot {action} a plan in status '{status}'.")
+        super().__init__(
+            N_(
+                "Cannot {action} a plan in status '{status}'.",
+                action=ACTIONS.get(action, action),
+                status=_status(status),
+            )
+        )
         self.action = action
         self.status = status
 
@@ -68,7 +96,13 @@ class RevisionMismatch(PlanError):
     """The caller edited from a stale copy (its If-Match names an older revision)."""
 
     def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"The plan has changed since revision {expected}; it is now at revision {actual}.")
+        super().__init__(
+            N_(
+                "The plan has changed since revision {expected}; it is now at revision {actual}.",
+                expected=expected,
+                actual=actual,
+            )
+        )
         self.expected = expected
         self.actual = actual
 
@@ -76,13 +110,16 @@ class RevisionMismatch(PlanError):
 class WithdrawalRefused(PlanError):
     """The approval moved on (a decision won the race) or ended before the withdrawal reached it."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"The plan was not withdrawn: {reason or 'the approval refused it'}.")
+    def __init__(self, reason: Message | str) -> None:
+        if reason:
+            super().__init__(N_("The plan was not withdrawn: {reason}.", reason=reason))
+        else:
+            super().__init__(N_("The plan was not withdrawn: the approval refused it."))
 
 
 class WithdrawalInProgress(PlanError):
     def __init__(self) -> None:
-        super().__init__("A withdrawal of this plan is already being decided.")
+        super().__init__(N_("A withdrawal of this plan is already being decided."))
 
 
 class AlreadyReceived(PlanError):
@@ -118,7 +155,10 @@ class RevisionRequired(PlanError):
 
     def __init__(self) -> None:
         super().__init__(
-            "Send If-Match with the ETag of the plan you edited (from GET); '*' does not say which revision you read."
+            N_(
+                "Send If-Match with the ETag of the plan you edited (from GET); "
+                "'*' does not say which revision you read."
+            )
         )
 
 
@@ -130,7 +170,9 @@ class DocumentNotIssued(PlanError):
     """The plan has no issued document (yet): only approved plans are issued."""
 
     def __init__(self, status: str) -> None:
-        super().__init__(f"The plan is '{status}'; only an approved (issued) plan has a document.")
+        super().__init__(
+            N_("The plan is '{status}'; only an approved (issued) plan has a document.", status=_status(status))
+        )
         self.status = status
 
 
@@ -167,7 +209,7 @@ class CallInvalid(PlanInvalid):
     """A call that breaks the rules (a due date before the letter's date, an unknown province …):
     ``validation`` holds every one."""
 
-    detail = "The call breaks one or more rules; see errors."
+    detail = N_("The call breaks one or more rules; see errors.")
 
     def __init__(self, validation: Validation) -> None:
         super().__init__(validation)

@@ -114,6 +114,9 @@ class PlanVersion:
     # Who may read this frozen version besides the unit's drafters: "role:<approver role>" for each
     # level it was offered to, "user:<username>" for each person who decided on it (access.Visibility).
     readers: set[str] = field(default_factory=set)
+    # The drafters' reply to the comment that sent the previous version back (giải trình): it
+    # travels with this version to the approver.
+    reply: str = ""
 
 
 @dataclass(frozen=True)
@@ -392,6 +395,7 @@ class Plan:
         drafters: tuple[str, ...] = (),
         units: UnitCheck | None = None,
         call_id: str = "",
+        reply: str = "",
     ) -> PlanVersion:
         """Freeze the content as a new version and send it up the chain; ``call_id`` is the ministry's
         call the plan answers (its figures travel with the event, for the national overview)."""
@@ -413,12 +417,14 @@ class Plan:
             submitted_at=at,
             edited_by=edited_by,
             readers={FIRST_READER},
+            reply=reply,
         )
         self.versions.append(version)
         self.status = SUBMITTED
         self.stage = None  # set when the approval opens its first level
         self._touch(at)
-        self._log("submitted", at, actor=by, version=version.number, details={"content_sha256": version.content_sha256})
+        details = {"content_sha256": version.content_sha256, **({"reply": reply} if reply else {})}
+        self._log("submitted", at, actor=by, version=version.number, details=details)
         self.events.append(
             _SUBMITTED[self.kind](
                 **self._context(version.number),
@@ -432,6 +438,7 @@ class Plan:
                 submitters=tuple(dict.fromkeys(v.submitted_by for v in self.versions)),
                 call_id=call_id,
                 **figures_of(version.content),
+                reply=reply,
             )
         )
         return version

@@ -3,6 +3,7 @@ Views only translate HTTP into use cases; rules live in the domain."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -96,6 +97,18 @@ def with_etag(
     return plan_document(plan, issue), status, {"ETag": etag_for(plan.id, plan.revision), **headers}
 
 
+def people_named(usernames: Iterable[str | None]) -> dict[str, str]:
+    """How the pages name each of these people: "Nông Thị Hoa, Chuyên viên" (family name
+    first, then their position), as the directory knows them; unknown people are left out."""
+    person_of = bus().dependencies["person_of"]
+    named: dict[str, str] = {}
+    for username in dict.fromkeys(name for name in usernames if name):
+        person = person_of(username)
+        if person:
+            named[username] = f"{person[0]}, {person[1]}" if person[1] else person[0]
+    return named
+
+
 def version_document(version: PlanVersion, *, with_content: bool = False) -> dict[str, Any]:
     document: dict[str, Any] = {
         "number": version.number,
@@ -106,6 +119,8 @@ def version_document(version: PlanVersion, *, with_content: bool = False) -> dic
         "edited_by": list(version.edited_by),
         "approval_id": version.approval_id,
         "outcome": version.outcome,
+        "reply": version.reply,
+        "submitted_by_name": people_named([version.submitted_by]).get(version.submitted_by),
     }
     if with_content:
         document["content"] = asdict(version.content)
@@ -223,11 +238,15 @@ class PlanSubmission(MethodView):
     @blp.alt_response(412, response="PRECONDITION_FAILED", description="If-Match names another revision")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED", description="If-Match: * (name the ETag, or send none)")
     @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
-    def post(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Freeze the content as a new version and send it for approval"""
+    @blp.arguments(schemas.SubmitBodySchema, required=False)
+    def post(self, body: dict[str, Any], plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Freeze the content as a new version and send it for approval, with the drafters' reply to
+        the comment that returned it (optional body)"""
         expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=False)
-        plan = bus().handle(commands.SubmitPlan(actor=actor(), plan_id=plan_id, expected_revision=expected))
-        return with_etag(plan)
+        command = commands.SubmitPlan(
+            actor=actor(), plan_id=plan_id, expected_revision=expected, reply=(body or {}).get("reply", "")
+        )
+        return with_etag(bus().handle(command))
 
 
 @blp.route("/<plan_id:plan_id>/withdraw")
@@ -270,4 +289,6 @@ class PlanTimeline(MethodView):
     @blp.response(200, schemas.TimelineSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
         """Every step of the plan — creation, edits, submissions, levels, decisions, outcome — in order"""
-        return {"items": [asdict(entry) for entry in views.plan_timeline(plan_id, actor(), bus().uow())]}
+        entries = [asdict(entry) for entry in views.plan_timeline(plan_id, actor(), bus().uow())]
+        named = people_named(entry["actor"] for entry in entries)
+        return {"items": [{**entry, "actor_name": named.get(entry["actor"] or "")} for entry in entries]}

@@ -15,7 +15,7 @@ from ..domain import errors
 from .api import PlanIdConverter, blp
 from .calls_api import calls_blp, links_blp, overview_blp
 from .documents_api import blp as documents_blp
-from .messages import invalid_organisations_problem, invalid_plan_problem, nothing_to_copy_problem
+from .messages import CATALOGUE, invalid_organisations_problem, invalid_plan_problem, nothing_to_copy_problem
 from .organisations_api import blp as organisations_blp
 from .reports_api import blp as reports_blp
 
@@ -88,6 +88,6 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     api.register_blueprint(links_blp)
     api.register_blueprint(overview_blp)
     api.register_blueprint(organisations_blp)
-    register_problem_table(app, PROBLEMS)
+    register_problem_table(app, PROBLEMS, CATALOGUE)
 
     return app

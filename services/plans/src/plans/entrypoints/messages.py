@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from flask import has_request_context, request
-from servicekit.i18n import LOCALES, N_, SOURCE_LOCALE, Catalogue, Message
+from servicekit.i18n import N_, Catalogue, Message
+from servicekit.i18n import request_locale as servicekit_request_locale
 from servicekit.problems import Problem
 
 from ..domain.errors import NothingToCopy, OrganisationsInvalid, PlanInvalid
@@ -13,10 +13,8 @@ CATALOGUE = Catalogue("plans", "plans")
 
 
 def request_locale() -> str:
-    """``vi`` or ``en`` as the caller asks; English (the API's language so far) when it does not say."""
-    if not has_request_context():
-        return SOURCE_LOCALE
-    return request.accept_languages.best_match(LOCALES, default=SOURCE_LOCALE) or SOURCE_LOCALE
+    """``vi`` or ``en``: ``Accept-Language``, else the token's ``locale`` claim, else English."""
+    return servicekit_request_locale()
 
 
 def invalid_plan_problem(error: PlanInvalid) -> Problem:
@@ -29,7 +27,7 @@ def invalid_plan_problem(error: PlanInvalid) -> Problem:
     return Problem(
         422,
         "Validation failed",
-        getattr(error, "detail", "The plan breaks one or more rules; see errors."),
+        render(getattr(error, "detail", None) or N_("The plan breaks one or more rules; see errors.")),
         slug="validation-error",
         errors=error.validation.errors(render),
         violations=error.validation.details(render),

@@ -114,6 +114,15 @@ STAND_INS: dict[str, Any] = {"title": "-", "summary": "", "legal_bases": [], "re
 REQUIRED = {"title", "plan_type", "year"}
 
 
+class SubmitBodySchema(Schema):
+    """What may come with a submission (the body is optional)."""
+
+    reply = Text(
+        validate=validate.Length(max=5000),
+        metadata={"description": "The drafters' reply (giải trình) to the comment that returned the plan"},
+    )
+
+
 class StageSchema(Schema):
     level = fields.Integer()
     vi = fields.String()
@@ -209,6 +218,12 @@ class VersionSummarySchema(Schema):
     edited_by = fields.List(fields.String())
     approval_id = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
+    reply = fields.String(
+        metadata={"description": "The drafters' reply (giải trình) to the return before this version; empty if none"}
+    )
+    submitted_by_name = fields.String(
+        allow_none=True, metadata={"description": "The submitter's full name (family name first) and position"}
+    )
 
 
 class VersionListSchema(Schema):
@@ -242,6 +257,9 @@ class TimelineEntrySchema(Schema):
     version = fields.Integer(allow_none=True)
     level = fields.Integer(allow_none=True)
     actor = fields.String(allow_none=True)
+    actor_name = fields.String(
+        allow_none=True, metadata={"description": "The actor's full name (family name first) and position"}
+    )
     details = fields.Dict()
 
 

@@ -61,7 +61,7 @@ def readable(plan: Plan | None, actor: Actor, plan_id: str, kind: str = PLAN) ->
 def writable(plan: Plan | None, actor: Actor, plan_id: str, kind: str = PLAN) -> Plan:
     view = readable(plan, actor, plan_id, kind)
     if view is not plan or plan is None or not may_draft_for(actor, plan.org_unit):
-        raise PlanForbidden("Only the drafters of the plan's unit may change it.")
+        raise PlanForbidden(N_("Only the drafters of the plan's unit may change it."))
     return plan
 
 
@@ -86,7 +86,7 @@ def create_plan(
     content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or actor.org_unit or ""})
     content = content.with_activity_ids(None, new_id)
     if not may_draft_for(actor, content.org_unit):
-        raise PlanForbidden("Only a drafter may create a plan, and only for their own unit.")
+        raise PlanForbidden(N_("Only a drafter may create a plan, and only for their own unit."))
     now = clock()
     units = units_on(issuing_bodies, now)
     found = units({("org_unit",): content.org_unit})
@@ -239,7 +239,7 @@ def replace_plan(
         plan.check_revision(cmd.expected_revision, required=True)
         content = PlanContent.from_dict({**cmd.content, "org_unit": cmd.content.get("org_unit") or plan.org_unit})
         if content.org_unit != plan.org_unit:
-            raise PlanForbidden("A plan stays with the unit that drafted it.")
+            raise PlanForbidden(N_("A plan stays with the unit that drafted it."))
         previous = plan.content if isinstance(plan.content, PlanContent) else None
         content = content.with_activity_ids(previous, new_id)
         now = clock()
@@ -268,6 +268,7 @@ def submit_plan(
             drafters=drafters,
             units=units_on(issuing_bodies, now),
             call_id=call_id,
+            reply=cmd.reply,
         )
     return plan
 
@@ -344,7 +345,7 @@ def _await_verdict(
             plan = readable(uow.plans.read(plan_id), actor, plan_id, kind)
         request = plan.withdrawal or {}
         if request.get("id") != request_id:
-            raise WithdrawalRefused("another withdrawal request replaced this one")
+            raise WithdrawalRefused(N_("another withdrawal request replaced this one"))
         if request.get("outcome") == "accepted":
             return Withdrawal(plan)
         if request.get("outcome") == "refused":
@@ -430,7 +431,7 @@ def replace_report(
 def record_receipt(cmd: commands.RecordReceipt, uow: UnitOfWork, *, clock: Callable[[], datetime]) -> Plan:
     """The ministry records that it received an issued report (shown on the report, sent as report.received)."""
     if not cmd.actor.has_role("ministry_approver"):
-        raise PlanForbidden("Only the ministry records the receipt of a report.")
+        raise PlanForbidden(N_("Only the ministry records the receipt of a report."))
     with uow:
         report = uow.plans.get(cmd.report_id, for_update=True)
         readable(report, cmd.actor, cmd.report_id, REPORT)  # 404 unless the ministry may read it
