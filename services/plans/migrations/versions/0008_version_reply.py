@@ -2,7 +2,7 @@
 version before it; versions submitted before this have none.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29 12:00:00
 """
 

@@ -67,15 +67,22 @@ class AlreadyDecided(Conflict):
     pass
 
 
+def _in_english(node: Any) -> Any:
+    """A tree of field errors (lists of messages, or per item of a list field) in English."""
+    if isinstance(node, dict):
+        return {key: _in_english(value) for key, value in node.items()}
+    return [str(message) for message in node]
+
+
 class InvalidDecision(ApprovalError):
     """A decision or delegation that is well-formed but breaks a rule (e.g. no comment on return):
     ``messages`` per field, rendered in the caller's language at the edge; ``errors`` the same
     in English."""
 
-    def __init__(self, detail: Message | str, errors: dict[str, list[Message]]) -> None:
+    def __init__(self, detail: Message | str, errors: dict[str, Any]) -> None:
         super().__init__(detail)
         self.messages = errors
-        self.errors = {name: [str(message) for message in messages] for name, messages in errors.items()}
+        self.errors = _in_english(errors)
 
 
 class InvalidChain(ApprovalError):
