@@ -323,3 +323,52 @@ def test_an_issued_report_is_imported_as_history_on_its_plan_and_bad_imports_wri
         ).scalar()
     engine.dispose()
     assert taken == 0
+
+
+def test_a_successor_reports_on_its_predecessors_plan_of_the_year_of_the_merger(client, tokens, seeded) -> None:  # type: ignore[no-untyped-def]
+    """Bắc Kạn's Sở TTTT's 2025 plan: Thái Nguyên's Sở VHTTDL, which carries on its work since the
+    merger of 01/07/2025, reports on it; on the 2024 plan, before the merger's year, it does not."""
+
+    def imported(year: int, number: str, issued_on: str) -> dict:
+        content = json.loads(json.dumps(bac_kan_2020()).replace('"2020-', f'"{year}-'))
+        content["year"] = year
+        body = {"kind": "plan", "content": content, "document_number": number, "issued_on": issued_on}
+        answer = client.post("/plans/import", json={**body, "issuer": "stttt-bac-kan"}, headers=tokens("admin"))
+        assert answer.status_code == 201, answer.get_json()
+        return answer.get_json()
+
+    of_the_merger = imported(2025, "15/KH-STTTT", "2025-01-20")
+    before = imported(2024, "9/KH-STTTT", "2024-01-22")
+    assert (
+        client.post(
+            "/reports", json={"plan_id": of_the_merger["id"], "kind": "annual"}, headers=tokens("drafter.cb")
+        ).status_code
+        == 404
+    )  # another province's plan
+    assert (
+        client.post(
+            "/reports", json={"plan_id": before["id"], "kind": "annual"}, headers=tokens("drafter.tn")
+        ).status_code
+        == 404
+    )  # the predecessor's plan of a year before the merger
+    answer = client.post(
+        "/reports", json={"plan_id": of_the_merger["id"], "kind": "annual"}, headers=tokens("drafter.tn")
+    )
+    assert answer.status_code == 201, answer.get_json()
+    report = answer.get_json()
+    assert (report["org_unit"], report["province"], report["plan_ref"], report["status"]) == (
+        unit_of("drafter.tn"),
+        "ubnd-thai-nguyen-2025",
+        of_the_merger["id"],
+        "draft",
+    )
+    assert report["plan_ref_number"] == "15/KH-STTTT"
+    assert len(report["results"]) == len(of_the_merger["activities"])
+    # The successor's own draft: its drafters edit it; another province does not see it.
+    read = client.get(f"/reports/{report['id']}", headers=tokens("drafter.tn"))
+    assert read.status_code == 200 and read.get_json()["editable"] is True
+    assert client.get(f"/reports/{report['id']}", headers=tokens("drafter.cb")).status_code == 404
+    again = client.post(
+        "/reports", json={"plan_id": of_the_merger["id"], "kind": "annual"}, headers=tokens("drafter.tn")
+    )
+    assert again.status_code == 409
