@@ -898,7 +898,8 @@ def load_sample_plans(bus: MessageBus) -> list[Plan]:
 @click.command()
 def cli() -> None:
     """Load the sample plans into the plans service's database (DATABASE_URL) on its own,
-    replaying the approval events no approvals service sent; does nothing when plans exist.
+    replaying the approval events no approvals service sent, then import the seeds' issued plans
+    and reports as history; does nothing when they exist.
 
         python infra/local/sample_plans.py
     """
@@ -911,6 +912,9 @@ def cli() -> None:
     reports = load_sample_reports(bus)
     if reports:
         click.echo(f"loaded {len(reports)} sample report (submitted up the report chain)")
+    history = load_sample_history(bus)
+    if history:
+        click.echo(f"imported {len(history)} issued documents of the seeds as history")
 
 
 if __name__ == "__main__":

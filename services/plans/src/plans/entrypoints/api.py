@@ -142,6 +142,10 @@ class ImportIssued(MethodView):
         schemas.PlanSchema,
         headers={"ETag": {"schema": {"type": "string"}}, "Location": {"schema": {"type": "string"}}},
     )
+    @blp.alt_response(404, response="NOT_FOUND", description="For a report: no such plan reported on")
+    @blp.alt_response(
+        409, response="CONFLICT", description="For a report: the plan is not approved, or a report already covers it"
+    )
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]] | Response:
         """Import a plan or a report issued before the suite existed, with its real number, date, issuer
         and signer (admin): read-only history that takes no number from the register. For kind report
