@@ -24,8 +24,8 @@ from tests.conftest import PG_ADMIN_DSN
 from tests.support.receivers import start_smtp
 from tests.support.stack import ROOT, Stack
 
-PHASES = ("baselines", "throughput", "latency", "decisions", "lists", "documents")
-SUITE_PHASES = ("baselines", "throughput", "latency", "decisions", "lists")  # these need the running suite
+PHASES = ("baselines", "throughput", "latency", "decisions", "lists", "tasks", "documents")
+SUITE_PHASES = ("baselines", "throughput", "latency", "decisions", "lists", "tasks")  # these need the running suite
 GOALS = {
     "gateway ÷ hello-world": (">=", 0.5),
     "submit → task visible p50 (ms)": ("<=", 30),
@@ -37,6 +37,7 @@ GOALS = {
     "decisions lost": ("<=", 0),
     "approval step ÷ SpiffWorkflow": ("<=", 1.0),
     "list p95 at scale (ms, worst)": ("<=", 50),
+    "task inbox p95 at 10,000 tasks (ms, worst)": ("<=", 50),
     "10-page plan rendered + signed (s)": ("<=", 2.0),
 }
 
@@ -44,9 +45,11 @@ GOALS = {
 def sizes(quick: bool) -> dict:
     if quick:
         return {"wrk_seconds": 3, "latency_samples": 60, "rate": 10.0, "decision_plans": 150, "decision_seconds": 10,
-                "plans": 5_000, "notifications": 50_000, "requests_each": 40, "step_samples": 150}  # fmt: skip
+                "plans": 5_000, "notifications": 50_000, "requests_each": 40, "step_samples": 150,
+                "tasks": 2_000}  # fmt: skip
     return {"wrk_seconds": 15, "latency_samples": 1000, "rate": 5.0, "decision_plans": 1500, "decision_seconds": 60,
-            "plans": 100_000, "notifications": 1_000_000, "requests_each": 200, "step_samples": 900}  # fmt: skip
+            "plans": 100_000, "notifications": 1_000_000, "requests_each": 200, "step_samples": 900,
+            "tasks": 10_000}  # fmt: skip
 
 
 def main() -> int:
@@ -110,6 +113,9 @@ def main() -> int:
         if "lists" in wanted:
             phase("lists at scale")
             results["lists"] = suite.lists_at_scale(stack, size["plans"], size["notifications"], size["requests_each"])
+        if "tasks" in wanted:
+            phase("the task inbox at scale")
+            results["tasks"] = suite.task_inbox_at_scale(stack, size["tasks"], size["requests_each"])
     except _NothingElse:
         pass
     finally:
@@ -210,10 +216,33 @@ def figures(r: dict) -> list[dict]:
             verdict = f"{'met' if met else 'MISSED'} ({op} {target})"
         table.append({"figure": name, "value": value, "baseline": baseline_name, "baseline_value": baseline,
                       "goal": verdict})  # fmt: skip
+    tasks = r["tasks"]
+    table.insert(
+        len(table) - 1,
+        {
+            "figure": "task inbox p95 at 10,000 tasks (ms, worst)",
+            "value": max(tasks["p95_ms"].values()),
+            "baseline": "same request, empty inbox p95 (ms)",
+            "baseline_value": tasks["baseline_empty_inbox"]["p95_ms"],
+            "goal": _verdict("task inbox p95 at 10,000 tasks (ms, worst)", max(tasks["p95_ms"].values())),
+        },
+    )
+    for name, value in tasks["p95_ms"].items():
+        table.append({"figure": f"  p95 {name} (ms)", "value": value, "baseline": "p50", "baseline_value":
+                      tasks["p50_ms"][name], "goal": ""})  # fmt: skip
     for name, value in lists["p95_ms"].items():
         table.append({"figure": f"  p95 {name} (ms)", "value": value, "baseline": "p50", "baseline_value":
                       lists["p50_ms"][name], "goal": ""})  # fmt: skip
     return table
+
+
+def _verdict(name: str, value: float | None) -> str:
+    goal = GOALS.get(name)
+    if not goal or value is None:
+        return ""
+    op, target = goal
+    met = value >= target if op == ">=" else value <= target
+    return f"{'met' if met else 'MISSED'} ({op} {target})"
 
 
 def render(table: list[dict]) -> str:

@@ -436,3 +436,107 @@ def issued_files(stack: Stack) -> dict[str, int]:
         status: scalar(database, "SELECT count(*) FROM issued_files WHERE status = %s", (status,))
         for status in ("stored", "pending")
     }
+
+
+# -- 5. the task inbox at scale --------------------------------------------------------------------
+TASK_TITLE = (
+    "'Kế hoạch thông tin đối ngoại năm 2025 số ' || i || CASE WHEN i % 50 = 0 THEN ' tập huấn biên giới' ELSE '' END"
+)
+TASK_TITLE_FOLDED = (
+    "'ke hoach thong tin doi ngoai nam 2025 so ' || i || CASE WHEN i % 50 = 0 THEN ' tap huan bien gioi' ELSE '' END"
+)
+
+
+def task_inbox_at_scale(stack: Stack, tasks: int, requests_each: int = 200) -> dict:
+    """``GET /approvals/tasks`` for an approver with ``tasks`` open tasks (some overdue, one in twenty
+    delegated to them, one in fifty matching a search), beside the same request for an approver whose
+    inbox is empty (the fixed cost of the call through the gateway), in the same run."""
+    approvals_db = stack.databases["approvals"]
+    drafter, dept, empty = person(stack, "drafter.cb"), person(stack, "dept.cb"), person(stack, "dept.qb")
+    (plan_id,) = create_plans(drafter, 1, submit=True)
+    template = dept.wait_for_task(plan_id, level=1)
+    started = time.perf_counter()
+    _copy_rows(
+        approvals_db,
+        "approvals",
+        f"id = '{template['approval_id']}'",
+        {
+            "id": "md5('bench-approval-' || i)::uuid::text",
+            "plan_id": "md5('bench-plan-' || i)::uuid::text",
+            "subject_id": "md5('bench-plan-' || i)::uuid::text",
+            "title": TASK_TITLE,
+            "title_folded": TASK_TITLE_FOLDED,
+            "started_at": "t.started_at - make_interval(mins => i)",
+        },
+        tasks,
+    )
+    _copy_rows(
+        approvals_db,
+        "approval_tasks",
+        f"id = '{template['id']}'",
+        {
+            "id": "md5('bench-task-' || i)::uuid::text",
+            "approval_id": "md5('bench-approval-' || i)::uuid::text",
+            # Arrived over the past weeks; due from four days ago to two weeks ahead.
+            "assigned_at": "t.assigned_at - make_interval(mins => i * 3)",
+            "due_at": "t.due_at + make_interval(hours => (i % 432) - 96)",
+            "remind_at": "t.remind_at + make_interval(hours => (i % 432) - 96)",
+        },
+        tasks,
+    )
+    with psql(approvals_db) as connection:
+        connection.execute(
+            "INSERT INTO task_assignees (task_id, username) "
+            "SELECT md5('bench-task-' || i)::uuid::text, 'dept.cb' FROM generate_series(1, %s) AS i",
+            (tasks,),
+        )
+        connection.execute(
+            "INSERT INTO delegations (id, approval_id, task_id, from_user, to_user, comment, delegated_at, kind) "
+            "SELECT md5('bench-delegation-' || i)::uuid::text, md5('bench-approval-' || i)::uuid::text, "
+            "md5('bench-task-' || i)::uuid::text, 'dual.cb', 'dept.cb', 'Đi công tác', now(), 'manual' "
+            "FROM generate_series(20, %s, 20) AS i",
+            (tasks,),
+        )
+        connection.execute(
+            "INSERT INTO task_openings (task_id, username, opened_at) "
+            "SELECT md5('bench-task-' || i)::uuid::text, 'dept.cb', now() FROM generate_series(3, %s, 3) AS i",
+            (tasks,),
+        )
+        for table in ("approvals", "approval_tasks", "task_assignees", "delegations", "task_openings"):
+            connection.execute(f"ANALYZE {table}")
+    loaded = time.perf_counter() - started
+    in_inbox = len(dept.tasks(limit=200))
+
+    def timed(who: Person, params: dict) -> list[float]:
+        durations = []
+        for n in range(requests_each):
+            started = time.perf_counter()
+            response = who.get("/approvals/tasks", params=params)
+            durations.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text
+            cursor = response.json().get("next_cursor")
+            if cursor and n % 2 == 0:  # the next page too: keyset paging costs the same deep down
+                started = time.perf_counter()
+                assert who.get("/approvals/tasks", params={**params, "cursor": cursor}).status_code == 200
+                durations.append((time.perf_counter() - started) * 1000)
+        return durations
+
+    cases = {
+        "tasks: by due date": timed(dept, {"limit": 25}),
+        "tasks: by arrival": timed(dept, {"sort": "arrival", "limit": 25}),
+        "tasks: overdue only": timed(dept, {"overdue": "true", "limit": 25}),
+        "tasks: accent-insensitive q": timed(dept, {"q": "tap huan bien gioi", "limit": 25}),
+        "tasks: delegated to me": timed(dept, {"delegated": "true", "limit": 25}),
+    }
+    baseline = timed(empty, {"limit": 25})
+    return {
+        "tasks": scalar(approvals_db, "SELECT count(*) FROM approval_tasks WHERE status = 'open'"),
+        "first_page_items": in_inbox,
+        "load_seconds": round(loaded, 1),
+        "p95_ms": {name: round(percentile(values, 0.95), 1) for name, values in cases.items()},
+        "p50_ms": {name: round(percentile(values, 0.50), 1) for name, values in cases.items()},
+        "baseline_empty_inbox": {
+            "p95_ms": round(percentile(baseline, 0.95), 1),
+            "p50_ms": round(percentile(baseline, 0.50), 1),
+        },
+    }

@@ -67,6 +67,7 @@ def template(path: str) -> str:
 ROUTES: tuple[Route, ...] = (
     # plans
     Route("POST", "/plans", DRAFTER, "plans"),
+    Route("POST", "/plans/from-last-year", DRAFTER, "plans"),
     Route("POST", "/plans/import", ADMIN, "plans"),  # documents issued before the suite, as history
     Route("GET", "/plans", ANYONE, "plans"),
     Route("GET", "/plans/catalogue", ANYONE, "plans"),
@@ -113,6 +114,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/approvals/<id>", DRAFTER | APPROVERS | ADMIN, "approvals"),
     Route("POST", "/approvals/tasks/<id>/decision", APPROVERS, "approvals"),
     Route("POST", "/approvals/tasks/<id>/delegate", APPROVERS, "approvals"),
+    Route("GET", "/approvals/tasks/<id>/delegates", APPROVERS, "approvals"),
+    Route("POST", "/approvals/tasks/<id>/opened", APPROVERS, "approvals"),
+    Route("POST", "/approvals/tasks/decisions", APPROVERS, "approvals"),
+    Route("GET", "/approvals/out-of-office", APPROVERS, "approvals"),
+    Route("POST", "/approvals/out-of-office", APPROVERS, "approvals"),
+    Route("GET", "/approvals/out-of-office/deputies", APPROVERS, "approvals"),
+    Route("DELETE", "/approvals/out-of-office/<id>", APPROVERS, "approvals"),
     Route("GET", "/approval-chains", ADMIN, "approvals"),
     Route("GET", "/approval-chains/<key>", ADMIN, "approvals"),
     Route("PUT", "/approval-chains/<key>", ADMIN, "approvals"),

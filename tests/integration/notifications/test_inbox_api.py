@@ -69,7 +69,8 @@ def test_the_inbox_is_newest_first_with_keyset_pages_and_an_unread_count(client:
     assert stamps == sorted(stamps, reverse=True)
     first = seen[0]
     assert first["subject"] == "Kế hoạch chờ phê duyệt (Bộ Văn hóa, Thể thao và Du lịch): Kế hoạch TTĐN năm 2024 số 24"
-    assert first["link"] == "https://ttdn.caobang.gov.vn/plans/5f0c8a1e-2b7d-4c55-9a7e-0d3c2f6b8a11"
+    # A message about a task opens that task's decision page.
+    assert first["link"] == "https://ttdn.caobang.gov.vn/approvals/a7f3e2d1-0000-4000-8000-000000000001?task=t-3-24"
     assert first["event_type"] == "approval.task_assigned"
 
 

@@ -102,8 +102,8 @@ def test_messages_of_one_person_go_out_as_one_digest_in_their_language(db, direc
     assert (
         "Quá hạn phê duyệt (Bộ Văn hóa, Thể thao và Du lịch): Kế hoạch hoạt động thông tin đối ngoại năm 2024" in text
     )
-    assert (
-        "https://ttdn.caobang.gov.vn/plans/5f0c8a1e-2b7d-4c55-9a7e-0d3c2f6b8a11"
+    assert (  # the task's decision page, where the approver acts
+        "https://ttdn.caobang.gov.vn/approvals/a7f3e2d1-0000-4000-8000-000000000001?task=t-3-a"
         in vietnamese.get_body(("html",)).get_content()
     )
     assert mailbox.received[0][0] == "no-reply@ttdn.example"

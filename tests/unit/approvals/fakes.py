@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from approvals.adapters.repository import ApprovalRepository, ChainRepository
+from approvals.adapters.repository import AbsenceRepository, ApprovalRepository, ChainRepository, OpeningRepository
 from approvals.bootstrap import bootstrap
 from approvals.config import ApprovalsSettings
 from approvals.domain.chain import ApprovalChain, define_chain
-from approvals.domain.model import Approval, SubjectContext
+from approvals.domain.model import Absence, Approval, SubjectContext
 from approvals.service_layer.handlers import bundled_chain_definitions
 from approvals.service_layer.unit_of_work import UnitOfWork, to_cloudevent
 from servicekit.calendar import WorkingCalendar
@@ -25,15 +25,21 @@ class Person:
     username: str
     org_unit: str | None
     province: str | None
+    display_name: str = ""
+    position: str = ""
 
 
-def _person(username: str) -> Person:
-    return Person(username, unit_of(username), province_of(username))
+def _person(username: str, name: str = "", position: str = "") -> Person:
+    return Person(username, unit_of(username), province_of(username), name, position)
 
 
 # The demo realm's approvers (infra/keycloak/realm-ttdn.json), by role.
 PEOPLE: dict[str, list[Person]] = {
-    "dept_approver": [_person(f"dept.{p}") for p in ("cb", "bk", "kt", "ls", "qb")] + [_person("dual.cb")],
+    "dept_approver": [_person(f"dept.{p}") for p in ("bk", "kt", "ls", "qb")]
+    + [
+        _person("dept.cb", "Hoàng Văn Minh", "Phó Giám đốc"),
+        _person("dual.cb", "Lương Thị Thu", "Phó Trưởng phòng"),
+    ],
     "province_approver": [_person(f"province.{p}") for p in ("cb", "bk", "kt", "ls", "qb")],
     "ministry_approver": [_person("ministry.1"), _person("ministry.2")],
 }
@@ -135,6 +141,37 @@ class FakeApprovals(ApprovalRepository):
         ][:limit]
 
 
+class FakeAbsences(AbsenceRepository):
+    def __init__(self) -> None:
+        self.store: dict[str, Absence] = {}
+
+    def add(self, absence: Absence) -> None:
+        self.store[absence.id] = absence
+
+    def get(self, absence_id: str) -> Absence | None:
+        return self.store.get(absence_id)
+
+    def of(self, username: str) -> list[Absence]:
+        return sorted((a for a in self.store.values() if a.username == username), key=lambda a: a.starts_on)[::-1]
+
+    def _covering(self, usernames: list[str], day: date) -> list[Absence]:
+        return [a for a in self.store.values() if a.username in usernames and a.covers(day)]
+
+
+class FakeOpenings(OpeningRepository):
+    def __init__(self) -> None:
+        self.store: dict[tuple[str, str], datetime] = {}
+
+    def record(self, task_id: str, username: str, at: datetime) -> bool:
+        if (task_id, username) in self.store:
+            return False
+        self.store[(task_id, username)] = at
+        return True
+
+    def opened(self, task_ids: Iterable[str], username: str) -> set[str]:
+        return {task_id for task_id in task_ids if (task_id, username) in self.store}
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Shares its stores across uses, like a database; events land in ``published``
     (as the CloudEvents the outbox would hold) only when the work ends without an error."""
@@ -142,6 +179,8 @@ class FakeUnitOfWork(UnitOfWork):
     def __init__(self) -> None:
         self.approvals = FakeApprovals()
         self.chains = FakeChains()
+        self.absences = FakeAbsences()
+        self.openings = FakeOpenings()
         self.published: list = []
         self.loose_events: list = []
         self.commits = 0

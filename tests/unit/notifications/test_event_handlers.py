@@ -63,6 +63,13 @@ def test_assigned_tasks_reach_the_assignees_and_a_reader_without_address_gets_no
     assert uow.mail.queued == []
 
 
+def test_a_message_about_a_task_opens_its_decision_page(uow, bus) -> None:
+    data = sample_event_data(events.TASK_ASSIGNED)
+    bus.handle(incoming(events.TASK_ASSIGNED, assignees=["dept.cb"]), uow)
+    (notice,) = uow.notifications.items
+    assert notice.link == (f"https://ttdn.caobang.gov.vn/approvals/{data['approval_id']}?task={data['task_id']}")
+
+
 def test_a_task_naming_no_assignees_reaches_everyone_eligible_in_its_scope(uow, bus) -> None:
     bus.handle(incoming(events.TASK_OVERDUE, level=3, assignees=[]), uow)
     assert sorted(n.recipient for n in uow.notifications.items) == ["ministry.1", "ministry.2"]

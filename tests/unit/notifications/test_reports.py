@@ -59,7 +59,8 @@ def test_a_task_on_a_report_reaches_its_assignees_as_a_report(uow, bus) -> None:
     (notice,) = uow.notifications.items
     assert notice.recipient == "province.cb"
     assert notice.subject == f"Báo cáo chờ phê duyệt (UBND tỉnh): {REPORT_TITLE}"
-    assert notice.link == REPORT_LINK
+    # A message about a task opens its decision page (which shows the report).
+    assert notice.link == "https://ttdn.caobang.gov.vn/approvals/a7f3e2d1-0000-4000-8000-000000000001?task=t-2"
 
 
 def test_the_end_of_a_reports_approval_its_number_and_its_receipt_reach_the_drafters(uow, bus) -> None:  # type: ignore[no-untyped-def]

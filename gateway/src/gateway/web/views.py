@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from . import formatting
+from . import formatting, tasks
 from .api import Answer, ServiceUnavailable, is_id
 from .catalogue import Catalogue
 from .changes import compare
@@ -36,7 +36,6 @@ def register(blueprint: Blueprint) -> None:
         ("/plans/<plan_id>/submit", "submit_plan", submit_plan, ["POST"]),
         ("/plans/<plan_id>/withdraw", "withdraw_plan", withdraw_plan, ["POST"]),
         ("/plans/<plan_id>/print", "print_plan", print_plan, ["GET"]),
-        ("/tasks", "tasks", task_list, ["GET"]),
         ("/approvals/<approval_id>", "approval", approval_page, ["GET"]),
         ("/tasks/<task_id>/decision", "record_decision", record_decision, ["POST"]),
         ("/tasks/<task_id>/delegate", "delegate_task", delegate_task, ["POST"]),
@@ -46,6 +45,7 @@ def register(blueprint: Blueprint) -> None:
     ]
     for rule, endpoint, view, methods in rules:
         blueprint.add_url_rule(rule, endpoint, view, methods=methods)
+    tasks.register(blueprint)
     blueprint.app_template_filter("vnd")(lambda amount: formatting.vnd(amount, g.get("locale", "vi")))
     blueprint.app_template_filter("day")(formatting.day)
     blueprint.app_template_filter("day_and_time")(formatting.day_and_time)
@@ -160,9 +160,10 @@ _USERNAME = re.compile(r"^[\w.@-]{1,100}$")
 def _notice() -> str | None:
     key = request.args.get("done", "")
     delegate = request.args.get("to", "")
-    if not key.isidentifier() or (delegate and not _USERNAME.match(delegate)):
+    count = request.args.get("count", "")
+    if not key.isidentifier() or (delegate and not _USERNAME.match(delegate)) or not (count.isdigit() or not count):
         return None
-    message = translate(g.locale, f"notice.{key}", to=delegate)
+    message = translate(g.locale, f"notice.{key}", to=delegate, count=count)
     return None if message.startswith("notice.") else message
 
 
@@ -178,7 +179,7 @@ def home() -> ResponseReturnValue:
     return redirect(url_for("web.inbox"))
 
 
-def plan_list() -> str:
+def plan_list(*, error: str | None = None, status: int = 200) -> ResponseReturnValue:
     params: dict[str, Any] = {"limit": 50}
     for name in ("status", "year", "q", "cursor"):
         if request.args.get(name):
@@ -187,7 +188,17 @@ def plan_list() -> str:
         params["org_unit"] = g.principal.org_unit
     answer = call("GET", "/plans", params=params)
     page = answer.body if answer.ok else {"items": [], "next_cursor": None}
-    return render_template("web/plans.html", page=page, filters=request.args)
+    return Response(
+        render_template(
+            "web/plans.html",
+            page=page,
+            filters=request.args,
+            error=error,
+            notice=_notice(),
+            next_year=request.form.get("year") or datetime.now(UTC).year + 1,
+        ),
+        status=status,
+    )
 
 
 def _blank_plan() -> dict[str, Any]:
@@ -340,14 +351,6 @@ def print_plan(plan_id: str) -> ResponseReturnValue:
     )
 
 
-def task_list() -> str:
-    answer = call("GET", "/approvals/tasks", params={"limit": 100})
-    tasks = answer.body["items"] if answer.ok else []
-    # Overdue first, then the nearest due date: what must be decided soonest is on top.
-    tasks.sort(key=lambda task: (not task.get("overdue"), task.get("due_at") or ""))
-    return render_template("web/tasks.html", tasks=tasks, notice=_notice())
-
-
 def approval_page(approval_id: str) -> ResponseReturnValue:
     return _render_approval(approval_id, request.args.get("task"))
 
@@ -392,6 +395,7 @@ def _render_approval(
         returned_version=returned_version,
         errors=errors or {},
         form=request.form if request.method == "POST" else {},
+        **tasks.decision_page_extras(approval, task),
     )
     return Response(page, status=status)
 

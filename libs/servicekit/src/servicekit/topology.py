@@ -64,6 +64,7 @@ SUITE_QUEUES: tuple[QueueSpec, ...] = (
         (
             "approval.task_assigned",
             "approval.decision_recorded",
+            "approval.task_delegated",
             "approval.completed",
             "approval.withdrawal_answered",
         ),

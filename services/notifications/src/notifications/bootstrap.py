@@ -88,6 +88,7 @@ def bootstrap(
             "directory": directory or keycloak_directory(settings),
             "renderer": renderer,
             "document_link": settings.document_link,
+            "task_link": settings.task_link,
             "clock": clock,
             "retry": retry_policy(settings),
             "target_policy": target_policy,

@@ -51,3 +51,7 @@ class NotificationsSettings(ServiceSettings):
     def document_link(self, kind: str, document_id: str) -> str:
         """The document's page in the web interface: ``/plans/{id}`` or ``/reports/{id}``."""
         return f"{self.public_url.rstrip('/')}/{kind}s/{document_id}"
+
+    def task_link(self, approval_id: str, task_id: str) -> str:
+        """The task's decision page, where an approver acts on what a message tells them."""
+        return f"{self.public_url.rstrip('/')}/approvals/{approval_id}?task={task_id}"

@@ -330,7 +330,13 @@ class TaskDelegated(TaskEvent):
     to_user: Annotated[str, Field(alias="to")]
     """Who takes the task."""
     comment: str = ""
+    """The reason the delegator gave."""
     due_at: Instant
+    kind: str = "manual"
+    """``manual`` (the approver handed the task over) or ``out_of_office`` (the task arrived while the
+    approver was away, and went to the deputy they named for that time)."""
+    delegated_at: Instant | None = None
+    """When the task changed hands."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -345,6 +351,11 @@ class DecisionRecorded(TaskEvent):
     content_sha256: str
     signature: str
     """The decision's hash in the approval's hash chain."""
+    on_behalf_of: str = ""
+    """Whose place the decider held, by delegation (empty: in their own right); the issued
+    document's signature block names the authority from it."""
+    delegation_kind: str = ""
+    """``manual`` or ``out_of_office`` when ``on_behalf_of`` is set."""
 
 
 @dataclass(frozen=True, kw_only=True)

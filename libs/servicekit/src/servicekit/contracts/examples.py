@@ -107,6 +107,8 @@ EXAMPLES: dict[str, events.PlanEvent] = {
             to_user="dual.cb",
             comment="Đồng chí Phó Giám đốc xem xét thay.",
             due_at=_DUE,
+            kind="manual",
+            delegated_at=datetime(2024, 3, 4, 9, 30, tzinfo=UTC),
         ),
         events.DecisionRecorded(
             **_TASK,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, Mapper, class_mapper, composite, mapped_colum
 from sqlalchemy.orm.exc import UnmappedClassError
 from unidecode import unidecode
 
-from ..domain.model import Approval, Decision, Delegation, SubjectContext, Task
+from ..domain.model import Absence, Approval, Decision, Delegation, SubjectContext, Task
 
 Base = declarative_base()
 
@@ -94,6 +94,7 @@ class TaskRow(Base):
     __table_args__ = (
         UniqueConstraint("approval_id", "level", name="uq_approval_tasks_level"),
         Index("ix_approval_tasks_open_due", "status", "due_at"),
+        Index("ix_approval_tasks_status_assigned", "status", "assigned_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -145,10 +146,16 @@ class DecisionRow(Base):
     subject_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
     subject_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     subject_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A decision taken in someone else's place (hashed with the decision).
+    on_behalf_of: Mapped[str] = mapped_column(String(120), server_default="")
+    delegation_kind: Mapped[str] = mapped_column(String(16), server_default="")
+    delegation_reason: Mapped[str] = mapped_column(Text, server_default="")
+    delegated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class DelegationRow(Base):
     __tablename__ = "delegations"
+    __table_args__ = (Index("ix_delegations_task_to", "task_id", "to_user"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     approval_id: Mapped[str] = mapped_column(ForeignKey("approvals.id"))
@@ -157,6 +164,34 @@ class DelegationRow(Base):
     to_user: Mapped[str] = mapped_column(String(120))
     comment: Mapped[str] = mapped_column(Text)
     delegated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16), server_default="manual")  # manual | out_of_office
+
+
+class OpeningRow(Base):
+    """An approver opened a task's decision page (the first time): only such tasks may be
+    approved together from the task list."""
+
+    __tablename__ = "task_openings"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("approval_tasks.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), primary_key=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AbsenceRow(Base):
+    """An approver's out-of-office period and the deputy who takes the tasks arriving in it."""
+
+    __tablename__ = "absences"
+    __table_args__ = (Index("ix_absences_username_period", "username", "starts_on", "ends_on"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(120))
+    deputy: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class WithdrawalRow(Base):
@@ -216,7 +251,10 @@ def _map_approvals() -> None:
     )
     Task.assignees = association_proxy("_assignees", "username", creator=Assignee)  # type: ignore[assignment]
     registry.map_imperatively(Decision, decisions, properties={"by": decisions.c.decided_by})
-    registry.map_imperatively(Delegation, delegations)
+    # The many-to-one tells the flush to insert a level's task before the out-of-office
+    # delegation recorded as it opens (both are new in the same unit of work).
+    registry.map_imperatively(Delegation, delegations, properties={"_task": relationship(Task, viewonly=False)})
+    registry.map_imperatively(Absence, AbsenceRow.__table__)
     registry.map_imperatively(
         Approval,
         approvals,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import threading
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -11,11 +12,21 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..domain.chain import ApprovalChain, define_chain, in_force
-from ..domain.model import Approval, Task
+from ..domain.model import Absence, Approval, Task
 from . import orm
 from .orm import fold
 
-__all__ = ["ApprovalRepository", "ChainRepository", "SqlApprovalRepository", "SqlChainRepository", "fold"]
+__all__ = [
+    "AbsenceRepository",
+    "ApprovalRepository",
+    "ChainRepository",
+    "OpeningRepository",
+    "SqlAbsenceRepository",
+    "SqlApprovalRepository",
+    "SqlChainRepository",
+    "SqlOpeningRepository",
+    "fold",
+]
 
 
 class ChainRepository(abc.ABC):
@@ -94,6 +105,43 @@ class ApprovalRepository(abc.ABC):
     def _latest_for_subject(self, kind: str, subject_id: str) -> Approval | None: ...
     @abc.abstractmethod
     def _with_timers_due(self, now: datetime, limit: int) -> list[Approval]: ...
+
+
+class AbsenceRepository(abc.ABC):
+    """Approvers' out-of-office periods."""
+
+    @abc.abstractmethod
+    def add(self, absence: Absence) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, absence_id: str) -> Absence | None: ...
+
+    @abc.abstractmethod
+    def of(self, username: str) -> list[Absence]:
+        """Every period ``username`` recorded, the latest start first."""
+
+    def covering(self, usernames: Iterable[str], day: date) -> dict[str, Absence]:
+        """Who of ``usernames`` is away on ``day``, with the period (the latest recorded wins)."""
+        found: dict[str, Absence] = {}
+        for absence in self._covering(sorted(set(usernames)), day):
+            current = found.get(absence.username)
+            if current is None or absence.created_at > current.created_at:
+                found[absence.username] = absence
+        return found
+
+    @abc.abstractmethod
+    def _covering(self, usernames: list[str], day: date) -> list[Absence]: ...
+
+
+class OpeningRepository(abc.ABC):
+    """Which decision pages each approver has opened."""
+
+    @abc.abstractmethod
+    def record(self, task_id: str, username: str, at: datetime) -> bool:
+        """Note the opening (the first one counts); true when it is new."""
+
+    @abc.abstractmethod
+    def opened(self, task_ids: Iterable[str], username: str) -> set[str]: ...
 
 
 # -- SQL ----------------------------------------------------------------------
@@ -264,5 +312,56 @@ class SqlApprovalRepository(ApprovalRepository):
         """The session tracks the approvals it loaded or was given; flushing writes them."""
 
 
+class SqlAbsenceRepository(AbsenceRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, absence: Absence) -> None:
+        self.session.add(absence)
+
+    def get(self, absence_id: str) -> Absence | None:
+        return self.session.get(Absence, absence_id)
+
+    def of(self, username: str) -> list[Absence]:
+        query = (
+            select(Absence)
+            .where(ABSENCES.c.username == username)
+            .order_by(ABSENCES.c.starts_on.desc(), ABSENCES.c.created_at.desc())
+        )
+        return list(self.session.scalars(query))
+
+    def _covering(self, usernames: list[str], day: date) -> list[Absence]:
+        if not usernames:
+            return []
+        query = select(Absence).where(
+            ABSENCES.c.username.in_(usernames),
+            ABSENCES.c.starts_on <= day,
+            ABSENCES.c.ends_on >= day,
+            ABSENCES.c.cancelled_at.is_(None),
+        )
+        return list(self.session.scalars(query))
+
+
+class SqlOpeningRepository(OpeningRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, task_id: str, username: str, at: datetime) -> bool:
+        if self.session.get(orm.OpeningRow, (task_id, username)) is not None:
+            return False
+        self.session.add(orm.OpeningRow(task_id=task_id, username=username, opened_at=at))
+        return True
+
+    def opened(self, task_ids: Iterable[str], username: str) -> set[str]:
+        wanted = sorted(set(task_ids))
+        if not wanted:
+            return set()
+        query = select(orm.OpeningRow.task_id).where(
+            orm.OpeningRow.username == username, orm.OpeningRow.task_id.in_(wanted)
+        )
+        return set(self.session.scalars(query))
+
+
 APPROVALS = orm.ApprovalRow.__table__
+ABSENCES = orm.AbsenceRow.__table__
 TASKS = orm.TaskRow.__table__

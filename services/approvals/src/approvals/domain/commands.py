@@ -60,6 +60,41 @@ class DelegateTask:
 
 
 @dataclass(frozen=True)
+class ApproveTasks:
+    """Approve several tasks at once, each its own decision with its own hash; only tasks whose
+    decision page the approver has opened."""
+
+    task_ids: tuple[str, ...]
+    actor: Actor
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class NoteTaskOpened:
+    """The approver opened the task's decision page."""
+
+    task_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class RecordAbsence:
+    """An approver will be away from ``starts_on`` to ``ends_on``: tasks arriving then go to ``deputy``."""
+
+    actor: Actor
+    deputy: str
+    starts_on: date
+    ends_on: date
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CancelAbsence:
+    absence_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
 class PublishChain:
     """Publish the next version of a chain; ``valid_from``: the first document date it applies to
     (none: every date, so it supersedes the earlier versions for every document from now on)."""

@@ -10,7 +10,7 @@ directory), the due dates (from the working calendar) and the clock.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -33,7 +33,7 @@ from .events import (
     TaskReminder,
     WithdrawalAnswered,
 )
-from .signing import decision_hash
+from .signing import decision_hash, iso_utc
 
 DECISIONS = ("approve", "return", "reject")
 OPEN = "open"
@@ -204,6 +204,22 @@ class Decision:
             return None
         return {"kind": self.subject_kind, "id": self.subject_id, "version": self.subject_version}
 
+    # A decision taken in someone else's place: whose, why and since when (part of the hash).
+    on_behalf_of: str = ""
+    delegation_kind: str = ""  # manual | out_of_office
+    delegation_reason: str = ""
+    delegated_at: datetime | None = None
+
+    def delegation_record(self) -> dict[str, str] | None:
+        if not self.on_behalf_of:
+            return None
+        return {
+            "from": self.on_behalf_of,
+            "kind": self.delegation_kind,
+            "reason": self.delegation_reason,
+            "at": iso_utc(self.delegated_at) if self.delegated_at else "",
+        }
+
     def recomputed_hash(self) -> str:
         return decision_hash(
             approval_id=self.approval_id,
@@ -216,7 +232,12 @@ class Decision:
             content_sha256=self.content_sha256,
             previous_hash=self.previous_hash,
             subject=self.signed_subject(),
+            delegation=self.delegation_record(),
         )
+
+
+MANUAL = "manual"
+OUT_OF_OFFICE = "out_of_office"
 
 
 @dataclass
@@ -227,6 +248,25 @@ class Delegation:
     to_user: str
     comment: str
     delegated_at: datetime
+    kind: str = MANUAL  # manual (the approver handed the task over) | out_of_office (their deputy)
+
+
+@dataclass
+class Absence:
+    """An approver away from ``starts_on`` to ``ends_on`` (inclusive, Vietnamese dates): the tasks
+    offered to them in that range go to ``deputy`` instead (an out-of-office delegation)."""
+
+    id: str
+    username: str
+    deputy: str
+    starts_on: date
+    ends_on: date
+    reason: str
+    created_at: datetime
+    cancelled_at: datetime | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.cancelled_at is None and self.starts_on <= day <= self.ends_on
 
 
 @dataclass(eq=False)
@@ -332,12 +372,30 @@ class Approval:
         return self.chain.level(self.current_level)
 
     def open_level(
-        self, number: int, assignees: Iterable[str], *, at: datetime, due_at: datetime, remind_share: float
+        self,
+        number: int,
+        assignees: Iterable[str],
+        *,
+        at: datetime,
+        due_at: datetime,
+        remind_share: float,
+        absences: Mapping[str, Absence] | None = None,
     ) -> Task:
         """Offer level ``number`` to ``assignees``; those who authored the document are left out.
-        The reminder falls when ``remind_share`` of the time to the due date has passed."""
+        The reminder falls when ``remind_share`` of the time to the due date has passed.
+
+        An assignee in ``absences`` (away the day the task arrives) is replaced by their deputy,
+        recorded as an out-of-office delegation — when the deputy is eligible for this level
+        and free to decide on this plan; otherwise the task stays with the absent approver."""
         level = self.chain.level(number)
-        people = sorted({name for name in assignees if self.subject.conflict_of(name) is None})
+        eligible = {name for name in assignees if self.subject.conflict_of(name) is None}
+        substitutes = [
+            absence
+            for absence in sorted((absences or {}).values(), key=lambda a: a.username)
+            if absence.username in eligible and absence.deputy in eligible and absence.deputy not in (absences or {})
+        ]
+        away = {absence.username for absence in substitutes}
+        people = sorted((eligible - away) | {absence.deputy for absence in substitutes})
         task = Task(
             id=new_id(),
             approval_id=self.id,
@@ -366,6 +424,8 @@ class Approval:
                 required_approvals=task.required_approvals,
             )
         )
+        for absence in substitutes:
+            self._record_delegation(task, absence.username, absence.deputy, absence.reason, at, OUT_OF_OFFICE)
         return task
 
     # -- reading
@@ -403,6 +463,10 @@ class Approval:
     def delegated_by(self, task: Task, username: str) -> Delegation | None:
         return next((d for d in self.delegations if d.task_id == task.id and d.from_user == username), None)
 
+    def delegated_to(self, task: Task, username: str) -> Delegation | None:
+        """The delegation that put ``username`` on the task, if they hold it in someone's place."""
+        return next((d for d in reversed(self.delegations) if d.task_id == task.id and d.to_user == username), None)
+
     def check_may_act(self, task: Task, actor: Actor) -> None:
         """404 outside the level's scope, 403 for separation of duties, 409 once closed."""
         if not in_scope(actor, task.role, task.scope, self.subject):
@@ -434,6 +498,7 @@ class Approval:
         if any(d.by == actor.username for d in mine):
             raise AlreadyDecided("You have already decided this task.")
         previous_hash = self.decisions[-1].hash if self.decisions else None
+        handed = self.delegated_to(task, actor.username)
         record = Decision(
             id=new_id(),
             approval_id=self.id,
@@ -450,6 +515,10 @@ class Approval:
             subject_kind=self.subject.kind,
             subject_id=self.subject.id,
             subject_version=self.subject.version,
+            on_behalf_of=handed.from_user if handed else "",
+            delegation_kind=handed.kind if handed else "",
+            delegation_reason=handed.comment if handed else "",
+            delegated_at=handed.delegated_at if handed else None,
         )
         record = replace(record, hash=record.recomputed_hash())
         signature = record.hash
@@ -468,6 +537,8 @@ class Approval:
                 decided_at=at,
                 content_sha256=self.subject.content_sha256,
                 signature=signature,
+                on_behalf_of=record.on_behalf_of,
+                delegation_kind=record.delegation_kind,
             )
         )
         approvals = sum(1 for d in mine if d.decision == "approve") + (decision == "approve")
@@ -499,20 +570,26 @@ class Approval:
             raise InvalidDecision("The task cannot be delegated to this person.", errors)
         # The delegator hands over their place: the number of assignees, and so the quorum, stays.
         task.assignees = sorted({name for name in task.assignees if name != actor.username} | {to})
-        delegation = Delegation(new_id(), task.id, actor.username, to, comment, at)
+        return self._record_delegation(task, actor.username, to, comment, at, MANUAL)
+
+    def _record_delegation(
+        self, task: Task, from_user: str, to_user: str, comment: str, at: datetime, kind: str
+    ) -> Delegation:
+        delegation = Delegation(new_id(), task.id, from_user, to_user, comment, at, kind)
         self.delegations.append(delegation)
-        level = self.chain.level(task.level)
         self.events.append(
             TaskDelegated(
                 **self.subject.context(),
                 approval_id=self.id,
                 task_id=task.id,
                 level=task.level,
-                level_name=self.level_name(level.number).as_dict(),
-                from_user=actor.username,
-                to_user=to,
+                level_name=self.level_name(task.level).as_dict(),
+                from_user=from_user,
+                to_user=to_user,
                 comment=comment,
                 due_at=task.due_at,
+                kind=kind,
+                delegated_at=at,
             )
         )
         return delegation

@@ -47,6 +47,7 @@ def decision_hash(
     decided_at: datetime,
     content_sha256: str,
     previous_hash: str | None,
+    delegation: dict[str, str] | None = None,
     subject: dict[str, Any] | None = None,
 ) -> str:
     record: dict[str, Any] = {
@@ -62,4 +63,8 @@ def decision_hash(
     }
     if subject is not None:
         record["subject"] = subject
+    if delegation:
+        # Only a decision taken on someone's behalf carries this key, so every hash made
+        # before delegations were recorded still recomputes.
+        record["delegation"] = delegation
     return hashlib.sha256(canonical_json(record)).hexdigest()

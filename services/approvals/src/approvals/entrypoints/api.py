@@ -14,10 +14,13 @@ from servicekit.messagebus import MessageBus
 from servicekit.web import current_principal
 
 from .. import views
+from ..adapters.repository import fold
 from ..domain import commands
 from ..domain.chain import ApprovalChain
 from ..domain.errors import NotFound, NotPermitted
-from ..domain.model import Actor, Approval
+from ..domain.model import Absence, Actor, Approval
+from ..service_layer import handlers
+from ..service_layer.ports import ApproverDirectory, PersonLike
 from ..service_layer.unit_of_work import UnitOfWork
 from . import schemas
 
@@ -34,6 +37,11 @@ class ServiceContext:
     def now(self) -> datetime:
         now: datetime = self.bus.dependencies["clock"]()
         return now
+
+    @property
+    def directory(self) -> ApproverDirectory:
+        directory: ApproverDirectory = self.bus.dependencies["directory"]
+        return directory
 
 
 def service() -> ServiceContext:
@@ -65,6 +73,160 @@ class TaskList(MethodView):
             return views.tasks_for(session, actor, views.TaskFilter(**query), context.now())
 
 
+def person_view(person: PersonLike) -> dict[str, Any]:
+    return {
+        "username": person.username,
+        "name": person.display_name,
+        "position": person.position,
+        "org_unit": person.org_unit,
+    }
+
+
+def matching(people: list[PersonLike], q: str | None) -> list[dict[str, Any]]:
+    """People whose name, title or username contains the words of ``q`` (accents optional)."""
+    words = fold(q or "").split()
+    found = []
+    for person in people:
+        text = fold(f"{person.display_name} {person.position} {person.username}")
+        if all(word in text for word in words):
+            found.append(person_view(person))
+    return sorted(found, key=lambda p: (fold(p["name"]), p["username"]))
+
+
+@approvals_blp.route("/tasks/<string:task_id>/delegates")
+class TaskDelegates(MethodView):
+    @approvals_blp.arguments(schemas.PeopleQuery, location="query")
+    @approvals_blp.response(200, schemas.PeopleList)
+    def get(self, query: dict[str, Any], task_id: str) -> dict[str, Any]:
+        """Whom the caller may delegate the task to: the level's eligible approvers (name and title),
+        less themselves and those who may not decide on this plan; ``q`` searches name and title."""
+        context = service()
+        actor = current_actor()
+        with context.uow() as uow:
+            approval = uow.approvals.get_by_task(task_id)
+            if approval is None:
+                raise NotFound("No such task.")
+            task = approval.task(task_id)
+        people = handlers.delegates_for(approval, task, actor, context.directory)
+        return {"items": matching(list(people), query.get("q"))}
+
+
+@approvals_blp.route("/tasks/<string:task_id>/opened")
+class TaskOpened(MethodView):
+    @approvals_blp.response(204)
+    def post(self, task_id: str) -> None:
+        """Record that the caller opened the task's decision page (what bulk approval requires)."""
+        service().bus.handle(commands.NoteTaskOpened(task_id, current_actor()))
+
+
+@approvals_blp.route("/tasks/decisions")
+class BulkApproval(MethodView):
+    @approvals_blp.arguments(schemas.BulkApprovalRequest)
+    @approvals_blp.response(201, schemas.DecisionResults)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Approve several tasks whose decision pages the caller has opened: each is its own decision
+        with its own hash. All or nothing: a 422 names every task that cannot be approved."""
+        command = commands.ApproveTasks(tuple(body["task_ids"]), current_actor(), body["comment"])
+        outcomes = service().bus.handle(command)
+        return {
+            "items": [
+                {
+                    "decision": outcome.decision,
+                    "task_status": outcome.approval.task(outcome.decision.task_id).status,
+                    "approval_id": outcome.approval.id,
+                    "approval_status": outcome.approval.status,
+                    "current_level": outcome.approval.current_level,
+                }
+                for outcome in outcomes
+            ]
+        }
+
+
+def people_of(approval: Approval, directory: ApproverDirectory) -> dict[str, dict[str, Any]]:
+    """Names and titles of everyone the approval's record mentions (deciders, delegators, delegates,
+    assignees), so that a history reads "Lương Thị Thu (được Hoàng Văn Minh ủy quyền)"."""
+    usernames = {d.by for d in approval.decisions} | {d.on_behalf_of for d in approval.decisions}
+    usernames |= {d.from_user for d in approval.delegations} | {d.to_user for d in approval.delegations}
+    usernames |= {name for task in approval.tasks for name in task.assignees}
+    found = {}
+    for username in sorted(usernames - {""}):
+        for person in _people_named(directory, username):
+            found[username] = person_view(person)
+    return found
+
+
+def absence_view(absence: Absence, directory: ApproverDirectory) -> dict[str, Any]:
+    deputy = next((p for p in _people_named(directory, absence.deputy)), None)
+    return {
+        "id": absence.id,
+        "username": absence.username,
+        "deputy": absence.deputy,
+        "deputy_name": deputy.display_name if deputy is not None else absence.deputy,
+        "starts_on": absence.starts_on,
+        "ends_on": absence.ends_on,
+        "reason": absence.reason,
+        "created_at": absence.created_at,
+        "cancelled_at": absence.cancelled_at,
+    }
+
+
+def _people_named(directory: ApproverDirectory, username: str) -> list[PersonLike]:
+    person = getattr(directory, "person", None)
+    if person is None:
+        return []
+    try:
+        found = person(username)
+    except Exception:  # a name is a nicety; the username stands in
+        return []
+    return [found] if found is not None else []
+
+
+@approvals_blp.route("/out-of-office")
+class Absences(MethodView):
+    @approvals_blp.response(200, schemas.AbsenceList)
+    def get(self) -> dict[str, Any]:
+        """The caller's out-of-office periods and their deputies, the latest first."""
+        context = service()
+        with context.uow() as uow:
+            absences = uow.absences.of(current_actor().username)
+        return {"items": [absence_view(absence, context.directory) for absence in absences]}
+
+    @approvals_blp.arguments(schemas.AbsenceRequest)
+    @approvals_blp.response(201, schemas.AbsenceSchema)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Name a deputy for a period (Vietnamese dates, inclusive): tasks arriving then go to them,
+        recorded as out-of-office delegations. 422 names every wrong field."""
+        context = service()
+        command = commands.RecordAbsence(
+            current_actor(), body["deputy"], body["starts_on"], body["ends_on"], body["reason"]
+        )
+        return absence_view(context.bus.handle(command), context.directory)
+
+
+@approvals_blp.route("/out-of-office/deputies")
+class Deputies(MethodView):
+    @approvals_blp.arguments(schemas.PeopleQuery, location="query")
+    @approvals_blp.response(200, schemas.PeopleList)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Who may stand in for the caller: holders of their approver role in the same scope."""
+        context = service()
+        actor = current_actor()
+        with context.uow() as uow:
+            scopes = handlers.approver_scopes(uow, actor)
+        if not scopes:
+            raise NotPermitted("Only approvers name a deputy for their absence.")
+        return {"items": matching(list(handlers.deputies_for(actor, scopes, context.directory)), query.get("q"))}
+
+
+@approvals_blp.route("/out-of-office/<string:absence_id>")
+class AbsenceResource(MethodView):
+    @approvals_blp.response(200, schemas.AbsenceSchema)
+    def delete(self, absence_id: str) -> dict[str, Any]:
+        """End the period now: later tasks come to the caller again (those already handed over stay)."""
+        context = service()
+        return absence_view(context.bus.handle(commands.CancelAbsence(absence_id, current_actor())), context.directory)
+
+
 @approvals_blp.route("/<string:approval_id>")
 class ApprovalDetail(MethodView):
     @approvals_blp.response(200, schemas.ApprovalSchema)
@@ -76,7 +238,7 @@ class ApprovalDetail(MethodView):
             approval = uow.approvals.get(approval_id)
             if approval is None or not approval.visible_to(actor):
                 raise NotFound("No such approval.")
-        return approval_view(approval, context.now())
+        return {**approval_view(approval, context.now()), "people": people_of(approval, context.directory)}
 
 
 @approvals_blp.route("/tasks/<string:task_id>/decision")

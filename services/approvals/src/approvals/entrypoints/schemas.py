@@ -53,6 +53,57 @@ class DelegateRequest(Schema):
     comment = Text(load_default="", validate=validate.Length(max=4000))
 
 
+class BulkApprovalRequest(Schema):
+    task_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "tasks whose decision page the caller has opened"},
+    )
+    comment = Text(load_default="", validate=validate.Length(max=4000))
+
+
+class PersonSchema(Schema):
+    username = fields.String()
+    name = fields.String(metadata={"description": "full name, family name first"})
+    position = fields.String(metadata={"description": "the title they sign under, e.g. Phó Giám đốc"})
+    org_unit = fields.String(allow_none=True)
+
+
+class PeopleQuery(Schema):
+    q = Text(
+        validate=validate.Length(max=200), metadata={"description": "words of the name or title, accents optional"}
+    )
+
+
+class PeopleList(Schema):
+    items = fields.List(fields.Nested(PersonSchema))
+
+
+class AbsenceRequest(Schema):
+    # An empty deputy is the domain's to refuse, with every other reason at once.
+    deputy = Text(required=True, validate=validate.Length(max=120), metadata={"description": "username"})
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    reason = Text(load_default="", validate=validate.Length(max=1000))
+
+
+class AbsenceSchema(Schema):
+    id = fields.String()
+    username = fields.String()
+    deputy = fields.String()
+    deputy_name = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    reason = fields.String()
+    created_at = fields.DateTime()
+    cancelled_at = fields.DateTime(allow_none=True)
+
+
+class AbsenceList(Schema):
+    items = fields.List(fields.Nested(AbsenceSchema))
+
+
 class LevelNameSchema(Schema):
     vi = Text(required=True, validate=validate.Length(min=1, max=200))
     en = Text(required=True, validate=validate.Length(min=1, max=200))
@@ -113,6 +164,15 @@ class DecisionSchema(Schema):
     content_sha256 = fields.String()
     previous_hash = fields.String(allow_none=True)
     hash = fields.String(metadata={"description": "SHA-256 over the decision and previous_hash (the chain)"})
+    on_behalf_of = fields.String(
+        metadata={
+            "description": "whose place the decider held by delegation (hashed with the decision); empty"
+            " when they decided in their own right"
+        }
+    )
+    delegation_kind = fields.String(metadata={"description": "manual or out_of_office, with on_behalf_of"})
+    delegation_reason = fields.String(metadata={"description": "the reason the delegator gave"})
+    delegated_at = fields.DateTime(allow_none=True, metadata={"description": "when the task changed hands"})
     subject = fields.Method(
         "_subject",
         metadata={
@@ -134,6 +194,7 @@ class DelegationSchema(Schema):
     to_user = fields.String(data_key="to")
     comment = fields.String()
     delegated_at = fields.DateTime()
+    kind = fields.String(metadata={"description": "manual (handed over) or out_of_office (the deputy of an absence)"})
 
 
 class DecisionResult(Schema):
@@ -142,6 +203,10 @@ class DecisionResult(Schema):
     approval_id = fields.String()
     approval_status = fields.String()
     current_level = fields.Integer()
+
+
+class DecisionResults(Schema):
+    items = fields.List(fields.Nested(DecisionResult))
 
 
 # -- tasks and approvals
@@ -155,11 +220,21 @@ class TaskQuery(Schema):
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     org_unit = Text(validate=validate.Length(max=64))
     province = Text(validate=validate.Length(max=64))
+    level = fields.Integer(validate=validate.Range(min=1, max=20), metadata={"description": "the chain level"})
+    overdue = fields.Boolean(metadata={"description": "true: only open tasks past their due date; false: the others"})
+    delegated = fields.Boolean(metadata={"description": "true: only tasks someone delegated to the caller"})
     q = Text(
         validate=validate.Length(max=200), metadata={"description": "words of the document title, accents optional"}
     )
+    sort = fields.String(
+        load_default="due",
+        validate=validate.OneOf(("due", "arrival")),
+        metadata={"description": "due: earliest due date first (overdue on top); arrival: latest arrival first"},
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(validate=validate.Length(max=400))
+    cursor = fields.String(
+        validate=validate.Length(max=400), metadata={"description": "next_cursor of the previous page, same sort"}
+    )
 
 
 class TaskSummary(Schema):
@@ -180,6 +255,13 @@ class TaskSummary(Schema):
     assigned_at = fields.DateTime()
     due_at = fields.DateTime()
     overdue = fields.Boolean()
+    delegated_by = fields.String(
+        allow_none=True, metadata={"description": "who delegated the task to the caller (null: offered directly)"}
+    )
+    delegation_kind = fields.String(allow_none=True, metadata={"description": "manual or out_of_office"})
+    opened = fields.Boolean(
+        metadata={"description": "the caller has opened its decision page (it may be approved with others)"}
+    )
 
 
 class TaskPage(Schema):
@@ -284,3 +366,8 @@ class ApprovalSchema(Schema):
     decisions = fields.List(fields.Nested(DecisionSchema))
     delegations = fields.List(fields.Nested(DelegationSchema))
     verified = fields.Boolean(metadata={"description": "the decisions' hash chain recomputes"})
+    people = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(PersonSchema),
+        metadata={"description": "name and title of each person the record mentions, by username"},
+    )

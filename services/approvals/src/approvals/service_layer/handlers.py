@@ -11,15 +11,26 @@ from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
-from servicekit.calendar import WorkingCalendar
+from servicekit.calendar import VIETNAM, WorkingCalendar
 from servicekit.clock import Clock
 
 from ..domain import commands
 from ..domain.chain import ApprovalChain, chain_key_for, define_chain
-from ..domain.errors import NotFound, NotPermitted
+from ..domain.errors import ApprovalError, InvalidDecision, NotFound, NotPermitted
 from ..domain.events import WithdrawalAnswered
-from ..domain.model import Approval, Decision, Delegation, Step, Task, document_date, in_scope
-from .ports import ApproverDirectory, largest_group
+from ..domain.model import (
+    Absence,
+    Actor,
+    Approval,
+    Decision,
+    Delegation,
+    Step,
+    Task,
+    document_date,
+    in_scope,
+    new_id,
+)
+from .ports import ApproverDirectory, PersonLike, largest_group
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -116,11 +127,17 @@ def eligible_usernames(directory: ApproverDirectory, approval: Approval, role: s
     return [person.username for person in people]
 
 
+def local_day(moment: datetime) -> date:
+    """The Vietnamese calendar day of an instant (out-of-office periods are such days)."""
+    return moment.astimezone(VIETNAM).date()
+
+
 def _open_level(
     approval: Approval,
     number: int,
     at: datetime,
     *,
+    uow: UnitOfWork,
     directory: ApproverDirectory,
     calendar: WorkingCalendar,
     remind_share: float,
@@ -137,6 +154,7 @@ def _open_level(
         at=at,
         due_at=calendar.due_at(at, level.sla_working_days),
         remind_share=remind_share,
+        absences=uow.absences.covering(people, local_day(at)),
     )
 
 
@@ -176,6 +194,7 @@ def start_approval(
             approval,
             Approval.first_level_after(previous, chain),
             now,
+            uow=uow,
             directory=directory,
             calendar=calendar,
             remind_share=remind_share,
@@ -261,9 +280,91 @@ def record_decision(
         step = approval.record_decision(command.task_id, actor, command.decision, command.comment, at=now)
         if step is Step.NEXT_LEVEL:
             _open_level(
-                approval, task.level + 1, now, directory=directory, calendar=calendar, remind_share=remind_share
+                approval,
+                task.level + 1,
+                now,
+                uow=uow,
+                directory=directory,
+                calendar=calendar,
+                remind_share=remind_share,
             )
     return DecisionOutcome(approval, approval.decisions[-1], step)
+
+
+def approve_tasks(
+    command: commands.ApproveTasks,
+    uow: UnitOfWork,
+    *,
+    directory: ApproverDirectory,
+    calendar: WorkingCalendar,
+    clock: Clock,
+    remind_share: float = 0.5,
+) -> list[DecisionOutcome]:
+    """Approve several tasks in one transaction: all of them or none. Each is its own decision,
+    with its own place and hash in its approval's chain. A task whose decision page the approver
+    has not opened is refused, as is one they may not approve; every refusal is named at once
+    (``task_ids.<index>``) and nothing is recorded."""
+    now = clock()
+    actor = command.actor
+    with uow:
+        opened = uow.openings.opened(command.task_ids, actor.username)
+        found: dict[int, tuple[Approval, Task]] = {}
+        errors: dict[int, list[str]] = {}
+        # Lock in one order (by task id; an approval has one open task), so that two bulk
+        # approvals cannot deadlock.
+        owners = {
+            task_id: uow.approvals.get_by_task(task_id, for_update=True) for task_id in sorted(set(command.task_ids))
+        }
+        for index, task_id in enumerate(command.task_ids):
+            approval = owners.get(task_id)
+            try:
+                if approval is None:
+                    raise NotFound("No such task.")
+                task = approval.task(task_id)
+                approval.check_may_act(task, actor)
+            except ApprovalError as error:
+                errors[index] = [error.detail]
+                continue
+            if task_id not in opened:
+                errors[index] = ["open this task's decision page before approving it with others"]
+            elif command.task_ids.index(task_id) != index:
+                errors[index] = ["this task is listed twice"]
+            else:
+                found[index] = (approval, task)
+        if errors:
+            raise InvalidDecision(
+                "Some of the tasks cannot be approved together; nothing was recorded.",
+                {"task_ids": errors},  # type: ignore[dict-item]
+            )
+        outcomes = []
+        for approval, task in found.values():
+            step = approval.record_decision(task.id, actor, "approve", command.comment, at=now)
+            if step is Step.NEXT_LEVEL:
+                _open_level(
+                    approval,
+                    task.level + 1,
+                    now,
+                    uow=uow,
+                    directory=directory,
+                    calendar=calendar,
+                    remind_share=remind_share,
+                )
+            outcomes.append(DecisionOutcome(approval, approval.decisions[-1], step))
+    return outcomes
+
+
+def note_task_opened(command: commands.NoteTaskOpened, uow: UnitOfWork, *, clock: Clock) -> bool:
+    """Remember that the approver opened the task's decision page (the first time counts)."""
+    with uow:
+        approval = uow.approvals.get_by_task(command.task_id)
+        if approval is None:
+            raise NotFound("No such task.")
+        task = approval.task(command.task_id)
+        if command.actor.username not in task.assignees or not in_scope(
+            command.actor, task.role, task.scope, approval.subject
+        ):
+            raise NotFound("No such task.")
+        return uow.openings.record(task.id, command.actor.username, clock())
 
 
 def _admit_if_now_eligible(approval: Approval, task: Task, username: str, directory: ApproverDirectory) -> None:
@@ -288,6 +389,98 @@ def delegate_task(
             to_is_eligible=command.to in eligible_usernames(directory, approval, task.role, task.scope),
         )
     return delegation
+
+
+# -- delegates and deputies ------------------------------------------------------
+
+
+def delegates_for(approval: Approval, task: Task, actor: Actor, directory: ApproverDirectory) -> list[PersonLike]:
+    """Whom ``actor`` may hand their place on ``task`` to: the level's eligible approvers, less
+    themselves, those who may not decide on this plan, and fellow assignees when the level could
+    then no longer reach its quorum (the rules ``Approval.delegate`` applies)."""
+    approval.check_may_act(task, actor)
+    try:
+        people = directory.eligible(
+            task.role, task.scope, org_unit=approval.subject.org_unit, province=approval.subject.province
+        )
+    except Exception as error:
+        raise DirectoryUnavailable(f"{error.__class__.__name__}: {error}") from error
+    short = len(task.assignees) - 1 < task.required_approvals
+    return [
+        person
+        for person in people
+        if person.username != actor.username
+        and approval.subject.conflict_of(person.username) is None
+        and not (short and person.username in task.assignees)
+    ]
+
+
+def approver_scopes(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str]]:
+    """The (role, scope) pairs of the default chain's levels the actor's roles put them on."""
+    chain = uow.chains.latest(DEFAULT_CHAIN_KEY)
+    levels = chain.levels if chain is not None else ()
+    return sorted({(level.role, level.scope) for level in levels if level.role in actor.roles})
+
+
+def deputies_for(actor: Actor, scopes: list[tuple[str, str]], directory: ApproverDirectory) -> list[PersonLike]:
+    """Who may stand in for ``actor`` while they are away: someone who holds one of their approver
+    roles in the same scope (same unit, same province, or nationally)."""
+    found: dict[str, PersonLike] = {}
+    try:
+        for role, scope in scopes:
+            for person in directory.eligible(role, scope, org_unit=actor.org_unit, province=actor.province):
+                if person.username != actor.username:
+                    found.setdefault(person.username, person)
+    except Exception as error:
+        raise DirectoryUnavailable(f"{error.__class__.__name__}: {error}") from error
+    return [found[name] for name in sorted(found)]
+
+
+def record_absence(
+    command: commands.RecordAbsence, uow: UnitOfWork, *, directory: ApproverDirectory, clock: Clock
+) -> Absence:
+    """Every reason a period cannot be recorded is named at once; nothing is written then."""
+    actor = command.actor
+    now = clock()
+    with uow:
+        scopes = approver_scopes(uow, actor)
+        if not scopes:
+            raise NotPermitted("Only approvers name a deputy for their absence.")
+        errors: dict[str, list[str]] = {}
+        if command.ends_on < command.starts_on:
+            errors["ends_on"] = ["the absence ends before it starts"]
+        elif command.ends_on < local_day(now):
+            errors["ends_on"] = ["the absence is already over"]
+        if not command.deputy:
+            errors["deputy"] = ["choose who stands in for you"]
+        elif command.deputy == actor.username:
+            errors["deputy"] = ["you cannot be your own deputy"]
+        elif command.deputy not in {person.username for person in deputies_for(actor, scopes, directory)}:
+            errors["deputy"] = [f"{command.deputy} does not hold your approver role in your scope"]
+        if errors:
+            raise InvalidDecision("The absence cannot be recorded.", errors)
+        absence = Absence(
+            id=new_id(),
+            username=actor.username,
+            deputy=command.deputy,
+            starts_on=command.starts_on,
+            ends_on=command.ends_on,
+            reason=command.reason,
+            created_at=now,
+        )
+        uow.absences.add(absence)
+    return absence
+
+
+def cancel_absence(command: commands.CancelAbsence, uow: UnitOfWork, *, clock: Clock) -> Absence:
+    """Tasks that already went to the deputy stay with them; later ones come to the approver again."""
+    with uow:
+        absence = uow.absences.get(command.absence_id)
+        if absence is None or absence.username != command.actor.username:
+            raise NotFound("No such absence.")
+        if absence.cancelled_at is None:
+            absence.cancelled_at = clock()
+    return absence
 
 
 @dataclass(frozen=True)
@@ -320,5 +513,9 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     commands.AnswerWithdrawal: answer_withdrawal,
     commands.RecordDecision: record_decision,
     commands.DelegateTask: delegate_task,
+    commands.ApproveTasks: approve_tasks,
+    commands.NoteTaskOpened: note_task_opened,
+    commands.RecordAbsence: record_absence,
+    commands.CancelAbsence: cancel_absence,
     commands.CheckDeadlines: check_deadlines,
 }

@@ -14,7 +14,16 @@ from servicekit.unit_of_work import UnitOfWork as KitUnitOfWork
 from sqlalchemy.orm import Session
 
 from ..adapters import orm
-from ..adapters.repository import ApprovalRepository, ChainRepository, SqlApprovalRepository, SqlChainRepository
+from ..adapters.repository import (
+    AbsenceRepository,
+    ApprovalRepository,
+    ChainRepository,
+    OpeningRepository,
+    SqlAbsenceRepository,
+    SqlApprovalRepository,
+    SqlChainRepository,
+    SqlOpeningRepository,
+)
 from ..domain.events import ApprovalEvent
 from ..domain.model import Approval
 
@@ -26,6 +35,8 @@ class UnitOfWork(KitUnitOfWork, abc.ABC):
 
     approvals: ApprovalRepository
     chains: ChainRepository
+    absences: AbsenceRepository
+    openings: OpeningRepository
 
     # Events that belong to no approval (a withdrawal answered before its approval started).
     loose_events: list[ApprovalEvent]
@@ -61,6 +72,8 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
         orm.start_mappers()
         self.approvals = SqlApprovalRepository(session)
         self.chains = SqlChainRepository(session)
+        self.absences = SqlAbsenceRepository(session)
+        self.openings = SqlOpeningRepository(session)
 
     def _write_back(self) -> None:
         # One flush for the state and its outbox rows (see SqlAlchemyUnitOfWork._record).

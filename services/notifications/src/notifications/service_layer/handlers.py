@@ -65,6 +65,7 @@ def handle_event(
     directory: Directory,
     renderer: Renderer,
     document_link: Callable[[str, str], str],
+    task_link: Callable[[str, str], str],
     clock: Clock,
     retry: RetryPolicy,
 ) -> None:
@@ -78,7 +79,15 @@ def handle_event(
             # Arrival order is not event order: a reminder that overtook the decision tells nobody.
             log.info("task event of a closed approval: no message", extra={"event_type": event.name})
         else:
-            notify_people(uow, event, directory=directory, renderer=renderer, document_link=document_link, now=clock())
+            notify_people(
+                uow,
+                event,
+                directory=directory,
+                renderer=renderer,
+                document_link=document_link,
+                task_link=task_link,
+                now=clock(),
+            )
         # Integrators receive every event they subscribed to: they are facts, stale or not.
         queue_webhook_deliveries(uow, event, retry, clock())
 
@@ -106,6 +115,7 @@ def notify_people(
     renderer: Renderer,
     document_link: Callable[[str, str], str],
     now: Any,
+    task_link: Callable[[str, str], str] | None = None,
 ) -> list[Notice]:
     """One inbox message (and one queued mail where we know an address) per recipient."""
     data = event.data
@@ -135,7 +145,7 @@ def notify_people(
     )
     if not readers:
         return []
-    context = _template_context(event, directory, document_link)
+    context = _template_context(event, directory, document_link, task_link)
     notices = []
     for username in readers:
         person = directory.person(username)
@@ -172,7 +182,10 @@ def notify_people(
 
 
 def _template_context(
-    event: IncomingEvent, directory: Directory, document_link: Callable[[str, str], str]
+    event: IncomingEvent,
+    directory: Directory,
+    document_link: Callable[[str, str], str],
+    task_link: Callable[[str, str], str] | None = None,
 ) -> dict[str, Any]:
     data = event.data
     actor_username = actor_of(event.name, data)
@@ -199,8 +212,16 @@ def _template_context(
         "issued_on": data.get("issued_on"),
         "due_at": data.get("due_at"),
         "received_at": data.get("received_at"),
-        "link": document_link(kind, plan_id),
+        "link": _link(event, document_link(kind, plan_id), task_link),
     }
+
+
+def _link(event: IncomingEvent, document: str, task_link: Callable[[str, str], str] | None) -> str:
+    # Messages about a task (to its approvers) open its decision page; the others open the document.
+    data = event.data
+    if task_link is not None and event.name in TASK_EVENTS and data.get("approval_id") and data.get("task_id"):
+        return task_link(str(data["approval_id"]), str(data["task_id"]))
+    return document
 
 
 def queue_webhook_deliveries(uow: UnitOfWork, event: IncomingEvent, retry: RetryPolicy, now: Any) -> int:

@@ -18,6 +18,14 @@ class CreatePlan:
 
 
 @dataclass(frozen=True)
+class CopyLastYearsPlan:
+    """Start the unit's plan for ``year`` from its approved plan of the year before."""
+
+    actor: Actor
+    year: int
+
+
+@dataclass(frozen=True)
 class ReplacePlan:
     actor: Actor
     plan_id: str
@@ -102,6 +110,21 @@ class RecordDecision(ApprovalFact):
     comment: str = ""
     by: str = ""
     content_sha256: str | None = None
+    on_behalf_of: str = ""  # whose place the decider held, by delegation
+    delegation_kind: str = ""  # manual | out_of_office
+
+
+@dataclass(frozen=True)
+class RecordDelegation(ApprovalFact):
+    """An approver's place on a task went to someone else (handed over, or while they are away)."""
+
+    task_id: str = ""
+    level: int = 1
+    level_name: dict[str, str] = field(default_factory=dict)
+    from_user: str = ""
+    to_user: str = ""
+    comment: str = ""
+    kind: str = "manual"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -26,6 +27,24 @@ def _date(value: Any) -> date | None:
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _year_on(day: date | None) -> date | None:
+    """The same day a year later; 29 February becomes 28 February."""
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+
+
+def _years_on(text: str) -> str:
+    """``năm 2024`` → ``năm 2025``, ``giai đoạn 2021–2025`` → ``giai đoạn 2022–2026``."""
+    return _YEAR.sub(lambda match: str(int(match.group(0)) + 1), text)
 
 
 @dataclass(frozen=True)
@@ -226,6 +245,40 @@ class PlanContent:
 
     def sha256(self) -> str:
         return hashlib.sha256(self.canonical_json()).hexdigest()
+
+    def for_next_year(self) -> PlanContent:
+        """The same plan a year on (a drafter's start from last year's approved plan): its year,
+        period and every date moved by a year, the years named in its title moved too;
+        activities with their budgets, indicators, lead and partner units, legal bases and
+        recipients kept, for the drafter to edit."""
+        return replace(
+            self,
+            title=_years_on(self.title),
+            year=self.year + 1,
+            end_year=self.end_year + 1 if self.end_year else None,
+            activities=tuple(
+                replace(
+                    activity,
+                    start_date=_year_on(activity.start_date),
+                    end_date=_year_on(activity.end_date),
+                )
+                for activity in self.activities
+            ),
+        )
+
+    def taken_over_by(self, org_unit: str) -> PlanContent:
+        """The content as ``org_unit`` carries it on (a successor after a merger): the drafting unit,
+        and the activities its predecessor led, become ``org_unit``'s."""
+        if org_unit == self.org_unit:
+            return self
+        return replace(
+            self,
+            org_unit=org_unit,
+            activities=tuple(
+                replace(activity, lead_unit=org_unit) if activity.lead_unit == self.org_unit else activity
+                for activity in self.activities
+            ),
+        )
 
     def search_text(self) -> str:
         """The folded words a list search matches: title, summary and activity titles."""

@@ -96,6 +96,10 @@ class Signer:
     full_name: str  # family name first: Bế Đức Thắng
     position: str  # Phó Chủ tịch, Chủ tịch, Quyền Chủ tịch, Giám đốc, Chánh Văn phòng …
     org_unit: str | None = None
+    # Whose place the signer held when they approved, by delegation (an out-of-office deputy, or
+    # a task handed over): they then sign by that authorisation (TUQ.) unless they are the head's
+    # deputy (KT.) or acting head (Q.) anyway.
+    delegated_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,8 @@ def _fold(text: str) -> str:
 def signature_block(body: BodyFace, signer: Signer) -> SignatureBlock:
     """The authority lines from the body and the signer's position (Decree 30, Appendix I):
     TM. before a collective body; KT. for the head's deputy; Q. for an acting head; TUQ. for
-    someone of another body authorised by the head; TL. for the head of a division of the body."""
+    someone of another body, or anyone approving in an absent approver's place, authorised by the
+    head; TL. for the head of a division of the body."""
     position = _fold(signer.position)
     head = _fold(body.head)
     lines: list[str] = [f"TM. {upper(body.collective)}"] if body.collective else []
@@ -129,7 +134,7 @@ def signature_block(body: BodyFace, signer: Signer) -> SignatureBlock:
     elif position in (f"quyền {head}", f"q. {head}"):
         competence = "Q."
         title = f"Q. {upper(body.head)}"
-    elif signer.org_unit and signer.org_unit != body.code:
+    elif signer.delegated_by or (signer.org_unit and signer.org_unit != body.code):
         competence = "TUQ."
         lines.append(f"TUQ. {upper(body.head)}")
     else:

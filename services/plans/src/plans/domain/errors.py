@@ -28,6 +28,15 @@ class PlanForbidden(PlanError):
     """The caller sees the plan (or the collection) but may not do this to it."""
 
 
+class NothingToCopy(PlanError):
+    """The drafter's unit has no approved plan of the year before to start from."""
+
+    def __init__(self, org_unit: str, year: int) -> None:
+        super().__init__(f"{org_unit} has no approved plan for {year} to start from.")
+        self.org_unit = org_unit
+        self.year = year
+
+
 class PlanInvalid(PlanError):
     """Content that breaks the reviewer's rules: ``validation`` holds every one, each with
     its field path; ``errors`` is the English tree, nested like marshmallow's

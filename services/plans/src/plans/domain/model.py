@@ -215,13 +215,28 @@ class Plan:
         by: str,
         at: datetime,
         catalogue: Catalogue,
+        copied_from: Plan | None = None,
         units: UnitCheck | None = None,
     ) -> Plan:
         check_document(content, catalogue, units=units)
         kind = REPORT if isinstance(content, ReportContent) else PLAN
         plan = cls(id=plan_id, content=content, province=province, created_by=by, created_at=at, kind=kind)
-        plan._log("created", at, actor=by, version=1)
+        details = None
+        if copied_from is not None:
+            details = {
+                "copied_from": copied_from.id,
+                "copied_title": copied_from.content.title,
+                "copied_number": copied_from.document_number,
+            }
+        plan._log("created", at, actor=by, version=1, details=details)
         return plan
+
+    def copied_for_next_year(self) -> PlanContent:
+        """What a copy for the next year starts from: the content of the approved version."""
+        content = self.current_version.content if self.current_version is not None else None
+        if self.status != APPROVED or not isinstance(content, PlanContent):
+            raise TransitionNotAllowed("copy", self.status)
+        return content.for_next_year()
 
     @classmethod
     def imported(
@@ -470,6 +485,34 @@ class Plan:
             details={
                 "decision": fact.decision,
                 "comment": fact.comment,
+                "level_name": fact.level_name,
+                "task_id": fact.task_id,
+                **(
+                    {"on_behalf_of": fact.on_behalf_of, "delegation_kind": fact.delegation_kind}
+                    if fact.on_behalf_of
+                    else {}
+                ),
+            },
+        )
+        return True
+
+    def record_delegation(self, fact: commands.RecordDelegation) -> bool:
+        """The history shows who handed their place to whom, why and when."""
+        version = self._version_of(fact)
+        if version is None:
+            return False
+        if fact.to_user:
+            version.readers.add(user_reader(fact.to_user))  # the delegate reads what they decide on
+        self._log_fact(
+            fact,
+            "delegated",
+            level=fact.level,
+            actor=fact.from_user,
+            details={
+                "from": fact.from_user,
+                "to": fact.to_user,
+                "comment": fact.comment,
+                "kind": fact.kind,
                 "level_name": fact.level_name,
                 "task_id": fact.task_id,
             },

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, current_app, jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from servicekit.calendar import VIETNAM
 from servicekit.messagebus import MessageBus
 from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.web import current_principal
@@ -131,6 +132,23 @@ class PlanCollection(MethodView):
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Create a draft plan"""
         plan = bus().handle(commands.CreatePlan(actor=actor(), content=body))
+        return with_etag(plan, 201, Location=url_for("plans.PlanItem", plan_id=plan.id))
+
+
+@blp.route("/from-last-year")
+class PlanFromLastYear(MethodView):
+    @blp.arguments(schemas.CopyLastYearSchema)
+    @blp.response(
+        201,
+        schemas.PlanSchema,
+        headers={"ETag": {"schema": {"type": "string"}}, "Location": {"schema": {"type": "string"}}},
+    )
+    @blp.alt_response(404, response="NOT_FOUND", description="The unit has no approved plan of the year before")
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Start the unit's plan for a year from its approved plan of the year before: activities, indicators,
+        partners, legal bases and recipients carried over, dates moved by a year, budgets kept"""
+        year = body.get("year") or bus().dependencies["clock"]().astimezone(VIETNAM).year + 1
+        plan = bus().handle(commands.CopyLastYearsPlan(actor=actor(), year=year))
         return with_etag(plan, 201, Location=url_for("plans.PlanItem", plan_id=plan.id))
 
 

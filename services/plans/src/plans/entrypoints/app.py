@@ -14,7 +14,7 @@ from ..config import PlansSettings
 from ..domain import errors
 from .api import PlanIdConverter, blp
 from .documents_api import blp as documents_blp
-from .messages import invalid_organisations_problem, invalid_plan_problem
+from .messages import invalid_organisations_problem, invalid_plan_problem, nothing_to_copy_problem
 from .organisations_api import blp as organisations_blp
 from .reports_api import blp as reports_blp
 
@@ -24,6 +24,7 @@ PROBLEMS: ProblemTable = {
     # Every broken rule at once, in the caller's language (entrypoints/messages.py).
     errors.PlanInvalid: ProblemType(422, "Validation failed", "validation-error", build=invalid_plan_problem),
     errors.PlanNotFound: ProblemType(404, "Not found", "not-found"),
+    errors.NothingToCopy: ProblemType(404, "Nothing to copy", "nothing-to-copy", build=nothing_to_copy_problem),
     errors.VersionNotFound: ProblemType(404, "Not found", "not-found"),
     errors.PlanForbidden: ProblemType(403, "Forbidden", "forbidden"),
     errors.PlanNotEditable: ProblemType(409, "Plan not editable", "plan-not-editable"),

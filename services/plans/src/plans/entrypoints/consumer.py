@@ -20,6 +20,14 @@ log = logging.getLogger(__name__)
 QUEUE = "plans.approval-events"
 
 
+def _occurred_at(payload: contract.ApprovalEvent) -> Any:
+    if isinstance(payload, contract.DecisionRecorded):
+        return payload.decided_at
+    if isinstance(payload, contract.TaskDelegated):
+        return payload.delegated_at
+    return None
+
+
 def to_command(event: Event) -> commands.ApprovalFact | None:
     """The command an approval event asks for; None for events this service does not use.
     The payload is read by the contract (servicekit.contracts.events), which parks a
@@ -35,7 +43,7 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
         "plan_id": payload.subject.id if payload.subject else payload.plan_id,
         "approval_id": payload.approval_id,
         "version": payload.subject.version if payload.subject else payload.version,
-        "occurred_at": payload.decided_at if isinstance(payload, contract.DecisionRecorded) else event.time,
+        "occurred_at": _occurred_at(payload) or event.time,
         "level": getattr(payload, "level", None),
         "level_name": dict(getattr(payload, "level_name", {})),
     }
@@ -50,7 +58,19 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
         )
     if isinstance(payload, contract.DecisionRecorded):
         said = {"comment": payload.comment, "by": payload.by, "content_sha256": payload.content_sha256}
-        return commands.RecordDecision(**common, task_id=payload.task_id, decision=payload.decision, **said)
+        authority = {"on_behalf_of": payload.on_behalf_of, "delegation_kind": payload.delegation_kind}
+        return commands.RecordDecision(
+            **common, task_id=payload.task_id, decision=payload.decision, **said, **authority
+        )
+    if isinstance(payload, contract.TaskDelegated):
+        return commands.RecordDelegation(
+            **common,
+            task_id=payload.task_id,
+            from_user=payload.from_user,
+            to_user=payload.to_user,
+            comment=payload.comment,
+            kind=payload.kind,
+        )
     assert isinstance(payload, contract.ApprovalCompleted)
     return commands.CompleteApproval(**common, outcome=payload.outcome, comment=payload.comment, by=payload.by)
 
@@ -59,6 +79,7 @@ _USED = frozenset(
     {
         contract.TaskAssigned.name,
         contract.DecisionRecorded.name,
+        contract.TaskDelegated.name,
         contract.ApprovalCompleted.name,
         contract.WithdrawalAnswered.name,
     }

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from flask import has_request_context, request
-from servicekit.i18n import LOCALES, SOURCE_LOCALE, Catalogue, Message
+from servicekit.i18n import LOCALES, N_, SOURCE_LOCALE, Catalogue, Message
 from servicekit.problems import Problem
 
-from ..domain.errors import OrganisationsInvalid, PlanInvalid
+from ..domain.errors import NothingToCopy, OrganisationsInvalid, PlanInvalid
 
 CATALOGUE = Catalogue("plans", "plans")
 
@@ -35,6 +35,14 @@ def invalid_plan_problem(error: PlanInvalid) -> Problem:
         violations=error.validation.details(render),
         headers={"Content-Language": locale},
     )
+
+
+def nothing_to_copy_problem(error: NothingToCopy) -> Problem:
+    locale = request_locale()
+    detail = CATALOGUE.text(
+        N_("Your unit has no approved plan for {year} to start from.", year=str(error.year)), locale
+    )
+    return Problem(404, "Nothing to copy", detail, slug="nothing-to-copy", headers={"Content-Language": locale})
 
 
 def invalid_organisations_problem(error: OrganisationsInvalid) -> Problem:

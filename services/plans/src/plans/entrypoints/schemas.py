@@ -327,3 +327,10 @@ class ImportIssuedSchema(Schema):
         allow_none=True,
         metadata={"description": "Who signed it, where known (never made up)"},
     )
+
+
+class CopyLastYearSchema(Schema):
+    year = fields.Integer(
+        validate=validate.Range(min=2001, max=2100),
+        metadata={"description": "the new plan's year (default: next year); last year's is the one before"},
+    )

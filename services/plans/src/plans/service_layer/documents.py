@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -93,6 +93,12 @@ def plan_face(plan: Plan, version: int, organisations: Organisations, signer: Si
 
 def signer_of(plan: Plan, version: int, signing_level: int) -> str | None:
     """Who approved the version at the level that signs for the issuing body (the last such decision)."""
+    username, _ = signing_authority(plan, version, signing_level)
+    return username
+
+
+def signing_authority(plan: Plan, version: int, signing_level: int) -> tuple[str | None, str]:
+    """The signer (as :func:`signer_of`) and whose place they held by delegation ("" in their own right)."""
     approvals = [
         entry
         for entry in plan.ordered_timeline()
@@ -102,7 +108,9 @@ def signer_of(plan: Plan, version: int, signing_level: int) -> str | None:
         and entry.details.get("decision") == "approve"
         and entry.actor
     ]
-    return approvals[-1].actor if approvals else None
+    if not approvals:
+        return None, ""
+    return approvals[-1].actor, str(approvals[-1].details.get("on_behalf_of") or "")
 
 
 @dataclass(frozen=True)
@@ -149,12 +157,14 @@ def render_next_document(
         if plan is None or plan.status != APPROVED:
             raise SignerUnknown(f"{claimed.kind} {claimed.document_id} is no longer issued")
         body = tools.organisations.body(plan.issuer or claimed.issuer, plan.issued_on)
-        username = signer_of(plan, claimed.version, body.signing_level)
+        username, on_behalf_of = signing_authority(plan, claimed.version, body.signing_level)
         if username is None:
             raise SignerUnknown(f"no approval at level {body.signing_level} to sign {claimed.document_number}")
         signer = tools.people.signer(username)
         if signer is None:
             raise SignerUnknown(f"the directory does not know {username}")
+        if on_behalf_of:
+            signer = replace(signer, delegated_by=on_behalf_of)
         face = plan_face(plan, claimed.version, tools.organisations, signer)
         content, details = tools.render_and_sign(face)
     except Exception as error:

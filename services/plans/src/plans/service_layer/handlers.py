@@ -21,17 +21,20 @@ from typing import Any
 from servicekit.i18n import N_
 from servicekit.validation import Validation
 
+from ..adapters.repository import PlanQuery
 from ..domain import commands
-from ..domain.access import Actor, may_draft_for, visibility_of
+from ..domain.access import Actor, Visibility, may_draft_for, visibility_of
 from ..domain.catalogue import Catalogue
 from ..domain.content import PlanContent
 from ..domain.errors import (
+    NothingToCopy,
     PlanForbidden,
     PlanInvalid,
     PlanNotApproved,
     PlanNotEditable,
     PlanNotFound,
     ReportExists,
+    UnknownOrganisation,
     WithdrawalRefused,
 )
 from ..domain.model import APPROVED, PLAN, REJECTED, REPORT, SUBMITTED, VIETNAM, Plan
@@ -95,6 +98,59 @@ def create_plan(
             by=actor.username,
             at=now,
             catalogue=catalogue,
+            units=units,
+        )
+        uow.plans.add(plan)
+    return plan
+
+
+def copy_last_years_plan(
+    cmd: commands.CopyLastYearsPlan,
+    uow: UnitOfWork,
+    *,
+    catalogue: Catalogue,
+    issuing_bodies: IssuingBodies,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+) -> Plan:
+    """A new draft for ``year`` from the unit's approved plan of the year before (an annual plan
+    first, the latest approved otherwise) — or, when the unit has none, its predecessor's after a
+    merger (the registry's successions, nearest first), the copy then belonging to the unit:
+    activities, indicators, partners, legal bases and recipients carried over, dates moved by a
+    year, budgets kept."""
+    actor = cmd.actor
+    unit = actor.org_unit or ""
+    if not may_draft_for(actor, unit):
+        raise PlanForbidden("Only a drafter may create a plan, and only for their own unit.")
+    now = clock()
+    registry = issuing_bodies.registry()
+    try:
+        # A successor reads its predecessors' documents as history (the registry's rule).
+        sources, readable = (unit, *registry.predecessors(unit)), registry.readable_units(unit)
+    except UnknownOrganisation:
+        sources, readable = (unit,), frozenset({unit})
+    history = Visibility(units_all_statuses=readable)
+    with uow:
+        source = None
+        for candidate in sources:
+            approved = uow.plans.search(
+                PlanQuery(visibility=history, status=APPROVED, year=cmd.year - 1, org_unit=candidate, limit=20)
+            )
+            chosen = next((plan for plan in approved if plan.plan_type == "annual"), approved[0] if approved else None)
+            if chosen is not None:
+                source = uow.plans.read(chosen.id)
+                break
+        if source is None:
+            raise NothingToCopy(unit, cmd.year - 1)
+        units = units_on(issuing_bodies, now)
+        plan = Plan.create(
+            new_id(),
+            source.copied_for_next_year().taken_over_by(unit),
+            province=issuing_bodies.province_of(unit, now.astimezone(VIETNAM).date()),
+            by=actor.username,
+            at=now,
+            catalogue=catalogue,
+            copied_from=source,
             units=units,
         )
         uow.plans.add(plan)
@@ -479,6 +535,12 @@ def record_decision(fact: commands.RecordDecision, uow: UnitOfWork) -> bool:
         return plan is not None and plan.record_decision(fact)
 
 
+def record_delegation(fact: commands.RecordDelegation, uow: UnitOfWork) -> bool:
+    with uow:
+        plan = _plan_for_fact(uow, fact)
+        return plan is not None and plan.record_delegation(fact)
+
+
 def answer_withdrawal(fact: commands.AnswerWithdrawal, uow: UnitOfWork) -> bool:
     with uow:
         plan = _plan_for_fact(uow, fact)
@@ -516,6 +578,7 @@ def complete_approval(fact: commands.CompleteApproval, uow: UnitOfWork, *, issui
 
 HANDLERS: dict[type, Callable[..., Any]] = {
     commands.CreatePlan: create_plan,
+    commands.CopyLastYearsPlan: copy_last_years_plan,
     commands.ImportIssuedDocument: import_issued_document,
     commands.ReplacePlan: replace_plan,
     commands.SubmitPlan: submit_plan,
@@ -525,6 +588,7 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     commands.RecordReceipt: record_receipt,
     commands.RecordTaskAssigned: record_task_assigned,
     commands.RecordDecision: record_decision,
+    commands.RecordDelegation: record_delegation,
     commands.CompleteApproval: complete_approval,
     commands.AnswerWithdrawal: answer_withdrawal,
     commands.RenderNextDocument: render_next_document,  # the renderer process (service_layer/documents.py)
