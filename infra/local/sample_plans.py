@@ -386,14 +386,16 @@ QUANG_BINH_2017: dict[str, Any] = {
 # Quảng Bình's 2017 plan, reconstructed from its 2017 year-end report (seed 004) with the units of the
 # day: what the report says was done (the 15-member steering committee, the Cha Lo border-gate
 # information cluster, the foreign press delegations, the Hoàng Sa - Trường Sa exhibition, three
-# promotional publications) becomes what was planned. Kept apart from QUANG_BINH_2017 above, which is
+# promotional publications) becomes what was planned. Written with today's unit, like every sample
+# body; HISTORY imports it with Quảng Bình's Sở TTTT of 2017 (partners the seed does not tie to an
+# activity are left out). Kept apart from QUANG_BINH_2017 above, which is
 # today's Quảng Trị drafting a 2017 plan and stays submitted for the tests. The seed gives the plan's
 # money no figure ("chủ yếu lồng ghép trong các chương trình, nhiệm vụ chuyên môn"), so none is planned.
 QUANG_BINH_2017_HISTORY: dict[str, Any] = {
     "title": "Kế hoạch hoạt động thông tin đối ngoại tỉnh Quảng Bình năm 2017",
     "plan_type": "annual",
     "year": 2017,
-    "org_unit": "stttt-quang-binh",
+    "org_unit": "svhttdl-quang-tri-2025",
     "summary": (
         "Thực hiện Kết luận số 16-KL/TW; quảng bá hình ảnh Quảng Bình, Vườn Quốc gia Phong Nha - Kẻ Bàng, "
         "tiềm năng đầu tư và du lịch của tỉnh; cung cấp thông tin cho đồng bào vùng biên giới qua Cụm "
@@ -404,27 +406,25 @@ QUANG_BINH_2017_HISTORY: dict[str, Any] = {
         _activity(
             "Kiện toàn Ban Chỉ đạo công tác thông tin đối ngoại tỉnh",
             "steering_documents",
-            "stttt-quang-binh",
+            "svhttdl-quang-tri-2025",
             "2017-01-01",
             "2017-12-31",
             0,
             [("Thành viên Ban Chỉ đạo", "người", 15)],
-            partners=("ban-tuyen-giao-quang-binh",),
         ),
         _activity(
             "Quản lý, vận hành Cụm thông tin đối ngoại cửa khẩu Quốc tế Cha Lo",
             "border_information",
-            "stttt-quang-binh",
+            "svhttdl-quang-tri-2025",
             "2017-01-01",
             "2017-12-31",
             0,
             [("Cụm thông tin", "cụm", 1)],
-            partners=("bdbp-quang-binh",),
         ),
         _activity(
             "Đón tiếp, quản lý đoàn phóng viên nước ngoài đến hoạt động tại tỉnh",
             "foreign_press",
-            "so-ngoai-vu-quang-binh",
+            "svhttdl-quang-tri-2025",
             "2017-01-01",
             "2017-12-31",
             0,
@@ -434,7 +434,7 @@ QUANG_BINH_2017_HISTORY: dict[str, Any] = {
             "Triển lãm bản đồ và trưng bày tư liệu “Hoàng Sa, Trường Sa của Việt Nam - Những bằng chứng "
             "lịch sử và pháp lý”",
             "exhibitions_events",
-            "stttt-quang-binh",
+            "svhttdl-quang-tri-2025",
             "2017-06-16",
             "2017-06-20",
             0,
@@ -443,7 +443,7 @@ QUANG_BINH_2017_HISTORY: dict[str, Any] = {
         _activity(
             "Sản xuất ấn phẩm phục vụ công tác đối ngoại và xúc tiến đầu tư",
             "publications",
-            "stttt-quang-binh",
+            "svhttdl-quang-tri-2025",
             "2017-01-01",
             "2017-12-31",
             0,
@@ -599,7 +599,7 @@ HISTORY: list[dict[str, Any]] = [
         "kind": "plan",
         # Reconstructed from seed 004, which names no 2017 plan: no number (never made up), dated by the
         # first day of the year it plans (the seed gives no date either).
-        "content": QUANG_BINH_2017_HISTORY,
+        "content": _as_drafted_by(QUANG_BINH_2017_HISTORY, {"svhttdl-quang-tri-2025": "stttt-quang-binh"}),
         "document_number": None,
         "issued_on": "2017-01-01",
         "issuer": "ubnd-quang-binh",

@@ -244,16 +244,11 @@ def test_an_issued_report_is_imported_as_history_on_its_plan_and_bad_imports_wri
 ) -> None:  # type: ignore[no-untyped-def]
     """Seed 004: Quảng Bình's 2017 year-end report, on its 2017 plan reconstructed from the same seed,
     both imported as history (the seed shows neither number: none is made up)."""
-    from infra.local.sample_plans import QUANG_BINH_2017_HISTORY, QUANG_BINH_2017_REPORT, history_report_body
+    from infra.local.sample_plans import HISTORY, QUANG_BINH_2017_HISTORY, QUANG_BINH_2017_REPORT, history_report_body
 
     admin = tokens("admin")
-    planned = {
-        "kind": "plan",
-        "content": QUANG_BINH_2017_HISTORY,
-        "document_number": None,
-        "issued_on": "2017-01-01",
-        "issuer": "ubnd-quang-binh",
-    }
+    (planned,) = [item for item in HISTORY if item["content"]["title"] == QUANG_BINH_2017_HISTORY["title"]]
+    assert (planned["document_number"], planned["content"]["org_unit"]) == (None, "stttt-quang-binh")
     answer = client.post("/plans/import", json=planned, headers=admin)
     assert answer.status_code == 201, answer.get_json()
     plan = answer.get_json()
