@@ -31,6 +31,8 @@ from sample_plans import (  # beside this script
     KON_TUM_2023,
     LANG_SON_2018,
     QUANG_BINH_2017,
+    REPORT_HISTORY,
+    history_report_body,
     report_edit,
 )
 
@@ -88,9 +90,20 @@ def load(gateway: str, keycloak: str) -> int:
             approver.call("POST", f"/approvals/tasks/{task['id']}/decision", json=decision)
         print(f"  {body['title'][:70]} ({province.upper()}): {describe(approving_levels, last)}", flush=True)
     admin = Client(gateway, keycloak, "admin")
+    imported = {}
     for item in HISTORY:  # the seeds' issued documents, imported as history with their real numbers
-        admin.call("POST", "/plans/import", json=item)
-        print(f"  {item['document_number']} of {item['issued_on']}: imported as history", flush=True)
+        imported[item["content"]["title"]] = admin.call("POST", "/plans/import", json=item)
+        number = item["document_number"] or "unnumbered " + item["content"]["title"][:50]
+        print(f"  {number} of {item['issued_on']}: imported as history", flush=True)
+    for item in REPORT_HISTORY:  # and their reports, on the plans just imported
+        plan = imported[item["plan_title"]]
+        body = {
+            "kind": "report",
+            "content": history_report_body(plan["id"], plan["activities"], item["sample"]),
+            **{key: item[key] for key in ("document_number", "issued_on", "issuer")},
+        }
+        report = admin.call("POST", "/plans/import", json=body)
+        print(f"  {report['title'][:70]}: imported as history on {plan['title'][:40]}", flush=True)
     draft = Client(gateway, keycloak, "drafter.cb").call("POST", "/plans", json=CAO_BANG_2025_BAN_GIOC)
     print(f"  {draft['title'][:70]} (CB): draft")
     load_report(gateway, keycloak)

@@ -383,6 +383,189 @@ QUANG_BINH_2017: dict[str, Any] = {
 }
 
 
+# Quảng Bình's 2017 plan, reconstructed from its 2017 year-end report (seed 004) with the units of the
+# day: what the report says was done (the 15-member steering committee, the Cha Lo border-gate
+# information cluster, the foreign press delegations, the Hoàng Sa - Trường Sa exhibition, three
+# promotional publications) becomes what was planned. Written with today's unit, like every sample
+# body; HISTORY imports it with Quảng Bình's Sở TTTT of 2017 (partners the seed does not tie to an
+# activity are left out). Kept apart from QUANG_BINH_2017 above, which is
+# today's Quảng Trị drafting a 2017 plan and stays submitted for the tests. The seed gives the plan's
+# money no figure ("chủ yếu lồng ghép trong các chương trình, nhiệm vụ chuyên môn"), so none is planned.
+QUANG_BINH_2017_HISTORY: dict[str, Any] = {
+    "title": "Kế hoạch hoạt động thông tin đối ngoại tỉnh Quảng Bình năm 2017",
+    "plan_type": "annual",
+    "year": 2017,
+    "org_unit": "svhttdl-quang-tri-2025",
+    "summary": (
+        "Thực hiện Kết luận số 16-KL/TW; quảng bá hình ảnh Quảng Bình, Vườn Quốc gia Phong Nha - Kẻ Bàng, "
+        "tiềm năng đầu tư và du lịch của tỉnh; cung cấp thông tin cho đồng bào vùng biên giới qua Cụm "
+        "thông tin đối ngoại cửa khẩu Quốc tế Cha Lo."
+    ),
+    "legal_bases": [KL16, ND72],
+    "activities": [
+        _activity(
+            "Kiện toàn Ban Chỉ đạo công tác thông tin đối ngoại tỉnh",
+            "steering_documents",
+            "svhttdl-quang-tri-2025",
+            "2017-01-01",
+            "2017-12-31",
+            0,
+            [("Thành viên Ban Chỉ đạo", "người", 15)],
+        ),
+        _activity(
+            "Quản lý, vận hành Cụm thông tin đối ngoại cửa khẩu Quốc tế Cha Lo",
+            "border_information",
+            "svhttdl-quang-tri-2025",
+            "2017-01-01",
+            "2017-12-31",
+            0,
+            [("Cụm thông tin", "cụm", 1)],
+        ),
+        _activity(
+            "Đón tiếp, quản lý đoàn phóng viên nước ngoài đến hoạt động tại tỉnh",
+            "foreign_press",
+            "svhttdl-quang-tri-2025",
+            "2017-01-01",
+            "2017-12-31",
+            0,
+            [("Đoàn phóng viên", "đoàn", 7), ("Lượt phóng viên", "lượt phóng viên", 72)],
+        ),
+        _activity(
+            "Triển lãm bản đồ và trưng bày tư liệu “Hoàng Sa, Trường Sa của Việt Nam - Những bằng chứng "
+            "lịch sử và pháp lý”",
+            "exhibitions_events",
+            "svhttdl-quang-tri-2025",
+            "2017-06-16",
+            "2017-06-20",
+            0,
+            [("Triển lãm", "cuộc", 1)],
+        ),
+        _activity(
+            "Sản xuất ấn phẩm phục vụ công tác đối ngoại và xúc tiến đầu tư",
+            "publications",
+            "svhttdl-quang-tri-2025",
+            "2017-01-01",
+            "2017-12-31",
+            0,
+            [("Ấn phẩm", "đầu ấn phẩm", 3)],
+        ),
+    ],
+    "recipients": ["Bộ Thông tin và Truyền thông", "Sở Thông tin và Truyền thông"],
+}
+
+# Quảng Bình's 2017 year-end report (seed 004), with its real figures, on the plan above: by activity title,
+# status, what was done, money spent (none: the seed gives no figure), each indicator's (actual, qualifier);
+# then what was done that the plan did not hold; the recipients as in the seed ("Lưu: VT, VX." is the
+# issuing body's practice, configured with it).
+QUANG_BINH_2017_REPORT: dict[str, Any] = {
+    "replies_to": "3616/BTTTT-TTĐN ngày 06/10/2017",
+    "advantages": (
+        "Đảng, Nhà nước, Chính phủ, Bộ Thông tin và Truyền thông và tỉnh Quảng Bình đặc biệt quan tâm công tác "
+        "thông tin đối ngoại; nhận thức của cán bộ, công chức, viên chức về vị trí, vai trò của thông tin đối "
+        "ngoại được nâng lên; các sở, ban, ngành, địa phương đã thiết lập cổng/trang thông tin điện tử."
+    ),
+    "difficulties": (
+        "Đội ngũ cán bộ chuyên trách còn thiếu, chủ yếu kiêm nhiệm; sự phối hợp giữa các cơ quan chưa chặt chẽ; "
+        "cơ chế chính sách, kinh phí còn hạn chế, chủ yếu lồng ghép trong nhiệm vụ chuyên môn."
+    ),
+    "strengths": (
+        "Hoạt động thông tin đối ngoại bước đầu được quan tâm triển khai; công tác tuyên truyền, quảng bá, giới "
+        "thiệu thu hút đầu tư góp phần phát triển kinh tế - xã hội, đảm bảo an ninh - quốc phòng của tỉnh."
+    ),
+    "weaknesses": (
+        "Chưa có định biên cán bộ chuyên trách; ấn phẩm ít bài tổng hợp, dự báo, có chiều sâu; rất ít chương "
+        "trình có phiên bản tiếng nước ngoài; hợp tác với báo, đài trung ương chưa thường xuyên."
+    ),
+    "causes": "Thiếu cán bộ chuyên trách và kinh phí riêng cho thông tin đối ngoại.",
+    "directions": (
+        "Ban hành Quy chế quản lý nhà nước về thông tin đối ngoại tỉnh Quảng Bình; xây dựng Kế hoạch công tác "
+        "thông tin đối ngoại năm 2018; tập huấn nghiệp vụ; đẩy mạnh tuyên truyền qua báo chí và các đoàn ra, "
+        "đoàn vào; tiếp tục quản lý, vận hành Cụm thông tin đối ngoại cửa khẩu Quốc tế Cha Lo."
+    ),
+    "proposals": (
+        "Đề nghị Bộ Thông tin và Truyền thông thường xuyên chỉ đạo, hướng dẫn; tiếp tục đào tạo, bồi dưỡng nghiệp "
+        "vụ cho cán bộ chuyên trách ở địa phương; hỗ trợ một phần kinh phí cho các chương trình, đề án."
+    ),
+    "addressed_to": ["Bộ Thông tin và Truyền thông"],
+    "recipients": [
+        "Bộ Thông tin và Truyền thông",
+        "CT, các PCT UBND tỉnh",
+        "Sở Thông tin và Truyền thông",
+        "LĐ VP UBND tỉnh",
+    ],
+    "results": {
+        "Kiện toàn Ban Chỉ đạo công tác thông tin đối ngoại tỉnh": (
+            "done",
+            "Tỉnh ủy thành lập Ban Chỉ đạo công tác thông tin đối ngoại tỉnh gồm 15 đồng chí, do Trưởng Ban Tuyên "
+            "giáo Tỉnh ủy làm Trưởng Ban; Ban Tuyên giáo Tỉnh ủy là cơ quan thường trực.",
+            None,
+            [(15, "")],
+        ),
+        "Quản lý, vận hành Cụm thông tin đối ngoại cửa khẩu Quốc tế Cha Lo": (
+            "done",
+            "Quản lý, vận hành ổn định Cụm thông tin đối ngoại Cửa khẩu Quốc tế Cha Lo do Bộ Thông tin và Truyền "
+            "thông đầu tư xây dựng.",
+            None,
+            [(1, "")],
+        ),
+        "Đón tiếp, quản lý đoàn phóng viên nước ngoài đến hoạt động tại tỉnh": (
+            "done",
+            "Tạo điều kiện cho 7 đoàn phóng viên nước ngoài với 72 lượt phóng viên đến hoạt động tại tỉnh (TV "
+            "Tokyo, Sony PLC, BBC, Woody World, France Télévisions, ADB).",
+            None,
+            [(7, ""), (72, "")],
+        ),
+        "Triển lãm bản đồ và trưng bày tư liệu “Hoàng Sa, Trường Sa của Việt Nam - Những bằng chứng lịch sử "
+        "và pháp lý”": (
+            "done",
+            "Phối hợp với Bộ Thông tin và Truyền thông tổ chức triển lãm từ ngày 16 đến 20/6/2017 tại Bảo tàng Tổng "
+            "hợp tỉnh Quảng Bình.",
+            None,
+            [(1, "")],
+        ),
+        "Sản xuất ấn phẩm phục vụ công tác đối ngoại và xúc tiến đầu tư": (
+            "done",
+            "Danh mục các dự án kêu gọi đầu tư vào lĩnh vực du lịch; Quảng Bình – Tiềm năng và cơ hội đầu tư; "
+            "Quảng Bình đánh thức tiềm năng.",
+            None,
+            [(3, "")],
+        ),
+    },
+    "extra": [
+        {
+            "planned": False,
+            "title": "Tuyên truyền du lịch Quảng Bình trên đặc san song ngữ APEC Việt Nam 2017 của Báo Thế giới và "
+            "Việt Nam",
+            "category": "promotion",
+            "lead_unit": "stttt-quang-binh",
+            "status": "done",
+            "done": "Nội dung tuyên truyền về du lịch Quảng Bình đăng trên đặc san song ngữ APEC Việt Nam 2017.",
+            "indicators": [],
+        }
+    ],
+}
+
+
+def history_report_body(plan_id: str, activities: list[dict[str, Any]], sample: dict[str, Any]) -> dict[str, Any]:
+    """The content of an issued report to import (``kind`` report) on the plan ``plan_id`` whose
+    activities (its content's, as stored or as the API shows them) are given: ``sample``'s texts and,
+    per activity by title, its results, keyed as the suite keys them (the activity's id, else its place)."""
+    results: list[dict[str, Any]] = []
+    for index, activity in enumerate(activities, start=1):
+        status, done, spent, actuals = sample["results"].get(activity["title"], ("not_done", "", None, []))
+        results.append(
+            {
+                "activity_id": activity.get("id") or f"#{index}",
+                "status": status,
+                "done": done,
+                "spent_vnd": spent,
+                "indicators": [{"actual": actual, "qualifier": qualifier} for actual, qualifier in actuals],
+            }
+        )
+    texts = {key: value for key, value in sample.items() if key not in ("results", "extra")}
+    return {"kind": "annual", "plan_ref": plan_id, **texts, "results": [*results, *sample.get("extra", [])]}
+
+
 def _as_drafted_by(template: dict[str, Any], units: dict[str, str]) -> dict[str, Any]:
     """A sample body with the units of the day it was issued (today's ids replaced)."""
     import json
@@ -412,6 +595,28 @@ HISTORY: list[dict[str, Any]] = [
         "issued_on": "2023-02-16",
         "issuer": "ubnd-kon-tum",
     },
+    {
+        "kind": "plan",
+        # Reconstructed from seed 004, which names no 2017 plan: no number (never made up), dated by the
+        # first day of the year it plans (the seed gives no date either).
+        "content": _as_drafted_by(QUANG_BINH_2017_HISTORY, {"svhttdl-quang-tri-2025": "stttt-quang-binh"}),
+        "document_number": None,
+        "issued_on": "2017-01-01",
+        "issuer": "ubnd-quang-binh",
+    },
+]
+
+# The seeds' issued reports, imported as history on the plan of HISTORY they report on (by its title).
+# Seed 004 shows neither the report's number nor its date: it is imported without a number and dated by
+# the end of its reporting period (Decree 09/2019's cut-off, 14/12/2017); no signer is given.
+REPORT_HISTORY: list[dict[str, Any]] = [
+    {
+        "plan_title": QUANG_BINH_2017_HISTORY["title"],
+        "sample": QUANG_BINH_2017_REPORT,
+        "document_number": None,
+        "issued_on": "2017-12-14",
+        "issuer": "ubnd-quang-binh",
+    },
 ]
 
 
@@ -419,10 +624,10 @@ def load_sample_history(bus: MessageBus) -> list[Plan]:
     """Import the seeds' issued documents as history (by ``admin``), once; returns those imported."""
     admin = Actor(username="admin", roles=frozenset({"admin"}))
     existing, _ = list_plans(PlanQuery(status="approved", limit=200), admin, bus.uow())
-    numbers = {plan.document_number for plan in existing}
+    known = {(plan.document_number, plan.title) for plan in existing}
     imported = []
     for item in HISTORY:
-        if item["document_number"] in numbers:
+        if (item["document_number"], item["content"]["title"]) in known:
             continue
         imported.append(
             bus.handle(
@@ -430,6 +635,25 @@ def load_sample_history(bus: MessageBus) -> list[Plan]:
                     actor=admin,
                     kind=item["kind"],
                     content=item["content"],
+                    document_number=item["document_number"],
+                    issued_on=date.fromisoformat(item["issued_on"]),
+                    issuer=item["issuer"],
+                )
+            )
+        )
+    plans, _ = list_plans(PlanQuery(status="approved", limit=200), admin, bus.uow())
+    reports, _ = list_plans(PlanQuery(status="approved", limit=200, kind="report"), admin, bus.uow())
+    for item in REPORT_HISTORY:
+        plan = next((p for p in plans if p.title == item["plan_title"]), None)
+        if plan is None or any((r.org_unit, r.year) == (plan.org_unit, plan.year) for r in reports):
+            continue
+        activities = get_plan(plan.id, admin, bus.uow()).content.to_dict()["activities"]
+        imported.append(
+            bus.handle(
+                commands.ImportIssuedDocument(
+                    actor=admin,
+                    kind="report",
+                    content=history_report_body(plan.id, activities, item["sample"]),
                     document_number=item["document_number"],
                     issued_on=date.fromisoformat(item["issued_on"]),
                     issuer=item["issuer"],
@@ -674,7 +898,8 @@ def load_sample_plans(bus: MessageBus) -> list[Plan]:
 @click.command()
 def cli() -> None:
     """Load the sample plans into the plans service's database (DATABASE_URL) on its own,
-    replaying the approval events no approvals service sent; does nothing when plans exist.
+    replaying the approval events no approvals service sent, then import the seeds' issued plans
+    and reports as history; does nothing when they exist.
 
         python infra/local/sample_plans.py
     """
@@ -687,6 +912,9 @@ def cli() -> None:
     reports = load_sample_reports(bus)
     if reports:
         click.echo(f"loaded {len(reports)} sample report (submitted up the report chain)")
+    history = load_sample_history(bus)
+    if history:
+        click.echo(f"imported {len(history)} issued documents of the seeds as history")
 
 
 if __name__ == "__main__":

@@ -237,3 +237,133 @@ def test_an_import_names_every_problem_with_the_organisations_of_its_date(client
     said = {v["field"]: v for v in answer.get_json()["violations"]}
     assert said["content.org_unit"]["rule"] == "not-in-force" and "01/07/2025" in said["content.org_unit"]["message"]
     assert said["document_number"]["rule"] == "document-number"
+
+
+def test_an_issued_report_is_imported_as_history_on_its_plan_and_bad_imports_write_nothing(
+    client, tokens, seeded
+) -> None:  # type: ignore[no-untyped-def]
+    """Seed 004: Quảng Bình's 2017 year-end report, on its 2017 plan reconstructed from the same seed,
+    both imported as history (the seed shows neither number: none is made up)."""
+    from infra.local.sample_plans import HISTORY, QUANG_BINH_2017_HISTORY, QUANG_BINH_2017_REPORT, history_report_body
+
+    admin = tokens("admin")
+    (planned,) = [item for item in HISTORY if item["content"]["title"] == QUANG_BINH_2017_HISTORY["title"]]
+    assert (planned["document_number"], planned["content"]["org_unit"]) == (None, "stttt-quang-binh")
+    answer = client.post("/plans/import", json=planned, headers=admin)
+    assert answer.status_code == 201, answer.get_json()
+    plan = answer.get_json()
+    assert (plan["status"], plan["document_number"], plan["issuer"]) == ("approved", None, "ubnd-quang-binh")
+    body = history_report_body(plan["id"], plan["activities"], QUANG_BINH_2017_REPORT)
+    imported = {
+        "kind": "report",
+        "content": body,
+        "document_number": None,
+        "issued_on": "2017-12-14",
+        "issuer": "ubnd-quang-binh",
+    }
+    # Every problem named at once, nothing written.
+    wrong = json.loads(json.dumps(imported))
+    wrong["document_number"] = "12/BC"
+    wrong["content"]["results"][2]["indicators"][1]["actual"] = "72"
+    wrong["content"]["results"][0]["status"] = "finished"
+    answer = client.post("/plans/import", json=wrong, headers=admin)
+    assert answer.status_code == 422, answer.get_json()
+    errors = answer.get_json()["errors"]["content"]["results"]
+    assert "actual" in errors["2"]["indicators"]["1"] and "status" in errors["0"], errors
+    wrong = json.loads(json.dumps(imported))
+    wrong["document_number"] = "12/BC"
+    wrong["content"]["results"][1]["activity_id"] = "no-such-activity"
+    wrong["content"]["results"][0]["status"] = ""
+    answer = client.post("/plans/import", json=wrong, headers=admin)
+    assert answer.status_code == 422, answer.get_json()
+    fields = {violation["field"] for violation in answer.get_json()["violations"]}
+    assert {"document_number", "content.results.1.activity_id", "content.results.0.status"} <= fields
+    missing = {**imported, "content": {**body, "plan_ref": "no-such-plan"}}
+    assert client.post("/plans/import", json=missing, headers=admin).status_code == 404
+    assert client.get("/reports?year=2017", headers=admin).get_json()["items"] == []
+    assert client.post("/plans/import", json=imported, headers=tokens("drafter.qb")).status_code == 403
+
+    answer = client.post("/plans/import", json=imported, headers=admin)
+    assert answer.status_code == 201, answer.get_json()
+    report = answer.get_json()
+    assert answer.headers["Location"].endswith(f"/reports/{report['id']}")
+    assert (report["status"], report["kind"], report["year"], report["plan_ref"], report["editable"]) == (
+        "approved",
+        "annual",
+        2017,
+        plan["id"],
+        False,
+    )
+    assert (report["document_number"], report["issued_on"], report["issuer"]) == (None, "2017-12-14", "ubnd-quang-binh")
+    assert report["date_line"] == "Quảng Bình, ngày 14 tháng 12 năm 2017"
+    assert report["issuing_body"]["name"] == "Ủy ban nhân dân tỉnh Quảng Bình"
+    assert report["replies_to"] == "3616/BTTTT-TTĐN ngày 06/10/2017"
+    assert report["recipients"] == QUANG_BINH_2017_REPORT["recipients"]
+    press = report["results"][2]
+    assert [(i["target"], i["actual"], i["completion_pct"]) for i in press["indicators"]] == [
+        (7, 7, 100.0),
+        (72, 72, 100.0),
+    ]
+    assert report["results"][-1]["planned"] is False and "APEC" in report["results"][-1]["title"]
+    # Quảng Trị's Sở VHTTDL carries on Quảng Bình's work: it reads the report; another province does not.
+    read = client.get(f"/reports/{report['id']}", headers=tokens("drafter.qb"))
+    assert read.status_code == 200, read.get_json()
+    assert client.get(f"/reports/{report['id']}", headers=tokens("drafter.cb")).status_code == 404
+    # One report of a kind per unit and period while it stands: a second import is refused.
+    assert client.post("/plans/import", json=imported, headers=admin).status_code == 409
+    engine = sa.create_engine(normalise_url(seeded))
+    with engine.connect() as connection:
+        taken = connection.execute(
+            sa.text("SELECT count(*) FROM issued_numbers WHERE plan_id = :id"), {"id": report["id"]}
+        ).scalar()
+    engine.dispose()
+    assert taken == 0
+
+
+def test_a_successor_reports_on_its_predecessors_plan_of_the_year_of_the_merger(client, tokens, seeded) -> None:  # type: ignore[no-untyped-def]
+    """Bắc Kạn's Sở TTTT's 2025 plan: Thái Nguyên's Sở VHTTDL, which carries on its work since the
+    merger of 01/07/2025, reports on it; on the 2024 plan, before the merger's year, it does not."""
+
+    def imported(year: int, number: str, issued_on: str) -> dict:
+        content = json.loads(json.dumps(bac_kan_2020()).replace('"2020-', f'"{year}-'))
+        content["year"] = year
+        body = {"kind": "plan", "content": content, "document_number": number, "issued_on": issued_on}
+        answer = client.post("/plans/import", json={**body, "issuer": "stttt-bac-kan"}, headers=tokens("admin"))
+        assert answer.status_code == 201, answer.get_json()
+        return answer.get_json()
+
+    of_the_merger = imported(2025, "15/KH-STTTT", "2025-01-20")
+    before = imported(2024, "9/KH-STTTT", "2024-01-22")
+    assert (
+        client.post(
+            "/reports", json={"plan_id": of_the_merger["id"], "kind": "annual"}, headers=tokens("drafter.cb")
+        ).status_code
+        == 404
+    )  # another province's plan
+    assert (
+        client.post(
+            "/reports", json={"plan_id": before["id"], "kind": "annual"}, headers=tokens("drafter.tn")
+        ).status_code
+        == 404
+    )  # the predecessor's plan of a year before the merger
+    answer = client.post(
+        "/reports", json={"plan_id": of_the_merger["id"], "kind": "annual"}, headers=tokens("drafter.tn")
+    )
+    assert answer.status_code == 201, answer.get_json()
+    report = answer.get_json()
+    assert (report["org_unit"], report["province"], report["plan_ref"], report["status"]) == (
+        unit_of("drafter.tn"),
+        "ubnd-thai-nguyen-2025",
+        of_the_merger["id"],
+        "draft",
+    )
+    assert report["plan_ref_number"] == "15/KH-STTTT"
+    assert len(report["results"]) == len(of_the_merger["activities"])
+    # The successor's own draft: its drafters edit it; another province does not see it.
+    read = client.get(f"/reports/{report['id']}", headers=tokens("drafter.tn"))
+    assert read.status_code == 200 and read.get_json()["editable"] is True
+    assert client.get(f"/reports/{report['id']}", headers=tokens("drafter.cb")).status_code == 404
+    again = client.post(
+        "/reports", json={"plan_id": of_the_merger["id"], "kind": "annual"}, headers=tokens("drafter.tn")
+    )
+    assert again.status_code == 409

@@ -21,6 +21,7 @@ def test_migrate_and_demo_data_on_sqlite(tmp_path, monkeypatch):
     assert first.exit_code == 0 and first.output.strip().splitlines() == [
         "loaded 6 sample plans",
         "loaded 1 sample report (submitted up the report chain)",
+        "imported 4 issued documents of the seeds as history",
     ]
     second = runner.invoke(load_sample_plans, [])
     assert second.exit_code == 0 and "no sample data loaded" in second.output
@@ -28,7 +29,9 @@ def test_migrate_and_demo_data_on_sqlite(tmp_path, monkeypatch):
         rows = dict(
             connection.execute("SELECT org_unit || ' ' || year, status FROM plans WHERE kind = 'plan'").fetchall()
         )
-        numbers = connection.execute("SELECT document_number FROM plans WHERE status = 'approved'").fetchall()
+        numbers = connection.execute(
+            "SELECT kind, document_number FROM plans WHERE status = 'approved' ORDER BY kind, document_number"
+        ).fetchall()
         reports = connection.execute(
             "SELECT org_unit || ' ' || year, status FROM plans WHERE kind = 'report'"
         ).fetchall()
@@ -38,7 +41,14 @@ def test_migrate_and_demo_data_on_sqlite(tmp_path, monkeypatch):
         and rows["svhttdl-lang-son 2018"] == "returned"
         and rows["svhttdl-cao-bang 2025"] == "draft"
     )
-    assert numbers == [("01/KH-UBND",)]
-    assert dict(outbox) == {"plan.submitted": 5, "plan.approved": 1, "report.submitted": 1}
-    approved = next(key for key, status in rows.items() if status == "approved")  # the unit and year of the plan
-    assert reports == [(approved, "submitted")]
+    # The one plan approved here, and the seeds' issued documents imported as history (taking no number;
+    # seed 004's Quảng Bình plan and report show none).
+    assert sorted(numbers, key=lambda row: (row[0], row[1] or "")) == [
+        ("plan", None),
+        ("plan", "01/KH-UBND"),
+        ("plan", "213/KH-STTTT"),
+        ("plan", "371/KH-UBND"),
+        ("report", None),
+    ]
+    assert dict(outbox) == {"plan.submitted": 5, "plan.approved": 1, "report.submitted": 1}  # history sends nothing
+    assert sorted(reports) == [("stttt-quang-binh 2017", "approved"), ("svhttdl-cao-bang 2024", "submitted")]

@@ -194,3 +194,58 @@ def test_reports_and_plans_list_apart(world, body):
     reports, _ = views.list_plans(PlanQuery(kind="report"), DRAFTER_CB, world.uow())
     assert [p.id for p in plans] == [plan.id] and [r.id for r in reports] == [report.id]
     assert views.list_plans(PlanQuery(kind="report"), DRAFTER_BK, world.uow())[0] == []
+
+
+def imported_plan(world, year, issued_on):
+    """Bắc Kạn's Sở TTTT's plan of ``year`` (seed 001's, moved to that year), imported as issued."""
+    import json
+    from datetime import date
+
+    from plans.domain.access import Actor
+
+    from infra.local.sample_plans import BAC_KAN_2020
+
+    text = json.dumps(BAC_KAN_2020, ensure_ascii=False).replace('"svhttdl-thai-nguyen-2025"', '"stttt-bac-kan"')
+    content = json.loads(text.replace('"2020-', f'"{year}-'))
+    content["year"] = year
+    admin = Actor("admin", frozenset({"admin"}))
+    return world.bus.handle(
+        commands.ImportIssuedDocument(
+            actor=admin,
+            kind="plan",
+            content=content,
+            document_number="12/KH-STTTT",
+            issued_on=date.fromisoformat(issued_on),
+            issuer="stttt-bac-kan",
+        )
+    )
+
+
+def test_a_successor_reports_on_its_predecessors_plan_of_the_year_of_the_merger_only(world):
+    from dataclasses import replace as with_
+    from datetime import UTC, datetime
+
+    world.clock.now = datetime(2025, 12, 10, 2, 0, tzinfo=UTC)
+    registry = world.bus.dependencies["organisation_registry"]()
+    successor = with_(DRAFTER_BK, history_units=frozenset(registry.predecessors(DRAFTER_BK.org_unit)))
+    assert "stttt-bac-kan" in successor.history_units
+    of_the_merger = imported_plan(world, 2025, "2025-01-20")  # Bắc Kạn's, merged into Thái Nguyên on 01/07/2025
+    before = imported_plan(world, 2024, "2024-01-22")
+    report = start(world, of_the_merger, actor=successor)
+    assert (report.org_unit, report.province, report.content.plan_ref) == (
+        "svhttdl-thai-nguyen-2025",
+        "ubnd-thai-nguyen-2025",
+        of_the_merger.id,
+    )
+    assert len(report.content.results) == len(of_the_merger.content.activities)
+    with pytest.raises(ReportExists):  # one report of the kind for the year, whoever made it
+        start(world, of_the_merger, actor=successor)
+    with pytest.raises(PlanNotFound):  # a year before the merger the predecessor reported itself
+        start(world, before, actor=successor)
+    with pytest.raises(PlanNotFound):  # without the succession, another unit's plan
+        start(world, of_the_merger, actor=DRAFTER_BK)
+    with pytest.raises(PlanNotFound):
+        start(world, of_the_merger, actor=DRAFTER_CB)
+    assert registry.succeeded_in("stttt-bac-kan", "svhttdl-thai-nguyen-2025", 2025)
+    assert not registry.succeeded_in("stttt-bac-kan", "svhttdl-thai-nguyen-2025", 2024)
+    assert not registry.succeeded_in("stttt-cao-bang", "svhttdl-thai-nguyen-2025", 2025)

@@ -214,12 +214,14 @@ class RecordSuccession:
 class ImportIssuedDocument:
     """An administrator records a document issued before the suite existed, as it was issued: its
     real number, date, issuing body and signer. It is read-only history and takes no number from
-    the register. ``kind`` names the document kind (``plan``; other kinds plug in beside it)."""
+    the register. ``kind`` names the document kind (``plan``, or ``report``: an issued BÁO CÁO on an
+    approved plan named by ``content["plan_ref"]``; other kinds plug in beside them). The number is
+    none when the record of the document does not give it (never made up)."""
 
     actor: Actor
     kind: str
     content: dict[str, Any]
-    document_number: str
+    document_number: str | None
     issued_on: date
     signer_name: str = ""  # where known: the seeds do not always say who signed
     signer_position: str = ""

@@ -281,10 +281,10 @@ class Plan:
     def imported(
         cls,
         plan_id: str,
-        content: PlanContent,
+        content: Content,
         *,
         province: str,
-        document_number: str,
+        document_number: str | None,
         issued_on: date,
         issuer: str,
         place: str,
@@ -292,11 +292,12 @@ class Plan:
         by: str,
         at: datetime,
     ) -> Plan:
-        """A plan issued before the suite existed, recorded as it was issued (history, not
+        """A plan (or a report) issued before the suite existed, recorded as it was issued (history, not
         re-enacted): approved, read-only, its one version the issued text, no register number taken."""
         plan = cls(
             id=plan_id,
             content=content,
+            kind=REPORT if isinstance(content, ReportContent) else PLAN,
             province=province,
             created_by=by,
             created_at=at,

@@ -331,6 +331,19 @@ class OrganisationRegistry:
         self.get(organisation_id)
         return _walk(organisation_id, lambda current: [s.predecessor for s in self._incoming.get(current, [])])
 
+    def succeeded_in(self, predecessor: str, successor: str, year: int, duty: str | None = None) -> bool:
+        """Whether ``successor`` carries on ``predecessor``'s work (or one ``duty`` of it) through a
+        succession of ``year``: the year whose documents the successor finishes (a report on the
+        predecessor's plan of the year of a merger)."""
+        if predecessor not in self or successor not in self:
+            return False
+        before = {predecessor, *self.successors(predecessor)}
+        after = {successor, *self.predecessors(successor)}
+        return any(
+            s.day.year == year and s.carries(duty) and s.predecessor in before and s.successor in after
+            for s in self.successions
+        )
+
     def readable_units(self, organisation_id: str) -> frozenset[str]:
         """Whose documents the users of an organisation read: its own and every predecessor's
         (a successor reads its predecessors' documents as history)."""

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from servicekit.calendar import VIETNAM
@@ -20,9 +20,9 @@ from .. import views
 from ..adapters.repository import PlanQuery
 from ..domain import commands
 from ..domain.access import Actor
-from ..domain.model import Plan, PlanVersion
+from ..domain.model import REPORT, Plan, PlanVersion
 from ..service_layer import documents
-from . import schemas
+from . import report_schemas, schemas
 from .conditional import etag_for, parse_if_match
 
 
@@ -175,15 +175,20 @@ class ImportIssued(MethodView):
         schemas.PlanSchema,
         headers={"ETag": {"schema": {"type": "string"}}, "Location": {"schema": {"type": "string"}}},
     )
-    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Import a plan issued before the suite existed, with its real number, date, issuer and signer
-        (admin): read-only history that takes no number from the register"""
+    @blp.alt_response(404, response="NOT_FOUND", description="For a report: no such plan reported on")
+    @blp.alt_response(
+        409, response="CONFLICT", description="For a report: the plan is not approved, or a report already covers it"
+    )
+    def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]] | Response:
+        """Import a plan or a report issued before the suite existed, with its real number, date, issuer
+        and signer (admin): read-only history that takes no number from the register. For kind report
+        the answer is the report as GET /reports/{id} shows it."""
         plan = bus().handle(
             commands.ImportIssuedDocument(
                 actor=actor(),
                 kind=body["kind"],
                 content=body["content"],
-                document_number=body["document_number"],
+                document_number=body.get("document_number"),
                 issued_on=body["issued_on"],
                 signer_name=(body.get("signer") or {}).get("name", ""),
                 signer_position=(body.get("signer") or {}).get("position", ""),
@@ -193,6 +198,14 @@ class ImportIssued(MethodView):
         issue = views.issue_of(
             plan, current_app.extensions["plans_organisations"], bus().dependencies["name_of"], bus().uow()
         )
+        if plan.kind == REPORT:  # the report's own shape, where it lives
+            from .reports_api import report_document
+
+            response = jsonify(report_schemas.ReportSchema().dump(report_document(plan, issue)))
+            response.status_code = 201
+            response.headers["ETag"] = etag_for(plan.id, plan.revision)
+            response.headers["Location"] = url_for("reports.ReportItem", report_id=plan.id)
+            return response
         return with_etag(plan, 201, issue, Location=url_for("plans.PlanItem", plan_id=plan.id))
 
 

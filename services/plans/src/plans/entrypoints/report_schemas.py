@@ -98,6 +98,15 @@ class ReportBodySchema(Schema):
     total_spent_vnd = fields.Integer()
 
 
+class ReportImportBodySchema(ReportBodySchema):
+    """An issued report's content as imported (POST /plans/import, kind report): as GET shows it."""
+
+    kind = Text(load_default="annual", validate=validate.OneOf(REPORT_KINDS))
+    plan_ref = Text(
+        required=True, validate=validate.Length(min=1, max=64), metadata={"description": "The approved plan"}
+    )
+
+
 class ReportCreateSchema(Schema):
     plan_id = Text(
         required=True, validate=validate.Length(min=1, max=64), metadata={"description": "The approved plan"}

@@ -301,6 +301,25 @@ def content_fields() -> dict[str, list[str]]:
     }
 
 
+class DocumentContent(fields.Field):
+    """The content of an imported document, in the shape of its kind: a plan's body, or a report's as
+    GET /reports/{id} shows it (with ``kind`` annual or semiannual and ``plan_ref``, the approved plan)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            metadata={"type": "object", "description": "A plan's body, or for kind report a report's"}, **kwargs
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        from .report_schemas import ReportImportBodySchema  # the reports' shapes build on these
+
+        if not isinstance(value, dict):
+            raise ValidationError("Not an object.")
+        kind = data.get("kind", "plan") if isinstance(data, dict) else "plan"
+        schema = ReportImportBodySchema() if kind == "report" else PlanBodySchema()
+        return schema.load(value)
+
+
 class ImportSignerSchema(Schema):
     name = _text(200, required=True, allow_empty=False)
     position = _text(200)
@@ -309,9 +328,14 @@ class ImportSignerSchema(Schema):
 class ImportIssuedSchema(Schema):
     """A document issued before the suite existed, as it was issued."""
 
-    kind = Text(load_default="plan", metadata={"description": "The document kind (plan)"})
-    content = fields.Nested(PlanBodySchema, required=True)
-    document_number = _text(40, required=True, allow_empty=False)
+    kind = Text(load_default="plan", metadata={"description": "The document kind (plan or report)"})
+    content = DocumentContent(required=True)
+    document_number = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "The number and symbol as issued; null when the record does not give it"},
+    )
     issued_on = fields.Date(required=True)
     issuer = Text(
         validate=validate.Length(max=64),

@@ -40,7 +40,7 @@ from ..domain.errors import (
 )
 from ..domain.model import APPROVED, PLAN, REJECTED, REPORT, SUBMITTED, VIETNAM, Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
-from ..domain.report import ReportContent
+from ..domain.report import ANNUAL, ReportContent
 from ..domain.rules import UnitCheck, content_validation, report_validation
 from .documents import render_next_document
 from .organisations import put_organisation, record_succession
@@ -159,7 +159,7 @@ def copy_last_years_plan(
 
 
 DOCUMENT_NUMBER = re.compile(r"^\d{1,6}/[A-ZĐ]+(?:-[A-ZĐ0-9]+)+$")  # 213/KH-STTTT, 371/KH-UBND
-IMPORTABLE_KINDS = ("plan",)  # other document kinds add their own import beside this one
+IMPORTABLE_KINDS = (PLAN, REPORT)  # other document kinds add their own import beside these
 
 
 def import_issued_document(
@@ -179,15 +179,12 @@ def import_issued_document(
     if cmd.kind not in IMPORTABLE_KINDS:
         validation.add(("kind",), "one-of", N_("Must be one of: {choices}.", choices=", ".join(IMPORTABLE_KINDS)))
         raise PlanInvalid(validation)
+    if cmd.kind == REPORT:
+        return _import_report(cmd, uow, catalogue=catalogue, issuing_bodies=issuing_bodies, clock=clock, new_id=new_id)
     day = cmd.issued_on
     content = PlanContent.from_dict(cmd.content)
     registry = issuing_bodies.registry()
-    if not DOCUMENT_NUMBER.match(cmd.document_number):
-        validation.add(
-            ("document_number",),
-            "document-number",
-            N_("Not a number and symbol such as {example}.", example="213/KH-STTTT"),
-        )
+    _check_document_number(cmd.document_number, validation)
     found = content_validation(
         content, catalogue, for_submission=True, units=lambda refs: registry.check_references(refs, day)
     )
@@ -221,6 +218,84 @@ def import_issued_document(
         )
         uow.plans.add(plan)
     return plan
+
+
+def _check_document_number(number: str | None, validation: Validation) -> None:
+    """A number and symbol as issued (none when the record of it does not say: never made up)."""
+    if number is not None and not DOCUMENT_NUMBER.match(number):
+        validation.add(
+            ("document_number",),
+            "document-number",
+            N_("Not a number and symbol such as {example}.", example="213/KH-STTTT"),
+        )
+
+
+def _import_report(
+    cmd: commands.ImportIssuedDocument,
+    uow: UnitOfWork,
+    *,
+    catalogue: Catalogue,
+    issuing_bodies: IssuingBodies,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+) -> Plan:
+    """An issued BÁO CÁO recorded as history: on an approved plan (``content.plan_ref``, itself often
+    imported), its results keyed on that plan's activities as a drafter's edit is, every rule of a
+    submission checked, every problem at once; approved, read-only, no register number taken."""
+    day = cmd.issued_on
+    body = cmd.content
+    validation = Validation()
+    _check_document_number(cmd.document_number, validation)
+    registry = issuing_bodies.registry()
+    if cmd.issuer is not None:
+        for violation in registry.check_references({("issuer",): cmd.issuer}, day):
+            validation.add(violation.path, violation.rule, violation.message)
+    plan_ref = str(body.get("plan_ref") or "")
+    with uow:
+        plan = uow.plans.get(plan_ref, for_update=True) if plan_ref else None
+        if plan is None or plan.kind != PLAN:
+            raise PlanNotFound(plan_ref)
+        version = plan.current_version
+        if plan.status != APPROVED or version is None:
+            raise PlanNotApproved(plan.status)
+        assert isinstance(version.content, PlanContent)
+        kind = str(body.get("kind") or ANNUAL)
+        draft = ReportContent.from_plan(
+            plan_id=plan.id,
+            plan_version=version.number,
+            plan_number=plan.document_number or "",
+            plan=version.content,
+            kind=kind,
+            org_unit=plan.org_unit,
+            catalogue=catalogue,
+        )
+        content, unknown = draft.edited(body, catalogue)
+        for violation in report_validation(content, for_submission=True):
+            validation.add(("content", *violation.path), violation.rule, violation.message)
+        for path in unknown:
+            validation.add(("content", *path), "unknown", N_("Not an activity or indicator of the plan reported on."))
+        if not validation.ok:
+            raise PlanInvalid(validation)
+        for report_id, status in uow.plans.reports_of(plan.org_unit, kind, content.year):
+            if status != REJECTED:
+                raise ReportExists(report_id, status)
+        issuer = cmd.issuer or issuing_bodies.for_unit(content.org_unit, day).code
+        report = Plan.imported(
+            cmd.plan_id or new_id(),
+            content,
+            province=plan.province,
+            document_number=cmd.document_number,
+            issued_on=day,
+            issuer=issuer,
+            place=registry.place_on(issuer, day) or "",
+            signer={"name": cmd.signer_name.strip(), "position": cmd.signer_position.strip()}
+            if cmd.signer_name.strip()
+            else {},
+            by=cmd.actor.username,
+            at=clock(),
+        )
+        uow.plans.add(report)
+    return report
 
 
 def replace_plan(
@@ -362,24 +437,40 @@ def create_report(
     uow: UnitOfWork,
     *,
     catalogue: Catalogue,
+    issuing_bodies: IssuingBodies,
     clock: Callable[[], datetime],
     new_id: Callable[[], str],
 ) -> Plan:
     """A draft report on an approved plan of the drafter's unit: every activity and indicator of the
     plan's approved version, targets frozen. The plan's row is locked meanwhile, so two reports on one
-    plan are made one after the other and the second sees the first."""
+    plan are made one after the other and the second sees the first. A successor body reports on its
+    predecessor's plan of the year of the merger (the registry's succession, carrying external
+    information, dated that year): the report is the successor's, as a draft of its own unit."""
     actor = cmd.actor
     with uow:
         plan = readable(uow.plans.get(cmd.plan_id, for_update=True), actor, cmd.plan_id)
-        if not may_draft_for(actor, plan.org_unit):
-            raise PlanNotFound(cmd.plan_id)  # another unit's plan: not found, as for reading it
         version = plan.current_version
+        year = version.content.year if version is not None and isinstance(version.content, PlanContent) else None
+        org_unit = plan.org_unit
+        if not may_draft_for(actor, plan.org_unit):
+            successor = actor.org_unit if actor.has_role("drafter") else None
+            registry = issuing_bodies.registry()
+            if not (
+                successor
+                and year is not None
+                and plan.org_unit in actor.history_units
+                and registry.succeeded_in(plan.org_unit, successor, year, duty="external_information")
+            ):
+                raise PlanNotFound(cmd.plan_id)  # another unit's plan: not found, as for reading it
+            org_unit = successor
         if plan.status != APPROVED or version is None:
             raise PlanNotApproved(plan.status)
         assert isinstance(version.content, PlanContent)
-        for report_id, status in uow.plans.reports_of(plan.org_unit, cmd.kind, version.content.year):
-            if status != REJECTED:
-                raise ReportExists(report_id, status)
+        for unit in dict.fromkeys((org_unit, plan.org_unit)):  # the successor's, and any its predecessor made
+            for report_id, status in uow.plans.reports_of(unit, cmd.kind, version.content.year):
+                if status != REJECTED:
+                    raise ReportExists(report_id, status)
+        now = clock()
         period = (cmd.period_start, cmd.period_end) if cmd.period_start and cmd.period_end else None
         content = ReportContent.from_plan(
             plan_id=plan.id,
@@ -387,7 +478,7 @@ def create_report(
             plan_number=plan.document_number or "",
             plan=version.content,
             kind=cmd.kind,
-            org_unit=plan.org_unit,
+            org_unit=org_unit,
             catalogue=catalogue,
             period=period,
         )
@@ -398,9 +489,12 @@ def create_report(
         report = Plan.create(
             cmd.report_id or new_id(),
             content,
-            province=plan.province,
+            # A successor's report goes up its own province's chain.
+            province=plan.province
+            if org_unit == plan.org_unit
+            else issuing_bodies.province_of(org_unit, now.astimezone(VIETNAM).date()),
             by=actor.username,
-            at=clock(),
+            at=now,
             catalogue=catalogue,
         )
         uow.plans.add(report)
