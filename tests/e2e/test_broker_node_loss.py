@@ -109,7 +109,8 @@ def test_losing_a_broker_node_mid_burst_loses_and_doubles_nothing(
     doubled = {
         "approvals": audit.rows(
             databases["approvals"],
-            "SELECT count(*) - count(DISTINCT plan_id) FROM approvals WHERE plan_id = ANY(%s)",
+            "SELECT count(*) - count(DISTINCT subject_id) FROM approvals "
+            "WHERE subject_kind = 'plan' AND subject_id = ANY(%s)",
             (ids,),
         )[0][0],
         "plans timeline": audit.rows(
@@ -125,9 +126,11 @@ def test_losing_a_broker_node_mid_burst_loses_and_doubles_nothing(
         )[0][0],
     }
     assert doubled == dict.fromkeys(doubled, 0)
-    assert audit.rows(databases["approvals"], "SELECT count(*) FROM approvals WHERE plan_id = ANY(%s)", (ids,)) == [
-        (PLANS,)
-    ]
+    assert audit.rows(
+        databases["approvals"],
+        "SELECT count(*) FROM approvals WHERE subject_kind = 'plan' AND subject_id = ANY(%s)",
+        (ids,),
+    ) == [(PLANS,)]
     assert audit.rows(
         databases["plans"], "SELECT count(*) FROM plan_timeline WHERE kind = 'decision' AND plan_id = ANY(%s)", (ids,)
     ) == [(PLANS,)]

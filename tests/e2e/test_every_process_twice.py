@@ -128,7 +128,7 @@ def test_a_burst_of_submissions_and_decisions_is_handled_once_and_in_order(
             audit.rows(
                 stack.databases["approvals"],
                 "SELECT count(*) FROM approval_tasks t JOIN approvals a ON a.id = t.approval_id "
-                "WHERE a.plan_id = ANY(%s) AND t.level = 1 AND t.status = 'open'",
+                "WHERE a.subject_kind = 'plan' AND a.subject_id = ANY(%s) AND t.level = 1 AND t.status = 'open'",
                 (plan_ids,),
             )
             == [(BURST,)]
@@ -170,7 +170,8 @@ def test_a_burst_of_submissions_and_decisions_is_handled_once_and_in_order(
     ids = list(burst)
     assert audit.rows(
         databases["approvals"],
-        "SELECT count(*), count(DISTINCT plan_id) FROM approvals WHERE plan_id = ANY(%s)",
+        "SELECT count(*), count(DISTINCT subject_id) FROM approvals "
+        "WHERE subject_kind = 'plan' AND subject_id = ANY(%s)",
         (ids,),
     ) == [(BURST, BURST)]
     assert audit.rows(

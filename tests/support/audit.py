@@ -18,6 +18,7 @@ CONSUMER_DATABASE = {
     "approvals.plan-events": "approvals",
     "plans.approval-events": "plans",
     "notifications.events": "notifications",
+    "plans.overview": "plans",
 }
 PUBLISHERS = ("plans", "approvals")
 TAP_QUEUE = "audit.tap"

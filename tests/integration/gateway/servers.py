@@ -137,12 +137,12 @@ def upstream_app(service: str, openapi: dict) -> Flask:
     @app.route("/<path:path>", methods=["GET", "POST", "PUT", "DELETE"])
     def echo(path: str) -> tuple[Response, int]:
         seen = record()
-        # as the services answer: 201 for a new subscription, 204 for a deletion, 200 otherwise
+        # as the services answer: 201 for a new subscription, 204 for its deletion, 200 otherwise
         status = (
             201
             if request.path == "/webhooks" and request.method == "POST"
             else 204
-            if request.method == "DELETE"
+            if request.method == "DELETE" and request.path.startswith("/webhooks/")
             else 200
         )
         if status == 204:

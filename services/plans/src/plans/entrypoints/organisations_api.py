@@ -83,6 +83,7 @@ def succession_document(succession: Succession) -> dict[str, Any]:
 
 @blp.route("")
 class Organisations(MethodView):
+    @blp.doc(responses={"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}})
     @blp.arguments(OrganisationQuerySchema, location="query")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The organisations in force on a date (by level; searched by name, accents optional)"""
@@ -106,6 +107,7 @@ class Organisations(MethodView):
 
 @blp.route("/<organisation_id>")
 class OrganisationResource(MethodView):
+    @blp.doc(responses={"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}})
     def get(self, organisation_id: str) -> dict[str, Any]:
         """An organisation with its history: dated names, predecessors, successors and every change"""
         found = registry()
@@ -135,6 +137,7 @@ class OrganisationResource(MethodView):
             }
         )
 
+    @blp.doc(responses={"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}})
     @blp.arguments(RecordSchema)
     def put(self, record: dict[str, Any], organisation_id: str) -> dict[str, Any]:
         """Replace an organisation's record (admin): a new dated name, an end date, its agency code…"""

@@ -162,6 +162,10 @@ DOCUMENT_NUMBER = re.compile(r"^\d{1,6}/[A-ZĐ]+(?:-[A-ZĐ0-9]+)+$")  # 213/KH-S
 IMPORTABLE_KINDS = (PLAN, REPORT)  # other document kinds add their own import beside these
 
 
+# What an imported plan's content must state: a draft takes them from its author, history cannot.
+PLAN_ESSENTIALS = ("title", "plan_type", "year", "org_unit")
+
+
 def import_issued_document(
     cmd: commands.ImportIssuedDocument,
     uow: UnitOfWork,
@@ -182,6 +186,11 @@ def import_issued_document(
     if cmd.kind == REPORT:
         return _import_report(cmd, uow, catalogue=catalogue, issuing_bodies=issuing_bodies, clock=clock, new_id=new_id)
     day = cmd.issued_on
+    missing = [name for name in PLAN_ESSENTIALS if cmd.content.get(name) in (None, "")]
+    for name in missing:
+        validation.add(("content", name), "required", N_("An imported plan states this field."))
+    if missing:
+        raise PlanInvalid(validation)
     content = PlanContent.from_dict(cmd.content)
     registry = issuing_bodies.registry()
     _check_document_number(cmd.document_number, validation)
