@@ -98,6 +98,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # a read outside any transaction (Database.reading): WAL serves it without a lock
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -117,6 +119,18 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits when the block ends, rolls back if it raises."""
         with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only, outside any transaction: it takes no lock, so a process may
+        read this way while one of its own transactions is open (on SQLite every transaction holds
+        the write lock from its start, and a second one in the same process would wait for the
+        first until the busy timeout)."""
+        with (
+            self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+            Session(bind=connection) as session,
+        ):
             yield session
 
     def ping(self) -> bool:

@@ -181,7 +181,8 @@ class CachedRegistry:
         with self._lock:
             if self._registry is not None and self.now() - self._checked < self.ttl:
                 return self._registry
-            with self.db.transaction() as session:
+            # Outside any transaction: the caller's own unit of work may be open (see Database.reading).
+            with self.db.reading() as session:
                 store = OrganisationStore(session)
                 version = store.version()
                 if self._registry is None or version != self._version:
