@@ -347,3 +347,46 @@ def test_whoever_submitted_an_earlier_version_decides_no_later_one(
         headers=auth("dept.cb"),
     )
     assert is_problem(handed, 422) and "separation of duties" in str(handed.get_json()["errors"]["to"])
+
+
+def test_a_return_comment_names_one_activity_of_the_decided_version(
+    client: FlaskClient, deliver: Callable, db: Database
+) -> None:
+    activities = ["7d0c8f52-1b1e-4f7a-9a0e-5d1c2b3a4f01", "7d0c8f52-1b1e-4f7a-9a0e-5d1c2b3a4f02"]
+    plan = plan_submitted(activity_ids=activities)
+    deliver("plan.submitted", plan)
+    task = open_task_of(db, plan["plan_id"])
+    url = f"/approvals/tasks/{task.id}/decision"
+    comment = "Đề nghị giảm kinh phí tập huấn xuống 120.000.000 đồng."
+    # An activity the version does not have: 422 naming the field, in the caller's language, nothing written.
+    wrong = {"decision": "return", "comment": comment, "activity_id": "7d0c8f52-0000-4000-8000-000000000000"}
+    refused = client.post(url, json=wrong, headers={**auth("dept.cb"), "Accept-Language": "vi"})
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert refused.get_json()["errors"] == {"activity_id": ["không phải là một hoạt động của phiên bản 1"]}
+    assert open_task_of(db, plan["plan_id"]).id == task.id
+    assert [key for key, _ in outbox_events(db, plan["plan_id"])] == ["approval.task_assigned"]
+
+    answer = client.post(url, json={**wrong, "activity_id": activities[1]}, headers=auth("dept.cb"))
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["decision"]["activity_id"] == activities[1]
+    # The decision and the approval's end carry it to plans (the timeline) and the notifications.
+    events = dict(outbox_events(db, plan["plan_id"]))
+    assert events["approval.decision_recorded"]["activity_id"] == activities[1]
+    assert events["approval.completed"]["activity_id"] == activities[1]
+    assert events["approval.completed"]["comment"] == comment
+    # The record shows it and still verifies (the activity is hashed with the decision).
+    record = client.get(f"/approvals/{answer.get_json()['approval_id']}", headers=auth("dept.cb")).get_json()
+    assert record["verified"] and record["decisions"][0]["activity_id"] == activities[1]
+
+
+def test_a_submission_that_lists_no_activities_takes_no_comment_on_one(
+    client: FlaskClient, deliver: Callable, db: Database
+) -> None:
+    plan = plan_submitted()  # from a producer that does not list its activities
+    deliver("plan.submitted", plan)
+    task = open_task_of(db, plan["plan_id"])
+    body = {"decision": "approve", "activity_id": "7d0c8f52-1b1e-4f7a-9a0e-5d1c2b3a4f01"}
+    refused = client.post(f"/approvals/tasks/{task.id}/decision", json=body, headers=auth("dept.cb"))
+    assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["activity_id"]
+    plain = client.post(f"/approvals/tasks/{task.id}/decision", json={"decision": "approve"}, headers=auth("dept.cb"))
+    assert plain.status_code == 201 and plain.get_json()["decision"]["activity_id"] == ""

@@ -477,6 +477,8 @@ def test_a_submission_carries_the_drafters_reply_and_answers_in_the_callers_lang
         ).scalars()
         (event,) = [json.loads(payload) for payload in payloads]
     assert event["data"]["reply"] == reply
+    assert event["data"]["reply_activity_id"] == ""
+    assert event["data"]["activity_ids"] == [activity["id"] for activity in plan["activities"]]
     # A second submission is refused in the caller's language: Accept-Language first …
     again = client.post(f"/plans/{plan['id']}/submit", headers={**tokens("drafter.cb"), "Accept-Language": "vi"})
     assert again.status_code == 409 and again.headers["Content-Language"] == "vi"
@@ -490,3 +492,29 @@ def test_a_submission_carries_the_drafters_reply_and_answers_in_the_callers_lang
     )
     assert bad.status_code == 422
     assert bad.json["errors"]["year"] == ["Cần nhập một số nguyên."]
+
+
+def test_a_reply_may_name_one_activity_of_its_version(client, tokens, body, settings):
+    plan = create(client, tokens, body).json
+    activity = plan["activities"][1]["id"]
+    url, vi = f"/plans/{plan['id']}/submit", {**tokens("drafter.cb"), "Accept-Language": "vi"}
+    reply = "Đã giảm kinh phí tập huấn theo ý kiến của Sở."
+    unknown = client.post(url, json={"reply": reply, "activity_id": "khong-co"}, headers=vi)
+    assert problem(unknown, 422, "validation-error")["errors"] == {
+        "activity_id": ["không phải là một hoạt động của phiên bản này"]
+    }
+    alone = client.post(url, json={"activity_id": activity}, headers=vi)
+    assert list(problem(alone, 422, "validation-error")["errors"]) == ["activity_id"]
+    assert client.get(f"/plans/{plan['id']}", headers=tokens("drafter.cb")).json["status"] == "draft"
+    submitted = client.post(url, json={"reply": reply, "activity_id": activity}, headers=tokens("drafter.cb"))
+    assert submitted.status_code == 200, submitted.json
+    (version,) = client.get(f"/plans/{plan['id']}/versions", headers=tokens("drafter.cb")).json["items"]
+    assert (version["reply"], version["reply_activity_id"]) == (reply, activity)
+    timeline = client.get(f"/plans/{plan['id']}/timeline", headers=tokens("drafter.cb")).json["items"]
+    assert [e["details"]["reply_activity_id"] for e in timeline if e["kind"] == "submitted"] == [activity]
+    with create_engine(settings.database_url).connect() as connection:
+        (payload,) = connection.execute(
+            text("SELECT payload FROM outbox WHERE routing_key = 'plan.submitted' AND aggregate_id = :id"),
+            {"id": f"plans/{plan['id']}"},
+        ).scalars()
+    assert json.loads(payload)["data"]["reply_activity_id"] == activity

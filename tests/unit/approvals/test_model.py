@@ -10,6 +10,7 @@ import pytest
 from approvals.domain.chain import Quorum
 from approvals.domain.errors import InvalidDecision, NotFound, NotPermitted, SeparationOfDuties, TaskClosed
 from approvals.domain.model import Actor, Approval, Step, next_step
+from approvals.domain.signing import decision_hash
 
 from .fakes import cao_bang_plan, default_chain
 
@@ -183,3 +184,69 @@ def test_delegation_only_to_another_eligible_approver(to: str, eligible: bool, m
     with pytest.raises(InvalidDecision) as refused:
         approval.delegate(approval.tasks[0].id, DEPT_CB, to, "", at=NOW, to_is_eligible=eligible)
     assert message in refused.value.errors["to"][0]
+
+
+ACTIVITIES = ("a1b2c3d4-0000-4000-8000-000000000001", "a1b2c3d4-0000-4000-8000-000000000002")
+
+
+def test_a_return_comment_may_name_one_activity_of_the_decided_version() -> None:
+    approval = started(plan=cao_bang_plan(activity_ids=ACTIVITIES))
+    task = approval.tasks[0]
+    comment = "Đề nghị giảm kinh phí tập huấn."
+    assert approval.record_decision(task.id, DEPT_CB, "return", comment, at=NOW, activity_id=ACTIVITIES[1]) is (
+        Step.RETURNED
+    )
+    (decision,) = approval.decisions
+    assert decision.activity_id == ACTIVITIES[1]
+    by_name = {event.name: event for event in approval.events}
+    recorded, completed = by_name["approval.decision_recorded"], by_name["approval.completed"]
+    assert recorded.activity_id == ACTIVITIES[1] and completed.activity_id == ACTIVITIES[1]
+    assert completed.outcome == "returned" and completed.comment == comment
+    # The activity is signed with the decision: pointing the comment elsewhere breaks the chain.
+    assert approval.verify_decisions()
+    approval.decisions = [dataclasses.replace(decision, activity_id=ACTIVITIES[0])]
+    assert not approval.verify_decisions()
+
+
+def test_a_comment_naming_no_activity_is_hashed_as_before() -> None:
+    approval = started(plan=cao_bang_plan(activity_ids=ACTIVITIES))
+    approval.record_decision(approval.tasks[0].id, DEPT_CB, "approve", "Đồng ý.", at=NOW)
+    (decision,) = approval.decisions
+    unchanged = decision_hash(
+        approval_id=decision.approval_id,
+        task_id=decision.task_id,
+        level=decision.level,
+        decision=decision.decision,
+        comment=decision.comment,
+        by=decision.by,
+        decided_at=decision.decided_at,
+        content_sha256=decision.content_sha256,
+        previous_hash=None,
+        subject=decision.signed_subject(),
+    )
+    assert decision.activity_id == "" and decision.hash == unchanged
+    assert [e.activity_id for e in approval.events if e.name == "approval.decision_recorded"] == [""]
+
+
+@pytest.mark.parametrize(
+    ("activity_ids", "named"),
+    [
+        (ACTIVITIES, "a1b2c3d4-0000-4000-8000-00000000dead"),  # not in this version
+        (None, ACTIVITIES[0]),  # a submission that did not list its activities: nothing to name
+        ((), ACTIVITIES[0]),
+    ],
+    ids=["unknown", "not-listed", "no-activities"],
+)
+def test_a_comment_naming_another_activity_is_refused_with_every_error_at_once(activity_ids, named) -> None:  # type: ignore[no-untyped-def]
+    approval = started(plan=cao_bang_plan(activity_ids=activity_ids))
+    task = approval.tasks[0]
+    with pytest.raises(InvalidDecision) as refused:
+        approval.record_decision(task.id, DEPT_CB, "return", "", at=NOW, activity_id=named)
+    assert set(refused.value.errors) == {"comment", "activity_id"}
+    assert refused.value.errors["activity_id"] == ["not an activity of version 1"]
+    with pytest.raises(InvalidDecision) as alone:
+        approval.record_decision(task.id, DEPT_CB, "return", "Sửa lại.", at=NOW, activity_id=named)
+    assert set(alone.value.errors) == {"activity_id"}
+    assert "does not have" in str(alone.value)
+    assert approval.decisions == [] and task.is_open
+    assert not [e for e in approval.events if e.name == "approval.decision_recorded"]

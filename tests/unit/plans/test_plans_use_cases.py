@@ -3,6 +3,7 @@ approval chain's facts in any order."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -423,6 +424,41 @@ def test_returned_plans_are_edited_and_resubmitted(world, body):
     assert plan.ordered_timeline()[-1].details["comment"] == comment
     plan = submit(world, replace(world, plan, body))
     assert plan.status == "submitted" and len(plan.versions) == 2
+
+
+def test_a_return_comment_on_one_activity_and_the_reply_to_it_travel_with_their_activity(world, body):
+    plan = submit(world, create(world, body))
+    first, second = (activity.id for activity in world.store[plan.id].versions[0].content.activities[:2])
+    assert first and second  # content model v2: every activity has its stable id
+    (submitted,) = [e for e in world.published if isinstance(e, PlanSubmitted)]
+    assert submitted.activity_ids == tuple(a.id for a in world.store[plan.id].content.activities)
+    approval = Approval(plan.id)
+    comment = "Đề nghị giảm kinh phí tập huấn."
+    decided = dataclasses.replace(approval.decided(1, "return", comment=comment), activity_id=second)
+    completed = dataclasses.replace(
+        approval.completed("returned", level=1, by="dept.cb", comment=comment), activity_id=second
+    )
+    deliver(world, [approval.assigned(1), decided, completed])
+    timeline = world.store[plan.id].ordered_timeline()
+    assert [(e.kind, e.details.get("activity_id")) for e in timeline[-2:]] == [("decision", second), ("returned", second)]
+
+    plan = replace(world, world.store[plan.id], body)
+    reply = "Đã giảm kinh phí tập huấn."
+    ask = {"actor": DRAFTER_CB, "plan_id": plan.id, "reply": reply}
+    # The reply names an activity of the version it goes with, and only a reply names one: every error at once.
+    with pytest.raises(PlanInvalid) as unknown:
+        world.bus.handle(commands.SubmitPlan(**ask, reply_activity_id="no-such-activity"))
+    assert unknown.value.errors == {"activity_id": ["not an activity of this version"]}
+    with pytest.raises(PlanInvalid) as no_reply:
+        world.bus.handle(commands.SubmitPlan(**{**ask, "reply": ""}, reply_activity_id=second))
+    assert list(no_reply.value.errors) == ["activity_id"]
+    assert world.store[plan.id].status == "returned"
+    plan = world.bus.handle(commands.SubmitPlan(**ask, reply_activity_id=second))
+    assert (plan.versions[-1].reply, plan.versions[-1].reply_activity_id) == (reply, second)
+    assert plan.ordered_timeline()[-1].details["reply_activity_id"] == second
+    resubmitted = [e for e in world.published if isinstance(e, PlanSubmitted)][-1]
+    assert (resubmitted.reply, resubmitted.reply_activity_id) == (reply, second)
+    assert second in resubmitted.activity_ids
 
 
 def test_rejection_is_final(world, body):

@@ -84,6 +84,8 @@ def parse_plan_form(form: MultiDict) -> tuple[dict[str, Any], dict[str, list[str
     for key in _ordered_keys(form, _ACTIVITY):
         position = len(body["activities"])
         activity: dict[str, Any] = {field: clean(form.get(f"act-{key}-{field}")) for field in ACTIVITY_TEXT}
+        if clean(form.get(f"act-{key}-id")):  # the activity's stable id, kept across versions
+            activity["id"] = clean(form.get(f"act-{key}-id"))
         if not activity["budget_source"]:
             del activity["budget_source"]  # the service's default source applies
         activity["partner_units"] = [

@@ -225,6 +225,30 @@ def _blank_plan() -> dict[str, Any]:
     }
 
 
+def commentable_activities(content: dict[str, Any]) -> list[dict[str, str]]:
+    """The activities of a version a comment may name, by their stable id: a plan's activities, a
+    report's results on the plan's activities (those done outside the plan have no id)."""
+    if "results" in content:
+        items = [(r.get("activity_id"), r.get("title")) for r in content.get("results") or ()]
+    else:
+        items = [(a.get("id"), a.get("title")) for a in content.get("activities") or ()]
+    return [{"id": str(ident), "title": str(title or "")} for ident, title in items if ident]
+
+
+def activity_title(content: dict[str, Any], activity_id: str | None) -> str | None:
+    """The title of the activity a comment names, as the content has it now (None: none, or gone)."""
+    if not activity_id:
+        return None
+    return next((a["title"] for a in commentable_activities(content) if a["id"] == activity_id), None)
+
+
+def _about(returning: dict[str, Any] | None, content: dict[str, Any]) -> dict[str, Any] | None:
+    """The returning comment, with the title of the activity it names (``about``), if it names one."""
+    if returning is None:
+        return None
+    return {**returning, "about": activity_title(content, (returning.get("details") or {}).get("activity_id"))}
+
+
 def _form_page(plan: dict[str, Any], *, plan_id: str | None, etag: str | None, errors=None, conflict=None, status=200):
     translated = _translated_errors(errors or {})
     return Response(
@@ -236,7 +260,7 @@ def _form_page(plan: dict[str, Any], *, plan_id: str | None, etag: str | None, e
             errors=translated,
             error_links=error_links(translated, g.locale),
             conflict=conflict,
-            returning=_returning(plan_id, plan.get("status")) if plan_id else None,
+            returning=_about(_returning(plan_id, plan.get("status")), plan) if plan_id else None,
             total=total_budget(plan.get("activities") or []),
         ),
         status=status,
@@ -313,10 +337,10 @@ def _render_plan(plan_id: str, *, error: str | None = None, status: int = 200) -
         returning = next((e for e in reversed(entries) if e["kind"] in ("returned", "rejected")), None)
     page = render_template(
         "web/plan.html",
+        returning=_about(returning, plan.body),
         plan=plan.body,
         etag=plan.etag,
         timeline=entries,
-        returning=returning,
         open_task=_open_task(plan.body, entries),
         notice=_notice(),
         error=error,
@@ -338,7 +362,7 @@ def _open_task(plan: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str,
 def submit_plan(plan_id: str) -> ResponseReturnValue:
     plan = fetch(f"/plans/{plan_id}").body if request.form.get("confirm") != "yes" else None
     if plan is not None and plan["editable"]:  # (a plan that cannot be submitted is explained at once)
-        returning = _returning(plan_id, plan["status"])
+        returning = _about(_returning(plan_id, plan["status"]), plan)
         return _confirm(
             heading=translate(g.locale, "confirm.submit_title"),
             question=translate(g.locale, "confirm.submit_question", plan=plan["title"]),
@@ -348,10 +372,14 @@ def submit_plan(plan_id: str) -> ResponseReturnValue:
             hidden={"etag": request.form.get("etag", "")},
             returning=returning,
             ask_reply=returning is not None,
+            reply_activities=commentable_activities(plan),
         )
-    # The drafter's answer to a return (giải trình) travels with the resubmission to the approver.
+    # The drafter's answer to a return (giải trình) travels with the resubmission to the approver,
+    # and may name the activity it is about.
     reply = request.form.get("reply", "").strip()
-    answer = call("POST", f"/plans/{plan_id}/submit", headers=_if_match(), json={"reply": reply} if reply else None)
+    about = request.form.get("activity_id", "").strip()
+    body = {"reply": reply, **({"activity_id": about} if about else {})} if reply or about else None
+    answer = call("POST", f"/plans/{plan_id}/submit", headers=_if_match(), json=body)
     if answer.ok:
         return _done("web.plan", "submitted", plan_id=plan_id)
     return _render_plan(plan_id, error=_problem_text(answer), status=answer.status)
@@ -381,6 +409,8 @@ def _confirm(**page: Any) -> ResponseReturnValue:
     """The one step before an act: a page that names what is about to happen."""
     page.setdefault("returning", None)
     page.setdefault("ask_reply", False)
+    page.setdefault("reply_activities", [])
+    page.setdefault("about", None)
     page.setdefault("danger", False)
     page.setdefault("comment", "")
     return render_template("web/confirm.html", **page)
@@ -462,11 +492,13 @@ def _render_approval(
         changes=changes,
         returned_version=returned_version,
         names=names,
+        activities=commentable_activities(version["content"]),
+        reply_about=activity_title(version["content"], version.get("reply_activity_id")),
         errors=errors or {},
         error_links=[
-            {"anchor": "decision" if path == "decision.decision" else "comment", "label": "", "message": " ".join(m)}
+            {"anchor": DECISION_ANCHORS[path], "label": "", "message": " ".join(m)}
             for path, m in (errors or {}).items()
-            if path in ("decision.decision", "decision.comment")
+            if path in DECISION_ANCHORS
         ],
         form=request.form if request.method == "POST" else {},
         **tasks.decision_page_extras(approval, task),
@@ -475,10 +507,14 @@ def _render_approval(
 
 
 DECISIONS = ("approve", "return", "reject")
+# The decision form's fields, by the path of their errors.
+DECISION_ANCHORS = {"decision.decision": "decision", "decision.comment": "comment", "decision.activity_id": "activity_id"}
 
 
 def record_decision(task_id: str) -> ResponseReturnValue:
     body = {"decision": request.form.get("decision", ""), "comment": request.form.get("comment", "").strip()}
+    if request.form.get("activity_id", "").strip():  # the one activity the comment is about (optional)
+        body["activity_id"] = request.form["activity_id"].strip()
     # Nothing is decided by default: a choice, and a comment for a return or a rejection, both
     # asked for at once before anything is sent.
     errors: dict[str, list[str]] = {}
@@ -507,6 +543,12 @@ def _confirm_decision(task_id: str, body: dict[str, str]) -> ResponseReturnValue
     plan_ref = approval["plan"]
     title = plan_ref.get("title") or fetch(f"/plans/{plan_ref['plan_id']}").body["title"]
     decision = body["decision"]
+    about = None
+    if body.get("activity_id"):
+        kind = (approval.get("subject") or {}).get("kind") or "plan"
+        base = "/reports" if kind == "report" else "/plans"
+        version = call("GET", f"{base}/{plan_ref['plan_id']}/versions/{plan_ref['version']}")
+        about = activity_title(version.body["content"], body["activity_id"]) if version.ok else None
     return _confirm(
         heading=translate(g.locale, f"confirm.{decision}_title"),
         question=translate(
@@ -517,6 +559,7 @@ def _confirm_decision(task_id: str, body: dict[str, str]) -> ResponseReturnValue
         back=url_for("web.approval", approval_id=approval_id, task=task_id),
         hidden={"approval_id": approval_id, **body},
         comment=body["comment"],
+        about=about,
         danger=decision == "reject",
     )
 

@@ -198,6 +198,13 @@ class PlanSubmitted(PlanEvent):
     reply: str = ""
     """The drafters' reply (giải trình) to the comment that returned the previous version; empty on
     a first submission."""
+    reply_activity_id: str = ""
+    """The activity of this version the reply is about (its stable id, content model v2); empty when
+    the reply is about the document as a whole, or there is no reply."""
+    activity_ids: tuple[str, ...] | None = None
+    """The stable ids (content model v2) of the version's activities — a report's: of the plan's
+    activities it reports on — which a decision's comment may name. Absent (``null``) from older
+    producers: then no comment can name one."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -381,6 +388,9 @@ class DecisionRecorded(TaskEvent):
     document's signature block names the authority from it."""
     delegation_kind: str = ""
     """``manual`` or ``out_of_office`` when ``on_behalf_of`` is set."""
+    activity_id: str = ""
+    """The activity of the document the comment is about (its stable id, one of the submission's
+    ``activity_ids``); empty when it is about the document as a whole."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -393,6 +403,9 @@ class ApprovalCompleted(ApprovalEvent):
     """The level the approval ended at."""
     level_name: LevelName = field(default_factory=lambda: {"vi": "", "en": ""})
     comment: str = ""
+    activity_id: str = ""
+    """The activity the deciding comment is about (as in ``approval.decision_recorded``); empty
+    when none, or when the approval was approved or cancelled."""
     by: str = ""
     chain_key: str = ""
     """The approval chain followed, e.g. ``ttdn-plan``."""

@@ -85,6 +85,8 @@ class ApprovalRow(Base):
     current_level: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The stable ids of the version's activities, which a comment may name (NULL: not said by the submission).
+    activity_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class TaskRow(Base):
@@ -151,6 +153,8 @@ class DecisionRow(Base):
     delegation_kind: Mapped[str] = mapped_column(String(16), server_default="")
     delegation_reason: Mapped[str] = mapped_column(Text, server_default="")
     delegated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The activity the comment is about (hashed with the decision when set).
+    activity_id: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 class DelegationRow(Base):
@@ -274,6 +278,7 @@ def _map_approvals() -> None:
                 approvals.c.submitters,
                 approvals.c.document_type,
                 approvals.c.subject_kind,
+                approvals.c.activity_ids,
             ),
             # The chain version is kept by key and number; the repository hands the approval
             # the (immutable, cached) chain itself.

@@ -49,6 +49,7 @@ class RecordDecision:
     actor: Actor
     decision: str
     comment: str = ""
+    activity_id: str = ""  # the activity of the decided version the comment is about (empty: the whole document)
 
 
 @dataclass(frozen=True)

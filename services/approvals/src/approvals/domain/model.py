@@ -89,11 +89,19 @@ class SubjectContext:
     submitters: tuple[str, ...] = ()  # everyone who submitted any version of the document
     document_type: str = "annual"  # a plan's type or a report's kind (annual, semiannual)
     kind: str = "plan"
+    # The stable ids of the version's activities, which a decision's comment may name
+    # (None: submitted by a producer that did not say, so no comment names one).
+    activity_ids: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         # however they were stored (a JSON column gives lists)
         object.__setattr__(self, "edited_by", tuple(self.edited_by))
         object.__setattr__(self, "submitters", tuple(self.submitters))
+        if self.activity_ids is not None:
+            object.__setattr__(self, "activity_ids", tuple(self.activity_ids))
+
+    def has_activity(self, activity_id: str) -> bool:
+        return activity_id in (self.activity_ids or ())
 
     @property
     def plan_id(self) -> str:
@@ -200,6 +208,9 @@ class Decision:
     subject_id: str | None = None
     subject_version: int | None = None
 
+    # The activity of the document the comment is about (its stable id; empty: the whole document).
+    activity_id: str = ""
+
     def signed_subject(self) -> dict[str, Any] | None:
         if self.subject_kind is None:
             return None
@@ -234,6 +245,7 @@ class Decision:
             previous_hash=self.previous_hash,
             subject=self.signed_subject(),
             delegation=self.delegation_record(),
+            activity_id=self.activity_id,
         )
 
 
@@ -490,22 +502,30 @@ class Approval:
                 raise NotPermitted(N_("You delegated this task to {to}.", to=handed.to_user))
             raise NotPermitted(N_("The task is not assigned to you."))
 
-    def record_decision(self, task_id: str, actor: Actor, decision: str, comment: str, *, at: datetime) -> Step:
+    def record_decision(
+        self, task_id: str, actor: Actor, decision: str, comment: str, *, at: datetime, activity_id: str = ""
+    ) -> Step:
+        """``activity_id``: the activity of the decided version the comment is about (empty: the
+        whole document)."""
         task = self.task(task_id)
         self.check_may_act(task, actor)
+        errors: dict[str, list[Message]] = {}
+        detail: Message | None = None
         if decision not in DECISIONS:
-            raise InvalidDecision(
-                N_("Unknown decision."), {"decision": [N_("one of {choices}", choices=", ".join(DECISIONS))]}
+            detail = N_("Unknown decision.")
+            errors["decision"] = [N_("one of {choices}", choices=", ".join(DECISIONS))]
+        elif decision in ("return", "reject") and not comment:
+            detail = N_(
+                "A comment is required to {decision} a {noun}.", decision=term(decision), noun=term(self.subject.noun)
             )
-        if decision in ("return", "reject") and not comment:
-            raise InvalidDecision(
-                N_(
-                    "A comment is required to {decision} a {noun}.",
-                    decision=term(decision),
-                    noun=term(self.subject.noun),
-                ),
-                {"comment": [N_("required when the decision is {decision}", decision=term(decision))]},
+            errors["comment"] = [N_("required when the decision is {decision}", decision=term(decision))]
+        if activity_id and not self.subject.has_activity(activity_id):
+            detail = detail or N_(
+                "The comment names an activity this version of the {noun} does not have.", noun=term(self.subject.noun)
             )
+            errors["activity_id"] = [N_("not an activity of version {version}", version=self.subject.version)]
+        if errors:
+            raise InvalidDecision(detail or N_("Unknown decision."), errors)
         mine = [d for d in self.decisions if d.task_id == task.id]
         if any(d.by == actor.username for d in mine):
             raise AlreadyDecided(N_("You have already decided this task."))
@@ -531,6 +551,7 @@ class Approval:
             delegation_kind=handed.kind if handed else "",
             delegation_reason=handed.comment if handed else "",
             delegated_at=handed.delegated_at if handed else None,
+            activity_id=activity_id,
         )
         record = replace(record, hash=record.recomputed_hash())
         signature = record.hash
@@ -551,6 +572,7 @@ class Approval:
                 signature=signature,
                 on_behalf_of=record.on_behalf_of,
                 delegation_kind=record.delegation_kind,
+                activity_id=activity_id,
             )
         )
         approvals = sum(1 for d in mine if d.decision == "approve") + (decision == "approve")
@@ -559,7 +581,7 @@ class Approval:
             task.close("approved", at)
         elif step is not Step.WAIT:
             task.close(step.value, at)
-            self._complete(step.value, at, by=actor.username, comment=comment)
+            self._complete(step.value, at, by=actor.username, comment=comment, activity_id=activity_id)
         return step
 
     def delegate(
@@ -650,7 +672,7 @@ class Approval:
                 task.close("cancelled", at)
         self._complete("cancelled", at, by=by, comment=comment)
 
-    def _complete(self, outcome: str, at: datetime, *, by: str, comment: str) -> None:
+    def _complete(self, outcome: str, at: datetime, *, by: str, comment: str, activity_id: str = "") -> None:
         self.status = outcome
         self.completed_at = at
         self.events.append(
@@ -661,6 +683,7 @@ class Approval:
                 level=self.current_level,
                 level_name=self.level_name(self.current_level).as_dict(),
                 comment=comment,
+                activity_id=activity_id,
                 by=by,
                 chain_key=self.chain.key,
                 chain_version=self.chain.version,

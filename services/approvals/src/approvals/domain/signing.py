@@ -3,7 +3,8 @@ decision's hash covers its own fields — the subject decided on (document kind,
 id, version) and its content hash among them — and the previous decision's
 hash, so an edit of any stored decision breaks every hash from there on.
 Decisions recorded before subjects existed were hashed without the subject and
-still verify so."""
+still verify so; likewise a decision whose comment names no activity is hashed
+without ``activity_id``."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ def decision_hash(
     previous_hash: str | None,
     delegation: dict[str, str] | None = None,
     subject: dict[str, Any] | None = None,
+    activity_id: str = "",
 ) -> str:
     record: dict[str, Any] = {
         "approval_id": approval_id,
@@ -67,4 +69,7 @@ def decision_hash(
         # Only a decision taken on someone's behalf carries this key, so every hash made
         # before delegations were recorded still recomputes.
         record["delegation"] = delegation
+    if activity_id:
+        # Only a comment that names an activity carries this key (every earlier hash recomputes).
+        record["activity_id"] = activity_id
     return hashlib.sha256(canonical_json(record)).hexdigest()

@@ -246,10 +246,13 @@ class TaskDecision(MethodView):
     @approvals_blp.arguments(schemas.DecisionRequest)
     @approvals_blp.response(201, schemas.DecisionResult)
     def post(self, body: dict[str, Any], task_id: str) -> dict[str, Any]:
-        """Approve, return (comment required) or reject (comment required). 409 when the task
-        is closed or the caller already decided; 403 on separation of duties."""
+        """Approve, return (comment required) or reject (comment required); the comment may name one
+        activity of the decided version (``activity_id``, else 422). 409 when the task is closed or
+        the caller already decided; 403 on separation of duties."""
         context = service()
-        command = commands.RecordDecision(task_id, current_actor(), body["decision"], body["comment"])
+        command = commands.RecordDecision(
+            task_id, current_actor(), body["decision"], body["comment"], activity_id=body["activity_id"]
+        )
         outcome = context.bus.handle(command)
         task = outcome.approval.task(task_id)
         return {

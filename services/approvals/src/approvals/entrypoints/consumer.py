@@ -67,6 +67,7 @@ def subject_context(submitted: contract.PlanSubmitted, default_kind: str = "plan
         submitters=tuple(sorted({_text(name) for name in (*submitted.submitters, submitted.submitted_by) if name})),
         document_type=_document_type(submitted, kind),
         kind=kind,
+        activity_ids=None if submitted.activity_ids is None else tuple(_text(i) for i in submitted.activity_ids if i),
     )
 
 

@@ -37,6 +37,14 @@ class DecisionRequest(Schema):
         metadata={"description": "approve, return (for revision) or reject (final)"},
     )
     comment = Text(load_default="", validate=validate.Length(max=4000))
+    activity_id = Text(
+        load_default="",
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "the activity of the decided version the comment is about (its stable id, content"
+            " model v2); empty or absent: the whole document. 422 if the version has no such activity"
+        },
+    )
 
     @validates_schema
     def _comment_required(self, data: dict[str, Any], **_: Any) -> None:
@@ -173,6 +181,9 @@ class DecisionSchema(Schema):
     delegation_kind = fields.String(metadata={"description": "manual or out_of_office, with on_behalf_of"})
     delegation_reason = fields.String(metadata={"description": "the reason the delegator gave"})
     delegated_at = fields.DateTime(allow_none=True, metadata={"description": "when the task changed hands"})
+    activity_id = fields.String(
+        metadata={"description": "the activity the comment is about (hashed with the decision when set); empty: none"}
+    )
     subject = fields.Method(
         "_subject",
         metadata={

@@ -278,7 +278,9 @@ def record_decision(
             and in_scope(actor, task.role, task.scope, approval.subject)
         ):
             _admit_if_now_eligible(approval, task, actor.username, directory)
-        step = approval.record_decision(command.task_id, actor, command.decision, command.comment, at=now)
+        step = approval.record_decision(
+            command.task_id, actor, command.decision, command.comment, at=now, activity_id=command.activity_id
+        )
         if step is Step.NEXT_LEVEL:
             _open_level(
                 approval,

@@ -83,6 +83,8 @@ class PlanVersionRow(Base):
     search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The drafters' reply to the return that came before this version (giải trình).
     reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The activity of this version the reply is about (its stable id; NULL: the whole document).
+    reply_activity_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class PlanVersionReaderRow(Base):

@@ -165,6 +165,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
                     outcome=version.outcome,
                     readers=set(readers.get(version.number, ())),
                     reply=version.reply or "",
+                    reply_activity_id=version.reply_activity_id or "",
                 )
                 for version in versions
             ],
@@ -241,6 +242,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
                 title=version.content.title,
                 search_text=version.content.search_text(),
                 reply=version.reply or None,
+                reply_activity_id=version.reply_activity_id or None,
             )
             self.session.add(stored_versions[version.number])
         stored = self._stored_entries.setdefault(plan.id, set())

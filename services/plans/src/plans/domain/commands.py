@@ -42,6 +42,7 @@ class SubmitPlan:
     expected_revision: int | None = None
     reply: str = ""  # the drafters' answer to the comment that returned the plan (giải trình)
     kind: str = "plan"
+    reply_activity_id: str = ""  # the activity of the submitted version the reply is about (empty: the whole)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class RecordDecision(ApprovalFact):
     content_sha256: str | None = None
     on_behalf_of: str = ""  # whose place the decider held, by delegation
     delegation_kind: str = ""  # manual | out_of_office
+    activity_id: str = ""  # the activity the comment is about (empty: the whole document)
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class CompleteApproval(ApprovalFact):
     level_name: dict[str, str] = field(default_factory=dict)
     comment: str = ""
     by: str = ""
+    activity_id: str = ""  # the activity the deciding comment is about (empty: the whole document)
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from servicekit.i18n import N_
+from servicekit.validation import Validation
+
 from . import commands, events
 from .access import FIRST_READER, Visibility, role_reader, user_reader
 from .catalogue import Catalogue
 from .content import PlanContent
 from .errors import (
     AlreadyReceived,
+    PlanInvalid,
     PlanNotEditable,
     RevisionMismatch,
     RevisionRequired,
@@ -117,6 +121,7 @@ class PlanVersion:
     # The drafters' reply to the comment that sent the previous version back (giải trình): it
     # travels with this version to the approver.
     reply: str = ""
+    reply_activity_id: str = ""  # the activity of this version the reply is about (empty: the whole document)
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,14 @@ class PlanSummary:
     def due_at(self) -> str | None:
         """When the open level's task is due (while the plan is under approval)."""
         return self.stage.due_at if self.stage else None
+
+
+def activity_ids_of(content: PlanContent | ReportContent) -> tuple[str, ...]:
+    """The stable ids (content model v2) of a version's activities, which comments may name: a plan's
+    activities; a report's results on the plan's activities (those done outside the plan have none)."""
+    if isinstance(content, ReportContent):
+        return tuple(result.activity_id for result in content.results if result.activity_id)
+    return tuple(activity.id for activity in content.activities if activity.id)
 
 
 def figures_of(content: PlanContent | ReportContent) -> dict[str, Any]:
@@ -387,6 +400,15 @@ class Plan:
         self._log("edited", at, actor=by, version=self.next_version_number)
 
     # -- the drafter's transitions
+    def _reply_check(self, reply: str, activity_id: str) -> Validation:
+        """A reply may name one activity of the version it goes with (by its stable id), and only a reply."""
+        validation = Validation()
+        if activity_id and not reply:
+            validation.add(("activity_id",), "reply-required", N_("names what a reply is about: write the reply too"))
+        elif activity_id and activity_id not in activity_ids_of(self.content):
+            validation.add(("activity_id",), "unknown-activity", N_("not an activity of this version"))
+        return validation
+
     def submit(
         self,
         *,
@@ -397,12 +419,20 @@ class Plan:
         units: UnitCheck | None = None,
         call_id: str = "",
         reply: str = "",
+        reply_activity_id: str = "",
     ) -> PlanVersion:
         """Freeze the content as a new version and send it up the chain; ``call_id`` is the ministry's
         call the plan answers (its figures travel with the event, for the national overview)."""
         if not self.is_editable:
             raise TransitionNotAllowed("submit", self.status)
-        check_document(self.content, catalogue, for_submission=True, units=units)
+        reply_check = self._reply_check(reply, reply_activity_id)
+        try:
+            check_document(self.content, catalogue, for_submission=True, units=units)
+        except PlanInvalid as invalid:  # every broken rule at once, the reply's among them
+            invalid.validation.violations.extend(reply_check.violations)
+            raise
+        if not reply_check.ok:
+            raise PlanInvalid(reply_check)
         edited_by = tuple(
             dict.fromkeys(
                 e.actor
@@ -419,12 +449,15 @@ class Plan:
             edited_by=edited_by,
             readers={FIRST_READER},
             reply=reply,
+            reply_activity_id=reply_activity_id,
         )
         self.versions.append(version)
         self.status = SUBMITTED
         self.stage = None  # set when the approval opens its first level
         self._touch(at)
         details = {"content_sha256": version.content_sha256, **({"reply": reply} if reply else {})}
+        if reply_activity_id:
+            details["reply_activity_id"] = reply_activity_id
         self._log("submitted", at, actor=by, version=version.number, details=details)
         self.events.append(
             _SUBMITTED[self.kind](
@@ -440,6 +473,8 @@ class Plan:
                 call_id=call_id,
                 **figures_of(version.content),
                 reply=reply,
+                reply_activity_id=reply_activity_id,
+                activity_ids=activity_ids_of(version.content),
             )
         )
         return version
@@ -540,6 +575,7 @@ class Plan:
                     if fact.on_behalf_of
                     else {}
                 ),
+                **({"activity_id": fact.activity_id} if fact.activity_id else {}),
             },
         )
         return True
@@ -584,6 +620,8 @@ class Plan:
         if version is None or not self._is_open(version):
             return False
         details: dict[str, Any] = {"outcome": fact.outcome, "comment": fact.comment, "level_name": fact.level_name}
+        if fact.activity_id:
+            details["activity_id"] = fact.activity_id
         version.outcome = fact.outcome
         self.stage = None
         if fact.outcome == APPROVED:

@@ -120,6 +120,7 @@ def version_document(version: PlanVersion, *, with_content: bool = False) -> dic
         "approval_id": version.approval_id,
         "outcome": version.outcome,
         "reply": version.reply,
+        "reply_activity_id": version.reply_activity_id,
         "submitted_by_name": people_named([version.submitted_by]).get(version.submitted_by),
     }
     if with_content:
@@ -256,8 +257,13 @@ class PlanSubmission(MethodView):
         """Freeze the content as a new version and send it for approval, with the drafters' reply to
         the comment that returned it (optional body)"""
         expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=False)
+        body = body or {}
         command = commands.SubmitPlan(
-            actor=actor(), plan_id=plan_id, expected_revision=expected, reply=(body or {}).get("reply", "")
+            actor=actor(),
+            plan_id=plan_id,
+            expected_revision=expected,
+            reply=body.get("reply", ""),
+            reply_activity_id=body.get("activity_id", ""),
         )
         return with_etag(bus().handle(command))
 

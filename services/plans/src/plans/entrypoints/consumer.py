@@ -60,7 +60,12 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
         said = {"comment": payload.comment, "by": payload.by, "content_sha256": payload.content_sha256}
         authority = {"on_behalf_of": payload.on_behalf_of, "delegation_kind": payload.delegation_kind}
         return commands.RecordDecision(
-            **common, task_id=payload.task_id, decision=payload.decision, **said, **authority
+            **common,
+            task_id=payload.task_id,
+            decision=payload.decision,
+            **said,
+            **authority,
+            activity_id=payload.activity_id,
         )
     if isinstance(payload, contract.TaskDelegated):
         return commands.RecordDelegation(
@@ -72,7 +77,9 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
             kind=payload.kind,
         )
     assert isinstance(payload, contract.ApprovalCompleted)
-    return commands.CompleteApproval(**common, outcome=payload.outcome, comment=payload.comment, by=payload.by)
+    return commands.CompleteApproval(
+        **common, outcome=payload.outcome, comment=payload.comment, by=payload.by, activity_id=payload.activity_id
+    )
 
 
 _USED = frozenset(

@@ -121,6 +121,13 @@ class SubmitBodySchema(Schema):
         validate=validate.Length(max=5000),
         metadata={"description": "The drafters' reply (giải trình) to the comment that returned the plan"},
     )
+    activity_id = Text(
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "The activity of the submitted version the reply is about (its stable id, content model"
+            " v2); absent: the whole plan. 422 if the version has no such activity, or there is no reply"
+        },
+    )
 
 
 class StageSchema(Schema):
@@ -220,6 +227,9 @@ class VersionSummarySchema(Schema):
     outcome = fields.String(allow_none=True)
     reply = fields.String(
         metadata={"description": "The drafters' reply (giải trình) to the return before this version; empty if none"}
+    )
+    reply_activity_id = fields.String(
+        metadata={"description": "The activity of this version the reply is about (its stable id); empty: none"}
     )
     submitted_by_name = fields.String(
         allow_none=True, metadata={"description": "The submitter's full name (family name first) and position"}

@@ -353,6 +353,7 @@ def submit_plan(
             units=units_on(issuing_bodies, now),
             call_id=call_id,
             reply=cmd.reply,
+            reply_activity_id=cmd.reply_activity_id,
         )
     return plan
 
