@@ -69,10 +69,19 @@ def task_form(approver: WebUser, title: str, form: str) -> tuple[Response, str, 
     return page, action, re.search(r'name="approval_id" value="([^"]+)"', page.text).group(1)
 
 
-def decide(approver: WebUser, title: str, decision: str, comment: str = "") -> Response:
-    """The decision, confirmed (the confirmation step itself is tested on its own)."""
+def activity_choice(page: Response, activity_title: str) -> str:
+    """The value of the option naming an activity in a page's choice of the activity a comment is about."""
+    options = re.findall(r'<option value="([^"]+)"[^>]*>\d+\. ([^<]+)</option>', page.text)
+    return next(value for value, text in options if html.unescape(text) == activity_title)
+
+
+def decide(approver: WebUser, title: str, decision: str, comment: str = "", activity: str | None = None) -> Response:
+    """The decision, confirmed (the confirmation step itself is tested on its own); ``activity``: the
+    title of the one activity the comment is about, chosen on the page."""
     page, action, approval_id = task_form(approver, title, "decision")
     form = {"decision": decision, "comment": comment, "approval_id": approval_id, "confirm": "yes"}
+    if activity is not None:
+        form["activity_id"] = activity_choice(page, activity)
     return approver.post(action, form, from_page=page)
 
 
@@ -211,7 +220,9 @@ def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-
     dept, province, ministry = login("dept.kt"), login("province.kt"), login("ministry.1")
     assert decide(dept, title, "approve").status_code == 303
     comment = "Đề nghị bổ sung hoạt động xuất bản ấn phẩm song ngữ và giảm kinh phí tập huấn."
-    returned = province.follow(decide(province, title, "return", comment))
+    # The comment is about one activity (chosen on the decision page): the training's budget.
+    training = ACTIVITIES[0]["title"]
+    returned = province.follow(decide(province, title, "return", comment, activity=training))
     assert "Đã trả lại kế hoạch cho đơn vị soạn thảo." in text_of(returned)
 
     # The drafter hears of it (the bell: both decisions, and the approval's outcome) and the plan
@@ -234,8 +245,14 @@ def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-
 
     # Revise: cut the training budget, add a publication with an indicator; resubmit.
     edit = drafter.get(f"/plans/{plan_id}/edit")
-    # The comment that returned it is at the top of the edit form, before the first field.
+    # The comment that returned it is at the top of the edit form, before the first field, naming its
+    # activity; and again beside that activity, in its part of the form (not beside the others).
     assert comment in edit.text and edit.text.index(comment) < edit.text.index('id="title"')
+    assert f"Về hoạt động: {training}" in text_of(edit)
+    rows = edit.text.split('data-activity data-key="')[1:]
+    assert 'data-testid="activity-remark"' in rows[0] and comment in rows[0]
+    assert all('data-testid="activity-remark"' not in row for row in rows[1:])
+    assert "Ý kiến về hoạt động này" in rows[0]
     etag = html.unescape(re.search(r'name="etag" value="([^"]+)"', edit.text).group(1))
     revised = [
         dict(ACTIVITIES[0], budget_vnd="120.000.000", indicators=[("Người tham gia", "người", "250")]),
@@ -259,13 +276,14 @@ def test_the_seed_scenario_through_the_pages(login) -> None:  # type: ignore[no-
     asked = drafter.post(f"/plans/{plan_id}/submit", {}, from_page=page)
     assert comment in text_of(asked) and 'name="reply"' in asked.text
     reply = "Đã bổ sung ấn phẩm song ngữ và giảm kinh phí tập huấn xuống 120.000.000 đồng."
-    assert (
-        drafter.post(f"/plans/{plan_id}/submit", {"confirm": "yes", "reply": reply}, from_page=asked).status_code == 303
-    )
+    # The reply may name the activity it answers for (the revised row kept its stable id).
+    answer = {"confirm": "yes", "reply": reply, "activity_id": activity_choice(asked, training)}
+    assert drafter.post(f"/plans/{plan_id}/submit", answer, from_page=asked).status_code == 303
 
     assert decide(dept, title, "approve").status_code == 303
     review = text_of(province.get(task_link(province, title)))
     assert "Giải trình của đơn vị soạn thảo khi trình lại (phiên bản 2)" in review and reply in review
+    assert f"Về hoạt động: {training}" in review
     assert "Thay đổi so với phiên bản 1 đã bị trả lại" in review
     assert "Xuất bản ấn phẩm song ngữ Việt – Anh giới thiệu Cao Bằng" in review
     assert "150.000.000 ₫ → 120.000.000 ₫" in review

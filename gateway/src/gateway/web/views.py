@@ -508,7 +508,11 @@ def _render_approval(
 
 DECISIONS = ("approve", "return", "reject")
 # The decision form's fields, by the path of their errors.
-DECISION_ANCHORS = {"decision.decision": "decision", "decision.comment": "comment", "decision.activity_id": "activity_id"}
+DECISION_ANCHORS = {
+    "decision.decision": "decision",
+    "decision.comment": "comment",
+    "decision.activity_id": "activity_id",
+}
 
 
 def record_decision(task_id: str) -> ResponseReturnValue:

@@ -5,7 +5,7 @@ first) or by arrival (newest first), and paged by a keyset cursor."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from servicekit.pagination import decode_cursor, encode_cursor
@@ -38,7 +38,12 @@ class TaskFilter:
 
 def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime) -> dict[str, Any]:
     """Tasks offered to the caller (as assignee or delegate) whose level their token
-    still puts them on: role held, and same unit / province unless national."""
+    still puts them on: role held, and same unit / province unless national.
+
+    One statement, one round trip: the page is chosen first (the filters, the keyset and the
+    limit over the task's sort index, columns only), and only its rows are then marked (who
+    handed each to the caller, whether they opened it), so nothing is read for the tasks
+    beyond the page and no row is looked up one by one from here."""
     task, approval = orm.TaskRow, orm.ApprovalRow
     scope_matches = scope_condition(
         task.scope,
@@ -48,7 +53,7 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
         person_province=actor.province,
     )
     query = (
-        select(task, approval)
+        select(*_PAGE_COLUMNS)
         .join(approval, approval.id == task.approval_id)
         .join(orm.AssigneeRow, and_(orm.AssigneeRow.task_id == task.id, orm.AssigneeRow.username == actor.username))
         .where(task.role.in_(sorted(actor.roles)), scope_matches)
@@ -81,85 +86,105 @@ def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime
         query = query.where(~handed_to_me)
     for word in fold(filters.q or "").split():  # every word, in any order, accents optional
         query = query.where(approval.title_folded.contains(word, autoescape=True))
-    key = task.assigned_at if filters.sort == "arrival" else task.due_at
+    arrival = filters.sort == "arrival"
+    key = task.assigned_at if arrival else task.due_at
     if filters.cursor:
         after, after_id = decode_cursor(filters.cursor)
-        if filters.sort == "arrival":
+        if arrival:
             query = query.where(or_(key < after, and_(key == after, task.id < after_id)))
         else:
             query = query.where(or_(key > after, and_(key == after, task.id > after_id)))
-    order = (key.desc(), task.id.desc()) if filters.sort == "arrival" else (key, task.id)
-    rows = session.execute(query.order_by(*order).limit(filters.limit + 1)).all()
-    chains = SqlChainRepository(session)  # published versions are cached per process
-    items = []
-    page = rows[: filters.limit]
-    # What the page marks (delegated to me, opened) is read for its tasks only, not for every match.
-    handed, opened = _marks(session, actor.username, [task_row.id for task_row, _ in page])
-    for task_row, approval_row in page:
-        delegated_by, delegation_kind = handed.get(task_row.id, (None, None))
-        due_at = task_row.due_at
-        items.append(
-            {
-                "id": task_row.id,
-                "approval_id": approval_row.id,
-                "subject": {
-                    "kind": approval_row.subject_kind,
-                    "id": approval_row.subject_id,
-                    "version": approval_row.subject_version,
-                    "content_sha256": approval_row.content_sha256,
-                },
-                # the plan fields describe the same document, whatever its kind
-                "plan_id": approval_row.subject_id,
-                "version": approval_row.subject_version,
-                "title": approval_row.title,
-                "org_unit": approval_row.org_unit,
-                "province": approval_row.province,
-                "year": approval_row.year,
-                "level": task_row.level,
-                "level_name": _level_name(chains, approval_row, task_row.level),
-                "role": task_row.role,
-                "scope": task_row.scope,
-                "status": task_row.status,
-                "assigned_at": task_row.assigned_at,
-                "due_at": due_at,
-                "overdue": task_row.status == "open" and now > due_at,
-                "delegated_by": delegated_by,
-                "delegation_kind": delegation_kind,
-                "opened": task_row.id in opened,
-            }
+    order = (key.desc(), task.id.desc()) if arrival else (key, task.id)
+    page = query.order_by(*order).limit(filters.limit + 1).subquery("page")
+    rows = session.execute(
+        select(page, *_marks(page.c.id, actor.username)).order_by(
+            *((page.c.assigned_at.desc(), page.c.id.desc()) if arrival else (page.c.due_at, page.c.id))
         )
+    ).all()
+    chains = SqlChainRepository(session)  # published versions are cached per process
+    items = [_item(row, chains, now) for row in rows[: filters.limit]]
     next_cursor = None
     if len(rows) > filters.limit:
-        last = rows[filters.limit - 1][0]
-        next_cursor = encode_cursor(last.assigned_at if filters.sort == "arrival" else last.due_at, last.id)
+        last = rows[filters.limit - 1]
+        next_cursor = encode_cursor(last.assigned_at if arrival else last.due_at, last.id)
     return {"items": items, "next_cursor": next_cursor}
 
 
-def _marks(session: Session, username: str, task_ids: list[str]) -> tuple[dict[str, tuple[str, str]], set[str]]:
-    """For a page of tasks: who handed each to ``username`` (the latest delegation, and its kind),
-    and which of them ``username`` has opened."""
-    if not task_ids:
-        return {}, set()
-    delegation = orm.DelegationRow
-    handed: dict[str, tuple[str, str]] = {}
-    rows = session.execute(
-        select(delegation.task_id, delegation.from_user, delegation.kind)
-        .where(delegation.task_id.in_(task_ids), delegation.to_user == username)
-        .order_by(delegation.delegated_at)
-    )
-    for task_id, from_user, kind in rows:
-        handed[task_id] = (from_user, kind)  # the latest wins
-    opened = set(
-        session.scalars(
-            select(orm.OpeningRow.task_id).where(
-                orm.OpeningRow.task_id.in_(task_ids), orm.OpeningRow.username == username
-            )
-        )
-    )
-    return handed, opened
+# What a task list item shows, and nothing more (no aggregate, no JSON columns to decode).
+_PAGE_COLUMNS = (
+    orm.TaskRow.id,
+    orm.TaskRow.level,
+    orm.TaskRow.role,
+    orm.TaskRow.scope,
+    orm.TaskRow.status,
+    orm.TaskRow.assigned_at,
+    orm.TaskRow.due_at,
+    orm.ApprovalRow.id.label("approval_id"),
+    orm.ApprovalRow.subject_kind,
+    orm.ApprovalRow.subject_id,
+    orm.ApprovalRow.subject_version,
+    orm.ApprovalRow.content_sha256,
+    orm.ApprovalRow.title,
+    orm.ApprovalRow.org_unit,
+    orm.ApprovalRow.province,
+    orm.ApprovalRow.year,
+    orm.ApprovalRow.chain_key,
+    orm.ApprovalRow.chain_version,
+    orm.ApprovalRow.effective_on,
+)
 
 
-def _level_name(chains: SqlChainRepository, approval_row: orm.ApprovalRow, level: int) -> dict[str, str]:
+def _marks(task_id: Any, username: str) -> tuple[Any, ...]:
+    """For each task of the page: who handed it to ``username`` (the latest delegation) and how,
+    and whether ``username`` has opened it; each an indexed look-up of that one task."""
+    delegation, opening = orm.DelegationRow, orm.OpeningRow
+    latest = (
+        select(delegation.from_user)
+        .where(delegation.task_id == task_id, delegation.to_user == username)
+        .order_by(delegation.delegated_at.desc(), delegation.id.desc())
+        .limit(1)
+    )
+    latest_kind = latest.with_only_columns(delegation.kind)
+    opened = select(opening.task_id).where(opening.task_id == task_id, opening.username == username).exists()
+    return (
+        latest.scalar_subquery().label("delegated_by"),
+        latest_kind.scalar_subquery().label("delegation_kind"),
+        opened.label("opened"),
+    )
+
+
+def _item(row: Any, chains: SqlChainRepository, now: datetime) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "approval_id": row.approval_id,
+        "subject": {
+            "kind": row.subject_kind,
+            "id": row.subject_id,
+            "version": row.subject_version,
+            "content_sha256": row.content_sha256,
+        },
+        # the plan fields describe the same document, whatever its kind
+        "plan_id": row.subject_id,
+        "version": row.subject_version,
+        "title": row.title,
+        "org_unit": row.org_unit,
+        "province": row.province,
+        "year": row.year,
+        "level": row.level,
+        "level_name": _level_name(chains, row.chain_key, row.chain_version, row.effective_on, row.level),
+        "role": row.role,
+        "scope": row.scope,
+        "status": row.status,
+        "assigned_at": row.assigned_at,
+        "due_at": row.due_at,
+        "overdue": row.status == "open" and now > row.due_at,
+        "delegated_by": row.delegated_by,
+        "delegation_kind": row.delegation_kind,
+        "opened": bool(row.opened),
+    }
+
+
+def _level_name(chains: SqlChainRepository, key: str, version: int, on: date, level: int) -> dict[str, str]:
     """The level's name on the approval's document date."""
-    chain = chains.get(approval_row.chain_key, approval_row.chain_version)
-    return chain.level(level).name_on(approval_row.effective_on).as_dict() if chain else {"vi": "", "en": ""}
+    chain = chains.get(key, version)
+    return chain.level(level).name_on(on).as_dict() if chain else {"vi": "", "en": ""}

@@ -280,6 +280,23 @@ class TaskPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+_TASK_MOMENTS = ("assigned_at", "due_at")
+
+
+def dump_task_page(page: dict[str, Any]) -> dict[str, Any]:
+    """What ``TaskPage().dump(page)`` gives for a page of :func:`approvals.views.tasks_for` — whose
+    items hold exactly the fields of :class:`TaskSummary`, in plain types but for the two moments
+    — at a fraction of its cost (the list is the service's most frequent read; a unit test keeps
+    the two equal). TaskPage stays the documented shape."""
+    items = []
+    for item in page["items"]:
+        dumped = dict(item)
+        for name in _TASK_MOMENTS:
+            dumped[name] = item[name].isoformat()
+        items.append(dumped)
+    return {"items": items, "next_cursor": page["next_cursor"]}
+
+
 class TaskSchema(Schema):
     id = fields.String()
     level = fields.Integer()
