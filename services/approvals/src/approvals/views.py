@@ -145,11 +145,13 @@ def _marks(task_id: Any, username: str) -> tuple[Any, ...]:
         .limit(1)
     )
     latest_kind = latest.with_only_columns(delegation.kind)
-    opened = select(opening.task_id).where(opening.task_id == task_id, opening.username == username).exists()
+    # A scalar look-up, not EXISTS: PostgreSQL may answer an EXISTS for the page by hashing every
+    # opening of everyone (a whole-table scan); this stays one primary-key probe per row.
+    opened_at = select(opening.opened_at).where(opening.task_id == task_id, opening.username == username)
     return (
         latest.scalar_subquery().label("delegated_by"),
         latest_kind.scalar_subquery().label("delegation_kind"),
-        opened.label("opened"),
+        opened_at.scalar_subquery().label("opened_at"),
     )
 
 
@@ -180,7 +182,7 @@ def _item(row: Any, chains: SqlChainRepository, now: datetime) -> dict[str, Any]
         "overdue": row.status == "open" and now > row.due_at,
         "delegated_by": row.delegated_by,
         "delegation_kind": row.delegation_kind,
-        "opened": bool(row.opened),
+        "opened": row.opened_at is not None,
     }
 
 

@@ -56,6 +56,14 @@ class ApprovalRow(Base):
     __tablename__ = "approvals"
     __table_args__ = (
         UniqueConstraint("subject_kind", "subject_id", "subject_version", name="uq_approvals_subject_version"),
+        # The task inbox's search (every word a substring of the folded title): on PostgreSQL a
+        # trigram index, so a search reads the matching titles instead of every approval there is.
+        Index(
+            "ix_approvals_title_folded_trgm",
+            "title_folded",
+            postgresql_using="gin",
+            postgresql_ops={"title_folded": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -95,8 +103,9 @@ class TaskRow(Base):
     __tablename__ = "approval_tasks"
     __table_args__ = (
         UniqueConstraint("approval_id", "level", name="uq_approval_tasks_level"),
-        Index("ix_approval_tasks_open_due", "status", "due_at"),
-        Index("ix_approval_tasks_status_assigned", "status", "assigned_at"),
+        # The task inbox's two sorts (and the deadline checks), each ending with the keyset's tie-breaker.
+        Index("ix_approval_tasks_status_due_id", "status", "due_at", "id"),
+        Index("ix_approval_tasks_status_assigned_id", "status", "assigned_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
