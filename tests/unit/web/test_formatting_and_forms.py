@@ -11,6 +11,7 @@ from gateway.web import formatting
 from gateway.web.changes import compare
 from gateway.web.i18n import catalogue, translate
 from gateway.web.plan_form import flatten_errors, parse_amount, parse_plan_form
+from gateway.web.views import activity_title, commentable_activities
 from werkzeug.datastructures import MultiDict
 
 from tests.support.web_forms import plan_form
@@ -85,6 +86,25 @@ def test_an_untouched_new_row_is_not_an_activity() -> None:
     ]
     body, errors = parse_plan_form(MultiDict(fields))
     assert body["activities"] == [] and errors == {}
+
+
+def test_an_activitys_stable_id_travels_with_its_row_and_names_it_for_comments() -> None:
+    fields = [(name, value) for name, value in plan_form() if not name.startswith("act-1-")]
+    fields.append(("act-0-id", "7d0c8f52-1b1e-4f7a-9a0e-5d1c2b3a4f01"))
+    body, errors = parse_plan_form(MultiDict(fields))
+    assert errors == {} and body["activities"][0]["id"] == "7d0c8f52-1b1e-4f7a-9a0e-5d1c2b3a4f01"
+    # A new row has no id (the plans service gives it one).
+    assert "id" not in parse_plan_form(MultiDict(plan_form()))[0]["activities"][1]
+    # What a comment may name: a plan's activities, a report's results on the plan's activities.
+    plan = {"activities": [{"id": "a1", "title": "Tập huấn"}, {"title": "Chưa lưu"}]}
+    assert commentable_activities(plan) == [{"id": "a1", "title": "Tập huấn"}]
+    report = {"results": [{"activity_id": "a1", "title": "Tập huấn"}, {"activity_id": "", "title": "Ngoài kế hoạch"}]}
+    assert commentable_activities(report) == [{"id": "a1", "title": "Tập huấn"}]
+    assert (activity_title(plan, "a1"), activity_title(plan, "gone"), activity_title(plan, "")) == (
+        "Tập huấn",
+        None,
+        None,
+    )
 
 
 def test_marshmallow_errors_are_flattened_to_field_paths() -> None:
