@@ -66,11 +66,11 @@ def link_call(cmd: commands.LinkCall, uow: UnitOfWork, *, clock: Callable[[], da
             if call is None or not call.asks_for(cmd.kind, year) or not call.addresses(document.province):
                 validation = Validation()
                 message = (
-                    N_("This call does not ask your province for a report of {year}.", year=year)
+                    N_("This call does not ask your province for a report of {year}.", year=str(year))
                     if cmd.kind == REPORT
-                    else N_("This call does not ask your province for a plan of {year}.", year=year)
+                    else N_("This call does not ask your province for a plan of {year}.", year=str(year))
                 )
-                validation.add(("call_id",), "not_answerable", message)
+                validation.add(("call_id",), "not_answerable", message)  # (a year: "2024", not "2.024")
                 raise CallInvalid(validation)
         uow.calls.link(cmd.kind, document.id, cmd.call_id, by=cmd.actor.username, at=clock())
     return cmd.call_id
