@@ -384,9 +384,17 @@ def test_the_drafter_chooses_the_call_a_plan_or_report_answers_and_the_issued_re
 
     # Submitted with the letter typed in too: the choice travels with report.submitted and is fixed.
     current = client.get(f"/reports/{report_id}", headers=drafter)
+    results = [
+        {
+            "activity_id": result["activity_id"],
+            "status": "done",
+            "indicators": [{"actual": indicator["target"]} for indicator in result["indicators"]],
+        }
+        for result in current.json["results"]
+    ]
     typed = client.put(
         f"/reports/{report_id}",
-        json={"replies_to": "99/XYZ ngày 01/10/2024", "advantages": "Thuận lợi."},
+        json={"replies_to": "99/XYZ ngày 01/10/2024", "advantages": "Thuận lợi.", "results": results},
         headers={**drafter, "If-Match": current.headers["ETag"]},
     )
     assert typed.status_code == 200, typed.json
@@ -397,6 +405,11 @@ def test_the_drafter_chooses_the_call_a_plan_or_report_answers_and_the_issued_re
 
     # Issued: the signed BÁO CÁO opens with the letter it answers, the linked call winning over the text typed.
     deliver(app, chain_events(submitted.json, "report", (1, 2)))
+    # Its timeline names people as the directory does, family name first, with their position.
+    timeline = client.get(f"/reports/{report_id}/timeline", headers=drafter).json
+    named = {entry["actor"]: entry["actor_name"] for entry in timeline["items"] if entry["actor"]}
+    assert named["dept.cb"] == "Hoàng Văn Minh, Phó Giám đốc" and named["drafter.cb"] == "Nông Thị Hoa, Chuyên viên"
+    assert timeline["people"]["province.cb"] == "Bế Đức Thắng, Phó Chủ tịch"
     renderer = bootstrap(settings, documents=document_tools(settings))
     rendered = None
     for _ in range(5):  # the plans and reports issued in this module's database may be queued first
