@@ -65,12 +65,13 @@ def link_call(cmd: commands.LinkCall, uow: UnitOfWork, *, clock: Callable[[], da
             year = document.content.year
             if call is None or not call.asks_for(cmd.kind, year) or not call.addresses(document.province):
                 validation = Validation()
+                # the year as text: a year reads "2024", not a number grouped by thousands ("2.024")
                 message = (
                     N_("This call does not ask your province for a report of {year}.", year=str(year))
                     if cmd.kind == REPORT
                     else N_("This call does not ask your province for a plan of {year}.", year=str(year))
                 )
-                validation.add(("call_id",), "not_answerable", message)  # (a year: "2024", not "2.024")
+                validation.add(("call_id",), "not_answerable", message)
                 raise CallInvalid(validation)
         uow.calls.link(cmd.kind, document.id, cmd.call_id, by=cmd.actor.username, at=clock())
     return cmd.call_id
