@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -41,6 +42,7 @@ def register(blueprint: Blueprint) -> None:
         ("/tasks/<task_id>/delegate", "delegate_task", delegate_task, ["POST"]),
         ("/inbox", "inbox", inbox, ["GET"]),
         ("/inbox/<notification_id>/read", "read_notification", read_notification, ["POST"]),
+        ("/inbox/<notification_id>/open", "open_notification", open_notification, ["GET"]),
         ("/inbox/read-all", "read_all", read_all, ["POST"]),
     ]
     for rule, endpoint, view, methods in rules:
@@ -556,7 +558,26 @@ def inbox() -> str:
         params["cursor"] = request.args["cursor"]
     answer = call("GET", "/notifications", params=params)
     page = answer.body if answer.ok else {"items": [], "next_cursor": None, "unread_count": 0}
+    for item in page["items"]:
+        item["target"] = notification_target(item)
     return render_template("web/inbox.html", page=page, unread_only=bool(request.args.get("unread")))
+
+
+def notification_target(item: dict[str, Any]) -> str:
+    """The page of this site an inbox item opens: its link's path (the notifications service
+    writes links to the public address of these pages), else the plan or report it names."""
+    parts = urlsplit(str(item.get("link") or ""))
+    if parts.path.startswith(("/plans/", "/reports/", "/approvals/", "/calls/")):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    if item.get("plan_id"):
+        return url_for("web.plan", plan_id=item["plan_id"])
+    return url_for("web.inbox")
+
+
+def open_notification(notification_id: str) -> ResponseReturnValue:
+    """Follow an item's link: marked read (harmless to repeat: a GET may), then the page itself."""
+    call("POST", f"/notifications/{notification_id}/read")
+    return redirect(safe_next(request.args.get("to")), code=303)
 
 
 def read_notification(notification_id: str) -> ResponseReturnValue:
