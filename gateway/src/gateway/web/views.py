@@ -494,7 +494,9 @@ def record_decision(task_id: str) -> ResponseReturnValue:
         return _confirm_decision(task_id, body)
     answer = call("POST", f"/approvals/tasks/{task_id}/decision", json=body)
     if answer.ok:
-        return _done("web.tasks", f"decision_{body['decision']}")
+        # A report is called a report in what the approver is told (notice.report_decision_*).
+        report = request.form.get("kind") == "report"
+        return _done("web.tasks", f"{'report_' if report else ''}decision_{body['decision']}")
     return _decision_failed(task_id, answer, "decision")
 
 
@@ -507,17 +509,19 @@ def _confirm_decision(task_id: str, body: dict[str, str]) -> ResponseReturnValue
     if task is None:
         abort(404)
     plan_ref = approval["plan"]
-    title = plan_ref.get("title") or fetch(f"/plans/{plan_ref['plan_id']}").body["title"]
+    kind = (approval.get("subject") or {}).get("kind") or plan_ref.get("kind") or "plan"
+    base = "/reports" if kind == "report" else "/plans"
+    title = plan_ref.get("title") or fetch(f"{base}/{plan_ref['plan_id']}").body["title"]
     decision = body["decision"]
+    # The question and the button name the document by its kind: "Trả lại báo cáo …".
+    wording = f"confirm.report_{decision}" if kind == "report" else f"confirm.{decision}"
     return _confirm(
         heading=translate(g.locale, f"confirm.{decision}_title"),
-        question=translate(
-            g.locale, f"confirm.{decision}_question", plan=title, level=pick(task["level_name"], g.locale)
-        ),
-        button=translate(g.locale, f"confirm.{decision}_button"),
+        question=translate(g.locale, f"{wording}_question", plan=title, level=pick(task["level_name"], g.locale)),
+        button=translate(g.locale, f"{wording}_button"),
         action=url_for("web.record_decision", task_id=task_id),
         back=url_for("web.approval", approval_id=approval_id, task=task_id),
-        hidden={"approval_id": approval_id, **body},
+        hidden={"approval_id": approval_id, "kind": kind, **body},
         comment=body["comment"],
         danger=decision == "reject",
     )
