@@ -482,3 +482,15 @@ def test_a_receiver_written_for_plans_gets_report_events_it_subscribed_to_and_re
             2024,
         )
         assert data["document_number"] == "112/BC-UBND" and data["subject"]["kind"] == "report"
+
+
+def test_a_subscriptions_field_errors_read_in_the_callers_language(stack, realm) -> None:
+    client, *_ = stack
+    body = {"url": "https://dashboard.bvhttdl.gov.vn/h", "event_types": ["plan.approved"], "province": "Cao Bằng"}
+    vietnamese = client.post("/webhooks", json=body, headers=auth(realm))  # the token's locale: vi
+    english = client.post("/webhooks", json=body, headers={**auth(realm), "Accept-Language": "en"})
+    assert vietnamese.status_code == english.status_code == 422
+    assert vietnamese.json["errors"]["province"] == ["mã trong danh mục tổ chức của UBND tỉnh, ví dụ ubnd-cao-bang"]
+    assert english.json["errors"]["province"] == [
+        "the registry id of a province's People's Committee, such as ubnd-cao-bang"
+    ]
