@@ -17,20 +17,17 @@ from typing import Any
 from devidp.testing import free_port  # noqa: F401 -- one definition, re-exported for the tests
 from flask import Flask
 from jwcrypto import jwk, jwt
-from notifications.adapters.orm import Inbox
 from notifications.bootstrap import bootstrap
 from notifications.config import NotificationsSettings
 from notifications.entrypoints.app import create_app
-from notifications.entrypoints.consumer import QUEUE, event_handler
+from notifications.entrypoints.consumer import build_consumer
 from notifications.entrypoints.mailer import DigestMailer
 from notifications.entrypoints.webhook_dispatcher import WebhookDispatcher
 from notifications.testing import sample_event_data
-from servicekit.consumer import EventConsumer
 from servicekit.db import Database
 from servicekit.events import Event, new_event
 from servicekit.messagebus import MessageBus
 from servicekit.process import upgrade_database
-from servicekit.topology import suite_queue
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "notifications" / "migrations"
 PUBLIC_URL = "https://ttdn.caobang.gov.vn"
@@ -143,14 +140,7 @@ class Service:
 def deliver_through_consumer(deps: Service) -> Callable[[Event], str]:
     """Run an event through the idempotent consumer's processing (inbox table
     included), without the broker: what the consumer does with each message."""
-    consumer = EventConsumer(
-        amqp_url="amqp://unused",
-        exchange=deps.settings.events_exchange,
-        queue=suite_queue(QUEUE),
-        db=deps.db,
-        inbox_model=Inbox,
-        handle=event_handler(deps.bus),
-    )
+    consumer = build_consumer(deps.settings, deps.db, deps.bus)
     return lambda event: consumer.process(event.to_json().encode("utf-8"), {})
 
 

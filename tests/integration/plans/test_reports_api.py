@@ -14,17 +14,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from plans.adapters.orm import Inbox, Outbox
+from plans.adapters.orm import Outbox
 from plans.bootstrap import bootstrap, document_tools
 from plans.config import PlansSettings
 from plans.documents.pki import FileCredentials
 from plans.domain.commands import RenderNextDocument
-from plans.entrypoints.consumer import QUEUE, make_handler
+from plans.entrypoints.consumer import build_consumer
 from pypdf import PdfReader
-from servicekit.consumer import EventConsumer
 from servicekit.contracts import events as contract
 from servicekit.events import Event, new_event
-from servicekit.topology import suite_queue
 from sqlalchemy import select
 
 pytestmark = pytest.mark.timeout(180)
@@ -124,14 +122,7 @@ def chain_events(
 
 
 def deliver(app: Any, events: list[Event]) -> None:
-    consumer = EventConsumer(
-        amqp_url="amqp://unused",
-        exchange="ttdn.events",
-        queue=suite_queue(QUEUE),
-        db=app.extensions["plans_db"],
-        inbox_model=Inbox,
-        handle=make_handler(app.extensions["plans"]),
-    )
+    consumer = build_consumer(app.extensions["settings"], app.extensions["plans_db"], app.extensions["plans"])
     for event in events:
         assert consumer.process(event.to_json().encode(), {}) == "handled"
 
