@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +28,11 @@ from servicekit.events import new_event
 from servicekit.outbox import OutboxRelay
 from servicekit.topology import SUITE_QUEUES, declare_all
 
+from tests.support.waiting import wait_for
+
 from .conftest import plan_submitted, report_submitted
 
 OBSERVER = "approvals-test.observer"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")

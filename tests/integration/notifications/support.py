@@ -10,6 +10,9 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,8 @@ from servicekit.db import Database
 from servicekit.events import Event, new_event
 from servicekit.messagebus import MessageBus
 from servicekit.process import upgrade_database
+
+from tests.support.waiting import wait_for  # noqa: F401 -- re-exported for the tests
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "notifications" / "migrations"
 PUBLIC_URL = "https://ttdn.caobang.gov.vn"
@@ -155,11 +160,20 @@ def make_deps(db: Database, settings: NotificationsSettings, directory: Any, **o
     return Service(db, settings, directory, bus, resolve=overrides.get("resolve"))
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.02) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
+class Mailbox:
+    """An SMTP server's handler on loopback (aiosmtpd): what it received, as (envelope sender,
+    recipients, parsed message)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], EmailMessage]] = []
+        self.raw: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        self.raw.append(envelope.original_content)
+        self.received.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default))
+        )
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for _, rcpts, message in self.received if address in rcpts]

@@ -7,10 +7,8 @@ from __future__ import annotations
 import random
 import re
 import threading
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pika
 import pytest
@@ -29,6 +27,7 @@ from servicekit.topology import SUITE_QUEUES, declare_all
 from sqlalchemy import func, select
 
 from infra.local.sample_plans import drafter_of
+from tests.support.waiting import wait_for
 
 DRAFTER = drafter_of("svhttdl-cao-bang")
 LEVELS = {
@@ -37,16 +36,6 @@ LEVELS = {
     3: {"vi": "Bộ VHTTDL", "en": "Ministry"},
 }
 RETRY_DELAYS = (200,)
-
-
-def wait_for(condition, timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")

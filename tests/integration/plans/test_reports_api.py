@@ -25,6 +25,8 @@ from servicekit.contracts import events as contract
 from servicekit.events import Event, new_event
 from sqlalchemy import select
 
+from .conftest import settings_issuing_documents
+
 pytestmark = pytest.mark.timeout(180)
 
 LEVELS = {
@@ -35,22 +37,8 @@ LEVELS = {
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> FileCredentials:
-    credentials = FileCredentials(tmp_path_factory.mktemp("pki"), development=True)
-    credentials.ensure_ca()
-    return credentials
-
-
-@pytest.fixture(scope="module")
 def settings(plans_db: str, idp: str, pki: FileCredentials) -> PlansSettings:
-    return PlansSettings(
-        database_url=plans_db,
-        keycloak_url=idp,
-        amqp_url="amqp://guest:guest@127.0.0.1:1/%2F",
-        log_format="text",
-        document_pki_dir=str(pki.directory),
-        document_development_pki=True,
-    )
+    return settings_issuing_documents(plans_db, idp, pki)
 
 
 def chain_events(
