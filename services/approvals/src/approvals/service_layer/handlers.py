@@ -133,32 +133,30 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(VIETNAM).date()
 
 
-@dataclass(frozen=True)
-class _LevelOpener:
-    """Opens a level of an approval: its eligible approvers in scope (those away covered by their
-    deputies), due after the level's working days; what the three use cases that open levels share."""
-
-    uow: UnitOfWork
-    directory: ApproverDirectory
-    calendar: WorkingCalendar
-    remind_share: float
-
-    def open(self, approval: Approval, number: int, at: datetime) -> None:
-        level = approval.chain.level(number)
-        people = eligible_usernames(self.directory, approval, level.role, level.scope)
-        if not people:
-            log.warning(
-                "no eligible approver for level",
-                extra={"approval_id": approval.id, "level": number, "role": level.role},
-            )
-        approval.open_level(
-            number,
-            people,
-            at=at,
-            due_at=self.calendar.due_at(at, level.sla_working_days),
-            remind_share=self.remind_share,
-            absences=self.uow.absences.covering(people, local_day(at)),
+def _open_level(
+    approval: Approval,
+    number: int,
+    at: datetime,
+    *,
+    uow: UnitOfWork,
+    directory: ApproverDirectory,
+    calendar: WorkingCalendar,
+    remind_share: float,
+) -> None:
+    level = approval.chain.level(number)
+    people = eligible_usernames(directory, approval, level.role, level.scope)
+    if not people:
+        log.warning(
+            "no eligible approver for level", extra={"approval_id": approval.id, "level": number, "role": level.role}
         )
+    approval.open_level(
+        number,
+        people,
+        at=at,
+        due_at=calendar.due_at(at, level.sla_working_days),
+        remind_share=remind_share,
+        absences=uow.absences.covering(people, local_day(at)),
+    )
 
 
 def start_approval(
@@ -193,8 +191,14 @@ def start_approval(
         chain = chain_for(uow, kind, day, now)
         # the SLA runs from `now`, below
         approval = Approval.start(subject, chain, at=command.submitted_at, effective_on=day)
-        _LevelOpener(uow, directory, calendar, remind_share).open(
-            approval, Approval.first_level_after(previous, chain), now
+        _open_level(
+            approval,
+            Approval.first_level_after(previous, chain),
+            now,
+            uow=uow,
+            directory=directory,
+            calendar=calendar,
+            remind_share=remind_share,
         )
         uow.approvals.add(approval)
     return approval
@@ -276,7 +280,15 @@ def record_decision(
             _admit_if_now_eligible(approval, task, actor.username, directory)
         step = approval.record_decision(command.task_id, actor, command.decision, command.comment, at=now)
         if step is Step.NEXT_LEVEL:
-            _LevelOpener(uow, directory, calendar, remind_share).open(approval, task.level + 1, now)
+            _open_level(
+                approval,
+                task.level + 1,
+                now,
+                uow=uow,
+                directory=directory,
+                calendar=calendar,
+                remind_share=remind_share,
+            )
     return DecisionOutcome(approval, approval.decisions[-1], step)
 
 
@@ -329,7 +341,15 @@ def approve_tasks(
         for approval, task in found.values():
             step = approval.record_decision(task.id, actor, "approve", command.comment, at=now)
             if step is Step.NEXT_LEVEL:
-                _LevelOpener(uow, directory, calendar, remind_share).open(approval, task.level + 1, now)
+                _open_level(
+                    approval,
+                    task.level + 1,
+                    now,
+                    uow=uow,
+                    directory=directory,
+                    calendar=calendar,
+                    remind_share=remind_share,
+                )
             outcomes.append(DecisionOutcome(approval, approval.decisions[-1], step))
     return outcomes
 
