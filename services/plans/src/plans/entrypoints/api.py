@@ -206,11 +206,7 @@ class PlanCollection(MethodView):
         return list_documents(args, PLAN)
 
     @blp.arguments(schemas.PlanBodySchema)
-    @blp.response(
-        201,
-        schemas.PlanSchema,
-        headers={**ETAG, **LOCATION},
-    )
+    @blp.response(201, schemas.PlanSchema, headers={**ETAG, **LOCATION})
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Create a draft plan"""
         plan = bus().handle(commands.CreatePlan(actor=actor(), content=body))
@@ -220,11 +216,7 @@ class PlanCollection(MethodView):
 @blp.route("/from-last-year")
 class PlanFromLastYear(MethodView):
     @blp.arguments(schemas.CopyLastYearSchema)
-    @blp.response(
-        201,
-        schemas.PlanSchema,
-        headers={**ETAG, **LOCATION},
-    )
+    @blp.response(201, schemas.PlanSchema, headers={**ETAG, **LOCATION})
     @blp.alt_response(404, response="NOT_FOUND", description="The unit has no approved plan of the year before")
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Start the unit's plan for a year from its approved plan of the year before: activities, indicators,
@@ -237,11 +229,7 @@ class PlanFromLastYear(MethodView):
 @blp.route("/import")
 class ImportIssued(MethodView):
     @blp.arguments(schemas.ImportIssuedSchema)
-    @blp.response(
-        201,
-        schemas.PlanSchema,
-        headers={**ETAG, **LOCATION},
-    )
+    @blp.response(201, schemas.PlanSchema, headers={**ETAG, **LOCATION})
     @blp.alt_response(404, response="NOT_FOUND", description="For a report: no such plan reported on")
     @blp.alt_response(
         409, response="CONFLICT", description="For a report: the plan is not approved, or a report already covers it"
