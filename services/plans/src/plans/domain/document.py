@@ -278,13 +278,14 @@ def document_face(
 ) -> DocumentFace:
     """The face of an issued document, from its frozen content and its issuing facts: the kind of the
     content writes the body (:func:`_plan_body`, :func:`_report_body`), the issuing facts the rest.
-    ``answering`` is the citation of the ministry's call a plan answers ("Thực hiện Công văn số … của …")."""
+    ``answering`` is the citation of the ministry's call the document answers ("Thực hiện Công văn
+    số … của …")."""
 
     def name(unit: str) -> str:  # as the unit was named on the day of issue
         return organisations.unit_name(unit, issued_on)
 
     if isinstance(content, ReportContent):
-        body = _report_body(content, issuer, name)
+        body = _report_body(content, issuer, name, answering)
     else:
         body = _plan_body(content, issuer, name, answering)
     return DocumentFace(
@@ -413,12 +414,20 @@ def _unbroken(number: str) -> str:
     return number.replace("/", "/\u2060")
 
 
-def _report_body(content: ReportContent, issuer: BodyFace, name: Callable[[str], str]) -> _Body:
+def _report_body(content: ReportContent, issuer: BodyFace, name: Callable[[str], str], answering: str | None) -> _Body:
     """An issued report's (BÁO CÁO) body: the same layout as a plan's, with sections I–V of the
-    Quảng Bình report and the results table (target, actual, completion)."""
+    Quảng Bình report and the results table (target, actual, completion).
+
+    Its opening cites the letter it answers: ``answering``, the citation of the ministry's call the
+    report is linked to ("Thực hiện Công văn số 3616/BTTTT-TTĐN ngày 06/10/2017 của Bộ Thông tin và
+    Truyền thông"), wins; the drafter's free text ``replies_to`` is the fallback for a report linked
+    to no call (one imported as history, or one whose drafter chose none); without either, the plan
+    it reports on."""
     summary_line = _summary_line(content.title, "Báo cáo")
     preamble: list[str] = []
-    if content.replies_to:
+    if answering:
+        preamble.append(f"{answering}, {issuer.name} báo cáo như sau:")
+    elif content.replies_to:
         preamble.append(f"Thực hiện Công văn số {content.replies_to}, {issuer.name} báo cáo như sau:")
     else:
         preamble.append(

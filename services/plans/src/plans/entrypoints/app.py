@@ -13,7 +13,7 @@ from ..bootstrap import bootstrap, organisations, trust_roots
 from ..config import PlansSettings
 from ..domain import errors
 from .api import PlanIdConverter, blp
-from .calls_api import calls_blp, links_blp, overview_blp
+from .calls_api import calls_blp, links_blp, overview_blp, report_links_blp
 from .documents_api import blp as documents_blp
 from .messages import CATALOGUE, invalid_organisations_problem, invalid_plan_problem, nothing_to_copy_problem
 from .organisations_api import blp as organisations_blp
@@ -86,6 +86,7 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     api.register_blueprint(documents_blp)
     api.register_blueprint(calls_blp)
     api.register_blueprint(links_blp)
+    api.register_blueprint(report_links_blp)
     api.register_blueprint(overview_blp)
     api.register_blueprint(organisations_blp)
     register_problem_table(app, PROBLEMS, CATALOGUE)

@@ -6,7 +6,6 @@ HTTP into use cases."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from flask import Response, request, url_for
@@ -33,6 +32,7 @@ from .api import (
     list_documents,
     read_document,
     replace_document,
+    timeline_document,
     versions_of,
     withdraw_document,
 )
@@ -175,5 +175,4 @@ class ReportTimeline(MethodView):
     @blp.response(200, TimelineSchema)
     def get(self, report_id: str) -> dict[str, Any]:
         """Every step of the report — creation, edits, submissions, levels, decisions, issue, receipt — in order"""
-        entries = views.plan_timeline(report_id, actor(), bus().uow(), kind=REPORT)
-        return {"items": [asdict(entry) for entry in entries]}
+        return timeline_document(views.plan_timeline(report_id, actor(), bus().uow(), kind=REPORT))
