@@ -48,8 +48,9 @@ def migrate(settings: ApprovalsSettings) -> None:
 @click.pass_obj
 def relay(settings: ApprovalsSettings) -> None:
     """Publish the outbox to RabbitMQ (declares the suite's queues first)."""
+    stop = stop_on_signals()
     db = Database(settings.database_url)
-    OutboxRelay.from_settings(settings, db, orm.Outbox).run(stop_on_signals())
+    OutboxRelay.from_settings(settings, db, orm.Outbox).run(stop)
     db.dispose()
 
 
@@ -57,8 +58,9 @@ def relay(settings: ApprovalsSettings) -> None:
 @click.pass_obj
 def consume(settings: ApprovalsSettings) -> None:
     """Handle the submissions and withdrawals of plans and reports from approvals.plan-events."""
+    stop = stop_on_signals()
     db = Database(settings.database_url)
-    build_consumer(settings, db, bootstrap(settings, db=db)).run(stop_on_signals())
+    build_consumer(settings, db, bootstrap(settings, db=db)).run(stop)
     db.dispose()
 
 
@@ -66,9 +68,9 @@ def consume(settings: ApprovalsSettings) -> None:
 @click.pass_obj
 def scheduler(settings: ApprovalsSettings) -> None:
     """Send SLA reminders and overdue notices (every SCHEDULER_INTERVAL_SECONDS)."""
+    stop = stop_on_signals()
     db = Database(settings.database_url)
-    scheduler = DeadlineScheduler(bootstrap(settings, db=db), interval_seconds=settings.scheduler_interval_seconds)
-    scheduler.run(stop_on_signals())
+    DeadlineScheduler(bootstrap(settings, db=db), interval_seconds=settings.scheduler_interval_seconds).run(stop)
     db.dispose()
 
 
