@@ -14,6 +14,7 @@ from notifications.domain.webhooks import DeliveryStatus, Subscription
 from notifications.service_layer.unit_of_work import UnitOfWork
 from notifications.testing import FakeDirectory
 from servicekit.messagebus import MessageBus
+from servicekit.organisations import MemoryCopyStore
 
 
 class FakeNotifications:
@@ -140,6 +141,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.mail = FakeMailQueue()
         self.subscriptions = FakeSubscriptions()
         self.deliveries = FakeDeliveries()
+        self.organisations = MemoryCopyStore()
 
 
 @pytest.fixture

@@ -54,9 +54,18 @@ def invalid_organisations_problem(error: OrganisationsInvalid) -> Problem:
     return Problem(
         422,
         "Validation failed",
-        "The organisations break one or more rules; see errors.",
+        render(N_("The organisations break one or more rules; see errors.")),
         slug="validation-error",
         errors=error.validation.errors(render),
         violations=error.validation.details(render),
         headers={"Content-Language": locale},
     )
+
+
+def unknown_organisation_problem(error: OrganisationsInvalid) -> Problem:
+    """An organisation id in the path that the registry does not have: 404, saying which, in the
+    caller's language."""
+    locale = request_locale()
+    named = [CATALOGUE.text(violation.message, locale) for violation in error.validation]
+    detail = " ".join(named) or CATALOGUE.text(N_("No such organisation."), locale)
+    return Problem(404, "Not found", detail, slug="not-found", headers={"Content-Language": locale})
