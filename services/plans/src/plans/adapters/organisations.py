@@ -205,7 +205,7 @@ class OrganisationStore:
             organisation_id=organisation_id, kind=kind, before=before, after=after, changed_at=at, changed_by=by
         )
         self.session.add(row)
-        self.session.flush([row])
+        self.session.flush()
         return int(row.seq)
 
 
