@@ -18,7 +18,7 @@ def test_the_form_offers_the_organisations_in_force_and_names_the_drafters_unit(
     choices = re.search(r'<datalist id="organisations">(.*?)</datalist>', html, re.S)
     assert choices is not None and f'<option value="{DEPARTMENT}">' in choices.group(1)
     assert "Ủy ban nhân dân tỉnh Bắc Kạn" not in choices.group(1)  # no longer in force
-    assert re.search(r'id="act-0-lead_unit"[^>]*list="organisations"', html)
+    assert re.search(r'id="act-[^"]*-lead_unit"[^>]*list="organisations"', html)  # the rows' template
     assert re.search(r'id="org_unit_name" value="' + re.escape(DEPARTMENT) + '"', html)
     assert "organisation-picker.js" in html
 
