@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import click
@@ -153,10 +154,12 @@ def reminders(settings: PlansSettings) -> None:
 @cli.command()
 @click.pass_obj
 def renderer(settings: PlansSettings) -> None:
-    """Render, sign and store issued documents until SIGTERM."""
+    """Render, sign and store issued documents until SIGTERM, at a lower CPU priority than the
+    services (RENDERER_NICENESS): a decision never waits on a document being signed."""
     from .bootstrap import bootstrap, document_tools
     from .entrypoints.renderer import run
 
+    os.nice(settings.renderer_niceness)
     run(
         bootstrap(settings, documents=document_tools(settings)),
         stop_on_signals(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from servicekit.settings import ServiceSettings
 
 
@@ -35,6 +36,9 @@ class PlansSettings(ServiceSettings):
     # An RFC 3161 timestamp authority; empty: signatures carry the signer's own time only.
     document_tsa_url: str = ""
     renderer_poll_seconds: float = 1.0
+    # The renderer is batch work beside interactive work: it runs at this niceness (0 to 19) so that
+    # on a busy machine the decisions and pages keep the CPU and the documents wait a little.
+    renderer_niceness: int = Field(default=10, ge=0, le=19)
     document_retry_after_seconds: int = 2
     # The verification upload limit (the API's other bodies keep MAX_BODY_BYTES).
     document_verify_max_bytes: int = 20 * 1_048_576
