@@ -558,19 +558,14 @@ def hand_over_dissolved(
     """The scheduler's sweep: the documents in flight of every body whose succession has taken
     effect by ``now`` (one recorded ahead of its date takes effect on it) go to the successors."""
     with uow:
+        # The process's cached copy (at most a few seconds old: a sweep may wait for the next one);
+        # the transaction's own where there is none.
         cached = organisation_names()
-        # The process's cached copy says whether anything is to move; the transaction's own does the moving.
-        if isinstance(cached, CopiedRegistry) and not _dissolved_by(cached, document_date(command.now)):
-            return 0
-        copy = uow.organisations.registry()
+        copy = cached if isinstance(cached, CopiedRegistry) else uow.organisations.registry()
         predecessors = set(command.organisations) if command.organisations is not None else None
         return _hand_over(
             uow, copy, predecessors, now=command.now, directory=directory, calendar=calendar, remind_share=remind_share
         )
-
-
-def _dissolved_by(copy: CopiedRegistry, today: date) -> bool:
-    return any(fact.day <= today for fact in copy.successions)
 
 
 def _hand_over(
