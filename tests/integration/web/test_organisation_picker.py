@@ -69,3 +69,23 @@ def test_a_name_that_names_no_organisation_is_refused_beside_its_field(browser: 
     html = answer.get_data(as_text=True)
     assert 'id="err-activities-0-lead_unit"' in html
     assert 'value="Sở Không Có Thật"' in html  # what was typed stays in the field
+
+
+def test_the_ministrys_call_is_addressed_to_provinces_by_name(browser: Browser) -> None:
+    page = browser.login("ministry.1", start="/calls")
+    html = page.get_data(as_text=True)
+    assert '<datalist id="province-choices">' in html and '<option value="Ủy ban nhân dân tỉnh Cao Bằng">' in html
+    issued = browser.post(
+        "/calls",
+        {
+            "reference": "15/BVHTTDL-TTCS",
+            "issued_on": "2025-10-06",
+            "plan_year": "2026",
+            "plan_due": "2026-01-31",
+            "provinces": "uy ban nhan dan tinh cao bang; ubnd-lang-son",  # a name without accents, an id
+        },
+        from_page=page,
+    )
+    assert issued.status_code == 303, text_of(issued)
+    rows = text_of(browser.follow(issued))
+    assert "Cao Bằng" in rows and "Lạng Sơn" in rows and "Thái Nguyên" not in rows
