@@ -115,7 +115,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/calls", ANYONE, "plans"),
     Route("GET", "/calls/<id>", ANYONE, "plans"),
     Route("GET", "/calls/<id>/compliance", ANYONE, "plans"),
+    Route("GET", "/plans/<id>/call", ANYONE, "plans"),
     Route("PUT", "/plans/<id>/call", DRAFTER, "plans"),
+    Route("GET", "/reports/<id>/call", ANYONE, "plans"),
+    Route("PUT", "/reports/<id>/call", DRAFTER, "plans"),
     Route("GET", "/overview", ANYONE, "plans"),
     Route(
         "GET",

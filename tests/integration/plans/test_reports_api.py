@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -313,6 +313,118 @@ def test_a_report_goes_from_the_approved_plan_through_return_and_the_report_chai
     ):
         assert expected in text, expected
     assert client.get(f"/reports/{report['id']}/document.edxml", headers=drafter).status_code == 200
+
+
+def test_the_drafter_chooses_the_call_a_plan_or_report_answers_and_the_issued_report_cites_it(
+    app: Any, tokens: Any, approved_plan: dict[str, Any], settings: PlansSettings
+) -> None:
+    from plans.domain.provinces import seeded
+
+    client = app.test_client()
+    drafter, ministry = tokens("drafter.cb"), tokens("ministry.1")
+    province = approved_plan["province"]
+    other = next(p.id for p in seeded().on(date(2024, 10, 6)) if not p.matches(province))
+
+    def issue(**letter: Any) -> dict[str, Any]:
+        body = {"reference": f"{uuid.uuid4().int % 9000 + 1000}/BTTTT-TTĐN", "issued_on": "2024-10-06"}
+        answer = client.post("/calls", json={**body, "provinces": [province], **letter}, headers=ministry)
+        assert answer.status_code == 201, answer.json
+        return dict(answer.json)
+
+    asked = issue(report_year=2024, report_due="2024-12-20", plan_year=2025, plan_due="2025-01-31")
+    latest = issue(issued_on="2024-10-20", report_year=2024, report_due="2024-12-27")
+    plan_only = issue(plan_year=2024, plan_due="2024-12-30")  # asks Cao Bằng for a plan of 2024, no report
+    elsewhere = issue(report_year=2024, report_due="2024-12-20", provinces=[other])
+    earlier_year = issue(issued_on="2023-10-06", report_year=2023, report_due="2023-12-20")
+
+    report = client.post("/reports", json={"plan_id": approved_plan["id"], "kind": "semiannual"}, headers=drafter)
+    assert report.status_code == 201, report.json
+    report_id = report.json["id"]
+    path = f"/reports/{report_id}/call"
+    # Unchosen, it answers the latest letter asking Cao Bằng for its 2024 report; these two fit.
+    link = client.get(path, headers=drafter).json
+    assert (link["call_id"], link["chosen"], link["call"]["citation"]) == (latest["id"], False, latest["citation"])
+    assert [call["id"] for call in link["candidates"]] == [latest["id"], asked["id"]]
+
+    # A call that does not ask Cao Bằng for a report of 2024 — or none at all — is a 422 naming call_id.
+    for wrong in (plan_only["id"], elsewhere["id"], earlier_year["id"], "no-such-call"):
+        refused = client.put(path, json={"call_id": wrong}, headers={**drafter, "Accept-Language": "en"})
+        assert {v["field"] for v in problem(refused, 422)["violations"]} == {"call_id"}, wrong
+        assert "does not ask your province for a report of 2024" in refused.json["violations"][0]["message"]
+    assert "call_id" in problem(client.put(path, json={}, headers=drafter), 422)["errors"]
+    # Another unit's drafter: not found, as the report itself.
+    assert problem(client.put(path, json={"call_id": asked["id"]}, headers=tokens("drafter.bk")), 404)
+    assert problem(client.get(path, headers=tokens("drafter.bk")), 404)
+    assert client.get(path, headers=drafter).json["call_id"] == latest["id"]  # nothing was written
+
+    chosen = client.put(path, json={"call_id": asked["id"]}, headers=drafter)
+    assert chosen.status_code == 200, chosen.json
+    assert (chosen.json["call_id"], chosen.json["chosen"]) == (asked["id"], True)
+    assert client.put(path, json={"call_id": ""}, headers=drafter).json["call"] is None  # none: allowed
+    assert client.put(path, json={"call_id": asked["id"]}, headers=drafter).json["call_id"] == asked["id"]
+
+    # The same rules for a plan: a draft of 2024 may answer the letter asking for a plan of 2024 only.
+    draft_plan = client.post("/plans", json={**_plan_body(approved_plan), "title": "Kế hoạch bổ sung"}, headers=drafter)
+    plan_path = f"/plans/{draft_plan.json['id']}/call"
+    assert client.get(plan_path, headers=drafter).json["call_id"] == plan_only["id"]
+    assert {
+        v["field"]
+        for v in problem(client.put(plan_path, json={"call_id": asked["id"]}, headers=drafter), 422)["violations"]
+    } == {"call_id"}
+    assert client.put(plan_path, json={"call_id": ""}, headers=drafter).json == {
+        "call_id": "",
+        "chosen": True,
+        "call": None,
+        "candidates": [client.get(f"/calls/{plan_only['id']}", headers=drafter).json],
+    }
+    assert problem(client.put(plan_path, json={"call_id": plan_only["id"]}, headers=tokens("drafter.bk")), 404)
+    # Only while editable: the approved plan's link is fixed.
+    approved_path = f"/plans/{approved_plan['id']}/call"
+    assert problem(client.put(approved_path, json={"call_id": plan_only["id"]}, headers=drafter), 409)
+
+    # Submitted with the letter typed in too: the choice travels with report.submitted and is fixed.
+    current = client.get(f"/reports/{report_id}", headers=drafter)
+    results = [
+        {
+            "activity_id": result["activity_id"],
+            "status": "done",
+            "indicators": [{"actual": indicator["target"]} for indicator in result["indicators"]],
+        }
+        for result in current.json["results"]
+    ]
+    typed = client.put(
+        f"/reports/{report_id}",
+        json={"replies_to": "99/XYZ ngày 01/10/2024", "advantages": "Thuận lợi.", "results": results},
+        headers={**drafter, "If-Match": current.headers["ETag"]},
+    )
+    assert typed.status_code == 200, typed.json
+    submitted = client.post(f"/reports/{report_id}/submit", headers=drafter)
+    assert submitted.status_code == 200, submitted.json
+    assert outbox(app, "report.submitted", report_id)[-1]["call_id"] == asked["id"]
+    assert problem(client.put(path, json={"call_id": latest["id"]}, headers=drafter), 409)
+
+    # Issued: the signed BÁO CÁO opens with the letter it answers, the linked call winning over the text typed.
+    deliver(app, chain_events(submitted.json, "report", (1, 2)))
+    # Its timeline names people as the directory does, family name first, with their position.
+    timeline = client.get(f"/reports/{report_id}/timeline", headers=drafter).json
+    named = {entry["actor"]: entry["actor_name"] for entry in timeline["items"] if entry["actor"]}
+    assert named["dept.cb"] == "Hoàng Văn Minh, Phó Giám đốc" and named["drafter.cb"] == "Nông Thị Hoa, Chuyên viên"
+    assert timeline["people"]["province.cb"] == "Bế Đức Thắng, Phó Chủ tịch"
+    renderer = bootstrap(settings, documents=document_tools(settings))
+    rendered = None
+    for _ in range(5):  # the plans and reports issued in this module's database may be queued first
+        rendered = renderer.handle(RenderNextDocument())
+        if rendered == report_id or rendered is None:
+            break
+    assert rendered == report_id
+    pdf = client.get(f"/reports/{report_id}/document.pdf", headers=drafter)
+    assert pdf.status_code == 200, pdf.json
+    text = " ".join(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    assert asked["citation"] == (
+        f"Thực hiện Công văn số {asked['reference']} ngày 06/10/2024 của Bộ Thông tin và Truyền thông"
+    )
+    assert f"{asked['citation']}, Ủy ban nhân dân tỉnh Cao Bằng báo cáo như sau:" in text, text[:600]
+    assert "99/XYZ" not in text
 
 
 def _plan_body(plan: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ the plan fixed, and the content model v2 (stable activity ids, catalogue codes, 
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from plans.domain.catalogue import AT_MOST, Catalogue
@@ -258,3 +258,55 @@ def test_the_report_fills_the_same_document_face_as_a_plan() -> None:
     assert face.addressed_to == ("Bộ Văn hóa, Thể thao và Du lịch",)
     assert face.recipients[-1] == f"Lưu: VT, {face.issuer.handling_unit}." and face.closing.endswith("./.")
     assert face.signature.authority[0].startswith("TM. ")
+
+
+def test_the_report_opens_with_the_call_it_is_linked_to_and_falls_back_to_the_letter_typed() -> None:
+    """The linked call wins over the free text ``replies_to``, which stays the fallback of a report
+    linked to no call (one imported as history, or whose drafter chose none); without either the
+    report names the plan it reports on."""
+    from dataclasses import replace
+
+    from plans.domain.calls import Call, Province
+    from plans.domain.document import report_document
+
+    from tests.support.documents import DEPUTY_CHAIR, ORGANISATIONS
+
+    issued_on = date(2017, 12, 20)
+    issuer = ORGANISATIONS.body("ubnd-cao-bang", issued_on)
+    call = Call.issue(
+        "c-3616",
+        {
+            "reference": "3616/BTTTT-TTĐN",
+            "issued_on": date(2017, 10, 6),
+            "report_year": 2017,
+            "report_due": date(2017, 12, 20),
+        },
+        provinces_on=[Province("ubnd-cao-bang", "CB", "Tỉnh Cao Bằng")],
+        issuer=Province("bo-tttt", "", "Bộ Thông tin và Truyền thông"),
+        by="ministry.1",
+        at=datetime(2017, 10, 6, 2, tzinfo=UTC),
+    )
+
+    def opening(content: ReportContent, answering: str | None = None) -> str:
+        face = report_document(
+            report_id="r-1",
+            version=1,
+            content=content,
+            number="07/BC-UBND",
+            issued_on=issued_on,
+            place="Cao Bằng",
+            issuer=issuer,
+            signer=DEPUTY_CHAIR,
+            organisations=ORGANISATIONS,
+            answering=answering,
+        )
+        return face.preamble[0]
+
+    typed = replace(draft(), replies_to="12/BX ngày 01/10/2017")
+    assert opening(typed, call.citation) == (
+        "Thực hiện Công văn số 3616/BTTTT-TTĐN ngày 06/10/2017 của Bộ Thông tin và Truyền thông, "
+        f"{issuer.name} báo cáo như sau:"
+    )
+    assert opening(typed) == f"Thực hiện Công văn số 12/BX ngày 01/10/2017, {issuer.name} báo cáo như sau:"
+    assert "báo cáo kết quả thực hiện Kế hoạch số 15/\u2060KH-UBND (kỳ báo cáo từ ngày" in opening(draft())
+    assert not opening(draft()).startswith("Thực hiện")

@@ -165,4 +165,17 @@ KEYS_BUILT_AT_RUN_TIME = (
     mark("compliance.submitted"),
     mark("compliance.approved"),
     mark("compliance.received"),
+    # a plan's or report's confirmation step (views.confirm_transition), the call link, the timeline
+    mark("confirm.submit_title"),
+    mark("confirm.submit_question"),
+    mark("confirm.submit_button"),
+    mark("confirm.withdraw_title"),
+    mark("confirm.withdraw_question"),
+    mark("confirm.withdraw_button"),
+    mark("confirm.report_submit_question"),
+    mark("confirm.report_submit_button"),
+    mark("confirm.report_withdraw_question"),
+    mark("confirm.report_withdraw_button"),
+    mark("notice.call_linked"),
+    mark("timeline.imported"),
 )

@@ -72,6 +72,7 @@ def register(blueprint: Blueprint) -> None:
         ("/reports/<report_id>/withdraw", "withdraw_report", withdraw_report, ["POST"]),
         ("/reports/<report_id>/receipt", "receive_report", receive_report, ["POST"]),
         ("/reports/<report_id>/print", "print_report", print_report, ["GET"]),
+        ("/reports/<report_id>/call", "link_report_call", link_report_call, ["POST"]),
     ]
     for rule, endpoint, view, methods in rules:
         blueprint.add_url_rule(rule, endpoint, view, methods=methods)
@@ -173,6 +174,7 @@ def _render(
     typed: MultiDict[str, str] | None = None,
     error: str | None = None,
     error_key: str | None = None,
+    call_errors: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> Response:
     views = _views()
@@ -188,6 +190,7 @@ def _render(
         report=report.body,
         etag=report.etag,
         timeline=entries,
+        timeline_people=timeline.body.get("people") or {} if timeline.ok else {},
         returning=returning,
         errors=errors or {},
         typed=typed,
@@ -200,6 +203,9 @@ def _render(
         open_task=views._open_task(report.body, entries),
         qualifiers=QUALIFIERS,
         notice=views._notice(),
+        **views.call_link_context(
+            "/reports", report.body, url_for("web.link_report_call", report_id=report_id), call_errors
+        ),
     )
     return Response(page, status=status)
 
@@ -212,16 +218,44 @@ def _transition(report_id: str, path: str, notice: str, **kwargs: Any) -> Respon
     return _render(report_id, error=views._problem_text(answer), status=answer.status)
 
 
+def _confirmed(report_id: str, act: str) -> ResponseReturnValue | None:
+    """The one step before submitting or withdrawing, as for plans (``views.confirm_transition``)."""
+    views = _views()
+    if request.form.get("confirm") == "yes":
+        return None
+    report = views.fetch(f"/reports/{report_id}").body
+    return views.confirm_transition(
+        act,
+        report,
+        kind="report",
+        action=url_for(f"web.{act}_report", report_id=report_id),
+        back=url_for("web.report", report_id=report_id),
+    )
+
+
 def submit_report(report_id: str) -> ResponseReturnValue:
+    step = _confirmed(report_id, "submit")
+    if step is not None:
+        return step
     return _transition(report_id, "submit", "report_submitted", headers=_views()._if_match())
 
 
 def withdraw_report(report_id: str) -> ResponseReturnValue:
+    step = _confirmed(report_id, "withdraw")
+    if step is not None:
+        return step
     return _transition(report_id, "withdraw", "report_withdrawn", headers=_views()._if_match())
 
 
 def receive_report(report_id: str) -> ResponseReturnValue:
     return _transition(report_id, "receipt", "report_received", json={"note": clean(request.form.get("note", ""))})
+
+
+def link_report_call(report_id: str) -> ResponseReturnValue:
+    answer, errors = _views().link_call("/reports", report_id)
+    if answer.ok:
+        return _views()._done("web.report", "call_linked", report_id=report_id)
+    return _render(report_id, call_errors=errors, status=answer.status)
 
 
 def print_report(report_id: str) -> ResponseReturnValue:

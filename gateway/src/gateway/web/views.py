@@ -37,6 +37,7 @@ def register(blueprint: Blueprint) -> None:
         ("/plans/<plan_id>/submit", "submit_plan", submit_plan, ["POST"]),
         ("/plans/<plan_id>/withdraw", "withdraw_plan", withdraw_plan, ["POST"]),
         ("/plans/<plan_id>/print", "print_plan", print_plan, ["GET"]),
+        ("/plans/<plan_id>/call", "link_plan_call", link_plan_call, ["POST"]),
         ("/approvals/<approval_id>", "approval", approval_page, ["GET"]),
         ("/tasks/<task_id>/decision", "record_decision", record_decision, ["POST"]),
         ("/tasks/<task_id>/delegate", "delegate_task", delegate_task, ["POST"]),
@@ -361,7 +362,9 @@ def plan_page(plan_id: str) -> ResponseReturnValue:
     return _render_plan(plan_id)
 
 
-def _render_plan(plan_id: str, *, error: str | None = None, status: int = 200) -> ResponseReturnValue:
+def _render_plan(
+    plan_id: str, *, error: str | None = None, call_errors: dict[str, list[str]] | None = None, status: int = 200
+) -> ResponseReturnValue:
     plan = fetch(f"/plans/{plan_id}")
     timeline = call("GET", f"/plans/{plan_id}/timeline")
     entries = timeline.body["items"] if timeline.ok else []
@@ -374,12 +377,48 @@ def _render_plan(plan_id: str, *, error: str | None = None, status: int = 200) -
         plan=plan.body,
         etag=plan.etag,
         timeline=entries,
+        timeline_people=timeline.body.get("people") or {} if timeline.ok else {},
         returning=returning,
         open_task=_open_task(plan.body, entries),
         notice=_notice(),
         error=error,
+        **call_link_context("/plans", plan.body, url_for("web.link_plan_call", plan_id=plan_id), call_errors),
     )
     return Response(page, status=status)
+
+
+def call_link_context(
+    base: str, document: dict[str, Any], action: str, errors: dict[str, list[str]] | None
+) -> dict[str, Any]:
+    """What a plan's or report's page shows of the ministry's call it answers (``_call_link.html``):
+    the API's answer, and where its drafters choose another while they may edit the document."""
+    answer = call("GET", f"{base}/{document['id']}/call")
+    editable = document.get("editable") and g.principal.has_role("drafter")
+    return {
+        "call_link": answer.body if answer.ok else None,
+        "call_link_action": action if editable else None,
+        "call_errors": errors or {},
+    }
+
+
+def link_call(base: str, document_id: str) -> tuple[Answer, dict[str, list[str]]]:
+    """The drafter's choice of call (``call_id`` from the form, empty for none) sent to the API; the
+    answer and, when it refused, its errors by field (the problem's detail under ``call_id`` when it
+    named no field: a document no longer editable)."""
+    answer = call("PUT", f"{base}/{document_id}/call", json={"call_id": request.form.get("call_id", "").strip()})
+    if answer.ok:
+        return answer, {}
+    if answer.status == 404:
+        abort(404)
+    errors = flatten_errors(answer.field_errors) or {"call_id": [_problem_text(answer)]}
+    return answer, errors
+
+
+def link_plan_call(plan_id: str) -> ResponseReturnValue:
+    answer, errors = link_call("/plans", plan_id)
+    if answer.ok:
+        return _done("web.plan", "call_linked", plan_id=plan_id)
+    return _render_plan(plan_id, call_errors=errors, status=answer.status)
 
 
 def _open_task(plan: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -393,20 +432,45 @@ def _open_task(plan: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str,
     return {"approval_id": latest.get("approval_id"), "task_id": latest.get("task_id"), "due_at": latest.get("due_at")}
 
 
+def confirm_transition(
+    act: str, document: dict[str, Any], *, kind: str, action: str, back: str, **page: Any
+) -> ResponseReturnValue | None:
+    """The confirmation step of a drafter's act on a plan or a report (``act``: submit or withdraw),
+    naming the document and the level it waits for; None when the act cannot be taken in its state
+    (it is then sent, and the API's refusal explained at once)."""
+    possible = document["editable"] if act == "submit" else document["status"] == "submitted"
+    if request.form.get("confirm") == "yes" or not possible:
+        return None
+    prefix = "confirm.report_" if kind == "report" else "confirm."
+    return _confirm(
+        heading=translate(g.locale, f"confirm.{act}_title"),
+        question=translate(
+            g.locale, f"{prefix}{act}_question", plan=document["title"], level=pick(document.get("stage"), g.locale)
+        ),
+        button=translate(g.locale, f"{prefix}{act}_button"),
+        action=action,
+        back=back,
+        hidden={"etag": request.form.get("etag", "")},
+        danger=act == "withdraw",
+        **page,
+    )
+
+
 def submit_plan(plan_id: str) -> ResponseReturnValue:
     plan = fetch(f"/plans/{plan_id}").body if request.form.get("confirm") != "yes" else None
     if plan is not None and plan["editable"]:  # (a plan that cannot be submitted is explained at once)
         returning = _returning(plan_id, plan["status"])
-        return _confirm(
-            heading=translate(g.locale, "confirm.submit_title"),
-            question=translate(g.locale, "confirm.submit_question", plan=plan["title"]),
-            button=translate(g.locale, "confirm.submit_button"),
+        step = confirm_transition(
+            "submit",
+            plan,
+            kind="plan",
             action=url_for("web.submit_plan", plan_id=plan_id),
             back=url_for("web.plan", plan_id=plan_id),
-            hidden={"etag": request.form.get("etag", "")},
             returning=returning,
             ask_reply=returning is not None,
         )
+        if step is not None:
+            return step
     # The drafter's answer to a return (giải trình) travels with the resubmission to the approver.
     reply = request.form.get("reply", "").strip()
     answer = call("POST", f"/plans/{plan_id}/submit", headers=_if_match(), json={"reply": reply} if reply else None)
@@ -417,18 +481,16 @@ def submit_plan(plan_id: str) -> ResponseReturnValue:
 
 def withdraw_plan(plan_id: str) -> ResponseReturnValue:
     plan = fetch(f"/plans/{plan_id}").body if request.form.get("confirm") != "yes" else None
-    if plan is not None and plan["status"] == "submitted":
-        return _confirm(
-            heading=translate(g.locale, "confirm.withdraw_title"),
-            question=translate(
-                g.locale, "confirm.withdraw_question", plan=plan["title"], level=pick(plan.get("stage"), g.locale)
-            ),
-            button=translate(g.locale, "confirm.withdraw_button"),
+    if plan is not None:
+        step = confirm_transition(
+            "withdraw",
+            plan,
+            kind="plan",
             action=url_for("web.withdraw_plan", plan_id=plan_id),
             back=url_for("web.plan", plan_id=plan_id),
-            hidden={"etag": request.form.get("etag", "")},
-            danger=True,
         )
+        if step is not None:
+            return step
     answer = call("POST", f"/plans/{plan_id}/withdraw", headers=_if_match())
     if answer.ok:
         return _done("web.plan", "withdrawn", plan_id=plan_id)

@@ -53,6 +53,28 @@ def get_call(call_id: str, actor: Actor, uow: UnitOfWork) -> Call:
     return call
 
 
+def call_link(document_id: str, actor: Actor, uow: UnitOfWork, *, kind: str = PLAN) -> dict[str, Any]:
+    """The call a plan or report (``kind``) answers — the one its drafter chose, else the latest that
+    asks its province for a document of its kind and year — whether the drafter chose it, and the
+    calls it may answer (those that ask its province for it), newest first."""
+    from .service_layer.handlers import call_for_plan
+    from .views import get_plan
+
+    document = get_plan(document_id, actor, uow, kind=kind)
+    year = document.content.year
+    with uow:
+        chosen = uow.calls.link_of(kind, document.id)
+        linked_id = call_for_plan(uow, document.id, year, document.province, kind=kind)
+        linked = uow.calls.get(linked_id) if linked_id else None
+        fitting = [
+            call
+            for call in uow.calls.for_year(kind, year)
+            if call.asks_for(kind, year) and call.addresses(document.province)
+        ]
+    fitting.sort(key=lambda call: (call.issued_on, call.created_at), reverse=True)
+    return {"call_id": linked_id, "chosen": chosen is not None, "call": linked, "candidates": fitting}
+
+
 def call_compliance(
     call_id: str, actor: Actor, uow: UnitOfWork, *, clock: Callable[[], datetime], calendar: Calendar
 ) -> dict[str, Any]:

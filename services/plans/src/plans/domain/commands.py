@@ -164,11 +164,13 @@ class IssueCall:
 
 @dataclass(frozen=True)
 class LinkCall:
-    """A drafter says which call their document answers (``call_id`` empty: none)."""
+    """A drafter says which call their document — a plan, or a report (``kind``) — answers
+    (``call_id`` empty: none)."""
 
     actor: Actor
     plan_id: str
     call_id: str
+    kind: str = "plan"
 
 
 @dataclass(frozen=True)

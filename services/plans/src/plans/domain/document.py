@@ -399,16 +399,25 @@ def report_document(
     issuer: BodyFace,
     signer: Signer,
     organisations: Organisations,
+    answering: str | None = None,
 ) -> DocumentFace:
     """The face of an issued report (BÁO CÁO): the same layout as a plan's, with sections I–V of the
-    Quảng Bình report and the results table (target, actual, completion)."""
+    Quảng Bình report and the results table (target, actual, completion).
+
+    Its opening cites the letter it answers: ``answering``, the citation of the ministry's call the
+    report is linked to ("Thực hiện Công văn số 3616/BTTTT-TTĐN ngày 06/10/2017 của Bộ Thông tin và
+    Truyền thông"), wins; the drafter's free text ``replies_to`` is the fallback for a report linked
+    to no call (one imported as history, or one whose drafter chose none); without either, the plan
+    it reports on."""
 
     def name(unit: str) -> str:  # as the unit was named on the day of issue
         return organisations.unit_name(unit, issued_on)
 
     summary_line = _summary_line(content.title, "Báo cáo")
     preamble: list[str] = []
-    if content.replies_to:
+    if answering:
+        preamble.append(f"{answering}, {issuer.name} báo cáo như sau:")
+    elif content.replies_to:
         preamble.append(f"Thực hiện Công văn số {content.replies_to}, {issuer.name} báo cáo như sau:")
     else:
         preamble.append(

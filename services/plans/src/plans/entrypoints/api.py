@@ -20,7 +20,7 @@ from .. import views
 from ..adapters.repository import PlanQuery
 from ..domain import commands
 from ..domain.access import Actor
-from ..domain.model import REPORT, Plan, PlanVersion
+from ..domain.model import REPORT, Plan, PlanVersion, TimelineEntry
 from ..service_layer import documents
 from . import report_schemas, schemas
 from .conditional import etag_for, parse_if_match
@@ -302,6 +302,22 @@ class PlanTimeline(MethodView):
     @blp.response(200, schemas.TimelineSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
         """Every step of the plan — creation, edits, submissions, levels, decisions, outcome — in order"""
-        entries = [asdict(entry) for entry in views.plan_timeline(plan_id, actor(), bus().uow())]
-        named = people_named(entry["actor"] for entry in entries)
-        return {"items": [{**entry, "actor_name": named.get(entry["actor"] or "")} for entry in entries]}
+        return timeline_document(views.plan_timeline(plan_id, actor(), bus().uow()))
+
+
+def timeline_document(timeline: Iterable[TimelineEntry]) -> dict[str, Any]:
+    """A document's timeline (a plan's or a report's) with everyone in it named: each entry's actor
+    (``actor_name``), and in ``people`` also whom a delegation handed the task to and whose place a
+    decider held."""
+    entries = [asdict(entry) for entry in timeline]
+    mentioned = [
+        username
+        for entry in entries
+        for username in (
+            entry["actor"],
+            *(entry["details"].get(key) for key in ("from", "to", "on_behalf_of")),
+        )
+        if isinstance(username, str)
+    ]
+    named = people_named(mentioned)
+    return {"items": [{**entry, "actor_name": named.get(entry["actor"] or "")} for entry in entries], "people": named}

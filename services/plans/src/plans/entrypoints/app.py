@@ -13,7 +13,7 @@ from ..bootstrap import bootstrap, organisations, trust_roots
 from ..config import PlansSettings
 from ..domain import errors
 from .api import PlanIdConverter, blp
-from .calls_api import calls_blp, links_blp, overview_blp
+from .calls_api import calls_blp, links_blp, overview_blp, report_links_blp
 from .documents_api import blp as documents_blp
 from .messages import (
     CATALOGUE,
@@ -92,6 +92,7 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     api.register_blueprint(documents_blp)
     api.register_blueprint(calls_blp)
     api.register_blueprint(links_blp)
+    api.register_blueprint(report_links_blp)
     api.register_blueprint(overview_blp)
     api.register_blueprint(organisations_blp)
     register_problem_table(app, PROBLEMS, CATALOGUE)

@@ -11,13 +11,14 @@ from marshmallow import Schema, fields, validate
 
 from .. import overview_views
 from ..domain import commands
-from ..domain.calls import Call
+from ..domain.calls import PLAN, REPORT, Call
 from .api import actor, bus
 from .schemas import Text
 
 calls_blp = Blueprint("calls", __name__, url_prefix="/calls", description="The ministry's calls and their compliance")
 overview_blp = Blueprint("overview", __name__, url_prefix="", description="The national overview")
 links_blp = Blueprint("plan_calls", __name__, url_prefix="/plans", description="The call a plan answers")
+report_links_blp = Blueprint("report_calls", __name__, url_prefix="/reports", description="The call a report answers")
 
 
 class CallBodySchema(Schema):
@@ -98,6 +99,18 @@ class CallLinkSchema(Schema):
     call_id = Text(required=True, allow_none=False, validate=validate.Length(max=36))
 
 
+class CallLinkViewSchema(Schema):
+    call_id = fields.String(metadata={"description": "The call the document answers (empty: none)"})
+    chosen = fields.Boolean(
+        metadata={"description": "Whether the drafter chose it (otherwise the latest call that asks for it)"}
+    )
+    call = fields.Nested(CallSchema, allow_none=True)
+    candidates = fields.List(
+        fields.Nested(CallSchema),
+        metadata={"description": "The calls that ask the document's province for it (its kind and year), newest first"},
+    )
+
+
 class OverviewArgsSchema(Schema):
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
     province = Text(validate=validate.Length(min=1, max=80))
@@ -157,15 +170,48 @@ class CallCompliance(MethodView):
         )
 
 
+def _link_document(link: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "call_id": link["call_id"],
+        "chosen": link["chosen"],
+        "call": call_document(link["call"]) if link["call"] else None,
+        "candidates": [call_document(call) for call in link["candidates"]],
+    }
+
+
+def _link(kind: str, document_id: str, call_id: str) -> dict[str, Any]:
+    bus().handle(commands.LinkCall(actor=actor(), plan_id=document_id, call_id=call_id, kind=kind))
+    return _link_document(overview_views.call_link(document_id, actor(), bus().uow(), kind=kind))
+
+
 @links_blp.route("/<plan_id>/call")
 class PlanCallLink(MethodView):
+    @links_blp.response(200, CallLinkViewSchema)
+    def get(self, plan_id: str) -> dict[str, Any]:
+        """The call the plan answers and the calls it may answer"""
+        return _link_document(overview_views.call_link(plan_id, actor(), bus().uow(), kind=PLAN))
+
     @links_blp.arguments(CallLinkSchema)
-    @links_blp.response(200, CallLinkSchema)
+    @links_blp.response(200, CallLinkViewSchema)
     def put(self, body: dict[str, Any], plan_id: str) -> dict[str, Any]:
-        """Choose the call the plan answers (empty: none); otherwise it answers the latest call that
-        asks its province for a plan of its year"""
-        linked = bus().handle(commands.LinkCall(actor=actor(), plan_id=plan_id, call_id=body["call_id"]))
-        return {"call_id": linked}
+        """Choose the call the plan answers (empty: none) while it is editable; otherwise it answers the
+        latest call that asks its province for a plan of its year (422 for a call that does not)"""
+        return _link(PLAN, plan_id, body["call_id"])
+
+
+@report_links_blp.route("/<report_id>/call")
+class ReportCallLink(MethodView):
+    @report_links_blp.response(200, CallLinkViewSchema)
+    def get(self, report_id: str) -> dict[str, Any]:
+        """The call the report answers and the calls it may answer"""
+        return _link_document(overview_views.call_link(report_id, actor(), bus().uow(), kind=REPORT))
+
+    @report_links_blp.arguments(CallLinkSchema)
+    @report_links_blp.response(200, CallLinkViewSchema)
+    def put(self, body: dict[str, Any], report_id: str) -> dict[str, Any]:
+        """Choose the call the report answers (empty: none) while it is editable; otherwise it answers
+        the latest call that asks its province for a report of its year (422 for a call that does not)"""
+        return _link(REPORT, report_id, body["call_id"])
 
 
 @overview_blp.route("/overview")

@@ -5,7 +5,6 @@ HTTP into use cases."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from flask import Response, current_app, request, url_for
@@ -20,7 +19,7 @@ from ..domain.model import REPORT, Plan, PlanVersion
 from ..domain.report import ReportContent
 from ..service_layer import documents
 from . import report_schemas as schemas
-from .api import actor, bus
+from .api import actor, bus, timeline_document
 from .conditional import etag_for, parse_if_match
 from .schemas import TimelineSchema, VersionListSchema
 
@@ -212,5 +211,4 @@ class ReportTimeline(MethodView):
     @blp.response(200, TimelineSchema)
     def get(self, report_id: str) -> dict[str, Any]:
         """Every step of the report — creation, edits, submissions, levels, decisions, issue, receipt — in order"""
-        entries = views.plan_timeline(report_id, actor(), bus().uow(), kind=REPORT)
-        return {"items": [asdict(entry) for entry in entries]}
+        return timeline_document(views.plan_timeline(report_id, actor(), bus().uow(), kind=REPORT))

@@ -250,6 +250,8 @@ class TimelineEntrySchema(Schema):
                 "cancelled",
                 "withdrawn",
                 "received",
+                "delegated",
+                "imported",
             ]
         }
     )
@@ -265,6 +267,14 @@ class TimelineEntrySchema(Schema):
 
 class TimelineSchema(Schema):
     items = fields.List(fields.Nested(TimelineEntrySchema))
+    people = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "Everyone the entries name (actors, delegates, whose place a decider held): "
+            "username → full name (family name first) and position"
+        },
+    )
 
 
 class LabelSchema(Schema):

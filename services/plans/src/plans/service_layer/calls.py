@@ -9,12 +9,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from servicekit.i18n import N_
+from servicekit.validation import Validation
 from sqlalchemy import select
 
 from ..domain import commands
-from ..domain.calls import PLAN, Call
+from ..domain.calls import PLAN, REPORT, Call
 from ..domain.compliance import Calendar, DocumentFacts, due_for_reminder
-from ..domain.errors import CallInvalid, PlanForbidden
+from ..domain.errors import CallInvalid, PlanForbidden, PlanNotEditable
 from ..domain.model import VIETNAM
 from ..domain.overview import document_key
 from ..domain.provinces import Provinces
@@ -51,24 +53,27 @@ def issue_call(
 
 
 def link_call(cmd: commands.LinkCall, uow: UnitOfWork, *, clock: Callable[[], datetime]) -> str:
-    """The drafter changes the call their plan answers; the call must ask for a plan of the plan's
-    year from its province (422 otherwise). Returns the call now linked (empty: none)."""
-    from servicekit.i18n import N_
-    from servicekit.validation import Validation
-
+    """The drafter changes the call their plan or report answers, while they may still edit it (409
+    otherwise); the call must ask their province for a document of that kind and year (422 naming
+    ``call_id`` otherwise). Returns the call now linked (empty: none)."""
     with uow:
-        plan = writable(uow.plans.get(cmd.plan_id, for_update=False), cmd.actor, cmd.plan_id)
+        document = writable(uow.plans.get(cmd.plan_id, for_update=False), cmd.actor, cmd.plan_id, cmd.kind)
+        if not document.is_editable:
+            raise PlanNotEditable(document.status)
         if cmd.call_id:
             call = uow.calls.get(cmd.call_id)
-            if call is None or not call.asks_for(PLAN, plan.content.year) or not call.addresses(plan.province):
+            year = document.content.year
+            if call is None or not call.asks_for(cmd.kind, year) or not call.addresses(document.province):
                 validation = Validation()
-                validation.add(
-                    ("call_id",),
-                    "not_answerable",
-                    N_("This call does not ask your province for a plan of {year}.", year=plan.content.year),
+                # the year as text: a year reads "2024", not a number grouped by thousands ("2.024")
+                message = (
+                    N_("This call does not ask your province for a report of {year}.", year=str(year))
+                    if cmd.kind == REPORT
+                    else N_("This call does not ask your province for a plan of {year}.", year=str(year))
                 )
+                validation.add(("call_id",), "not_answerable", message)
                 raise CallInvalid(validation)
-        uow.calls.link(PLAN, plan.id, cmd.call_id, by=cmd.actor.username, at=clock())
+        uow.calls.link(cmd.kind, document.id, cmd.call_id, by=cmd.actor.username, at=clock())
     return cmd.call_id
 
 

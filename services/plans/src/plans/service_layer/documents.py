@@ -66,7 +66,7 @@ def plan_face(
     plan: Plan, version: int, organisations: Organisations, signer: Signer, answering: str | None = None
 ) -> DocumentFace:
     """The face of an issued document of either kind, from the version it issued; ``answering`` is the
-    citation of the ministry's call a plan answers."""
+    citation of the ministry's call the plan or report answers."""
     assert plan.document_number and plan.issued_on and plan.issuer and plan.place
     content = plan.versions[version - 1].content if 1 <= version <= len(plan.versions) else plan.content
     if isinstance(content, ReportContent):
@@ -80,6 +80,7 @@ def plan_face(
             issuer=organisations.body(plan.issuer, plan.issued_on),
             signer=signer,
             organisations=organisations,
+            answering=answering,
         )
     return plan_document(
         plan_id=plan.id,
@@ -96,13 +97,14 @@ def plan_face(
 
 
 def _call_cited(uow: UnitOfWork, plan: Plan | None) -> str | None:
-    """The citation of the ministry's call the plan answers, for its preamble (None: it answers none)."""
+    """The citation of the ministry's call the plan or report answers (the one its drafter chose,
+    else the one its year, kind and province match), for its preamble (None: it answers none)."""
     calls = getattr(uow, "calls", None)
-    if plan is None or calls is None or plan.kind != "plan":
+    if plan is None or calls is None:
         return None
     from .handlers import call_for_plan
 
-    call_id = call_for_plan(uow, plan.id, plan.content.year, plan.province)
+    call_id = call_for_plan(uow, plan.id, plan.content.year, plan.province, kind=plan.kind)
     call = calls.get(call_id) if call_id else None
     return call.citation if call is not None else None
 
