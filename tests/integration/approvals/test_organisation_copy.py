@@ -19,7 +19,7 @@ from servicekit.contracts import events as contract
 from servicekit.db import Database
 from servicekit.events import new_event
 from servicekit.topology import suite_queue
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.integration.approvals.conftest import open_task_of, outbox_events, plan_submitted
 from tests.support.orgs import registry_events
@@ -81,9 +81,17 @@ def deliver(settings: ApprovalsSettings, db: Database, at: FakeClock) -> Callabl
 
 
 def test_the_copy_keeps_the_newest_version_whatever_the_order(deliver, db: Database) -> None:  # type: ignore[no-untyped-def]
+    seeded = registry_events()
+    for payload in seeded:  # what the plans service's first migrate sends: every one is handled
+        assert deliver(payload) == "handled"
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(orm.OrganisationCopyRow)) == sum(
+            1 for p in seeded if isinstance(p, contract.OrganisationState)
+        )
+        assert session.scalar(select(func.count()).select_from(orm.SuccessionCopyRow)) == sum(
+            len(p.successions) for p in seeded if isinstance(p, contract.OrganisationSucceeded)
+        )
     states, _ = story_events()
-    for state in states:
-        deliver(state)
     bo = next(state for state in states if state.organisation_id == "bo-vhttdl")
     newer = contract.OrganisationChanged(
         **{name: getattr(bo, name) for name in ("organisation_id", "changed_at", "kind", "levels", "parents")},

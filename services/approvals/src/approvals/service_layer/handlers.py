@@ -13,6 +13,7 @@ from typing import Any
 
 from servicekit.calendar import VIETNAM, WorkingCalendar
 from servicekit.clock import Clock
+from servicekit.contracts import events as contract
 from servicekit.i18n import N_
 from servicekit.organisations import CopiedRegistry
 
@@ -523,18 +524,21 @@ def keep_organisation(
     remind_share: float = 0.5,
 ) -> int:
     """An ``organisation.*`` event: kept in the copy (the newest version wins, a succession is kept
-    once, so redelivery and reordering change nothing). A succession that ends a body, or passes
-    its external-information work, hands its documents in flight to the successor at once, in the
-    same transaction; the number of tasks handed over."""
+    once, so redelivery and reordering change nothing). A succession whose date has come and that
+    ends a body, or passes its external-information work, hands its documents in flight to the
+    successor at once, in the same transaction; the number of tasks handed over."""
+    payload = command.payload
     with uow:
-        added = uow.organisations.keep(command.payload)
+        uow.organisations.keep(payload)
         handed = 0
-        if added:
+        if isinstance(payload, contract.OrganisationSucceeded):
+            # Known before or not (a succession recorded ahead of its date, published again): whatever
+            # of the predecessor is still in flight once the date has come moves now, and only once.
             copy = uow.organisations.registry()  # this transaction's copy, the new succession included
             handed = _hand_over(
                 uow,
                 copy,
-                {fact.predecessor for fact in added},
+                {fact.predecessor for fact in payload.successions},
                 now=clock(),
                 directory=directory,
                 calendar=calendar,
