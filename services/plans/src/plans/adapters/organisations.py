@@ -242,7 +242,8 @@ def sync_seed(db: Database, *, at: datetime, by: str = "seed") -> tuple[int, int
         for record in new_organisations:
             store.put(record, source=SEED, by=by, at=at)
         added = 0
-        for succession in seeded.successions:
+        # By predecessor (stable: the file's order within one), so each predecessor's are one event.
+        for succession in sorted(seeded.successions, key=lambda s: s.predecessor):
             added += store.add_succession(succession, source=SEED, by=by, at=at)
         # The copies in approvals and notifications hear of what was added (docs/events.md).
         write_events(session, store.events)
