@@ -89,3 +89,51 @@ def test_the_ministrys_call_is_addressed_to_provinces_by_name(browser: Browser) 
     assert issued.status_code == 303, text_of(issued)
     rows = text_of(browser.follow(issued))
     assert "Cao Bằng" in rows and "Lạng Sơn" in rows and "Thái Nguyên" not in rows
+
+
+def test_the_timeline_says_when_a_task_passed_to_a_successors_approvers(browser: Browser, world: World) -> None:
+    from datetime import UTC, datetime
+
+    from plans.domain import commands
+
+    browser.login("drafter.cb")
+    form = browser.get("/plans/new")
+    created = browser.post("/plans/new", plan_form(), from_page=form)
+    plan_id = created.headers["Location"].split("/plans/")[1].split("?")[0]
+    page = browser.get(f"/plans/{plan_id}")
+    assert browser.post(f"/plans/{plan_id}/submit", {"confirm": "yes"}, from_page=page).status_code == 303
+    plans = world.upstreams.services.apps["plans.test"].extensions["plans"]
+    level = {"vi": "Lãnh đạo Sở", "en": "Department leadership"}
+    common = {"plan_id": plan_id, "approval_id": "a-handed", "version": 1, "level": 1, "level_name": level}
+    plans.handle(
+        commands.RecordTaskAssigned(
+            **common,
+            event_id="e-1",
+            occurred_at=datetime(2025, 6, 20, 2, tzinfo=UTC),
+            task_id="t-1",
+            due_at="2025-06-25T10:00:00+00:00",
+            role="dept_approver",
+        )
+    )
+    plans.handle(
+        commands.RecordTaskAssigned(
+            **common,
+            event_id="e-2",
+            occurred_at=datetime(2025, 7, 1, 1, tzinfo=UTC),
+            task_id="t-1",
+            due_at="2025-07-04T10:00:00+00:00",
+            role="dept_approver",
+            reassigned={
+                "task_id": "t-1",
+                "predecessor": "svhttdl-bac-kan",
+                "successor": "svhttdl-thai-nguyen-2025",
+                "date": "2025-07-01",
+            },
+        )
+    )
+    text = text_of(browser.get(f"/plans/{plan_id}"))
+    assert (
+        "Sở Văn hóa, Thể thao và Du lịch tỉnh Bắc Kạn giải thể: Lãnh đạo Sở chuyển cho người phê duyệt của "
+        "Sở Văn hóa, Thể thao và Du lịch tỉnh Thái Nguyên, hạn mới 04/07/2025"
+    ) in text
+    assert "svhttdl-bac-kan" not in text
