@@ -88,6 +88,7 @@ lint: install
 CATALOGUES := libs/servicekit/src/servicekit:servicekit:babel.cfg:N_ \
 	services/plans/src/plans:plans:babel.cfg:N_ \
 	services/approvals/src/approvals:approvals:babel.cfg:N_ \
+	services/notifications/src/notifications:notifications:babel.cfg:N_ \
 	gateway/src/gateway/web:web:gateway/babel-web.cfg:t,translate:2,mark
 messages: install
 	@for entry in $(CATALOGUES); do \

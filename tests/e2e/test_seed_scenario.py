@@ -80,8 +80,19 @@ def test_the_cao_bang_2024_plan_from_draft_to_number(
     def messages(person: Person, kind: str) -> list[dict]:
         return [m for m in person.inbox() if m["plan_id"] == plan_id and m["event_type"] == kind]
 
-    eventually(lambda: messages(drafter, "plan.approved"), what="the drafter's number notice")
-    assert len(messages(drafter, "approval.decision_recorded")) == 5
+    # One item per happening: the final decision, the approval's end and the number are one item,
+    # the return (the decision and the approval's end) another; the three other decisions one each.
+    final = eventually(
+        lambda: [m for m in messages(drafter, "plan.approved") if len(m["event_types"]) == 3],
+        what="the drafter's one item of the final approval",
+    )
+    assert len(final) == 1 and len(messages(drafter, "plan.approved")) == 1
+    assert final[0]["event_types"] == ["plan.approved", "approval.completed", "approval.decision_recorded"]
+    assert approved["document_number"] in final[0]["body"] and "http" not in final[0]["body"]
+    (returned,) = messages(drafter, "approval.completed")
+    assert returned["event_types"] == ["approval.completed", "approval.decision_recorded"]
+    assert RETURN_COMMENT in returned["body"] and returned["link_text"] == "Xem kế hoạch"
+    assert len(messages(drafter, "approval.decision_recorded")) == 3
     assert len(messages(dept, "approval.task_assigned")) == 2
     assert len(messages(province, "approval.task_assigned")) == 2
     assert len(messages(ministry, "approval.task_assigned")) == 1

@@ -303,10 +303,13 @@ def test_the_inbox_lists_notifications_and_marks_them_read(login) -> None:  # ty
     inbox = drafter.until("/inbox", lambda page: subject in text_of(page), "the decision's notification")
     text = text_of(inbox)
     assert f"{before + 1} chưa đọc" in text and subject in text
+    # The item's link is a link with words, not an address: it marks the item read and opens the plan.
+    assert "http://" not in text and "https://" not in text
     notification = re.search(
-        rf'action="/inbox/([^"/]+)/read"(?:(?!</form>).)*?value="/plans/{plan_id}"', inbox.text, flags=re.S
+        rf'<a class="open" href="(/inbox/[^"/]+/open\?to=(?:/|%2F)plans(?:/|%2F){plan_id})">Xem kế hoạch</a>',
+        inbox.text,
     )
-    assert notification, "no mark-read form for the plan's notification"
-    opened = drafter.post(f"/inbox/{notification.group(1)}/read", {"open": f"/plans/{plan_id}"}, from_page=inbox)
-    assert opened.headers["Location"] == f"/plans/{plan_id}"
+    assert notification, "no link to the plan in the inbox"
+    opened = drafter.get(html.unescape(notification.group(1)))
+    assert opened.status_code == 303 and opened.headers["Location"] == f"/plans/{plan_id}"
     assert f"{before} chưa đọc" in text_of(drafter.get("/inbox"))

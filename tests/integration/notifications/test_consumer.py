@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from notifications.adapters.orm import (
     Inbox,
+    NotificationMentionRow,
     NotificationRow,
     OutgoingMailRow,
     PlanAudienceRow,
@@ -88,8 +89,11 @@ def running(module_postgres_url: str, module_amqp_url: str):
 
 
 def readers_of(db, event: Event) -> list[str]:
+    """Who has the event in an inbox item (an item of its own, or the item of its happening)."""
     with db.transaction() as session:
-        return sorted(session.scalars(select(NotificationRow.recipient).where(NotificationRow.event_id == event.id)))
+        return sorted(
+            session.scalars(select(NotificationMentionRow.recipient).where(NotificationMentionRow.event_id == event.id))
+        )
 
 
 def deliveries_of(db, event: Event) -> int:
@@ -164,7 +168,63 @@ def test_a_redelivered_event_makes_no_second_message_mail_or_delivery(running) -
         mails = session.scalar(
             select(func.count())
             .select_from(OutgoingMailRow)
-            .join(NotificationRow, NotificationRow.id == OutgoingMailRow.notification_id)
-            .where(NotificationRow.event_id == event.id)
+            .join(NotificationMentionRow, NotificationMentionRow.notification_id == OutgoingMailRow.notification_id)
+            .where(NotificationMentionRow.event_id == event.id)
         )
     assert mails == 3
+
+
+def test_a_final_approval_redelivered_and_out_of_order_is_one_item_and_one_mail_per_drafter(running) -> None:
+    db, publish, handled = running
+    version = {"version": 7, "approval_id": "a7f3e2d1-0000-4000-8000-0000000000c7"}  # a happening of its own
+    decision = sample_event("approval.decision_recorded", level=3, decision="approve", **version)
+    completed = sample_event("approval.completed", level=3, outcome="approved", **version)
+    number = sample_event("plan.approved", version=7)
+    for event in (number, decision, number, completed, decision):  # the number first, two redelivered
+        publish(event)
+    handled(completed)
+    sentinel = sample_event("plan.withdrawn")
+    publish(sentinel)
+    handled(sentinel)  # one consumer handles in order: the redeliveries are behind us
+    with db.transaction() as session:
+        items = session.execute(
+            select(NotificationRow.recipient, NotificationRow.event_type, NotificationRow.body).where(
+                NotificationRow.id.in_(
+                    select(NotificationMentionRow.notification_id).where(
+                        NotificationMentionRow.event_id.in_([decision.id, completed.id, number.id])
+                    )
+                )
+            )
+        ).all()
+        mentions = session.scalar(
+            select(func.count())
+            .select_from(NotificationMentionRow)
+            .where(NotificationMentionRow.event_id.in_([decision.id, completed.id, number.id]))
+        )
+        mails = session.execute(
+            select(OutgoingMailRow.recipient, OutgoingMailRow.subject).where(
+                OutgoingMailRow.notification_id.in_(
+                    [
+                        item_id
+                        for item_id in session.scalars(
+                            select(NotificationMentionRow.notification_id).where(
+                                NotificationMentionRow.event_id == number.id
+                            )
+                        )
+                    ]
+                )
+            )
+        ).all()
+    assert sorted(recipient for recipient, _, _ in items) == sorted(DRAFTERS)
+    assert {event_type for _, event_type, _ in items} == {"plan.approved"}
+    assert all(
+        "(Trần Đức Thắng) phê duyệt và ban hành với số 15/KH-UBND" in body
+        for recipient, _, body in items
+        if recipient != "drafter2.cb"
+    )
+    assert mentions == 3 * len(DRAFTERS)  # each event once per drafter, however often it came
+    assert sorted(recipient for recipient, _ in mails) == sorted(DRAFTERS)
+    assert all(
+        subject.startswith(("Kế hoạch đã được cấp số 15/KH-UBND", "Plan issued as No. 15/KH-UBND"))
+        for _, subject in mails
+    )

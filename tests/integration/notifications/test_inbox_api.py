@@ -166,3 +166,43 @@ def test_hostile_json_to_the_inbox_write_endpoints_is_a_400(client: FlaskClient,
         response = client.post(path, data=HOSTILE_JSON[payload], headers=headers)
         assert is_problem(response, 400), (path, response.status_code)
     assert client.get("/notifications/unread-count", headers=auth(realm)).json["unread_count"] == unread
+
+
+DRAFTER = ("drafter.cb", ("drafter",))
+
+
+def test_a_return_is_one_item_with_its_link_in_words_not_an_address(app_and_deps, realm: RealmKeys) -> None:
+    app, deps = app_and_deps
+    deliver = deliver_through_consumer(deps)
+    decision = sample_event("approval.decision_recorded", level=2, version=3)
+    completed = sample_event("approval.completed", level=2, version=3)
+    for event in (completed, decision, decision):  # the approval's end first, the decision delivered twice
+        deliver(event)
+    with app.test_client() as client:
+        page = client.get("/notifications", headers=auth(realm, DRAFTER)).json
+        english = client.get("/notifications", headers={**auth(realm, DRAFTER), "Accept-Language": "en"}).json
+    returned = [item for item in page["items"] if item["event_type"] == "approval.completed"]
+    assert len(returned) == 1 and page["unread_count"] == len(page["items"])
+    (item,) = returned
+    assert item["event_types"] == ["approval.completed", "approval.decision_recorded"]
+    assert item["subject"].startswith("Kế hoạch bị trả lại để chỉnh sửa: ")
+    assert "http" not in item["body"] and item["body"].count("Ý kiến:") == 1
+    assert item["link"] == "https://ttdn.caobang.gov.vn/plans/5f0c8a1e-2b7d-4c55-9a7e-0d3c2f6b8a11"
+    assert item["link_text"] == "Xem kế hoạch"
+    # The item is written in its reader's language (drafter.cb reads Vietnamese) whatever the caller asks.
+    assert [i["link_text"] for i in english["items"] if i["id"] == item["id"]] == ["Xem kế hoạch"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        ({"Accept-Language": "vi"}, "Không có thông báo này trong hộp thư của bạn."),
+        ({"Accept-Language": "en"}, "No such notification in your inbox."),
+        ({}, "Không có thông báo này trong hộp thư của bạn."),  # the token's locale claim
+    ],
+)
+def test_problems_read_in_the_callers_language(client: FlaskClient, realm: RealmKeys, headers, detail) -> None:
+    response = client.post("/notifications/no-such-id/read", headers={**auth(realm, locale="vi"), **headers})
+    assert response.status_code == 404 and response.content_type == "application/problem+json"
+    assert response.json["detail"] == detail
+    assert response.headers["Content-Language"] == ("en" if "No such" in detail else "vi")

@@ -324,10 +324,19 @@ def test_loopback_targets_need_the_allow_list(shared_db: Database, directory, re
     app = make_deps(db, settings, directory).app()
     with app.test_client() as client:
         response = client.post(
+            "/webhooks",
+            json={"url": "http://127.0.0.1:8099/h", "event_types": ["plan.approved"]},
+            headers={**auth(realm), "Accept-Language": "en"},
+        )
+        vietnamese = client.post(
             "/webhooks", json={"url": "http://127.0.0.1:8099/h", "event_types": ["plan.approved"]}, headers=auth(realm)
         )
     assert response.status_code == 422
     assert "non-public" in response.json["errors"]["url"][0]
+    # The caller's token says Vietnamese: the reason and the detail read in Vietnamese.
+    assert vietnamese.status_code == 422 and vietnamese.headers["Content-Language"] == "vi"
+    assert "địa chỉ không công khai (127.0.0.1)" in vietnamese.json["errors"]["url"][0]
+    assert vietnamese.json["detail"] == "Địa chỉ webhook này không được chấp nhận."
 
 
 def test_a_dead_receivers_backlog_never_crowds_out_other_subscriptions(stack, realm, receivers) -> None:
@@ -378,7 +387,11 @@ def test_ipv6_targets_that_embed_a_private_ipv4_address_are_422(shared_db: Datab
     )
     app = make_deps(shared_db, settings, directory).app()
     with app.test_client() as client:
-        response = client.post("/webhooks", json={"url": url, "event_types": ["plan.approved"]}, headers=auth(realm))
+        response = client.post(
+            "/webhooks",
+            json={"url": url, "event_types": ["plan.approved"]},
+            headers={**auth(realm), "Accept-Language": "en"},
+        )
         assert response.status_code == 422 and response.content_type == "application/problem+json"
         assert "non-public" in response.json["errors"]["url"][0]
         assert client.get("/webhooks", headers=auth(realm)).json == {"items": []}
@@ -469,3 +482,15 @@ def test_a_receiver_written_for_plans_gets_report_events_it_subscribed_to_and_re
             2024,
         )
         assert data["document_number"] == "112/BC-UBND" and data["subject"]["kind"] == "report"
+
+
+def test_a_subscriptions_field_errors_read_in_the_callers_language(stack, realm) -> None:
+    client, *_ = stack
+    body = {"url": "https://dashboard.bvhttdl.gov.vn/h", "event_types": ["plan.approved"], "province": "Cao Bằng"}
+    vietnamese = client.post("/webhooks", json=body, headers=auth(realm))  # the token's locale: vi
+    english = client.post("/webhooks", json=body, headers={**auth(realm), "Accept-Language": "en"})
+    assert vietnamese.status_code == english.status_code == 422
+    assert vietnamese.json["errors"]["province"] == ["mã trong danh mục tổ chức của UBND tỉnh, ví dụ ubnd-cao-bang"]
+    assert english.json["errors"]["province"] == [
+        "the registry id of a province's People's Committee, such as ubnd-cao-bang"
+    ]

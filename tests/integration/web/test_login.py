@@ -4,7 +4,7 @@ flags, CSRF, refresh and logout."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from tests.integration.web.conftest import Browser, World, text_of
 
@@ -168,3 +168,14 @@ def test_a_login_that_is_never_finished_expires_within_minutes(browser: Browser,
     browser.login("drafter.cb")
     signed_in = store.load(browser.client.get_cookie("ttdn_session").value)
     assert signed_in.expires_at >= datetime.now(UTC) + timedelta(hours=9)  # a work day (WEB_SESSION_HOURS=10)
+
+
+def test_an_inbox_items_link_opens_only_a_page_of_this_site(browser: Browser) -> None:
+    browser.login("drafter.cb")
+    # The link of an item: it marks the item read (an id not in the reader's inbox marks nothing) and
+    # opens the page it names, never another site's.
+    opened = browser.get("/inbox/0b6c2f55-8d7e-4a1b-9c3d-2e1f0a9b8c7d/open?to=/plans/5f0c8a1e")
+    assert opened.status_code == 303 and opened.headers["Location"] == "/plans/5f0c8a1e"
+    for elsewhere in ("https://evil.example/plans/1", "//evil.example/plans/1", "/\t/evil.example"):
+        refused = browser.get(f"/inbox/0b6c2f55-8d7e-4a1b-9c3d-2e1f0a9b8c7d/open?to={quote(elsewhere)}")
+        assert refused.status_code == 303 and "evil" not in refused.headers["Location"], elsewhere

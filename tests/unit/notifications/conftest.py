@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -9,7 +10,7 @@ from notifications.adapters.templates import TemplateRenderer
 from notifications.bootstrap import bootstrap
 from notifications.config import NotificationsSettings
 from notifications.domain.deliveries import WebhookDelivery
-from notifications.domain.model import Notice, PlanAudience, QueuedMail
+from notifications.domain.model import InboxItem, MailState, Notice, PlanAudience, QueuedMail
 from notifications.domain.webhooks import DeliveryStatus, Subscription
 from notifications.service_layer.unit_of_work import UnitOfWork
 from notifications.testing import FakeDirectory
@@ -18,13 +19,22 @@ from servicekit.organisations import MemoryCopyStore
 
 
 class FakeNotifications:
+    """The inbox items in a list (newest last), the groups they answer to beside them."""
+
     def __init__(self) -> None:
-        self.items: list[Notice] = []
+        self.items: list[InboxItem] = []
 
-    def add(self, notice: Notice) -> None:
-        self.items.append(notice)
+    def items_for(self, reader: str, keys) -> list[InboxItem]:  # type: ignore[no-untyped-def]
+        wanted = set(keys)
+        return [item for item in self.items if item.recipient == reader and item.keys & wanted]
 
-    def of(self, reader: str) -> list[Notice]:
+    def save(self, item: InboxItem, *, absorbed=()) -> None:  # type: ignore[no-untyped-def]
+        gone = {other.id for other in absorbed if other.id != item.id}
+        self.items = [kept for kept in self.items if kept.id not in gone]
+        if all(kept.id != item.id for kept in self.items):
+            self.items.append(item)
+
+    def of(self, reader: str) -> list[InboxItem]:
         return [n for n in self.items if n.recipient == reader]
 
     def page(self, reader, *, unread_only, limit, cursor):  # pragma: no cover - the API is tested on PostgreSQL
@@ -34,11 +44,11 @@ class FakeNotifications:
         return sum(1 for n in self.of(reader) if n.read_at is None)
 
     def mark_read(self, reader: str, notification_id: str, when: datetime) -> Notice | None:
-        for index, notice in enumerate(self.items):
-            if notice.id == notification_id and notice.recipient == reader:
-                if notice.read_at is None:
-                    self.items[index] = notice = Notice(**{**notice.__dict__, "read_at": when})
-                return notice
+        for item in self.items:
+            if item.id == notification_id and item.recipient == reader:
+                if item.read_at is None:
+                    item.read_at = when
+                return item.notice()
         return None
 
     def mark_all_read(self, reader: str, when: datetime) -> int:
@@ -72,11 +82,45 @@ class FakeApprovals:
 
 
 class FakeMailQueue:
+    """Mails by id; ``claimed`` are those a mailer took (sent or on their way)."""
+
     def __init__(self) -> None:
-        self.queued: list[QueuedMail] = []
+        self.rows: dict[int, QueuedMail] = {}
+        self.claimed: set[int] = set()
+
+    @property
+    def queued(self) -> list[QueuedMail]:
+        return [self.rows[key] for key in sorted(self.rows)]
 
     def enqueue(self, mail: QueuedMail) -> None:
-        self.queued.append(mail)
+        self.rows[max(self.rows, default=0) + 1] = mail
+
+    def claim_all(self) -> None:
+        self.claimed |= set(self.rows)
+
+    def of_items(self, notification_ids) -> list[MailState]:  # type: ignore[no-untyped-def]
+        wanted = set(notification_ids)
+        return [
+            MailState(key, mail.notification_id, key not in self.claimed, mail.subject)
+            for key, mail in sorted(self.rows.items())
+            if mail.notification_id in wanted
+        ]
+
+    def retarget(self, notification_ids, to: str) -> None:  # type: ignore[no-untyped-def]
+        for key, mail in self.rows.items():
+            if mail.notification_id in set(notification_ids):
+                self.rows[key] = replace(mail, notification_id=to)
+
+    def rewrite(self, mail_id: int, mail: QueuedMail) -> bool:
+        if mail_id in self.claimed:
+            return False
+        self.rows[mail_id] = mail
+        return True
+
+    def drop(self, mail_ids) -> None:  # type: ignore[no-untyped-def]
+        for key in mail_ids:
+            if key not in self.claimed:
+                self.rows.pop(key, None)
 
 
 class FakeSubscriptions:

@@ -48,9 +48,9 @@ def test_a_decision_on_a_report_is_worded_for_a_report_and_links_to_its_page(uow
     vi, en = readers["drafter.cb"], readers["drafter2.cb"]
     assert vi.subject == f"Sở Thông tin và Truyền thông trả lại để chỉnh sửa báo cáo: {REPORT_TITLE}"
     assert f"Nông Văn Sơn (Sở Thông tin và Truyền thông) đã trả lại để chỉnh sửa báo cáo “{REPORT_TITLE}”" in vi.body
-    assert vi.body.endswith(f"Xem báo cáo: {REPORT_LINK}")
+    assert vi.link == REPORT_LINK and vi.link_text == "Xem báo cáo" and REPORT_LINK not in vi.body
     assert en.subject == f"Department returned the report for revision: {REPORT_TITLE}"
-    assert en.body.endswith(f"Open the report: {REPORT_LINK}")
+    assert en.link == REPORT_LINK and en.link_text == "Open the report" and REPORT_LINK not in en.body
     assert "kế hoạch" not in vi.body.lower() and "plan" not in en.body.lower()
 
 

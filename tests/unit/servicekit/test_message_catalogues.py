@@ -1,4 +1,4 @@
-"""One language at a time: the kit's and the approvals service's catalogues hold every
+"""One language at a time: the kit's, the approvals and the notifications services' catalogues hold every
 text their code marks, in Vietnamese and English with the same placeholders, compiled as
 committed; marshmallow's field messages and a domain error's message reach the caller in
 the language they ask for (Accept-Language, else their token's locale claim)."""
@@ -21,7 +21,7 @@ from servicekit.i18n import N_, Catalogue, LocalisedError, request_locale
 from servicekit.problems import ProblemTable, ProblemType, register_problem_table
 
 # The catalogues beside plans' (tested in tests/unit/plans) and the web's (tests/unit/web).
-CATALOGUES = [("servicekit", "servicekit"), ("approvals", "approvals")]
+CATALOGUES = [("servicekit", "servicekit"), ("approvals", "approvals"), ("notifications", "notifications")]
 
 
 def folder(package: str) -> Path:

@@ -210,6 +210,13 @@ def test_what_changed_in_a_resubmitted_report() -> None:
         "Thêm hoạt động “Đón phóng viên”",
     ]
     assert report_changes(before, before) == []
+    # the API keeps actual values as decimals: a whole one reads as it was typed
+    decimals = {**before, "results": [{**result, "indicators": [{"name": "Người", "actual": 150.0, "qualifier": ""}]}]}
+    revised = {
+        **before,
+        "results": [{**result, "indicators": [{"name": "Người", "actual": 210.0, "qualifier": "trên"}]}],
+    }
+    assert report_changes(decimals, revised, "vi") == ["“Tập huấn” – Người: 150 → trên 210"]
     assert [parse_actual(v) for v in ("", "1.250", "12,5", "900", "7.5", "nhiều")] == [
         None,
         1250,

@@ -59,6 +59,8 @@ def _figure(indicator: dict[str, Any]) -> str:
     actual = indicator.get("actual")
     if actual is None:
         return "—"
+    if isinstance(actual, float) and actual.is_integer():  # the API keeps numbers as decimals: 150.0 reads 150
+        actual = int(actual)
     text = f"{actual:,}".replace(",", ".") if isinstance(actual, int) else str(actual).replace(".", ",")
     return f"{indicator.get('qualifier')} {text}".strip()
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -43,6 +44,7 @@ def register(blueprint: Blueprint) -> None:
         ("/tasks/<task_id>/delegate", "delegate_task", delegate_task, ["POST"]),
         ("/inbox", "inbox", inbox, ["GET"]),
         ("/inbox/<notification_id>/read", "read_notification", read_notification, ["POST"]),
+        ("/inbox/<notification_id>/open", "open_notification", open_notification, ["GET"]),
         ("/inbox/read-all", "read_all", read_all, ["POST"]),
         ("/organisations/search", "organisation_search", organisation_search, ["GET"]),
     ]
@@ -612,7 +614,9 @@ def record_decision(task_id: str) -> ResponseReturnValue:
         return _confirm_decision(task_id, body)
     answer = call("POST", f"/approvals/tasks/{task_id}/decision", json=body)
     if answer.ok:
-        return _done("web.tasks", f"decision_{body['decision']}")
+        # A report is called a report in what the approver is told (notice.report_decision_*).
+        report = request.form.get("kind") == "report"
+        return _done("web.tasks", f"{'report_' if report else ''}decision_{body['decision']}")
     return _decision_failed(task_id, answer, "decision")
 
 
@@ -625,17 +629,19 @@ def _confirm_decision(task_id: str, body: dict[str, str]) -> ResponseReturnValue
     if task is None:
         abort(404)
     plan_ref = approval["plan"]
-    title = plan_ref.get("title") or fetch(f"/plans/{plan_ref['plan_id']}").body["title"]
+    kind = (approval.get("subject") or {}).get("kind") or plan_ref.get("kind") or "plan"
+    base = "/reports" if kind == "report" else "/plans"
+    title = plan_ref.get("title") or fetch(f"{base}/{plan_ref['plan_id']}").body["title"]
     decision = body["decision"]
+    # The question and the button name the document by its kind: "Trả lại báo cáo …".
+    wording = f"confirm.report_{decision}" if kind == "report" else f"confirm.{decision}"
     return _confirm(
         heading=translate(g.locale, f"confirm.{decision}_title"),
-        question=translate(
-            g.locale, f"confirm.{decision}_question", plan=title, level=pick(task["level_name"], g.locale)
-        ),
-        button=translate(g.locale, f"confirm.{decision}_button"),
+        question=translate(g.locale, f"{wording}_question", plan=title, level=pick(task["level_name"], g.locale)),
+        button=translate(g.locale, f"{wording}_button"),
         action=url_for("web.record_decision", task_id=task_id),
         back=url_for("web.approval", approval_id=approval_id, task=task_id),
-        hidden={"approval_id": approval_id, **body},
+        hidden={"approval_id": approval_id, "kind": kind, **body},
         comment=body["comment"],
         danger=decision == "reject",
     )
@@ -676,7 +682,26 @@ def inbox() -> str:
         params["cursor"] = request.args["cursor"]
     answer = call("GET", "/notifications", params=params)
     page = answer.body if answer.ok else {"items": [], "next_cursor": None, "unread_count": 0}
+    for item in page["items"]:
+        item["target"] = notification_target(item)
     return render_template("web/inbox.html", page=page, unread_only=bool(request.args.get("unread")))
+
+
+def notification_target(item: dict[str, Any]) -> str:
+    """The page of this site an inbox item opens: its link's path (the notifications service
+    writes links to the public address of these pages), else the plan or report it names."""
+    parts = urlsplit(str(item.get("link") or ""))
+    if parts.path.startswith(("/plans/", "/reports/", "/approvals/", "/calls/")):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    if item.get("plan_id"):
+        return url_for("web.plan", plan_id=item["plan_id"])
+    return url_for("web.inbox")
+
+
+def open_notification(notification_id: str) -> ResponseReturnValue:
+    """Follow an item's link: marked read (harmless to repeat: a GET may), then the page itself."""
+    call("POST", f"/notifications/{notification_id}/read")
+    return redirect(safe_next(request.args.get("to")), code=303)
 
 
 def read_notification(notification_id: str) -> ResponseReturnValue:

@@ -174,6 +174,8 @@ class ProblemType:
             detail = self.detail(error)
         elif isinstance(self.detail, Message):
             detail = render(self.detail) if render is not None else str(self.detail)
+            if render is not None:
+                headers.setdefault("Content-Language", getattr(render, "locale", SOURCE_LOCALE))
         elif self.detail is not None:
             detail = self.detail
         elif render is not None and isinstance(getattr(error, "message", None), Message):

@@ -5,6 +5,13 @@ The inbox is read by one reader at a time, newest first, at millions of rows:
 ``ix_notifications_inbox`` (recipient, created_at, id) serves keyset pages in
 both directions, and the partial ``ix_notifications_unread`` keeps unread
 counts and ``unread=true`` pages small.
+
+A notification is one inbox item, which may group several events of one happening
+(``domain.model.InboxItem``): ``notification_mentions`` holds each event's part in it (one
+row per event and reader, which also makes a redelivered event a no-op), and
+``notification_keys`` the groups it answers to, one row per reader and group, whose primary
+key makes two consumers that start the same item at once collide (the loser is retried and
+joins the winner's item).
 """
 
 from __future__ import annotations
@@ -51,6 +58,8 @@ class NotificationRow(Base):
     subject: Mapped[str] = mapped_column(String(1000))
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(1000))
+    # The link's words in the reader's language ("Xem kế hoạch"); empty on items written before them.
+    link_text: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -66,6 +75,32 @@ class NotificationRow(Base):
             sqlite_where=text("read_at IS NULL"),
         ),
     )
+
+
+class NotificationMentionRow(Base):
+    """One event's part in an inbox item: the facts its message is written from."""
+
+    __tablename__ = "notification_mentions"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
+    notification_id: Mapped[str] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(120))
+    event_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(120))
+    context: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("event_id", "recipient", name="uq_notification_mentions_event_recipient"),)
+
+
+class NotificationKeyRow(Base):
+    """A group an inbox item answers to, for its reader (``domain.model.grouping_keys``)."""
+
+    __tablename__ = "notification_keys"
+
+    recipient: Mapped[str] = mapped_column(String(120), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    notification_id: Mapped[str] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"), index=True)
 
 
 class PlanAudienceRow(Base):
@@ -95,7 +130,9 @@ class OutgoingMailRow(Base):
     __tablename__ = "outgoing_mail"
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
-    notification_id: Mapped[str] = mapped_column(String(36), unique=True)
+    # An item's mail is rewritten while it waits; an item that changes after its mail went out
+    # (the number issued after the decision was mailed) is mailed again: one row each time.
+    notification_id: Mapped[str] = mapped_column(String(36), index=True)
     recipient: Mapped[str] = mapped_column(String(120))
     reader_name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(320))
@@ -103,6 +140,7 @@ class OutgoingMailRow(Base):
     subject: Mapped[str] = mapped_column(String(1000))
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(1000))
+    link_text: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     batch_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

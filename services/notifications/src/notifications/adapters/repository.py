@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from servicekit.pagination import decode_cursor, encode_cursor
-from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy import Select, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ..domain.deliveries import DeliveryStatus, DigestEntry, MailDigest, WebhookAttempt, WebhookDelivery
-from ..domain.model import Notice, PlanAudience, QueuedMail
+from ..domain.model import InboxItem, MailState, Mention, Notice, PlanAudience, QueuedMail
 from ..domain.webhooks import Subscription
 from .orm import (
     ClosedApprovalRow,
+    NotificationKeyRow,
+    NotificationMentionRow,
     NotificationRow,
     OutgoingMailRow,
     PlanAudienceRow,
@@ -23,10 +25,19 @@ from .orm import (
     webhook_attempts,
 )
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 # -- protocols the use cases depend on
 class NotificationRepository(Protocol):
-    def add(self, notice: Notice) -> None: ...
+    def items_for(self, reader: str, keys: Collection[str]) -> list[InboxItem]:
+        """The reader's items answering to any of ``keys``, locked for the change."""
+        ...
+
+    def save(self, item: InboxItem, *, absorbed: Collection[InboxItem] = ()) -> None:
+        """Write the item (new or changed); the ``absorbed`` items are now part of it and go."""
+        ...
+
     def page(
         self, reader: str, *, unread_only: bool, limit: int, cursor: str | None
     ) -> tuple[list[Notice], str | None]: ...
@@ -51,6 +62,10 @@ class MailQueue(Protocol):
     def claim_waiting(self, waiting_since: datetime, now: datetime) -> list[str]: ...
     def digest(self, batch_id: str) -> MailDigest | None: ...
     def save(self, digest: MailDigest) -> None: ...
+    def of_items(self, notification_ids: Collection[str]) -> list[MailState]: ...
+    def retarget(self, notification_ids: Collection[str], to: str) -> None: ...
+    def rewrite(self, mail_id: int, mail: QueuedMail) -> bool: ...
+    def drop(self, mail_ids: Collection[int]) -> None: ...
 
 
 class SubscriptionRepository(Protocol):
@@ -71,7 +86,7 @@ class DeliveryRepository(Protocol):
 
 
 # -- SQL implementations
-def _notice(row: NotificationRow) -> Notice:
+def _notice(row: NotificationRow, event_types: tuple[str, ...] = ()) -> Notice:
     return Notice(
         id=row.id,
         recipient=row.recipient,
@@ -83,27 +98,109 @@ def _notice(row: NotificationRow) -> Notice:
         link=row.link,
         created_at=row.created_at,
         read_at=row.read_at,
+        link_text=row.link_text or "",
+        event_types=event_types or (row.event_type,),
     )
 
 
 class SqlNotifications:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.locking = session.get_bind().dialect.name == "postgresql"
 
-    def add(self, notice: Notice) -> None:
-        self.session.add(
-            NotificationRow(
-                id=notice.id,
-                recipient=notice.recipient,
-                event_id=notice.event_id,
-                event_type=notice.event_type,
-                plan_id=notice.plan_id,
-                subject=notice.subject,
-                body=notice.body,
-                link=notice.link,
-                created_at=notice.created_at,
+    def items_for(self, reader: str, keys: Collection[str]) -> list[InboxItem]:
+        ids = select(NotificationKeyRow.notification_id).where(
+            NotificationKeyRow.recipient == reader, NotificationKeyRow.key.in_(list(keys))
+        )
+        query = select(NotificationRow).where(NotificationRow.id.in_(ids)).order_by(NotificationRow.id)
+        if self.locking:  # another consumer changing the same item waits, then sees this one's mentions
+            query = query.with_for_update()
+        rows = list(self.session.scalars(query))
+        if not rows:
+            return []
+        found = [row.id for row in rows]
+        mentions: dict[str, list[Mention]] = {row.id: [] for row in rows}
+        for mention in self.session.scalars(
+            select(NotificationMentionRow).where(NotificationMentionRow.notification_id.in_(found))
+        ):
+            mentions[mention.notification_id].append(
+                Mention(mention.event_id, mention.event_type, dict(mention.context or {}), mention.received_at)
+            )
+        keys_of: dict[str, set[str]] = {row.id: set() for row in rows}
+        for notification_id, key in self.session.execute(
+            select(NotificationKeyRow.notification_id, NotificationKeyRow.key).where(
+                NotificationKeyRow.notification_id.in_(found)
+            )
+        ):
+            keys_of[notification_id].add(key)
+        return [
+            InboxItem(
+                id=row.id,
+                recipient=row.recipient,
+                plan_id=row.plan_id,
+                created_at=row.created_at,
+                mentions=mentions[row.id],
+                keys=keys_of[row.id],
+                read_at=row.read_at,
+                subject=row.subject,
+                body=row.body,
+                link=row.link,
+                link_text=row.link_text or "",
+            )
+            for row in rows
+        ]
+
+    def save(self, item: InboxItem, *, absorbed: Collection[InboxItem] = ()) -> None:
+        gone = [other.id for other in absorbed if other.id != item.id]
+        if gone:
+            # The absorbed items' events and groups are the survivor's now; then they go.
+            for model in (NotificationMentionRow, NotificationKeyRow):
+                self.session.execute(
+                    update(model)
+                    .where(model.notification_id.in_(gone))
+                    .values(notification_id=item.id)
+                    .execution_options(synchronize_session=False)
+                )
+            self.session.execute(
+                delete(NotificationRow).where(NotificationRow.id.in_(gone)).execution_options(synchronize_session=False)
+            )
+        row = self.session.get(NotificationRow, item.id)
+        if row is None:
+            row = NotificationRow(id=item.id, recipient=item.recipient)
+            self.session.add(row)
+        row.event_id = item.event_id
+        row.event_type = item.event_type
+        row.plan_id = item.plan_id
+        row.subject = item.subject
+        row.body = item.body
+        row.link = item.link
+        row.link_text = item.link_text
+        row.created_at = item.created_at
+        row.read_at = item.read_at
+        self.session.flush()  # the row before the rows that refer to it
+        stored = set(
+            self.session.scalars(
+                select(NotificationMentionRow.event_id).where(NotificationMentionRow.notification_id == item.id)
             )
         )
+        for mention in item.mentions:
+            if mention.event_id not in stored:
+                self.session.add(
+                    NotificationMentionRow(
+                        notification_id=item.id,
+                        recipient=item.recipient,
+                        event_id=mention.event_id,
+                        event_type=mention.event_type,
+                        context=dict(mention.context),
+                        received_at=mention.received_at,
+                    )
+                )
+        known = set(
+            self.session.scalars(select(NotificationKeyRow.key).where(NotificationKeyRow.notification_id == item.id))
+        )
+        for key in sorted(item.keys - known):
+            self.session.add(NotificationKeyRow(recipient=item.recipient, key=key, notification_id=item.id))
+        self.session.flush()  # a group another consumer took meanwhile fails here, and the event is retried
 
     def page(
         self, reader: str, *, unread_only: bool, limit: int, cursor: str | None
@@ -119,7 +216,24 @@ class SqlNotifications:
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
-        return [_notice(row) for row in rows], next_cursor
+        types = self._types([row.id for row in rows])
+        return [_notice(row, kinds) for row, kinds in zip(rows, types, strict=True)], next_cursor
+
+    def _types(self, ids: list[str]) -> list[tuple[str, ...]]:
+        """Each item's event types, the one that speaks for it first (none for items of before)."""
+        found: dict[str, list[Mention]] = {}
+        if ids:
+            for notification_id, event_id, event_type in self.session.execute(
+                select(
+                    NotificationMentionRow.notification_id,
+                    NotificationMentionRow.event_id,
+                    NotificationMentionRow.event_type,
+                ).where(NotificationMentionRow.notification_id.in_(ids))
+            ):
+                found.setdefault(notification_id, []).append(Mention(event_id, event_type, {}, _EPOCH))
+        return [
+            tuple(m.event_type for m in sorted(found.get(id_, []), key=lambda m: m.order, reverse=True)) for id_ in ids
+        ]
 
     def unread_count(self, reader: str) -> int:
         query = (
@@ -137,7 +251,7 @@ class SqlNotifications:
             return None
         if row.read_at is None:
             row.read_at = when
-        return _notice(row)
+        return _notice(row, self._types([row.id])[0])
 
     def mark_all_read(self, reader: str, when: datetime) -> int:
         result = self.session.execute(
@@ -197,9 +311,54 @@ class SqlMailQueue:
                 subject=mail.subject,
                 body=mail.body,
                 link=mail.link,
+                link_text=mail.link_text,
                 created_at=mail.created_at,
             )
         )
+
+    def of_items(self, notification_ids: Collection[str]) -> list[MailState]:
+        rows = self.session.execute(
+            select(
+                OutgoingMailRow.id, OutgoingMailRow.notification_id, OutgoingMailRow.batch_id, OutgoingMailRow.subject
+            )
+            .where(OutgoingMailRow.notification_id.in_(list(notification_ids)))
+            .order_by(OutgoingMailRow.id)
+        )
+        return [MailState(id_, notification, batch is None, subject) for id_, notification, batch, subject in rows]
+
+    def retarget(self, notification_ids: Collection[str], to: str) -> None:
+        if notification_ids:
+            self.session.execute(
+                update(OutgoingMailRow)
+                .where(OutgoingMailRow.notification_id.in_(list(notification_ids)))
+                .values(notification_id=to)
+            )
+
+    def rewrite(self, mail_id: int, mail: QueuedMail) -> bool:
+        """A waiting mail says what its item says now; False when a mailer claimed it meanwhile."""
+        result = self.session.execute(
+            update(OutgoingMailRow)
+            .where(OutgoingMailRow.id == mail_id, OutgoingMailRow.batch_id.is_(None))
+            .values(
+                notification_id=mail.notification_id,
+                reader_name=mail.reader_name,
+                address=mail.address,
+                locale=mail.locale,
+                subject=mail.subject,
+                body=mail.body,
+                link=mail.link,
+                link_text=mail.link_text,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def drop(self, mail_ids: Collection[int]) -> None:
+        if mail_ids:
+            self.session.execute(
+                delete(OutgoingMailRow).where(
+                    OutgoingMailRow.id.in_(list(mail_ids)), OutgoingMailRow.batch_id.is_(None)
+                )
+            )
 
     def _locked(self, query: Select) -> Select:  # type: ignore[type-arg]
         return query.with_for_update(skip_locked=True) if self.skip_locked else query
@@ -260,7 +419,10 @@ class SqlMailQueue:
             reader_name=latest.reader_name,
             address=latest.address,
             locale=latest.locale,
-            entries=[DigestEntry(subject=row.subject, body=row.body, link=row.link) for row in rows],
+            entries=[
+                DigestEntry(subject=row.subject, body=row.body, link=row.link, link_text=row.link_text or "")
+                for row in rows
+            ],
         )
 
     def save(self, digest: MailDigest) -> None:

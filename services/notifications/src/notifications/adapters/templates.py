@@ -72,7 +72,8 @@ class TemplateRenderer:
     def render_notice(self, event_name: str, locale: str | None, context: Mapping[str, Any]) -> Rendered:
         locale = reader_locale(locale)
         parts = self._render(f"{locale}/{event_name}.j2", _localised(context, locale))
-        return Rendered(subject=_one_line(parts["subject"]), body=parts["body"].strip())
+        link_text = _one_line(parts.get("link_text", "")) or link_label(str(context.get("link") or ""), locale)
+        return Rendered(subject=_one_line(parts["subject"]), body=parts["body"].strip(), link_text=link_text)
 
     def render_digest(self, locale: str | None, reader: str, entries: Sequence[DigestEntry]) -> RenderedMail:
         locale = reader_locale(locale)
@@ -87,9 +88,9 @@ class TemplateRenderer:
         )
 
     def _render(self, name: str, context: Mapping[str, Any]) -> dict[str, str]:
-        """The parts a template sets at its top level (``subject``, ``body``, ``html``)."""
+        """The parts a template sets at its top level (``subject``, ``body``, ``html``, ``link_text``)."""
         exported = self._env.get_template(name).make_module(dict(context)).__dict__
-        return {key: str(value) for key, value in exported.items() if key in ("subject", "body", "html")}
+        return {key: str(value) for key, value in exported.items() if key in ("subject", "body", "html", "link_text")}
 
 
 def _localised(context: Mapping[str, Any], locale: str) -> dict[str, Any]:
@@ -112,8 +113,20 @@ def _localised(context: Mapping[str, Any], locale: str) -> dict[str, Any]:
     return values
 
 
+_LINK_LABELS = {
+    "vi": {"/approvals/": "Mở trang quyết định", "/calls/": "Xem công văn"},
+    "en": {"/approvals/": "Open the decision page", "/calls/": "Open the letter"},
+}
+
+
 def link_label(link: str, locale: str) -> str:
-    """The words of a digest's link: "Xem báo cáo" for a report's page, "Xem kế hoạch" for a plan's."""
+    """The words of a link to ``link``: "Xem báo cáo" for a report's page, "Xem kế hoạch" for a plan's,
+    "Mở trang quyết định" for a task's decision page (a message whose template names none, one of
+    before the templates did)."""
+    locale = reader_locale(locale)
+    for part, label in _LINK_LABELS[locale].items():
+        if part in link:
+            return label
     kind = "report" if "/reports/" in link else "plan"
     return ("Xem " if locale == "vi" else "Open the ") + NOUNS[locale][kind]
 

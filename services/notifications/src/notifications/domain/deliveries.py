@@ -152,11 +152,12 @@ class WebhookDelivery:
 
 @dataclass(frozen=True)
 class DigestEntry:
-    """One message inside a digest."""
+    """One message inside a digest: its link goes below the text with its words (``link_text``)."""
 
     subject: str
     body: str
     link: str
+    link_text: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from servicekit.i18n import N_, Message
+
 
 class NotificationsError(Exception):
     """Base of the service's domain errors."""
@@ -20,8 +22,10 @@ class NotAnIntegrator(NotificationsError):
 
 
 class UnsafeWebhookTarget(NotificationsError):
-    """A subscription URL this service will not call; ``reason`` says why."""
+    """A subscription URL this service will not call; ``message`` says why (a catalogue message,
+    rendered in the caller's language at the edge), ``reason`` in English (logs, delivery log)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: Message | str) -> None:
+        self.message = reason if isinstance(reason, Message) else N_(reason)
+        self.reason = str(self.message)
+        super().__init__(self.reason)

@@ -9,6 +9,15 @@ Recipient rules (architecture §8, issue 5), the same for every kind of document
 - the assignees of a task hear that it was assigned to them, that it is due
   soon and that it is overdue; the delegate hears of a task delegated to them;
 - nobody is told of their own action.
+
+One happening, one item: a decision that ends an approval reaches the drafters as two or three
+events (``approval.decision_recorded``, ``approval.completed`` and, on approval, the number in
+``plan.approved`` or ``report.approved``). Each reader gets **one inbox item** for them, grouped when
+written (see :class:`InboxItem`): every event names the groups it belongs to
+(:func:`grouping_keys`), and an event joins the reader's item of any of its groups, joining two
+items into one where it bridges them. What the item says is the message of its most telling event
+(:data:`HEADLINE_RANK`) with the facts of all of them, so it reads the same whatever order the
+events arrived in, and an event already in it (a redelivery) changes nothing.
 """
 
 from __future__ import annotations
@@ -145,7 +154,9 @@ def recipients(
 
 @dataclass(frozen=True)
 class Notice:
-    """One message for one reader, rendered in their language."""
+    """One inbox item as its reader sees it, rendered in their language: the subject, the text (no
+    address in it) and the link with its words ("Xem kế hoạch"). ``event_type`` is the type of the
+    event that speaks for the item, ``event_types`` every type grouped in it."""
 
     id: str
     recipient: str
@@ -157,18 +168,163 @@ class Notice:
     link: str
     created_at: datetime
     read_at: datetime | None = None
+    link_text: str = ""
+    event_types: tuple[str, ...] = ()
 
     @property
     def read(self) -> bool:
         return self.read_at is not None
 
 
+# Which event of a group speaks for the item: the number issued says more than the approval's end,
+# which says more than the decision that caused it.
+HEADLINE_RANK = {
+    events.DECISION_RECORDED: 1,
+    events.APPROVAL_COMPLETED: 2,
+    events.PLAN_APPROVED: 3,
+    events.REPORT_APPROVED: 3,
+}
+
+
+def grouping_keys(event_id: str, event_name: str, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The groups an event belongs to, computed from the event alone (so arrival order does not
+    matter). A decision on version V of a document at level L by X; the end of V's approval; and
+    ``approval.completed``, caused by the decision at its level by its decider, belongs to both,
+    which is how the final decision, the approval's end and the number become one item. Any other
+    event is a group of its own."""
+    own = (f"event:{event_id}",)
+    document, version = data.get("plan_id"), data.get("version")
+    if event_name not in HEADLINE_RANK or not document or not version:
+        return own
+    at = f"{document}@{version}"
+    decision = f"{at}:decision:{data['level']}:{data['by']}" if data.get("level") and data.get("by") else ""
+    end = f"{at}:end"
+    if event_name == events.DECISION_RECORDED:
+        return (decision,) if decision else own
+    if event_name == events.APPROVAL_COMPLETED:
+        return (decision, end) if decision else (end,)
+    return (end,)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One event's part in an inbox item: the facts its message is written from (``context``:
+    JSON values, the reader's language not yet applied)."""
+
+    event_id: str
+    event_type: str
+    context: Mapping[str, Any]
+    received_at: datetime
+
+    @property
+    def order(self) -> tuple[int, str, str]:
+        return (HEADLINE_RANK.get(self.event_type, 0), self.event_type, self.event_id)
+
+
+@dataclass
+class InboxItem:
+    """One reader's item about one happening: the events (mentions) grouped in it, the groups it
+    answers to, and its message as last rendered."""
+
+    id: str
+    recipient: str
+    plan_id: str | None
+    created_at: datetime
+    mentions: list[Mention] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    read_at: datetime | None = None
+    subject: str = ""
+    body: str = ""
+    link: str = ""
+    link_text: str = ""
+
+    @property
+    def headline(self) -> Mention:
+        return max(self.mentions, key=lambda mention: mention.order)
+
+    @property
+    def event_id(self) -> str:
+        """The first event of the item (as it was written: its identity among the reader's items)."""
+        return min(self.mentions, key=lambda mention: (mention.received_at, mention.event_id)).event_id
+
+    @property
+    def event_type(self) -> str:
+        return self.headline.event_type
+
+    @property
+    def event_types(self) -> tuple[str, ...]:
+        return tuple(mention.event_type for mention in sorted(self.mentions, key=lambda m: m.order, reverse=True))
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+    def knows(self, event_id: str) -> bool:
+        return any(mention.event_id == event_id for mention in self.mentions)
+
+    def context(self) -> dict[str, Any]:
+        """The facts of every mention, the more telling event's winning where two say something."""
+        merged: dict[str, Any] = {}
+        for mention in sorted(self.mentions, key=lambda m: m.order):
+            for key, value in mention.context.items():
+                if key not in merged or value not in (None, "", [], {}):
+                    merged[key] = value
+        return merged
+
+    def add(self, mention: Mention, keys: Iterable[str]) -> bool:
+        """Take in one more event; True when it changes what the item is about (its headline),
+        which makes a read item unread again. An event already in it changes nothing."""
+        if self.knows(mention.event_id):
+            return False
+        before = self.headline.event_type if self.mentions else None
+        self.mentions.append(mention)
+        self.keys.update(keys)
+        changed = self.headline.event_type != before
+        if changed and before is not None:
+            self.read_at = None
+        return changed
+
+    def absorb(self, other: InboxItem) -> None:
+        """Become one item with ``other`` (an event bridged their groups): the earlier one stays."""
+        before = self.headline.event_type
+        self.mentions.extend(m for m in other.mentions if not self.knows(m.event_id))
+        self.keys.update(other.keys)
+        self.created_at = min(self.created_at, other.created_at)
+        if self.headline.event_type != before or other.read_at is None:
+            self.read_at = None
+
+    def rendered(self, subject: str, body: str, link: str, link_text: str) -> None:
+        self.subject, self.body, self.link, self.link_text = subject, body, link, link_text
+
+    def notice(self) -> Notice:
+        return Notice(
+            id=self.id,
+            recipient=self.recipient,
+            event_id=self.event_id,
+            event_type=self.event_type,
+            plan_id=self.plan_id,
+            subject=self.subject,
+            body=self.body,
+            link=self.link,
+            created_at=self.created_at,
+            read_at=self.read_at,
+            link_text=self.link_text,
+            event_types=self.event_types,
+        )
+
+
+def survivor(items: Iterable[InboxItem]) -> InboxItem:
+    """Of items an event bridges, the one that stays: the earliest (then the smallest id)."""
+    return min(items, key=lambda item: (item.created_at, item.id))
+
+
 @dataclass(frozen=True)
 class Rendered:
-    """A template's output for one reader."""
+    """A template's output for one reader: the link's words (``link_text``) apart from the text."""
 
     subject: str
     body: str
+    link_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -184,6 +340,41 @@ class QueuedMail:
     body: str
     link: str
     created_at: datetime
+    link_text: str = ""
+
+
+@dataclass(frozen=True)
+class MailState:
+    """An item's mail as the queue holds it: still waiting for its digest, or claimed (sent or on
+    its way) with the subject it had."""
+
+    id: int
+    notification_id: str
+    waiting: bool
+    subject: str
+
+
+@dataclass(frozen=True)
+class MailPlan:
+    """What an item's mail needs after the item changed: rewrite the waiting mail ``rewrite`` (and
+    drop the other waiting ones), or queue a new one (``enqueue``), or nothing."""
+
+    rewrite: int | None = None
+    drop: tuple[int, ...] = ()
+    enqueue: bool = False
+
+
+def plan_mail(states: Iterable[MailState], subject: str) -> MailPlan:
+    """One mail per change a reader has not been mailed yet: a mail still waiting is rewritten (one
+    digest entry per item), a mail gone out already is followed by a new one only when the item now
+    says something else (its subject changed: the number was issued after the decision went out)."""
+    states = list(states)
+    waiting = sorted((state.id for state in states if state.waiting), reverse=True)
+    if waiting:
+        return MailPlan(rewrite=waiting[0], drop=tuple(waiting[1:]))
+    if any(state.subject == subject for state in states):
+        return MailPlan()
+    return MailPlan(enqueue=True)
 
 
 def _unique(names: Iterable[str]) -> list[str]:

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from servicekit.i18n import N_
+
 from .deliveries import DeliveryStatus
 from .errors import UnsafeWebhookTarget
 
@@ -88,16 +90,16 @@ class TargetPolicy:
             parts = urlsplit(url)
             port = parts.port
         except ValueError as error:
-            raise UnsafeWebhookTarget(f"not a valid URL: {error}") from None
+            raise UnsafeWebhookTarget(N_("not a valid URL: {error}", error=str(error))) from None
         if parts.scheme not in ("http", "https"):
-            raise UnsafeWebhookTarget("only http and https URLs are accepted")
+            raise UnsafeWebhookTarget(N_("only http and https URLs are accepted"))
         if parts.username is not None or parts.password is not None:
-            raise UnsafeWebhookTarget("credentials in the URL are not accepted; the signature authenticates us")
+            raise UnsafeWebhookTarget(N_("credentials in the URL are not accepted; the signature authenticates us"))
         host = (parts.hostname or "").lower()
         if not host:
-            raise UnsafeWebhookTarget("the URL has no host")
+            raise UnsafeWebhookTarget(N_("the URL has no host"))
         if port == 0:
-            raise UnsafeWebhookTarget("port 0 is not a valid target")
+            raise UnsafeWebhookTarget(N_("port 0 is not a valid target"))
         if host in self._allowed_hosts:
             return url
         try:
@@ -106,9 +108,9 @@ class TargetPolicy:
             try:
                 addresses = [ipaddress.ip_address(address.split("%", 1)[0]) for address in resolve(host)]
             except OSError:
-                raise UnsafeWebhookTarget(f"the host {host} cannot be resolved") from None
+                raise UnsafeWebhookTarget(N_("the host {host} cannot be resolved", host=host)) from None
         if not addresses:
-            raise UnsafeWebhookTarget(f"the host {host} cannot be resolved")
+            raise UnsafeWebhookTarget(N_("the host {host} cannot be resolved", host=host))
         for address in addresses:
             self._judge(host, address)
         return url
@@ -127,9 +129,13 @@ class TargetPolicy:
         local_nat64 = isinstance(address, ipaddress.IPv6Address) and address in LOCAL_NAT64
         shown = str(address) if judged is address else f"{address}, which reaches {judged}"
         if (local_nat64 or not judged.is_global) and not allowed:
-            raise UnsafeWebhookTarget(f"the host {host} resolves to a non-public address ({shown})")
+            raise UnsafeWebhookTarget(
+                N_("the host {host} resolves to a non-public address ({address})", host=host, address=shown)
+            )
         if judged.is_multicast:
-            raise UnsafeWebhookTarget(f"the host {host} resolves to a multicast address ({shown})")
+            raise UnsafeWebhookTarget(
+                N_("the host {host} resolves to a multicast address ({address})", host=host, address=shown)
+            )
 
     @property
     def _allowed_hosts(self) -> frozenset[str]:

@@ -9,10 +9,12 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
+from servicekit.i18n import request_locale
 from servicekit.messagebus import MessageBus
 from servicekit.web import current_principal
 
 from .. import views
+from ..adapters.templates import link_label
 from ..domain import commands
 from ..service_layer.handlers import require_integrator
 from .schemas import (
@@ -52,9 +54,11 @@ def _notice(notice: Any) -> dict[str, Any]:
         "id": notice.id,
         "event_type": notice.event_type,
         "plan_id": notice.plan_id,
+        "event_types": list(notice.event_types or (notice.event_type,)),
         "subject": notice.subject,
         "body": notice.body,
         "link": notice.link,
+        "link_text": notice.link_text or link_label(notice.link, request_locale()),
         "created_at": notice.created_at,
         "read": notice.read,
         "read_at": notice.read_at,
@@ -79,7 +83,9 @@ class Inbox(MethodView):
     @inbox.arguments(InboxQuerySchema, location="query", unknown=RAISE)
     @inbox.response(200, InboxPageSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
-        """The caller's messages, newest first (keyset pagination with `cursor`)."""
+        """The caller's messages, newest first (keyset pagination with `cursor`): one item per
+        happening (a decision, the approval it ended and the number issued are one item), its text
+        without addresses, its `link` with the words to show for it (`link_text`)."""
         command = commands.ListInbox(
             reader(), unread_only=query["unread"], limit=query["limit"], cursor=query["cursor"]
         )

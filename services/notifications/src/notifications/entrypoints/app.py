@@ -6,6 +6,7 @@ from flask import Flask
 from servicekit.api import create_api
 from servicekit.auth import TokenVerifier
 from servicekit.db import Database
+from servicekit.i18n import N_
 from servicekit.problems import ProblemTable, ProblemType, register_problem_table
 from servicekit.web import create_service_app, service_readiness
 
@@ -20,18 +21,21 @@ from ..domain.errors import (
 from ..domain.model import Directory
 from ..domain.webhooks import Resolver
 from . import api
+from .messages import CATALOGUE, rendered
 
-# Domain errors to problem types, in this one place.
+# Domain errors to problem types, in this one place; the details in the caller's language.
 PROBLEMS: ProblemTable = {
-    NotificationNotFound: ProblemType(404, "Not found", detail="No such notification in your inbox."),
-    SubscriptionNotFound: ProblemType(404, "Not found", detail="No such webhook subscription of yours."),
-    NotAnIntegrator: ProblemType(403, "Forbidden", detail="Webhook subscriptions are managed by integrator clients."),
+    NotificationNotFound: ProblemType(404, "Not found", detail=N_("No such notification in your inbox.")),
+    SubscriptionNotFound: ProblemType(404, "Not found", detail=N_("No such webhook subscription of yours.")),
+    NotAnIntegrator: ProblemType(
+        403, "Forbidden", detail=N_("Webhook subscriptions are managed by integrator clients.")
+    ),
     UnsafeWebhookTarget: ProblemType(
         422,
         "Validation failed",
         "validation-error",
-        detail="The webhook URL is not an acceptable target.",
-        errors=lambda error: {"url": [getattr(error, "reason", str(error))]},
+        detail=N_("The webhook URL is not an acceptable target."),
+        errors=lambda error: {"url": [rendered(getattr(error, "message", str(error)))]},
     ),
 }
 
@@ -52,7 +56,7 @@ def create_app(
     readiness = service_readiness(db, settings, verifier)
     app = create_service_app("notifications", settings, verifier=verifier, readiness=readiness)
     app.extensions["notifications"] = bootstrap(settings, db=db, directory=directory, resolve=resolve)
-    register_problem_table(app, PROBLEMS)
+    register_problem_table(app, PROBLEMS, CATALOGUE)
     rest = create_api(app, title="TTĐN notifications", description="In-app inbox and integrator webhooks")
     rest.register_blueprint(api.inbox)
     rest.register_blueprint(api.webhooks)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from servicekit.i18n import N_
 from servicekit.text import checked_text
 
 from ..domain.events import SUBSCRIBABLE, TYPE_PREFIX
+from .messages import text
+
+REGISTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _registry_id(value: str | None) -> None:
+    if value is not None and not REGISTRY_ID.fullmatch(value):
+        raise ValidationError(text(N_("the registry id of a province's People's Committee, such as ubnd-cao-bang")))
+
 
 EVENT_TYPE_CHOICES = (*SUBSCRIBABLE, *(TYPE_PREFIX + name for name in SUBSCRIBABLE))
 
@@ -49,11 +60,24 @@ class InboxQuerySchema(Schema):
 
 class NotificationSchema(Schema):
     id = fields.String(required=True)
-    event_type = fields.String(required=True, metadata={"description": "e.g. approval.task_assigned"})
-    plan_id = fields.String(allow_none=True)
+    event_type = fields.String(
+        required=True, metadata={"description": "the event that speaks for the item, e.g. approval.task_assigned"}
+    )
+    event_types = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "every event grouped in the item, the one that speaks for it first "
+            "(a final approval: plan.approved, approval.completed, approval.decision_recorded)"
+        },
+    )
+    plan_id = fields.String(allow_none=True, metadata={"description": "the document's id (a plan's or a report's)"})
     subject = fields.String(required=True)
-    body = fields.String(required=True)
-    link = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": "plain text, in the reader's language"})
+    link = fields.String(required=True, metadata={"description": "the page the item opens"})
+    link_text = fields.String(
+        required=True, metadata={"description": "the words to show the link with (Xem kế hoạch, Open the report)"}
+    )
     created_at = fields.DateTime(required=True)
     read = fields.Boolean(required=True)
     read_at = fields.DateTime(allow_none=True)
@@ -85,10 +109,7 @@ class SubscriptionCreateSchema(CleanTextSchema):
     province = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Regexp(
-            r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-            error="the registry id of a province's People's Committee, such as ubnd-cao-bang",
-        ),
+        validate=lambda value: _registry_id(value),
         metadata={
             "description": "only events of documents of this province (the registry id of its People's Committee)"
         },

@@ -29,14 +29,19 @@ from ..domain.model import (
     SUBMISSIONS,
     TASK_EVENTS,
     Directory,
+    InboxItem,
+    Mention,
     Notice,
     PlanAudience,
     QueuedMail,
     Rendered,
     actor_of,
     call_audience,
+    grouping_keys,
     notifies_drafters,
+    plan_mail,
     recipients,
+    survivor,
 )
 from ..domain.webhooks import Resolver, RetryPolicy, Subscription, TargetPolicy, new_signing_secret
 from .unit_of_work import UnitOfWork
@@ -154,7 +159,8 @@ def notify_people(
     task_link: Callable[[str, str], str] | None = None,
     names: Names | None = None,
 ) -> list[Notice]:
-    """One inbox message (and one queued mail where we know an address) per recipient."""
+    """One inbox item per recipient (and its mail where we know an address): the event's own, or
+    the one of the happening it belongs to (``domain.model.InboxItem``)."""
     data = event.data
     plan_drafters: list[str] = []
     unit_drafters: list[str] = []
@@ -194,39 +200,67 @@ def notify_people(
     if not readers:
         return []
     context = _template_context(event, directory, document_link, task_link, names=names, now=now)
+    mention = Mention(event.id, event.name, context, now)
+    keys = grouping_keys(event.id, event.name, data)
     notices = []
     for username in readers:
-        person = directory.person(username)
-        locale = person.locale if person else None
-        rendered = renderer.render_notice(event.name, locale, context)
-        notice = Notice(
-            id=str(uuid.uuid4()),
-            recipient=username,
-            event_id=event.id,
-            event_type=event.name,
-            plan_id=data.get("plan_id"),
-            subject=rendered.subject,
-            body=rendered.body,
-            link=context["link"],
-            created_at=now,
-        )
-        uow.notifications.add(notice)
-        if person is not None and person.email:
-            uow.mail.enqueue(
-                QueuedMail(
-                    notification_id=notice.id,
-                    recipient=username,
-                    reader_name=person.display_name,
-                    address=person.email,
-                    locale=person.locale,
-                    subject=notice.subject,
-                    body=notice.body,
-                    link=notice.link,
-                    created_at=now,
-                )
-            )
-        notices.append(notice)
+        notice = inform(uow, username, directory.person(username), mention, keys, data.get("plan_id"), renderer)
+        if notice is not None:
+            notices.append(notice)
     return notices
+
+
+def inform(
+    uow: UnitOfWork,
+    reader: str,
+    person: Any,
+    mention: Mention,
+    keys: tuple[str, ...],
+    plan_id: str | None,
+    renderer: Renderer,
+) -> Notice | None:
+    """Put one event in one reader's inbox: a new item, or the item of the same happening (two
+    items an event bridges become one), and its mail: the waiting one rewritten, or a new one.
+    None when the reader's item already holds the event (a redelivery)."""
+    found = uow.notifications.items_for(reader, keys)
+    if any(item.knows(mention.event_id) for item in found):
+        return None
+    if found:
+        item = survivor(found)
+        absorbed = [other for other in found if other is not item]
+        for other in absorbed:
+            item.absorb(other)
+    else:
+        item = InboxItem(id=str(uuid.uuid4()), recipient=reader, plan_id=plan_id, created_at=mention.received_at)
+        absorbed = []
+    item.add(mention, keys)
+    context = item.context()
+    locale = person.locale if person else None
+    rendered = renderer.render_notice(item.event_type, locale, context)
+    item.rendered(rendered.subject, rendered.body, str(context.get("link") or ""), rendered.link_text)
+    uow.notifications.save(item, absorbed=absorbed)
+    mails = uow.mail.of_items([item.id, *(other.id for other in absorbed)])
+    uow.mail.retarget([other.id for other in absorbed], item.id)
+    if person is not None and person.email:
+        mail = QueuedMail(
+            notification_id=item.id,
+            recipient=reader,
+            reader_name=person.display_name,
+            address=person.email,
+            locale=person.locale,
+            subject=item.subject,
+            body=item.body,
+            link=item.link,
+            created_at=mention.received_at,
+            link_text=item.link_text,
+        )
+        plan = plan_mail(mails, item.subject)
+        # A mailer may have claimed the waiting mail meanwhile: then the change goes in a new one.
+        rewritten = plan.rewrite is not None and uow.mail.rewrite(plan.rewrite, mail)
+        uow.mail.drop(plan.drop)
+        if plan.enqueue or (plan.rewrite is not None and not rewritten):
+            uow.mail.enqueue(mail)
+    return item.notice()
 
 
 def _template_context(
