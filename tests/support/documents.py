@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from plans.domain.content import PlanContent
-from plans.domain.document import DocumentFace, Signer, plan_document
+from plans.domain.document import DocumentFace, Signer, document_face
 from plans.domain.organisation_seed import load_seed
 from plans.domain.organisations import Organisations
 
@@ -44,8 +44,8 @@ def as_in_2024(body: dict[str, Any]) -> dict[str, Any]:
 
 def face_of(body: dict[str, Any], number: str = "01/KH-UBND") -> DocumentFace:
     """The face of ``body`` issued on 8 February 2024 (its units named as they were then)."""
-    return plan_document(
-        plan_id="00000000-0000-4000-8000-000000000001",
+    return document_face(
+        document_id="00000000-0000-4000-8000-000000000001",
         version=1,
         content=PlanContent.from_dict(as_in_2024(body)),
         number=number,

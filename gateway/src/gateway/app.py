@@ -22,7 +22,7 @@ from flask_swagger_ui import get_swaggerui_blueprint
 from servicekit.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from servicekit.db import Database
 from servicekit.problems import Problem, problem_response
-from servicekit.web import OpsGuard, bearer_token, create_service_app, unauthorized
+from servicekit.web import OpsGuard, bearer_token, create_service_app, unauthorized, verified_principal
 
 from .config import GatewaySettings
 from .idempotency import IdempotencyStore, StoredAnswer, fingerprint, validate_key
@@ -143,22 +143,9 @@ def _install_gatekeeper(app: Flask, table: RouteTable, verifier: TokenVerifier) 
             g.principal = None
             g.route = route
             return None
-        token = bearer_token()
-        if token is None:
-            return problem_response(unauthorized("A bearer token is required.", error=None))
-        try:
-            principal = verifier.verify(token)
-        except InvalidToken as error:
-            return problem_response(unauthorized(error.reason))
-        except KeysUnavailable:
-            return problem_response(
-                Problem(
-                    503,
-                    "Identity provider unavailable",
-                    "The token cannot be verified right now.",
-                    headers={"Retry-After": "5"},
-                )
-            )
+        principal = verified_principal(verifier)
+        if isinstance(principal, Response):
+            return principal
         if not route.allows(principal.roles):
             return problem_response(
                 Problem(

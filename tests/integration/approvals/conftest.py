@@ -15,14 +15,12 @@ from approvals.adapters import orm
 from approvals.bootstrap import bootstrap
 from approvals.config import ApprovalsSettings
 from approvals.entrypoints.app import create_app
-from approvals.entrypoints.consumer import QUEUE, make_handler
+from approvals.entrypoints.consumer import build_consumer
 from flask import Flask
 from flask.testing import FlaskClient
 from servicekit.auth import TokenVerifier
-from servicekit.consumer import EventConsumer
 from servicekit.db import Database
 from servicekit.events import new_event
-from servicekit.topology import suite_queue
 from sqlalchemy import select
 
 from tests.support.tokens import ISSUER, KEY_A, KeySet, claims, sign
@@ -157,14 +155,7 @@ def report_submitted(**changes: Any) -> dict[str, Any]:
 @pytest.fixture
 def deliver(settings: ApprovalsSettings, db: Database, clock: FakeClock) -> Callable[..., str]:
     """Hand an event to the approvals consumer exactly as RabbitMQ would (inbox included)."""
-    consumer = EventConsumer(
-        amqp_url=settings.amqp_url,
-        exchange=settings.events_exchange,
-        queue=suite_queue(QUEUE),
-        db=db,
-        inbox_model=orm.Inbox,
-        handle=make_handler(bootstrap(settings, db=db, directory=FakeDirectory(), clock=clock)),
-    )
+    consumer = build_consumer(settings, db, bootstrap(settings, db=db, directory=FakeDirectory(), clock=clock))
 
     def _deliver(name: str, data: dict[str, Any], event_id: str | None = None) -> str:
         event = new_event(name, source="/ttdn/plans", subject=f"plans/{data['plan_id']}", data=data, id=event_id)

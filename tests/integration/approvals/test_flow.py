@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,30 +18,21 @@ from approvals.adapters import orm
 from approvals.bootstrap import bootstrap
 from approvals.config import ApprovalsSettings
 from approvals.entrypoints.app import create_app
-from approvals.entrypoints.consumer import QUEUE, make_handler
+from approvals.entrypoints.consumer import build_consumer
 from devidp.testing import free_port, start_devidp
 from flask.testing import FlaskClient
 from keycloak import KeycloakOpenID
 from servicekit.broker import Publisher, connection_parameters
-from servicekit.consumer import EventConsumer
 from servicekit.db import Database
 from servicekit.events import new_event
 from servicekit.outbox import OutboxRelay
-from servicekit.topology import SUITE_QUEUES, declare_all, suite_queue
+from servicekit.topology import SUITE_QUEUES, declare_all
+
+from tests.support.waiting import wait_for
 
 from .conftest import plan_submitted, report_submitted
 
 OBSERVER = "approvals-test.observer"
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -73,15 +63,7 @@ def stack(idp: str, module_postgres_url: str, module_amqp_url: str) -> Iterator[
     relay = OutboxRelay(
         db, orm.Outbox, Publisher(settings.amqp_url, settings.events_exchange, on_connect=declare), poll_seconds=0.2
     )
-    consumer = EventConsumer(
-        amqp_url=settings.amqp_url,
-        exchange=settings.events_exchange,
-        queue=suite_queue(QUEUE),
-        db=db,
-        inbox_model=orm.Inbox,
-        handle=make_handler(bootstrap(settings, db=db)),
-        retry_delays_ms=(200,),
-    )
+    consumer = build_consumer(settings, db, bootstrap(settings, db=db), retry_delays_ms=(200,))
     plans = Publisher(settings.amqp_url, settings.events_exchange, on_connect=declare)
     threads = [
         threading.Thread(target=relay.run, args=(stop,), daemon=True),

@@ -6,17 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from approvals.__main__ import migrate_database
-from approvals.adapters import orm
 from approvals.bootstrap import bootstrap
 from approvals.config import ApprovalsSettings
 from approvals.entrypoints.app import create_app
-from approvals.entrypoints.consumer import QUEUE, make_handler
+from approvals.entrypoints.consumer import build_consumer
 from approvals.entrypoints.scheduler import DeadlineScheduler
 from servicekit.auth import TokenVerifier
-from servicekit.consumer import EventConsumer
 from servicekit.db import Database
 from servicekit.events import new_event
-from servicekit.topology import suite_queue
 
 from tests.support.tokens import ISSUER, KEY_A, KeySet
 from tests.unit.approvals.fakes import FakeClock, FakeDirectory
@@ -30,14 +27,7 @@ def test_submission_decisions_list_and_timers_on_sqlite(tmp_path: Path) -> None:
     clock = FakeClock(datetime(2024, 3, 4, 1, 0, tzinfo=UTC))
     db = Database(settings.database_url)
     bus = bootstrap(settings, db=db, directory=FakeDirectory(), clock=clock)
-    consumer = EventConsumer(
-        amqp_url=settings.amqp_url,
-        exchange=settings.events_exchange,
-        queue=suite_queue(QUEUE),
-        db=db,
-        inbox_model=orm.Inbox,
-        handle=make_handler(bus),
-    )
+    consumer = build_consumer(settings, db, bus)
     verifier = TokenVerifier("http://idp.test", "ttdn", issuer=ISSUER, jwks_source=KeySet(KEY_A))
     client = create_app(settings, verifier=verifier, directory=FakeDirectory(), clock=clock).test_client()
     plans = [plan_submitted(title=f"Kế hoạch thông tin đối ngoại năm 202{n}", year=2020 + n) for n in range(3)]

@@ -18,16 +18,8 @@ from gateway.routes import ROUTES, Route
 from keycloak import KeycloakOpenID
 
 from tests.integration.gateway.servers import ServerThread
+from tests.integration.gateway.users import DEMO_USERNAMES, PASSWORD
 
-PASSWORD = "ttdn2024"
-DEMO_USERNAMES = [
-    *(f"{kind}.{code}" for code in ("cb", "bk", "kt", "ls", "qb") for kind in ("drafter", "dept", "province")),
-    "ministry.1",
-    "ministry.2",
-    "admin",
-    "dual.cb",
-    "drafter2.cb",
-]
 SAMPLE_VALUES = {"id": "0b6c5a52-6f55-4a5e-9e1e-3c1f6c2f2f10", "n": "1", "key": "plan-default"}
 
 

@@ -24,6 +24,7 @@ from schemathesis.checks import CHECKS as CHECKS_REGISTRY
 from schemathesis.checks import load_all_checks
 
 from tests.integration.gateway.servers import ServerThread
+from tests.integration.gateway.users import DEMO_USERNAMES, PASSWORD
 from tests.support.services import migrate, service_app
 
 # Every check schemathesis has (`--checks all`); the statuses they must accept beyond their defaults
@@ -55,15 +56,6 @@ EXPECTED_STATUSES: dict[str, list[str]] = {
     ],
 }
 SERVICES = ("plans", "approvals", "notifications")
-PASSWORD = "ttdn2024"
-DEMO_USERNAMES = [
-    *(f"{kind}.{code}" for code in ("cb", "bk", "kt", "ls", "qb") for kind in ("drafter", "dept", "province")),
-    "ministry.1",
-    "ministry.2",
-    "admin",
-    "dual.cb",
-    "drafter2.cb",
-]
 PLAN = {
     "title": "Kế hoạch hoạt động thông tin đối ngoại tỉnh Cao Bằng năm 2024",
     "plan_type": "annual",

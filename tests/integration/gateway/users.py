@@ -8,6 +8,16 @@ from tests.support.orgs import province_of, unit_of
 from tests.support.tokens import claims, sign
 
 PROVINCES = ("cb", "bk", "kt", "ls", "qb", "tn")
+# The demo users whose password-grant tokens the tests against the identity provider ask for.
+PASSWORD = "ttdn2024"
+DEMO_USERNAMES = [
+    *(f"{kind}.{code}" for code in ("cb", "bk", "kt", "ls", "qb") for kind in ("drafter", "dept", "province")),
+    "ministry.1",
+    "ministry.2",
+    "admin",
+    "dual.cb",
+    "drafter2.cb",
+]
 
 DEMO_USERS: dict[str, dict] = {}
 for code in PROVINCES:

@@ -10,6 +10,9 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,20 +20,19 @@ from typing import Any
 from devidp.testing import free_port  # noqa: F401 -- one definition, re-exported for the tests
 from flask import Flask
 from jwcrypto import jwk, jwt
-from notifications.adapters.orm import Inbox
 from notifications.bootstrap import bootstrap
 from notifications.config import NotificationsSettings
 from notifications.entrypoints.app import create_app
-from notifications.entrypoints.consumer import QUEUE, event_handler
+from notifications.entrypoints.consumer import build_consumer
 from notifications.entrypoints.mailer import DigestMailer
 from notifications.entrypoints.webhook_dispatcher import WebhookDispatcher
 from notifications.testing import sample_event_data
-from servicekit.consumer import EventConsumer
 from servicekit.db import Database
 from servicekit.events import Event, new_event
 from servicekit.messagebus import MessageBus
 from servicekit.process import upgrade_database
-from servicekit.topology import suite_queue
+
+from tests.support.waiting import wait_for  # noqa: F401 -- re-exported for the tests
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "notifications" / "migrations"
 PUBLIC_URL = "https://ttdn.caobang.gov.vn"
@@ -143,14 +145,7 @@ class Service:
 def deliver_through_consumer(deps: Service) -> Callable[[Event], str]:
     """Run an event through the idempotent consumer's processing (inbox table
     included), without the broker: what the consumer does with each message."""
-    consumer = EventConsumer(
-        amqp_url="amqp://unused",
-        exchange=deps.settings.events_exchange,
-        queue=suite_queue(QUEUE),
-        db=deps.db,
-        inbox_model=Inbox,
-        handle=event_handler(deps.bus),
-    )
+    consumer = build_consumer(deps.settings, deps.db, deps.bus)
     return lambda event: consumer.process(event.to_json().encode("utf-8"), {})
 
 
@@ -165,11 +160,20 @@ def make_deps(db: Database, settings: NotificationsSettings, directory: Any, **o
     return Service(db, settings, directory, bus, resolve=overrides.get("resolve"))
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.02) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
+class Mailbox:
+    """An SMTP server's handler on loopback (aiosmtpd): what it received, as (envelope sender,
+    recipients, parsed message)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], EmailMessage]] = []
+        self.raw: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        self.raw.append(envelope.original_content)
+        self.received.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default))
+        )
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for _, rcpts, message in self.received if address in rcpts]

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import EmailMessage
-from email.policy import default
 
-import pytest
-from aiosmtpd.controller import Controller
 from notifications.adapters.orm import OutgoingMailRow
 from notifications.adapters.smtp import SmtpTransport
 from notifications.entrypoints.mailer import DigestMailer
@@ -23,34 +18,6 @@ from tests.integration.notifications.support import (
     make_settings,
     sample_event,
 )
-
-
-class Mailbox:
-    """What the SMTP server received: (envelope sender, recipients, parsed message)."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], EmailMessage]] = []
-        self.raw: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
-        self.raw.append(envelope.original_content)
-        self.received.append(
-            (envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default))
-        )
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [message for _, rcpts, message in self.received if address in rcpts]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Mailbox, int]]:
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield mailbox, port
-    controller.stop()
 
 
 def subject(message: EmailMessage) -> str:

@@ -12,6 +12,7 @@ import pytest
 from devidp.testing import free_port, start_devidp
 from keycloak import KeycloakOpenID
 from plans.config import PlansSettings
+from plans.documents.pki import FileCredentials
 from plans.entrypoints.app import create_app
 from servicekit.process import upgrade_database
 
@@ -35,12 +36,34 @@ def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.stop()
 
 
+def api_settings(plans_db: str, idp: str, **more: Any) -> PlansSettings:
+    """The service's settings for these tests. No broker is needed by the API; readiness reports it
+    failing, which these tests do not ask."""
+    return PlansSettings(
+        database_url=plans_db,
+        keycloak_url=idp,
+        amqp_url="amqp://guest:guest@127.0.0.1:1/%2F",
+        log_format="text",
+        **more,
+    )
+
+
 @pytest.fixture(scope="module")
 def settings(plans_db: str, idp: str) -> PlansSettings:
-    # No broker is needed by the API; readiness reports it failing, which these tests do not ask.
-    return PlansSettings(
-        database_url=plans_db, keycloak_url=idp, amqp_url="amqp://guest:guest@127.0.0.1:1/%2F", log_format="text"
-    )
+    return api_settings(plans_db, idp)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> FileCredentials:
+    """A development certificate authority of the module's own, for the modules that issue documents."""
+    credentials = FileCredentials(tmp_path_factory.mktemp("pki"), development=True)
+    credentials.ensure_ca()
+    return credentials
+
+
+def settings_issuing_documents(plans_db: str, idp: str, pki: FileCredentials) -> PlansSettings:
+    """The settings of the modules that issue documents: signed with the module's development CA."""
+    return api_settings(plans_db, idp, document_pki_dir=str(pki.directory), document_development_pki=True)
 
 
 @pytest.fixture(scope="module")

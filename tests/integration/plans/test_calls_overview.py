@@ -19,12 +19,10 @@ from plans.bootstrap import bootstrap
 from plans.config import PlansSettings
 from plans.domain import commands
 from plans.domain.provinces import seeded
-from plans.entrypoints.consumer import OVERVIEW_QUEUE, make_overview_handler
-from servicekit.consumer import EventConsumer
+from plans.entrypoints.consumer import OVERVIEW_QUEUE, build_consumer
 from servicekit.contracts import events as contract
 from servicekit.db import Database
 from servicekit.events import Event, new_event
-from servicekit.topology import suite_queue
 from sqlalchemy import delete, select
 
 from infra.local.sample_plans import CAO_BANG_2024, LANG_SON_2018, drafter_of
@@ -112,14 +110,7 @@ def test_a_call_addresses_every_province_in_force_on_its_date_by_default(client,
 
 
 def replay(db: Database, bus, events: list[Event]) -> None:  # type: ignore[no-untyped-def]
-    consumer = EventConsumer(
-        amqp_url="amqp://unused",
-        exchange="ttdn.events",
-        queue=suite_queue(OVERVIEW_QUEUE),
-        db=db,
-        inbox_model=Inbox,
-        handle=make_overview_handler(bus),
-    )
+    consumer = build_consumer(PlansSettings(), db, bus, OVERVIEW_QUEUE)
     for event in events:
         consumer.process(event.to_json().encode(), {})
 

@@ -30,6 +30,8 @@ from infra.local.sample_plans import CAO_BANG_2024, load_sample_plans
 from tests.support.documents import face_of, ten_page_plan
 from tests.support.signing import SOFTHSM_MODULE, LocalTsa, put_on_token, softhsm_token
 
+from .conftest import settings_issuing_documents
+
 pytestmark = pytest.mark.timeout(180)
 
 
@@ -37,13 +39,6 @@ pytestmark = pytest.mark.timeout(180)
 @pytest.fixture(scope="module")
 def renderer() -> DocumentRenderer:
     return DocumentRenderer()
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> FileCredentials:
-    credentials = FileCredentials(tmp_path_factory.mktemp("pki"), development=True)
-    credentials.ensure_ca()
-    return credentials
 
 
 def signing_request(credentials: Any, face: Any) -> SigningRequest:
@@ -244,14 +239,7 @@ def test_a_configured_timestamp_authority_stamps_both_signatures(
 # -- through the plans service: queue, renderer, API
 @pytest.fixture(scope="module")
 def settings(plans_db: str, idp: str, pki: FileCredentials) -> PlansSettings:
-    return PlansSettings(
-        database_url=plans_db,
-        keycloak_url=idp,
-        amqp_url="amqp://guest:guest@127.0.0.1:1/%2F",
-        log_format="text",
-        document_pki_dir=str(pki.directory),
-        document_development_pki=True,
-    )
+    return settings_issuing_documents(plans_db, idp, pki)
 
 
 @pytest.fixture(scope="module")

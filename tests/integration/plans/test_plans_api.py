@@ -402,24 +402,14 @@ def test_the_document_names_the_precondition_and_not_found_answers(client):
 
 # -- what the web interface shows, said by the API
 def test_list_items_carry_the_open_tasks_due_date_and_an_issued_plan_its_body_and_signer(app, client, tokens, body):
-    from plans.adapters.orm import Inbox
-    from plans.entrypoints.consumer import QUEUE, make_handler
-    from servicekit.consumer import EventConsumer
-    from servicekit.topology import suite_queue
+    from plans.entrypoints.consumer import build_consumer
 
     from tests.integration.plans.test_plans_events import approval_events
 
     plan_id = create(client, tokens, body).json["id"]
     assert client.post(f"/plans/{plan_id}/submit", headers=tokens("drafter.cb")).status_code == 200
     # The approvals service's events, through the consumer's own inbox and handler (no broker needed here).
-    consumer = EventConsumer(
-        amqp_url="amqp://unused",
-        exchange="ttdn.events",
-        queue=suite_queue(QUEUE),
-        db=app.extensions["plans_db"],
-        inbox_model=Inbox,
-        handle=make_handler(app.extensions["plans"]),
-    )
+    consumer = build_consumer(app.extensions["settings"], app.extensions["plans_db"], app.extensions["plans"])
     events = approval_events(plan_id)
     assert consumer.process(events[0].to_json().encode(), {}) == "handled"  # level 1 opens
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 import random
 import re
 import threading
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pika
 import pytest
@@ -19,17 +17,17 @@ from plans.bootstrap import bootstrap
 from plans.config import PlansSettings
 from plans.domain import commands
 from plans.domain.numbering import IssuingBodies
-from plans.entrypoints.consumer import QUEUE, make_handler
+from plans.entrypoints.consumer import build_consumer
 from plans.views import get_plan, plan_timeline
 from servicekit.broker import Publisher
-from servicekit.consumer import EventConsumer
 from servicekit.db import Database
 from servicekit.events import Event, new_event
 from servicekit.outbox import OutboxRelay
-from servicekit.topology import SUITE_QUEUES, declare_all, suite_queue
+from servicekit.topology import SUITE_QUEUES, declare_all
 from sqlalchemy import func, select
 
 from infra.local.sample_plans import drafter_of
+from tests.support.waiting import wait_for
 
 DRAFTER = drafter_of("svhttdl-cao-bang")
 LEVELS = {
@@ -38,16 +36,6 @@ LEVELS = {
     3: {"vi": "Bộ VHTTDL", "en": "Ministry"},
 }
 RETRY_DELAYS = (200,)
-
-
-def wait_for(condition, timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -192,15 +180,7 @@ def test_the_consumer_applies_shuffled_and_redelivered_approval_events(stack, bo
     deliveries = events * 2
     random.Random(20240208).shuffle(deliveries)
 
-    consumer = EventConsumer(
-        amqp_url=settings.amqp_url,
-        exchange=settings.events_exchange,
-        queue=suite_queue(QUEUE),
-        db=db,
-        inbox_model=Inbox,
-        handle=make_handler(bus),
-        retry_delays_ms=RETRY_DELAYS,
-    )
+    consumer = build_consumer(settings, db, bus, retry_delays_ms=RETRY_DELAYS)
     stop = threading.Event()
     worker = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
     worker.start()

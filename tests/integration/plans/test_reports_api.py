@@ -14,18 +14,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from plans.adapters.orm import Inbox, Outbox
+from plans.adapters.orm import Outbox
 from plans.bootstrap import bootstrap, document_tools
 from plans.config import PlansSettings
 from plans.documents.pki import FileCredentials
 from plans.domain.commands import RenderNextDocument
-from plans.entrypoints.consumer import QUEUE, make_handler
+from plans.entrypoints.consumer import build_consumer
 from pypdf import PdfReader
-from servicekit.consumer import EventConsumer
 from servicekit.contracts import events as contract
 from servicekit.events import Event, new_event
-from servicekit.topology import suite_queue
 from sqlalchemy import select
+
+from .conftest import settings_issuing_documents
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -37,22 +37,8 @@ LEVELS = {
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> FileCredentials:
-    credentials = FileCredentials(tmp_path_factory.mktemp("pki"), development=True)
-    credentials.ensure_ca()
-    return credentials
-
-
-@pytest.fixture(scope="module")
 def settings(plans_db: str, idp: str, pki: FileCredentials) -> PlansSettings:
-    return PlansSettings(
-        database_url=plans_db,
-        keycloak_url=idp,
-        amqp_url="amqp://guest:guest@127.0.0.1:1/%2F",
-        log_format="text",
-        document_pki_dir=str(pki.directory),
-        document_development_pki=True,
-    )
+    return settings_issuing_documents(plans_db, idp, pki)
 
 
 def chain_events(
@@ -124,14 +110,7 @@ def chain_events(
 
 
 def deliver(app: Any, events: list[Event]) -> None:
-    consumer = EventConsumer(
-        amqp_url="amqp://unused",
-        exchange="ttdn.events",
-        queue=suite_queue(QUEUE),
-        db=app.extensions["plans_db"],
-        inbox_model=Inbox,
-        handle=make_handler(app.extensions["plans"]),
-    )
+    consumer = build_consumer(app.extensions["settings"], app.extensions["plans_db"], app.extensions["plans"])
     for event in events:
         assert consumer.process(event.to_json().encode(), {}) == "handled"
 

@@ -8,7 +8,6 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
 
 import pika
 import pytest
@@ -27,26 +26,10 @@ from tests.support.messaging import (
     make_relay,
     run_in_thread,
 )
+from tests.support.waiting import wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 PROVINCES = ["CB", "BK", "KT", "LS", "QB", "CB2"]
-
-
-@pytest.fixture
-def db(postgres_url: str) -> Iterator[Database]:
-    database = Database(postgres_url)
-    Base.metadata.create_all(database.engine)
-    yield database
-    database.dispose()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def submit(db: Database, plan: str, n: int, **extra: object) -> str:

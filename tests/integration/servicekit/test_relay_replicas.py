@@ -7,29 +7,19 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 
 import pika
-import pytest
 from servicekit.broker import Publisher
 from servicekit.db import Database
 from servicekit.events import Event, new_event
 from servicekit.outbox import OutboxRelay, record_event
 from servicekit.topology import declare_exchange
 
-from tests.support.messaging import EXCHANGE, Base, Outbox, run_in_thread
+from tests.support.messaging import EXCHANGE, Outbox, run_in_thread
 
 TAP = "kit-test.tap"
 AGGREGATES = 24
 EVENTS_EACH = 25
-
-
-@pytest.fixture
-def db(postgres_url: str) -> Iterator[Database]:
-    database = Database(postgres_url)
-    Base.metadata.create_all(database.engine)
-    yield database
-    database.dispose()
 
 
 class CountingPublisher(Publisher):

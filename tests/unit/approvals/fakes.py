@@ -14,11 +14,14 @@ from approvals.domain.chain import ApprovalChain, define_chain
 from approvals.domain.model import Absence, Approval, SubjectContext
 from approvals.service_layer.handlers import bundled_chain_definitions
 from approvals.service_layer.unit_of_work import UnitOfWork, to_cloudevent
-from servicekit.calendar import WorkingCalendar
+from servicekit.calendar import VIETNAM, WorkingCalendar
 from servicekit.messagebus import MessageBus
 from servicekit.organisations import MemoryCopyStore
 
 from tests.support.orgs import province_of, unit_of
+
+# Thursday 29 Feb 2024, 09:00 in Cao Bằng: when the use-case tests' plan is submitted.
+SUBMITTED = datetime(2024, 2, 29, 9, 0, tzinfo=VIETNAM)
 
 
 @dataclass(frozen=True)
@@ -234,41 +237,41 @@ def make_bus(clock: FakeClock, directory: FakeDirectory | None = None) -> Messag
     )
 
 
+# What Cao Bằng's documents of 2024 have in common: the drafting unit, its province, the year, who drafted.
+CAO_BANG_2024 = {
+    "org_unit": "svhttdl-cao-bang",
+    "province": "ubnd-cao-bang",
+    "year": 2024,
+    "submitted_by": "drafter.cb",
+    "created_by": "drafter.cb",
+}
+
+
 # Cao Bằng's 2024 plan (seed 000: the border training, Báo Cao Bằng's items, Thác Bản Giốc cluster).
 def cao_bang_plan(version: int = 1, **changes: object) -> SubjectContext:
-    fields: dict = dict(
-        id="6f1c2b1e-3d4a-4c1b-9a55-0b1e2c3d4e01",
-        version=version,
-        title="Kế hoạch hoạt động thông tin đối ngoại năm 2024",
-        org_unit="svhttdl-cao-bang",
-        province="ubnd-cao-bang",
-        year=2024,
-        content_sha256="9b2f3c0d5c1e4a7b8e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f",
-        submitted_by="drafter.cb",
-        created_by="drafter.cb",
-        edited_by=("drafter.cb", "drafter2.cb"),
-    )
     if "plan_id" in changes:  # the older name of the subject's id
         changes["id"] = changes.pop("plan_id")
-    fields.update(changes)
-    return SubjectContext(**fields)
+    fields: dict = {
+        **CAO_BANG_2024,
+        "id": "6f1c2b1e-3d4a-4c1b-9a55-0b1e2c3d4e01",
+        "version": version,
+        "title": "Kế hoạch hoạt động thông tin đối ngoại năm 2024",
+        "content_sha256": "9b2f3c0d5c1e4a7b8e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f",
+        "edited_by": ("drafter.cb", "drafter2.cb"),
+    }
+    return SubjectContext(**{**fields, **changes})
 
 
 # Cao Bằng's 2024 year-end report on that plan (seed 000's results), under the report chain.
 def cao_bang_report(version: int = 1, **changes: object) -> SubjectContext:
-    fields: dict = dict(
-        id="8e2a4c6b-1f3d-4b5a-9c7e-2d4f6a8b0c35",
-        version=version,
-        title="Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
-        org_unit="svhttdl-cao-bang",
-        province="ubnd-cao-bang",
-        year=2024,
-        content_sha256="7c1e5a9d3b0f4e8a2c6d1b5f9e3a7c0d4b8f2e6a1c5d9b3f7e0a4c8d2b6f1e5a",
-        submitted_by="drafter.cb",
-        created_by="drafter.cb",
-        edited_by=("drafter.cb",),
-        document_type="annual",
-        kind="report",
-    )
-    fields.update(changes)
-    return SubjectContext(**fields)
+    fields: dict = {
+        **CAO_BANG_2024,
+        "id": "8e2a4c6b-1f3d-4b5a-9c7e-2d4f6a8b0c35",
+        "version": version,
+        "title": "Báo cáo tổng kết công tác thông tin đối ngoại năm 2024",
+        "content_sha256": "7c1e5a9d3b0f4e8a2c6d1b5f9e3a7c0d4b8f2e6a1c5d9b3f7e0a4c8d2b6f1e5a",
+        "edited_by": ("drafter.cb",),
+        "document_type": "annual",
+        "kind": "report",
+    }
+    return SubjectContext(**{**fields, **changes})

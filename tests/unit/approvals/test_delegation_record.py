@@ -4,17 +4,16 @@ an approver is away, and what approving several tasks at once records."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 
 import pytest
 from approvals.domain import commands
 from approvals.domain.errors import InvalidDecision, NotFound, NotPermitted
 from approvals.domain.model import Actor
-from servicekit.calendar import VIETNAM
 
 from tests.support.orgs import province_of, unit_of
 
-from .fakes import FakeClock, FakeDirectory, FakeUnitOfWork, Person, cao_bang_plan, default_chain, make_bus
+from .fakes import SUBMITTED, FakeClock, FakeDirectory, FakeUnitOfWork, Person, cao_bang_plan, default_chain, make_bus
 
 CB_UNIT, CB = unit_of("dept.cb"), province_of("dept.cb")
 DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), CB_UNIT, CB)
@@ -22,20 +21,6 @@ DUAL_CB = Actor("dual.cb", frozenset({"drafter", "dept_approver"}), CB_UNIT, CB)
 PGD_CB = Actor("pgd.cb", frozenset({"dept_approver"}), CB_UNIT, CB)
 PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), unit_of("province.cb"), CB)
 OFFICE_CB = Actor("vp.cb", frozenset({"province_approver"}), "vp-ubnd-cao-bang", CB)
-# Thursday 29 Feb 2024, 09:00 in Cao Bằng.
-SUBMITTED = datetime(2024, 2, 29, 9, 0, tzinfo=VIETNAM)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(SUBMITTED.astimezone(UTC))
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    unit = FakeUnitOfWork()
-    unit.chains.add(default_chain())
-    return unit
 
 
 @pytest.fixture

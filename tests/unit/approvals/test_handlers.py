@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from approvals.domain import commands
 from approvals.domain.errors import (
@@ -16,28 +14,13 @@ from approvals.domain.errors import (
 )
 from approvals.domain.model import Actor
 from approvals.service_layer import handlers
-from servicekit.calendar import VIETNAM
 
-from .fakes import FakeClock, FakeDirectory, FakeUnitOfWork, Person, cao_bang_plan, default_chain, make_bus
+from .fakes import SUBMITTED, FakeClock, FakeDirectory, FakeUnitOfWork, Person, cao_bang_plan, default_chain, make_bus
 
 DEPT_CB = Actor("dept.cb", frozenset({"dept_approver"}), "svhttdl-cao-bang", "ubnd-cao-bang")
 PROVINCE_CB = Actor("province.cb", frozenset({"province_approver"}), "ubnd-cao-bang", "ubnd-cao-bang")
 MINISTRY_1 = Actor("ministry.1", frozenset({"ministry_approver"}), "cuc-ttcs-ttdn", None)
 ADMIN = Actor("admin", frozenset({"admin"}))
-# Thursday 29 Feb 2024, 09:00 in Cao Bằng.
-SUBMITTED = datetime(2024, 2, 29, 9, 0, tzinfo=VIETNAM)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(SUBMITTED.astimezone(UTC))
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    unit = FakeUnitOfWork()
-    unit.chains.add(default_chain())
-    return unit
 
 
 @pytest.fixture

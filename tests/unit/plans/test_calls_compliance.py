@@ -190,7 +190,7 @@ def test_totals_sum_coded_indicators_and_complete_over_the_provinces_that_report
 
 def test_a_plan_answering_a_call_cites_the_letter_after_its_legal_bases() -> None:
     from plans.domain.content import PlanContent
-    from plans.domain.document import Signer, plan_document
+    from plans.domain.document import Signer, document_face
     from plans.domain.organisation_seed import load_seed
     from plans.domain.organisations import Organisations
 
@@ -203,7 +203,7 @@ def test_a_plan_answering_a_call_cites_the_letter_after_its_legal_bases() -> Non
     body = organisations.body(province, date(2024, 2, 8))
     letter = issue(issued_on=date(2023, 10, 6), reference="3616/BTTTT-TTĐN")
     common = {
-        "plan_id": "p",
+        "document_id": "p",
         "version": 1,
         "content": PlanContent.from_dict(CAO_BANG_2024),
         "number": "01/KH-UBND",
@@ -213,7 +213,7 @@ def test_a_plan_answering_a_call_cites_the_letter_after_its_legal_bases() -> Non
         "signer": Signer("province.cb", "Bế Đức Thắng", "Phó Chủ tịch", body.code),
         "organisations": organisations,
     }
-    cited = plan_document(**common, answering=letter.citation).preamble
+    cited = document_face(**common, answering=letter.citation).preamble
     assert letter.citation == "Thực hiện Công văn số 3616/BTTTT-TTĐN ngày 06/10/2023 của Bộ X"
     assert cited[-2] == f"{letter.citation};" and cited[0].startswith("Căn cứ ")
-    assert plan_document(**common).preamble == cited[:-2] + cited[-1:]  # a plan answering no call: no such line
+    assert document_face(**common).preamble == cited[:-2] + cited[-1:]  # a plan answering no call: no such line

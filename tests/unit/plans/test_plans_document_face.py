@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from plans.domain.content import LegalBasis, PlanContent
-from plans.domain.document import Signer, citation, plan_document, signature_block, vnd
+from plans.domain.document import Signer, citation, document_face, signature_block, vnd
 from plans.domain.organisation_seed import load_seed
 from plans.domain.organisations import Organisations
 
@@ -22,8 +22,8 @@ SO = ORGS.body("stttt-cao-bang", ISSUED_ON)
 
 
 def face(body: dict | None = None, signer: Signer | None = None):  # type: ignore[no-untyped-def]
-    return plan_document(
-        plan_id="p",
+    return document_face(
+        document_id="p",
         version=1,
         content=PlanContent.from_dict(body or CAO_BANG_2024),
         number="01/KH-UBND",

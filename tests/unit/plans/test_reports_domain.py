@@ -219,7 +219,7 @@ def test_an_unplanned_activity_without_a_title_or_indicator_name_is_named_not_cr
 
 
 def test_the_report_fills_the_same_document_face_as_a_plan() -> None:
-    from plans.domain.document import report_document
+    from plans.domain.document import document_face
 
     from infra.local.sample_plans import CAO_BANG_2024_REPORT, report_edit
     from tests.support.documents import DEPUTY_CHAIR, ORGANISATIONS
@@ -227,8 +227,8 @@ def test_the_report_fills_the_same_document_face_as_a_plan() -> None:
     report = draft()
     report, _ = report.edited(report_edit(report.to_dict(), CAO_BANG_2024_REPORT), CATALOGUE)
     issued_on = date(2024, 12, 20)
-    face = report_document(
-        report_id="r-1",
+    face = document_face(
+        document_id="r-1",
         version=2,
         content=report,
         number="07/BC-UBND",
@@ -267,7 +267,7 @@ def test_the_report_opens_with_the_call_it_is_linked_to_and_falls_back_to_the_le
     from dataclasses import replace
 
     from plans.domain.calls import Call, Province
-    from plans.domain.document import report_document
+    from plans.domain.document import document_face
 
     from tests.support.documents import DEPUTY_CHAIR, ORGANISATIONS
 
@@ -288,8 +288,8 @@ def test_the_report_opens_with_the_call_it_is_linked_to_and_falls_back_to_the_le
     )
 
     def opening(content: ReportContent, answering: str | None = None) -> str:
-        face = report_document(
-            report_id="r-1",
+        face = document_face(
+            document_id="r-1",
             version=1,
             content=content,
             number="07/BC-UBND",

@@ -17,6 +17,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pika
 import pika.exceptions
@@ -31,7 +32,8 @@ from .db import Database, UTCDateTime
 from .events import Event, MalformedEvent
 from .logs import event_context, request_id_var
 from .metrics import EVENTS_CONSUMED, EVENTS_PARKED, EVENTS_RETRIED
-from .topology import QueueSpec, declare_queue
+from .settings import ServiceSettings
+from .topology import QueueSpec, declare_queue, suite_queue
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,28 @@ class InboxMixin:
 
 
 class EventConsumer:
+    @classmethod
+    def from_settings(
+        cls,
+        settings: ServiceSettings,
+        *,
+        queue: str,
+        db: Database,
+        inbox_model: type[InboxMixin],
+        handle: Handler,
+        **options: Any,
+    ) -> EventConsumer:
+        """The consumer of the suite's queue ``queue`` as a service's settings configure it (broker,
+        exchange, prefetch, attempts, retry delays); ``options`` replace any of those."""
+        configured: dict[str, Any] = {
+            "amqp_url": settings.amqp_url,
+            "exchange": settings.events_exchange,
+            "prefetch": settings.consumer_prefetch,
+            "max_attempts": settings.max_delivery_attempts,
+            "retry_delays_ms": settings.retry_delays,
+        }
+        return cls(queue=suite_queue(queue), db=db, inbox_model=inbox_model, handle=handle, **{**configured, **options})
+
     def __init__(
         self,
         *,

@@ -7,7 +7,8 @@ gunicorn forks, never at import time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, class_mapper, sessionmaker
+from sqlalchemy.orm.exc import UnmappedClassError
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -141,3 +143,18 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_MAPPING = threading.Lock()
+
+
+def map_once(aggregate: type, map_them: Callable[[], None]) -> None:
+    """Run ``map_them`` (a service's imperative mapping) unless ``aggregate`` is mapped already: once
+    per process, later calls do nothing. Under a lock: the first requests of a fresh gthread worker
+    arrive together, and two threads mapping at once made one of them fail ("already has a primary
+    mapper defined")."""
+    with _MAPPING:
+        try:
+            class_mapper(aggregate)
+        except UnmappedClassError:
+            map_them()

@@ -17,6 +17,7 @@ from typing import Any
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 
 from . import scope as scope_rule
+from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,18 @@ def in_scope(person: Person, scope: str, *, org_unit: str | None, province: str 
 
 
 class Directory:
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings, *, ttl: float = 300.0) -> Directory:
+        """The realm's directory as a service's settings name it, read with the services' admin
+        client. No I/O here: the admin client is made on the first lookup."""
+        return cls(
+            settings.keycloak_url,
+            settings.keycloak_realm,
+            settings.keycloak_admin_client_id,
+            settings.keycloak_admin_client_secret,
+            ttl=ttl,
+        )
+
     def __init__(self, server_url: str, realm: str, client_id: str, client_secret: str, *, ttl: float = 300.0) -> None:
         self._server_url = server_url
         self._realm = realm

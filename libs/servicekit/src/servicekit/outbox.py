@@ -43,6 +43,8 @@ from .db import BigIntKey, Database, UTCDateTime
 from .events import Event
 from .logs import event_context, request_id_var
 from .metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PENDING, PUBLISH_FAILURES
+from .settings import ServiceSettings
+from .topology import SUITE_QUEUES, declare_all
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +140,25 @@ def retract_unpublished(
 
 class OutboxRelay:
     """Publishes committed outbox rows; run one per service database."""
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings, db: Database, outbox_model: type[OutboxMixin]) -> OutboxRelay:
+        """A service's relay as its settings configure it, declaring the suite's queues on every
+        connection so that no event is published before the queues that want it exist."""
+        publisher = Publisher(
+            settings.amqp_url,
+            settings.events_exchange,
+            on_connect=lambda channel: declare_all(
+                channel, settings.events_exchange, SUITE_QUEUES, settings.retry_delays
+            ),
+        )
+        return cls(
+            db,
+            outbox_model,
+            publisher,
+            batch_size=settings.outbox_batch_size,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
 
     def __init__(
         self,

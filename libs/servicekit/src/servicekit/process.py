@@ -1,23 +1,40 @@
 """Running the long-lived processes (outbox relay, consumers, schedulers):
-signal handling for a graceful stop, and migrations."""
+each service's command group, signal handling for a graceful stop, and migrations."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import click
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, MetaData
 
 from .db import normalise_url
 from .heartbeat import Heartbeat, HeartbeatStop
+from .logs import configure_logging
+from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+
+def service_cli(service: str, settings: Callable[[], ServiceSettings], help: str) -> click.Group:
+    """The ``ttdn-<service>`` command group: it reads the settings once, configures the logs, and
+    hands the settings to each command (``@click.pass_obj``)."""
+
+    @click.group(help=help)
+    @click.pass_context
+    def cli(ctx: click.Context) -> None:
+        read = settings()
+        configure_logging(service, read.log_level, read.log_format)
+        ctx.obj = read
+
+    return cli
 
 
 def stop_on_signals() -> threading.Event:

@@ -169,23 +169,32 @@ def install_authentication(app: Flask, verifier: TokenVerifier, public_paths: tu
     def _authenticate() -> Response | None:
         if request.method == "OPTIONS" or is_public(request.path, public_paths):
             return None
-        token = bearer_token()
-        if token is None:
-            return problem_response(unauthorized("A bearer token is required.", error=None))
-        try:
-            g.principal = verifier.verify(token)
-        except InvalidToken as error:
-            return problem_response(unauthorized(error.reason))
-        except KeysUnavailable:
-            return problem_response(
-                Problem(
-                    503,
-                    "Identity provider unavailable",
-                    "The token cannot be verified right now.",
-                    headers={"Retry-After": "5"},
-                )
-            )
+        verified = verified_principal(verifier)
+        if isinstance(verified, Response):
+            return verified
+        g.principal = verified
         return None
+
+
+def verified_principal(verifier: TokenVerifier) -> Principal | Response:
+    """Who sent the request's bearer token, or the answer that refuses it: 401 without a token or
+    with one that does not verify, 503 while the identity provider's keys cannot be had."""
+    token = bearer_token()
+    if token is None:
+        return problem_response(unauthorized("A bearer token is required.", error=None))
+    try:
+        return verifier.verify(token)
+    except InvalidToken as error:
+        return problem_response(unauthorized(error.reason))
+    except KeysUnavailable:
+        return problem_response(
+            Problem(
+                503,
+                "Identity provider unavailable",
+                "The token cannot be verified right now.",
+                headers={"Retry-After": "5"},
+            )
+        )
 
 
 def is_public(path: str, public_paths: tuple[str, ...]) -> bool:

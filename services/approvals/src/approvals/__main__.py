@@ -5,19 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from servicekit.broker import Publisher
-from servicekit.consumer import EventConsumer
 from servicekit.db import Database
-from servicekit.logs import configure_logging
 from servicekit.outbox import OutboxRelay
-from servicekit.process import stop_on_signals, upgrade_database
-from servicekit.topology import SUITE_QUEUES, declare_all, suite_queue
+from servicekit.process import service_cli, stop_on_signals, upgrade_database
 
 from .adapters import orm
 from .bootstrap import bootstrap
 from .config import ApprovalsSettings
 from .domain.commands import LoadBundledChains
-from .entrypoints.consumer import QUEUE, make_handler
+from .entrypoints.consumer import build_consumer
 from .entrypoints.scheduler import DeadlineScheduler
 
 
@@ -37,12 +33,7 @@ def migrate_database(settings: ApprovalsSettings) -> list[str]:
         db.dispose()
 
 
-@click.group()
-@click.pass_context
-def cli(ctx: click.Context) -> None:
-    settings = ApprovalsSettings()
-    configure_logging("approvals", settings.log_level, settings.log_format)
-    ctx.obj = settings
+cli = service_cli("approvals", ApprovalsSettings, "The TTĐN approvals service.")
 
 
 @cli.command()
@@ -59,14 +50,7 @@ def relay(settings: ApprovalsSettings) -> None:
     """Publish the outbox to RabbitMQ (declares the suite's queues first)."""
     stop = stop_on_signals()
     db = Database(settings.database_url)
-    publisher = Publisher(
-        settings.amqp_url,
-        settings.events_exchange,
-        on_connect=lambda channel: declare_all(channel, settings.events_exchange, SUITE_QUEUES, settings.retry_delays),
-    )
-    OutboxRelay(
-        db, orm.Outbox, publisher, batch_size=settings.outbox_batch_size, poll_seconds=settings.outbox_poll_seconds
-    ).run(stop)
+    OutboxRelay.from_settings(settings, db, orm.Outbox).run(stop)
     db.dispose()
 
 
@@ -76,17 +60,7 @@ def consume(settings: ApprovalsSettings) -> None:
     """Handle the submissions and withdrawals of plans and reports from approvals.plan-events."""
     stop = stop_on_signals()
     db = Database(settings.database_url)
-    EventConsumer(
-        amqp_url=settings.amqp_url,
-        exchange=settings.events_exchange,
-        queue=suite_queue(QUEUE),
-        db=db,
-        inbox_model=orm.Inbox,
-        handle=make_handler(bootstrap(settings, db=db)),
-        prefetch=settings.consumer_prefetch,
-        max_attempts=settings.max_delivery_attempts,
-        retry_delays_ms=settings.retry_delays,
-    ).run(stop)
+    build_consumer(settings, db, bootstrap(settings, db=db)).run(stop)
     db.dispose()
 
 

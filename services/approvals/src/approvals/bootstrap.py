@@ -22,14 +22,7 @@ from .service_layer.unit_of_work import SqlUnitOfWork
 
 
 def build_directory(settings: ApprovalsSettings) -> Directory:
-    # No I/O here: KeycloakAdmin is created on the first lookup.
-    return Directory(
-        settings.keycloak_url,
-        settings.keycloak_realm,
-        settings.keycloak_admin_client_id,
-        settings.keycloak_admin_client_secret,
-        ttl=settings.directory_cache_seconds,
-    )
+    return Directory.from_settings(settings, ttl=settings.directory_cache_seconds)
 
 
 def bootstrap(

@@ -40,13 +40,7 @@ def retry_policy(settings: NotificationsSettings) -> RetryPolicy:
 
 
 def keycloak_directory(settings: NotificationsSettings) -> KeycloakDirectory:
-    return KeycloakDirectory(
-        settings.keycloak_url,
-        settings.keycloak_realm,
-        settings.keycloak_admin_client_id,
-        settings.keycloak_admin_client_secret,
-        ttl=settings.directory_cache_seconds,
-    )
+    return KeycloakDirectory.from_settings(settings, ttl=settings.directory_cache_seconds)
 
 
 def smtp_transport(settings: NotificationsSettings) -> SmtpTransport:

@@ -7,12 +7,8 @@ import os
 from pathlib import Path
 
 import click
-from servicekit.broker import Publisher
-from servicekit.consumer import EventConsumer
-from servicekit.logs import configure_logging
 from servicekit.outbox import OutboxRelay
-from servicekit.process import stop_on_signals, upgrade_database
-from servicekit.topology import SUITE_QUEUES, declare_all, suite_queue
+from servicekit.process import service_cli, stop_on_signals, upgrade_database
 
 from .config import PlansSettings
 
@@ -20,13 +16,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 log = logging.getLogger("plans")
 
 
-@click.group()
-@click.pass_context
-def cli(ctx: click.Context) -> None:
-    """The TTĐN plans service."""
-    settings = PlansSettings()
-    configure_logging("plans", settings.log_level, settings.log_format)
-    ctx.obj = settings
+cli = service_cli("plans", PlansSettings, "The TTĐN plans service.")
 
 
 @cli.command()
@@ -71,14 +61,8 @@ def relay(settings: PlansSettings) -> None:
     from .adapters.orm import Outbox
 
     db = Database(settings.database_url)
-    publisher = Publisher(
-        settings.amqp_url,
-        settings.events_exchange,
-        on_connect=lambda channel: declare_all(channel, settings.events_exchange, SUITE_QUEUES, settings.retry_delays),
-    )
-    OutboxRelay(
-        db, Outbox, publisher, batch_size=settings.outbox_batch_size, poll_seconds=settings.outbox_poll_seconds
-    ).run(stop_on_signals())
+    OutboxRelay.from_settings(settings, db, Outbox).run(stop_on_signals())
+    db.dispose()
 
 
 @cli.command()
@@ -91,27 +75,13 @@ def consume(settings: PlansSettings) -> None:
 
     from servicekit.db import Database
 
-    from .adapters.orm import Inbox
     from .bootstrap import bootstrap
-    from .entrypoints.consumer import OVERVIEW_QUEUE, QUEUE, make_handler, make_overview_handler
+    from .entrypoints.consumer import OVERVIEW_QUEUE, QUEUE, build_consumer
 
     db = Database(settings.database_url)
     bus = bootstrap(settings, db=db)
     stop = stop_on_signals()
-    consumers = [
-        EventConsumer(
-            amqp_url=settings.amqp_url,
-            exchange=settings.events_exchange,
-            queue=suite_queue(queue),
-            db=db,
-            inbox_model=Inbox,
-            handle=handler,
-            prefetch=settings.consumer_prefetch,
-            max_attempts=settings.max_delivery_attempts,
-            retry_delays_ms=settings.retry_delays,
-        )
-        for queue, handler in ((QUEUE, make_handler(bus)), (OVERVIEW_QUEUE, make_overview_handler(bus)))
-    ]
+    consumers = [build_consumer(settings, db, bus, queue) for queue in (QUEUE, OVERVIEW_QUEUE)]
     from .entrypoints.reminders import run as remind
 
     threads = [threading.Thread(target=consumer.run, args=(stop,), daemon=True) for consumer in consumers[1:]]

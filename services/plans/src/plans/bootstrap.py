@@ -79,12 +79,7 @@ def names_from_directory(settings: PlansSettings) -> Callable[[str], str | None]
 def people_from_directory(settings: PlansSettings) -> Callable[[str], tuple[str, str] | None]:
     """A person's full name (family name first) and position from Keycloak's Admin API
     (cached); None when the directory cannot say."""
-    directory = Directory(
-        settings.keycloak_url,
-        settings.keycloak_realm,
-        settings.keycloak_admin_client_id,
-        settings.keycloak_admin_client_secret,
-    )
+    directory = Directory.from_settings(settings)
 
     def person_of(username: str) -> tuple[str, str] | None:
         try:
@@ -179,12 +174,7 @@ def document_tools(settings: PlansSettings, db: Database | None = None) -> Docum
     from .documents.pipeline import DirectoryPeople, RenderAndSign, credentials_from, timestamper_from
     from .documents.render import DocumentRenderer
 
-    directory = Directory(
-        settings.keycloak_url,
-        settings.keycloak_realm,
-        settings.keycloak_admin_client_id,
-        settings.keycloak_admin_client_secret,
-    )
+    directory = Directory.from_settings(settings)
     return DocumentTools(
         organisations=organisations(settings, organisation_registry(settings, db or Database(settings.database_url))),
         people=DirectoryPeople(directory),

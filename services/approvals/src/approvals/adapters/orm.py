@@ -8,19 +8,17 @@ and SQLAlchemy tracks what changed."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime
 from typing import Any
 
 from servicekit.consumer import InboxMixin
-from servicekit.db import UTCDateTime, declarative_base
+from servicekit.db import UTCDateTime, declarative_base, map_once
 from servicekit.organisations import OrganisationCopyMixin, SuccessionCopyMixin
 from servicekit.outbox import OutboxMixin
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.associationproxy import association_proxy
-from sqlalchemy.orm import Mapped, Mapper, class_mapper, composite, mapped_column, relationship, synonym
-from sqlalchemy.orm.exc import UnmappedClassError
+from sqlalchemy.orm import Mapped, Mapper, composite, mapped_column, relationship, synonym
 from unidecode import unidecode
 
 from ..domain.model import Absence, Approval, Decision, Delegation, SubjectContext, Task
@@ -229,20 +227,9 @@ class Assignee:
         self.username = username
 
 
-_MAPPING = threading.Lock()
-
-
 def start_mappers() -> None:
-    """Map the approval aggregate onto its tables (once per process; later calls do nothing).
-
-    Under a lock: the first requests of a fresh gthread worker arrive together, and two threads
-    mapping at once made one of them fail ("already has a primary mapper defined")."""
-    with _MAPPING:
-        try:
-            class_mapper(Approval)
-            return
-        except UnmappedClassError:
-            _map_approvals()
+    """Map the approval aggregate onto its tables (once per process: servicekit's ``map_once``)."""
+    map_once(Approval, _map_approvals)
 
 
 def _map_approvals() -> None:

@@ -81,6 +81,15 @@ class Quorum:
         return self.n if self.kind == "n" and self.n is not None else self.kind
 
 
+def name_on(name: LevelName, names_from: tuple[DatedName, ...], day: date | None) -> LevelName:
+    """A name on ``day``: the last of the dated names (in date order) in force then, else ``name``."""
+    current = name
+    for dated in names_from:
+        if day is not None and dated.since <= day:
+            current = dated.name
+    return current
+
+
 @dataclass(frozen=True)
 class ChainLevel:
     number: int
@@ -99,11 +108,7 @@ class ChainLevel:
 
     def name_on(self, day: date | None) -> LevelName:
         """The level's name on ``day``: the last dated name in force then, else ``name``."""
-        current = self.name
-        for dated in self.names_from:
-            if day is not None and dated.since <= day:
-                current = dated.name
-        return current
+        return name_on(self.name, self.names_from, day)
 
     def as_dict(self) -> dict[str, Any]:
         shown: dict[str, Any] = {
@@ -133,11 +138,7 @@ class Receiver:
     names_from: tuple[DatedName, ...] = ()
 
     def name_on(self, day: date | None) -> LevelName:
-        current = self.name
-        for dated in self.names_from:
-            if day is not None and dated.since <= day:
-                current = dated.name
-        return current
+        return name_on(self.name, self.names_from, day)
 
     def as_dict(self) -> dict[str, Any]:
         shown: dict[str, Any] = {"name": self.name.as_dict()}

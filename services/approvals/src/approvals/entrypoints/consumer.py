@@ -11,13 +11,18 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
+from servicekit.consumer import EventConsumer
 from servicekit.contracts import events as contract
+from servicekit.db import Database
 from servicekit.events import Event
 from servicekit.messagebus import MessageBus
 from servicekit.organisations import ORGANISATION_EVENTS
 from sqlalchemy.orm import Session
 
+from ..adapters.orm import Inbox
+from ..config import ApprovalsSettings
 from ..domain import commands
 from ..domain.model import SubjectContext
 from ..service_layer.unit_of_work import SqlUnitOfWork
@@ -123,3 +128,10 @@ def make_handler(bus: MessageBus) -> Callable[[Session, Event], None]:
             log.info("event ignored", extra={"event_type": event.name})
 
     return handle
+
+
+def build_consumer(settings: ApprovalsSettings, db: Database, bus: MessageBus, **options: Any) -> EventConsumer:
+    """The consumer of ``approvals.plan-events`` (``options`` replace what the settings configure)."""
+    return EventConsumer.from_settings(
+        settings, queue=QUEUE, db=db, inbox_model=Inbox, handle=make_handler(bus), **options
+    )

@@ -16,15 +16,13 @@ joins the winner's item).
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 from servicekit.consumer import InboxMixin
-from servicekit.db import BigIntKey, UTCDateTime, declarative_base
+from servicekit.db import BigIntKey, UTCDateTime, declarative_base, map_once
 from servicekit.organisations import OrganisationCopyMixin, SuccessionCopyMixin
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, class_mapper, mapped_column, relationship
-from sqlalchemy.orm.exc import UnmappedClassError
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.deliveries import WebhookAttempt, WebhookDelivery
 
@@ -215,15 +213,9 @@ webhook_attempts = Table(
 )
 
 
-_MAPPING = threading.Lock()
-
-
 def start_mappers() -> None:
-    """Map the delivery aggregate onto its tables (once per process; later calls do nothing),
-    under a lock so that two threads of one worker never map at once."""
-    with _MAPPING:
-        if not _mapped(WebhookDelivery):
-            _map_deliveries()
+    """Map the delivery aggregate onto its tables (once per process: servicekit's ``map_once``)."""
+    map_once(WebhookDelivery, _map_deliveries)
 
 
 def _map_deliveries() -> None:
@@ -237,11 +229,3 @@ def _map_deliveries() -> None:
             )
         },
     )
-
-
-def _mapped(cls: type) -> bool:
-    try:
-        class_mapper(cls)
-    except UnmappedClassError:
-        return False
-    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from servicekit.pagination import decode_cursor, encode_cursor
 from sqlalchemy import Select, delete, func, select, tuple_, update
@@ -301,20 +301,7 @@ class SqlMailQueue:
         self.skip_locked = session.get_bind().dialect.name == "postgresql"
 
     def enqueue(self, mail: QueuedMail) -> None:
-        self.session.add(
-            OutgoingMailRow(
-                notification_id=mail.notification_id,
-                recipient=mail.recipient,
-                reader_name=mail.reader_name,
-                address=mail.address,
-                locale=mail.locale,
-                subject=mail.subject,
-                body=mail.body,
-                link=mail.link,
-                link_text=mail.link_text,
-                created_at=mail.created_at,
-            )
-        )
+        self.session.add(OutgoingMailRow(recipient=mail.recipient, created_at=mail.created_at, **_what_it_says(mail)))
 
     def of_items(self, notification_ids: Collection[str]) -> list[MailState]:
         rows = self.session.execute(
@@ -339,16 +326,7 @@ class SqlMailQueue:
         result = self.session.execute(
             update(OutgoingMailRow)
             .where(OutgoingMailRow.id == mail_id, OutgoingMailRow.batch_id.is_(None))
-            .values(
-                notification_id=mail.notification_id,
-                reader_name=mail.reader_name,
-                address=mail.address,
-                locale=mail.locale,
-                subject=mail.subject,
-                body=mail.body,
-                link=mail.link,
-                link_text=mail.link_text,
-            )
+            .values(**_what_it_says(mail))
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -614,3 +592,18 @@ class SqlDeliveries:
         ]
         next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
         return items, next_cursor
+
+
+def _what_it_says(mail: QueuedMail) -> dict[str, Any]:
+    """The columns of a waiting mail that follow its item: its item, reader, address, language and
+    texts (who it is for and when it was queued stay; the claim columns are the mailer's)."""
+    return {
+        "notification_id": mail.notification_id,
+        "reader_name": mail.reader_name,
+        "address": mail.address,
+        "locale": mail.locale,
+        "subject": mail.subject,
+        "body": mail.body,
+        "link": mail.link,
+        "link_text": mail.link_text,
+    }

@@ -11,7 +11,6 @@ from servicekit.contracts import events as contract
 from servicekit.db import Database
 from servicekit.events import Event
 from servicekit.messagebus import MessageBus
-from servicekit.topology import suite_queue
 from sqlalchemy.orm import Session
 
 from ..adapters.orm import Inbox
@@ -41,15 +40,8 @@ def event_handler(bus: MessageBus) -> Handler:
     return handle
 
 
-def build_consumer(settings: NotificationsSettings, db: Database, bus: MessageBus) -> EventConsumer:
-    return EventConsumer(
-        amqp_url=settings.amqp_url,
-        exchange=settings.events_exchange,
-        queue=suite_queue(QUEUE),
-        db=db,
-        inbox_model=Inbox,
-        handle=event_handler(bus),
-        prefetch=settings.consumer_prefetch,
-        max_attempts=settings.max_delivery_attempts,
-        retry_delays_ms=settings.retry_delays,
+def build_consumer(settings: NotificationsSettings, db: Database, bus: MessageBus, **options: Any) -> EventConsumer:
+    """The consumer of ``notifications.events`` (``options`` replace what the settings configure)."""
+    return EventConsumer.from_settings(
+        settings, queue=QUEUE, db=db, inbox_model=Inbox, handle=event_handler(bus), **options
     )

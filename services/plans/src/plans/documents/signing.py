@@ -80,58 +80,65 @@ def _image(image: Image.Image) -> object:
     return PdfImage(image)
 
 
-def sign_document(
-    pdf: bytes, slot: SignatureSlot, request: SigningRequest, *, timestamper: object | None = None
-) -> bytes:
+def _sign(
+    pdf: BytesIO,
+    field: str,
+    box: tuple[int, int, int, int],
+    page: int,
+    name: str,
+    credential: Credential,
+    image: Image.Image,
+    request: SigningRequest,
+    timestamper: object | None,
+) -> BytesIO:
+    """One PAdES signature as an incremental update of ``pdf``: ``credential`` signs in the new field
+    ``field`` at ``box``, shown as ``image`` fitted into the box."""
     from pyhanko.pdf_utils import layout
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.stamp import StaticStampStyle
 
-    signature_box, seal_box = _boxes(slot)
     fit = layout.SimpleBoxLayoutRule(
         x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MID, margins=layout.Margins()
     )
-
-    # 1. The signer's own signature, with their image.
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    first = BytesIO()
+    signed = BytesIO()
     signers.PdfSigner(
         signers.PdfSignatureMetadata(
-            field_name=SIGNER_FIELD,
+            field_name=field,
             md_algorithm="sha256",
             subfilter=fields.SigSeedSubFilter.PADES,
-            name=request.signer_name,
+            name=name,
             location=request.place,
             reason=request.reason,
         ),
-        signer=request.signer.signer,  # type: ignore[arg-type]
+        signer=credential.signer,  # type: ignore[arg-type]
         timestamper=timestamper,  # type: ignore[arg-type]
         stamp_style=StaticStampStyle(
-            background=_image(request.signer.image), border_width=0, background_opacity=1.0, background_layout=fit
+            background=_image(image), border_width=0, background_opacity=1.0, background_layout=fit
         ),
-        new_field_spec=fields.SigFieldSpec(SIGNER_FIELD, on_page=slot.page, box=signature_box),
-    ).sign_pdf(writer, output=first, bytes_reserved=_reserved(timestamper))
+        new_field_spec=fields.SigFieldSpec(field, on_page=page, box=box),
+    ).sign_pdf(IncrementalPdfFileWriter(pdf), output=signed, bytes_reserved=_reserved(timestamper))
+    return signed
 
+
+def sign_document(
+    pdf: bytes, slot: SignatureSlot, request: SigningRequest, *, timestamper: object | None = None
+) -> bytes:
+    signature_box, seal_box = _boxes(slot)
+    # 1. The signer's own signature, with their image.
+    first = _sign(
+        BytesIO(pdf),
+        SIGNER_FIELD,
+        signature_box,
+        slot.page,
+        request.signer_name,
+        request.signer,
+        request.signer.image,
+        request,
+        timestamper,
+    )
     # 2. The issuing body's signature over it, with the seal, the body's name and the time.
     signed_at = datetime.now(VIETNAM).replace(microsecond=0)
-    writer = IncrementalPdfFileWriter(first)
-    second = BytesIO()
     seal = seal_with_text(request.body.image, request.body_name, signed_at.isoformat())
-    signers.PdfSigner(
-        signers.PdfSignatureMetadata(
-            field_name=SEAL_FIELD,
-            md_algorithm="sha256",
-            subfilter=fields.SigSeedSubFilter.PADES,
-            name=request.body_name,
-            location=request.place,
-            reason=request.reason,
-        ),
-        signer=request.body.signer,  # type: ignore[arg-type]
-        timestamper=timestamper,  # type: ignore[arg-type]
-        stamp_style=StaticStampStyle(
-            background=_image(seal), border_width=0, background_opacity=1.0, background_layout=fit
-        ),
-        new_field_spec=fields.SigFieldSpec(SEAL_FIELD, on_page=slot.page, box=seal_box),
-    ).sign_pdf(writer, output=second, bytes_reserved=_reserved(timestamper))
+    second = _sign(first, SEAL_FIELD, seal_box, slot.page, request.body_name, request.body, seal, request, timestamper)
     return second.getvalue()

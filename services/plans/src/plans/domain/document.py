@@ -1,14 +1,15 @@
 """The face of an issued document (Decree 30/2020/NĐ-CP, Appendix I), built
 from data: what the renderer lays out, the signer signs and edXML describes.
 
-One model for every kind of document: a plan fills it with
-:func:`plan_document`, a report fills the same :class:`DocumentFace` with its
-own sections (:func:`report_document`). Nothing here knows HTML, PDF or signatures.
+One model for every kind of document (:func:`document_face`): the content's kind writes
+the body (a plan's sections, a report's), the issuing facts fill the rest alike.
+Nothing here knows HTML, PDF or signatures.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -248,11 +249,25 @@ def _period(activity: Activity, year: int) -> str | None:
     return None
 
 
-def plan_document(
+@dataclass(frozen=True)
+class _Body:
+    """What a kind writes on the face: its type, summary line, preamble, sections and closing."""
+
+    kind: str  # plan, report
+    type_code: str  # KH, BC
+    type_name: str  # KẾ HOẠCH, BÁO CÁO
+    summary_line: str
+    preamble: tuple[str, ...]
+    sections: tuple[Section, ...]
+    closing: str
+    addressed_to: tuple[str, ...] = ()  # Kính gửi: (documents sent upward)
+
+
+def document_face(
     *,
-    plan_id: str,
+    document_id: str,
     version: int,
-    content: PlanContent,
+    content: PlanContent | ReportContent,
     number: str,
     issued_on: date,
     place: str,
@@ -261,13 +276,41 @@ def plan_document(
     organisations: Organisations,
     answering: str | None = None,
 ) -> DocumentFace:
-    """The face of an issued plan, from its frozen content and its issuing facts; ``answering`` is the
-    citation of the ministry's call the plan answers ("Thực hiện Công văn số … của …"), after the
-    legal bases."""
+    """The face of an issued document, from its frozen content and its issuing facts: the kind of the
+    content writes the body (:func:`_plan_body`, :func:`_report_body`), the issuing facts the rest.
+    ``answering`` is the citation of the ministry's call the document answers ("Thực hiện Công văn
+    số … của …")."""
 
-    def name(unit: str) -> str:
+    def name(unit: str) -> str:  # as the unit was named on the day of issue
         return organisations.unit_name(unit, issued_on)
 
+    if isinstance(content, ReportContent):
+        body = _report_body(content, issuer, name, answering)
+    else:
+        body = _plan_body(content, issuer, name, answering)
+    return DocumentFace(
+        kind=body.kind,
+        type_code=body.type_code,
+        type_name=body.type_name,
+        number=number,
+        issued_on=issued_on,
+        place=place,
+        issuer=issuer,
+        summary_line=body.summary_line,
+        signature=signature_block(issuer, signer),
+        recipients=_recipients(content.recipients, issuer),
+        preamble=body.preamble,
+        sections=body.sections,
+        closing=body.closing,
+        addressed_to=body.addressed_to,
+        document_id=document_id,
+        version=version,
+        title=content.title,
+    )
+
+
+def _plan_body(content: PlanContent, issuer: BodyFace, name: Callable[[str], str], answering: str | None) -> _Body:
+    """An issued plan's body; the call it answers is cited after the legal bases."""
     summary_line = _summary_line(content.title)
     preamble = [f"Căn cứ {citation(basis)};" for basis in content.legal_bases]
     if answering:
@@ -332,24 +375,7 @@ def plan_document(
         f"Trên đây là Kế hoạch {summary_line[:1].lower()}{summary_line[1:]} của {issuer.name}; "
         "các cơ quan, đơn vị căn cứ chức năng, nhiệm vụ triển khai thực hiện./."
     )
-    return DocumentFace(
-        kind="plan",
-        type_code="KH",
-        type_name="KẾ HOẠCH",
-        number=number,
-        issued_on=issued_on,
-        place=place,
-        issuer=issuer,
-        summary_line=summary_line,
-        signature=signature_block(issuer, signer),
-        recipients=_recipients(content.recipients, issuer),
-        preamble=tuple(preamble),
-        sections=sections,
-        closing=closing,
-        document_id=plan_id,
-        version=version,
-        title=content.title,
-    )
+    return _Body("plan", "KH", "KẾ HOẠCH", summary_line, tuple(preamble), sections, closing)
 
 
 # -- reports
@@ -388,20 +414,8 @@ def _unbroken(number: str) -> str:
     return number.replace("/", "/\u2060")
 
 
-def report_document(
-    *,
-    report_id: str,
-    version: int,
-    content: ReportContent,
-    number: str,
-    issued_on: date,
-    place: str,
-    issuer: BodyFace,
-    signer: Signer,
-    organisations: Organisations,
-    answering: str | None = None,
-) -> DocumentFace:
-    """The face of an issued report (BÁO CÁO): the same layout as a plan's, with sections I–V of the
+def _report_body(content: ReportContent, issuer: BodyFace, name: Callable[[str], str], answering: str | None) -> _Body:
+    """An issued report's (BÁO CÁO) body: the same layout as a plan's, with sections I–V of the
     Quảng Bình report and the results table (target, actual, completion).
 
     Its opening cites the letter it answers: ``answering``, the citation of the ministry's call the
@@ -409,10 +423,6 @@ def report_document(
     Truyền thông"), wins; the drafter's free text ``replies_to`` is the fallback for a report linked
     to no call (one imported as history, or one whose drafter chose none); without either, the plan
     it reports on."""
-
-    def name(unit: str) -> str:  # as the unit was named on the day of issue
-        return organisations.unit_name(unit, issued_on)
-
     summary_line = _summary_line(content.title, "Báo cáo")
     preamble: list[str] = []
     if answering:
@@ -483,22 +493,5 @@ def report_document(
         Section("V. KIẾN NGHỊ, ĐỀ XUẤT", _paragraphs(content.proposals)),
     )
     closing = f"Trên đây là báo cáo {summary_line[:1].lower()}{summary_line[1:]} của {issuer.name}./."
-    return DocumentFace(
-        kind="report",
-        type_code="BC",
-        type_name="BÁO CÁO",
-        number=number,
-        issued_on=issued_on,
-        place=place,
-        issuer=issuer,
-        summary_line=summary_line,
-        signature=signature_block(issuer, signer),
-        recipients=_recipients(content.recipients, issuer),
-        preamble=tuple(preamble),
-        sections=tuple(section for section in sections if section.items or section.table),
-        closing=closing,
-        addressed_to=content.addressed_to,
-        document_id=report_id,
-        version=version,
-        title=content.title,
-    )
+    kept = tuple(section for section in sections if section.items or section.table)
+    return _Body("report", "BC", "BÁO CÁO", summary_line, tuple(preamble), kept, closing, content.addressed_to)

@@ -1,9 +1,14 @@
 """The plans blueprint (architecture §7, served without the gateway's /api/v1 prefix).
-Views only translate HTTP into use cases; rules live in the domain."""
+Views only translate HTTP into use cases; rules live in the domain.
+
+Plans and reports are kinds of one aggregate: what their blueprints share (a document's state
+beside its content, the ETag on every answer, reading with If-None-Match, replacing with If-Match,
+withdrawing, versions, list paging) is written here once, for every kind; each blueprint keeps its
+URLs, schemas and OpenAPI."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -20,7 +25,7 @@ from .. import views
 from ..adapters.repository import PlanQuery
 from ..domain import commands
 from ..domain.access import Actor
-from ..domain.model import REPORT, Plan, PlanVersion, TimelineEntry
+from ..domain.model import PLAN, REPORT, Plan, PlanVersion, TimelineEntry
 from ..service_layer import documents
 from . import report_schemas, schemas
 from .conditional import etag_for, parse_if_match
@@ -36,6 +41,14 @@ class PlanIdConverter(BaseConverter):
 blp = Blueprint("plans", __name__, url_prefix="/plans", description="Drafting, versions and submission of TTĐN plans")
 
 PLAN_ID = {"plan_id": {"description": "The plan's id (UUID)"}}
+ETAG = {"ETag": {"schema": {"type": "string"}}}
+LOCATION = {"Location": {"schema": {"type": "string"}}}
+IF_MATCH_REQUIRED = [{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}]
+IF_MATCH_OPTIONAL = [{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}]
+
+# A kind's view of a document: its content and state as the kind's schema shows them.
+Render = Callable[[Plan, "documents.Issue | None"], dict[str, Any]]
+Answer = tuple[dict[str, Any], int, dict[str, str]]
 
 
 def bus() -> MessageBus:
@@ -56,45 +69,109 @@ def actor() -> Actor:
     )
 
 
-def plan_document(plan: Plan, issue: documents.Issue | None = None) -> dict[str, Any]:
-    version = plan.current_version
+def document_state(document: Plan, issue: documents.Issue | None, *, signer_by_name: bool = True) -> dict[str, Any]:
+    """Where a document of any kind stands: status, stage, revision, number, and once issued its
+    issuing body and signer (``signer_by_name``: also a signer the record names without an account)."""
+    version = document.current_version
     return {
-        **asdict(plan.content),
-        "id": plan.id,
-        "province": plan.province,
-        "status": plan.status,
-        "stage": plan.stage.to_dict() if plan.stage else None,
-        "due_at": plan.due_at,
-        "editable": plan.is_editable,
-        "revision": plan.revision,
+        "id": document.id,
+        "province": document.province,
+        "status": document.status,
+        "stage": document.stage.to_dict() if document.stage else None,
+        "due_at": document.due_at,
+        "editable": document.is_editable,
+        "revision": document.revision,
         "current_version": version.number if version else None,
-        "document_number": plan.document_number,
-        "issued_on": plan.issued_on,
-        "issuer": plan.issuer,
-        "date_line": plan.date_line,
+        "document_number": document.document_number,
+        "issued_on": document.issued_on,
+        "issuer": document.issuer,
+        "date_line": document.date_line,
         "issuing_body": {
             "code": issue.body.code,
             "name": issue.body.name,
             "parent": issue.body.parent or None,
-            "place": plan.place,
+            "place": document.place,
             "signing_level": issue.body.signing_level,
         }
         if issue
         else None,
         "signer": {"username": issue.signer, "name": issue.signer_name, "level": issue.body.signing_level}
-        if issue and (issue.signer or issue.signer_name)
+        if issue and (issue.signer or (signer_by_name and issue.signer_name))
         else None,
-        "total_budget_vnd": plan.content.total_budget_vnd,
-        "created_by": plan.created_by,
-        "created_at": plan.created_at,
-        "updated_at": plan.updated_at,
+        "created_by": document.created_by,
+        "created_at": document.created_at,
+        "updated_at": document.updated_at,
     }
 
 
-def with_etag(
-    plan: Plan, status: int = 200, issue: documents.Issue | None = None, **headers: str
-) -> tuple[dict[str, Any], int, dict[str, str]]:
-    return plan_document(plan, issue), status, {"ETag": etag_for(plan.id, plan.revision), **headers}
+def plan_document(plan: Plan, issue: documents.Issue | None = None) -> dict[str, Any]:
+    return {**asdict(plan.content), **document_state(plan, issue), "total_budget_vnd": plan.content.total_budget_vnd}
+
+
+def answer(document: dict[str, Any], of: Plan, status: int = 200, **headers: str) -> Answer:
+    """A document's view with its ETag (and any other headers)."""
+    return document, status, {"ETag": etag_for(of.id, of.revision), **headers}
+
+
+def with_etag(plan: Plan, status: int = 200, issue: documents.Issue | None = None, **headers: str) -> Answer:
+    return answer(plan_document(plan, issue), plan, status, **headers)
+
+
+def read_document(document_id: str, kind: str, render: Render) -> Answer | Response:
+    """A document of ``kind`` as the caller may read it, with who issued and signed it (304 for a
+    fresh If-None-Match)."""
+    document = views.get_plan(document_id, actor(), bus().uow(), kind=kind)
+    if request.if_none_match.contains(etag_for(document.id, document.revision).strip('"')):
+        return Response(status=304, headers={"ETag": etag_for(document.id, document.revision)})
+    organisations = current_app.extensions["plans_organisations"]
+    issue = views.issue_of(document, organisations, bus().dependencies["name_of"], bus().uow())
+    return answer(render(document, issue), document)
+
+
+def replace_document(document_id: str, command: Callable[[int | None], Any], render: Render) -> Answer:
+    """A PUT of a document's content: ``command`` is the kind's replace command for the revision
+    If-Match names (required)."""
+    expected = parse_if_match(request.headers.get("If-Match"), document_id, required=True)
+    document = bus().handle(command(expected))
+    return answer(render(document, None), document)
+
+
+def withdraw_document(document_id: str, kind: str, render: Render) -> Answer:
+    """Recall a submitted document of ``kind``: 200 once withdrawn, 202 while the approvals service
+    has not answered yet."""
+    expected = parse_if_match(request.headers.get("If-Match"), document_id, required=False)
+    withdrawal = bus().handle(
+        commands.WithdrawPlan(actor=actor(), plan_id=document_id, expected_revision=expected, kind=kind)
+    )
+    return answer(render(withdrawal.plan, None), withdrawal.plan, 202 if withdrawal.pending else 200)
+
+
+def list_documents(args: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A page of the documents of ``kind`` the caller may see, newest first, and the next page's cursor."""
+    cursor = args.pop("cursor", None)
+    query = PlanQuery(after=decode_cursor(cursor) if cursor else None, kind=kind, **args)
+    page, last = views.list_plans(query, actor(), bus().uow())
+    return {"items": page, "next_cursor": encode_cursor(last.created_at, last.id) if last else None}
+
+
+def frozen_version(version: PlanVersion) -> dict[str, Any]:
+    """What every kind shows of a frozen version."""
+    return {
+        "number": version.number,
+        "title": version.content.title,
+        "content_sha256": version.content_sha256,
+        "submitted_by": version.submitted_by,
+        "submitted_at": version.submitted_at,
+        "edited_by": list(version.edited_by),
+        "approval_id": version.approval_id,
+        "outcome": version.outcome,
+    }
+
+
+def versions_of(document_id: str, kind: str, render: Callable[[PlanVersion], dict[str, Any]]) -> dict[str, Any]:
+    """A document's frozen versions, oldest first."""
+    document = views.get_plan(document_id, actor(), bus().uow(), kind=kind)
+    return {"items": [render(version) for version in document.versions]}
 
 
 def people_named(usernames: Iterable[str | None]) -> dict[str, str]:
@@ -111,14 +188,7 @@ def people_named(usernames: Iterable[str | None]) -> dict[str, str]:
 
 def version_document(version: PlanVersion, *, with_content: bool = False) -> dict[str, Any]:
     document: dict[str, Any] = {
-        "number": version.number,
-        "title": version.content.title,
-        "content_sha256": version.content_sha256,
-        "submitted_by": version.submitted_by,
-        "submitted_at": version.submitted_at,
-        "edited_by": list(version.edited_by),
-        "approval_id": version.approval_id,
-        "outcome": version.outcome,
+        **frozen_version(version),
         "reply": version.reply,
         "submitted_by_name": people_named([version.submitted_by]).get(version.submitted_by),
     }
@@ -133,17 +203,10 @@ class PlanCollection(MethodView):
     @blp.response(200, schemas.PlanPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the plans the caller may see, newest first"""
-        cursor = args.pop("cursor", None)
-        query = PlanQuery(after=decode_cursor(cursor) if cursor else None, **args)
-        page, last = views.list_plans(query, actor(), bus().uow())
-        return {"items": page, "next_cursor": encode_cursor(last.created_at, last.id) if last else None}
+        return list_documents(args, PLAN)
 
     @blp.arguments(schemas.PlanBodySchema)
-    @blp.response(
-        201,
-        schemas.PlanSchema,
-        headers={"ETag": {"schema": {"type": "string"}}, "Location": {"schema": {"type": "string"}}},
-    )
+    @blp.response(201, schemas.PlanSchema, headers={**ETAG, **LOCATION})
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Create a draft plan"""
         plan = bus().handle(commands.CreatePlan(actor=actor(), content=body))
@@ -153,11 +216,7 @@ class PlanCollection(MethodView):
 @blp.route("/from-last-year")
 class PlanFromLastYear(MethodView):
     @blp.arguments(schemas.CopyLastYearSchema)
-    @blp.response(
-        201,
-        schemas.PlanSchema,
-        headers={"ETag": {"schema": {"type": "string"}}, "Location": {"schema": {"type": "string"}}},
-    )
+    @blp.response(201, schemas.PlanSchema, headers={**ETAG, **LOCATION})
     @blp.alt_response(404, response="NOT_FOUND", description="The unit has no approved plan of the year before")
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Start the unit's plan for a year from its approved plan of the year before: activities, indicators,
@@ -170,11 +229,7 @@ class PlanFromLastYear(MethodView):
 @blp.route("/import")
 class ImportIssued(MethodView):
     @blp.arguments(schemas.ImportIssuedSchema)
-    @blp.response(
-        201,
-        schemas.PlanSchema,
-        headers={"ETag": {"schema": {"type": "string"}}, "Location": {"schema": {"type": "string"}}},
-    )
+    @blp.response(201, schemas.PlanSchema, headers={**ETAG, **LOCATION})
     @blp.alt_response(404, response="NOT_FOUND", description="For a report: no such plan reported on")
     @blp.alt_response(
         409, response="CONFLICT", description="For a report: the plan is not approved, or a report already covers it"
@@ -220,37 +275,34 @@ class PlanCatalogue(MethodView):
 
 @blp.route("/<plan_id:plan_id>", parameters=[{"in": "path", "name": "plan_id", "description": "The plan's id"}])
 class PlanItem(MethodView):
-    @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.response(200, schemas.PlanSchema, headers=ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="No such plan, or one the caller may not see")
     def get(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]] | Response:
         """The plan with its current content, status, stage and number (304 for a fresh If-None-Match)"""
-        plan = views.get_plan(plan_id, actor(), bus().uow())
-        if request.if_none_match.contains(etag_for(plan.id, plan.revision).strip('"')):
-            return Response(status=304, headers={"ETag": etag_for(plan.id, plan.revision)})
-        organisations = current_app.extensions["plans_organisations"]
-        issue = views.issue_of(plan, organisations, bus().dependencies["name_of"], bus().uow())
-        return with_etag(plan, issue=issue)
+        return read_document(plan_id, PLAN, plan_document)
 
     @blp.arguments(schemas.PlanBodySchema)
-    @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.response(200, schemas.PlanSchema, headers=ETAG)
     @blp.alt_response(412, response="PRECONDITION_FAILED", description="If-Match names another revision")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED", description="No If-Match, or If-Match: *")
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}])
+    @blp.doc(parameters=IF_MATCH_REQUIRED)
     def put(self, body: dict[str, Any], plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Replace the content of a draft, returned or withdrawn plan (If-Match required)"""
-        expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=True)
-        plan = bus().handle(
-            commands.ReplacePlan(actor=actor(), plan_id=plan_id, content=body, expected_revision=expected)
+        return replace_document(
+            plan_id,
+            lambda expected: commands.ReplacePlan(
+                actor=actor(), plan_id=plan_id, content=body, expected_revision=expected
+            ),
+            plan_document,
         )
-        return with_etag(plan)
 
 
 @blp.route("/<plan_id:plan_id>/submit")
 class PlanSubmission(MethodView):
-    @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.response(200, schemas.PlanSchema, headers=ETAG)
     @blp.alt_response(412, response="PRECONDITION_FAILED", description="If-Match names another revision")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED", description="If-Match: * (name the ETag, or send none)")
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
+    @blp.doc(parameters=IF_MATCH_OPTIONAL)
     @blp.arguments(schemas.SubmitBodySchema, required=False)
     def post(self, body: dict[str, Any], plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Freeze the content as a new version and send it for approval, with the drafters' reply to
@@ -264,7 +316,7 @@ class PlanSubmission(MethodView):
 
 @blp.route("/<plan_id:plan_id>/withdraw")
 class PlanWithdrawal(MethodView):
-    @blp.response(200, schemas.PlanSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.response(200, schemas.PlanSchema, headers=ETAG)
     @blp.alt_response(412, response="PRECONDITION_FAILED", description="If-Match names another revision")
     @blp.alt_response(428, response="PRECONDITION_REQUIRED", description="If-Match: * (name the ETag, or send none)")
     @blp.alt_response(
@@ -272,12 +324,10 @@ class PlanWithdrawal(MethodView):
         schema=schemas.PlanSchema,
         description="The approvals service has not answered yet; the withdrawal takes effect when it does",
     )
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
+    @blp.doc(parameters=IF_MATCH_OPTIONAL)
     def post(self, plan_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Recall a submitted plan while its approval is open (409 when a decision won the race)"""
-        expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=False)
-        withdrawal = bus().handle(commands.WithdrawPlan(actor=actor(), plan_id=plan_id, expected_revision=expected))
-        return with_etag(withdrawal.plan, 202 if withdrawal.pending else 200)
+        return withdraw_document(plan_id, PLAN, plan_document)
 
 
 @blp.route("/<plan_id:plan_id>/versions")
@@ -285,8 +335,7 @@ class PlanVersions(MethodView):
     @blp.response(200, schemas.VersionListSchema)
     def get(self, plan_id: str) -> dict[str, Any]:
         """The plan's frozen versions, oldest first"""
-        plan = views.get_plan(plan_id, actor(), bus().uow())
-        return {"items": [version_document(version) for version in plan.versions]}
+        return versions_of(plan_id, PLAN, version_document)
 
 
 @blp.route("/<plan_id:plan_id>/versions/<int:number>")

@@ -7,11 +7,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from servicekit.consumer import EventConsumer
 from servicekit.contracts import events as contract
+from servicekit.db import Database
 from servicekit.events import Event
 from servicekit.messagebus import MessageBus
 from sqlalchemy.orm import Session
 
+from ..adapters.orm import Inbox
+from ..config import PlansSettings
 from ..domain import commands
 from ..service_layer.unit_of_work import SqlUnitOfWork
 
@@ -124,3 +128,16 @@ def make_overview_handler(bus: MessageBus) -> Callable[[Session, Event], None]:
         bus.handle(to_overview_command(event), SqlUnitOfWork(session=session))
 
     return handle
+
+
+HANDLER_FOR_QUEUE = {QUEUE: make_handler, OVERVIEW_QUEUE: make_overview_handler}
+
+
+def build_consumer(
+    settings: PlansSettings, db: Database, bus: MessageBus, queue: str = QUEUE, **options: Any
+) -> EventConsumer:
+    """The consumer of one of this service's queues, ``plans.approval-events`` (the approvals service's
+    facts) or ``plans.overview`` (the overview read model); ``options`` replace what the settings configure."""
+    return EventConsumer.from_settings(
+        settings, queue=queue, db=db, inbox_model=Inbox, handle=HANDLER_FOR_QUEUE[queue](bus), **options
+    )

@@ -23,24 +23,38 @@ blp = Blueprint("documents", __name__, description="Issued documents: signed PDF
 
 PDF = "application/pdf"
 EDXML = "application/xml"
-REPORT_ID = [
-    {
-        "in": "path",
-        "name": "report_id",
-        "description": "The report's id",
-        "required": True,
-        "schema": {"type": "string"},
-    }
-]
-PLAN_ID = [
-    {"in": "path", "name": "plan_id", "description": "The plan's id", "required": True, "schema": {"type": "string"}}
-]
+
+
+def _path_id(name: str, description: str) -> list[dict[str, Any]]:
+    return [{"in": "path", "name": name, "description": description, "required": True, "schema": {"type": "string"}}]
+
+
+REPORT_ID = _path_id("report_id", "The report's id")
+PLAN_ID = _path_id("plan_id", "The plan's id")
 PENDING_ANSWER = {
     "description": "Issued, but the signed file is still being made; retry after Retry-After seconds",
     "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     "content": {"application/json": {"schema": {"type": "object"}}},
 }
-NOT_ISSUED = {"description": "The plan is not issued (yet); `status` says where it stands"}
+PDF_ANSWER = {
+    "description": "The signed PDF, the same bytes on every download",
+    "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
+}
+EDXML_ANSWER = {
+    "description": "The QCVN 102:2016 edXML envelope with the signed PDF attached",
+    "content": {EDXML: {"schema": {"type": "string"}}},
+}
+# What else a download of each kind answers: the file is still being made, no such document, not issued.
+PLAN_ANSWERS = {
+    "202": PENDING_ANSWER,
+    "404": {"description": "No such plan, or not one the caller may read"},
+    "409": {"description": "The plan is not issued (yet); `status` says where it stands"},
+}
+REPORT_ANSWERS = {
+    "202": PENDING_ANSWER,
+    "404": {"description": "No such report, or not one the caller may read"},
+    "409": {"description": "The report is not issued (yet)"},
+}
 
 
 def _settings() -> Any:
@@ -108,17 +122,7 @@ def _edxml(plan_id: str, kind: str) -> Response:
 
 @blp.route("/plans/<string:plan_id>/document.pdf", parameters=PLAN_ID)
 class PlanDocumentPdf(MethodView):
-    @blp.doc(
-        responses={
-            "200": {
-                "description": "The signed PDF, the same bytes on every download",
-                "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
-            },
-            "202": PENDING_ANSWER,
-            "404": {"description": "No such plan, or not one the caller may read"},
-            "409": NOT_ISSUED,
-        }
-    )
+    @blp.doc(responses={"200": PDF_ANSWER, **PLAN_ANSWERS})
     def get(self, plan_id: str) -> Response:
         """The issued plan as a digitally signed PDF (Decree 30 layout; signer's and issuing body's PAdES signatures)"""
         return _pdf(plan_id, PLAN)
@@ -126,36 +130,15 @@ class PlanDocumentPdf(MethodView):
 
 @blp.route("/plans/<string:plan_id>/document.edxml", parameters=PLAN_ID)
 class PlanDocumentEdxml(MethodView):
-    @blp.doc(
-        responses={
-            "200": {
-                "description": "The QCVN 102:2016 edXML envelope with the signed PDF attached",
-                "content": {EDXML: {"schema": {"type": "string"}}},
-            },
-            "202": PENDING_ANSWER,
-            "404": {"description": "No such plan, or not one the caller may read"},
-            "409": NOT_ISSUED,
-        }
-    )
+    @blp.doc(responses={"200": EDXML_ANSWER, **PLAN_ANSWERS})
     def get(self, plan_id: str) -> Response:
         """The issued plan as an edXML package (QCVN 102:2016/BTTTT) for the national document exchange"""
         return _edxml(plan_id, PLAN)
 
 
-PDF_RESPONSES = {
-    "200": {
-        "description": "The signed PDF, the same bytes on every download",
-        "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
-    },
-    "202": PENDING_ANSWER,
-    "404": {"description": "No such report, or not one the caller may read"},
-    "409": {"description": "The report is not issued (yet)"},
-}
-
-
 @blp.route("/reports/<string:report_id>/document.pdf", parameters=REPORT_ID)
 class ReportDocumentPdf(MethodView):
-    @blp.doc(responses=PDF_RESPONSES)
+    @blp.doc(responses={"200": PDF_ANSWER, **REPORT_ANSWERS})
     def get(self, report_id: str) -> Response:
         """The issued report (BÁO CÁO) as a digitally signed PDF, made by the same renderer as plans"""
         return _pdf(report_id, REPORT)
@@ -163,15 +146,7 @@ class ReportDocumentPdf(MethodView):
 
 @blp.route("/reports/<string:report_id>/document.edxml", parameters=REPORT_ID)
 class ReportDocumentEdxml(MethodView):
-    @blp.doc(
-        responses={
-            **PDF_RESPONSES,
-            "200": {
-                "description": "The QCVN 102:2016 edXML envelope with the signed PDF attached",
-                "content": {EDXML: {"schema": {"type": "string"}}},
-            },
-        }
-    )
+    @blp.doc(responses={"200": EDXML_ANSWER, **REPORT_ANSWERS})
     def get(self, report_id: str) -> Response:
         """The issued report as an edXML package (QCVN 102:2016/BTTTT)"""
         return _edxml(report_id, REPORT)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from servicekit.i18n import N_, Catalogue, Message
 from servicekit.i18n import request_locale as servicekit_request_locale
 from servicekit.problems import Problem
+from servicekit.validation import Validation
 
 from ..domain.errors import NothingToCopy, OrganisationsInvalid, PlanInvalid
 
@@ -19,19 +20,8 @@ def request_locale() -> str:
 
 def invalid_plan_problem(error: PlanInvalid) -> Problem:
     """Every broken rule in one problem: the ``errors`` tree and a flat ``violations`` list."""
-    locale = request_locale()
-
-    def render(message: Message) -> str:
-        return CATALOGUE.text(message, locale)
-
-    return Problem(
-        422,
-        "Validation failed",
-        render(getattr(error, "detail", None) or N_("The plan breaks one or more rules; see errors.")),
-        slug="validation-error",
-        errors=error.validation.errors(render),
-        violations=error.validation.details(render),
-        headers={"Content-Language": locale},
+    return _invalid(
+        error.validation, getattr(error, "detail", None) or N_("The plan breaks one or more rules; see errors.")
     )
 
 
@@ -46,18 +36,24 @@ def nothing_to_copy_problem(error: NothingToCopy) -> Problem:
 def invalid_organisations_problem(error: OrganisationsInvalid) -> Problem:
     """The organisation registry's problems (a cycle, a date out of an organisation's life, a
     field the file's shape does not have), every one, in the caller's language."""
+    return _invalid(error.validation, N_("The organisations break one or more rules; see errors."))
+
+
+def _invalid(validation: Validation, detail: Message | str) -> Problem:
+    """A 422 naming every broken rule at once, in the caller's language: the ``errors`` tree (field
+    path to messages) and the flat ``violations`` list."""
     locale = request_locale()
 
-    def render(message: Message) -> str:
+    def render(message: Message | str) -> str:
         return CATALOGUE.text(message, locale)
 
     return Problem(
         422,
         "Validation failed",
-        render(N_("The organisations break one or more rules; see errors.")),
+        render(detail),
         slug="validation-error",
-        errors=error.validation.errors(render),
-        violations=error.validation.details(render),
+        errors=validation.errors(render),
+        violations=validation.details(render),
         headers={"Content-Language": locale},
     )
 

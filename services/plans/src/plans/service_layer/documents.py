@@ -17,10 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..domain import commands
-from ..domain.document import DocumentFace, Signer, plan_document, report_document
+from ..domain.document import DocumentFace, Signer, document_face
 from ..domain.model import APPROVED, Plan
 from ..domain.organisations import BodyFace, Organisations
-from ..domain.report import ReportContent
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -69,21 +68,8 @@ def plan_face(
     citation of the ministry's call the plan or report answers."""
     assert plan.document_number and plan.issued_on and plan.issuer and plan.place
     content = plan.versions[version - 1].content if 1 <= version <= len(plan.versions) else plan.content
-    if isinstance(content, ReportContent):
-        return report_document(
-            report_id=plan.id,
-            version=version,
-            content=content,
-            number=plan.document_number,
-            issued_on=plan.issued_on,
-            place=plan.place,
-            issuer=organisations.body(plan.issuer, plan.issued_on),
-            signer=signer,
-            organisations=organisations,
-            answering=answering,
-        )
-    return plan_document(
-        plan_id=plan.id,
+    return document_face(
+        document_id=plan.id,
         version=version,
         content=content,
         number=plan.document_number,

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from servicekit.i18n import N_
@@ -40,6 +40,7 @@ from ..domain.errors import (
 )
 from ..domain.model import APPROVED, PLAN, REJECTED, REPORT, SUBMITTED, VIETNAM, Plan
 from ..domain.numbering import IssuingBodies, IssuingBody
+from ..domain.organisation_registry import OrganisationRegistry
 from ..domain.report import ANNUAL, ReportContent
 from ..domain.rules import UnitCheck, content_validation, report_validation
 from .documents import render_next_document
@@ -199,34 +200,51 @@ def import_issued_document(
     )
     for violation in found:
         validation.add(("content", *violation.path), violation.rule, violation.message)
-    issuer, place, province = cmd.issuer, None, None
     if not validation.ok:
         raise PlanInvalid(validation)
-    if issuer is not None:
-        for violation in registry.check_references({("issuer",): issuer}, day):
-            validation.add(violation.path, violation.rule, violation.message)
+    _check_issuer(cmd, registry, validation)
     if not validation.ok:
         raise PlanInvalid(validation)
     province = issuing_bodies.province_of(content.org_unit, day)
-    issuer = issuer or issuing_bodies.for_unit(content.org_unit, day).code
-    place = registry.place_on(issuer, day) or ""
     with uow:
-        plan = Plan.imported(
-            cmd.plan_id or new_id(),
-            content,
-            province=province,
-            document_number=cmd.document_number,
-            issued_on=day,
-            issuer=issuer,
-            place=place,
-            signer={"name": cmd.signer_name.strip(), "position": cmd.signer_position.strip()}
-            if cmd.signer_name.strip()
-            else {},
-            by=cmd.actor.username,
-            at=clock(),
-        )
+        plan = _imported(cmd, content, province, issuing_bodies, clock=clock, new_id=new_id)
         uow.plans.add(plan)
     return plan
+
+
+def _check_issuer(cmd: commands.ImportIssuedDocument, registry: OrganisationRegistry, validation: Validation) -> None:
+    """The issuer named, if any, must be in the registry on the day of issue."""
+    if cmd.issuer is not None:
+        for violation in registry.check_references({("issuer",): cmd.issuer}, cmd.issued_on):
+            validation.add(violation.path, violation.rule, violation.message)
+
+
+def _imported(
+    cmd: commands.ImportIssuedDocument,
+    content: PlanContent | ReportContent,
+    province: str,
+    issuing_bodies: IssuingBodies,
+    *,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], str],
+) -> Plan:
+    """The issued document of ``content`` as history: its issuer (the one named, else the rule of the
+    unit on the day of issue), the place of that issuer, and its signer where the record names one."""
+    day = cmd.issued_on
+    issuer = cmd.issuer or issuing_bodies.for_unit(content.org_unit, day).code
+    name, position = cmd.signer_name.strip(), cmd.signer_position.strip()
+    return Plan.imported(
+        cmd.plan_id or new_id(),
+        content,
+        province=province,
+        document_number=cmd.document_number,
+        issued_on=day,
+        issuer=issuer,
+        place=issuing_bodies.registry().place_on(issuer, day) or "",
+        signer={"name": name, "position": position} if name else {},
+        by=cmd.actor.username,
+        at=clock(),
+    )
 
 
 def _check_document_number(number: str | None, validation: Validation) -> None:
@@ -251,14 +269,10 @@ def _import_report(
     """An issued BÁO CÁO recorded as history: on an approved plan (``content.plan_ref``, itself often
     imported), its results keyed on that plan's activities as a drafter's edit is, every rule of a
     submission checked, every problem at once; approved, read-only, no register number taken."""
-    day = cmd.issued_on
     body = cmd.content
     validation = Validation()
     _check_document_number(cmd.document_number, validation)
-    registry = issuing_bodies.registry()
-    if cmd.issuer is not None:
-        for violation in registry.check_references({("issuer",): cmd.issuer}, day):
-            validation.add(violation.path, violation.rule, violation.message)
+    _check_issuer(cmd, issuing_bodies.registry(), validation)
     plan_ref = str(body.get("plan_ref") or "")
     with uow:
         plan = uow.plans.get(plan_ref, for_update=True) if plan_ref else None
@@ -269,40 +283,15 @@ def _import_report(
             raise PlanNotApproved(plan.status)
         assert isinstance(version.content, PlanContent)
         kind = str(body.get("kind") or ANNUAL)
-        draft = ReportContent.from_plan(
-            plan_id=plan.id,
-            plan_version=version.number,
-            plan_number=plan.document_number or "",
-            plan=version.content,
-            kind=kind,
-            org_unit=plan.org_unit,
-            catalogue=catalogue,
-        )
-        content, unknown = draft.edited(body, catalogue)
+        content, unknown = _report_on(plan, kind, plan.org_unit, catalogue).edited(body, catalogue)
         for violation in report_validation(content, for_submission=True):
             validation.add(("content", *violation.path), violation.rule, violation.message)
         for path in unknown:
             validation.add(("content", *path), "unknown", N_("Not an activity or indicator of the plan reported on."))
         if not validation.ok:
             raise PlanInvalid(validation)
-        for report_id, status in uow.plans.reports_of(plan.org_unit, kind, content.year):
-            if status != REJECTED:
-                raise ReportExists(report_id, status)
-        issuer = cmd.issuer or issuing_bodies.for_unit(content.org_unit, day).code
-        report = Plan.imported(
-            cmd.plan_id or new_id(),
-            content,
-            province=plan.province,
-            document_number=cmd.document_number,
-            issued_on=day,
-            issuer=issuer,
-            place=registry.place_on(issuer, day) or "",
-            signer={"name": cmd.signer_name.strip(), "position": cmd.signer_position.strip()}
-            if cmd.signer_name.strip()
-            else {},
-            by=cmd.actor.username,
-            at=clock(),
-        )
+        _no_report_yet(uow, (plan.org_unit,), kind, content.year)
+        report = _imported(cmd, content, plan.province, issuing_bodies, clock=clock, new_id=new_id)
         uow.plans.add(report)
     return report
 
@@ -441,6 +430,32 @@ def _await_verdict(
 
 
 # -- reports on plans
+def _report_on(
+    plan: Plan, kind: str, org_unit: str, catalogue: Catalogue, period: tuple[date, date] | None = None
+) -> ReportContent:
+    """A draft report of ``kind`` on the approved version of ``plan``: every activity and indicator, targets frozen."""
+    version = plan.current_version
+    assert version is not None and isinstance(version.content, PlanContent)
+    return ReportContent.from_plan(
+        plan_id=plan.id,
+        plan_version=version.number,
+        plan_number=plan.document_number or "",
+        plan=version.content,
+        kind=kind,
+        org_unit=org_unit,
+        catalogue=catalogue,
+        period=period,
+    )
+
+
+def _no_report_yet(uow: UnitOfWork, units: tuple[str, ...], kind: str, year: int) -> None:
+    """Refuse a second report of ``kind`` for ``year`` by any of ``units`` (a rejected one does not count)."""
+    for unit in units:
+        for report_id, status in uow.plans.reports_of(unit, kind, year):
+            if status != REJECTED:
+                raise ReportExists(report_id, status)
+
+
 def create_report(
     cmd: commands.CreateReport,
     uow: UnitOfWork,
@@ -475,22 +490,11 @@ def create_report(
         if plan.status != APPROVED or version is None:
             raise PlanNotApproved(plan.status)
         assert isinstance(version.content, PlanContent)
-        for unit in dict.fromkeys((org_unit, plan.org_unit)):  # the successor's, and any its predecessor made
-            for report_id, status in uow.plans.reports_of(unit, cmd.kind, version.content.year):
-                if status != REJECTED:
-                    raise ReportExists(report_id, status)
+        # the successor's, and any its predecessor made
+        _no_report_yet(uow, tuple(dict.fromkeys((org_unit, plan.org_unit))), cmd.kind, version.content.year)
         now = clock()
         period = (cmd.period_start, cmd.period_end) if cmd.period_start and cmd.period_end else None
-        content = ReportContent.from_plan(
-            plan_id=plan.id,
-            plan_version=version.number,
-            plan_number=plan.document_number or "",
-            plan=version.content,
-            kind=cmd.kind,
-            org_unit=org_unit,
-            catalogue=catalogue,
-            period=period,
-        )
+        content = _report_on(plan, cmd.kind, org_unit, catalogue, period)
         if cmd.period_start and not cmd.period_end:
             content = replace(content, period_start=cmd.period_start)
         elif cmd.period_end and not cmd.period_start:
@@ -553,28 +557,27 @@ def _plan_for_fact(uow: UnitOfWork, fact: commands.ApprovalFact) -> Plan | None:
     return plan
 
 
-def record_task_assigned(fact: commands.RecordTaskAssigned, uow: UnitOfWork) -> bool:
+def _apply_fact(fact: commands.ApprovalFact, uow: UnitOfWork, apply: Callable[[Plan, Any], bool]) -> bool:
+    """Apply an approval fact to its document in one transaction; whether it changed anything."""
     with uow:
         plan = _plan_for_fact(uow, fact)
-        return plan is not None and plan.record_task_assigned(fact)
+        return plan is not None and apply(plan, fact)
+
+
+def record_task_assigned(fact: commands.RecordTaskAssigned, uow: UnitOfWork) -> bool:
+    return _apply_fact(fact, uow, Plan.record_task_assigned)
 
 
 def record_decision(fact: commands.RecordDecision, uow: UnitOfWork) -> bool:
-    with uow:
-        plan = _plan_for_fact(uow, fact)
-        return plan is not None and plan.record_decision(fact)
+    return _apply_fact(fact, uow, Plan.record_decision)
 
 
 def record_delegation(fact: commands.RecordDelegation, uow: UnitOfWork) -> bool:
-    with uow:
-        plan = _plan_for_fact(uow, fact)
-        return plan is not None and plan.record_delegation(fact)
+    return _apply_fact(fact, uow, Plan.record_delegation)
 
 
 def answer_withdrawal(fact: commands.AnswerWithdrawal, uow: UnitOfWork) -> bool:
-    with uow:
-        plan = _plan_for_fact(uow, fact)
-        return plan is not None and plan.answer_withdrawal(fact)
+    return _apply_fact(fact, uow, Plan.answer_withdrawal)
 
 
 def complete_approval(fact: commands.CompleteApproval, uow: UnitOfWork, *, issuing_bodies: IssuingBodies) -> bool:
