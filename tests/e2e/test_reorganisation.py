@@ -78,6 +78,13 @@ def test_the_reorganisation_story(stack: Stack, people: dict[str, Person]) -> No
     people["province.tn"].approve_level(plan["id"], level=2)
     people["ministry.1"].approve_level(plan["id"], level=3)
     issued = drafter.wait_for_status(plan["id"], "approved")
+    # The copies of the registry in approvals and notifications were fed at the first migrate
+    # (organisation.* events through the plans outbox): messages name the unit, never its id.
+    told = people["dept.tn"].wait_for_message(
+        lambda message: message.get("plan_id") == plan["id"], what="dept.tn's task message"
+    )
+    assert "Sở Văn hóa, Thể thao và Du lịch tỉnh Thái Nguyên" in told["body"], told["body"]
+    assert "svhttdl-thai-nguyen-2025" not in told["body"]
 
     # 5. Numbered in Thái Nguyên's register, printed with Thái Nguyên's header and place.
     assert issued["issuer"] == "ubnd-thai-nguyen-2025" and re.fullmatch(r"\d{2,}/KH-UBND", issued["document_number"])

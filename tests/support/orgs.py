@@ -32,3 +32,28 @@ def province_of(username: str) -> str | None:
 def users_of(unit: str) -> list[str]:
     """The demo users of one organisation."""
     return sorted(name for name, attributes in _attributes().items() if attributes.get("org_unit") == unit)
+
+
+def registry_events() -> list[object]:
+    """The ``organisation.*`` events the plans service writes when it seeds its registry from the
+    seed files: an ``organisation.created`` per organisation, an ``organisation.succeeded`` per
+    predecessor (what a copy in approvals or notifications is fed on a first migrate)."""
+    from datetime import UTC, datetime
+
+    from plans.domain.organisation_events import OrganisationCreated, state_event, succeeded_event
+    from plans.domain.organisation_seed import load_seed
+
+    registry = load_seed()
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    found: list[object] = []
+    version = 0
+    for organisation in registry:
+        version += 1
+        found.append(state_event(OrganisationCreated, organisation, version=version, at=at, by="seed"))
+    outgoing: dict[str, list[object]] = {}
+    for succession in registry.successions:
+        outgoing.setdefault(succession.predecessor, []).append(succession)
+    for predecessor, successions in outgoing.items():
+        version += 1
+        found.append(succeeded_event(predecessor, successions, version=version, at=at, by="seed"))  # type: ignore[arg-type]
+    return found

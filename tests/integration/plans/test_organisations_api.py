@@ -367,3 +367,143 @@ def test_a_successor_reports_on_its_predecessors_plan_of_the_year_of_the_merger(
         "/reports", json={"plan_id": of_the_merger["id"], "kind": "annual"}, headers=tokens("drafter.tn")
     )
     assert again.status_code == 409
+
+
+def _registry_events(db: Database, *, after: int = 0) -> list[tuple[str, str, dict]]:
+    """The organisation.* events in the plans outbox after outbox row ``after``: (type, subject, data)."""
+    from plans.adapters.orm import Outbox
+
+    with db.transaction() as session:
+        rows = session.scalars(
+            sa.select(Outbox).where(Outbox.routing_key.like("organisation.%"), Outbox.seq > after).order_by(Outbox.seq)
+        )
+        return [(row.routing_key, row.aggregate_id, json.loads(row.payload)["data"]) for row in rows]
+
+
+def _last_outbox_row(db: Database) -> int:
+    from plans.adapters.orm import Outbox
+
+    with db.transaction() as session:
+        return int(session.scalar(sa.select(sa.func.coalesce(sa.func.max(Outbox.seq), 0))) or 0)
+
+
+def test_seeding_and_every_change_of_the_registry_are_events_in_the_outbox(client, tokens, seeded) -> None:  # type: ignore[no-untyped-def]
+    from servicekit.contracts import events as contract
+
+    db = Database(seeded)
+    seeded_events = _registry_events(db)
+    # (the module's earlier tests added organisations through the API: those were created by admin)
+    created = [
+        data for kind, _, data in seeded_events if kind == "organisation.created" and data["changed_by"] == "seed"
+    ]
+    succeeded = [data for kind, _, data in seeded_events if kind == "organisation.succeeded"]
+    # The first migrate: one organisation.created per organisation, one organisation.succeeded per
+    # predecessor, each a valid payload of the contract, in the same transaction as the rows.
+    assert len({data["organisation_id"] for data in created}) == len(seed_data()["organisations"])
+    for kind, subject, data in seeded_events:
+        parsed = contract.parse(kind, data)
+        assert subject == f"organisations/{parsed.organisation_id}"
+    bac_kan = next(data for data in succeeded if data["organisation_id"] == "svhttdl-bac-kan")
+    assert {(s["successor"], s["reason"], s["date"]) for s in bac_kan["successions"]} == {
+        ("svhttdl-thai-nguyen-2025", "merger", "2025-07-01")
+    }
+    assert sync_seed(db, at=NOW) == (0, 0) and len(_registry_events(db)) == len(seeded_events)  # nothing new
+
+    mark = _last_outbox_row(db)
+    record = {
+        "id": "bao-thai-nguyen-2025",
+        "kind": "other",
+        "level": "department",
+        "names": [{"full": "Báo Thái Nguyên", "abbreviation": "BTN"}],
+        "parent": "ubnd-thai-nguyen-2025",
+        "valid_from": "2025-07-01",
+    }
+    assert client.post("/organisations", json=record, headers=tokens("admin")).status_code == 201
+    renamed = {
+        **record,
+        "names": [
+            *record["names"],
+            {"since": "2026-01-01", "full": "Báo và Phát thanh, Truyền hình Thái Nguyên", "abbreviation": "BPTTH"},
+        ],
+    }
+    assert client.put("/organisations/bao-thai-nguyen-2025", json=renamed, headers=tokens("admin")).status_code == 200
+    succession = {
+        "successor": "bao-thai-nguyen-2025",
+        "reason": "transfer_of_duties",
+        "date": "2025-08-01",  # a day the predecessor already existed
+        "duties": ["press"],
+    }
+    assert (
+        client.post(
+            "/organisations/svhttdl-thai-nguyen-2025/successions", json=succession, headers=tokens("admin")
+        ).status_code
+        == 201
+    )
+    refused = client.put(
+        "/organisations/bao-thai-nguyen-2025", json={**record, "level": "nowhere"}, headers=tokens("admin")
+    )
+    assert refused.status_code == 422
+
+    changes = _registry_events(db, after=mark)
+    assert [kind for kind, _, _ in changes] == [
+        "organisation.created",
+        "organisation.changed",
+        "organisation.succeeded",
+    ]  # the refused change wrote nothing
+    versions = [data["version"] for _, _, data in changes]
+    assert versions == sorted(versions) and len(set(versions)) == 3  # the newest change has the highest number
+    assert changes[1][2]["names"][-1]["full"] == "Báo và Phát thanh, Truyền hình Thái Nguyên"
+    assert changes[1][2]["changed_by"] == "admin"
+    assert changes[2][2]["organisation_id"] == "svhttdl-thai-nguyen-2025"
+    assert changes[2][2]["successions"][0]["duties"] == ["press"]
+    assert max(data["version"] for data in created) < versions[0]
+    db.dispose()
+
+
+def test_publishing_the_registry_again_writes_every_organisation_and_its_successions(seeded: str) -> None:
+    from plans.adapters.organisations import publish_registry
+
+    db = Database(seeded)
+    mark = _last_outbox_row(db)
+    count = publish_registry(db, at=NOW)
+    published = _registry_events(db, after=mark)
+    assert len(published) == count
+    states = {data["organisation_id"]: data for kind, _, data in published if kind == "organisation.changed"}
+    with db.transaction() as session:
+        stored = OrganisationStore(session).data()
+    assert set(states) == {record["id"] for record in stored["organisations"]}
+    predecessors = {data["organisation_id"] for kind, _, data in published if kind == "organisation.succeeded"}
+    assert predecessors == {succession["predecessor"] for succession in stored["successions"]}
+    db.dispose()
+
+
+def test_the_registrys_messages_follow_the_callers_language(client, tokens, seeded) -> None:  # type: ignore[no-untyped-def]
+    def asked(username: str, language: str) -> dict[str, str]:
+        return {**tokens(username), "Accept-Language": language}
+
+    record = {
+        "id": "so-thu-nghiem",
+        "kind": "state",
+        "level": "department",
+        "names": [{"full": "Sở Thử nghiệm"}],  # no abbreviation
+        "colour": "blue",  # not a field of the record
+    }
+    for language, forbidden, missing, invalid in (
+        ("en", "Only an administrator", "no-such-body", "break one or more rules"),
+        ("vi", "Chỉ quản trị viên", "no-such-body", "vi phạm"),
+    ):
+        refused = client.post("/organisations", json=record, headers=asked("drafter.cb", language))
+        assert refused.status_code == 403 and forbidden in refused.get_json()["detail"], refused.get_json()
+        assert refused.headers["Content-Language"] == language
+        unknown = client.get("/organisations/no-such-body", headers=asked("drafter.cb", language))
+        assert unknown.status_code == 404 and missing in unknown.get_json()["detail"]
+        assert unknown.headers["Content-Language"] == language
+        wrong = client.post("/organisations", json=record, headers=asked("admin", language))
+        assert wrong.status_code == 422 and invalid in wrong.get_json()["detail"], wrong.get_json()
+        assert wrong.headers["Content-Language"] == language
+        messages = [violation["message"] for violation in wrong.get_json()["violations"]]
+        assert len(messages) == 2  # the missing abbreviation and the unknown field
+    english = client.post("/organisations", json=record, headers=asked("admin", "en")).get_json()["violations"]
+    vietnamese = client.post("/organisations", json=record, headers=asked("admin", "vi")).get_json()["violations"]
+    assert [v["field"] for v in english] == [v["field"] for v in vietnamese]
+    assert all(e["message"] != v["message"] for e, v in zip(english, vietnamese, strict=True))

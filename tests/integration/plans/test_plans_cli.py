@@ -50,5 +50,34 @@ def test_migrate_and_demo_data_on_sqlite(tmp_path, monkeypatch):
         ("plan", "371/KH-UBND"),
         ("report", None),
     ]
-    assert dict(outbox) == {"plan.submitted": 5, "plan.approved": 1, "report.submitted": 1}  # history sends nothing
+    documents = {key: count for key, count in outbox if not key.startswith("organisation.")}
+    assert documents == {"plan.submitted": 5, "plan.approved": 1, "report.submitted": 1}  # history sends nothing
+    # The first migrate sent the seeded registry to the copies in approvals and notifications.
+    registry = {key: count for key, count in outbox if key.startswith("organisation.")}
+    assert set(registry) == {"organisation.created", "organisation.succeeded"}
     assert sorted(reports) == [("stttt-quang-binh 2017", "approved"), ("svhttdl-cao-bang 2024", "submitted")]
+
+
+def test_the_registry_is_published_again_on_request(tmp_path, monkeypatch):
+    database = tmp_path / "plans.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("LOG_FORMAT", "text")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    with sqlite3.connect(database) as connection:
+        organisations = connection.execute("SELECT count(*) FROM organisations").fetchone()[0]
+        predecessors = connection.execute(
+            "SELECT count(DISTINCT predecessor) FROM organisation_successions"
+        ).fetchone()[0]
+        seeded = dict(connection.execute("SELECT routing_key, count(*) FROM outbox GROUP BY routing_key").fetchall())
+    assert seeded == {"organisation.created": organisations, "organisation.succeeded": predecessors}
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0  # nothing new in the files: no event
+    published = runner.invoke(cli, ["organisations-publish"])
+    assert published.exit_code == 0, published.output
+    assert (
+        published.output.strip()
+        == f"organisation registry: {organisations + predecessors} events written to the outbox"
+    )
+    with sqlite3.connect(database) as connection:
+        rows = dict(connection.execute("SELECT routing_key, count(*) FROM outbox GROUP BY routing_key").fetchall())
+    assert rows == {**seeded, "organisation.changed": organisations, "organisation.succeeded": 2 * predecessors}

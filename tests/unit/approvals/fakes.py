@@ -16,6 +16,7 @@ from approvals.service_layer.handlers import bundled_chain_definitions
 from approvals.service_layer.unit_of_work import UnitOfWork, to_cloudevent
 from servicekit.calendar import VIETNAM, WorkingCalendar
 from servicekit.messagebus import MessageBus
+from servicekit.organisations import MemoryCopyStore
 
 from tests.support.orgs import province_of, unit_of
 
@@ -143,6 +144,13 @@ class FakeApprovals(ApprovalRepository):
             a for a in self.store.values() if any(t.reminder_due(now) or t.overdue_unannounced(now) for t in a.tasks)
         ][:limit]
 
+    def _belonging_to(self, organisation_ids: list[str]) -> list[Approval]:
+        return [
+            a
+            for a in self.store.values()
+            if a.is_open and (a.subject.org_unit in organisation_ids or a.subject.province in organisation_ids)
+        ]
+
 
 class FakeAbsences(AbsenceRepository):
     def __init__(self) -> None:
@@ -184,6 +192,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.chains = FakeChains()
         self.absences = FakeAbsences()
         self.openings = FakeOpenings()
+        self.organisations = MemoryCopyStore()
         self.published: list = []
         self.loose_events: list = []
         self.commits = 0

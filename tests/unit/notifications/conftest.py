@@ -15,6 +15,7 @@ from notifications.domain.webhooks import DeliveryStatus, Subscription
 from notifications.service_layer.unit_of_work import UnitOfWork
 from notifications.testing import FakeDirectory
 from servicekit.messagebus import MessageBus
+from servicekit.organisations import MemoryCopyStore
 
 
 class FakeNotifications:
@@ -184,6 +185,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.mail = FakeMailQueue()
         self.subscriptions = FakeSubscriptions()
         self.deliveries = FakeDeliveries()
+        self.organisations = MemoryCopyStore()
 
 
 @pytest.fixture

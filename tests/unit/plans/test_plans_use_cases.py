@@ -389,6 +389,30 @@ def test_a_late_lower_level_does_not_move_the_stage_back(world, body):
     assert world.store[plan.id].stage.level == 2
 
 
+def test_a_task_handed_to_a_successors_approvers_moves_the_due_date_and_says_so(world, body):
+    plan = submit(world, create(world, body))
+    approval = Approval(plan.id)
+    first = approval.assigned(1)
+    deliver(world, [dataclasses.replace(first, due_at="2025-06-25T10:00:00+00:00")])
+    reassigned = {
+        "task_id": "t1",
+        "predecessor": "svhttdl-bac-kan",
+        "successor": "svhttdl-thai-nguyen-2025",
+        "date": "2025-07-01",
+    }
+    handed = dataclasses.replace(
+        approval.assigned(1), due_at="2025-07-04T10:00:00+00:00", assignees=("dept.bk",), reassigned=reassigned
+    )
+    deliver(world, [handed, handed])  # redelivered: one entry
+    stored = world.store[plan.id]
+    assert stored.stage.level == 1 and stored.stage.due_at == "2025-07-04T10:00:00+00:00"
+    entries = [e for e in stored.ordered_timeline() if e.kind == "task_assigned"]
+    assert len(entries) == 2 and entries[-1].details["reassigned"] == reassigned
+    # An ordinary late task of the same level (no hand-over) still does not move the stage.
+    deliver(world, [dataclasses.replace(approval.assigned(1), due_at="2025-06-20T10:00:00+00:00")])
+    assert world.store[plan.id].stage.due_at == "2025-07-04T10:00:00+00:00"
+
+
 def test_events_of_an_older_version_change_nothing(world, body):
     plan = submit(world, create(world, body))
     old = Approval(plan.id, version=1, approval_id="a-old")

@@ -135,7 +135,8 @@ def test_every_example_event_matches_its_message_schema_and_a_broken_one_does_no
     example = message["examples"][0]["payload"]
     assert example == asyncapi.example_event(name)
     validator.validate(example)
-    # Every event names what it is about: a plan (its plan_id) or a ministry's call (its call_id).
-    required = "call_id" if name.startswith("call.") else "plan_id"
+    # Every event names what it is about: a plan (its plan_id), a ministry's call (its call_id) or an
+    # organisation of the registry (its organisation_id).
+    required = {"call": "call_id", "organisation": "organisation_id"}.get(name.split(".")[0], "plan_id")
     broken = {**example, "data": {key: value for key, value in example["data"].items() if key != required}}
     assert not validator.is_valid(broken)

@@ -23,6 +23,7 @@ from ..routes import RouteTable
 from .api import LazySession, PublicApi, ServiceUnavailable, is_id
 from .catalogue import Catalogue
 from .oidc import OpenIdClient
+from .organisations import OrganisationNames
 from .sessions import SessionStore
 
 # How long a worker keeps the plans service's catalogue before reading it again.
@@ -44,6 +45,7 @@ class WebContext:
         self.sessions.create_schema()
         self.api = PublicApi(app, app.extensions.get("route_table") or RouteTable())
         self._catalogue: tuple[float, Catalogue] | None = None
+        self.organisations = OrganisationNames()  # the registry's names, kept a few minutes
         self._openid: OpenIdClient | None = None
 
     def catalogue(self, token: str) -> Catalogue:

@@ -4,7 +4,7 @@ the public API with the signed-in user's token; a province's users see their own
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
@@ -12,6 +12,8 @@ from flask.typing import ResponseReturnValue
 
 from . import charts
 from .i18n import translate
+from .login import web
+from .organisations import page_ask
 from .views import _problem_text, call, fetch
 
 EXPORTS = {
@@ -84,7 +86,8 @@ def call_list() -> ResponseReturnValue:
                     int(form[f"{kind}_year"]) if form[f"{kind}_year"].isdigit() else form[f"{kind}_year"]
                 )
                 body[f"{kind}_due"] = form.get(f"{kind}_due") or None
-        provinces = [p.strip() for p in form.get("provinces", "").split(",") if p.strip()]
+        # Provinces by name (the picker) or by id: turned into the registry's ids of today.
+        provinces = web().organisations.resolve_many(form.get("provinces", ""), date.today(), page_ask(call))
         if provinces:
             body["provinces"] = provinces
         answer = call("POST", "/calls", json=body)

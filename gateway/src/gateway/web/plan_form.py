@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -48,7 +48,16 @@ def _ordered_keys(form: MultiDict, pattern: re.Pattern[str]) -> list[str]:
     return list(seen)
 
 
-def parse_plan_form(form: MultiDict) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def _comma_separated(value: str) -> list[str]:
+    return [clean(unit) for unit in value.split(",") if clean(unit)]
+
+
+def parse_plan_form(
+    form: MultiDict,
+    *,
+    unit: Callable[[str], str] = lambda value: value,
+    units: Callable[[str], list[str]] = _comma_separated,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The body to send and the errors found before sending it, keyed like ``activities.0.budget_vnd``
     (values are message keys of the translations)."""
     errors: dict[str, list[str]] = {}
@@ -88,9 +97,10 @@ def parse_plan_form(form: MultiDict) -> tuple[dict[str, Any], dict[str, list[str
             activity["id"] = clean(form.get(f"act-{key}-id"))
         if not activity["budget_source"]:
             del activity["budget_source"]  # the service's default source applies
-        activity["partner_units"] = [
-            clean(unit) for unit in (form.get(f"act-{key}-partner_units") or "").split(",") if clean(unit)
-        ]
+        # Units by name or id (the picker): ``unit`` / ``units`` turn what was typed into registry ids.
+        if activity["lead_unit"]:
+            activity["lead_unit"] = unit(activity["lead_unit"])
+        activity["partner_units"] = units(clean(form.get(f"act-{key}-partner_units")))
         for field in ("start_date", "end_date"):
             activity[field] = clean(form.get(f"act-{key}-{field}")) or None
         raw_budget = clean(form.get(f"act-{key}-budget_vnd"))

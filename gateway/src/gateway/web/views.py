@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +21,7 @@ from .catalogue import Catalogue
 from .changes import compare
 from .i18n import catalogue, pick, translate
 from .login import safe_next, web
+from .organisations import document_day, page_ask
 from .plan_form import error_links, flatten_errors, parse_plan_form, total_budget
 from .report_pages import report_changes
 
@@ -45,6 +46,7 @@ def register(blueprint: Blueprint) -> None:
         ("/inbox/<notification_id>/read", "read_notification", read_notification, ["POST"]),
         ("/inbox/<notification_id>/open", "open_notification", open_notification, ["GET"]),
         ("/inbox/read-all", "read_all", read_all, ["POST"]),
+        ("/organisations/search", "organisation_search", organisation_search, ["GET"]),
     ]
     for rule, endpoint, view, methods in rules:
         blueprint.add_url_rule(rule, endpoint, view, methods=methods)
@@ -92,7 +94,63 @@ def _page_context() -> dict[str, Any]:
         "is_drafter": principal is not None and principal.has_role("drafter"),
         "is_approver": principal is not None and principal.has_role(*APPROVER_ROLES),
         "catalogue": _catalogue(),
+        # Organisations by their name in force (on a document's date: doc_day(plan)), never by id.
+        "org": _organisation_name,
+        "doc_day": document_day,
+        "organisations_in_force": _organisations_in_force,
     }
+
+
+def _ask() -> Callable[[str, dict[str, Any] | None], Answer]:
+    return page_ask(call)
+
+
+def _organisation_name(organisation_id: str | None, day: date | str | None = None, short: bool = False) -> str:
+    if not organisation_id:
+        return ""
+    if isinstance(day, str):
+        day = document_day({"issued_on": day})
+    session = g.get("web_session")
+    if session is None or not session.access_token:
+        return organisation_id
+    try:
+        return web().organisations.name(organisation_id, day or date.today(), _ask(), short=short)
+    except ServiceUnavailable:  # the page still shows, with the id
+        return organisation_id
+
+
+def _organisations_in_force(day: date | None = None) -> list[dict[str, Any]]:
+    """The picker's choices: the organisations in force (today, or on ``day``)."""
+    try:
+        return web().organisations.on(day or date.today(), _ask())
+    except ServiceUnavailable:
+        return []
+
+
+def organisation_search() -> ResponseReturnValue:
+    """The picker's choices as one types: the registry's search (accents optional) of the
+    organisations in force today, as JSON for organisation-picker.js."""
+    wanted = (request.args.get("q") or "").strip()[:200]
+    if len(wanted) < 2:
+        return {"items": []}
+    answer = call("GET", "/organisations", params={"q": wanted, "at": date.today().isoformat()})
+    found = answer.body.get("items") if answer.ok and isinstance(answer.body, dict) else []
+    return {
+        "items": [
+            {"id": item["id"], "name": item["name"], "short_name": item.get("short_name") or item["name"]}
+            for item in (found or [])[:20]
+        ]
+    }
+
+
+def _parse_plan_form() -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The plan form, its units turned from names (the picker) into the registry's ids."""
+    names, ask, today = web().organisations, _ask(), date.today()
+    return parse_plan_form(
+        request.form,
+        unit=lambda typed: names.resolve(typed, today, ask),
+        units=lambda typed: names.resolve_many(typed, today, ask),
+    )
 
 
 def _unread_count() -> int | None:
@@ -284,7 +342,7 @@ def _returning(plan_id: str, status: str | None) -> dict[str, Any] | None:
 def new_plan() -> ResponseReturnValue:
     if request.method == "GET":
         return _form_page(_blank_plan(), plan_id=None, etag=None)
-    body, errors = parse_plan_form(request.form)
+    body, errors = _parse_plan_form()
     if errors:
         return _form_page(body, plan_id=None, etag=None, errors=errors, status=422)
     answer = call("POST", "/plans", json=body)
@@ -309,7 +367,7 @@ def edit_plan(plan_id: str) -> ResponseReturnValue:
             return redirect(url_for("web.plan", plan_id=plan_id))
         return _form_page(answer.body, plan_id=plan_id, etag=answer.etag)
     etag = request.form.get("etag", "")
-    body, errors = parse_plan_form(request.form)
+    body, errors = _parse_plan_form()
     if errors:
         return _form_page(body, plan_id=plan_id, etag=etag, errors=errors, status=422)
     answer = call("PUT", f"/plans/{plan_id}", json=body, headers={"If-Match": etag})

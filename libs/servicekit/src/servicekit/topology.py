@@ -57,6 +57,8 @@ SUITE_QUEUES: tuple[QueueSpec, ...] = (
             "report.submitted",
             "report.withdrawal_requested",
             "report.withdrawn",
+            # The organisation registry's copy: names in force, and the open tasks of a dissolved body.
+            "organisation.#",
         ),
     ),
     QueueSpec(
@@ -69,7 +71,7 @@ SUITE_QUEUES: tuple[QueueSpec, ...] = (
             "approval.withdrawal_answered",
         ),
     ),
-    QueueSpec("notifications.events", ("plan.#", "approval.#", "report.#", "call.#")),
+    QueueSpec("notifications.events", ("plan.#", "approval.#", "report.#", "call.#", "organisation.#")),
     # The plans service's overview read model: every fact about documents and calls, applied by the
     # plans consumer into its own tables (docs/overview.md).
     QueueSpec("plans.overview", ("plan.#", "approval.#", "call.#", "report.#")),

@@ -10,9 +10,12 @@ from servicekit.clock import Clock, clock_for
 from servicekit.db import Database
 from servicekit.directory import Directory
 from servicekit.messagebus import MessageBus
+from servicekit.organisations import CachedCopy
 from servicekit.unit_of_work import UnitOfWork
 
+from .adapters import orm
 from .config import ApprovalsSettings
+from .domain.model import OrganisationNames
 from .service_layer.handlers import HANDLERS
 from .service_layer.ports import ApproverDirectory
 from .service_layer.unit_of_work import SqlUnitOfWork
@@ -30,13 +33,18 @@ def bootstrap(
     directory: ApproverDirectory | None = None,
     clock: Clock | None = None,
     calendar: WorkingCalendar | None = None,
+    organisation_names: Callable[[], OrganisationNames | None] | None = None,
 ) -> MessageBus:
     """The use cases of one process (build after forking). Anything passed in replaces
-    the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL)."""
+    the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL), and read
+    the organisation registry's copy through a per-process cache."""
     settings = settings or ApprovalsSettings()
     if uow is None:
         database = db or Database(settings.database_url)
-        uow = lambda: SqlUnitOfWork(database)  # noqa: E731
+        if organisation_names is None:
+            organisation_names = CachedCopy(database, orm.OrganisationCopyRow, orm.SuccessionCopyRow)
+        names = organisation_names
+        uow = lambda: SqlUnitOfWork(database, names=names)  # noqa: E731
     return MessageBus(
         uow,
         HANDLERS,
@@ -45,5 +53,6 @@ def bootstrap(
             "calendar": calendar or calendar_for(settings),
             "clock": clock or clock_for(settings),
             "remind_share": settings.reminder_share,
+            "organisation_names": organisation_names or (lambda: None),
         },
     )

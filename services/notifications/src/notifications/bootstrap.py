@@ -6,16 +6,18 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from servicekit.clock import Clock, clock_for
 from servicekit.db import Database
 from servicekit.directory import Directory as KeycloakDirectory
 from servicekit.messagebus import MessageBus
+from servicekit.organisations import CachedCopy
 from servicekit.unit_of_work import UnitOfWork
 
 from .adapters.http import RequestsWebhookSender, resolve_host
 from .adapters.mail import DigestComposer, MailTransport, SmtpDigestSender
-from .adapters.orm import start_mappers
+from .adapters.orm import OrganisationCopyRow, SuccessionCopyRow, start_mappers
 from .adapters.smtp import SmtpTransport
 from .adapters.templates import TemplateRenderer
 from .config import NotificationsSettings
@@ -64,14 +66,18 @@ def bootstrap(
     mail_transport: MailTransport | None = None,
     webhooks: WebhookSender | None = None,
     rng: Callable[[float, float], float] = random.uniform,
+    organisation_names: Callable[[], Any] | None = None,
 ) -> MessageBus:
     """The use cases of one process (build after forking). Anything passed in replaces
     the real one; without ``uow`` the units of work run on ``db`` (or DATABASE_URL)."""
     settings = settings or NotificationsSettings()
+    names: Callable[[], Any] = organisation_names or (lambda: None)
     if uow is None:
         start_mappers()
         database = db or Database(settings.database_url)
         uow = lambda: SqlUnitOfWork(database)  # noqa: E731
+        if organisation_names is None:
+            names = CachedCopy(database, OrganisationCopyRow, SuccessionCopyRow)
     clock = clock or clock_for(settings)
     renderer = renderer or TemplateRenderer()
     target_policy = TargetPolicy(allowed=settings.allowed_webhook_hosts)
@@ -95,5 +101,6 @@ def bootstrap(
             "webhook_timeout": settings.webhook_timeout_seconds,
             "lease": timedelta(seconds=settings.webhook_timeout_seconds) + LEASE_MARGIN,
             "rng": rng,
+            "organisation_names": names,
         },
     )

@@ -36,6 +36,22 @@ def migrate(settings: PlansSettings) -> None:
         click.echo(f"organisation registry: {organisations} organisations and {successions} successions added")
 
 
+@cli.command("organisations-publish")
+@click.pass_obj
+def organisations_publish(settings: PlansSettings) -> None:
+    """Publish the whole organisation registry again (organisation.changed and organisation.succeeded
+    of every organisation, through the outbox): for the copies in approvals and notifications when
+    one is new or was lost, or after an upgrade from a version that sent no organisation events."""
+    from datetime import UTC, datetime
+
+    from servicekit.db import Database
+
+    from .adapters.organisations import publish_registry
+
+    count = publish_registry(Database(settings.database_url), at=datetime.now(UTC))
+    click.echo(f"organisation registry: {count} events written to the outbox")
+
+
 @cli.command()
 @click.pass_obj
 def relay(settings: PlansSettings) -> None:

@@ -31,7 +31,8 @@ DESCRIPTION = """\
 Every event of the TTĐN Plan Approval Suite: a CloudEvents 1.0 event in structured
 JSON mode, published persistent with publisher confirms to the durable topic
 exchange `ttdn.events`, its routing key the type without `vn.ttdn.`. `subject` is
-`plans/{plan_id}` for every event about a document, `calls/{call_id}` for a ministry's call.
+`plans/{plan_id}` for every event about a document, `calls/{call_id}` for a ministry's call,
+`organisations/{organisation_id}` for the organisation registry.
 Producers may add fields; consumers ignore fields they do not know. docs/events.md explains the contract in prose; this
 document is generated from servicekit.contracts.events, the one definition that
 producers emit and consumers parse."""
@@ -48,8 +49,9 @@ ENVELOPE: dict[str, Any] = {
         "time": {"type": "string", "format": "date-time"},
         "subject": {
             "type": "string",
-            "pattern": "^(plans|calls)/",
-            "description": "`plans/{plan_id}`, or `calls/{call_id}` for a ministry's call.",
+            "pattern": "^(plans|calls|organisations)/",
+            "description": "`plans/{plan_id}`, `calls/{call_id}` for a ministry's call, "
+            "`organisations/{organisation_id}` for the organisation registry.",
         },
         "datacontenttype": {"type": "string", "const": "application/json"},
         "data": {"type": "object"},

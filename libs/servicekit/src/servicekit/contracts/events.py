@@ -344,12 +344,30 @@ class TaskDeadline(TaskEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Reassignment:
+    """Why a task replaces another one: the body the document belonged to was dissolved, and its
+    work passed to a successor, whose approvers take the task."""
+
+    __pydantic_config__ = _CONFIG
+    task_id: str
+    """The task closed (its assignees were the dissolved body's approvers)."""
+    predecessor: str
+    """The dissolved body's registry id."""
+    successor: str
+    """The successor's registry id."""
+    day: Annotated[date, Field(alias="date")]
+    """The succession's date."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class TaskAssigned(TaskDeadline):
     """A level of the chain opened: its approvers have a task."""
 
     name: ClassVar[str] = "approval.task_assigned"
     required_approvals: int = 1
     """How many of the assignees must approve (the level's quorum)."""
+    reassigned: Reassignment | None = None
+    """Set when this task replaces an open task of a dissolved body (the same level, the chain kept)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -501,7 +519,116 @@ class CallReminder(CallEvent):
     working_days_left: int = 0
 
 
-Payload = PlanEvent | CallEvent
+# -- the organisation registry (produced by plans, which owns it; docs/organisations.md)
+REASONS = ("merger", "split", "rename", "transfer_of_duties")
+Reason = Annotated[str, _one_of(REASONS), _enum(REASONS)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationName:
+    """What an organisation is called from ``since`` on (until its next name)."""
+
+    __pydantic_config__ = _CONFIG
+    since: date | None = None
+    """The first day of this name; null: from the organisation's beginning."""
+    full: str
+    """Sở Văn hóa, Thể thao và Du lịch tỉnh Cao Bằng"""
+    short: str = ""
+    """Sở VHTTDL Cao Bằng"""
+    abbreviation: str = ""
+    """SVHTTDL, as in document symbols"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatedId:
+    """A value that holds from ``since`` on: a parent's or a province's registry id, a level."""
+
+    __pydantic_config__ = _CONFIG
+    since: date | None = None
+    value: str | None = None
+    """null: none from that day (a body with no parent)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuccessionFact:
+    """``successor`` carries on (all or some of) ``predecessor``'s work from ``date``."""
+
+    __pydantic_config__ = _CONFIG
+    predecessor: str
+    successor: str
+    reason: Reason
+    day: Annotated[date, Field(alias="date")]
+    """The successor's first day with the work."""
+    act: str = ""
+    """The legal act, e.g. Nghị quyết 202/2025/QH15."""
+    duties: tuple[str, ...] = ()
+    """The duties passed (e.g. ``external_information``); empty: all of them."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationEvent:
+    """What every event of the organisation registry carries. Its CloudEvents ``subject`` is
+    ``organisations/{organisation_id}``."""
+
+    __pydantic_config__ = _CONFIG
+    name: ClassVar[str]
+    organisation_id: str
+    version: PositiveInt
+    """The registry's change number that made this state (increasing over the whole registry):
+    a copy keeps, per organisation, what the highest version says."""
+    changed_at: Instant
+    changed_by: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        return to_data(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationState(OrganisationEvent):
+    """The organisation's whole record after the change: everything a copy needs to name it
+    on any date, place it under its parent and find its province."""
+
+    kind: str
+    """state, party or other"""
+    names: tuple[OrganisationName, ...]
+    levels: tuple[DatedId, ...]
+    """ministry, ministry_unit, province, central_city, department or commune, dated."""
+    parents: tuple[DatedId, ...] = ()
+    provinces: tuple[DatedId, ...] = ()
+    """The province's People's Committee, only where the parent line does not lead to it."""
+    valid_from: date | None = None
+    valid_to: date | None = None
+    agency_code: str = ""
+    """Its national electronic identifier (Quyết định 20/2020/QĐ-TTg), empty where unknown."""
+    legacy_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationCreated(OrganisationState):
+    """An organisation entered the registry (from the seed files, or added by an administrator)."""
+
+    name: ClassVar[str] = "organisation.created"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationChanged(OrganisationState):
+    """An administrator changed an organisation's record (a new dated name, an end date …), or the
+    registry was published again (``ttdn-plans organisations-publish``)."""
+
+    name: ClassVar[str] = "organisation.changed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationSucceeded(OrganisationEvent):
+    """Successors took over (some of) ``organisation_id``'s work: a merger, a split, a rename or a
+    transfer of duties. Approvals hands the open tasks of a dissolved body to its successor's approvers."""
+
+    name: ClassVar[str] = "organisation.succeeded"
+    successions: tuple[SuccessionFact, ...]
+    """Every succession out of the organisation recorded by this change (a split names several)."""
+
+
+Payload = PlanEvent | CallEvent | OrganisationEvent
 
 # Every event type of the suite, by short name (the routing key), with who produces it.
 EVENTS: dict[str, type[Any]] = {
@@ -525,16 +652,28 @@ EVENTS: dict[str, type[Any]] = {
         TaskOverdue,
         CallIssued,
         CallReminder,
+        OrganisationCreated,
+        OrganisationChanged,
+        OrganisationSucceeded,
     )
 }
-_PRODUCER_OF_PREFIX = {"plan": "plans", "report": "plans", "approval": "approvals", "call": "plans"}
+_PRODUCER_OF_PREFIX = {
+    "plan": "plans",
+    "report": "plans",
+    "approval": "approvals",
+    "call": "plans",
+    "organisation": "plans",
+}
 PRODUCERS: dict[str, str] = {name: _PRODUCER_OF_PREFIX[name.split(".", 1)[0]] for name in EVENTS}
 
 
 def aggregate_of(payload: Payload) -> str:
-    """The CloudEvents ``subject`` of an event: ``plans/{plan_id}``, ``calls/{call_id}``."""
+    """The CloudEvents ``subject`` of an event: ``plans/{plan_id}``, ``calls/{call_id}``,
+    ``organisations/{organisation_id}``."""
     if isinstance(payload, CallEvent):
         return f"calls/{payload.call_id}"
+    if isinstance(payload, OrganisationEvent):
+        return f"organisations/{payload.organisation_id}"
     return f"plans/{payload.plan_id}"
 
 

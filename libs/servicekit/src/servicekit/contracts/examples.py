@@ -33,6 +33,24 @@ _REPORT: dict[str, Any] = {
 }
 _APPROVAL: dict[str, Any] = {**_PLAN, "approval_id": "a7f3e2d1-6c4b-4e2a-8d9f-3b1c0e5a7f42"}
 _TASK: dict[str, Any] = {**_APPROVAL, "task_id": "c2e4a6b8-1d3f-4a5c-9e7b-2f4d6a8c0e13", "level": 1}
+# Thái Nguyên's department of culture after the 1 July 2025 merger, as the registry describes it.
+_SEEDED = datetime(2025, 6, 30, 17, 0, tzinfo=UTC)
+_THAI_NGUYEN_DEPARTMENT: dict[str, Any] = {
+    "organisation_id": "svhttdl-thai-nguyen-2025",
+    "changed_at": _SEEDED,
+    "changed_by": "seed",
+    "kind": "state",
+    "names": (
+        events.OrganisationName(
+            full="Sở Văn hóa, Thể thao và Du lịch tỉnh Thái Nguyên",
+            short="Sở VHTTDL Thái Nguyên",
+            abbreviation="SVHTTDL",
+        ),
+    ),
+    "levels": (events.DatedId(value="department"),),
+    "parents": (events.DatedId(value="ubnd-thai-nguyen-2025"),),
+    "valid_from": date(2025, 7, 1),
+}
 _DEPARTMENT = {"vi": "Lãnh đạo Sở", "en": "Department leadership"}
 _MINISTRY = {"vi": "Bộ Văn hóa, Thể thao và Du lịch", "en": "Ministry of Culture, Sports and Tourism"}
 _SHA = "3b9f0c5e8d2a4f1b7c6e9a0d3f5b8c1e4a7d0f2b5c8e1a4d7f0b3c6e9a2d5f8b"
@@ -167,6 +185,23 @@ EXAMPLES: dict[str, events.Payload] = {
         ),
         events.CallReminder(
             **_CALL, province=_CAO_BANG, document="plan", year=2024, due_on=date(2024, 1, 31), working_days_left=3
+        ),
+        events.OrganisationCreated(**_THAI_NGUYEN_DEPARTMENT, version=412),
+        events.OrganisationChanged(**{**_THAI_NGUYEN_DEPARTMENT, "changed_by": "admin"}, version=530),
+        events.OrganisationSucceeded(
+            organisation_id="svhttdl-bac-kan",
+            version=471,
+            changed_at=_SEEDED,
+            changed_by="seed",
+            successions=(
+                events.SuccessionFact(
+                    predecessor="svhttdl-bac-kan",
+                    successor="svhttdl-thai-nguyen-2025",
+                    reason="merger",
+                    day=date(2025, 7, 1),
+                    act="Nghị quyết 202/2025/QH15",
+                ),
+            ),
         ),
     )
 }

@@ -13,6 +13,7 @@ from typing import Any
 
 from servicekit.consumer import InboxMixin
 from servicekit.db import UTCDateTime, declarative_base, map_once
+from servicekit.organisations import OrganisationCopyMixin, SuccessionCopyMixin
 from servicekit.outbox import OutboxMixin
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.engine import Connection
@@ -31,6 +32,14 @@ class Outbox(OutboxMixin, Base):
 
 class Inbox(InboxMixin, Base):
     pass
+
+
+class OrganisationCopyRow(OrganisationCopyMixin, Base):
+    """The copy of the organisation registry (servicekit.organisations): the newest state heard."""
+
+
+class SuccessionCopyRow(SuccessionCopyMixin, Base):
+    """The copy of the registry's successions."""
 
 
 class ChainRow(Base):

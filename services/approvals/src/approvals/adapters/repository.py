@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..domain.chain import ApprovalChain, define_chain, in_force
-from ..domain.model import Absence, Approval, Task
+from ..domain.model import Absence, Approval, OrganisationNames, Task
 from . import orm
 from .orm import fold
 
@@ -54,11 +54,27 @@ class ChainRepository(abc.ABC):
 class ApprovalRepository(abc.ABC):
     def __init__(self) -> None:
         self.seen: list[Approval] = []
+        # The organisation registry's copy the approvals read their level names from (none: the chain's).
+        self.names: OrganisationNames | None = None
 
     def _track(self, approval: Approval | None) -> Approval | None:
-        if approval is not None and all(approval is not other for other in self.seen):
-            self.seen.append(approval)
+        if approval is not None:
+            if self.names is not None:
+                approval.names = self.names
+            if all(approval is not other for other in self.seen):
+                self.seen.append(approval)
         return approval
+
+    def belonging_to(self, organisation_ids: Iterable[str]) -> list[Approval]:
+        """The open approvals whose document belongs to one of ``organisation_ids`` (its unit or its
+        province), locked for update: a dissolved body's documents in flight."""
+        wanted = sorted(set(organisation_ids))
+        if not wanted:
+            return []
+        return [a for a in self._belonging_to(wanted) if self._track(a) is not None]
+
+    def _belonging_to(self, organisation_ids: list[str]) -> list[Approval]:
+        raise NotImplementedError
 
     def add(self, approval: Approval) -> None:
         self._add(approval)
@@ -292,6 +308,23 @@ class SqlApprovalRepository(ApprovalRepository):
             query = query.with_for_update(of=APPROVALS, skip_locked=True)
         found = (self._with_chain(approval) for approval in self.session.scalars(query).unique())
         return [approval for approval in found if approval is not None]
+
+    def _belonging_to(self, organisation_ids: list[str]) -> list[Approval]:
+        ids = (
+            select(APPROVALS.c.id)
+            .where(
+                APPROVALS.c.status == "open",
+                or_(APPROVALS.c.org_unit.in_(organisation_ids), APPROVALS.c.province.in_(organisation_ids)),
+            )
+            .order_by(APPROVALS.c.id)
+            .with_for_update()
+        )
+        found = []
+        for approval_id in list(self.session.scalars(ids)):
+            approval = self._one(self._query().where(APPROVALS.c.id == approval_id))
+            if approval is not None:
+                found.append(approval)
+        return found
 
     def was_withdrawn(self, kind: str, subject_id: str, version: int) -> bool:
         return self.session.get(orm.WithdrawalRow, (kind, subject_id, version)) is not None

@@ -100,6 +100,11 @@ class ChainLevel:
     sla_working_days: int
     on_resubmit: str = RESTART
     names_from: tuple[DatedName, ...] = ()  # in date order
+    # The organisation the level is named after, read from the registry's copy on the document date:
+    # "org_unit" (the document's unit), "province" (its province), or a registry id whose work's
+    # holder on that date names the level (with ``duty``: the holder of that duty).
+    organisation: str | None = None
+    duty: str | None = None
 
     def name_on(self, day: date | None) -> LevelName:
         """The level's name on ``day``: the last dated name in force then, else ``name``."""
@@ -117,6 +122,10 @@ class ChainLevel:
         }
         if self.names_from:
             shown["names_from"] = [dated.as_dict() for dated in self.names_from]
+        if self.organisation is not None:
+            shown["organisation"] = self.organisation
+        if self.duty is not None:
+            shown["duty"] = self.duty
         return shown
 
 
@@ -308,6 +317,24 @@ def _parse_level(
         if possible is not None and quorum.n is not None and quorum.n > possible:
             where = "in the whole country" if scope == "national" else f"in the largest {scope}"
             problems["quorum"] = [f"a quorum of {quorum.n} is larger than possible: {possible} {role} {where}"]
+    organisation, duty = raw.get("organisation"), raw.get("duty")
+    if organisation is not None and (not isinstance(organisation, str) or not organisation.strip()):
+        problems["organisation"] = ['"org_unit", "province" or an organisation\'s registry id']
+    if duty is not None and (not isinstance(duty, str) or not duty.strip()):
+        problems["duty"] = ["a duty's name, e.g. external_information"]
+    elif duty is not None and organisation in (None, "org_unit", "province"):
+        problems["duty"] = ["a duty names the holder of a registry organisation's work: give organisation an id"]
     if problems or name is None or quorum is None or not isinstance(sla, int):
         return None
-    return ChainLevel(number, name, str(role), str(scope), quorum, sla, str(on_resubmit), dated)
+    return ChainLevel(
+        number,
+        name,
+        str(role),
+        str(scope),
+        quorum,
+        sla,
+        str(on_resubmit),
+        dated,
+        organisation.strip() if isinstance(organisation, str) else None,
+        duty.strip() if isinstance(duty, str) else None,
+    )

@@ -120,5 +120,22 @@ class CheckDeadlines:
 
 
 @dataclass(frozen=True)
+class KeepOrganisation:
+    """An ``organisation.*`` event for the registry's copy; a succession hands the dissolved body's
+    documents in flight to its successor at once."""
+
+    payload: Any
+
+
+@dataclass(frozen=True)
+class HandOverDissolved:
+    """Hand the documents in flight of every body dissolved by ``now`` (or only of ``organisations``)
+    to their successors' approvers: the scheduler's sweep, for successions dated ahead of time."""
+
+    now: datetime
+    organisations: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class LoadBundledChains:
     """At ``migrate`` (or first need): each bundled chain becomes version 1 where its key has none."""

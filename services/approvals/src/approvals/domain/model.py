@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from servicekit import scope as scope_rule
 from servicekit.calendar import VIETNAM
@@ -26,6 +26,7 @@ from .events import (
     ApprovalCompleted,
     ApprovalEvent,
     DecisionRecorded,
+    Reassignment,
     Subject,
     TaskAssigned,
     TaskDeadlineEvent,
@@ -319,6 +320,39 @@ class Task:
         self.closed_at = at
 
 
+class OrganisationNames(Protocol):
+    """What the approval reads of the organisation registry's copy: an organisation's name in force
+    on a date, and who held an organisation's work on a date (servicekit.organisations.CopiedRegistry)."""
+
+    def __contains__(self, organisation_id: object) -> bool: ...
+
+    def name(self, organisation_id: str | None, day: date, *, short: bool = False) -> str: ...
+
+    def holders_on(self, organisation_id: str, day: date, duty: str | None = None) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """The body a document belonged to was dissolved (``predecessor``) and ``successor`` took over its
+    work on ``day``; ``successor_province`` is the successor's province then, where known."""
+
+    predecessor: str
+    successor: str
+    day: date
+    successor_province: str | None = None
+
+    def moved(self, subject: SubjectContext) -> SubjectContext:
+        """The subject as it belongs after the hand-over (its unit, its province or both)."""
+        org_unit, province = subject.org_unit, subject.province
+        if org_unit == self.predecessor:
+            org_unit = self.successor
+            if self.successor_province and province != self.successor:
+                province = self.successor_province
+        if province == self.predecessor:
+            province = self.successor
+        return replace(subject, org_unit=org_unit, province=province)
+
+
 @dataclass(eq=False)
 class Approval:
     id: str
@@ -359,11 +393,35 @@ class Approval:
         """The older name of :attr:`subject`, from when plans were the only documents approved."""
         return self.subject
 
+    # The organisation registry's copy, handed in by the repository (not stored): names levels.
+    names: OrganisationNames | None = field(default=None, repr=False, compare=False)
+
     def level_name(self, number: int) -> LevelName:
         """Level ``number``'s name on this approval's document date (a 2017 plan's ministry level
         is the Ministry of Information and Communications, a 2026 one the Ministry of Culture,
-        Sports and Tourism)."""
-        return self.chain.level(number).name_on(self.effective_on)
+        Sports and Tourism). A level that names an organisation takes its Vietnamese name from the
+        registry's copy, as in force on that date (the chain's own name where the copy does not
+        know it yet); the English name is the chain's."""
+        level = self.chain.level(number)
+        name = level.name_on(self.effective_on)
+        organisation = self._level_organisation(level)
+        if organisation is None or self.names is None:
+            return name
+        return LevelName(self.names.name(organisation, self.effective_on), name.en)
+
+    def _level_organisation(self, level: ChainLevel) -> str | None:
+        """The organisation a level names on the document date, when its chain says it names one:
+        the document's unit, its province, or the holder of a named body's work (a duty) then."""
+        if level.organisation is None:
+            return None
+        if level.organisation == "org_unit":
+            return self.subject.org_unit or None
+        if level.organisation == "province":
+            return self.subject.province or None
+        if self.names is None or level.organisation not in self.names:
+            return None
+        holders = self.names.holders_on(level.organisation, self.effective_on, level.duty)
+        return holders[0] if len(holders) == 1 else None
 
     @staticmethod
     def first_level_after(previous: Approval | None, chain: ApprovalChain) -> int:
@@ -439,6 +497,60 @@ class Approval:
         )
         for absence in substitutes:
             self._record_delegation(task, absence.username, absence.deputy, absence.reason, at, OUT_OF_OFFICE)
+        return task
+
+    def hand_over(
+        self,
+        hand_over: HandOver,
+        assignees: Iterable[str],
+        *,
+        at: datetime,
+        due_at: datetime,
+        remind_share: float,
+    ) -> Task | None:
+        """The body this document belonged to was dissolved and ``hand_over.successor`` took over its
+        work: the document now belongs to the successor (its unit, its province), and the open task,
+        unless it is a national one, goes to the successor's approvers (``assignees``, resolved by the
+        caller for the moved subject). The approval keeps its chain version, its level and its record;
+        the task keeps its id and gets a full SLA again from ``at`` (the new approvers never saw it).
+        Returns the task handed over, or ``None`` when nothing changed."""
+        if not self.is_open:
+            return None
+        moved = hand_over.moved(self.subject)
+        if moved == self.subject:
+            return None
+        before, self.subject = self.subject, moved
+        task = self.open_task()
+        # Only a task whose scope moved changes hands: a department's task when the unit was
+        # dissolved, a province's when the province was; a national one never.
+        if task is None or getattr(before, task.scope, None) == getattr(moved, task.scope, None):
+            return None
+        level = self.chain.level(task.level)
+        people = sorted({name for name in assignees if self.subject.conflict_of(name) is None})
+        task.assignees = people
+        task.required_approvals = level.quorum.required(len(people))
+        task.assigned_at = at
+        task.due_at = due_at
+        task.remind_at = at + (due_at - at) * remind_share
+        task.reminded_at = None
+        task.overdue_at = None
+        self.events.append(
+            TaskAssigned(
+                **self.subject.context(),
+                approval_id=self.id,
+                task_id=task.id,
+                level=task.level,
+                level_name=self.level_name(task.level).as_dict(),
+                role=task.role,
+                scope=task.scope,
+                due_at=due_at,
+                assignees=tuple(people),
+                required_approvals=task.required_approvals,
+                reassigned=Reassignment(
+                    task_id=task.id, predecessor=hand_over.predecessor, successor=hand_over.successor, day=hand_over.day
+                ),
+            )
+        )
         return task
 
     # -- reading

@@ -1,5 +1,6 @@
 """Turns the documents' events into approval commands (queue ``approvals.plan-events``): the
-submission, withdrawal request and withdrawal of a plan or a report version.
+submission, withdrawal request and withdrawal of a plan or a report version; and the organisation
+registry's events into its copy (a succession hands a dissolved body's open tasks to its successor).
 
 Runs inside servicekit's EventConsumer transaction, which also records the
 event id in the inbox: a redelivered event is skipped before it gets here.
@@ -17,6 +18,7 @@ from servicekit.contracts import events as contract
 from servicekit.db import Database
 from servicekit.events import Event
 from servicekit.messagebus import MessageBus
+from servicekit.organisations import ORGANISATION_EVENTS
 from sqlalchemy.orm import Session
 
 from ..adapters.orm import Inbox
@@ -83,9 +85,14 @@ plan_context = subject_context
 def make_handler(bus: MessageBus) -> Callable[[Session, Event], None]:
     """The EventConsumer's handler: the use case runs in the consumer's own transaction."""
 
+    names = bus.dependencies.get("organisation_names")
+
     def handle(session: Session, event: Event) -> None:
-        uow = SqlUnitOfWork(session=session)
-        if event.name in SUBMITTED:
+        uow = SqlUnitOfWork(session=session, names=names)
+        if event.name in ORGANISATION_EVENTS:
+            # The organisation registry's copy; a succession hands a dissolved body's open tasks over.
+            bus.handle(commands.KeepOrganisation(contract.parse(event.name, event.data)), uow)
+        elif event.name in SUBMITTED:
             submitted = contract.parse(event.name, event.data)
             assert isinstance(submitted, contract.PlanSubmitted)
             subject = subject_context(submitted, SUBMITTED[event.name])

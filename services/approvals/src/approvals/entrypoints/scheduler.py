@@ -8,7 +8,7 @@ import threading
 
 from servicekit.messagebus import MessageBus
 
-from ..domain.commands import CheckDeadlines
+from ..domain.commands import CheckDeadlines, HandOverDissolved
 from ..service_layer.handlers import DeadlineReport
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,12 @@ class DeadlineScheduler:
         self.interval_seconds = interval_seconds
 
     def tick(self) -> DeadlineReport:
-        """One pass; repeats while a full batch came back, so a backlog drains at once."""
+        """One pass; repeats while a full batch came back, so a backlog drains at once. First the
+        documents in flight of bodies dissolved by now go to their successors (a succession recorded
+        ahead of its date takes effect on that date)."""
+        handed = self.bus.handle(HandOverDissolved(self.clock()))
+        if handed:
+            log.info("tasks handed to successors", extra={"handed": handed})
         total = DeadlineReport(0, 0)
         while True:
             report: DeadlineReport = self.bus.handle(CheckDeadlines(self.clock()))

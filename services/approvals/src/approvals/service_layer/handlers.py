@@ -13,7 +13,9 @@ from typing import Any
 
 from servicekit.calendar import VIETNAM, WorkingCalendar
 from servicekit.clock import Clock
+from servicekit.contracts import events as contract
 from servicekit.i18n import N_
+from servicekit.organisations import CopiedRegistry
 
 from ..domain import commands
 from ..domain.chain import ApprovalChain, chain_key_for, define_chain
@@ -25,6 +27,8 @@ from ..domain.model import (
     Approval,
     Decision,
     Delegation,
+    HandOver,
+    OrganisationNames,
     Step,
     Task,
     document_date,
@@ -508,6 +512,133 @@ def check_deadlines(command: commands.CheckDeadlines, uow: UnitOfWork, *, batch_
     return DeadlineReport(reminded, overdue)
 
 
+# -- the organisation registry's copy, and documents in flight of a dissolved body -------------
+
+
+def keep_organisation(
+    command: commands.KeepOrganisation,
+    uow: UnitOfWork,
+    *,
+    directory: ApproverDirectory,
+    calendar: WorkingCalendar,
+    clock: Clock,
+    organisation_names: Callable[[], OrganisationNames | None],
+    remind_share: float = 0.5,
+) -> int:
+    """An ``organisation.*`` event: kept in the copy (the newest version wins, a succession is kept
+    once, so redelivery and reordering change nothing). A succession whose date has come and that
+    ends a body, or passes its external-information work, hands its documents in flight to the
+    successor at once, in the same transaction; the number of tasks handed over."""
+    payload = command.payload
+    with uow:
+        uow.organisations.keep(payload)
+        handed = 0
+        if isinstance(payload, contract.OrganisationSucceeded):
+            # Known before or not (a succession recorded ahead of its date, published again): whatever
+            # of the predecessor is still in flight once the date has come moves now, and only once.
+            copy = uow.organisations.registry()  # this transaction's copy, the new succession included
+            handed = _hand_over(
+                uow,
+                copy,
+                {fact.predecessor for fact in payload.successions},
+                now=clock(),
+                directory=directory,
+                calendar=calendar,
+                remind_share=remind_share,
+            )
+    refresh = getattr(organisation_names, "refresh", None)
+    if refresh is not None:
+        refresh()
+    return handed
+
+
+def hand_over_dissolved(
+    command: commands.HandOverDissolved,
+    uow: UnitOfWork,
+    *,
+    directory: ApproverDirectory,
+    calendar: WorkingCalendar,
+    organisation_names: Callable[[], OrganisationNames | None],
+    remind_share: float = 0.5,
+) -> int:
+    """The scheduler's sweep: the documents in flight of every body whose succession has taken
+    effect by ``now`` (one recorded ahead of its date takes effect on it) go to the successors."""
+    with uow:
+        # The process's cached copy (at most a few seconds old: a sweep may wait for the next one);
+        # the transaction's own where there is none.
+        cached = organisation_names()
+        copy = cached if isinstance(cached, CopiedRegistry) else uow.organisations.registry()
+        predecessors = set(command.organisations) if command.organisations is not None else None
+        return _hand_over(
+            uow, copy, predecessors, now=command.now, directory=directory, calendar=calendar, remind_share=remind_share
+        )
+
+
+def _hand_over(
+    uow: UnitOfWork,
+    copy: CopiedRegistry,
+    predecessors: set[str] | None,
+    *,
+    now: datetime,
+    directory: ApproverDirectory,
+    calendar: WorkingCalendar,
+    remind_share: float,
+) -> int:
+    """Who counts as the successor: the one a succession passing external information names (a
+    succession naming the duty wins over one passing everything), followed on while that one was
+    dissolved in turn; a split that leaves several is not guessed at (the documents stay until an
+    administrator records which successor carries the duty)."""
+    today = document_date(now)
+    moves: dict[str, HandOver] = {}
+    for fact in copy.successions:
+        if predecessors is not None and fact.predecessor not in predecessors:
+            continue
+        if fact.day > today or fact.predecessor in moves:
+            continue
+        successor = copy.successor_for(fact.predecessor)
+        if successor is None:
+            continue
+        moves[fact.predecessor] = HandOver(
+            predecessor=fact.predecessor,
+            successor=successor,
+            day=fact.day,
+            successor_province=copy.province_on(successor, today),
+        )
+    if not moves:
+        return 0
+    uow.approvals.names = copy
+    handed = 0
+    for approval in uow.approvals.belonging_to(moves):
+        approval.names = copy
+        for predecessor in (approval.subject.org_unit, approval.subject.province):
+            move = moves.get(predecessor)
+            if move is None or not approval.is_open:
+                continue
+            moved = move.moved(approval.subject)
+            task = approval.open_task()
+            people: list[str] = []
+            if task is not None:
+                try:
+                    found = directory.eligible(task.role, task.scope, org_unit=moved.org_unit, province=moved.province)
+                except Exception as error:  # python-keycloak and requests raise many types
+                    raise DirectoryUnavailable(f"{error.__class__.__name__}: {error}") from error
+                people = [person.username for person in found]
+            level = approval.chain.level(task.level if task is not None else approval.current_level)
+            if approval.hand_over(
+                move,
+                people,
+                at=now,
+                due_at=calendar.due_at(now, level.sla_working_days),
+                remind_share=remind_share,
+            ):
+                handed += 1
+                log.info(
+                    "task handed to the successor",
+                    extra={"approval_id": approval.id, "predecessor": move.predecessor, "successor": move.successor},
+                )
+    return handed
+
+
 HANDLERS: dict[type, Callable[..., Any]] = {
     commands.LoadBundledChains: ensure_default_chains,
     commands.PublishChain: publish_chain,
@@ -521,4 +652,6 @@ HANDLERS: dict[type, Callable[..., Any]] = {
     commands.RecordAbsence: record_absence,
     commands.CancelAbsence: cancel_absence,
     commands.CheckDeadlines: check_deadlines,
+    commands.KeepOrganisation: keep_organisation,
+    commands.HandOverDissolved: hand_over_dissolved,
 }

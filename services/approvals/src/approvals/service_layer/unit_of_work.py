@@ -5,10 +5,13 @@ events to the outbox, in that same transaction."""
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator
-from typing import Self
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol, Self
 
+from servicekit.contracts import events as contract
+from servicekit.db import Database
 from servicekit.events import Event, new_event
+from servicekit.organisations import CopiedRegistry, CopyStore
 from servicekit.unit_of_work import SqlAlchemyUnitOfWork
 from servicekit.unit_of_work import UnitOfWork as KitUnitOfWork
 from sqlalchemy.orm import Session
@@ -25,7 +28,7 @@ from ..adapters.repository import (
     SqlOpeningRepository,
 )
 from ..domain.events import ApprovalEvent
-from ..domain.model import Approval
+from ..domain.model import Approval, OrganisationNames
 
 EVENT_SOURCE = "/ttdn/approvals"
 
@@ -37,6 +40,7 @@ class UnitOfWork(KitUnitOfWork, abc.ABC):
     chains: ChainRepository
     absences: AbsenceRepository
     openings: OpeningRepository
+    organisations: OrganisationCopy  # the copy of the organisation registry (fed by organisation.* events)
 
     # Events that belong to no approval (a withdrawal answered before its approval started).
     loose_events: list[ApprovalEvent]
@@ -61,19 +65,44 @@ class UnitOfWork(KitUnitOfWork, abc.ABC):
         self.approvals.save_all()
 
 
+class OrganisationCopy(Protocol):
+    """The copy of the organisation registry, in this unit of work (servicekit.organisations.CopyStore)."""
+
+    def keep(self, payload: contract.OrganisationEvent) -> list[contract.SuccessionFact]:
+        """Apply one ``organisation.*`` event (idempotent, order-independent); the successions added."""
+        ...
+
+    def registry(self) -> CopiedRegistry:
+        """The copy as this transaction sees it."""
+        ...
+
+
 class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
     """Opens a transaction on ``db``, or joins ``session``'s (the consumer's, which also
-    holds the inbox row)."""
+    holds the inbox row). ``names`` reads the organisation registry's copy (cached per process)
+    for the level names of the approvals it loads."""
 
     event_source = EVENT_SOURCE
     outbox_model = orm.Outbox
 
+    def __init__(
+        self,
+        db: Database | None = None,
+        *,
+        session: Session | None = None,
+        names: Callable[[], OrganisationNames | None] | None = None,
+    ) -> None:
+        super().__init__(db, session=session)
+        self._names = names
+
     def start(self, session: Session) -> None:
         orm.start_mappers()
         self.approvals = SqlApprovalRepository(session)
+        self.approvals.names = self._names() if self._names is not None else None
         self.chains = SqlChainRepository(session)
         self.absences = SqlAbsenceRepository(session)
         self.openings = SqlOpeningRepository(session)
+        self.organisations = CopyStore(session, orm.OrganisationCopyRow, orm.SuccessionCopyRow)
 
     def _write_back(self) -> None:
         # One flush for the state and its outbox rows (see SqlAlchemyUnitOfWork._record).

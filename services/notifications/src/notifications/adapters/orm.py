@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from servicekit.consumer import InboxMixin
 from servicekit.db import BigIntKey, UTCDateTime, declarative_base, map_once
+from servicekit.organisations import OrganisationCopyMixin, SuccessionCopyMixin
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -34,6 +35,14 @@ def utcnow() -> datetime:
 
 class Inbox(InboxMixin, Base):
     pass
+
+
+class OrganisationCopyRow(OrganisationCopyMixin, Base):
+    """The copy of the organisation registry (servicekit.organisations): the newest state heard."""
+
+
+class SuccessionCopyRow(SuccessionCopyMixin, Base):
+    """The copy of the registry's successions."""
 
 
 class NotificationRow(Base):

@@ -12,10 +12,13 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
+from servicekit.calendar import VIETNAM
 from servicekit.clock import Clock
+from servicekit.contracts import events as contract
+from servicekit.organisations import ORGANISATION_EVENTS
 
 from ..domain import commands, events
 from ..domain.commands import IncomingEvent
@@ -48,6 +51,12 @@ log = logging.getLogger(__name__)
 __all__ = ["HANDLERS", "IncomingEvent", "NotAnIntegrator", "require_integrator"]
 
 
+class Names(Protocol):
+    """An organisation's name in force on a date (servicekit.organisations.CopiedRegistry)."""
+
+    def name(self, organisation_id: str | None, day: date, *, short: bool = False) -> str: ...
+
+
 class Renderer(Protocol):
     def render_notice(self, event_name: str, locale: str | None, context: Mapping[str, Any]) -> Rendered: ...
 
@@ -75,8 +84,13 @@ def handle_event(
     task_link: Callable[[str, str], str],
     clock: Clock,
     retry: RetryPolicy,
+    organisation_names: Callable[[], Names | None] = lambda: None,
 ) -> None:
     """Everything one event causes (in the consumer's transaction, which also holds the inbox row)."""
+    if event.name in ORGANISATION_EVENTS:
+        keep_organisation(event, uow, retry=retry, clock=clock, organisation_names=organisation_names)
+        return
+    names = organisation_names()
     with uow:
         if event.name in SUBMISSIONS:
             remember_plan_drafters(uow, event)
@@ -94,9 +108,29 @@ def handle_event(
                 document_link=document_link,
                 task_link=task_link,
                 now=clock(),
+                names=names,
             )
         # Integrators receive every event they subscribed to: they are facts, stale or not.
         queue_webhook_deliveries(uow, event, retry, clock())
+
+
+def keep_organisation(
+    event: IncomingEvent,
+    uow: UnitOfWork,
+    *,
+    retry: RetryPolicy,
+    clock: Clock,
+    organisation_names: Callable[[], Names | None],
+) -> None:
+    """An ``organisation.*`` event: kept in the copy (the newest version per organisation wins, a
+    succession is kept once: redelivery and reordering change nothing); integrators who subscribed
+    to it receive it. Nobody's inbox hears of it."""
+    with uow:
+        uow.organisations.keep(contract.parse(event.name, event.data))
+        queue_webhook_deliveries(uow, event, retry, clock())
+    refresh = getattr(organisation_names, "refresh", None)
+    if refresh is not None:
+        refresh()
 
 
 def is_stale_task_event(uow: UnitOfWork, event: IncomingEvent) -> bool:
@@ -123,6 +157,7 @@ def notify_people(
     document_link: Callable[[str, str], str],
     now: Any,
     task_link: Callable[[str, str], str] | None = None,
+    names: Names | None = None,
 ) -> list[Notice]:
     """One inbox item per recipient (and its mail where we know an address): the event's own, or
     the one of the happening it belongs to (``domain.model.InboxItem``)."""
@@ -164,7 +199,7 @@ def notify_people(
     )
     if not readers:
         return []
-    context = _template_context(event, directory, document_link, task_link)
+    context = _template_context(event, directory, document_link, task_link, names=names, now=now)
     mention = Mention(event.id, event.name, context, now)
     keys = grouping_keys(event.id, event.name, data)
     notices = []
@@ -233,8 +268,12 @@ def _template_context(
     directory: Directory,
     document_link: Callable[[str, str], str],
     task_link: Callable[[str, str], str] | None = None,
+    *,
+    names: Names | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     data = event.data
+    day = _document_day(data, now)
     actor_username = actor_of(event.name, data)
     actor = None
     if actor_username:
@@ -262,8 +301,10 @@ def _template_context(
         "plan_id": plan_id,
         "plan_title": data.get("title") or plan_id,
         "year": data.get("year") or "",
-        "org_unit": data.get("org_unit") or "",
-        "province": (province.get("name") if isinstance(province, dict) else province) or "",
+        # Organisations by their name in force on the document's date (its issue date once issued),
+        # from the registry's copy; an id the copy does not know yet reads as itself.
+        "org_unit": _name(names, data.get("org_unit"), day),
+        "province": (province.get("name") if isinstance(province, dict) else _name(names, province, day)) or "",
         "level": data.get("level"),
         "level_name": data.get("level_name"),
         "actor": actor,
@@ -276,6 +317,26 @@ def _template_context(
         "received_at": data.get("received_at"),
         "link": _link(event, link, task_link),
     }
+
+
+def _document_day(data: Mapping[str, Any], now: datetime | None) -> date:
+    """The date organisations are named on: an issued document's issue date, else the action's day."""
+    issued = data.get("issued_on")
+    if isinstance(issued, str) and issued:
+        try:
+            return date.fromisoformat(issued[:10])
+        except ValueError:
+            pass
+    moment = now or datetime.now(UTC)
+    return moment.astimezone(VIETNAM).date()
+
+
+def _name(names: Names | None, organisation_id: Any, day: date) -> str:
+    if not organisation_id:
+        return ""
+    if names is None:
+        return str(organisation_id)
+    return names.name(str(organisation_id), day)
 
 
 def _link(event: IncomingEvent, document: str, task_link: Callable[[str, str], str] | None) -> str:

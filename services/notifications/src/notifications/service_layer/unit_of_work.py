@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable
+from typing import Protocol
 
+from servicekit.contracts import events as contract
+from servicekit.organisations import CopiedRegistry, CopyStore
 from servicekit.unit_of_work import Aggregate, SqlAlchemyUnitOfWork
 from servicekit.unit_of_work import UnitOfWork as KitUnitOfWork
 from sqlalchemy.orm import Session
 
+from ..adapters.orm import OrganisationCopyRow, SuccessionCopyRow
 from ..adapters.repository import (
     ApprovalRepository,
     AudienceRepository,
@@ -28,6 +32,14 @@ from ..adapters.repository import (
 )
 
 
+class OrganisationCopy(Protocol):
+    """The copy of the organisation registry (servicekit.organisations.CopyStore)."""
+
+    def keep(self, payload: contract.OrganisationEvent) -> list[contract.SuccessionFact]: ...
+
+    def registry(self) -> CopiedRegistry: ...
+
+
 class UnitOfWork(KitUnitOfWork, abc.ABC):
     notifications: NotificationRepository
     audiences: AudienceRepository
@@ -35,6 +47,7 @@ class UnitOfWork(KitUnitOfWork, abc.ABC):
     mail: MailQueue
     subscriptions: SubscriptionRepository
     deliveries: DeliveryRepository
+    organisations: OrganisationCopy  # the organisation registry's copy, to name organisations
 
     def touched(self) -> Iterable[Aggregate]:
         return ()  # nothing here publishes events
@@ -48,3 +61,4 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
         self.mail = SqlMailQueue(session)
         self.subscriptions = SqlSubscriptions(session)
         self.deliveries = SqlDeliveries(session)
+        self.organisations = CopyStore(session, OrganisationCopyRow, SuccessionCopyRow)

@@ -16,13 +16,32 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from servicekit.contracts.events import OrganisationEvent, OrganisationSucceeded, aggregate_of
 from servicekit.db import Database
+from servicekit.events import new_event
+from servicekit.outbox import record_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..domain.organisation_events import (
+    OrganisationChanged,
+    OrganisationCreated,
+    state_event,
+    succeeded_event,
+    succession_fact,
+)
 from ..domain.organisation_registry import OrganisationRegistry, Succession
-from ..domain.organisation_seed import load_seed, plain, registry_from_data, seed_data
-from .orm import OrganisationChangeRow, OrganisationRow, OrganisationSuccessionRow
+from ..domain.organisation_seed import (
+    load_seed,
+    organisation_from_record,
+    plain,
+    registry_from_data,
+    seed_data,
+    successions_from_record,
+)
+from .orm import OrganisationChangeRow, OrganisationRow, OrganisationSuccessionRow, Outbox
+
+EVENT_SOURCE = "/ttdn/plans"
 
 SEED = "seed"
 ADMIN = "admin"
@@ -40,10 +59,12 @@ def succession_record(succession: Succession) -> dict[str, Any]:
 
 
 class OrganisationStore:
-    """The registry's tables, in one session (the caller's transaction)."""
+    """The registry's tables, in one session (the caller's transaction). Every change leaves its
+    ``organisation.*`` event in ``events``, which the unit of work writes to the outbox with it."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.events: list[OrganisationEvent] = []
 
     def data(self) -> dict[str, list[Any]]:
         organisations = [row.record for row in self.session.scalars(select(OrganisationRow).order_by("id"))]
@@ -89,7 +110,9 @@ class OrganisationStore:
         else:
             row.record, row.source, row.updated_at, row.updated_by = record, source, at, by
             kind = "updated"
-        self._change(record["id"], kind, before, record, by, at)
+        version = self._change(record["id"], kind, before, record, by, at)
+        event_class = OrganisationChanged if kind == "updated" else OrganisationCreated
+        self.events.append(state_event(event_class, organisation_from_record(record), version=version, at=at, by=by))
         return kind
 
     def add_succession(self, succession: Succession, *, source: str, by: str, at: datetime) -> bool:
@@ -111,10 +134,53 @@ class OrganisationStore:
             )
         )
         after = succession_record(succession)
-        self._change(succession.predecessor, "succession_recorded", None, after, by, at)
+        version = self._change(succession.predecessor, "succession_recorded", None, after, by, at)
         if succession.successor != succession.predecessor:
-            self._change(succession.successor, "succession_recorded", None, after, by, at)
+            version = self._change(succession.successor, "succession_recorded", None, after, by, at)
+        self._announce_succession(succession, version, at, by)
         return True
+
+    def _announce_succession(self, succession: Succession, version: int, at: datetime, by: str) -> None:
+        """One ``organisation.succeeded`` per predecessor and change: a split recorded at once (several
+        successors) is one event naming every successor."""
+        last = self.events[-1] if self.events else None
+        if isinstance(last, OrganisationSucceeded) and last.organisation_id == succession.predecessor:
+            self.events[-1] = OrganisationSucceeded(
+                organisation_id=last.organisation_id,
+                version=version,
+                changed_at=at,
+                changed_by=by,
+                successions=(*last.successions, succession_fact(succession)),
+            )
+        else:
+            self.events.append(succeeded_event(succession.predecessor, [succession], version=version, at=at, by=by))
+
+    def publish_all(self, *, at: datetime, by: str) -> int:
+        """Every organisation's state (``organisation.changed``) and every predecessor's successions
+        (``organisation.succeeded``) again, each with its latest change number: for a copy that is
+        new or was lost. Copies keep what they have when the number is not newer."""
+        latest = dict(
+            self.session.execute(
+                select(OrganisationChangeRow.organisation_id, func.max(OrganisationChangeRow.seq)).group_by(
+                    OrganisationChangeRow.organisation_id
+                )
+            ).all()
+        )
+        count = 0
+        for row in self.session.scalars(select(OrganisationRow).order_by("id")):
+            version = int(latest.get(row.id) or 1)
+            organisation = organisation_from_record(row.record)
+            self.events.append(state_event(OrganisationChanged, organisation, version=version, at=at, by=by))
+            count += 1
+        outgoing: dict[str, list[Succession]] = {}
+        for record in self.data()["successions"]:
+            for succession in successions_from_record(record):
+                outgoing.setdefault(succession.predecessor, []).append(succession)
+        for predecessor, successions in sorted(outgoing.items()):
+            version = int(latest.get(predecessor) or 1)
+            self.events.append(succeeded_event(predecessor, successions, version=version, at=at, by=by))
+            count += 1
+        return count
 
     def changes(self, organisation_id: str) -> list[dict[str, Any]]:
         rows = self.session.scalars(
@@ -133,11 +199,25 @@ class OrganisationStore:
             for row in rows
         ]
 
-    def _change(self, organisation_id: str, kind: str, before: Any, after: Any, by: str, at: datetime) -> None:
-        self.session.add(
-            OrganisationChangeRow(
-                organisation_id=organisation_id, kind=kind, before=before, after=after, changed_at=at, changed_by=by
-            )
+    def _change(self, organisation_id: str, kind: str, before: Any, after: Any, by: str, at: datetime) -> int:
+        """Keep the change; its number (the version its event carries)."""
+        row = OrganisationChangeRow(
+            organisation_id=organisation_id, kind=kind, before=before, after=after, changed_at=at, changed_by=by
+        )
+        self.session.add(row)
+        self.session.flush()
+        return int(row.seq)
+
+
+def write_events(session: Session, events: list[OrganisationEvent]) -> None:
+    """The registry's events into the plans outbox, in the caller's transaction (outside a unit of
+    work: the seeding at migrate, the publish command)."""
+    while events:
+        event = events.pop(0)
+        record_event(
+            session,
+            Outbox,
+            new_event(event.name, source=EVENT_SOURCE, subject=aggregate_of(event), data=event.payload()),
         )
 
 
@@ -162,9 +242,21 @@ def sync_seed(db: Database, *, at: datetime, by: str = "seed") -> tuple[int, int
         for record in new_organisations:
             store.put(record, source=SEED, by=by, at=at)
         added = 0
-        for succession in seeded.successions:
+        # By predecessor (stable: the file's order within one), so each predecessor's are one event.
+        for succession in sorted(seeded.successions, key=lambda s: s.predecessor):
             added += store.add_succession(succession, source=SEED, by=by, at=at)
+        # The copies in approvals and notifications hear of what was added (docs/events.md).
+        write_events(session, store.events)
         return len(new_organisations), added
+
+
+def publish_registry(db: Database, *, at: datetime, by: str = "system") -> int:
+    """Write the whole registry to the outbox again (``ttdn-plans organisations-publish``)."""
+    with db.transaction() as session:
+        store = OrganisationStore(session)
+        count = store.publish_all(at=at, by=by)
+        write_events(session, store.events)
+        return count
 
 
 class CachedRegistry:

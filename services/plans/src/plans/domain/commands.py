@@ -101,6 +101,8 @@ class RecordTaskAssigned(ApprovalFact):
     due_at: str | None = None
     assignees: tuple[str, ...] = ()
     role: str = ""  # the approver role the level is offered to (they may then read this version)
+    # Set when the task passed to a dissolved body's successor: {task_id, predecessor, successor, date}.
+    reassigned: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -540,14 +540,14 @@ class Plan:
         if fact.role:
             version.readers.add(role_reader(fact.role))  # this version was submitted to that level
         stage = Stage(fact.level, fact.level_name.get("vi", ""), fact.level_name.get("en", ""), fact.due_at)
-        self._log_fact(
-            fact,
-            "task_assigned",
-            level=fact.level,
-            details={"level_name": stage.to_dict(), "task_id": fact.task_id, "due_at": fact.due_at},
-        )
-        # A late task for a lower level (its successor already opened) must not move the stage back.
-        if self._is_open(version) and (self.stage is None or fact.level > self.stage.level):
+        details: dict[str, Any] = {"level_name": stage.to_dict(), "task_id": fact.task_id, "due_at": fact.due_at}
+        if fact.reassigned:
+            details["reassigned"] = dict(fact.reassigned)  # the task passed to a dissolved body's successor
+        self._log_fact(fact, "task_assigned", level=fact.level, details=details)
+        # A late task for a lower level (its successor already opened) must not move the stage back;
+        # a task handed to a successor's approvers keeps its level and starts its due time again.
+        moved = bool(fact.reassigned) and self.stage is not None and fact.level == self.stage.level
+        if self._is_open(version) and (self.stage is None or fact.level > self.stage.level or moved):
             self.stage = stage
             self._touch(fact.occurred_at, bump=False)
         return True

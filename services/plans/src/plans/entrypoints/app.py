@@ -15,7 +15,13 @@ from ..domain import errors
 from .api import PlanIdConverter, blp
 from .calls_api import calls_blp, links_blp, overview_blp, report_links_blp
 from .documents_api import blp as documents_blp
-from .messages import CATALOGUE, invalid_organisations_problem, invalid_plan_problem, nothing_to_copy_problem
+from .messages import (
+    CATALOGUE,
+    invalid_organisations_problem,
+    invalid_plan_problem,
+    nothing_to_copy_problem,
+    unknown_organisation_problem,
+)
 from .organisations_api import blp as organisations_blp
 from .reports_api import blp as reports_blp
 
@@ -41,7 +47,7 @@ PROBLEMS: ProblemTable = {
     errors.OrganisationsInvalid: ProblemType(
         422, "Validation failed", "validation-error", build=invalid_organisations_problem
     ),
-    errors.UnknownOrganisation: ProblemType(404, "Not found", "not-found"),
+    errors.UnknownOrganisation: ProblemType(404, "Not found", "not-found", build=unknown_organisation_problem),
     errors.PlanNotApproved: ProblemType(
         409, "Plan not approved", "plan-not-approved", extensions=lambda error: {"plan_status": error.status}
     ),

@@ -57,8 +57,14 @@ def to_command(event: Event) -> commands.ApprovalFact | None:
         return commands.AnswerWithdrawal(**facts, request_id=payload.request_id, accepted=payload.accepted, **said)
     if isinstance(payload, contract.TaskAssigned):
         due_at = contract.iso_utc(payload.due_at)
+        reassigned = contract.to_data(payload)["reassigned"] if payload.reassigned is not None else None
         return commands.RecordTaskAssigned(
-            **common, task_id=payload.task_id, due_at=due_at, assignees=payload.assignees, role=payload.role
+            **common,
+            task_id=payload.task_id,
+            due_at=due_at,
+            assignees=payload.assignees,
+            role=payload.role,
+            reassigned=reassigned,
         )
     if isinstance(payload, contract.DecisionRecorded):
         said = {"comment": payload.comment, "by": payload.by, "content_sha256": payload.content_sha256}

@@ -36,7 +36,7 @@ def nothing_to_copy_problem(error: NothingToCopy) -> Problem:
 def invalid_organisations_problem(error: OrganisationsInvalid) -> Problem:
     """The organisation registry's problems (a cycle, a date out of an organisation's life, a
     field the file's shape does not have), every one, in the caller's language."""
-    return _invalid(error.validation, "The organisations break one or more rules; see errors.")
+    return _invalid(error.validation, N_("The organisations break one or more rules; see errors."))
 
 
 def _invalid(validation: Validation, detail: Message | str) -> Problem:
@@ -56,3 +56,12 @@ def _invalid(validation: Validation, detail: Message | str) -> Problem:
         violations=validation.details(render),
         headers={"Content-Language": locale},
     )
+
+
+def unknown_organisation_problem(error: OrganisationsInvalid) -> Problem:
+    """An organisation id in the path that the registry does not have: 404, saying which, in the
+    caller's language."""
+    locale = request_locale()
+    named = [CATALOGUE.text(violation.message, locale) for violation in error.validation]
+    detail = " ".join(named) or CATALOGUE.text(N_("No such organisation."), locale)
+    return Problem(404, "Not found", detail, slug="not-found", headers={"Content-Language": locale})

@@ -22,7 +22,7 @@ ADMIN_ROLE = "admin"
 
 def _admin(cmd: commands.PutOrganisation | commands.RecordSuccession) -> None:
     if not cmd.actor.has_role(ADMIN_ROLE):
-        raise PlanForbidden("Only an administrator changes the organisation registry.")
+        raise PlanForbidden(N_("Only an administrator changes the organisation registry."))
 
 
 def put_organisation(

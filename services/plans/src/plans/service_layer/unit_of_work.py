@@ -9,7 +9,7 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
-from servicekit.contracts.events import aggregate_of
+from servicekit.contracts.events import OrganisationEvent, aggregate_of
 from servicekit.events import Event, new_event
 from servicekit.outbox import retract_unpublished
 from servicekit.unit_of_work import SqlAlchemyUnitOfWork
@@ -38,7 +38,9 @@ class UnitOfWork(KitUnitOfWork, abc.ABC):
 
     def touched(self) -> Iterable[Any]:
         calls = self.calls.seen.values() if getattr(self, "calls", None) is not None else ()
-        return itertools.chain(self.plans.seen.values(), calls)
+        # The registry's store keeps the organisation.* events of its changes like an aggregate.
+        registry = [self.organisations] if getattr(self, "organisations", None) is not None else []
+        return itertools.chain(self.plans.seen.values(), calls, registry)
 
     def _write_back(self) -> None:
         for plan in self.plans.seen.values():
@@ -64,7 +66,7 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
         self.overview = OverviewStore(session)
         self.organisations = OrganisationStore(session)
 
-    def to_cloudevent(self, event: PlanEvent) -> Event:  # type: ignore[override]
+    def to_cloudevent(self, event: PlanEvent | OrganisationEvent) -> Event:  # type: ignore[override]
         return new_event(event.name, source=EVENT_SOURCE, subject=aggregate_of(event), data=event.payload())
 
     def retract_submission(self, plan_id: str, version: int, routing_key: str = "plan.submitted") -> bool:
