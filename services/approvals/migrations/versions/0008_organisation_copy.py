@@ -2,8 +2,8 @@
 (servicekit.organisations): the newest state of each organisation, and the successions. Approvals names a level's
 organisation by its name in force and hands the open tasks of a dissolved body to its successor.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29 15:20:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
