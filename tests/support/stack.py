@@ -20,9 +20,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import requests
 from devidp.testing import free_port
@@ -331,26 +332,46 @@ class Stack:
         return self.openid().token(username, PASSWORD)["access_token"]
 
     def session(self, username: str) -> requests.Session:
-        """An HTTP client for one person, with a token obtained as a client would (python-keycloak)."""
-        session = self.http_client()
-        session.headers["Authorization"] = f"Bearer {self.token(username)}"
+        """An HTTP client for one person, with a token obtained as a client would (python-keycloak)
+        and obtained again before it expires, as a client would (people live for the whole session)."""
+        session = self.http_client(TokenSession(lambda: self.openid().token(username, PASSWORD)))
         # Their tokens say locale vi; the end-to-end tests read the API's English problems.
         session.headers["Accept-Language"] = "en"
         return session
 
     def integrator_session(self) -> requests.Session:
-        token = self.openid("ttdn-integrator-dashboard", "dashboard-secret").token(grant_type="client_credentials")
-        session = self.http_client()
-        session.headers["Authorization"] = f"Bearer {token['access_token']}"
-        return session
+        client = self.openid("ttdn-integrator-dashboard", "dashboard-secret")
+        return self.http_client(TokenSession(lambda: client.token(grant_type="client_credentials")))
 
-    def http_client(self) -> requests.Session:
+    def http_client(self, session: requests.Session | None = None) -> requests.Session:
         """A client of the gateway; with gateway replicas, each request goes to the next one."""
-        session = requests.Session()
+        session = session or requests.Session()
         gateways = [self.url(instance) for instance in self.instances("gateway")]
         if len(gateways) > 1:
             session.mount(gateways[0] + "/", RoundRobin(gateways))
         return session
+
+
+class TokenSession(requests.Session):
+    """A session whose bearer token is obtained again a minute before it expires (the realm's
+    tokens live five minutes; the shared stack's people live for the whole test session). The
+    token stays in ``headers``, so a copy of them is a valid credential when it is taken."""
+
+    def __init__(self, obtain: Callable[[], dict[str, Any]]) -> None:
+        super().__init__()
+        self._obtain = obtain
+        self._renew_at = 0.0
+        self._renew()
+
+    def _renew(self) -> None:
+        token = self._obtain()
+        self.headers["Authorization"] = f"Bearer {token['access_token']}"
+        self._renew_at = time.monotonic() + max(int(token.get("expires_in", 300)) - 60, 5)
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if time.monotonic() >= self._renew_at:
+            self._renew()
+        return super().request(*args, **kwargs)
 
 
 class RoundRobin(requests.adapters.HTTPAdapter):
