@@ -248,8 +248,23 @@ def test_a_report_goes_from_the_approved_plan_through_return_and_the_report_chai
         headers={**drafter, "If-Match": returned.headers["ETag"]},
     )
     assert revised.status_code == 200, revised.json
-    resubmitted = client.post(f"/reports/{report['id']}/submit", headers=drafter).json
+    # The drafters answer the return (giải trình) about one result: it travels with version 2.
+    first_result = sent["results"][0]["activity_id"]
+    assert problem(
+        client.post(
+            f"/reports/{report['id']}/submit", json={"reply": "Đã sửa.", "activity_id": "nope"}, headers=drafter
+        ),
+        422,
+    )
+    resubmitted = client.post(
+        f"/reports/{report['id']}/submit",
+        json={"reply": "Đã bổ sung khó khăn về kinh phí.", "activity_id": first_result},
+        headers=drafter,
+    ).json
     assert resubmitted["current_version"] == 2
+    version = client.get(f"/reports/{report['id']}/versions/2", headers=drafter).json
+    assert version["reply"] == "Đã bổ sung khó khăn về kinh phí." and version["reply_activity_id"] == first_result
+    assert "submitted_by_name" in version and version["content"]["results"][0]["activity_id"] == first_result
     deliver(app, chain_events(resubmitted, "report", (1, 2)))
     issued = client.get(f"/reports/{report['id']}", headers=drafter).json
     assert issued["status"] == "approved" and issued["document_number"].endswith("/BC-UBND")

@@ -221,7 +221,7 @@ def _transition(report_id: str, path: str, notice: str, **kwargs: Any) -> Respon
 
 
 def _confirmed(report_id: str, act: str) -> ResponseReturnValue | None:
-    """The one step before submitting or withdrawing, as for plans (``views.confirm_transition``)."""
+    """The one step before withdrawing, as for plans (``views.confirm_transition``)."""
     views = _views()
     if request.form.get("confirm") == "yes":
         return None
@@ -236,10 +236,11 @@ def _confirmed(report_id: str, act: str) -> ResponseReturnValue | None:
 
 
 def submit_report(report_id: str) -> ResponseReturnValue:
-    step = _confirmed(report_id, "submit")
+    views = _views()
+    step = views.submission_step("report", report_id)
     if step is not None:
         return step
-    return _transition(report_id, "submit", "report_submitted", headers=_views()._if_match())
+    return _transition(report_id, "submit", "report_submitted", headers=views._if_match(), json=views.submission_body())
 
 
 def withdraw_report(report_id: str) -> ResponseReturnValue:

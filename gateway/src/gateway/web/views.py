@@ -328,12 +328,12 @@ def _form_page(plan: dict[str, Any], *, plan_id: str | None, etag: str | None, e
     )
 
 
-def _returning(plan_id: str, status: str | None) -> dict[str, Any] | None:
-    """The comment that sent the plan back (the latest return or rejection on its timeline),
-    shown where the drafter works on it: on the plan's page and at the top of its edit form."""
+def _returning(plan_id: str, status: str | None, collection: str = "/plans") -> dict[str, Any] | None:
+    """The comment that sent the document back (the latest return or rejection on its timeline),
+    shown where the drafter works on it: on its page and at the top of its edit form."""
     if status is not None and status not in ("returned", "rejected"):
         return None
-    timeline = call("GET", f"/plans/{plan_id}/timeline")
+    timeline = call("GET", f"{collection}/{plan_id}/timeline")
     entries = timeline.body["items"] if timeline.ok else []
     latest = next((e for e in reversed(entries) if e["kind"] in ("returned", "rejected", "submitted")), None)
     return latest if latest is not None and latest["kind"] != "submitted" else None
@@ -482,28 +482,42 @@ def confirm_transition(
     )
 
 
-def submit_plan(plan_id: str) -> ResponseReturnValue:
-    plan = fetch(f"/plans/{plan_id}").body if request.form.get("confirm") != "yes" else None
-    if plan is not None and plan["editable"]:  # (a plan that cannot be submitted is explained at once)
-        returning = _about(_returning(plan_id, plan["status"]), plan)
-        step = confirm_transition(
-            "submit",
-            plan,
-            kind="plan",
-            action=url_for("web.submit_plan", plan_id=plan_id),
-            back=url_for("web.plan", plan_id=plan_id),
-            returning=returning,
-            ask_reply=returning is not None,
-            reply_activities=commentable_activities(plan),
-        )
-        if step is not None:
-            return step
-    # The drafter's answer to a return (giải trình) travels with the resubmission to the approver,
-    # and may name the activity it is about.
+def submission_step(kind: str, document_id: str) -> ResponseReturnValue | None:
+    """The one step before submitting a document of either kind: it names the document and, after a
+    return, shows the comment and asks for the drafters' reply (giải trình) and what it is about.
+    None once confirmed, or when the document cannot be submitted (the API explains at once)."""
+    if request.form.get("confirm") == "yes":
+        return None
+    collection, page = ("/plans", "web.plan") if kind == "plan" else ("/reports", "web.report")
+    document = fetch(f"{collection}/{document_id}").body
+    if not document["editable"]:
+        return None
+    returning = _about(_returning(document_id, document["status"], collection), document)
+    return confirm_transition(
+        "submit",
+        document,
+        kind=kind,
+        action=url_for(f"web.submit_{kind}", **{f"{kind}_id": document_id}),
+        back=url_for(page, **{f"{kind}_id": document_id}),
+        returning=returning,
+        ask_reply=returning is not None,
+        reply_activities=commentable_activities(document),
+    )
+
+
+def submission_body() -> dict[str, str] | None:
+    """The drafter's answer to a return (giải trình), which travels with the resubmission to the
+    approver and may name the activity it is about."""
     reply = request.form.get("reply", "").strip()
     about = request.form.get("activity_id", "").strip()
-    body = {"reply": reply, **({"activity_id": about} if about else {})} if reply or about else None
-    answer = call("POST", f"/plans/{plan_id}/submit", headers=_if_match(), json=body)
+    return {"reply": reply, **({"activity_id": about} if about else {})} if reply or about else None
+
+
+def submit_plan(plan_id: str) -> ResponseReturnValue:
+    step = submission_step("plan", plan_id)
+    if step is not None:
+        return step
+    answer = call("POST", f"/plans/{plan_id}/submit", headers=_if_match(), json=submission_body())
     if answer.ok:
         return _done("web.plan", "submitted", plan_id=plan_id)
     return _render_plan(plan_id, error=_problem_text(answer), status=answer.status)

@@ -186,7 +186,11 @@ def people_named(usernames: Iterable[str | None]) -> dict[str, str]:
     return named
 
 
-def version_document(version: PlanVersion, *, with_content: bool = False) -> dict[str, Any]:
+def version_document(
+    version: PlanVersion, *, with_content: bool = False, content_view: Callable[[Any], dict[str, Any]] = asdict
+) -> dict[str, Any]:
+    """A frozen version of any kind, with the drafters' reply and the submitter's name;
+    ``content_view`` is how the kind shows its content."""
     document: dict[str, Any] = {
         **frozen_version(version),
         "reply": version.reply,
@@ -194,7 +198,7 @@ def version_document(version: PlanVersion, *, with_content: bool = False) -> dic
         "submitted_by_name": people_named([version.submitted_by]).get(version.submitted_by),
     }
     if with_content:
-        document["content"] = asdict(version.content)
+        document["content"] = content_view(version.content)
     return document
 
 
@@ -309,15 +313,21 @@ class PlanSubmission(MethodView):
         """Freeze the content as a new version and send it for approval, with the drafters' reply to
         the comment that returned it (optional body)"""
         expected = parse_if_match(request.headers.get("If-Match"), plan_id, required=False)
-        body = body or {}
-        command = commands.SubmitPlan(
-            actor=actor(),
-            plan_id=plan_id,
-            expected_revision=expected,
-            reply=body.get("reply", ""),
-            reply_activity_id=body.get("activity_id", ""),
-        )
-        return with_etag(bus().handle(command))
+        return with_etag(bus().handle(submission(plan_id, body, expected)))
+
+
+def submission(document_id: str, body: dict[str, Any] | None, expected: int | None, kind: str = PLAN) -> Any:
+    """The submission of a document of either kind, with the drafters' optional reply (giải trình)
+    to the comment that returned it and the activity it is about."""
+    body = body or {}
+    return commands.SubmitPlan(
+        actor=actor(),
+        plan_id=document_id,
+        expected_revision=expected,
+        reply=body.get("reply", ""),
+        reply_activity_id=body.get("activity_id", ""),
+        kind=kind,
+    )
 
 
 @blp.route("/<plan_id:plan_id>/withdraw")

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..domain.model import STATUSES
 from ..domain.report import QUALIFIERS, REPORT_KINDS, RESULT_STATUSES
-from .schemas import DUE_AT, IssuingBodySchema, SignerSchema, StageSchema, Text, _text
+from .schemas import DUE_AT, IssuingBodySchema, SignerSchema, StageSchema, Text, VersionSummarySchema, _text
 
 
 class ActualValue(fields.Number):
@@ -185,13 +185,5 @@ class ReportListArgsSchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-class ReportVersionSchema(Schema):
-    number = fields.Integer()
-    title = fields.String()
-    content_sha256 = fields.String()
-    submitted_by = fields.String()
-    submitted_at = fields.DateTime()
-    edited_by = fields.List(fields.String())
-    approval_id = fields.String(allow_none=True)
-    outcome = fields.String(allow_none=True)
+class ReportVersionSchema(VersionSummarySchema):
     content = fields.Nested(ReportBodySchema)

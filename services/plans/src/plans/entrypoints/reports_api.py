@@ -28,16 +28,17 @@ from .api import (
     answer,
     bus,
     document_state,
-    frozen_version,
     list_documents,
     read_document,
     replace_document,
+    submission,
     timeline_document,
     versions_of,
     withdraw_document,
 )
+from .api import version_document as plan_version_document
 from .conditional import parse_if_match
-from .schemas import TimelineSchema, VersionListSchema
+from .schemas import SubmitBodySchema, TimelineSchema, VersionListSchema
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Year-end and six-month reports on plans")
 
@@ -63,10 +64,7 @@ def with_etag(report: Plan, status: int = 200, issue: documents.Issue | None = N
 
 
 def version_document(version: PlanVersion, *, with_content: bool = False) -> dict[str, Any]:
-    document = frozen_version(version)
-    if with_content:
-        document["content"] = _content_view(version.content)
-    return document
+    return plan_version_document(version, with_content=with_content, content_view=_content_view)
 
 
 @blp.route("")
@@ -123,13 +121,12 @@ class ReportItem(MethodView):
 class ReportSubmission(MethodView):
     @blp.response(200, schemas.ReportSchema, headers=ETAG)
     @blp.doc(parameters=IF_MATCH_OPTIONAL)
-    def post(self, report_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Freeze the report as a new version and send it up the report chain"""
+    @blp.arguments(SubmitBodySchema, required=False)
+    def post(self, body: dict[str, Any], report_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Freeze the report as a new version and send it up the report chain, with the drafters'
+        reply to the comment that returned it (optional body)"""
         expected = parse_if_match(request.headers.get("If-Match"), report_id, required=False)
-        report = bus().handle(
-            commands.SubmitPlan(actor=actor(), plan_id=report_id, expected_revision=expected, kind=REPORT)
-        )
-        return with_etag(report)
+        return with_etag(bus().handle(submission(report_id, body, expected, REPORT)))
 
 
 @blp.route("/<string:report_id>/withdraw", parameters=REPORT_ID)
