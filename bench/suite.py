@@ -481,6 +481,12 @@ def task_inbox_at_scale(stack: Stack, tasks: int, requests_each: int = 200) -> d
             "assigned_at": "t.assigned_at - make_interval(mins => i * 3)",
             "due_at": "t.due_at + make_interval(hours => (i % 432) - 96)",
             "remind_at": "t.remind_at + make_interval(hours => (i % 432) - 96)",
+            # An inbox that grew over weeks has had its reminders and overdue notices sent as they
+            # fell due: without these, the scheduler would send thousands at once while we measure.
+            "reminded_at": "CASE WHEN t.remind_at + make_interval(hours => (i % 432) - 96) <= now()"
+            " THEN t.remind_at + make_interval(hours => (i % 432) - 96) END",
+            "overdue_at": "CASE WHEN t.due_at + make_interval(hours => (i % 432) - 96) < now()"
+            " THEN t.due_at + make_interval(hours => (i % 432) - 96) END",
         },
         tasks,
     )
