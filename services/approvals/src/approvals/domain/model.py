@@ -481,20 +481,7 @@ class Approval:
         )
         self.current_level = number
         self.tasks.append(task)
-        self.events.append(
-            TaskAssigned(
-                **self.subject.context(),
-                approval_id=self.id,
-                task_id=task.id,
-                level=number,
-                level_name=self.level_name(level.number).as_dict(),
-                role=level.role,
-                scope=level.scope,
-                due_at=due_at,
-                assignees=tuple(people),
-                required_approvals=task.required_approvals,
-            )
-        )
+        self._task_assigned(task)
         for absence in substitutes:
             self._record_delegation(task, absence.username, absence.deputy, absence.reason, at, OUT_OF_OFFICE)
         return task
@@ -534,6 +521,16 @@ class Approval:
         task.remind_at = at + (due_at - at) * remind_share
         task.reminded_at = None
         task.overdue_at = None
+        self._task_assigned(
+            task,
+            Reassignment(
+                task_id=task.id, predecessor=hand_over.predecessor, successor=hand_over.successor, day=hand_over.day
+            ),
+        )
+        return task
+
+    def _task_assigned(self, task: Task, reassigned: Reassignment | None = None) -> None:
+        """Tell of a task offered to its assignees: a level opening, or a hand-over (``reassigned``)."""
         self.events.append(
             TaskAssigned(
                 **self.subject.context(),
@@ -543,15 +540,12 @@ class Approval:
                 level_name=self.level_name(task.level).as_dict(),
                 role=task.role,
                 scope=task.scope,
-                due_at=due_at,
-                assignees=tuple(people),
+                due_at=task.due_at,
+                assignees=tuple(task.assignees),
                 required_approvals=task.required_approvals,
-                reassigned=Reassignment(
-                    task_id=task.id, predecessor=hand_over.predecessor, successor=hand_over.successor, day=hand_over.day
-                ),
+                reassigned=reassigned,
             )
         )
-        return task
 
     # -- reading
     def task(self, task_id: str) -> Task:
