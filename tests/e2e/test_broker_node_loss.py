@@ -56,6 +56,9 @@ def cluster_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ra
         cluster.start()
         stack.prepare()  # databases and migrations while the nodes boot
         cluster.wait_ready()
+        # The tap is bound before the first relay runs: it sees every event, the registry's seed
+        # (published when the relays start) included.
+        audit.open_tap(cluster.amqp_url)
         stack.launch()
         yield cluster, stack
     finally:
@@ -67,7 +70,6 @@ def test_losing_a_broker_node_mid_burst_loses_and_doubles_nothing(
     cluster_suite: tuple[RabbitCluster, Stack], record_property: pytest.RecordProperty
 ) -> None:
     cluster, stack = cluster_suite
-    audit.open_tap(cluster.amqp_url)
     drafter = Person(stack.api, "drafter.ls", stack.session("drafter.ls"))
     approver = Person(stack.api, "dept.ls", stack.session("dept.ls"))
     lost_node = cluster.nodes[0]  # first in AMQP_URL: every process is connected to it, every queue led from it

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +142,18 @@ def test_every_example_event_matches_its_message_schema_and_a_broken_one_does_no
     required = {"call": "call_id", "organisation": "organisation_id"}.get(name.split(".")[0], "plan_id")
     broken = {**example, "data": {key: value for key, value in example["data"].items() if key != required}}
     assert not validator.is_valid(broken)
+
+
+def test_payload_codecs_built_by_many_threads_at_once_all_serialise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A threaded worker's first requests build the codecs side by side (a 500 once, when two
+    threads read the classes' docstrings with ast.parse at the same time)."""
+    monkeypatch.setattr(contract, "_ADAPTERS", {})
+    start = threading.Barrier(len(EXAMPLES))
+
+    def serialise(payload: contract.Payload) -> dict:
+        start.wait()
+        return contract.to_data(payload)
+
+    with ThreadPoolExecutor(len(EXAMPLES)) as pool:
+        datas = list(pool.map(serialise, EXAMPLES.values()))
+    assert [contract.parse(name, data) for name, data in zip(EXAMPLES, datas, strict=True)] == list(EXAMPLES.values())

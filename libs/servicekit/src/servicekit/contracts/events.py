@@ -14,6 +14,7 @@ know. Wire names that are Python keywords (``from``, ``to``) are aliases.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar
@@ -678,13 +679,22 @@ def aggregate_of(payload: Payload) -> str:
 
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+_BUILDING = threading.Lock()
 
 
 def adapter(cls: type[Any]) -> TypeAdapter[Any]:
-    """pydantic's validator and serialiser of one payload class (built once)."""
-    if cls.name not in _ADAPTERS:
-        _ADAPTERS[cls.name] = TypeAdapter(cls)
-    return _ADAPTERS[cls.name]
+    """pydantic's validator and serialiser of one payload class (built once per process).
+
+    Built under a lock: building reads the classes' attribute docstrings with ``ast.parse``,
+    which CPython 3.11 does not allow in two threads at once ("AST constructor recursion depth
+    mismatch", a 500 on the first decisions a threaded worker took side by side)."""
+    built = _ADAPTERS.get(cls.name)
+    if built is None:
+        with _BUILDING:
+            built = _ADAPTERS.get(cls.name)
+            if built is None:
+                built = _ADAPTERS[cls.name] = TypeAdapter(cls)
+    return built
 
 
 def to_data(payload: Payload) -> dict[str, Any]:
