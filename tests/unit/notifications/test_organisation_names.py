@@ -82,3 +82,30 @@ def test_an_integrator_subscribed_to_the_registry_receives_its_events(directory,
     bus.handle(as_incoming(succeeded, "org-s"), uow)
     assert list(uow.deliveries.rows) == [(subscription.id, "org-s")]
     assert uow.organisations.registry().successions == succeeded.successions
+
+
+def test_an_issued_plan_names_who_approved_it_and_the_body_that_issued_it(directory, renderer) -> None:  # type: ignore[no-untyped-def]
+    """The ministry approves a plan at the last level; the province's People's Committee issues it
+    in its own register: the message says both, the issuing body by its name from the copy."""
+    uow = FakeUnitOfWork()
+    bus = make_bus(directory, renderer, organisation_names=lambda: uow.organisations.registry())
+    for number, payload in enumerate(registry_events()):
+        bus.handle(as_incoming(payload, f"org-{number}"), uow)
+    bus.handle(
+        incoming(
+            events.PLAN_APPROVED,
+            "approved-1",
+            org_unit="svhttdl-cao-bang",
+            issuer="ubnd-cao-bang",
+            document_number="15/KH-UBND",
+            issued_on="2026-02-08",
+            level_name={"vi": "Bộ Văn hóa, Thể thao và Du lịch", "en": "ministry"},
+        ),
+        uow,
+    )
+    bodies = {item.body for item in uow.notifications.items}
+    assert any(
+        "Bộ Văn hóa, Thể thao và Du lịch phê duyệt và Ủy ban nhân dân tỉnh Cao Bằng ban hành với số 15/KH-UBND" in body
+        for body in bodies
+    ), bodies
+    assert not any("ubnd-cao-bang" in body for body in bodies)

@@ -30,6 +30,7 @@ def context(name: str, **overrides: object) -> dict:
         "outcome": data.get("outcome"),
         "document_number": data.get("document_number", ""),
         "issued_on": data.get("issued_on"),
+        "issuer_name": "",
         "due_at": data.get("due_at"),
         "link": LINK,
     }
@@ -122,6 +123,19 @@ def test_the_issued_number_and_date(renderer: TemplateRenderer) -> None:
     assert vi.subject == f"Kế hoạch đã được cấp số 15/KH-UBND: {TITLE}"
     assert "ngày 08/02/2024" in vi.body
     assert "on 8 February 2024" in en.body
+    # The issuing body, when the copy of the registry names it (the approving level may be another).
+    issuer = {
+        "issuer_name": "Ủy ban nhân dân tỉnh Cao Bằng",
+        "level_name": {"vi": "Bộ Văn hóa, Thể thao và Du lịch", "en": "ministry"},
+        "actor": "Phan Thanh Hương",
+    }
+    vi = renderer.render_notice(events.PLAN_APPROVED, "vi", context(events.PLAN_APPROVED) | issuer)
+    en = renderer.render_notice(events.PLAN_APPROVED, "en", context(events.PLAN_APPROVED) | issuer)
+    assert (
+        "đã được Bộ Văn hóa, Thể thao và Du lịch (Phan Thanh Hương) phê duyệt và Ủy ban nhân dân tỉnh Cao Bằng"
+        " ban hành với số 15/KH-UBND" in vi.body
+    )
+    assert "approved by the ministry (Phan Thanh Hương) and issued by Ủy ban nhân dân tỉnh Cao Bằng as No." in en.body
 
 
 @pytest.mark.parametrize(

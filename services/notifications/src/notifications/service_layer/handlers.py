@@ -289,7 +289,8 @@ def _template_context(
     return {
         "kind": kind,
         "reference": data.get("reference") or "",
-        "issuer_name": data.get("issuer_name") or "",
+        # A call names its issuer; an issued plan or report names its issuing body's id.
+        "issuer_name": data.get("issuer_name") or _known_name(names, data.get("issuer"), day),
         "plan_year": data.get("plan_year"),
         "plan_due": data.get("plan_due"),
         "report_year": data.get("report_year"),
@@ -337,6 +338,13 @@ def _name(names: Names | None, organisation_id: Any, day: date) -> str:
     if names is None:
         return str(organisation_id)
     return names.name(str(organisation_id), day)
+
+
+def _known_name(names: Names | None, organisation_id: Any, day: date) -> str:
+    """An organisation's name for prose that reads well only with a name: empty while the copy does
+    not know the id yet (the sentence then leaves it out rather than print an id)."""
+    name = _name(names, organisation_id, day)
+    return "" if name == str(organisation_id or "") else name
 
 
 def _link(event: IncomingEvent, document: str, task_link: Callable[[str, str], str] | None) -> str:
