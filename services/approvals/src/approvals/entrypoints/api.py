@@ -10,6 +10,7 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from servicekit.db import Database
+from servicekit.i18n import N_
 from servicekit.messagebus import MessageBus
 from servicekit.web import current_principal
 
@@ -107,7 +108,7 @@ class TaskDelegates(MethodView):
         with context.uow() as uow:
             approval = uow.approvals.get_by_task(task_id)
             if approval is None:
-                raise NotFound("No such task.")
+                raise NotFound(N_("No such task."))
             task = approval.task(task_id)
         people = handlers.delegates_for(approval, task, actor, context.directory)
         return {"items": matching(list(people), query.get("q"))}
@@ -216,7 +217,7 @@ class Deputies(MethodView):
         with context.uow() as uow:
             scopes = handlers.approver_scopes(uow, actor)
         if not scopes:
-            raise NotPermitted("Only approvers name a deputy for their absence.")
+            raise NotPermitted(N_("Only approvers name a deputy for their absence."))
         return {"items": matching(list(handlers.deputies_for(actor, scopes, context.directory)), query.get("q"))}
 
 
@@ -239,7 +240,7 @@ class ApprovalDetail(MethodView):
         with context.uow() as uow:
             approval = uow.approvals.get(approval_id)
             if approval is None or not approval.visible_to(actor):
-                raise NotFound("No such approval.")
+                raise NotFound(N_("No such approval."))
         return {**approval_view(approval, context.now()), "people": people_of(approval, context.directory)}
 
 
@@ -282,7 +283,7 @@ class TaskDelegation(MethodView):
 
 def _require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise NotPermitted("Only administrators manage approval chains.")
+        raise NotPermitted(N_("Only administrators manage approval chains."))
 
 
 def chain_view(chain: ApprovalChain, *, on: date | None = None) -> dict[str, Any]:
@@ -324,7 +325,7 @@ class ChainResource(MethodView):
         with service().uow() as uow:
             versions = uow.chains.versions(key)
         if not versions:
-            raise NotFound("No such approval chain.")
+            raise NotFound(N_("No such approval chain."))
         return {**chain_view(versions[-1]), "versions": [chain_view(chain) for chain in versions]}
 
     @chains_blp.arguments(schemas.ChainDefinition)

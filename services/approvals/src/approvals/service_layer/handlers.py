@@ -326,7 +326,7 @@ def approve_tasks(
             approval = owners.get(task_id)
             try:
                 if approval is None:
-                    raise NotFound("No such task.")
+                    raise NotFound(N_("No such task."))
                 task = approval.task(task_id)
                 approval.check_may_act(task, actor)
             except ApprovalError as error:
@@ -365,12 +365,12 @@ def note_task_opened(command: commands.NoteTaskOpened, uow: UnitOfWork, *, clock
     with uow:
         approval = uow.approvals.get_by_task(command.task_id)
         if approval is None:
-            raise NotFound("No such task.")
+            raise NotFound(N_("No such task."))
         task = approval.task(command.task_id)
         if command.actor.username not in task.assignees or not in_scope(
             command.actor, task.role, task.scope, approval.subject
         ):
-            raise NotFound("No such task.")
+            raise NotFound(N_("No such task."))
         return uow.openings.record(task.id, command.actor.username, clock())
 
 
@@ -452,7 +452,7 @@ def record_absence(
     with uow:
         scopes = approver_scopes(uow, actor)
         if not scopes:
-            raise NotPermitted("Only approvers name a deputy for their absence.")
+            raise NotPermitted(N_("Only approvers name a deputy for their absence."))
         errors: dict[str, list[str]] = {}
         if command.ends_on < command.starts_on:
             errors["ends_on"] = ["the absence ends before it starts"]
@@ -465,7 +465,7 @@ def record_absence(
         elif command.deputy not in {person.username for person in deputies_for(actor, scopes, directory)}:
             errors["deputy"] = [f"{command.deputy} does not hold your approver role in your scope"]
         if errors:
-            raise InvalidDecision("The absence cannot be recorded.", errors)
+            raise InvalidDecision(N_("The absence cannot be recorded."), errors)
         absence = Absence(
             id=new_id(),
             username=actor.username,
@@ -484,7 +484,7 @@ def cancel_absence(command: commands.CancelAbsence, uow: UnitOfWork, *, clock: C
     with uow:
         absence = uow.absences.get(command.absence_id)
         if absence is None or absence.username != command.actor.username:
-            raise NotFound("No such absence.")
+            raise NotFound(N_("No such absence."))
         if absence.cancelled_at is None:
             absence.cancelled_at = clock()
     return absence

@@ -37,7 +37,7 @@ def issue_call(
     new_id: Callable[[], str],
 ) -> Call:
     if not cmd.actor.has_role(*CALL_WRITERS):
-        raise PlanForbidden("Only the ministry issues calls.")
+        raise PlanForbidden(N_("Only the ministry issues calls."))
     issued_on = cmd.body["issued_on"]
     with uow:
         call = Call.issue(

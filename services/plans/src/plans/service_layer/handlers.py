@@ -123,7 +123,7 @@ def copy_last_years_plan(
     actor = cmd.actor
     unit = actor.org_unit or ""
     if not may_draft_for(actor, unit):
-        raise PlanForbidden("Only a drafter may create a plan, and only for their own unit.")
+        raise PlanForbidden(N_("Only a drafter may create a plan, and only for their own unit."))
     now = clock()
     registry = issuing_bodies.registry()
     try:
@@ -179,7 +179,7 @@ def import_issued_document(
     """History imported, not re-enacted: the document as issued, checked against the organisations
     of its issue date, every problem at once; read-only, and no number is taken from the register."""
     if not cmd.actor.has_role("admin"):
-        raise PlanForbidden("Only an administrator imports issued documents.")
+        raise PlanForbidden(N_("Only an administrator imports issued documents."))
     validation = Validation()
     if cmd.kind not in IMPORTABLE_KINDS:
         validation.add(("kind",), "one-of", N_("Must be one of: {choices}.", choices=", ".join(IMPORTABLE_KINDS)))
