@@ -131,6 +131,8 @@ def top_frames(collapsed: Iterable[str], limit: int = 12) -> list[dict]:
         if not stack or not count.isdigit():
             continue
         leaf = stack.rsplit(";", 1)[-1].strip()
+        if leaf.startswith("process "):  # --subprocesses' root frame alone: no Python frame sampled
+            continue
         samples[_LINE.sub(")", leaf)] += int(count)
     total = sum(samples.values())
     return [
@@ -411,7 +413,8 @@ def profiling(stack: Stack, seconds: float, out: Path | None) -> Iterator[dict]:
                 _, error = sampler.communicate()
             entry = found.setdefault(name, {})
             if sampler.returncode != 0 or not path.exists():
-                entry.setdefault("errors", []).append(error.decode(errors="replace")[-300:])
+                # py-spy writes no flame graph of a process that ran no Python in the window.
+                entry.setdefault("errors", []).append(error.decode(errors="replace").strip()[:200])
             elif kind == "flamegraph":
                 entry["flamegraph"] = path.name
             else:

@@ -59,6 +59,7 @@ def test_top_frames_sum_self_time_by_function_across_lines_and_stacks() -> None:
         'process 12:"gunicorn";handle (app.py:10);json_dumps (codec.py:4) 30',
         'process 12:"gunicorn";handle (app.py:11);json_dumps (codec.py:9) 20',
         'process 13:"gunicorn";execute (psycopg/cursor.py:700) 50',
+        'process 14:"gunicorn" 40',  # a process sampled with no Python frame on the GIL
         "a malformed line",
         "",
     ]
