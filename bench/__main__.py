@@ -266,6 +266,8 @@ def decision_figures(decided: dict, pgbench: float | None = None) -> list[dict]:
          beside["postgresql"]),
         ("  RabbitMQ, beside (ms per decision)", beside["rabbitmq"], "load generator, beside (CPU-s in window)",
          one["cpu"]["beside_seconds"]["load_generator"]),
+        ("  the same over every decision recorded (ms)", one["cpu"].get("per_recorded_decision_ms"),
+         "decisions recorded in the window", one["recorded_in_window"]),
     ])  # fmt: skip
     table += [
         {"figure": f"  {name} (ms per decision)", "value": value, "baseline": "same, consumers and relays ×2 (ms)",

@@ -501,6 +501,8 @@ def sustained(
         "cpu": {
             "suite_seconds": round(suite_total, 2),
             "per_decision_ms": per_decision_ms(suite_total, counted),
+            # Beside it: the same CPU over every decision recorded in the window, done or not by +5 s.
+            "per_recorded_decision_ms": per_decision_ms(suite_total, len(recorded)),
             "by_process_ms": {
                 name: per_decision_ms(used, counted)
                 for name, used in sorted(suite_cpu.items(), key=lambda item: -item[1])
