@@ -69,9 +69,6 @@ class AccessLogger(Logger):  # type: ignore[misc]  # gunicorn is untyped
 
 
 logger_class = AccessLogger
-# No log line of the gateway names the file, line or function it came from: the logging module
-# need not look up the caller's frame for each one (the logging HOWTO's own optimisation).
-logging._srcfile = None
 # The app, its database engine and the upstream client are built in each
 # worker after fork (not preloaded): no socket or engine crosses a fork.
 preload_app = False
@@ -96,6 +93,9 @@ def on_starting(server):  # type: ignore[no-untyped-def]
 def post_fork(server, worker):  # type: ignore[no-untyped-def]
     # The pooled upstream client builds itself lazily per process (it checks
     # its pid), so nothing inherited from the master can be reused here.
+    # No log line of the gateway names the file, line or function it came from: the logging
+    # module need not look up the caller's frame for each one (the logging HOWTO's own advice).
+    logging._srcfile = None
     server.log.info("gateway worker %s ready (%s threads)", worker.pid, threads)
 
 

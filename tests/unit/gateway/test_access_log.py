@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import logging
 import runpy
 from types import SimpleNamespace
 
@@ -14,11 +13,7 @@ from tests.support.stack import ROOT
 
 
 def settings() -> dict:
-    source_file = logging._srcfile  # the settings turn the caller lookup off for the whole process
-    try:
-        return runpy.run_path(str(ROOT / "infra" / "gunicorn" / "gateway.py"))
-    finally:
-        logging._srcfile = source_file
+    return runpy.run_path(str(ROOT / "infra" / "gunicorn" / "gateway.py"))
 
 
 def line(logger: Logger) -> str:
