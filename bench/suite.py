@@ -198,16 +198,18 @@ def _profiled(stack: Stack, process: str, url: str, headers: dict[str, str], sec
 # What a sample was doing, by the first frame from the leaf up that belongs to one of these layers
 # (named by the module paths their frames come from). Frames of the standard library's sockets,
 # selectors and threads belong to whichever layer called them, so they name none.
+OWN_PACKAGES = ("plans", "approvals", "notifications", "gateway")
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("psycopg", ("/psycopg/", "/psycopg_pool/")),
     ("SQLAlchemy", ("/sqlalchemy/",)),
-    ("upstream client (urllib3)", ("/urllib3/", "/http/client.py")),
+    ("upstream client", ("/urllib3/", "/http/client.py")),
     ("JSON and schemas", ("/json/", "/orjson", "jsonbody.py", "/marshmallow/")),
     ("token check", ("servicekit/auth.py", "/jwcrypto/", "/keycloak/", "/cryptography/")),
     ("rate limit", ("/flask_limiter/", "/limits/")),
     ("metrics", ("/prometheus_client/",)),
     ("logging", ("/logging/", "pythonjsonlogger", "gunicorn/glogging.py")),
-    ("own code", ("/plans/", "/gateway/", "/approvals/", "/notifications/")),
+    # The services' and the gateway's packages, from a checkout (…/src/plans/) or installed.
+    ("own code", tuple(f"{root}{package}/" for root in ("/src/", "site-packages/") for package in OWN_PACKAGES)),
     ("servicekit", ("/servicekit/",)),
     ("Flask, werkzeug", ("/flask/", "/werkzeug/")),
     ("WSGI server", ("/gunicorn/", "/granian/")),
