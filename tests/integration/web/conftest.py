@@ -45,7 +45,7 @@ IDP_PUBLIC = "http://idp.test"
 
 
 class ServicePool:
-    """The proxy's connection pool with the services' WSGI apps where the sockets would be.
+    """The proxy's connection pools with the services' WSGI apps where the sockets would be.
     A service can be stopped: its requests then fail to connect, as against a stopped process."""
 
     def __init__(self, apps: dict[str, Flask]) -> None:
@@ -53,12 +53,22 @@ class ServicePool:
         self.stopped: set[str] = set()
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request that reached a service
 
+    def of(self, netloc: str) -> ServiceConnections:
+        """What the proxy takes for one service's pool of connections (``HTTPConnectionPool``)."""
+        return ServiceConnections(self, netloc)
+
+
+@dataclass
+class ServiceConnections:
+    services: ServicePool
+    netloc: str
+
     def urlopen(self, method: str, url: str, body: bytes | None = None, headers: Any = None, **options: Any):
         parts = urlsplit(url)
-        app = self.apps.get(parts.netloc)
-        if app is None or parts.netloc in self.stopped:
-            raise MaxRetryError(None, url, NewConnectionError(None, f"{parts.netloc}: connection refused"))  # type: ignore[arg-type]
-        self.calls.append((method, parts.path))
+        app = self.services.apps.get(self.netloc)
+        if app is None or self.netloc in self.services.stopped:
+            raise MaxRetryError(None, url, NewConnectionError(None, f"{self.netloc}: connection refused"))  # type: ignore[arg-type]
+        self.services.calls.append((method, parts.path))
         answer = app.test_client().open(
             parts.path, method=method, query_string=parts.query, headers=dict(headers or {}), data=body
         )
@@ -73,7 +83,7 @@ class ServicePool:
     def request(self, method: str, url: str, **options: Any):
         return self.urlopen(method, url, **options)
 
-    def clear(self) -> None:
+    def close(self) -> None:
         pass
 
 
@@ -84,8 +94,8 @@ class InProcessUpstreams(UpstreamClient):
         super().__init__({service: f"http://{service}.test" for service in SERVICES})
         self.services = ServicePool({f"{service}.test": app for service, app in apps.items()})
 
-    def _build_pool(self) -> Any:
-        return self.services
+    def _build_pools(self) -> Any:
+        return {service: self.services.of(f"{service}.test") for service in self.base_urls}
 
     def stop(self, service: str) -> None:
         self.services.stopped.add(f"{service}.test")
