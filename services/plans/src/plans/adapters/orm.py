@@ -28,16 +28,6 @@ Base = declarative_base()
 Json = JSON().with_variant(JSONB(), "postgresql")
 
 
-def _trigram_index(name: str) -> Index:
-    return Index(
-        name,
-        "search_text",
-        postgresql_using="gin",
-        postgresql_ops={"search_text": "gin_trgm_ops"},
-        postgresql_with={"fastupdate": "off"},
-    )
-
-
 class PlanRow(Base):
     __tablename__ = "plans"
 
@@ -73,16 +63,11 @@ class PlanRow(Base):
         Index("ix_plans_status_created", "status", "created_at", "id"),
         Index("ix_plans_year_created", "year", "created_at", "id"),
         Index("ix_plans_kind_org_unit_year", "kind", "org_unit", "year"),
-        # The search (every word a substring of the folded words): a trigram index on PostgreSQL, so a
-        # search of the working copies reads the plans holding the words, not every plan there is; no
-        # pending list (fastupdate), which a search would scan whole (migration 0010).
-        _trigram_index("ix_plans_search_text_trgm"),
     )
 
 
 class PlanVersionRow(Base):
     __tablename__ = "plan_versions"
-    __table_args__ = (_trigram_index("ix_plan_versions_search_text_trgm"),)  # the frozen words, searched alike
 
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -93,7 +78,8 @@ class PlanVersionRow(Base):
     edited_by: Mapped[list[str]] = mapped_column(Json, default=list)
     approval_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    # The frozen title and folded words, so approvers list and search what was submitted to them.
+    # The frozen title and folded words, so approvers list and search what was submitted to them
+    # (on PostgreSQL through a trigram index, as the working copies' words: migrations 0001 and 0010).
     title: Mapped[str | None] = mapped_column(Text, nullable=True)
     search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The drafters' reply to the return that came before this version (giải trình).
