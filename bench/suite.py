@@ -221,109 +221,7 @@ def _latency(values: list[float]) -> dict:
     }
 
 
-# -- 3. sustained decisions ------------------------------------------------------------------------
-def sustained_decisions(
-    stack: Stack, plans: int, seconds: int, workers: int = 24, *, watch: Callable[[], dict] | None = None
-) -> dict:
-    """Decisions as fast as 24 approvers make them for ``seconds``, then the check that none was
-    lost on the way to the plans and notifications services. ``watch`` is read as the measuring
-    window opens and as it closes (what else the suite was doing meanwhile)."""
-    drafter = person(stack, "drafter.cb")
-    approvers = {1: person(stack, "dept.cb"), 2: person(stack, "province.cb"), 3: person(stack, "ministry.1")}
-    approvals_db, plans_db = stack.databases["approvals"], stack.databases["plans"]
-    notifications_db = stack.databases["notifications"]
-    decisions_before = scalar(approvals_db, "SELECT count(*) FROM decisions")
-    timeline_before = scalar(plans_db, "SELECT count(*) FROM plan_timeline WHERE kind = 'decision'")
-    heard_before = _decisions_heard(notifications_db)
-
-    plan_ids = create_plans(drafter, plans, submit=True, threads=8)
-    wait_until(
-        lambda: (
-            scalar(approvals_db, "SELECT count(*) FROM approval_tasks WHERE status = 'open' AND level = 1") >= plans
-        ),
-        300,
-        "the level-1 tasks",
-    )
-    work: queue.Queue[tuple[int, str]] = queue.Queue()
-    queued: set[str] = set()
-    stop = threading.Event()
-    done: list[float] = []
-    errors: list[int] = []
-
-    def feeder() -> None:
-        while not stop.is_set():
-            for level, approver in approvers.items():
-                for task in approver.tasks(limit=200):
-                    if task["id"] not in queued and task["level"] == level:
-                        queued.add(task["id"])
-                        work.put((level, task["id"]))
-            stop.wait(0.2)
-
-    def decider() -> None:
-        while not stop.is_set():
-            try:
-                level, task_id = work.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            try:
-                response = approvers[level].decide(task_id, "approve", "Đồng ý")
-            except requests.RequestException:  # a dropped connection is a refused decision, not the end
-                errors.append(0)
-                continue
-            if response.status_code == 201:
-                done.append(time.perf_counter())
-            else:
-                errors.append(response.status_code)
-
-    threads = [threading.Thread(target=feeder)] + [threading.Thread(target=decider) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    wait_until(lambda: work.qsize() > workers, 60, "work for the deciders")
-    window = {"start": watch()} if watch else {}
-    started = time.perf_counter()
-    time.sleep(seconds)
-    if watch:
-        window["end"] = watch()
-    stop.set()
-    for thread in threads:
-        thread.join(30)
-    in_window = [t for t in done if t - started <= seconds]
-
-    # Zero lost: every recorded decision reached the plans service and the notifications service.
-    decided = len(done)
-    wait_until(lambda: _outbox_pending(approvals_db) == 0 and _outbox_pending(plans_db) == 0, 120, "the outboxes")
-    wait_until(
-        lambda: (
-            scalar(plans_db, "SELECT count(*) FROM plan_timeline WHERE kind = 'decision'") - timeline_before >= decided
-        ),
-        180,
-        "the plans service to hear every decision",
-    )
-    wait_until(lambda: _decisions_heard(notifications_db) - heard_before >= decided, 180, "notifications")
-    recorded = scalar(approvals_db, "SELECT count(*) FROM decisions") - decisions_before
-    in_plans = scalar(plans_db, "SELECT count(*) FROM plan_timeline WHERE kind = 'decision'") - timeline_before
-    heard = _decisions_heard(notifications_db) - heard_before
-    return {
-        "seconds": seconds,
-        "plans_prepared": len(plan_ids),
-        "decisions": decided,
-        "decisions_per_second": round(len(in_window) / seconds, 1),
-        "refused": {str(code): errors.count(code) for code in sorted(set(errors))},
-        "recorded_in_approvals": recorded,
-        "in_plans_timelines": in_plans,
-        "heard_by_notifications": heard,
-        "lost": max(0, recorded - in_plans) + max(0, recorded - heard),
-        "doubled": max(0, in_plans - recorded) + max(0, heard - recorded),
-        **({"window": window} if window else {}),
-    }
-
-
-def _outbox_pending(url: str) -> int:
-    return scalar(url, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
-
-
-def _decisions_heard(url: str) -> int:
-    return scalar(url, "SELECT count(*) FROM inbox WHERE event_type = 'vn.ttdn.approval.decision_recorded'")
+# -- 3. sustained decisions: bench/decisions.py ------------------------------------------------
 
 
 # -- 4. lists at scale -----------------------------------------------------------------------------
@@ -452,31 +350,6 @@ def lists_at_scale(stack: Stack, plans: int, notifications: int, requests_each: 
         "load_seconds": {"plans": round(plans_loaded, 1), "notifications": round(notifications_loaded, 1)},
         "p95_ms": {name: round(percentile(values, 0.95), 1) for name, values in cases.items()},
         "p50_ms": {name: round(percentile(values, 0.50), 1) for name, values in cases.items()},
-    }
-
-
-def decisions_beside_the_renderer(stack: Stack, plans: int, seconds: int) -> dict:
-    """Decision throughput with the renderer stopped, then with it busy rendering.
-
-    First the renderer process is stopped and the decisions run: the plans the ministry approves
-    meanwhile are issued and wait, unrendered. Then the renderer starts on that backlog (one
-    signed PDF after another, a CPU-heavy process beside the services) and the decisions run
-    again; the window's start and end show it rendered throughout. The two rates side by side say
-    whether issuing documents slows the approvals down."""
-    stack.stop_process("plans-renderer")
-    try:
-        stopped = sustained_decisions(stack, plans, seconds, watch=lambda: issued_files(stack))
-    finally:
-        stack.start_process("plans-renderer")
-    busy = sustained_decisions(stack, plans, seconds, watch=lambda: issued_files(stack))
-    start, end = busy["window"]["start"], busy["window"]["end"]
-    busy["rendered_in_window"] = end["stored"] - start["stored"]
-    # Busy from start to end: documents were waiting when the window closed, and some were stored in it.
-    busy["renderer_busy_throughout"] = end["pending"] > 0 and busy["rendered_in_window"] > 0
-    return {
-        "renderer_stopped": stopped,
-        "renderer_busy": busy,
-        "ratio_busy_to_stopped": round(busy["decisions_per_second"] / max(stopped["decisions_per_second"], 0.1), 3),
     }
 
 

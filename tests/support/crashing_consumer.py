@@ -16,9 +16,8 @@ CRASH_EXIT_CODE = 17
 
 
 class DiesBeforeAck(EventConsumer):
-    def _on_message(self, channel, method, properties, body):  # type: ignore[no-untyped-def]
-        self.process(body, dict(properties.headers or {}), properties.correlation_id)  # committed
-        os._exit(CRASH_EXIT_CODE)  # ...and gone before basic_ack
+    def _acknowledge(self, channel, tag, *, multiple=False):  # type: ignore[no-untyped-def]
+        os._exit(CRASH_EXIT_CODE)  # committed, and gone before basic_ack
 
 
 if __name__ == "__main__":

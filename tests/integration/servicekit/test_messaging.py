@@ -14,11 +14,13 @@ import pytest
 from servicekit.db import Database
 from servicekit.events import new_event
 from servicekit.outbox import record_event
+from sqlalchemy import distinct, func, select
 
 from tests.support.crashing_consumer import CRASH_EXIT_CODE
 from tests.support.messaging import (
     QUEUE,
     Base,
+    Inbox,
     Outbox,
     effect_count,
     effects,
@@ -153,6 +155,43 @@ def test_a_handler_that_always_fails_is_parked_and_blocks_nothing(db: Database, 
     assert properties.headers["x-ttdn-attempts"] == 3
     assert "cannot be handled" in properties.headers["x-ttdn-last-error"]
     assert queue_depth(amqp_url, QUEUE.name) == 0
+
+
+def test_deliveries_that_arrive_together_are_handled_as_one_batch_once_each_in_order(
+    db: Database, amqp_url: str
+) -> None:
+    """A backlog is taken in batches (one transaction and one ack each): every event once, each
+    plan's in order; a redelivered copy inside a batch and a malformed message change nothing."""
+    delays = (50,)
+    relay = make_relay(db, amqp_url, delays)
+    written = [submit(db, PROVINCES[n % 3], n) for n in range(60)]
+    assert relay.publish_pending() == 60
+    with db.transaction() as session:  # the relay published the 10th event twice (a crash before marking)
+        again = session.scalar(select(Outbox).where(Outbox.event_id == written[10]))
+        assert again is not None
+        relay.publisher.publish(
+            again.routing_key, again.payload.encode(), message_id=again.event_id, event_type=again.event_type
+        )
+    relay.publisher.publish("plan.submitted", b"not a cloudevent", message_id="junk", event_type="vn.ttdn.x")
+
+    consumer = make_consumer(db, amqp_url, delays=delays)
+    stop, thread = run_in_thread(consumer.run)
+    try:
+        wait_for(lambda: queue_depth(amqp_url, QUEUE.name) == 0, 20, "the backlog to be acknowledged")
+        wait_for(lambda: queue_depth(amqp_url, QUEUE.parking_queue) == 1, 20, "the malformed message parked")
+    finally:
+        stop.set()
+        thread.join(10)
+
+    applied = effects(db)
+    assert sorted(effect.event_id for effect in applied) == sorted(written)
+    per_plan: dict[str, list[int]] = defaultdict(list)
+    for effect in applied:
+        per_plan[effect.aggregate].append(effect.n)
+    assert all(numbers == sorted(numbers) for numbers in per_plan.values())
+    with db.transaction() as session:  # one transaction per batch: its rows share their time
+        transactions = session.scalar(select(func.count(distinct(Inbox.handled_at))))
+    assert transactions is not None and transactions < 60 / 2
 
 
 def test_a_relay_without_a_broker_stalls_at_the_first_row_and_keeps_it(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,13 +1,22 @@
 """The idempotent event consumer (architecture §5).
 
 For each delivery, in one database transaction: record the event id in the
-``inbox`` table (a unique violation means the event was handled before), run
+``inbox`` table (an id already there means the event was handled before), run
 the handler, commit; only then ack. A handler error sends the message to a
 delay queue (``<queue>.delay.<ms>``, growing with each attempt) and acks the
 original, so the messages behind it are not blocked; after
 ``max_attempts`` the message is parked in ``<queue>.dlq``. A message that is
 not a CloudEvent of ours is parked at once. Connection loss and broker
 restarts are survived by reconnecting with backoff.
+
+Batches: the deliveries that have arrived together (at most the prefetch) are
+handled in one transaction, in delivery order, and acked together after it
+commits: one inbox statement, one commit and one ack for the lot instead of
+one of each per event. Order per aggregate is the queue's order, as before. If
+any handler of the batch fails, the whole transaction is rolled back and the
+batch is handled again one delivery at a time, each in its own transaction,
+so that only the failing event is retried or parked. A batch is never waited
+for: a lone delivery is handled as soon as it arrives.
 """
 
 from __future__ import annotations
@@ -15,7 +24,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +33,8 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
-from sqlalchemy import String
+from sqlalchemy import Insert, String, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -41,6 +52,16 @@ RETRY_HEADER = "x-ttdn-attempts"
 ERROR_HEADER = "x-ttdn-last-error"
 
 Handler = Callable[[Session, Event], None]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message as the broker handed it over."""
+
+    tag: int
+    routing_key: str
+    properties: BasicProperties
+    body: bytes
 
 
 class InboxMixin:
@@ -104,6 +125,7 @@ class EventConsumer:
         self.retry_delays_ms = retry_delays_ms
         self.reconnect_max_seconds = reconnect_max_seconds
         self.connected = threading.Event()
+        self._pending: list[Delivery] = []
 
     # -- the processing of one message, independent of pika's loop
     def process(self, body: bytes, headers: dict | None, correlation_id: str | None = None) -> str:
@@ -131,6 +153,46 @@ class EventConsumer:
         finally:
             request_id_var.reset(token)
 
+    def process_batch(self, messages: Sequence[tuple[Event, str | None]]) -> list[str]:
+        """Handle parsed events in one transaction, in order: ``handled`` or ``duplicate`` for each.
+        Raises (and writes nothing) if any handler fails; the caller then handles them one by one."""
+        outcomes: list[str] = []
+        with self.db.transaction() as session:
+            fresh = self._record_in_inbox(session, [event for event, _ in messages])
+            for event, correlation_id in messages:
+                if event.id not in fresh:
+                    outcomes.append("duplicate")
+                    continue
+                fresh.discard(event.id)  # the same event twice in one batch: the second is a duplicate
+                token = request_id_var.set(correlation_id)
+                try:
+                    with event_context(event.id):
+                        self.handle(session, event)
+                finally:
+                    request_id_var.reset(token)
+                outcomes.append("handled")
+        return outcomes
+
+    def _record_in_inbox(self, session: Session, events: Sequence[Event]) -> set[str]:
+        """Insert the events' inbox rows in one statement; the ids that were new. An id another
+        consumer is handling right now waits for that transaction, then counts as not new."""
+        now = datetime.now(UTC)
+        rows = [
+            {"consumer": self.queue.name, "event_id": event.id, "event_type": event.type, "handled_at": now}
+            for event in events
+        ]
+        table = self.inbox_model.__table__  # type: ignore[attr-defined]
+        dialect = session.get_bind().dialect.name
+        statement: Insert
+        if dialect == "postgresql":
+            statement = postgresql.insert(table).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(table).on_conflict_do_nothing()
+        else:  # pragma: no cover - the suite runs on PostgreSQL and SQLite
+            statement = insert(table)
+        inserted = session.execute(statement.values(rows).returning(table.c.event_id))
+        return {row[0] for row in inserted}
+
     def _already_handled(self, event_id: str) -> bool:
         with self.db.transaction() as session:
             return session.get(self.inbox_model, (self.queue.name, event_id)) is not None
@@ -138,15 +200,47 @@ class EventConsumer:
     def _on_message(
         self, channel: BlockingChannel, method: Basic.Deliver, properties: BasicProperties, body: bytes
     ) -> None:
+        """pika's callback: keep the delivery; the run loop handles what arrived together as a batch."""
+        self._pending.append(Delivery(method.delivery_tag, method.routing_key or "", properties, body))
+
+    def _handle_pending(self, channel: BlockingChannel) -> None:
+        deliveries, self._pending = self._pending, []
+        if len(deliveries) == 1:
+            self._handle_one(channel, deliveries[0])
+            return
+        parsed: list[tuple[Delivery, Event]] = []
+        for delivery in deliveries:
+            try:
+                parsed.append((delivery, Event.from_json(delivery.body)))
+            except MalformedEvent as error:
+                self._park_malformed(channel, delivery, error)
+        if not parsed:
+            self._acknowledge(channel, deliveries[-1].tag, multiple=True)
+            return
+        try:
+            outcomes = self.process_batch([(event, delivery.properties.correlation_id) for delivery, event in parsed])
+        except Exception as error:  # one handler failed: find which, one at a time
+            log.info(
+                "batch failed; handling its deliveries one by one",
+                extra={"queue": self.queue.name, "size": len(parsed), "error": f"{error.__class__.__name__}"},
+            )
+            for delivery, _event in parsed:
+                self._handle_one(channel, delivery)
+            return
+        for (delivery, _event), outcome in zip(parsed, outcomes, strict=True):
+            EVENTS_CONSUMED.labels(self.queue.name, delivery.routing_key, outcome).inc()
+        # Everything up to the last delivery of the batch is committed (or parked): one ack for all.
+        self._acknowledge(channel, deliveries[-1].tag, multiple=True)
+
+    def _handle_one(self, channel: BlockingChannel, delivery: Delivery) -> None:
+        properties, body = delivery.properties, delivery.body
         headers = dict(properties.headers or {})
-        routing_key = method.routing_key or ""
+        routing_key = delivery.routing_key
         try:
             outcome = self.process(body, headers, properties.correlation_id)
         except MalformedEvent as error:
-            log.error("malformed message parked", extra={"queue": self.queue.name, "error": str(error)})
-            self._forward(channel, self.queue.parking_queue, body, properties, headers, str(error))
-            EVENTS_PARKED.labels(self.queue.name).inc()
-            channel.basic_ack(method.delivery_tag)
+            self._park_malformed(channel, delivery, error)
+            self._acknowledge(channel, delivery.tag)
             return
         except Exception as error:  # the handler's failure: retry later, never in a hot loop
             attempts = int(headers.get(RETRY_HEADER, 0)) + 1
@@ -169,10 +263,21 @@ class EventConsumer:
                 self._forward(channel, self.queue.retry_queue(delay), body, properties, headers, reason)
                 EVENTS_RETRIED.labels(self.queue.name).inc()
                 EVENTS_CONSUMED.labels(self.queue.name, routing_key, "retried").inc()
-            channel.basic_ack(method.delivery_tag)
+            self._acknowledge(channel, delivery.tag)
             return
         EVENTS_CONSUMED.labels(self.queue.name, routing_key, outcome).inc()
-        channel.basic_ack(method.delivery_tag)
+        self._acknowledge(channel, delivery.tag)
+
+    def _park_malformed(self, channel: BlockingChannel, delivery: Delivery, error: MalformedEvent) -> None:
+        """A message that can never succeed goes to the parking queue (confirmed before any ack)."""
+        log.error("malformed message parked", extra={"queue": self.queue.name, "error": str(error)})
+        headers = dict(delivery.properties.headers or {})
+        self._forward(channel, self.queue.parking_queue, delivery.body, delivery.properties, headers, str(error))
+        EVENTS_PARKED.labels(self.queue.name).inc()
+
+    def _acknowledge(self, channel: BlockingChannel, tag: int, *, multiple: bool = False) -> None:
+        """Ack after the commit (``multiple``: this delivery and every earlier one of the channel)."""
+        channel.basic_ack(tag, multiple=multiple)
 
     def _forward(
         self, channel: BlockingChannel, queue: str, body: bytes, properties: BasicProperties, headers: dict, reason: str
@@ -209,10 +314,15 @@ class EventConsumer:
                 log.info("consumer connected", extra={"queue": self.queue.name})
                 self.connected.set()
                 backoff = 0.2
+                self._pending = []  # deliveries of a lost channel come again
                 while not stop.is_set():
+                    # Returns once deliveries have been dispatched to _on_message (all that arrived
+                    # together), or after the time limit when none came.
                     connection.process_data_events(time_limit=0.25)
-                # Graceful stop: the message in hand was finished inside process_data_events;
-                # unacked prefetched ones go back to the queue when the channel closes.
+                    if self._pending:
+                        self._handle_pending(channel)
+                # Graceful stop: the batch in hand was finished and acked; unacked prefetched
+                # deliveries go back to the queue when the channel closes.
                 channel.stop_consuming()
             except pika.exceptions.AMQPChannelError as error:
                 log.error("channel error; reconnecting", extra={"queue": self.queue.name, "error": str(error)})

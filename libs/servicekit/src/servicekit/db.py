@@ -8,6 +8,7 @@ gunicorn forks, never at import time.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, class_mapper, sessionmaker
 from sqlalchemy.orm.exc import UnmappedClassError
 from sqlalchemy.types import TypeDecorator
@@ -82,7 +84,36 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A connection given back less than this long ago is taken as alive without a ping.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection at checkout only when it has been idle a while. ``pool_pre_ping``
+    pings at every checkout: a round trip before each request's and each consumer batch's first
+    statement, while the pool is healthy and its connections were in use a moment ago. A connection
+    that has rested (the database may have restarted meanwhile, or a firewall dropped it) is still
+    pinged, and a dead one is replaced before anyone uses it, as with pre-ping."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _rested_from(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["checked_in_at"] = time.monotonic()  # a fresh connection has just answered
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        rested = time.monotonic() - record.info.get("checked_in_at", float("-inf"))
+        if rested < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the driver's own errors: the pool retries with a new connection
+            raise DisconnectionError("a pooled connection did not answer its ping") from error
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -109,10 +109,40 @@ def _notice(row: NotificationRow, event_types: tuple[str, ...] = ()) -> Notice:
     )
 
 
+def _columns(item: InboxItem) -> dict[str, Any]:
+    """What an item's own row holds."""
+    return {
+        "event_id": item.event_id,
+        "event_type": item.event_type,
+        "plan_id": item.plan_id,
+        "subject": item.subject,
+        "body": item.body,
+        "link": item.link,
+        "link_text": item.link_text,
+        "created_at": item.created_at,
+        "read_at": item.read_at,
+    }
+
+
+def _mention_rows(item: InboxItem, mentions: Iterable[Mention]) -> list[NotificationMentionRow]:
+    return [
+        NotificationMentionRow(
+            notification_id=item.id,
+            recipient=item.recipient,
+            event_id=mention.event_id,
+            event_type=mention.event_type,
+            context=dict(mention.context),
+            received_at=mention.received_at,
+        )
+        for mention in mentions
+    ]
+
+
 class SqlNotifications:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.locking = session.get_bind().dialect.name == "postgresql"
+        self._stored: set[str] = set()  # the items read from the database (the others are new)
 
     def items_for(self, reader: str, keys: Collection[str]) -> list[InboxItem]:
         ids = select(NotificationKeyRow.notification_id).where(
@@ -125,6 +155,7 @@ class SqlNotifications:
         if not rows:
             return []
         found = [row.id for row in rows]
+        self._stored.update(found)
         mentions: dict[str, list[Mention]] = {row.id: [] for row in rows}
         for mention in self.session.scalars(
             select(NotificationMentionRow).where(NotificationMentionRow.notification_id.in_(found))
@@ -171,37 +202,29 @@ class SqlNotifications:
             self.session.execute(
                 delete(NotificationRow).where(NotificationRow.id.in_(gone)).execution_options(synchronize_session=False)
             )
+        if item.id not in self._stored:
+            # A new item: its row, then its events and its groups, without asking what is stored.
+            self.session.add(NotificationRow(id=item.id, recipient=item.recipient, **_columns(item)))
+            self.session.flush()  # the row before the rows that refer to it
+            self.session.add_all(_mention_rows(item, item.mentions))
+            self.session.add_all(
+                NotificationKeyRow(recipient=item.recipient, key=key, notification_id=item.id)
+                for key in sorted(item.keys)
+            )
+            self._stored.add(item.id)
+            self.session.flush()  # a group another consumer took meanwhile fails here, and the event is retried
+            return
         row = self.session.get(NotificationRow, item.id)
-        if row is None:
-            row = NotificationRow(id=item.id, recipient=item.recipient)
-            self.session.add(row)
-        row.event_id = item.event_id
-        row.event_type = item.event_type
-        row.plan_id = item.plan_id
-        row.subject = item.subject
-        row.body = item.body
-        row.link = item.link
-        row.link_text = item.link_text
-        row.created_at = item.created_at
-        row.read_at = item.read_at
+        assert row is not None  # read by items_for in this transaction, under its lock
+        for name, value in _columns(item).items():
+            setattr(row, name, value)
         self.session.flush()  # the row before the rows that refer to it
         stored = set(
             self.session.scalars(
                 select(NotificationMentionRow.event_id).where(NotificationMentionRow.notification_id == item.id)
             )
         )
-        for mention in item.mentions:
-            if mention.event_id not in stored:
-                self.session.add(
-                    NotificationMentionRow(
-                        notification_id=item.id,
-                        recipient=item.recipient,
-                        event_id=mention.event_id,
-                        event_type=mention.event_type,
-                        context=dict(mention.context),
-                        received_at=mention.received_at,
-                    )
-                )
+        self.session.add_all(_mention_rows(item, [m for m in item.mentions if m.event_id not in stored]))
         known = set(
             self.session.scalars(select(NotificationKeyRow.key).where(NotificationKeyRow.notification_id == item.id))
         )

@@ -239,7 +239,8 @@ def inform(
     rendered = renderer.render_notice(item.event_type, locale, context)
     item.rendered(rendered.subject, rendered.body, str(context.get("link") or ""), rendered.link_text)
     uow.notifications.save(item, absorbed=absorbed)
-    mails = uow.mail.of_items([item.id, *(other.id for other in absorbed)])
+    # A new item has no mail yet; an old one's, and those of the items it absorbed, are looked up.
+    mails = uow.mail.of_items([item.id, *(other.id for other in absorbed)]) if found else []
     uow.mail.retarget([other.id for other in absorbed], item.id)
     if person is not None and person.email:
         mail = QueuedMail(

@@ -45,8 +45,11 @@ class AbstractPlanRepository(abc.ABC):
         self._add(plan)
         self.seen[plan.id] = plan
 
-    def get(self, plan_id: str, *, for_update: bool = False) -> Plan | None:
-        plan = self._get(plan_id, for_update=for_update)
+    def get(self, plan_id: str, *, for_update: bool = False, with_timeline: bool = True) -> Plan | None:
+        """The plan to change (tracked: the unit of work writes it back). ``with_timeline=False`` for a
+        change that only appends to the timeline: the entries it adds are written all the same, and
+        the table's unique key keeps an entry from being written twice."""
+        plan = self._get(plan_id, for_update=for_update, with_timeline=with_timeline)
         if plan is not None:
             self.seen[plan.id] = plan
         return plan

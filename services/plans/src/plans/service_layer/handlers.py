@@ -549,8 +549,8 @@ def record_receipt(cmd: commands.RecordReceipt, uow: UnitOfWork, *, clock: Calla
 
 
 # -- what the approval chain tells us
-def _plan_for_fact(uow: UnitOfWork, fact: commands.ApprovalFact) -> Plan | None:
-    plan = uow.plans.get(fact.plan_id, for_update=True)
+def _plan_for_fact(uow: UnitOfWork, fact: commands.ApprovalFact, *, with_timeline: bool = True) -> Plan | None:
+    plan = uow.plans.get(fact.plan_id, for_update=True, with_timeline=with_timeline)
     if plan is None:
         log.warning(
             "approval event for an unknown plan ignored", extra={"plan_id": fact.plan_id, "event": fact.event_id}
@@ -558,23 +558,27 @@ def _plan_for_fact(uow: UnitOfWork, fact: commands.ApprovalFact) -> Plan | None:
     return plan
 
 
-def _apply_fact(fact: commands.ApprovalFact, uow: UnitOfWork, apply: Callable[[Plan, Any], bool]) -> bool:
-    """Apply an approval fact to its document in one transaction; whether it changed anything."""
+def _apply_fact(
+    fact: commands.ApprovalFact, uow: UnitOfWork, apply: Callable[[Plan, Any], bool], *, appends_only: bool = False
+) -> bool:
+    """Apply an approval fact to its document in one transaction; whether it changed anything.
+    ``appends_only``: the fact adds to the timeline and reads none of it, so the timeline (the
+    plan's longest part) is not loaded; the consumer's inbox has already made sure it is new."""
     with uow:
-        plan = _plan_for_fact(uow, fact)
+        plan = _plan_for_fact(uow, fact, with_timeline=not appends_only)
         return plan is not None and apply(plan, fact)
 
 
 def record_task_assigned(fact: commands.RecordTaskAssigned, uow: UnitOfWork) -> bool:
-    return _apply_fact(fact, uow, Plan.record_task_assigned)
+    return _apply_fact(fact, uow, Plan.record_task_assigned, appends_only=True)
 
 
 def record_decision(fact: commands.RecordDecision, uow: UnitOfWork) -> bool:
-    return _apply_fact(fact, uow, Plan.record_decision)
+    return _apply_fact(fact, uow, Plan.record_decision, appends_only=True)
 
 
 def record_delegation(fact: commands.RecordDelegation, uow: UnitOfWork) -> bool:
-    return _apply_fact(fact, uow, Plan.record_delegation)
+    return _apply_fact(fact, uow, Plan.record_delegation, appends_only=True)
 
 
 def answer_withdrawal(fact: commands.AnswerWithdrawal, uow: UnitOfWork) -> bool:
