@@ -3,6 +3,7 @@ and bearer tokens checked by the real verifier against a JWKS on loopback."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -231,11 +232,14 @@ def test_a_poll_is_a_304_until_the_readers_inbox_changes(app_and_deps, realm: Re
         theirs = client.get("/notifications?limit=5", headers=stranger).headers["ETag"]
 
         # A new item changes its readers' inboxes and nobody else's.
-        deliver(sample_event("approval.task_assigned", level=3, task_id="t-3-etag", title="Kế hoạch thăm dò hộp thư"))
+        another = {"approval_id": str(uuid.uuid4()), "plan_id": str(uuid.uuid4())}  # an approval still open
+        deliver(
+            sample_event("approval.task_assigned", level=3, task_id="t-3-etag", title="Kế hoạch thăm dò", **another)
+        )
         assert polled(reader, etag) == 200 and polled(stranger, theirs) == 304
         page = client.get("/notifications?limit=5", headers=reader)
         newest, etag = page.json["items"][0], page.headers["ETag"]
-        assert newest["subject"].endswith("Kế hoạch thăm dò hộp thư")
+        assert newest["subject"].endswith("Kế hoạch thăm dò")
 
         # Marking read changes it once; marking the same item again, or all when none is unread, does not.
         assert client.post(f"/notifications/{newest['id']}/read", headers=reader).status_code == 200
