@@ -11,11 +11,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import psycopg
 import requests
 
 from bench.baselines import percentile
-from bench.load import wrk
+from bench.load import LoadResult, wrk
 from infra.local.sample_plans import CAO_BANG_2024
 from tests.support.journeys import Person, plan_body
 from tests.support.stack import ROOT, Stack, free_port
@@ -58,13 +59,25 @@ def wait_until(probe: Callable[[], bool], timeout: float, what: str) -> None:
 
 
 # -- 1. gateway throughput -------------------------------------------------------------------------
-def gateway_throughput(stack: Stack, seconds: int) -> dict:
+def gateway_throughput(stack: Stack, seconds: int, *, profile_to: Path | None = None) -> dict:
+    """One plan's GET under wrk through the gateway, then straight from the plans service, then a
+    hello-world Flask app under the gateway's gunicorn settings. Beside each rate, the CPU seconds
+    the process trees serving it used per request (the gateway's own cost per proxied request is
+    what the hop adds). With ``profile_to``, each of the first two loads runs once more under
+    py-spy (a separate run: the sampler's own cost must not touch the measured rates), and the
+    collapsed stacks are written there with a summary of where the time goes."""
     drafter = person(stack, "drafter.cb")
     plan_id = create_plans(drafter, 1, submit=False)[0]
     token = stack.token("drafter.cb")
     auth = {"Authorization": f"Bearer {token}"}
-    through_gateway = wrk(f"{stack.api}/plans/{plan_id}", seconds=seconds, headers=auth)
-    direct = wrk(f"{stack.url('plans')}/plans/{plan_id}", seconds=seconds, headers=auth)
+    gateway_url, direct_url = f"{stack.api}/plans/{plan_id}", f"{stack.url('plans')}/plans/{plan_id}"
+
+    before = stack.cpu_seconds()
+    through_gateway = wrk(gateway_url, seconds=seconds, headers=auth)
+    gateway_cpu = _cpu_used(before, stack.cpu_seconds(), ("gateway", "plans"))
+    before = stack.cpu_seconds()
+    direct = wrk(direct_url, seconds=seconds, headers=auth)
+    direct_cpu = _cpu_used(before, stack.cpu_seconds(), ("plans",))
 
     port = free_port()
     hello = subprocess.Popen(
@@ -83,17 +96,37 @@ def gateway_throughput(stack: Stack, seconds: int) -> dict:
     )
     try:
         wait_until(lambda: _answers(f"http://127.0.0.1:{port}/hello"), 20, "the hello-world app")
+        hello_before = _tree_cpu_seconds(hello.pid)
         baseline = wrk(f"http://127.0.0.1:{port}/hello", seconds=seconds)
+        hello_cpu = _tree_cpu_seconds(hello.pid) - hello_before
     finally:
         hello.terminate()
         hello.wait(20)
-    return {
+
+    def per_request(cpu_seconds: float, load: LoadResult) -> float:
+        return round(cpu_seconds * 1000 / max(load.requests, 1), 3)
+
+    result = {
         "gateway": through_gateway.as_dict(),
         "plans_direct": direct.as_dict(),
         "hello_world": baseline.as_dict(),
         "ratio_to_hello_world": round(through_gateway.requests_per_second / baseline.requests_per_second, 3),
         "ratio_to_plans_direct": round(through_gateway.requests_per_second / direct.requests_per_second, 3),
+        "plans_direct_to_hello_world": round(direct.requests_per_second / baseline.requests_per_second, 3),
+        # CPU milliseconds per request of the process trees that served it (gunicorn master and workers).
+        "cpu_ms_per_request": {
+            "gateway_own": per_request(gateway_cpu["gateway"], through_gateway),
+            "plans_behind_the_gateway": per_request(gateway_cpu["plans"], through_gateway),
+            "plans_direct": per_request(direct_cpu["plans"], direct),
+            "hello_world": per_request(hello_cpu, baseline),
+        },
     }
+    if profile_to is not None:
+        result["profiles"] = {
+            "plans_direct": _profiled(stack, "plans", direct_url, auth, seconds, profile_to / "profile-plan-get-plans"),
+            "gateway": _profiled(stack, "gateway", gateway_url, auth, seconds, profile_to / "profile-plan-get-gateway"),
+        }
+    return result
 
 
 def _answers(url: str) -> bool:
@@ -101,6 +134,137 @@ def _answers(url: str) -> bool:
         return requests.get(url, timeout=1).ok
     except requests.RequestException:
         return False
+
+
+def _cpu_used(before: dict[str, float], after: dict[str, float], names: tuple[str, ...]) -> dict[str, float]:
+    return {name: after.get(name, 0.0) - before.get(name, 0.0) for name in names}
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and its descendants alive now (a gunicorn master and its workers)."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    used = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        used += times.user + times.system
+    return used
+
+
+def _profiled(stack: Stack, process: str, url: str, headers: dict[str, str], seconds: int, stem: Path) -> dict:
+    """The same load again with py-spy sampling the process tree (every gunicorn worker); the collapsed
+    stacks (speedscope and flamegraph tools read them) go to ``stem``.txt, a summary is returned."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    output = stem.with_suffix(".txt")
+    sampler = subprocess.Popen(
+        [
+            str(Path(stack.env["PATH"].split(":")[0]) / "py-spy"),
+            "record",
+            "--pid",
+            str(stack.processes[process].pid),
+            "--subprocesses",
+            "--nonblocking",
+            "--gil",  # only what holds the GIL: the Python work, not threads waiting on sockets
+            "--full-filenames",
+            "--rate",
+            "200",
+            "--duration",
+            str(seconds + 1),
+            "--format",
+            "raw",
+            "--output",
+            str(output),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1)  # py-spy attaches to each worker before the load starts
+    load = wrk(url, seconds=seconds, headers=headers)
+    _, errors = sampler.communicate(timeout=seconds + 60)
+    if sampler.returncode != 0 or not output.exists():
+        return {"error": (errors or "py-spy failed")[-300:]}
+    summary = where_time_goes(output.read_text(encoding="utf-8"))
+    where = output.relative_to(ROOT) if output.is_relative_to(ROOT) else output
+    return {"file": str(where), "requests_per_second_sampled": load.requests_per_second, **summary}
+
+
+# What a sample was doing, by the first frame from the leaf up that belongs to one of these layers
+# (named by the module paths their frames come from). Frames of the standard library's sockets,
+# selectors and threads belong to whichever layer called them, so they name none.
+OWN_PACKAGES = ("plans", "approvals", "notifications", "gateway")
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("psycopg", ("/psycopg/", "/psycopg_pool/")),
+    ("SQLAlchemy", ("/sqlalchemy/",)),
+    ("upstream client", ("/urllib3/", "/http/client.py")),
+    ("JSON and schemas", ("/json/", "/orjson", "jsonbody.py", "/marshmallow/")),
+    ("token check", ("servicekit/auth.py", "/jwcrypto/", "/keycloak/", "/cryptography/")),
+    ("rate limit", ("/flask_limiter/", "/limits/")),
+    ("metrics", ("/prometheus_client/",)),
+    ("logging", ("/logging/", "pythonjsonlogger", "gunicorn/glogging.py")),
+    # The services' and the gateway's packages, from a checkout (…/src/plans/) or installed.
+    ("own code", tuple(f"{root}{package}/" for root in ("/src/", "site-packages/") for package in OWN_PACKAGES)),
+    ("servicekit", ("/servicekit/",)),
+    ("Flask, werkzeug", ("/flask/", "/werkzeug/")),
+    ("WSGI server", ("/gunicorn/", "/granian/")),
+)
+
+
+def where_time_goes(collapsed: str, top: int = 12) -> dict:
+    """Shares of py-spy samples (collapsed stacks: ``frame;frame;… count`` per line, leaf last) by
+    layer (the innermost frame that belongs to one of LAYERS) and by function where they were taken
+    (self time). The samples are of the thread holding the GIL: shares of the Python CPU time."""
+    by_layer: dict[str, int] = {}
+    by_function: dict[str, int] = {}
+    total = 0
+    for line in collapsed.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        frames = stack.split(";")
+        layer = next(
+            (
+                name
+                for frame in reversed(frames)
+                for name, markers in LAYERS
+                if any(marker in frame for marker in markers)
+            ),
+            "other",
+        )
+        by_layer[layer] = by_layer.get(layer, 0) + count
+        leaf = _short_frame(frames[-1])
+        by_function[leaf] = by_function.get(leaf, 0) + count
+
+    def shares(counts: dict[str, int], limit: int | None = None) -> dict[str, float]:
+        ordered = sorted(counts.items(), key=lambda item: -item[1])[:limit]
+        return {name: round(100 * count / total, 1) for name, count in ordered}
+
+    return {
+        "samples": total,
+        "percent_by_layer": shares(by_layer) if total else {},
+        "percent_self_by_function": shares(by_function, top) if total else {},
+    }
+
+
+def _short_frame(frame: str) -> str:
+    """``name (/long/path/site-packages/pkg/mod.py:12)`` as ``name (pkg/mod.py)``."""
+    name, _, where = frame.partition(" (")
+    path = where.rstrip(")").rsplit(":", 1)[0]
+    for anchor in ("site-packages/", "/src/", "/lib/python3"):
+        if anchor in path:
+            path = path.split(anchor, 1)[1]
+            if anchor == "/lib/python3":
+                path = path.split("/", 1)[-1]
+            break
+    return f"{name} ({path})" if path else name
 
 
 # -- 2. end-to-end latency -------------------------------------------------------------------------

@@ -70,3 +70,10 @@ def test_locations_are_made_public(location: str, public: str) -> None:
 def test_problems_name_the_service_not_its_address() -> None:
     problem = bad_gateway("notifications", "answered with invalid JSON")
     assert problem.to_dict()["detail"] == "The notifications service answered with invalid JSON."
+
+
+def test_what_json_reads_passes_even_where_the_fast_parser_refuses() -> None:
+    # orjson checks first; json decides what orjson refuses (NaN is json's, not orjson's).
+    UpstreamClient._check_json("plans", "application/json", b'{"ratio": NaN}')
+    with pytest.raises(Problem):
+        UpstreamClient._check_json("plans", "application/json", b'{"ratio": NaN')
