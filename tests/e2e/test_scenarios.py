@@ -117,3 +117,36 @@ def test_two_provinces_work_at_once_without_seeing_each_other(people: dict[str, 
     assert cross.status_code == 404, cross.text
     search = quang_binh.get("/plans", params={"q": "lang son"}).json()["items"]
     assert search == []
+
+
+def test_polls_of_the_task_list_and_the_inbox_are_304_through_the_gateway_until_they_change(
+    people: dict[str, Person],
+) -> None:
+    drafter, dept = people["drafter.kt"], people["dept.kt"]
+
+    def settled(path: str) -> str:
+        """The list's tag once a poll with it is answered 304 (earlier tests' events may still arrive)."""
+
+        def probe() -> str | None:
+            etag = dept.get(path).headers["ETag"]
+            again = dept.get(path, headers={"If-None-Match": etag})
+            if again.status_code != 304:
+                return None
+            assert again.content == b"" and again.headers["ETag"] == etag, again.headers
+            return etag
+
+        return eventually(probe, what=f"{path} to settle")
+
+    tasks, inbox = settled("/approvals/tasks"), settled("/notifications")
+    plan = drafter.create_plan(plan_body(KON_TUM_2023, title="Kế hoạch thông tin đối ngoại — thăm dò danh sách"))
+    drafter.submit(plan["id"])
+
+    def changed(path: str, etag: str) -> list[dict]:
+        answer = dept.get(path, headers={"If-None-Match": etag})
+        if answer.status_code == 304:
+            return []
+        assert answer.status_code == 200 and answer.headers["ETag"] != etag, answer.text
+        return [item for item in answer.json()["items"] if item["plan_id"] == plan["id"]]
+
+    eventually(lambda: changed("/approvals/tasks", tasks), what="the new task under a new tag")
+    eventually(lambda: changed("/notifications", inbox), what="the new message under a new tag")

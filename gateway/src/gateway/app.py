@@ -92,7 +92,14 @@ def create_app(
         CORS(
             app,
             resources={f"{API_PREFIX}/*": {"origins": settings.cors_origin_list}},
-            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
             expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
             max_age=600,
         )

@@ -221,3 +221,66 @@ def test_out_of_office_sends_arriving_tasks_to_the_deputy(client: FlaskClient, d
     later = submit(deliver, tag, "Kế hoạch sau khi trở lại", drafters=["drafter.cb"])
     assert [t["plan_id"] for t in tasks(client, "dept.cb", q=tag)["items"]] == [later["plan_id"]]
     assert client.delete(f"/approvals/out-of-office/{absence['id']}", headers=auth("dept.bk")).status_code == 404
+
+
+def etag_of(client: FlaskClient, who: str, **params: Any) -> str:
+    answer = client.get("/approvals/tasks", query_string=params, headers=auth(who))
+    assert answer.status_code == 200, answer.get_json()
+    return str(answer.headers["ETag"])
+
+
+def poll(client: FlaskClient, who: str, etag: str, **params: Any) -> int:
+    """A poll with the tag last seen: 304 (no body, the same tag) while nothing the caller sees changed."""
+    answer = client.get("/approvals/tasks", query_string=params, headers={**auth(who), "If-None-Match": etag})
+    if answer.status_code == 304:
+        assert answer.get_data() == b"" and answer.headers["ETag"] == etag
+    else:
+        assert answer.status_code == 200 and answer.headers["ETag"] != etag, answer.get_json()
+    return answer.status_code
+
+
+def test_a_poll_is_a_304_until_the_callers_list_changes(
+    client: FlaskClient, deliver: Callable, db: Database, clock: FakeClock
+) -> None:
+    tag = marker()
+    dept, deputy, province = etag_of(client, "dept.cb"), etag_of(client, "dual.cb"), etag_of(client, "province.cb")
+    assert dept.startswith('W/"') and poll(client, "dept.cb", dept) == 304
+    # The tag says whose list, for which query, in which language: none of them answers another.
+    assert len({dept, etag_of(client, "dept.cb", q=tag), etag_of(client, "dept.cb", sort="arrival")}) == 3
+    vietnamese = client.get("/approvals/tasks", headers={**auth("dept.cb"), "Accept-Language": "vi"})
+    assert vietnamese.headers["ETag"] != dept
+    assert poll(client, "dept.bk", dept) == 200  # another approver's tag gets their own list
+
+    # A new task: its assignees' lists change, nobody else's.
+    plan = submit(deliver, tag, "Kế hoạch thăm dò danh sách", drafters=["drafter.cb"])
+    task_id = open_task_of(db, plan["plan_id"]).id
+    assert poll(client, "dept.cb", dept) == 200 and poll(client, "province.cb", province) == 304
+    dept, deputy = etag_of(client, "dept.cb"), etag_of(client, "dual.cb")
+
+    # Reading changes nothing; opening the decision page marks the item for its reader only.
+    client.get(f"/approvals/tasks/{task_id}/delegates", headers=auth("dept.cb"))
+    assert poll(client, "dept.cb", dept) == 304
+    assert client.post(f"/approvals/tasks/{task_id}/opened", headers=auth("dept.cb")).status_code == 204
+    assert poll(client, "dept.cb", dept) == 200 and poll(client, "dual.cb", deputy) == 304
+    dept = etag_of(client, "dept.cb")
+
+    # A delegation changes both people's lists; the decision closing the task, the deputy's and the
+    # next level's.
+    handed = client.post(
+        f"/approvals/tasks/{task_id}/delegate", json={"to": "dual.cb", "comment": "Thay tôi."}, headers=auth("dept.cb")
+    )
+    assert handed.status_code == 201, handed.get_json()
+    assert poll(client, "dept.cb", dept) == 200 and poll(client, "dual.cb", deputy) == 200
+    dept, deputy = etag_of(client, "dept.cb"), etag_of(client, "dual.cb")
+    decide(client, task_id, "dual.cb")
+    assert poll(client, "dual.cb", deputy) == 200 and poll(client, "province.cb", province) == 200
+    assert poll(client, "dept.cb", dept) == 304  # handed over before: nothing of it is on dept.cb's list
+
+    # Time alone changes what ``overdue`` says: the tag moves when a day's end (every due date's
+    # moment) passes, and not before.
+    province = etag_of(client, "province.cb")
+    clock.advance(hours=2)  # 10:00 in Hà Nội
+    assert poll(client, "province.cb", province) == 304
+    clock.advance(days=20)
+    assert poll(client, "province.cb", province) == 200
+    assert all(task["overdue"] for task in tasks(client, "province.cb", q=tag)["items"])

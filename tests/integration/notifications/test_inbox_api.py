@@ -3,6 +3,7 @@ and bearer tokens checked by the real verifier against a JWKS on loopback."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -206,3 +207,48 @@ def test_problems_read_in_the_callers_language(client: FlaskClient, realm: Realm
     assert response.status_code == 404 and response.content_type == "application/problem+json"
     assert response.json["detail"] == detail
     assert response.headers["Content-Language"] == ("en" if "No such" in detail else "vi")
+
+
+def test_a_poll_is_a_304_until_the_readers_inbox_changes(app_and_deps, realm: RealmKeys) -> None:
+    app, deps = app_and_deps
+    deliver = deliver_through_consumer(deps)
+    reader, stranger = auth(realm), auth(realm, ("drafter.bk", ("drafter",)))
+
+    def polled(headers: dict[str, str], etag: str, query: str = "limit=5") -> int:
+        answer = client.get(f"/notifications?{query}", headers={**headers, "If-None-Match": etag})
+        if answer.status_code == 304:
+            assert answer.get_data() == b"" and answer.headers["ETag"] == etag
+        else:
+            assert answer.status_code == 200 and answer.headers["ETag"] != etag, answer.json
+        return answer.status_code
+
+    with app.test_client() as client:
+        etag = client.get("/notifications?limit=5", headers=reader).headers["ETag"]
+        assert etag.startswith('W/"') and polled(reader, etag) == 304
+        # Another query or language is another answer; another reader's tag gets their own inbox.
+        assert polled(reader, etag, "limit=6") == 200 and polled(reader, etag, "limit=5&unread=true") == 200
+        assert polled({**reader, "Accept-Language": "en"}, etag) == 200
+        assert polled(stranger, etag) == 200
+        theirs = client.get("/notifications?limit=5", headers=stranger).headers["ETag"]
+
+        # A new item changes its readers' inboxes and nobody else's.
+        another = {"approval_id": str(uuid.uuid4()), "plan_id": str(uuid.uuid4())}  # an approval still open
+        deliver(
+            sample_event("approval.task_assigned", level=3, task_id="t-3-etag", title="Kế hoạch thăm dò", **another)
+        )
+        assert polled(reader, etag) == 200 and polled(stranger, theirs) == 304
+        page = client.get("/notifications?limit=5", headers=reader)
+        newest, etag = page.json["items"][0], page.headers["ETag"]
+        assert newest["subject"].endswith("Kế hoạch thăm dò")
+
+        # Marking read changes it once; marking the same item again, or all when none is unread, does not.
+        assert client.post(f"/notifications/{newest['id']}/read", headers=reader).status_code == 200
+        assert polled(reader, etag) == 200
+        etag = client.get("/notifications?limit=5", headers=reader).headers["ETag"]
+        assert client.post(f"/notifications/{newest['id']}/read", headers=reader).status_code == 200
+        assert polled(reader, etag) == 304
+        assert client.post("/notifications/read-all", headers=reader).json["marked"] > 0
+        assert polled(reader, etag) == 200
+        etag = client.get("/notifications?limit=5", headers=reader).headers["ETag"]
+        assert client.post("/notifications/read-all", headers=reader).json["marked"] == 0
+        assert polled(reader, etag) == 304

@@ -43,6 +43,9 @@ class FakeNotifications:
     def unread_count(self, reader: str) -> int:
         return sum(1 for n in self.of(reader) if n.read_at is None)
 
+    def version(self, reader: str) -> int:  # pragma: no cover - the API is tested on PostgreSQL
+        raise NotImplementedError
+
     def mark_read(self, reader: str, notification_id: str, when: datetime) -> Notice | None:
         for item in self.items:
             if item.id == notification_id and item.recipient == reader:

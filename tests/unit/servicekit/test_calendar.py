@@ -51,3 +51,12 @@ def test_a_decreed_day_off_is_skipped_too() -> None:
 def test_a_negative_sla_is_refused() -> None:
     with pytest.raises(ValueError):
         calendar.add_working_days(date(2024, 3, 1), -1)
+
+
+def test_the_last_day_end_before_now_fixes_which_due_dates_have_passed() -> None:
+    def last(day: int, hour: int, minute: int = 0) -> datetime:
+        return calendar.last_day_end_before(datetime(2024, 3, day, hour, minute, tzinfo=VIETNAM).astimezone(UTC))
+
+    due = calendar.due_at(datetime(2024, 3, 4, 9, 0, tzinfo=VIETNAM), 1)  # Tuesday 17:00
+    assert last(5, 16, 59) < due and last(5, 17, 0) < due  # not overdue at 17:00 itself (now > due)
+    assert last(5, 17, 1) == due and last(6, 9, 0) == due and last(2, 9, 0).tzinfo == UTC

@@ -58,6 +58,16 @@ class WorkingCalendar:
         due_day = self.add_working_days(local_day, sla_working_days)
         return datetime.combine(due_day, END_OF_WORKING_DAY, self.timezone).astimezone(UTC)
 
+    def last_day_end_before(self, now: datetime) -> datetime:
+        """The latest end of a day (17:00, working or not) before ``now``. Every due date this calendar
+        gives falls on one, so which of them have passed by ``now`` changes only as this moment does:
+        what a list's ``overdue`` marks show is fixed by it (a task list's ETag includes it)."""
+        local = now.astimezone(self.timezone)
+        end = datetime.combine(local.date(), END_OF_WORKING_DAY, self.timezone)
+        if end >= local:
+            end = datetime.combine(local.date() - timedelta(days=1), END_OF_WORKING_DAY, self.timezone)
+        return end.astimezone(UTC)
+
 
 def parse_extra_holidays(text: str) -> frozenset[date]:
     """``EXTRA_HOLIDAYS``: comma-separated ISO dates."""

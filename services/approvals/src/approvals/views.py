@@ -4,10 +4,12 @@ first) or by arrival (newest first), and paged by a keyset cursor."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from servicekit.list_versions import current_version, list_etag
 from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.scope import scope_condition
 from sqlalchemy import and_, or_, select
@@ -34,6 +36,28 @@ class TaskFilter:
     sort: str = "due"  # due (earliest due first) | arrival (latest arrival first)
     limit: int = 50
     cursor: str | None = None
+
+
+# Changed whenever what a task list answer is made of changes (a field added, a rule of visibility
+# changed): every tag handed out before then stops matching.
+TAG_SHAPE = "tasks/1"
+
+
+def task_list_tag(
+    session: Session, actor: Actor, query: Mapping[str, Any], overdue_since: datetime, locale: str
+) -> str:
+    """The weak ETag of the caller's task list for ``query``, from one primary-key read: their list's
+    version (raised by every commit that changes what it shows, ``orm.task_list_changes``), the claims
+    that choose their tasks (roles, unit, province), the query, the language, and ``overdue_since``
+    — the latest moment before now a due date can fall on (``WorkingCalendar.last_day_end_before``),
+    which fixes the items' ``overdue`` and the ``overdue`` filter without reading a task. A due date
+    set by other means (not at a day's end) turns overdue in the tag when the scheduler marks it.
+
+    Read it *before* the list: a change committed in between then only puts a newer list under an
+    older tag (the next poll gets the list again), never an older list under the current tag."""
+    version = current_version(session, orm.TaskListVersionRow, actor.username)
+    claims = (actor.username, sorted(actor.roles), actor.org_unit, actor.province)
+    return list_etag(TAG_SHAPE, claims, version, overdue_since.isoformat(), sorted(query.items()), locale)
 
 
 def tasks_for(session: Session, actor: Actor, filters: TaskFilter, now: datetime) -> dict[str, Any]:

@@ -16,16 +16,27 @@ class InboxPage:
     items: list[Notice]
     next_cursor: str | None
     unread_count: int
+    version: int  # the reader's inbox version, read before the page: the page is never older than it
 
 
 def list_inbox(query: commands.ListInbox, uow: UnitOfWork) -> InboxPage:
     with uow:
+        version = uow.notifications.version(query.reader)
         items, next_cursor = uow.notifications.page(
             query.reader, unread_only=query.unread_only, limit=query.limit, cursor=query.cursor
         )
         return InboxPage(
-            items=items, next_cursor=next_cursor, unread_count=uow.notifications.unread_count(query.reader)
+            items=items,
+            next_cursor=next_cursor,
+            unread_count=uow.notifications.unread_count(query.reader),
+            version=version,
         )
+
+
+def inbox_version(reader: str, uow: UnitOfWork) -> int:
+    """The reader's inbox version alone (one primary-key read): enough to answer a poll that has it."""
+    with uow:
+        return uow.notifications.version(reader)
 
 
 def count_unread(reader: str, uow: UnitOfWork) -> int:

@@ -13,12 +13,13 @@ from typing import Any
 
 from servicekit.consumer import InboxMixin
 from servicekit.db import UTCDateTime, declarative_base, map_once
+from servicekit.list_versions import ListVersionMixin, note_changed
 from servicekit.organisations import OrganisationCopyMixin, SuccessionCopyMixin
 from servicekit.outbox import OutboxMixin
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.associationproxy import association_proxy
-from sqlalchemy.orm import Mapped, Mapper, composite, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, Mapper, Session, composite, mapped_column, relationship, synonym
 from unidecode import unidecode
 
 from ..domain.model import Absence, Approval, Decision, Delegation, SubjectContext, Task
@@ -32,6 +33,11 @@ class Outbox(OutboxMixin, Base):
 
 class Inbox(InboxMixin, Base):
     pass
+
+
+class TaskListVersionRow(ListVersionMixin, Base):
+    """Each approver's task list version (servicekit.list_versions): what makes the list's ETag, so a
+    poll that changed nothing is answered 304 from this row alone (bumped by :func:`task_list_changes`)."""
 
 
 class OrganisationCopyRow(OrganisationCopyMixin, Base):
@@ -311,3 +317,50 @@ def _before_insert(_mapper: Mapper[Approval], _connection: Connection, approval:
     approval.chain_key = approval.chain.key  # type: ignore[attr-defined]
     approval.chain_version = approval.chain.version  # type: ignore[attr-defined]
     approval.title_folded = fold(approval.subject.title)  # type: ignore[attr-defined]
+
+
+# What a task list item shows of its task, or filters it by, or (overdue_at: the scheduler's mark) tells
+# that its ``overdue`` turned true (views._PAGE_COLUMNS, views.TaskFilter); the reminder is not shown.
+_LISTED_OF_TASK = ("_assignees", "status", "level", "role", "scope", "assigned_at", "due_at", "overdue_at")
+# … and of its approval.
+_LISTED_OF_APPROVAL = (
+    "subject_kind",
+    "subject_id",
+    "subject_version",
+    "content_sha256",
+    "title",
+    "org_unit",
+    "province",
+    "year",
+    "chain_key",
+    "chain_version",
+    "effective_on",
+)
+
+
+def task_list_changes(session: Session) -> None:
+    """After a flush: name everyone whose task list it changed (``servicekit.list_versions.track``),
+    found in what the session wrote, whichever use case wrote it — a task opened, closed, handed over
+    or marked overdue (its assignees, including those it lost), a delegation (both people),
+    an opening (its reader), an approval whose listed fields moved (everyone on its tasks). A decision
+    that leaves its task open changes nobody's list: the list does not show who decided."""
+    people: set[str] = set()
+    for changed in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(changed, Task):
+            if not _listed_fields_changed(changed, _LISTED_OF_TASK):
+                continue
+            people.update(changed.assignees)
+            people.update(assignee.username for assignee in inspect(changed).attrs["_assignees"].history.deleted)
+        elif isinstance(changed, Assignee | OpeningRow):
+            people.add(changed.username)
+        elif isinstance(changed, Delegation):
+            people.update((changed.from_user, changed.to_user))
+        elif isinstance(changed, Approval) and _listed_fields_changed(changed, _LISTED_OF_APPROVAL):
+            for task in changed.tasks:
+                people.update(task.assignees)
+    note_changed(session, TaskListVersionRow, people)
+
+
+def _listed_fields_changed(changed: Task | Approval, names: tuple[str, ...]) -> bool:
+    state = inspect(changed)
+    return state.pending or any(state.attrs[name].history.has_changes() for name in names)

@@ -9,8 +9,10 @@ from typing import Any
 from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from servicekit.calendar import WorkingCalendar
 from servicekit.db import Database
-from servicekit.i18n import N_
+from servicekit.i18n import N_, request_locale
+from servicekit.list_versions import not_modified
 from servicekit.messagebus import MessageBus
 from servicekit.web import current_principal
 
@@ -40,6 +42,11 @@ class ServiceContext:
         return now
 
     @property
+    def calendar(self) -> WorkingCalendar:
+        calendar: WorkingCalendar = self.bus.dependencies["calendar"]
+        return calendar
+
+    @property
     def directory(self) -> ApproverDirectory:
         directory: ApproverDirectory = self.bus.dependencies["directory"]
         return directory
@@ -62,18 +69,35 @@ chains_blp = Blueprint(
 )
 
 
+ETAG = {"ETag": {"schema": {"type": "string"}, "description": "Weak; send it back in If-None-Match"}}
+IF_NONE_MATCH = [{"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}]
+
+
 @approvals_blp.route("/tasks")
 class TaskList(MethodView):
     @approvals_blp.arguments(schemas.TaskQuery, location="query")
-    @approvals_blp.response(200, schemas.TaskPage)
+    @approvals_blp.response(200, schemas.TaskPage, headers=ETAG)
+    @approvals_blp.alt_response(304, description="Nothing the caller would see has changed since the ETag sent")
+    @approvals_blp.doc(parameters=IF_NONE_MATCH)
     def get(self, query: dict[str, Any]) -> Response:
-        """The caller's tasks (open by default): overdue first, then by due date."""
+        """The caller's tasks (open by default): overdue first, then by due date. 304 with no body while
+        the list is as the ETag in If-None-Match says (answered from one row: a poll is cheap)."""
         context = service()
         actor = current_actor()
-        # One statement, outside any transaction (no BEGIN and COMMIT round trips for a read).
+        now = context.now()
+        # Outside any transaction (no BEGIN and COMMIT round trips for a read): the list's version,
+        # then, unless the caller has this list already, the page in one statement.
         with context.db.reading() as session:
-            page = views.tasks_for(session, actor, views.TaskFilter(**query), context.now())
-        return current_app.json.response(schemas.dump_task_page(page))  # TaskPage's shape, dumped cheaply
+            etag = views.task_list_tag(
+                session, actor, query, context.calendar.last_day_end_before(now), request_locale()
+            )
+            unchanged = not_modified(etag)
+            if unchanged is not None:
+                return unchanged
+            page = views.tasks_for(session, actor, views.TaskFilter(**query), now)
+        response: Response = current_app.json.response(schemas.dump_task_page(page))  # TaskPage's shape, cheaply
+        response.headers["ETag"] = etag
+        return response
 
 
 def person_view(person: PersonLike) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Protocol, Self
 from servicekit.contracts import events as contract
 from servicekit.db import Database
 from servicekit.events import Event, new_event
+from servicekit.list_versions import track
 from servicekit.organisations import CopiedRegistry, CopyStore
 from servicekit.unit_of_work import SqlAlchemyUnitOfWork
 from servicekit.unit_of_work import UnitOfWork as KitUnitOfWork
@@ -97,6 +98,7 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
 
     def start(self, session: Session) -> None:
         orm.start_mappers()
+        track(session, orm.task_list_changes)  # whose task lists this transaction changes: their ETags change
         self.approvals = SqlApprovalRepository(session)
         self.approvals.names = self._names() if self._names is not None else None
         self.chains = SqlChainRepository(session)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from servicekit.consumer import InboxMixin
 from servicekit.db import BigIntKey, UTCDateTime, declarative_base, map_once
+from servicekit.list_versions import ListVersionMixin
 from servicekit.organisations import OrganisationCopyMixin, SuccessionCopyMixin
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,6 +36,11 @@ def utcnow() -> datetime:
 
 class Inbox(InboxMixin, Base):
     pass
+
+
+class InboxVersionRow(ListVersionMixin, Base):
+    """Each reader's inbox version (servicekit.list_versions): what makes the inbox's ETag, so a poll that
+    changed nothing is answered 304 from this row alone. Raised by the repository's writes of items."""
 
 
 class OrganisationCopyRow(OrganisationCopyMixin, Base):

@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from servicekit.list_versions import current_version, note_changed
 from servicekit.pagination import decode_cursor, encode_cursor
 from sqlalchemy import Select, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from ..domain.model import InboxItem, MailState, Mention, Notice, PlanAudience, 
 from ..domain.webhooks import Subscription
 from .orm import (
     ClosedApprovalRow,
+    InboxVersionRow,
     NotificationKeyRow,
     NotificationMentionRow,
     NotificationRow,
@@ -42,6 +44,10 @@ class NotificationRepository(Protocol):
         self, reader: str, *, unread_only: bool, limit: int, cursor: str | None
     ) -> tuple[list[Notice], str | None]: ...
     def unread_count(self, reader: str) -> int: ...
+    def version(self, reader: str) -> int:
+        """The reader's inbox version: raised by every commit that changes what their inbox shows."""
+        ...
+
     def mark_read(self, reader: str, notification_id: str, when: datetime) -> Notice | None: ...
     def mark_all_read(self, reader: str, when: datetime) -> int: ...
 
@@ -182,6 +188,7 @@ class SqlNotifications:
         ]
 
     def save(self, item: InboxItem, *, absorbed: Collection[InboxItem] = ()) -> None:
+        note_changed(self.session, InboxVersionRow, [item.recipient])  # the absorbed items are the reader's too
         gone = [other.id for other in absorbed if other.id != item.id]
         if gone:
             # The absorbed items' events and groups are the survivor's now; then they go.
@@ -266,6 +273,9 @@ class SqlNotifications:
         )
         return int(self.session.scalar(query) or 0)
 
+    def version(self, reader: str) -> int:
+        return current_version(self.session, InboxVersionRow, reader)
+
     def mark_read(self, reader: str, notification_id: str, when: datetime) -> Notice | None:
         row = self.session.scalars(
             select(NotificationRow).where(NotificationRow.id == notification_id, NotificationRow.recipient == reader)
@@ -274,6 +284,7 @@ class SqlNotifications:
             return None
         if row.read_at is None:
             row.read_at = when
+            note_changed(self.session, InboxVersionRow, [reader])
         return _notice(row, self._types([row.id])[0])
 
     def mark_all_read(self, reader: str, when: datetime) -> int:
@@ -283,7 +294,10 @@ class SqlNotifications:
             .values(read_at=when)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        marked = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        if marked:
+            note_changed(self.session, InboxVersionRow, [reader])
+        return marked
 
 
 class SqlAudiences:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 from servicekit.i18n import request_locale
+from servicekit.list_versions import list_etag, not_modified
 from servicekit.messagebus import MessageBus
 from servicekit.web import current_principal
 
@@ -78,23 +79,45 @@ def _subscription(subscription: Any, *, with_secret: bool = False) -> dict[str, 
     return body
 
 
+# Changed whenever what an inbox answer is made of changes: every tag handed out before stops matching.
+TAG_SHAPE = "inbox/1"
+ETAG = {"ETag": {"schema": {"type": "string"}, "description": "Weak; send it back in If-None-Match"}}
+IF_NONE_MATCH = [{"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}]
+
+
+def inbox_tag(username: str, version: int, query: dict[str, Any], locale: str) -> str:
+    """The inbox's weak ETag: the reader's inbox version (raised by every commit that adds, changes or
+    marks read one of their items), the query and the language (`link_text` of older items is worded
+    in it). Nothing in it depends on the time."""
+    return list_etag(TAG_SHAPE, username, version, sorted(query.items()), locale)
+
+
 @inbox.route("")
 class Inbox(MethodView):
     @inbox.arguments(InboxQuerySchema, location="query", unknown=RAISE)
-    @inbox.response(200, InboxPageSchema)
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+    @inbox.response(200, InboxPageSchema, headers=ETAG)
+    @inbox.alt_response(304, description="Nothing the caller would see has changed since the ETag sent")
+    @inbox.doc(parameters=IF_NONE_MATCH)
+    def get(self, query: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]] | Response:
         """The caller's messages, newest first (keyset pagination with `cursor`): one item per
         happening (a decision, the approval it ended and the number issued are one item), its text
-        without addresses, its `link` with the words to show for it (`link_text`)."""
+        without addresses, its `link` with the words to show for it (`link_text`). 304 with no body
+        while the inbox is as the ETag in If-None-Match says (answered from one row: a poll is cheap)."""
+        username, locale = reader(), request_locale()
+        if request.if_none_match:
+            unchanged = not_modified(inbox_tag(username, views.inbox_version(username, bus().uow()), query, locale))
+            if unchanged is not None:
+                return unchanged
         command = commands.ListInbox(
-            reader(), unread_only=query["unread"], limit=query["limit"], cursor=query["cursor"]
+            username, unread_only=query["unread"], limit=query["limit"], cursor=query["cursor"]
         )
         page = views.list_inbox(command, bus().uow())
-        return {
+        body = {
             "items": [_notice(n) for n in page.items],
             "next_cursor": page.next_cursor,
             "unread_count": page.unread_count,
         }
+        return body, 200, {"ETag": inbox_tag(username, page.version, query, locale)}
 
 
 @inbox.route("/unread-count")

@@ -78,7 +78,8 @@ class PlanVersionRow(Base):
     edited_by: Mapped[list[str]] = mapped_column(Json, default=list)
     approval_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    # The frozen title and folded words, so approvers list and search what was submitted to them.
+    # The frozen title and folded words, so approvers list and search what was submitted to them
+    # (on PostgreSQL through a trigram index, as the working copies' words: migrations 0001 and 0010).
     title: Mapped[str | None] = mapped_column(Text, nullable=True)
     search_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The drafters' reply to the return that came before this version (giải trình).

@@ -9,7 +9,7 @@ import abc
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, false, or_, select, tuple_
+from sqlalchemy import and_, exists, false, or_, select, tuple_, union
 from sqlalchemy.orm import Session, load_only
 
 from ..domain.access import Visibility
@@ -285,13 +285,7 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         return [_summary(row) for row in self.session.scalars(statement)]
 
     def search(self, query: PlanQuery) -> list[PlanSummary]:
-        # Only the list's columns: a page never reads the plans' JSON content.
-        statement = (
-            select(PlanRow)
-            .options(load_only(*_SUMMARY_COLUMNS))
-            .where(_visible(query.visibility, query.words))
-            .where(PlanRow.kind == query.kind)
-        )
+        filters = [PlanRow.kind == query.kind]
         for column, value in (
             (PlanRow.status, query.status),
             (PlanRow.year, query.year),
@@ -299,11 +293,19 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
             (PlanRow.province, query.province),
         ):
             if value is not None:
-                statement = statement.where(column == value)
+                filters.append(column == value)
         if query.after is not None:
-            statement = statement.where(tuple_(PlanRow.created_at, PlanRow.id) < tuple_(*query.after))
-        statement = statement.order_by(PlanRow.created_at.desc(), PlanRow.id.desc()).limit(query.limit)
-        rows = list(self.session.scalars(statement))
+            filters.append(tuple_(PlanRow.created_at, PlanRow.id) < tuple_(*query.after))
+        # Only the list's columns: a page never reads the plans' JSON content.
+        statement = select(PlanRow).options(load_only(*_SUMMARY_COLUMNS))
+        if query.words:
+            found = _found(query.visibility, query.words, filters, query.limit)
+            if found is None:
+                return []
+            statement = statement.join(found, found.c.id == PlanRow.id)
+        else:
+            statement = statement.where(_visible(query.visibility, []), *filters)
+        rows = list(self.session.scalars(statement.order_by(*_NEWEST_FIRST).limit(query.limit)))
         frozen_titles = self._frozen_titles(query.visibility, rows)
         return [_summary(row, frozen_titles.get(row.id)) for row in rows]
 
@@ -368,13 +370,39 @@ def _visible(visibility: Visibility, words: list[str]):  # type: ignore[no-untyp
     """The SQL form of :meth:`Visibility.sees_working_copy` and :meth:`Visibility.reads_version`, with
     the search words matched against what each reader sees: the working copy's words, or the words
     of a frozen version the reader may read."""
+    clauses = _visible_clauses(visibility, words)
+    return or_(*clauses) if clauses else false()
+
+
+def _found(visibility: Visibility, words: list[str], filters: list, limit: int):  # type: ignore[no-untyped-def]
+    """The ids (and sort keys) of the first ``limit`` plans, newest first, that the search finds among
+    those the reader sees: the page of each visibility clause on its own, and their union; None when the
+    reader sees nothing. Each clause is then a plain conjunction the planner can drive from its best
+    index — an approver's versions from the readers' index, the working copies from the trigram index on
+    their words, or the list's own order when the words are common — where one OR of them all (the
+    version clauses as EXISTS) left it only the newest-first scan, each plan it passed tested against
+    each clause in turn."""
+    pages = [
+        select(PlanRow.id, PlanRow.created_at)
+        .where(clause, *filters)
+        .order_by(*_NEWEST_FIRST)
+        .limit(limit)
+        .subquery(f"clause_{number}")
+        for number, clause in enumerate(_visible_clauses(visibility, words))
+    ]
+    if len(pages) <= 1:
+        return pages[0] if pages else None
+    return union(*(select(page.c.id, page.c.created_at) for page in pages)).subquery("found")
+
+
+def _visible_clauses(visibility: Visibility, words: list[str]) -> list:  # type: ignore[type-arg]
     working_words = _like_words(PlanRow.search_text, words) if words else None
 
     def on_working_copy(clause):  # type: ignore[no-untyped-def]
         return and_(clause, working_words) if working_words is not None else clause
 
     if visibility.everything:
-        return on_working_copy(PlanRow.id.is_not(None))
+        return [on_working_copy(PlanRow.id.is_not(None))]
     clauses = []
     if visibility.units_all_statuses:
         clauses.append(on_working_copy(PlanRow.org_unit.in_(sorted(visibility.units_all_statuses))))
@@ -400,7 +428,10 @@ def _visible(visibility: Visibility, words: list[str]):  # type: ignore[no-untyp
         if allowed is not None:
             clause = and_(getattr(PlanRow, column).in_(sorted(allowed)), clause)
         clauses.append(clause)
-    return or_(*clauses) if clauses else false()
+    return clauses
+
+
+_NEWEST_FIRST = (PlanRow.created_at.desc(), PlanRow.id.desc())
 
 
 _SUMMARY_COLUMNS = (
