@@ -35,7 +35,6 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
 from sqlalchemy import Insert, String, insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .broker import connection_parameters
@@ -131,27 +130,7 @@ class EventConsumer:
     def process(self, body: bytes, headers: dict | None, correlation_id: str | None = None) -> str:
         """Handle one message body. Returns ``handled``, ``duplicate``; raises on handler failure,
         :class:`MalformedEvent` on a message that can never succeed."""
-        event = Event.from_json(body)
-        token = request_id_var.set(correlation_id)
-        try:
-            with event_context(event.id):
-                try:
-                    with self.db.transaction() as session:
-                        handled = self.inbox_model()
-                        handled.consumer = self.queue.name
-                        handled.event_id = event.id
-                        handled.event_type = event.type
-                        handled.handled_at = datetime.now(UTC)
-                        session.add(handled)
-                        session.flush()
-                        self.handle(session, event)
-                except IntegrityError as error:
-                    if self._already_handled(event.id):
-                        return "duplicate"
-                    raise error
-                return "handled"
-        finally:
-            request_id_var.reset(token)
+        return self.process_batch([(Event.from_json(body), correlation_id)])[0]
 
     def process_batch(self, messages: Sequence[tuple[Event, str | None]]) -> list[str]:
         """Handle parsed events in one transaction, in order: ``handled`` or ``duplicate`` for each.
@@ -192,10 +171,6 @@ class EventConsumer:
             statement = insert(table)
         inserted = session.execute(statement.values(rows).returning(table.c.event_id))
         return {row[0] for row in inserted}
-
-    def _already_handled(self, event_id: str) -> bool:
-        with self.db.transaction() as session:
-            return session.get(self.inbox_model, (self.queue.name, event_id)) is not None
 
     def _on_message(
         self, channel: BlockingChannel, method: Basic.Deliver, properties: BasicProperties, body: bytes
