@@ -202,34 +202,31 @@ class SqlNotifications:
             self.session.execute(
                 delete(NotificationRow).where(NotificationRow.id.in_(gone)).execution_options(synchronize_session=False)
             )
-        if item.id not in self._stored:
-            # A new item: its row, then its events and its groups, without asking what is stored.
+        if item.id in self._stored:
+            row = self.session.get(NotificationRow, item.id)
+            assert row is not None  # read by items_for in this transaction, under its lock
+            for name, value in _columns(item).items():
+                setattr(row, name, value)
+            stored = set(
+                self.session.scalars(
+                    select(NotificationMentionRow.event_id).where(NotificationMentionRow.notification_id == item.id)
+                )
+            )
+            known = set(
+                self.session.scalars(
+                    select(NotificationKeyRow.key).where(NotificationKeyRow.notification_id == item.id)
+                )
+            )
+        else:  # a new item: nothing of it is stored, so nothing is asked
             self.session.add(NotificationRow(id=item.id, recipient=item.recipient, **_columns(item)))
-            self.session.flush()  # the row before the rows that refer to it
-            self.session.add_all(_mention_rows(item, item.mentions))
-            self.session.add_all(
-                NotificationKeyRow(recipient=item.recipient, key=key, notification_id=item.id)
-                for key in sorted(item.keys)
-            )
             self._stored.add(item.id)
-            self.session.flush()  # a group another consumer took meanwhile fails here, and the event is retried
-            return
-        row = self.session.get(NotificationRow, item.id)
-        assert row is not None  # read by items_for in this transaction, under its lock
-        for name, value in _columns(item).items():
-            setattr(row, name, value)
+            stored, known = set(), set()
         self.session.flush()  # the row before the rows that refer to it
-        stored = set(
-            self.session.scalars(
-                select(NotificationMentionRow.event_id).where(NotificationMentionRow.notification_id == item.id)
-            )
-        )
         self.session.add_all(_mention_rows(item, [m for m in item.mentions if m.event_id not in stored]))
-        known = set(
-            self.session.scalars(select(NotificationKeyRow.key).where(NotificationKeyRow.notification_id == item.id))
+        self.session.add_all(
+            NotificationKeyRow(recipient=item.recipient, key=key, notification_id=item.id)
+            for key in sorted(item.keys - known)
         )
-        for key in sorted(item.keys - known):
-            self.session.add(NotificationKeyRow(recipient=item.recipient, key=key, notification_id=item.id))
         self.session.flush()  # a group another consumer took meanwhile fails here, and the event is retried
 
     def page(
