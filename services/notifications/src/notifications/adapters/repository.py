@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from servicekit.list_versions import current_version, note_changed
 from servicekit.pagination import decode_cursor, encode_cursor
-from sqlalchemy import Select, delete, func, select, tuple_, update
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ..domain.deliveries import DeliveryStatus, DigestEntry, MailDigest, WebhookAttempt, WebhookDelivery
@@ -32,12 +32,14 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # -- protocols the use cases depend on
 class NotificationRepository(Protocol):
-    def items_for(self, reader: str, keys: Collection[str]) -> list[InboxItem]:
-        """The reader's items answering to any of ``keys``, locked for the change."""
+    def items_for(self, readers: Collection[str], keys: Collection[str]) -> dict[str, list[InboxItem]]:
+        """Each reader's items answering to any of ``keys`` (a reader with none is left out),
+        locked for the change."""
         ...
 
-    def save(self, item: InboxItem, *, absorbed: Collection[InboxItem] = ()) -> None:
-        """Write the item (new or changed); the ``absorbed`` items are now part of it and go."""
+    def save(self, changes: Iterable[tuple[InboxItem, Collection[InboxItem]]]) -> None:
+        """Write the items one event changed (new or changed), each with the items it absorbed:
+        those are now part of it and go."""
         ...
 
     def page(
@@ -63,7 +65,7 @@ class ApprovalRepository(Protocol):
 
 
 class MailQueue(Protocol):
-    def enqueue(self, mail: QueuedMail) -> None: ...
+    def enqueue(self, mails: Collection[QueuedMail]) -> None: ...
     def claim_stale(self, claimed_before: datetime, now: datetime) -> list[str]: ...
     def claim_waiting(self, waiting_since: datetime, now: datetime) -> list[str]: ...
     def digest(self, batch_id: str) -> MailDigest | None: ...
@@ -124,110 +126,157 @@ def _columns(item: InboxItem) -> dict[str, Any]:
     }
 
 
-def _mention_rows(item: InboxItem, mentions: Iterable[Mention]) -> list[NotificationMentionRow]:
+def _mention_rows(item: InboxItem, mentions: Iterable[Mention]) -> list[dict[str, Any]]:
     return [
-        NotificationMentionRow(
-            notification_id=item.id,
-            recipient=item.recipient,
-            event_id=mention.event_id,
-            event_type=mention.event_type,
-            context=dict(mention.context),
-            received_at=mention.received_at,
-        )
+        {
+            "notification_id": item.id,
+            "recipient": item.recipient,
+            "event_id": mention.event_id,
+            "event_type": mention.event_type,
+            "context": dict(mention.context),
+            "received_at": mention.received_at,
+        }
         for mention in mentions
     ]
 
 
+# The tables the consumer's path reads and writes in plain statements.
+_ITEMS = NotificationRow.__table__
+_MENTIONS = NotificationMentionRow.__table__
+_KEYS = NotificationKeyRow.__table__
+_MAIL = OutgoingMailRow.__table__
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``rows`` in one INSERT statement. Through SQLAlchemy's "insertmanyvalues" (an executemany
+    with RETURNING, which it sends as one multi-row statement): its SQL is compiled once and cached,
+    where ``insert().values([...])`` is compiled anew for every call."""
+    session.execute(insert(table).returning(*table.primary_key.columns), rows)
+
+
 class SqlNotifications:
+    """Inbox items in plain (Core) statements: an event's items for all its readers are read in one
+    statement (their events and groups in one more each, when there are any), and written in one
+    multi-row INSERT per table, so the cost of an event does not grow a round trip per reader."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.locking = session.get_bind().dialect.name == "postgresql"
-        self._stored: set[str] = set()  # the items read from the database (the others are new)
+        # The items read from the database (the others are new), with the events and groups stored of
+        # each: read under the item's lock, so nothing else adds to them before this transaction ends.
+        self._stored: dict[str, tuple[set[str], set[str]]] = {}
 
-    def items_for(self, reader: str, keys: Collection[str]) -> list[InboxItem]:
-        ids = select(NotificationKeyRow.notification_id).where(
-            NotificationKeyRow.recipient == reader, NotificationKeyRow.key.in_(list(keys))
+    def items_for(self, readers: Collection[str], keys: Collection[str]) -> dict[str, list[InboxItem]]:
+        readers, keys = list(readers), list(keys)
+        if not readers or not keys:
+            return {}
+        ids = select(_KEYS.c.notification_id).where(_KEYS.c.recipient.in_(readers), _KEYS.c.key.in_(keys))
+        query = (
+            select(
+                _ITEMS.c.id,
+                _ITEMS.c.recipient,
+                _ITEMS.c.plan_id,
+                _ITEMS.c.created_at,
+                _ITEMS.c.read_at,
+                _ITEMS.c.subject,
+                _ITEMS.c.body,
+                _ITEMS.c.link,
+                _ITEMS.c.link_text,
+            )
+            .where(_ITEMS.c.id.in_(ids))
+            .order_by(_ITEMS.c.id)
         )
-        query = select(NotificationRow).where(NotificationRow.id.in_(ids)).order_by(NotificationRow.id)
         if self.locking:  # another consumer changing the same item waits, then sees this one's mentions
             query = query.with_for_update()
-        rows = list(self.session.scalars(query))
+        rows = self.session.execute(query).all()
         if not rows:
-            return []
+            return {}
         found = [row.id for row in rows]
-        self._stored.update(found)
-        mentions: dict[str, list[Mention]] = {row.id: [] for row in rows}
-        for mention in self.session.scalars(
-            select(NotificationMentionRow).where(NotificationMentionRow.notification_id.in_(found))
+        mentions: dict[str, list[Mention]] = {id_: [] for id_ in found}
+        for notification_id, event_id, event_type, context, received_at in self.session.execute(
+            select(
+                _MENTIONS.c.notification_id,
+                _MENTIONS.c.event_id,
+                _MENTIONS.c.event_type,
+                _MENTIONS.c.context,
+                _MENTIONS.c.received_at,
+            ).where(_MENTIONS.c.notification_id.in_(found))
         ):
-            mentions[mention.notification_id].append(
-                Mention(mention.event_id, mention.event_type, dict(mention.context or {}), mention.received_at)
-            )
-        keys_of: dict[str, set[str]] = {row.id: set() for row in rows}
+            mentions[notification_id].append(Mention(event_id, event_type, dict(context or {}), received_at))
+        keys_of: dict[str, set[str]] = {id_: set() for id_ in found}
         for notification_id, key in self.session.execute(
-            select(NotificationKeyRow.notification_id, NotificationKeyRow.key).where(
-                NotificationKeyRow.notification_id.in_(found)
-            )
+            select(_KEYS.c.notification_id, _KEYS.c.key).where(_KEYS.c.notification_id.in_(found))
         ):
             keys_of[notification_id].add(key)
-        return [
-            InboxItem(
-                id=row.id,
-                recipient=row.recipient,
-                plan_id=row.plan_id,
-                created_at=row.created_at,
-                mentions=mentions[row.id],
-                keys=keys_of[row.id],
-                read_at=row.read_at,
-                subject=row.subject,
-                body=row.body,
-                link=row.link,
-                link_text=row.link_text or "",
+        items: dict[str, list[InboxItem]] = {}
+        for row in rows:
+            self._stored[row.id] = ({mention.event_id for mention in mentions[row.id]}, set(keys_of[row.id]))
+            items.setdefault(row.recipient, []).append(
+                InboxItem(
+                    id=row.id,
+                    recipient=row.recipient,
+                    plan_id=row.plan_id,
+                    created_at=row.created_at,
+                    mentions=mentions[row.id],
+                    keys=keys_of[row.id],
+                    read_at=row.read_at,
+                    subject=row.subject,
+                    body=row.body,
+                    link=row.link,
+                    link_text=row.link_text or "",
+                )
             )
-            for row in rows
-        ]
+        return items
 
-    def save(self, item: InboxItem, *, absorbed: Collection[InboxItem] = ()) -> None:
-        note_changed(self.session, InboxVersionRow, [item.recipient])  # the absorbed items are the reader's too
-        gone = [other.id for other in absorbed if other.id != item.id]
-        if gone:
-            # The absorbed items' events and groups are the survivor's now; then they go.
-            for model in (NotificationMentionRow, NotificationKeyRow):
-                self.session.execute(
-                    update(model)
-                    .where(model.notification_id.in_(gone))
-                    .values(notification_id=item.id)
-                    .execution_options(synchronize_session=False)
-                )
+    def save(self, changes: Iterable[tuple[InboxItem, Collection[InboxItem]]]) -> None:
+        changes = list(changes)
+        if not changes:
+            return
+        note_changed(self.session, InboxVersionRow, [item.recipient for item, _ in changes])  # absorbed: theirs too
+        new_items: list[dict[str, Any]] = []
+        changed_items: list[dict[str, Any]] = []
+        mention_rows: list[dict[str, Any]] = []
+        key_rows: list[dict[str, Any]] = []
+        for item, absorbed in changes:
+            gone = [other.id for other in absorbed if other.id != item.id]
+            if gone:
+                self._merge(item.id, gone)
+            stored = self._stored.get(item.id)
+            if stored is None:  # a new item: nothing of it is stored, so nothing is asked
+                new_items.append({"id": item.id, "recipient": item.recipient, **_columns(item)})
+                events: set[str] = set()
+                known: set[str] = set()
+            else:
+                changed_items.append({"item_id": item.id, **_columns(item)})
+                events, known = set(stored[0]), set(stored[1])
+            for other in gone:  # what the absorbed items held is the survivor's now
+                other_events, other_keys = self._stored.pop(other, (set(), set()))
+                events |= other_events
+                known |= other_keys
+            mention_rows.extend(_mention_rows(item, [m for m in item.mentions if m.event_id not in events]))
+            key_rows.extend(
+                {"recipient": item.recipient, "key": key, "notification_id": item.id}
+                for key in sorted(item.keys - known)
+            )
+            self._stored[item.id] = ({mention.event_id for mention in item.mentions}, set(item.keys))
+        # The items' rows before the rows that refer to them.
+        if new_items:
+            _insert(self.session, _ITEMS, new_items)
+        if changed_items:
+            # One statement for them all: the columns to set are the keys of each row's parameters.
+            self.session.execute(update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id")), changed_items)
+        if mention_rows:
+            _insert(self.session, _MENTIONS, mention_rows)
+        if key_rows:  # a group another consumer took meanwhile fails here, and the event is retried
+            _insert(self.session, _KEYS, key_rows)
+
+    def _merge(self, survivor_id: str, gone: list[str]) -> None:
+        """The absorbed items' events and groups are the survivor's now; then they go."""
+        for table in (_MENTIONS, _KEYS):
             self.session.execute(
-                delete(NotificationRow).where(NotificationRow.id.in_(gone)).execution_options(synchronize_session=False)
+                update(table).where(table.c.notification_id.in_(gone)).values(notification_id=survivor_id)
             )
-        if item.id in self._stored:
-            row = self.session.get(NotificationRow, item.id)
-            assert row is not None  # read by items_for in this transaction, under its lock
-            for name, value in _columns(item).items():
-                setattr(row, name, value)
-            stored = set(
-                self.session.scalars(
-                    select(NotificationMentionRow.event_id).where(NotificationMentionRow.notification_id == item.id)
-                )
-            )
-            known = set(
-                self.session.scalars(
-                    select(NotificationKeyRow.key).where(NotificationKeyRow.notification_id == item.id)
-                )
-            )
-        else:  # a new item: nothing of it is stored, so nothing is asked
-            self.session.add(NotificationRow(id=item.id, recipient=item.recipient, **_columns(item)))
-            self._stored.add(item.id)
-            stored, known = set(), set()
-        self.session.flush()  # the row before the rows that refer to it
-        self.session.add_all(_mention_rows(item, [m for m in item.mentions if m.event_id not in stored]))
-        self.session.add_all(
-            NotificationKeyRow(recipient=item.recipient, key=key, notification_id=item.id)
-            for key in sorted(item.keys - known)
-        )
-        self.session.flush()  # a group another consumer took meanwhile fails here, and the event is retried
+        self.session.execute(delete(_ITEMS).where(_ITEMS.c.id.in_(gone)))
 
     def page(
         self, reader: str, *, unread_only: bool, limit: int, cursor: str | None
@@ -334,8 +383,13 @@ class SqlMailQueue:
         self.session = session
         self.skip_locked = session.get_bind().dialect.name == "postgresql"
 
-    def enqueue(self, mail: QueuedMail) -> None:
-        self.session.add(OutgoingMailRow(recipient=mail.recipient, created_at=mail.created_at, **_what_it_says(mail)))
+    def enqueue(self, mails: Collection[QueuedMail]) -> None:
+        """The mails of one event's readers, in one statement."""
+        if mails:
+            rows = [
+                {"recipient": mail.recipient, "created_at": mail.created_at, **_what_it_says(mail)} for mail in mails
+            ]
+            _insert(self.session, _MAIL, rows)
 
     def of_items(self, notification_ids: Collection[str]) -> list[MailState]:
         rows = self.session.execute(
