@@ -515,11 +515,15 @@ def _subscription(row: WebhookSubscriptionRow) -> Subscription:
     )
 
 
+_ACTIVE_SUBSCRIPTIONS = "ttdn.notifications.active_subscriptions"  # session.info: (transaction, subscriptions)
+
+
 class SqlSubscriptions:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add(self, subscription: Subscription) -> None:
+        self.session.info.pop(_ACTIVE_SUBSCRIPTIONS, None)
         self.session.add(
             WebhookSubscriptionRow(
                 id=subscription.id,
@@ -549,11 +553,22 @@ class SqlSubscriptions:
         if row is None:
             return False
         row.deleted_at = when  # kept (soft-deleted) so the delivery log survives for audit
+        self.session.info.pop(_ACTIVE_SUBSCRIPTIONS, None)
         return True
 
     def active(self) -> list[Subscription]:
+        """The subscriptions not removed, read once per transaction. The consumer handles the events
+        that arrived together in one transaction, so its batch reads them once; a subscription that
+        commits while a batch is under way is concurrent with the whole batch, which counts as
+        handled before it (as it would under one snapshot), and the next batch's transaction sees it."""
+        transaction = self.session.get_transaction()
+        cached = self.session.info.get(_ACTIVE_SUBSCRIPTIONS)
+        if cached is not None and cached[0] is transaction:
+            return list(cached[1])
         rows = self.session.scalars(select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.deleted_at.is_(None)))
-        return [_subscription(row) for row in rows]
+        found = [_subscription(row) for row in rows]
+        self.session.info[_ACTIVE_SUBSCRIPTIONS] = (transaction, found)
+        return list(found)
 
     def by_id(self, subscription_id: str) -> Subscription | None:
         """The subscription a delivery was queued for (removed ones included)."""
