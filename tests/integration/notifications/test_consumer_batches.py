@@ -17,6 +17,7 @@ from notifications.adapters.orm import (
     NotificationMentionRow,
     NotificationRow,
     OutgoingMailRow,
+    PlanAudienceRow,
     WebhookSubscriptionRow,
     webhook_deliveries,
 )
@@ -215,3 +216,16 @@ def test_a_subscription_added_or_removed_in_the_transaction_that_read_them_count
         assert sorted(s.id for s in subscriptions.active()) == sorted([kept, added.id])
         assert subscriptions.remove("ttdn-integrator-dashboard", kept, datetime.now(UTC))
         assert [s.id for s in subscriptions.active()] == [added.id]
+
+
+def test_a_resubmission_adds_its_new_editors_to_the_documents_drafters_and_the_same_one_writes_nothing(
+    db: Database,
+) -> None:
+    consumer = consumer_on(db, FakeDirectory())
+    handle(consumer, sample_event("plan.submitted"), sample_event("plan.submitted", edited_by=["drafter2.cb"]))
+    with statements(db) as seen:
+        handle(consumer, sample_event("plan.submitted", edited_by=["dual.cb"]))
+    assert not [words for words in seen if words.startswith(("UPDATE plan_audiences", "INSERT INTO plan_audiences"))]
+    with db.transaction() as session:
+        drafters = session.scalar(select(PlanAudienceRow.drafters).where(PlanAudienceRow.plan_id == PLAN_ID))
+    assert drafters == ["drafter.cb", "dual.cb", "drafter2.cb"]

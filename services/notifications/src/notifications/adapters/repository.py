@@ -145,6 +145,8 @@ _ITEMS = NotificationRow.__table__
 _MENTIONS = NotificationMentionRow.__table__
 _KEYS = NotificationKeyRow.__table__
 _MAIL = OutgoingMailRow.__table__
+_AUDIENCES = PlanAudienceRow.__table__
+_CLOSED_APPROVALS = ClosedApprovalRow.__table__
 
 
 def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -347,19 +349,30 @@ class SqlNotifications:
 
 
 class SqlAudiences:
+    """Plain statements: the drafters read as one column, written as an insert or an update of it."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._read: dict[str, list[str] | None] = {}  # the documents looked up: their drafters, None if no row
 
     def get(self, plan_id: str) -> PlanAudience | None:
-        row = self.session.get(PlanAudienceRow, plan_id)
-        return PlanAudience(plan_id=row.plan_id, drafters=list(row.drafters or [])) if row else None
+        row = self.session.execute(select(_AUDIENCES.c.drafters).where(_AUDIENCES.c.plan_id == plan_id)).first()
+        drafters = self._read[plan_id] = list(row.drafters or []) if row else None
+        return PlanAudience(plan_id=plan_id, drafters=list(drafters)) if drafters is not None else None
 
     def save(self, audience: PlanAudience) -> None:
-        row = self.session.get(PlanAudienceRow, audience.plan_id)
-        if row is None:
-            self.session.add(PlanAudienceRow(plan_id=audience.plan_id, drafters=list(audience.drafters)))
-        else:
-            row.drafters = list(audience.drafters)
+        """A new row when none was found (two consumers that both found none collide on the key,
+        and the loser's event is retried), else the drafters of the row found, if they changed."""
+        if audience.plan_id not in self._read:
+            self.get(audience.plan_id)
+        stored, drafters = self._read[audience.plan_id], list(audience.drafters)
+        if stored is None:
+            self.session.execute(insert(_AUDIENCES).values(plan_id=audience.plan_id, drafters=drafters))
+        elif stored != drafters:
+            self.session.execute(
+                update(_AUDIENCES).where(_AUDIENCES.c.plan_id == audience.plan_id).values(drafters=drafters)
+            )
+        self._read[audience.plan_id] = drafters
 
 
 class SqlApprovals:
@@ -367,7 +380,8 @@ class SqlApprovals:
         self.session = session
 
     def is_closed(self, approval_id: str) -> bool:
-        return self.session.get(ClosedApprovalRow, approval_id) is not None
+        closed = _CLOSED_APPROVALS.c.approval_id
+        return self.session.execute(select(closed).where(closed == approval_id)).first() is not None
 
     def close(self, approval_id: str, outcome: str, when: datetime) -> None:
         if not self.is_closed(approval_id):
