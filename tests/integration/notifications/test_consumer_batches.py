@@ -229,3 +229,13 @@ def test_a_resubmission_adds_its_new_editors_to_the_documents_drafters_and_the_s
     with db.transaction() as session:
         drafters = session.scalar(select(PlanAudienceRow.drafters).where(PlanAudienceRow.plan_id == PLAN_ID))
     assert drafters == ["drafter.cb", "dual.cb", "drafter2.cb"]
+
+
+def test_a_session_reads_the_subscriptions_again_in_its_next_transaction(db: Database) -> None:
+    first = subscribe(db, ["approval.completed"])
+    with db.sessions() as session:
+        subscriptions = SqlSubscriptions(session)
+        assert [s.id for s in subscriptions.active()] == [first]  # the read begins the transaction
+        session.commit()
+        second = subscribe(db, ["approval.completed"])
+        assert sorted(s.id for s in subscriptions.active()) == sorted([first, second])

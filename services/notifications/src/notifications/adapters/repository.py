@@ -595,13 +595,13 @@ class SqlSubscriptions:
         that arrived together in one transaction, so its batch reads them once; a subscription that
         commits while a batch is under way is concurrent with the whole batch, which counts as
         handled before it (as it would under one snapshot), and the next batch's transaction sees it."""
-        transaction = self.session.get_transaction()
         cached = self.session.info.get(_ACTIVE_SUBSCRIPTIONS)
-        if cached is not None and cached[0] is transaction:
+        if cached is not None and cached[0] is self.session.get_transaction():
             return list(cached[1])
         rows = self.session.scalars(select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.deleted_at.is_(None)))
         found = [_subscription(row) for row in rows]
-        self.session.info[_ACTIVE_SUBSCRIPTIONS] = (transaction, found)
+        # The transaction the read ran in (begun by it if none was): the next one reads again.
+        self.session.info[_ACTIVE_SUBSCRIPTIONS] = (self.session.get_transaction(), found)
         return list(found)
 
     def by_id(self, subscription_id: str) -> Subscription | None:
