@@ -581,8 +581,10 @@ _NOT_READ: Any = object()
 
 
 class _PlanReadForFact(Plan):
-    """A plan read without its content, which is read from the database the first time a rule asks
-    for it (an approval's end names the issuing body and the plan's title; a decision reads neither)."""
+    """A plan read for an approval fact: its content is read from the database the first time a rule
+    asks for it (an approval's end names the issuing body and the plan's title; a decision reads
+    neither); its timeline, deciders and versions' readers hold only what the fact adds to them, so
+    it is never one to show (``read_as``) or to count entries of."""
 
     def __init__(self, read_content: Callable[[], Content], **fields: Any) -> None:
         self._read_content = read_content
