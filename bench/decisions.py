@@ -34,7 +34,6 @@ import json
 import math
 import os
 import queue
-import re
 import subprocess
 import threading
 import time
@@ -50,6 +49,7 @@ from urllib.parse import urlsplit
 import pika
 import psycopg
 
+from bench.profiles import top_frames
 from infra.local.sample_plans import CAO_BANG_2024
 from tests.support import audit
 from tests.support.journeys import plan_body
@@ -117,28 +117,6 @@ def out_of_order(approvals: dict[str, tuple[str, int]], plans: dict[str, tuple[s
         if plans.get(plan_id) != expected:
             wrong.append(plan_id)
     return sorted(wrong)
-
-
-_LINE = re.compile(r":\d+\)$")
-
-
-def top_frames(collapsed: Iterable[str], limit: int = 12) -> list[dict]:
-    """Self time by function from py-spy's ``--format raw`` (collapsed stacks: ``a;b;c 12``): the
-    innermost frame of each stack, its line number dropped, as a share of all samples."""
-    samples: Counter[str] = Counter()
-    for line in collapsed:
-        stack, _, count = line.rstrip().rpartition(" ")
-        if not stack or not count.isdigit():
-            continue
-        leaf = stack.rsplit(";", 1)[-1].strip()
-        if leaf.startswith("process "):  # --subprocesses' root frame alone: no Python frame sampled
-            continue
-        samples[_LINE.sub(")", leaf)] += int(count)
-    total = sum(samples.values())
-    return [
-        {"frame": frame, "share_percent": round(100 * count / total, 1), "samples": count}
-        for frame, count in samples.most_common(limit)
-    ]
 
 
 # -- CPU beside the suite ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import requests
 
 from bench.baselines import percentile
 from bench.load import LoadResult, wrk
+from bench.profiles import where_time_goes
 from infra.local.sample_plans import CAO_BANG_2024
 from tests.support.journeys import Person, plan_body
 from tests.support.stack import ROOT, Stack, free_port
@@ -193,78 +194,6 @@ def _profiled(stack: Stack, process: str, url: str, headers: dict[str, str], sec
     summary = where_time_goes(output.read_text(encoding="utf-8"))
     where = output.relative_to(ROOT) if output.is_relative_to(ROOT) else output
     return {"file": str(where), "requests_per_second_sampled": load.requests_per_second, **summary}
-
-
-# What a sample was doing, by the first frame from the leaf up that belongs to one of these layers
-# (named by the module paths their frames come from). Frames of the standard library's sockets,
-# selectors and threads belong to whichever layer called them, so they name none.
-OWN_PACKAGES = ("plans", "approvals", "notifications", "gateway")
-LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("psycopg", ("/psycopg/", "/psycopg_pool/")),
-    ("SQLAlchemy", ("/sqlalchemy/",)),
-    ("upstream client", ("/urllib3/", "/http/client.py")),
-    ("JSON and schemas", ("/json/", "/orjson", "jsonbody.py", "/marshmallow/")),
-    ("token check", ("servicekit/auth.py", "/jwcrypto/", "/keycloak/", "/cryptography/")),
-    ("rate limit", ("/flask_limiter/", "/limits/")),
-    ("metrics", ("/prometheus_client/",)),
-    ("logging", ("/logging/", "pythonjsonlogger", "gunicorn/glogging.py")),
-    # The services' and the gateway's packages, from a checkout (…/src/plans/) or installed.
-    ("own code", tuple(f"{root}{package}/" for root in ("/src/", "site-packages/") for package in OWN_PACKAGES)),
-    ("servicekit", ("/servicekit/",)),
-    ("Flask, werkzeug", ("/flask/", "/werkzeug/")),
-    ("WSGI server", ("/gunicorn/", "/granian/")),
-)
-
-
-def where_time_goes(collapsed: str, top: int = 12) -> dict:
-    """Shares of py-spy samples (collapsed stacks: ``frame;frame;… count`` per line, leaf last) by
-    layer (the innermost frame that belongs to one of LAYERS) and by function where they were taken
-    (self time). The samples are of the thread holding the GIL: shares of the Python CPU time."""
-    by_layer: dict[str, int] = {}
-    by_function: dict[str, int] = {}
-    total = 0
-    for line in collapsed.splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
-        total += count
-        frames = stack.split(";")
-        layer = next(
-            (
-                name
-                for frame in reversed(frames)
-                for name, markers in LAYERS
-                if any(marker in frame for marker in markers)
-            ),
-            "other",
-        )
-        by_layer[layer] = by_layer.get(layer, 0) + count
-        leaf = _short_frame(frames[-1])
-        by_function[leaf] = by_function.get(leaf, 0) + count
-
-    def shares(counts: dict[str, int], limit: int | None = None) -> dict[str, float]:
-        ordered = sorted(counts.items(), key=lambda item: -item[1])[:limit]
-        return {name: round(100 * count / total, 1) for name, count in ordered}
-
-    return {
-        "samples": total,
-        "percent_by_layer": shares(by_layer) if total else {},
-        "percent_self_by_function": shares(by_function, top) if total else {},
-    }
-
-
-def _short_frame(frame: str) -> str:
-    """``name (/long/path/site-packages/pkg/mod.py:12)`` as ``name (pkg/mod.py)``."""
-    name, _, where = frame.partition(" (")
-    path = where.rstrip(")").rsplit(":", 1)[0]
-    for anchor in ("site-packages/", "/src/", "/lib/python3"):
-        if anchor in path:
-            path = path.split(anchor, 1)[1]
-            if anchor == "/lib/python3":
-                path = path.split("/", 1)[-1]
-            break
-    return f"{name} ({path})" if path else name
 
 
 # -- 2. end-to-end latency -------------------------------------------------------------------------
