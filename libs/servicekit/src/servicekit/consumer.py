@@ -17,6 +17,13 @@ any handler of the batch fails, the whole transaction is rolled back and the
 batch is handled again one delivery at a time, each in its own transaction,
 so that only the failing event is retried or parked. A batch is never waited
 for: a lone delivery is handled as soon as it arrives.
+
+A batch is also bounded in time (``CONSUMER_BATCH_SECONDS``): nothing a batch
+did is visible before it commits, so a long batch would hold its first event's
+effects back for the time all the others take. Once the handlers have run that
+long, the transaction commits with the events handled so far (the inbox rows of
+the rest are taken back first), they are acked, and the rest of the batch goes
+on in a new transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +41,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
-from sqlalchemy import Insert, String, insert
+from sqlalchemy import Insert, String, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -92,6 +100,7 @@ class EventConsumer:
             "amqp_url": settings.amqp_url,
             "exchange": settings.events_exchange,
             "prefetch": settings.consumer_prefetch,
+            "batch_seconds": settings.consumer_batch_seconds,
             "max_attempts": settings.max_delivery_attempts,
             "retry_delays_ms": settings.retry_delays,
         }
@@ -107,9 +116,11 @@ class EventConsumer:
         inbox_model: type[InboxMixin],
         handle: Handler,
         prefetch: int = 20,
+        batch_seconds: float = 0.05,
         max_attempts: int = 5,
         retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000),
         reconnect_max_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not retry_delays_ms:
             raise ValueError("at least one retry delay is needed")
@@ -120,6 +131,8 @@ class EventConsumer:
         self.inbox_model = inbox_model
         self.handle = handle
         self.prefetch = prefetch
+        self.batch_seconds = batch_seconds
+        self.clock = clock  # measures a batch's time (tests move it by hand)
         self.max_attempts = max_attempts
         self.retry_delays_ms = retry_delays_ms
         self.reconnect_max_seconds = reconnect_max_seconds
@@ -132,13 +145,21 @@ class EventConsumer:
         :class:`MalformedEvent` on a message that can never succeed."""
         return self.process_batch([(Event.from_json(body), correlation_id)])[0]
 
-    def process_batch(self, messages: Sequence[tuple[Event, str | None]]) -> list[str]:
+    def process_batch(self, messages: Sequence[tuple[Event, str | None]], *, seconds: float | None = None) -> list[str]:
         """Handle parsed events in one transaction, in order: ``handled`` or ``duplicate`` for each.
-        Raises (and writes nothing) if any handler fails; the caller then handles them one by one."""
+        Raises (and writes nothing) if any handler fails; the caller then handles them one by one.
+
+        With ``seconds``, no further handler starts once the handlers have run that long: the
+        outcomes are then those of the first events only (at least one), and the inbox rows of the
+        rest are taken back before the commit, so that they are handled in a later transaction."""
         outcomes: list[str] = []
+        started = self.clock()
         with self.db.transaction() as session:
             fresh = self._record_in_inbox(session, [event for event, _ in messages])
-            for event, correlation_id in messages:
+            for index, (event, correlation_id) in enumerate(messages):
+                if outcomes and seconds is not None and self.clock() - started >= seconds:
+                    self._take_back(session, [later.id for later, _ in messages[index:] if later.id in fresh])
+                    break
                 if event.id not in fresh:
                     outcomes.append("duplicate")
                     continue
@@ -172,6 +193,12 @@ class EventConsumer:
         inserted = session.execute(statement.values(rows).returning(table.c.event_id))
         return {row[0] for row in inserted}
 
+    def _take_back(self, session: Session, event_ids: list[str]) -> None:
+        """Remove inbox rows this transaction wrote for events it will not handle."""
+        if event_ids:
+            table = self.inbox_model.__table__  # type: ignore[attr-defined]
+            session.execute(delete(table).where(table.c.consumer == self.queue.name, table.c.event_id.in_(event_ids)))
+
     def _on_message(
         self, channel: BlockingChannel, method: Basic.Deliver, properties: BasicProperties, body: bytes
     ) -> None:
@@ -184,27 +211,36 @@ class EventConsumer:
             self._handle_one(channel, deliveries[0])
             return
         parsed: list[tuple[Delivery, Event]] = []
+        malformed: list[Delivery] = []
         for delivery in deliveries:
             try:
                 parsed.append((delivery, Event.from_json(delivery.body)))
             except MalformedEvent as error:
                 self._park_malformed(channel, delivery, error)
-        if not parsed:
-            self._acknowledge(channel, deliveries[-1].tag, multiple=True)
-            return
-        try:
-            outcomes = self.process_batch([(event, delivery.properties.correlation_id) for delivery, event in parsed])
-        except Exception as error:  # one handler failed: find which, one at a time
-            log.info(
-                "batch failed; handling its deliveries one by one",
-                extra={"queue": self.queue.name, "size": len(parsed), "error": f"{error.__class__.__name__}"},
-            )
-            for delivery, _event in parsed:
-                self._handle_one(channel, delivery)
-            return
-        for (delivery, _event), outcome in zip(parsed, outcomes, strict=True):
-            EVENTS_CONSUMED.labels(self.queue.name, delivery.routing_key, outcome).inc()
-        # Everything up to the last delivery of the batch is committed (or parked): one ack for all.
+                malformed.append(delivery)
+        acked_through = 0  # the tag up to which a multiple ack has covered every delivery
+        while parsed:
+            messages = [(event, delivery.properties.correlation_id) for delivery, event in parsed]
+            try:
+                outcomes = self.process_batch(messages, seconds=self.batch_seconds)
+            except Exception as error:  # one handler failed: find which, one at a time
+                log.info(
+                    "batch failed; handling its deliveries one by one",
+                    extra={"queue": self.queue.name, "size": len(parsed), "error": f"{error.__class__.__name__}"},
+                )
+                for delivery, _event in parsed:
+                    self._handle_one(channel, delivery)  # each acked on its own
+                for delivery in malformed:  # parked already; acked here unless an ack covered it
+                    if delivery.tag > acked_through:
+                        self._acknowledge(channel, delivery.tag)
+                return
+            done, parsed = parsed[: len(outcomes)], parsed[len(outcomes) :]
+            for (delivery, _event), outcome in zip(done, outcomes, strict=True):
+                EVENTS_CONSUMED.labels(self.queue.name, delivery.routing_key, outcome).inc()
+            if parsed:  # the batch ran out of time: what it handled is committed, so it is acked now
+                acked_through = done[-1][0].tag
+                self._acknowledge(channel, acked_through, multiple=True)
+        # Everything up to the last delivery is committed (or parked): one ack for all.
         self._acknowledge(channel, deliveries[-1].tag, multiple=True)
 
     def _handle_one(self, channel: BlockingChannel, delivery: Delivery) -> None:
