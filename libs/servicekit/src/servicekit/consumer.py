@@ -41,7 +41,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
-from sqlalchemy import Insert, String, delete, insert
+from sqlalchemy import Insert, String, bindparam, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -138,6 +138,19 @@ class EventConsumer:
         self.reconnect_max_seconds = reconnect_max_seconds
         self.connected = threading.Event()
         self._pending: list[Delivery] = []
+        # The inbox statements of every batch, built once.
+        table = inbox_model.__table__  # type: ignore[attr-defined]
+        statement: Insert
+        if db.engine.dialect.name == "postgresql":
+            statement = postgresql.insert(table).on_conflict_do_nothing()
+        elif db.engine.dialect.name == "sqlite":
+            statement = sqlite.insert(table).on_conflict_do_nothing()
+        else:  # pragma: no cover - the suite runs on PostgreSQL and SQLite
+            statement = insert(table)
+        self._inbox_insert = statement.returning(table.c.event_id)
+        self._inbox_delete = delete(table).where(
+            table.c.consumer == bindparam("consumer"), table.c.event_id.in_(bindparam("event_ids", expanding=True))
+        )
 
     # -- the processing of one message, independent of pika's loop
     def process(self, body: bytes, headers: dict | None, correlation_id: str | None = None) -> str:
@@ -181,23 +194,14 @@ class EventConsumer:
             {"consumer": self.queue.name, "event_id": event.id, "event_type": event.type, "handled_at": now}
             for event in events
         ]
-        table = self.inbox_model.__table__  # type: ignore[attr-defined]
-        dialect = session.get_bind().dialect.name
-        statement: Insert
-        if dialect == "postgresql":
-            statement = postgresql.insert(table).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(table).on_conflict_do_nothing()
-        else:  # pragma: no cover - the suite runs on PostgreSQL and SQLite
-            statement = insert(table)
-        inserted = session.execute(statement.values(rows).returning(table.c.event_id))
+        # One row: one statement; several: SQLAlchemy writes them as one multi-row INSERT … RETURNING.
+        inserted = session.execute(self._inbox_insert, rows[0] if len(rows) == 1 else rows)
         return {row[0] for row in inserted}
 
     def _take_back(self, session: Session, event_ids: list[str]) -> None:
         """Remove inbox rows this transaction wrote for events it will not handle."""
         if event_ids:
-            table = self.inbox_model.__table__  # type: ignore[attr-defined]
-            session.execute(delete(table).where(table.c.consumer == self.queue.name, table.c.event_id.in_(event_ids)))
+            session.execute(self._inbox_delete, {"consumer": self.queue.name, "event_ids": event_ids})
 
     def _on_message(
         self, channel: BlockingChannel, method: Basic.Deliver, properties: BasicProperties, body: bytes
