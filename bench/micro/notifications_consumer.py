@@ -20,16 +20,12 @@ is not counted (pydantic's adapters, SQLAlchemy's statement cache, the templates
 from __future__ import annotations
 
 import argparse
-import os
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from notifications.adapters.orm import WebhookSubscriptionRow
 from notifications.bootstrap import bootstrap
 from notifications.config import NotificationsSettings
@@ -38,25 +34,10 @@ from notifications.testing import FakeDirectory, sample_event_data
 from servicekit.db import Database
 from servicekit.events import Event, new_event
 from servicekit.process import upgrade_database
-from sqlalchemy import event as sa_event
+
+from bench.micro import Statements, scratch_database
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "notifications" / "migrations"
-PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-@contextmanager
-def scratch_database(url: str | None) -> Iterator[str]:
-    if url:
-        yield url
-        return
-    name = f"ttdn_micro_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def event(name: str, plan_id: str, approval_id: str, **data: Any) -> Event:
@@ -112,12 +93,7 @@ def main() -> None:
                     created_at=datetime.now(UTC),
                 )
             )
-        statements = [0]
-
-        def count(*_: Any) -> None:
-            statements[0] += 1
-
-        sa_event.listen(db.engine, "before_cursor_execute", count)
+        statements = Statements(db.engine)
 
         def feed(events: list[Event]) -> None:
             for start in range(0, len(events), args.batch):
@@ -129,14 +105,14 @@ def main() -> None:
         for _ in range(args.rounds):
             submissions, events = approvals(args.plans)
             feed(submissions)
-            statements[0] = 0
+            statements.count, statements.counting = 0, True
             cpu, wall = time.process_time(), time.perf_counter()
             feed(events)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             n = len(events)
             print(
                 f"{n} events, batches of {args.batch}: {cpu / n * 1000:.2f} ms CPU/event, "
-                f"{wall / n * 1000:.2f} ms wall/event, {statements[0] / n:.2f} statements/event"
+                f"{wall / n * 1000:.2f} ms wall/event, {statements.count / n:.2f} statements/event"
             )
         db.dispose()
 

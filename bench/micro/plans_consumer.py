@@ -18,16 +18,12 @@ from __future__ import annotations
 import argparse
 import copy
 import cProfile
-import os
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from plans.adapters.orm import Outbox
 from plans.bootstrap import bootstrap
 from plans.config import PlansSettings
@@ -37,12 +33,11 @@ from servicekit.consumer import EventConsumer
 from servicekit.db import Database
 from servicekit.events import Event, new_event
 from servicekit.process import upgrade_database
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
+from bench.micro import Statements, scratch_database
 from infra.local.sample_plans import CAO_BANG_2024, drafter_of
 
-PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "plans" / "migrations"
 DRAFTER = drafter_of("svhttdl-cao-bang")
 WARM_UP = 3  # plans approved before measuring
@@ -51,18 +46,6 @@ LEVELS = {
     2: ({"vi": "UBND tỉnh", "en": "Provincial People's Committee"}, "province_approver", "province.cb"),
     3: ({"vi": "Bộ VHTTDL", "en": "Ministry"}, "ministry_approver", "ministry.1"),
 }
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    name = f"ttdn_micro_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def approval_of(plan_id: str, content_sha256: str, start: datetime) -> list[Event]:
@@ -97,22 +80,6 @@ def approval_of(plan_id: str, content_sha256: str, start: datetime) -> list[Even
 def _event(name: str, data: dict[str, Any], plan_id: str, at: datetime) -> Event:
     event = new_event(name, source="/ttdn/approvals", subject=f"plans/{plan_id}", data=data)
     return Event(**{**event.__dict__, "time": at})
-
-
-class Statements:
-    """Counts the statements sent on an engine while ``counting``."""
-
-    def __init__(self, db: Database) -> None:
-        self.count = 0
-        self.counting = False
-        self.shown: list[str] | None = None  # the statements' text too, while a list
-        sa_event.listen(db.engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, connection: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if self.counting:
-            self.count += 1
-        if self.shown is not None:
-            self.shown.append(" ".join(statement.split())[:150])
 
 
 def feed(consumer: EventConsumer, events: list[Event], batch: int) -> None:
@@ -150,7 +117,7 @@ def main() -> None:
         events = [approval[step] for step in range(7) for approval in approvals[WARM_UP:]]
         for consumer in consumers.values():
             feed(consumer, warm_up, arguments.batch)
-        statements = Statements(db)
+        statements = Statements(db.engine)
         profile = cProfile.Profile(time.process_time) if arguments.profile else None
         print(f"{len(events)} approval events, {arguments.plans} plans, batches of {arguments.batch}")
         for queue, consumer in consumers.items():

@@ -20,7 +20,6 @@ The database is created beside the test databases (``TEST_PG_ADMIN_DSN``) and dr
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 import uuid
@@ -42,11 +41,11 @@ from servicekit.events import Event, new_event
 from servicekit.process import upgrade_database
 from sqlalchemy import event as sa_event
 
+from bench.micro import scratch_database
 from bench.suite import PROVINCES, STATUSES, percentile
 from infra.local.sample_plans import CAO_BANG_2024, drafter_of
 from tests.support.journeys import plan_body
 
-PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "plans" / "migrations"
 LEVELS = {
     1: ({"vi": "Lãnh đạo Sở", "en": "Department leadership"}, "dept_approver", "org_unit", "dept.cb"),
@@ -231,23 +230,12 @@ def main() -> None:
     parser.add_argument("--database", help="a database seeded before (--keep)")
     parser.add_argument("--keep", action="store_true", help="keep the database and print its URL")
     args = parser.parse_args()
-    url = args.database
-    if url is None:
-        name = f"ttdn_micro_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        url = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
-        started = time.perf_counter()
-        seed(url, args.plans, args.in_review)
-        print(f"seeded in {time.perf_counter() - started:.0f} s")
-    try:
+    with scratch_database(args.database, keep=args.keep) as url:
+        if args.database is None:
+            started = time.perf_counter()
+            seed(url, args.plans, args.in_review)
+            print(f"seeded in {time.perf_counter() - started:.0f} s")
         measure(url, args.requests, args.only, args.statements)
-    finally:
-        if args.keep or args.database:
-            print(f"database kept: {url}")
-        else:
-            with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
