@@ -27,6 +27,7 @@ docs/scaling.md), so replicas are for availability, not throughput.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import threading
@@ -36,7 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, Index, Integer, String, Text, func, insert, text, update
+from sqlalchemy import JSON, Index, Integer, String, Table, Text, func, insert, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
@@ -100,8 +101,9 @@ def record_events(session: Session, outbox_model: type[OutboxMixin], events: Seq
 
     The rows are written at once, by one INSERT for all of them, as plain rows: the session has
     nothing to track, flush or hand back (a unit of work's events cost one statement, not an ORM
-    object and a flushed row each). On PostgreSQL the transaction also sends one NOTIFY, whatever
-    the number of events and calls (PostgreSQL sends it at commit)."""
+    object and a flushed row each). On PostgreSQL the same statement wakes the relays up: each row
+    it returns calls ``pg_notify`` on one channel with one payload, which PostgreSQL sends once per
+    transaction, at its commit, however many rows and calls asked for it."""
     if not events:
         return
     request_id = request_id_var.get()
@@ -120,17 +122,18 @@ def record_events(session: Session, outbox_model: type[OutboxMixin], events: Seq
         }
         for event in events
     ]
-    table = outbox_model.__table__  # type: ignore[attr-defined]
-    session.execute(insert(table).returning(table.c.seq, sort_by_parameter_order=True), rows)
-    if session.get_bind().dialect.name == "postgresql":
-        # One wake-up per transaction is enough.
-        transaction = session.get_transaction()
-        if session.info.get("outbox_notified_in") is not transaction:
-            session.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL})
-            session.info["outbox_notified_in"] = transaction
+    notify = session.get_bind().dialect.name == "postgresql"
+    session.execute(_insert_rows(outbox_model.__table__, notify), rows)  # type: ignore[attr-defined]
 
 
-_NOTIFY = text("SELECT pg_notify(:channel, '')")
+@functools.cache
+def _insert_rows(table: Table, notify: bool) -> Any:
+    """The outbox's INSERT, built once per table: the rows in the order given (SQLAlchemy sends
+    them as one multi-row statement that numbers them in that order), with the wake-up."""
+    returned: list[Any] = [table.c.seq]
+    if notify:
+        returned.append(func.pg_notify(NOTIFY_CHANNEL, ""))
+    return insert(table).returning(*returned, sort_by_parameter_order=True)
 
 
 def retract_unpublished(
