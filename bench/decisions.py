@@ -34,7 +34,6 @@ import json
 import math
 import os
 import queue
-import re
 import subprocess
 import threading
 import time
@@ -50,6 +49,7 @@ from urllib.parse import urlsplit
 import pika
 import psycopg
 
+from bench.profiles import top_frames, where_time_goes
 from infra.local.sample_plans import CAO_BANG_2024
 from tests.support import audit
 from tests.support.journeys import plan_body
@@ -117,28 +117,6 @@ def out_of_order(approvals: dict[str, tuple[str, int]], plans: dict[str, tuple[s
         if plans.get(plan_id) != expected:
             wrong.append(plan_id)
     return sorted(wrong)
-
-
-_LINE = re.compile(r":\d+\)$")
-
-
-def top_frames(collapsed: Iterable[str], limit: int = 12) -> list[dict]:
-    """Self time by function from py-spy's ``--format raw`` (collapsed stacks: ``a;b;c 12``): the
-    innermost frame of each stack, its line number dropped, as a share of all samples."""
-    samples: Counter[str] = Counter()
-    for line in collapsed:
-        stack, _, count = line.rstrip().rpartition(" ")
-        if not stack or not count.isdigit():
-            continue
-        leaf = stack.rsplit(";", 1)[-1].strip()
-        if leaf.startswith("process "):  # --subprocesses' root frame alone: no Python frame sampled
-            continue
-        samples[_LINE.sub(")", leaf)] += int(count)
-    total = sum(samples.values())
-    return [
-        {"frame": frame, "share_percent": round(100 * count / total, 1), "samples": count}
-        for frame, count in samples.most_common(limit)
-    ]
 
 
 # -- CPU beside the suite ---------------------------------------------------------------------------
@@ -398,7 +376,7 @@ def profiling(stack: Stack, seconds: float, out: Path | None) -> Iterator[dict]:
             argv = [spy, "record", "--pid", str(process.pid), "--duration", str(int(seconds)), "--rate", "50"]
             argv += ["--subprocesses", "--nonblocking", "--format", kind, "-o", str(path)]
             if kind == "raw":  # the top frames: only threads holding the GIL, i.e. running Python
-                argv.append("--gil")
+                argv += ["--gil", "--full-filenames"]  # full paths tell the layers apart
             samplers.append(
                 (name, kind, path, subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
             )
@@ -418,13 +396,18 @@ def profiling(stack: Stack, seconds: float, out: Path | None) -> Iterator[dict]:
             elif kind == "flamegraph":
                 entry["flamegraph"] = path.name
             else:
-                entry["top_frames"] = top_frames(path.read_text(encoding="utf-8", errors="replace").splitlines())
+                collapsed = path.read_text(encoding="utf-8", errors="replace")
+                entry["top_frames"] = top_frames(collapsed.splitlines())
+                entry["percent_by_layer"] = where_time_goes(collapsed)["percent_by_layer"]
 
 
 def write_top_frames(profiles: dict, path: Path) -> None:
     lines = []
     for name, entry in profiles.items():
         lines.append(f"== {name}")
+        layers = ", ".join(f"{layer} {share:.1f}%" for layer, share in entry.get("percent_by_layer", {}).items())
+        if layers:
+            lines.append(f"   by layer: {layers}")
         for frame in entry.get("top_frames", []):
             lines.append(f"{frame['share_percent']:6.1f}%  {frame['frame']}")
         lines += [f"   error: {error}" for error in entry.get("errors", [])]

@@ -17,6 +17,7 @@ import requests
 
 from bench.baselines import percentile
 from bench.load import LoadResult, wrk
+from bench.profiles import where_time_goes
 from infra.local.sample_plans import CAO_BANG_2024
 from tests.support.journeys import Person, plan_body
 from tests.support.stack import ROOT, Stack, free_port
@@ -195,78 +196,6 @@ def _profiled(stack: Stack, process: str, url: str, headers: dict[str, str], sec
     return {"file": str(where), "requests_per_second_sampled": load.requests_per_second, **summary}
 
 
-# What a sample was doing, by the first frame from the leaf up that belongs to one of these layers
-# (named by the module paths their frames come from). Frames of the standard library's sockets,
-# selectors and threads belong to whichever layer called them, so they name none.
-OWN_PACKAGES = ("plans", "approvals", "notifications", "gateway")
-LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("psycopg", ("/psycopg/", "/psycopg_pool/")),
-    ("SQLAlchemy", ("/sqlalchemy/",)),
-    ("upstream client", ("/urllib3/", "/http/client.py")),
-    ("JSON and schemas", ("/json/", "/orjson", "jsonbody.py", "/marshmallow/")),
-    ("token check", ("servicekit/auth.py", "/jwcrypto/", "/keycloak/", "/cryptography/")),
-    ("rate limit", ("/flask_limiter/", "/limits/")),
-    ("metrics", ("/prometheus_client/",)),
-    ("logging", ("/logging/", "pythonjsonlogger", "gunicorn/glogging.py")),
-    # The services' and the gateway's packages, from a checkout (…/src/plans/) or installed.
-    ("own code", tuple(f"{root}{package}/" for root in ("/src/", "site-packages/") for package in OWN_PACKAGES)),
-    ("servicekit", ("/servicekit/",)),
-    ("Flask, werkzeug", ("/flask/", "/werkzeug/")),
-    ("WSGI server", ("/gunicorn/", "/granian/")),
-)
-
-
-def where_time_goes(collapsed: str, top: int = 12) -> dict:
-    """Shares of py-spy samples (collapsed stacks: ``frame;frame;… count`` per line, leaf last) by
-    layer (the innermost frame that belongs to one of LAYERS) and by function where they were taken
-    (self time). The samples are of the thread holding the GIL: shares of the Python CPU time."""
-    by_layer: dict[str, int] = {}
-    by_function: dict[str, int] = {}
-    total = 0
-    for line in collapsed.splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
-        total += count
-        frames = stack.split(";")
-        layer = next(
-            (
-                name
-                for frame in reversed(frames)
-                for name, markers in LAYERS
-                if any(marker in frame for marker in markers)
-            ),
-            "other",
-        )
-        by_layer[layer] = by_layer.get(layer, 0) + count
-        leaf = _short_frame(frames[-1])
-        by_function[leaf] = by_function.get(leaf, 0) + count
-
-    def shares(counts: dict[str, int], limit: int | None = None) -> dict[str, float]:
-        ordered = sorted(counts.items(), key=lambda item: -item[1])[:limit]
-        return {name: round(100 * count / total, 1) for name, count in ordered}
-
-    return {
-        "samples": total,
-        "percent_by_layer": shares(by_layer) if total else {},
-        "percent_self_by_function": shares(by_function, top) if total else {},
-    }
-
-
-def _short_frame(frame: str) -> str:
-    """``name (/long/path/site-packages/pkg/mod.py:12)`` as ``name (pkg/mod.py)``."""
-    name, _, where = frame.partition(" (")
-    path = where.rstrip(")").rsplit(":", 1)[0]
-    for anchor in ("site-packages/", "/src/", "/lib/python3"):
-        if anchor in path:
-            path = path.split(anchor, 1)[1]
-            if anchor == "/lib/python3":
-                path = path.split("/", 1)[-1]
-            break
-    return f"{name} ({path})" if path else name
-
-
 # -- 2. end-to-end latency -------------------------------------------------------------------------
 class ConditionalPoll:
     """A list polled as a client would: the ETag of the last answer goes back in If-None-Match, and a
@@ -297,10 +226,12 @@ def end_to_end_latency(stack: Stack, samples: int, rate: float, poll_seconds: fl
     drafter, dept = person(stack, "drafter.cb"), person(stack, "dept.cb")
     plan_ids = create_plans(drafter, samples, submit=False)
     wanted = set(plan_ids)
+    # perf_counter for the figures; the wall clock beside it, to set against the databases' stamps.
     submitted: dict[str, float] = {}
     task_seen: dict[str, float] = {}
     decided: dict[str, float] = {}
     inbox_seen: dict[str, float] = {}
+    wall: dict[tuple[str, str], float] = {}
     to_decide: queue.Queue[tuple[str, str]] = queue.Queue()
     stop = threading.Event()
     failures: list[str] = []
@@ -314,6 +245,7 @@ def end_to_end_latency(stack: Stack, samples: int, rate: float, poll_seconds: fl
                 plan_id = task["plan_id"]
                 if plan_id in wanted and plan_id not in task_seen:
                     task_seen[plan_id] = time.perf_counter()
+                    wall["task_seen", plan_id] = time.time()
                     to_decide.put((plan_id, task["id"]))
             stop.wait(poll_seconds)
 
@@ -321,8 +253,10 @@ def end_to_end_latency(stack: Stack, samples: int, rate: float, poll_seconds: fl
         while not stop.is_set():
             for message in inbox_poll.items_if_changed():
                 plan_id = message["plan_id"]
-                if message["event_type"] == "approval.decision_recorded" and plan_id in decided:
-                    inbox_seen.setdefault(plan_id, time.perf_counter())
+                heard = message["event_type"] == "approval.decision_recorded" and plan_id in decided
+                if heard and plan_id not in inbox_seen:
+                    inbox_seen[plan_id] = time.perf_counter()
+                    wall["inbox_seen", plan_id] = time.time()
             stop.wait(poll_seconds)
 
     def decide() -> None:
@@ -332,12 +266,14 @@ def end_to_end_latency(stack: Stack, samples: int, rate: float, poll_seconds: fl
             except queue.Empty:
                 continue
             decided[plan_id] = time.perf_counter()
+            wall["decided", plan_id] = time.time()
             response = dept.decide(task_id, "approve", "Đồng ý")
             if response.status_code != 201:
                 failures.append(f"decide {plan_id}: {response.status_code}")
 
     def submit(plan_id: str) -> None:
         submitted[plan_id] = time.perf_counter()
+        wall["submitted", plan_id] = time.time()
         try:
             drafter.submit(plan_id)
         except AssertionError as error:
@@ -370,9 +306,73 @@ def end_to_end_latency(stack: Stack, samples: int, rate: float, poll_seconds: fl
         "submit_to_task_visible": _latency(to_task),
         "decision_to_drafter_inbox": _latency(to_inbox),
         "missing_samples": samples - len(to_inbox),
+        "stages_ms": latency_stages(stack, wall, plan_ids),
         "polls": {"task list": task_poll.counts, "inbox": inbox_poll.counts},
         "failures": failures[:3],
     }
+
+
+# The stages of the two paths, read from the stamps the services write on the way: the outbox row
+# (written in the request's transaction, before its commit; marked when the broker confirmed it)
+# and the consumer's inbox row (written first in the consumer's transaction, before the handler).
+SUBMISSION_STAGES = (
+    ("request → outbox row", "submitted", "created"),
+    ("outbox row → published", "created", "published"),
+    ("published → consumer's inbox row", "published", "handled"),
+    ("inbox row → seen by the poller", "handled", "task_seen"),
+)
+DECISION_STAGES = (
+    ("request → outbox row", "decided", "created"),
+    ("outbox row → published", "created", "published"),
+    ("published → consumer's inbox row", "published", "handled"),
+    ("inbox row → seen by the poller", "handled", "inbox_seen"),
+)
+
+
+def latency_stages(stack: Stack, wall: dict[tuple[str, str], float], plan_ids: list[str]) -> dict:
+    """Where each path's time goes: p50 and p99 of every stage (ms), from the bench's own clock and
+    the stamps in the outbox and inbox tables (one machine, one clock)."""
+    subjects = [f"plans/{plan_id}" for plan_id in plan_ids]
+    paths = {
+        "submit → task visible": (
+            stack.databases["plans"], "vn.ttdn.plan.submitted", stack.databases["approvals"],
+            "approvals.plan-events", SUBMISSION_STAGES,
+        ),
+        "decision → inbox": (
+            stack.databases["approvals"], "vn.ttdn.approval.decision_recorded", stack.databases["notifications"],
+            "notifications.events", DECISION_STAGES,
+        ),
+    }  # fmt: skip
+    found: dict = {}
+    for path, (producer, event_type, consumer_db, consumer, stages) in paths.items():
+        with psql(producer) as connection:
+            produced = connection.execute(
+                "SELECT aggregate_id, event_id, extract(epoch FROM created_at), extract(epoch FROM published_at) "
+                "FROM outbox WHERE event_type = %s AND aggregate_id = ANY(%s)",
+                (event_type, subjects),
+            ).fetchall()
+        with psql(consumer_db) as connection:
+            handled = dict(
+                connection.execute(
+                    "SELECT event_id, extract(epoch FROM handled_at) FROM inbox "
+                    "WHERE consumer = %s AND event_id = ANY(%s)",
+                    (consumer, [row[1] for row in produced]),
+                ).fetchall()
+            )
+        spans: dict[str, list[float]] = {name: [] for name, _, _ in stages}
+        for subject, event_id, created, published in produced:
+            plan_id = subject.removeprefix("plans/")
+            stamps = {
+                **{kind: moment for (kind, plan), moment in wall.items() if plan == plan_id},
+                "created": float(created),
+                "published": float(published) if published is not None else None,
+                "handled": float(handled[event_id]) if event_id in handled else None,
+            }
+            for name, start, end in stages:
+                if stamps.get(start) is not None and stamps.get(end) is not None:
+                    spans[name].append((stamps[end] - stamps[start]) * 1000)
+        found[path] = {name: _latency(values) for name, values in spans.items()}
+    return found
 
 
 def _latency(values: list[float]) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from pika.adapters.blocking_connection import BlockingChannel
 from servicekit.broker import Publisher
@@ -72,6 +73,7 @@ def make_consumer(
     max_attempts: int = 5,
     handle: Callable[[Session, Event], None] = record_effect,
     consumer_class: type[EventConsumer] = EventConsumer,
+    **options: Any,
 ) -> EventConsumer:
     return consumer_class(
         amqp_url=amqp_url,
@@ -84,6 +86,7 @@ def make_consumer(
         max_attempts=max_attempts,
         retry_delays_ms=delays,
         reconnect_max_seconds=1.0,
+        **options,
     )
 
 

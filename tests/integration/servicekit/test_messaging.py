@@ -12,9 +12,10 @@ from collections import defaultdict
 import pika
 import pytest
 from servicekit.db import Database
-from servicekit.events import new_event
+from servicekit.events import Event, new_event
 from servicekit.outbox import record_event
 from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
 
 from tests.support.crashing_consumer import CRASH_EXIT_CODE
 from tests.support.messaging import (
@@ -26,6 +27,7 @@ from tests.support.messaging import (
     effects,
     make_consumer,
     make_relay,
+    record_effect,
     run_in_thread,
 )
 from tests.support.waiting import wait_for
@@ -157,6 +159,30 @@ def test_a_handler_that_always_fails_is_parked_and_blocks_nothing(db: Database, 
     assert queue_depth(amqp_url, QUEUE.name) == 0
 
 
+def test_a_failing_batch_with_a_malformed_message_leaves_nothing_unacknowledged(db: Database, amqp_url: str) -> None:
+    """The batch fails on the poison event and is handled one delivery at a time; the malformed
+    message parked on the way is acked too, so nothing comes back when the consumer stops."""
+    delays = (50,)
+    relay = make_relay(db, amqp_url, delays)
+    submit(db, "KT", 0, poison=True)
+    relay.publisher.publish("plan.submitted", b"not a cloudevent", message_id="junk", event_type="vn.ttdn.x")
+    for n in range(1, 4):
+        submit(db, "LS", n)
+    assert relay.publish_pending() == 4
+
+    consumer = make_consumer(db, amqp_url, delays=delays, max_attempts=1)
+    stop, thread = run_in_thread(consumer.run)
+    try:
+        wait_for(lambda: effect_count(db) == 3, 20, "the messages behind the failing one")
+        wait_for(lambda: queue_depth(amqp_url, QUEUE.parking_queue) == 2, 20, "the poison and the junk parked")
+    finally:
+        stop.set()
+        thread.join(10)
+
+    assert queue_depth(amqp_url, QUEUE.name) == 0  # an unacknowledged delivery would be back now
+    assert queue_depth(amqp_url, QUEUE.parking_queue) == 2
+
+
 def test_deliveries_that_arrive_together_are_handled_as_one_batch_once_each_in_order(
     db: Database, amqp_url: str
 ) -> None:
@@ -192,6 +218,45 @@ def test_deliveries_that_arrive_together_are_handled_as_one_batch_once_each_in_o
     with db.transaction() as session:  # one transaction per batch: its rows share their time
         transactions = session.scalar(select(func.count(distinct(Inbox.handled_at))))
     assert transactions is not None and transactions < 60 / 2
+
+
+def test_a_batch_that_runs_out_of_time_commits_what_it_handled_and_goes_on_in_a_new_transaction(
+    db: Database, amqp_url: str
+) -> None:
+    """Each handler takes 30 ms on the consumer's clock and a batch may take 50: a transaction then
+    holds at most two events, yet every event is handled once and in order, and no event has an
+    inbox row without its effect (the rows of those left for later were taken back)."""
+    delays = (50,)
+    relay = make_relay(db, amqp_url, delays)
+    written = [submit(db, PROVINCES[n % 3], n) for n in range(40)]
+    assert relay.publish_pending() == 40
+    now = [0.0]
+
+    def slow_effect(session: Session, event: Event) -> None:
+        now[0] += 0.030
+        record_effect(session, event)
+
+    consumer = make_consumer(db, amqp_url, delays=delays, handle=slow_effect, batch_seconds=0.05, clock=lambda: now[0])
+    stop, thread = run_in_thread(consumer.run)
+    try:
+        wait_for(lambda: effect_count(db) >= 40, 20, "the backlog to be handled")
+        time.sleep(0.5)  # anything handled twice would show now
+    finally:
+        stop.set()
+        thread.join(10)
+
+    applied = effects(db)
+    assert sorted(effect.event_id for effect in applied) == sorted(written)
+    per_plan: dict[str, list[int]] = defaultdict(list)
+    for effect in applied:
+        per_plan[effect.aggregate].append(effect.n)
+    assert all(numbers == sorted(numbers) for numbers in per_plan.values())
+    with db.transaction() as session:
+        handled = sorted(session.scalars(select(Inbox.event_id)))
+        per_transaction = list(session.scalars(select(func.count()).select_from(Inbox).group_by(Inbox.handled_at)))
+    assert handled == sorted(written)
+    assert max(per_transaction) == 2  # batched still, and cut at the time limit
+    assert sum(per_transaction) == 40
 
 
 def test_a_relay_without_a_broker_stalls_at_the_first_row_and_keeps_it(tmp_path) -> None:  # type: ignore[no-untyped-def]

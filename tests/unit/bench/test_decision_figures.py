@@ -3,7 +3,8 @@ how many plans to prepare, which documents ended out of order, and the top frame
 
 from __future__ import annotations
 
-from bench.decisions import cpu_used, effects_done, out_of_order, per_decision_ms, plans_to_prepare, top_frames
+from bench.decisions import cpu_used, effects_done, out_of_order, per_decision_ms, plans_to_prepare
+from bench.profiles import top_frames
 
 
 def test_a_decision_counts_only_when_every_consumers_inbox_holds_its_event() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.suite import where_time_goes
+from bench.profiles import where_time_goes
 
 SITE = "/srv/ttdn/.venv/lib/python3.11/site-packages"
 GUNICORN = f"handle_request ({SITE}/gunicorn/workers/gthread.py:771)"

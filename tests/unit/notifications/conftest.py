@@ -24,15 +24,19 @@ class FakeNotifications:
     def __init__(self) -> None:
         self.items: list[InboxItem] = []
 
-    def items_for(self, reader: str, keys) -> list[InboxItem]:  # type: ignore[no-untyped-def]
-        wanted = set(keys)
-        return [item for item in self.items if item.recipient == reader and item.keys & wanted]
+    def items_for(self, readers, keys) -> dict[str, list[InboxItem]]:  # type: ignore[no-untyped-def]
+        wanted, found = set(keys), {}
+        for item in self.items:
+            if item.recipient in readers and item.keys & wanted:
+                found.setdefault(item.recipient, []).append(item)
+        return found
 
-    def save(self, item: InboxItem, *, absorbed=()) -> None:  # type: ignore[no-untyped-def]
-        gone = {other.id for other in absorbed if other.id != item.id}
-        self.items = [kept for kept in self.items if kept.id not in gone]
-        if all(kept.id != item.id for kept in self.items):
-            self.items.append(item)
+    def save(self, changes) -> None:  # type: ignore[no-untyped-def]
+        for item, absorbed in changes:
+            gone = {other.id for other in absorbed if other.id != item.id}
+            self.items = [kept for kept in self.items if kept.id not in gone]
+            if all(kept.id != item.id for kept in self.items):
+                self.items.append(item)
 
     def of(self, reader: str) -> list[InboxItem]:
         return [n for n in self.items if n.recipient == reader]
@@ -95,8 +99,9 @@ class FakeMailQueue:
     def queued(self) -> list[QueuedMail]:
         return [self.rows[key] for key in sorted(self.rows)]
 
-    def enqueue(self, mail: QueuedMail) -> None:
-        self.rows[max(self.rows, default=0) + 1] = mail
+    def enqueue(self, mails) -> None:  # type: ignore[no-untyped-def]
+        for mail in mails:
+            self.rows[max(self.rows, default=0) + 1] = mail
 
     def claim_all(self) -> None:
         self.claimed |= set(self.rows)

@@ -26,7 +26,9 @@ class FakePlanRepository(AbstractPlanRepository):
     def _add(self, plan: Plan) -> None:
         pass
 
-    def _get(self, plan_id: str, *, for_update: bool, with_timeline: bool = True) -> Plan | None:
+    def _get(
+        self, plan_id: str, *, for_update: bool, with_timeline: bool = True, appends_only: bool = False
+    ) -> Plan | None:
         # A copy, as a database would hand out: changes count only once the unit of work commits.
         plan = self.store.get(plan_id)
         return copy.deepcopy(plan) if plan else None

@@ -17,6 +17,13 @@ any handler of the batch fails, the whole transaction is rolled back and the
 batch is handled again one delivery at a time, each in its own transaction,
 so that only the failing event is retried or parked. A batch is never waited
 for: a lone delivery is handled as soon as it arrives.
+
+A batch is also bounded in time (``CONSUMER_BATCH_SECONDS``): nothing a batch
+did is visible before it commits, so a long batch would hold its first event's
+effects back for the time all the others take. Once the handlers have run that
+long, the transaction commits with the events handled so far (the inbox rows of
+the rest are taken back first), they are acked, and the rest of the batch goes
+on in a new transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +41,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
-from sqlalchemy import Insert, String, insert
+from sqlalchemy import Insert, String, bindparam, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -92,6 +100,7 @@ class EventConsumer:
             "amqp_url": settings.amqp_url,
             "exchange": settings.events_exchange,
             "prefetch": settings.consumer_prefetch,
+            "batch_seconds": settings.consumer_batch_seconds,
             "max_attempts": settings.max_delivery_attempts,
             "retry_delays_ms": settings.retry_delays,
         }
@@ -107,9 +116,11 @@ class EventConsumer:
         inbox_model: type[InboxMixin],
         handle: Handler,
         prefetch: int = 20,
+        batch_seconds: float = 0.05,
         max_attempts: int = 5,
         retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000),
         reconnect_max_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not retry_delays_ms:
             raise ValueError("at least one retry delay is needed")
@@ -120,11 +131,26 @@ class EventConsumer:
         self.inbox_model = inbox_model
         self.handle = handle
         self.prefetch = prefetch
+        self.batch_seconds = batch_seconds
+        self.clock = clock  # measures a batch's time (tests move it by hand)
         self.max_attempts = max_attempts
         self.retry_delays_ms = retry_delays_ms
         self.reconnect_max_seconds = reconnect_max_seconds
         self.connected = threading.Event()
         self._pending: list[Delivery] = []
+        # The inbox statements of every batch, built once.
+        table = inbox_model.__table__  # type: ignore[attr-defined]
+        statement: Insert
+        if db.engine.dialect.name == "postgresql":
+            statement = postgresql.insert(table).on_conflict_do_nothing()
+        elif db.engine.dialect.name == "sqlite":
+            statement = sqlite.insert(table).on_conflict_do_nothing()
+        else:  # pragma: no cover - the suite runs on PostgreSQL and SQLite
+            statement = insert(table)
+        self._inbox_insert = statement.returning(table.c.event_id)
+        self._inbox_delete = delete(table).where(
+            table.c.consumer == bindparam("consumer"), table.c.event_id.in_(bindparam("event_ids", expanding=True))
+        )
 
     # -- the processing of one message, independent of pika's loop
     def process(self, body: bytes, headers: dict | None, correlation_id: str | None = None) -> str:
@@ -132,13 +158,21 @@ class EventConsumer:
         :class:`MalformedEvent` on a message that can never succeed."""
         return self.process_batch([(Event.from_json(body), correlation_id)])[0]
 
-    def process_batch(self, messages: Sequence[tuple[Event, str | None]]) -> list[str]:
+    def process_batch(self, messages: Sequence[tuple[Event, str | None]], *, seconds: float | None = None) -> list[str]:
         """Handle parsed events in one transaction, in order: ``handled`` or ``duplicate`` for each.
-        Raises (and writes nothing) if any handler fails; the caller then handles them one by one."""
+        Raises (and writes nothing) if any handler fails; the caller then handles them one by one.
+
+        With ``seconds``, no further handler starts once the handlers have run that long: the
+        outcomes are then those of the first events only (at least one), and the inbox rows of the
+        rest are taken back before the commit, so that they are handled in a later transaction."""
         outcomes: list[str] = []
+        started = self.clock()
         with self.db.transaction() as session:
             fresh = self._record_in_inbox(session, [event for event, _ in messages])
-            for event, correlation_id in messages:
+            for index, (event, correlation_id) in enumerate(messages):
+                if outcomes and seconds is not None and self.clock() - started >= seconds:
+                    self._take_back(session, [later.id for later, _ in messages[index:] if later.id in fresh])
+                    break
                 if event.id not in fresh:
                     outcomes.append("duplicate")
                     continue
@@ -160,17 +194,14 @@ class EventConsumer:
             {"consumer": self.queue.name, "event_id": event.id, "event_type": event.type, "handled_at": now}
             for event in events
         ]
-        table = self.inbox_model.__table__  # type: ignore[attr-defined]
-        dialect = session.get_bind().dialect.name
-        statement: Insert
-        if dialect == "postgresql":
-            statement = postgresql.insert(table).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(table).on_conflict_do_nothing()
-        else:  # pragma: no cover - the suite runs on PostgreSQL and SQLite
-            statement = insert(table)
-        inserted = session.execute(statement.values(rows).returning(table.c.event_id))
+        # One row: one statement; several: SQLAlchemy writes them as one multi-row INSERT … RETURNING.
+        inserted = session.execute(self._inbox_insert, rows[0] if len(rows) == 1 else rows)
         return {row[0] for row in inserted}
+
+    def _take_back(self, session: Session, event_ids: list[str]) -> None:
+        """Remove inbox rows this transaction wrote for events it will not handle."""
+        if event_ids:
+            session.execute(self._inbox_delete, {"consumer": self.queue.name, "event_ids": event_ids})
 
     def _on_message(
         self, channel: BlockingChannel, method: Basic.Deliver, properties: BasicProperties, body: bytes
@@ -184,27 +215,36 @@ class EventConsumer:
             self._handle_one(channel, deliveries[0])
             return
         parsed: list[tuple[Delivery, Event]] = []
+        malformed: list[Delivery] = []
         for delivery in deliveries:
             try:
                 parsed.append((delivery, Event.from_json(delivery.body)))
             except MalformedEvent as error:
                 self._park_malformed(channel, delivery, error)
-        if not parsed:
-            self._acknowledge(channel, deliveries[-1].tag, multiple=True)
-            return
-        try:
-            outcomes = self.process_batch([(event, delivery.properties.correlation_id) for delivery, event in parsed])
-        except Exception as error:  # one handler failed: find which, one at a time
-            log.info(
-                "batch failed; handling its deliveries one by one",
-                extra={"queue": self.queue.name, "size": len(parsed), "error": f"{error.__class__.__name__}"},
-            )
-            for delivery, _event in parsed:
-                self._handle_one(channel, delivery)
-            return
-        for (delivery, _event), outcome in zip(parsed, outcomes, strict=True):
-            EVENTS_CONSUMED.labels(self.queue.name, delivery.routing_key, outcome).inc()
-        # Everything up to the last delivery of the batch is committed (or parked): one ack for all.
+                malformed.append(delivery)
+        acked_through = 0  # the tag up to which a multiple ack has covered every delivery
+        while parsed:
+            messages = [(event, delivery.properties.correlation_id) for delivery, event in parsed]
+            try:
+                outcomes = self.process_batch(messages, seconds=self.batch_seconds)
+            except Exception as error:  # one handler failed: find which, one at a time
+                log.info(
+                    "batch failed; handling its deliveries one by one",
+                    extra={"queue": self.queue.name, "size": len(parsed), "error": f"{error.__class__.__name__}"},
+                )
+                for delivery, _event in parsed:
+                    self._handle_one(channel, delivery)  # each acked on its own
+                for delivery in malformed:  # parked already; acked here unless an ack covered it
+                    if delivery.tag > acked_through:
+                        self._acknowledge(channel, delivery.tag)
+                return
+            done, parsed = parsed[: len(outcomes)], parsed[len(outcomes) :]
+            for (delivery, _event), outcome in zip(done, outcomes, strict=True):
+                EVENTS_CONSUMED.labels(self.queue.name, delivery.routing_key, outcome).inc()
+            if parsed:  # the batch ran out of time: what it handled is committed, so it is acked now
+                acked_through = done[-1][0].tag
+                self._acknowledge(channel, acked_through, multiple=True)
+        # Everything up to the last delivery is committed (or parked): one ack for all.
         self._acknowledge(channel, deliveries[-1].tag, multiple=True)
 
     def _handle_one(self, channel: BlockingChannel, delivery: Delivery) -> None:

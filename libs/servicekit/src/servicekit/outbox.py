@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, Index, Integer, String, Table, Text, func, insert, text, update
+from sqlalchemy import JSON, Index, Integer, String, Table, Text, bindparam, func, insert, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
@@ -210,6 +210,32 @@ class OutboxRelay:
         self.active: bool | None = None
         self.table = outbox_model.__table__  # type: ignore[attr-defined]
         self._counted_at = float("-inf")
+        # Built once: a relay runs the same three statements on every wake-up.
+        outbox = self.table
+        self._read = (
+            sa_select(
+                outbox.c.seq,
+                outbox.c.event_id,
+                outbox.c.event_type,
+                outbox.c.routing_key,
+                outbox.c.payload,
+                outbox.c.headers,
+                outbox.c.created_at,
+            )
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.seq)
+            .limit(self.batch_size)
+        )
+        if db.is_postgres:
+            # Rows stay locked while they are published: a relay of an older release
+            # (no advisory lock, during a rolling upgrade) skips them instead of double-sending.
+            self._read = self._read.with_for_update(skip_locked=True)
+        self._mark = (
+            update(outbox)
+            .where(outbox.c.seq.in_(bindparam("seqs", expanding=True)))
+            .values(published_at=bindparam("now"), attempts=outbox.c.attempts + 1)
+        )
+        self._take_lock = text("SELECT pg_try_advisory_xact_lock(:key)")
 
     def publish_pending(self) -> int:
         """Publish one batch in order; returns how many were sent. Stops at the first failure
@@ -221,27 +247,9 @@ class OutboxRelay:
         with self.db.transaction() as session:
             if self.db.is_postgres and not self._take_turn(session):
                 return 0
-            query = (
-                sa_select(
-                    outbox.c.seq,
-                    outbox.c.event_id,
-                    outbox.c.event_type,
-                    outbox.c.routing_key,
-                    outbox.c.payload,
-                    outbox.c.headers,
-                    outbox.c.created_at,
-                )
-                .where(outbox.c.published_at.is_(None))
-                .order_by(outbox.c.seq)
-                .limit(self.batch_size)
-            )
-            if self.db.is_postgres:
-                # Rows stay locked while they are published: a relay of an older release
-                # (no advisory lock, during a rolling upgrade) skips them instead of double-sending.
-                query = query.with_for_update(skip_locked=True)
             published: list[int] = []
             now = datetime.now(UTC)
-            for row in session.execute(query):
+            for row in session.execute(self._read):
                 try:
                     with event_context(row.event_id):
                         self.publisher.publish(
@@ -266,17 +274,13 @@ class OutboxRelay:
                 EVENTS_PUBLISHED.labels(row.routing_key).inc()
                 OUTBOX_LAG.observe((now - row.created_at).total_seconds())
             if published:
-                session.execute(
-                    update(outbox)
-                    .where(outbox.c.seq.in_(published))
-                    .values(published_at=now, attempts=outbox.c.attempts + 1)
-                )
+                session.execute(self._mark, {"seqs": published, "now": now})
             sent = len(published)
         return sent
 
     def _take_turn(self, session: Session) -> bool:
         """Hold the outbox's relay lock for this transaction, or say that another relay holds it."""
-        held = bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": self._lock_key}))
+        held = bool(session.scalar(self._take_lock, {"key": self._lock_key}))
         if held != self.active:
             log.info("outbox relay active" if held else "outbox relay standing by: another relay holds the outbox")
             self.active = held

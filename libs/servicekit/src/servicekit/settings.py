@@ -37,6 +37,9 @@ class ServiceSettings(BaseSettings):
     log_format: str = "json"
 
     consumer_prefetch: int = 20
+    # How long a consumer's batch of deliveries may run its handlers before it commits (its
+    # first event's effects are not visible until then; servicekit.consumer).
+    consumer_batch_seconds: float = 0.05
     retry_delays_ms: str = "1000,5000,30000"
     max_delivery_attempts: int = 5
     outbox_poll_seconds: float = 1.0

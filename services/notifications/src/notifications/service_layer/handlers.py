@@ -11,7 +11,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -30,6 +30,7 @@ from ..domain.model import (
     TASK_EVENTS,
     Directory,
     InboxItem,
+    MailState,
     Mention,
     Notice,
     PlanAudience,
@@ -202,50 +203,67 @@ def notify_people(
     context = _template_context(event, directory, document_link, task_link, names=names, now=now)
     mention = Mention(event.id, event.name, context, now)
     keys = grouping_keys(event.id, event.name, data)
-    notices = []
-    for username in readers:
-        notice = inform(uow, username, directory.person(username), mention, keys, data.get("plan_id"), renderer)
-        if notice is not None:
-            notices.append(notice)
-    return notices
+    people = [(username, directory.person(username)) for username in readers]
+    return inform(uow, people, mention, keys, data.get("plan_id"), renderer)
 
 
 def inform(
     uow: UnitOfWork,
-    reader: str,
-    person: Any,
+    readers: Sequence[tuple[str, Any]],
     mention: Mention,
     keys: tuple[str, ...],
     plan_id: str | None,
     renderer: Renderer,
-) -> Notice | None:
-    """Put one event in one reader's inbox: a new item, or the item of the same happening (two
-    items an event bridges become one), and its mail: the waiting one rewritten, or a new one.
-    None when the reader's item already holds the event (a redelivery)."""
-    found = uow.notifications.items_for(reader, keys)
-    if any(item.knows(mention.event_id) for item in found):
-        return None
-    if found:
-        item = survivor(found)
-        absorbed = [other for other in found if other is not item]
-        for other in absorbed:
-            item.absorb(other)
-    else:
-        item = InboxItem(id=str(uuid.uuid4()), recipient=reader, plan_id=plan_id, created_at=mention.received_at)
-        absorbed = []
-    item.add(mention, keys)
-    context = item.context()
-    locale = person.locale if person else None
-    rendered = renderer.render_notice(item.event_type, locale, context)
-    item.rendered(rendered.subject, rendered.body, str(context.get("link") or ""), rendered.link_text)
-    uow.notifications.save(item, absorbed=absorbed)
-    # A new item has no mail yet; an old one's, and those of the items it absorbed, are looked up.
-    mails = uow.mail.of_items([item.id, *(other.id for other in absorbed)]) if found else []
-    uow.mail.retarget([other.id for other in absorbed], item.id)
-    if person is not None and person.email:
+) -> list[Notice]:
+    """Put one event in its readers' inboxes (``readers``: each username with the directory's
+    person, or None): for each, a new item, or the item of the same happening (two items an
+    event bridges become one), and its mail: the waiting one rewritten, or a new one. A reader
+    whose item already holds the event (a redelivery) is left out.
+
+    The readers' items are read and written together (a few statements per event, not per
+    reader); each reader's item is decided on its own, as the domain's ``InboxItem`` says."""
+    found = uow.notifications.items_for([reader for reader, _ in readers], keys)
+    changes: list[tuple[InboxItem, list[InboxItem], Any]] = []
+    looked_up: list[str] = []  # the items whose mails are asked for: a new item has none yet
+    fresh: dict[str | None, Rendered] = {}  # a new item says what its one event says, per language
+    for reader, person in readers:
+        theirs = found.get(reader, [])
+        if any(item.knows(mention.event_id) for item in theirs):
+            continue
+        locale = person.locale if person else None
+        if theirs:
+            item = survivor(theirs)
+            absorbed = [other for other in theirs if other is not item]
+            for other in absorbed:
+                item.absorb(other)
+            looked_up.extend([item.id, *(other.id for other in absorbed)])
+            item.add(mention, keys)
+            context = item.context()
+            rendered = renderer.render_notice(item.event_type, locale, context)
+        else:
+            item = InboxItem(id=str(uuid.uuid4()), recipient=reader, plan_id=plan_id, created_at=mention.received_at)
+            absorbed = []
+            item.add(mention, keys)
+            context = item.context()
+            rendered = fresh.get(locale) or renderer.render_notice(item.event_type, locale, context)
+            fresh[locale] = rendered
+        item.rendered(rendered.subject, rendered.body, str(context.get("link") or ""), rendered.link_text)
+        changes.append((item, absorbed, person))
+    if not changes:
+        return []
+    uow.notifications.save((item, absorbed) for item, absorbed, _ in changes)
+    mails_of: dict[str, list[MailState]] = {}
+    for state in uow.mail.of_items(looked_up) if looked_up else []:
+        mails_of.setdefault(state.notification_id, []).append(state)
+    queued: list[QueuedMail] = []
+    for item, absorbed, person in changes:
+        gone = [other.id for other in absorbed]
+        uow.mail.retarget(gone, item.id)
+        if person is None or not person.email:
+            continue
         mail = QueuedMail(
             notification_id=item.id,
-            recipient=reader,
+            recipient=item.recipient,
             reader_name=person.display_name,
             address=person.email,
             locale=person.locale,
@@ -255,13 +273,14 @@ def inform(
             created_at=mention.received_at,
             link_text=item.link_text,
         )
-        plan = plan_mail(mails, item.subject)
+        plan = plan_mail([state for id_ in (item.id, *gone) for state in mails_of.get(id_, [])], item.subject)
         # A mailer may have claimed the waiting mail meanwhile: then the change goes in a new one.
         rewritten = plan.rewrite is not None and uow.mail.rewrite(plan.rewrite, mail)
         uow.mail.drop(plan.drop)
         if plan.enqueue or (plan.rewrite is not None and not rewritten):
-            uow.mail.enqueue(mail)
-    return item.notice()
+            queued.append(mail)
+    uow.mail.enqueue(queued)
+    return [item.notice() for item, _, _ in changes]
 
 
 def _template_context(

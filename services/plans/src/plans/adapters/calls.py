@@ -3,13 +3,16 @@ out of storage. A call is written once and never changed, so it is copied to and
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..domain.calls import Call, Province
@@ -105,41 +108,41 @@ class CallRepository:
 
 
 class OverviewStore:
-    """The overview read model's tables."""
+    """The overview read model's tables. A document is read and written with plain statements (one
+    each; an event that changes nothing of it writes nothing), the rows as read kept to tell which."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        # What document() read of each document: its row's values, None when it had no row.
+        self._stored: dict[tuple[str, str], dict[str, Any] | None] = {}
 
     def document(self, kind: str, document_id: str, *, for_update: bool = False) -> OverviewDocument:
-        statement = select(OverviewDocumentRow).where(
-            OverviewDocumentRow.kind == kind, OverviewDocumentRow.id == document_id
-        )
-        if for_update:
-            statement = statement.with_for_update()
-        row = self.session.scalars(statement).first()
+        row = self.session.execute(_document_query(for_update), {"b_kind": kind, "b_id": document_id}).first()
         document = OverviewDocument(kind=kind, id=document_id)
         if row is not None:
             _fill(document, row)
+        self._stored[(kind, document_id)] = _values(document) if row is not None else None
         return document
 
     def save(self, document: OverviewDocument, at: datetime) -> None:
-        row = self.session.get(OverviewDocumentRow, (document.kind, document.id))
-        if row is None:
-            row = OverviewDocumentRow(kind=document.kind, id=document.id)
-            self.session.add(row)
-        row.province = document.province
-        row.org_unit = document.org_unit
-        row.year = document.year
-        row.plan_type = document.plan_type
-        row.title = document.title
-        row.call_id = document.call_id
-        row.status = document.status
-        row.document_number = document.document_number
-        row.issued_on = document.issued_on
-        row.received_on = document.received_on
-        row.state = document.state()
-        row.updated_at = at
-        row.change = uuid.uuid4().hex
+        """Write the document, unless it is as document() read it (then its change token stays, and
+        with it every overview computed from it)."""
+        key = (document.kind, document.id)
+        values = _values(document)
+        stored = self._stored.get(key)
+        if stored == values:
+            return
+        self._stored[key] = values
+        written = {**values, "updated_at": at, "change": uuid.uuid4().hex}
+        if stored is not None:  # the statement sets the columns named in its parameters
+            changed = {name: value for name, value in written.items() if stored.get(name) != value}
+            self.session.execute(_DOCUMENT_UPDATE, {"b_kind": document.kind, "b_id": document.id, **changed})
+        elif key in self._stored:  # read, and not there: a new row (a racing writer's makes this fail and retry)
+            self.session.execute(_DOCUMENT_INSERT, {"kind": document.kind, "id": document.id, **written})
+        else:  # never read here: whatever is stored is replaced
+            upsert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            statement = upsert(_DOCUMENTS).values(kind=document.kind, id=document.id, **written)
+            self.session.execute(statement.on_conflict_do_update(index_elements=["kind", "id"], set_=written))
 
     def documents(self, *, year: int | None = None, years: Iterable[int] | None = None) -> list[OverviewDocument]:
         statement = select(OverviewDocumentRow)
@@ -177,9 +180,57 @@ class OverviewStore:
     def clear(self) -> None:
         self.session.execute(delete(OverviewDocumentRow))
         self.session.execute(delete(OverviewCallRow))
+        self._stored.clear()
 
 
-def _fill(document: OverviewDocument, row: OverviewDocumentRow) -> None:
+_DOCUMENTS: Table = OverviewDocumentRow.__table__  # type: ignore[assignment]
+_READ_COLUMNS = (
+    "province",
+    "org_unit",
+    "year",
+    "plan_type",
+    "title",
+    "call_id",
+    "document_number",
+    "issued_on",
+    "received_on",
+    "state",
+)
+
+
+# Built once (building a statement costs more than sending it): the values are parameters.
+_DOCUMENT_UPDATE = update(_DOCUMENTS).where(
+    _DOCUMENTS.c.kind == bindparam("b_kind"), _DOCUMENTS.c.id == bindparam("b_id")
+)
+_DOCUMENT_INSERT = insert(_DOCUMENTS)
+
+
+@functools.cache
+def _document_query(for_update: bool) -> Select[Any]:
+    query = select(*(_DOCUMENTS.c[name] for name in _READ_COLUMNS)).where(
+        _DOCUMENTS.c.kind == bindparam("b_kind"), _DOCUMENTS.c.id == bindparam("b_id")
+    )
+    return query.with_for_update() if for_update else query
+
+
+def _values(document: OverviewDocument) -> dict[str, Any]:
+    """The document's row, but for its key, when it was last changed and its change token."""
+    return {
+        "province": document.province,
+        "org_unit": document.org_unit,
+        "year": document.year,
+        "plan_type": document.plan_type,
+        "title": document.title,
+        "call_id": document.call_id,
+        "status": document.status,
+        "document_number": document.document_number,
+        "issued_on": document.issued_on,
+        "received_on": document.received_on,
+        "state": document.state(),
+    }
+
+
+def _fill(document: OverviewDocument, row: Any) -> None:
     document.province = row.province
     document.org_unit = row.org_unit
     document.year = row.year

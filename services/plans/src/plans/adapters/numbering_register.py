@@ -5,14 +5,37 @@ approval releases its number with its lock."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .orm import IssuedNumberRow, RegisterRow
+
+_REGISTER: Table = RegisterRow.__table__  # type: ignore[assignment]
+_ISSUED: Table = IssuedNumberRow.__table__  # type: ignore[assignment]
+
+
+@functools.cache
+def _take(dialect: str) -> Any:
+    """One statement that takes the next number: the year's first creates its row with 1, any other
+    adds one to the row, which stays locked until the transaction ends (a racing taker waits for it,
+    then adds one to what it committed). Built once; the key is its parameters."""
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = upsert(_REGISTER).values(
+        issuer=bindparam("issuer"), year=bindparam("year"), series=bindparam("series"), last_number=1
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[_REGISTER.c.issuer, _REGISTER.c.year, _REGISTER.c.series],
+        set_={"last_number": _REGISTER.c.last_number + 1},
+    ).returning(_REGISTER.c.last_number)
+
+
+_RECORD = insert(_ISSUED)
 
 
 class SqlAlchemyNumberingRegister:
@@ -20,26 +43,8 @@ class SqlAlchemyNumberingRegister:
         self.session = session
 
     def next_number(self, issuer: str, series: str, year: int, *, plan_id: str) -> int:
-        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        # The year's first number creates its row; a racing first number finds it and waits on the lock.
-        self.session.execute(
-            insert(RegisterRow).values(issuer=issuer, year=year, series=series, last_number=0).on_conflict_do_nothing()
-        )
-        register = self.session.scalars(
-            select(RegisterRow)
-            .where(RegisterRow.issuer == issuer, RegisterRow.year == year, RegisterRow.series == series)
-            .with_for_update()  # SQLite has no row locks; its BEGIN IMMEDIATE already serialises writers
-        ).one()
-        register.last_number += 1
-        self.session.add(
-            IssuedNumberRow(
-                issuer=issuer,
-                year=year,
-                series=series,
-                number=register.last_number,
-                plan_id=plan_id,
-                issued_at=datetime.now(UTC),
-            )
-        )
-        self.session.flush()
-        return register.last_number
+        key = {"issuer": issuer, "year": year, "series": series}
+        # SQLite has no row locks; its BEGIN IMMEDIATE already serialises writers.
+        number: int = self.session.execute(_take(self.session.get_bind().dialect.name), key).scalar_one()
+        self.session.execute(_RECORD, {**key, "number": number, "plan_id": plan_id, "issued_at": datetime.now(UTC)})
+        return number

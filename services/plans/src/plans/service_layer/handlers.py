@@ -549,8 +549,11 @@ def record_receipt(cmd: commands.RecordReceipt, uow: UnitOfWork, *, clock: Calla
 
 
 # -- what the approval chain tells us
-def _plan_for_fact(uow: UnitOfWork, fact: commands.ApprovalFact, *, with_timeline: bool = True) -> Plan | None:
-    plan = uow.plans.get(fact.plan_id, for_update=True, with_timeline=with_timeline)
+def _plan_for_fact(uow: UnitOfWork, fact: commands.ApprovalFact) -> Plan | None:
+    """The document a fact is about, read as the facts' rules need it: every fact only adds to the
+    timeline, the versions' readers and the deciders, and reads none of them (the consumer's inbox
+    has made sure the fact is new; a repeated timeline entry is kept out by the table's unique key)."""
+    plan = uow.plans.get(fact.plan_id, for_update=True, appends_only=True)
     if plan is None:
         log.warning(
             "approval event for an unknown plan ignored", extra={"plan_id": fact.plan_id, "event": fact.event_id}
@@ -558,27 +561,23 @@ def _plan_for_fact(uow: UnitOfWork, fact: commands.ApprovalFact, *, with_timelin
     return plan
 
 
-def _apply_fact(
-    fact: commands.ApprovalFact, uow: UnitOfWork, apply: Callable[[Plan, Any], bool], *, appends_only: bool = False
-) -> bool:
-    """Apply an approval fact to its document in one transaction; whether it changed anything.
-    ``appends_only``: the fact adds to the timeline and reads none of it, so the timeline (the
-    plan's longest part) is not loaded; the consumer's inbox has already made sure it is new."""
+def _apply_fact(fact: commands.ApprovalFact, uow: UnitOfWork, apply: Callable[[Plan, Any], bool]) -> bool:
+    """Apply an approval fact to its document in one transaction; whether it changed anything."""
     with uow:
-        plan = _plan_for_fact(uow, fact, with_timeline=not appends_only)
+        plan = _plan_for_fact(uow, fact)
         return plan is not None and apply(plan, fact)
 
 
 def record_task_assigned(fact: commands.RecordTaskAssigned, uow: UnitOfWork) -> bool:
-    return _apply_fact(fact, uow, Plan.record_task_assigned, appends_only=True)
+    return _apply_fact(fact, uow, Plan.record_task_assigned)
 
 
 def record_decision(fact: commands.RecordDecision, uow: UnitOfWork) -> bool:
-    return _apply_fact(fact, uow, Plan.record_decision, appends_only=True)
+    return _apply_fact(fact, uow, Plan.record_decision)
 
 
 def record_delegation(fact: commands.RecordDelegation, uow: UnitOfWork) -> bool:
-    return _apply_fact(fact, uow, Plan.record_delegation, appends_only=True)
+    return _apply_fact(fact, uow, Plan.record_delegation)
 
 
 def answer_withdrawal(fact: commands.AnswerWithdrawal, uow: UnitOfWork) -> bool:

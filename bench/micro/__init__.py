@@ -1,0 +1,1 @@
+"""Micro-measurements: one code path driven in process against a scratch database."""
