@@ -9,7 +9,7 @@ else the answer depends on (the caller's claims, the query, the language, a mome
 
 Whatever changes what a person's list shows names that person in its transaction
 (:func:`note_changed`, or a collector on the session's flushes that calls it); when the transaction
-commits, their versions go up by one **in the same transaction**, in one statement, its last: the
+commits, their versions go up by one **in the same transaction**, in one round trip, its last: the
 version changes if and only if the change commits. The people are written in sorted order, so two
 transactions that change the same people take those rows' locks in the same order (no deadlock), and
 each row stays locked only for the commit itself.
@@ -102,7 +102,7 @@ def _bump_versions(session: Session) -> None:
     pending: dict[type[ListVersionMixin], set[str]] = session.info.pop(_PENDING, None) or {}
     for model, usernames in pending.items():
         if usernames:
-            session.execute(_bump(session, model, sorted(usernames)))
+            session.execute(_bump(session, model), [{"username": name, "version": 1} for name in sorted(usernames)])
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -111,8 +111,14 @@ def _forget(session: Session, previous: Any) -> None:
         session.info.pop(_PENDING, None)
 
 
-def _bump(session: Session, model: type[ListVersionMixin], usernames: list[str]) -> Any:
+def _bump(session: Session, model: type[ListVersionMixin]) -> Any:
+    """The upsert of a person's version, run with every person's parameters in their sorted order.
+    One statement shape, so it is compiled once per process (a ``VALUES`` list built into the
+    statement is compiled anew on every commit); with ``RETURNING``, SQLAlchemy still sends the
+    parameters as one multi-row ``VALUES`` statement, in their order (its "insertmanyvalues")."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = model.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values([{"username": name, "version": 1} for name in usernames])
-    return statement.on_conflict_do_update(index_elements=[table.c.username], set_={"version": table.c.version + 1})
+    statement = insert(table).on_conflict_do_update(
+        index_elements=[table.c.username], set_={"version": table.c.version + 1}
+    )
+    return statement.returning(table.c.version)

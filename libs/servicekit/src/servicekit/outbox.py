@@ -27,15 +27,17 @@ docs/scaling.md), so replicas are for availability, not throughput.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, Index, Integer, String, Text, bindparam, func, text, update
+from sqlalchemy import JSON, Index, Integer, String, Table, Text, bindparam, func, insert, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
@@ -91,25 +93,47 @@ class OutboxMixin:
 
 def record_event(session: Session, outbox_model: type[OutboxMixin], event: Event) -> None:
     """Write ``event`` to the outbox in the caller's transaction."""
-    headers = {}
+    record_events(session, outbox_model, [event])
+
+
+def record_events(session: Session, outbox_model: type[OutboxMixin], events: Sequence[Event]) -> None:
+    """Write ``events`` to the outbox in the caller's transaction, in their order (their ``seq``).
+
+    The rows are written at once, by one INSERT for all of them, as plain rows: the session has
+    nothing to track, flush or hand back (a unit of work's events cost one statement, not an ORM
+    object and a flushed row each). On PostgreSQL the same statement wakes the relays up: each row
+    it returns calls ``pg_notify`` on one channel with one payload, which PostgreSQL sends once per
+    transaction, at its commit, however many rows and calls asked for it."""
+    if not events:
+        return
     request_id = request_id_var.get()
-    if request_id:
-        headers["request_id"] = request_id
-    row = outbox_model()
-    row.event_id = event.id
-    row.event_type = event.type
-    row.routing_key = event.routing_key
-    row.aggregate_id = event.subject
-    row.payload = event.to_json()
-    row.headers = headers
-    row.created_at = datetime.now(UTC)
-    session.add(row)
-    if session.get_bind().dialect.name == "postgresql":
-        # One wake-up per transaction is enough (PostgreSQL sends it at commit).
-        transaction = session.get_transaction()
-        if session.info.get("outbox_notified_in") is not transaction:
-            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-            session.info["outbox_notified_in"] = transaction
+    headers = {"request_id": request_id} if request_id else {}
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "event_id": event.id,
+            "event_type": event.type,
+            "routing_key": event.routing_key,
+            "aggregate_id": event.subject,
+            "payload": event.to_json(),
+            "headers": headers,
+            "created_at": now,
+            "attempts": 0,
+        }
+        for event in events
+    ]
+    notify = session.get_bind().dialect.name == "postgresql"
+    session.execute(_insert_rows(outbox_model.__table__, notify), rows)  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _insert_rows(table: Table, notify: bool) -> Any:
+    """The outbox's INSERT, built once per table: the rows in the order given (SQLAlchemy sends
+    them as one multi-row statement that numbers them in that order), with the wake-up."""
+    returned: list[Any] = [table.c.seq]
+    if notify:
+        returned.append(func.pg_notify(NOTIFY_CHANNEL, ""))
+    return insert(table).returning(*returned, sort_by_parameter_order=True)
 
 
 def retract_unpublished(

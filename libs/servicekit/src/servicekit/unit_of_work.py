@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from .db import Database
 from .events import Event, new_event
-from .outbox import OutboxMixin, record_event
+from .outbox import OutboxMixin, record_events
 
 
 class DomainEvent(Protocol):
@@ -136,14 +136,14 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.start(self.session)
 
     def _record(self, events: list[Any]) -> None:
-        # One flush for the state and its outbox rows: without no_autoflush every
-        # record_event's NOTIFY would flush the row before it, a round trip each.
-        with self.session.no_autoflush:
-            for event in events:
-                if self.outbox_model is None:
-                    raise RuntimeError(f"{type(self).__name__} has no outbox for {event.name}")
-                record_event(self.session, self.outbox_model, self.to_cloudevent(event))
+        # The state first (one flush: whatever fails here fails inside the use case), then every
+        # event's outbox row in one statement (record_events).
         self.session.flush()
+        if not events:
+            return
+        if self.outbox_model is None:
+            raise RuntimeError(f"{type(self).__name__} has no outbox for {events[0].name}")
+        record_events(self.session, self.outbox_model, [self.to_cloudevent(event) for event in events])
 
     def to_cloudevent(self, event: DomainEvent) -> Event:
         return new_event(event.name, source=self.event_source, subject=event.subject, data=event.data())

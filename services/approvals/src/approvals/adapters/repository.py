@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import abc
+import functools
 import threading
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..domain.chain import ApprovalChain, define_chain, in_force
@@ -241,43 +242,37 @@ class SqlApprovalRepository(ApprovalRepository):
         return approval
 
     def _query(self) -> Any:
-        # The whole aggregate in one round trip: a few levels, people and decisions.
-        return select(Approval).options(
-            joinedload(Approval.tasks).joinedload(Task._assignees),  # type: ignore[attr-defined]
-            joinedload(Approval.decisions),  # type: ignore[arg-type]
-            joinedload(Approval.delegations),  # type: ignore[arg-type]
-        )
+        return _aggregate()
 
-    def _one(self, query: Any) -> Approval | None:
-        return self._with_chain(self.session.scalars(query).unique().first())
+    def _one(self, query: Any, parameters: dict[str, Any] | None = None) -> Approval | None:
+        return self._with_chain(self.session.scalars(query, parameters).unique().first())
 
-    def _locked(self, condition: Any) -> Approval | None:
-        """Lock the approval row, then read the aggregate in a statement of its own: under
-        READ COMMITTED the second statement sees what a decider we waited for committed
-        (a locking join would hand back the joined rows as they were before the wait)."""
-        approval_id = self.session.scalar(select(APPROVALS.c.id).where(condition).with_for_update())
+    def _by_id(self, approval_id: str) -> Approval | None:
+        return self._one(_aggregate_by_id(), {"approval_id": approval_id})
+
+    def _locked(self, lock: Any, parameters: dict[str, Any]) -> Approval | None:
+        """Lock the approval row (``lock`` selects its id FOR UPDATE), then read the aggregate in a
+        statement of its own: under READ COMMITTED the second statement sees what a decider we
+        waited for committed (a locking join would hand back the joined rows as they were before
+        the wait)."""
+        approval_id = self.session.scalar(lock, parameters)
         if approval_id is None:
             return None
-        return self._one(self._query().where(APPROVALS.c.id == approval_id))
+        return self._by_id(approval_id)
 
     def _get(self, approval_id: str) -> Approval | None:
-        return self._one(self._query().where(APPROVALS.c.id == approval_id))
+        return self._by_id(approval_id)
 
     def _get_by_task(self, task_id: str, for_update: bool) -> Approval | None:
-        owner = select(TASKS.c.approval_id).where(TASKS.c.id == task_id).scalar_subquery()
         if for_update:
-            return self._locked(APPROVALS.c.id == owner)
-        return self._one(self._query().where(APPROVALS.c.id == owner))
+            return self._locked(_lock_by_task(), {"task_id": task_id})
+        return self._one(_aggregate_by_task(), {"task_id": task_id})
 
     def _for_subject_version(self, kind: str, subject_id: str, version: int, for_update: bool) -> Approval | None:
-        condition = (
-            (APPROVALS.c.subject_kind == kind)
-            & (APPROVALS.c.subject_id == subject_id)
-            & (APPROVALS.c.subject_version == version)
-        )
+        parameters = {"kind": kind, "subject_id": subject_id, "version": version}
         if for_update:
-            return self._locked(condition)
-        return self._one(self._query().where(condition))
+            return self._locked(_lock_by_subject_version(), parameters)
+        return self._one(_aggregate_by_subject_version(), parameters)
 
     def _latest_for_subject(self, kind: str, subject_id: str) -> Approval | None:
         latest = (
@@ -321,7 +316,7 @@ class SqlApprovalRepository(ApprovalRepository):
         )
         found = []
         for approval_id in list(self.session.scalars(ids)):
-            approval = self._one(self._query().where(APPROVALS.c.id == approval_id))
+            approval = self._by_id(approval_id)
             if approval is not None:
                 found.append(approval)
         return found
@@ -364,15 +359,15 @@ class SqlAbsenceRepository(AbsenceRepository):
         return list(self.session.scalars(query))
 
     def _covering(self, usernames: list[str], day: date) -> list[Absence]:
+        """Plain rows, not tracked objects (the periods are only read here), read without flushing
+        the session first: no use case changes an absence before it asks this, and a level opening
+        mid-decision would otherwise flush the decision on its own, only for the unit of work to
+        flush the rest at its end."""
         if not usernames:
             return []
-        query = select(Absence).where(
-            ABSENCES.c.username.in_(usernames),
-            ABSENCES.c.starts_on <= day,
-            ABSENCES.c.ends_on >= day,
-            ABSENCES.c.cancelled_at.is_(None),
-        )
-        return list(self.session.scalars(query))
+        with self.session.no_autoflush:
+            rows = self.session.execute(_COVERING, {"usernames": usernames, "day": day})
+            return [Absence(**row._mapping) for row in rows]
 
 
 class SqlOpeningRepository(OpeningRepository):
@@ -398,3 +393,63 @@ class SqlOpeningRepository(OpeningRepository):
 APPROVALS = orm.ApprovalRow.__table__
 ABSENCES = orm.AbsenceRow.__table__
 TASKS = orm.TaskRow.__table__
+
+
+# The statements of a decision's path, each built once per process (once the aggregate is mapped):
+# a statement built anew on every call costs its construction and its cache key, about as much CPU
+# as running a small statement; a kept one has both already.
+
+
+@functools.cache
+def _aggregate() -> Any:
+    """The whole aggregate in one round trip: a few levels, people and decisions."""
+    return select(Approval).options(
+        joinedload(Approval.tasks).joinedload(Task._assignees),  # type: ignore[attr-defined]
+        joinedload(Approval.decisions),  # type: ignore[arg-type]
+        joinedload(Approval.delegations),  # type: ignore[arg-type]
+    )
+
+
+def _owner_of_task() -> Any:
+    return select(TASKS.c.approval_id).where(TASKS.c.id == bindparam("task_id")).scalar_subquery()
+
+
+@functools.cache
+def _aggregate_by_id() -> Any:
+    return _aggregate().where(APPROVALS.c.id == bindparam("approval_id"))
+
+
+@functools.cache
+def _aggregate_by_task() -> Any:
+    return _aggregate().where(APPROVALS.c.id == _owner_of_task())
+
+
+@functools.cache
+def _lock_by_task() -> Any:
+    return select(APPROVALS.c.id).where(APPROVALS.c.id == _owner_of_task()).with_for_update()
+
+
+def _subject_version() -> Any:
+    return (
+        (APPROVALS.c.subject_kind == bindparam("kind"))
+        & (APPROVALS.c.subject_id == bindparam("subject_id"))
+        & (APPROVALS.c.subject_version == bindparam("version"))
+    )
+
+
+@functools.cache
+def _aggregate_by_subject_version() -> Any:
+    return _aggregate().where(_subject_version())
+
+
+@functools.cache
+def _lock_by_subject_version() -> Any:
+    return select(APPROVALS.c.id).where(_subject_version()).with_for_update()
+
+
+_COVERING = select(*ABSENCES.c).where(
+    ABSENCES.c.username.in_(bindparam("usernames", expanding=True)),
+    ABSENCES.c.starts_on <= bindparam("day"),
+    ABSENCES.c.ends_on >= bindparam("day"),
+    ABSENCES.c.cancelled_at.is_(None),
+)
