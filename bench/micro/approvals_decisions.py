@@ -32,7 +32,7 @@ from approvals.domain.model import Actor, SubjectContext
 from servicekit.db import Database
 from sqlalchemy import Engine, event, select
 
-from tests.conftest import create_postgres_database, drop_postgres_database
+from bench.micro import scratch_database
 from tests.unit.approvals.fakes import FakeClock, FakeDirectory
 
 TASKS = orm.TaskRow.__table__
@@ -158,11 +158,8 @@ def main() -> None:
     parser.add_argument("--via", choices=("service", "http"), default="service")
     parser.add_argument("--rounds", type=int, default=3)
     arguments = parser.parse_args()
-    url = create_postgres_database("ttdn_micro")
-    try:
+    with scratch_database() as url:
         figures = run(url, arguments.decisions, arguments.via, arguments.rounds)
-    finally:
-        drop_postgres_database(url)
     print(f"median {statistics.median(figures):.2f}, least {min(figures):.2f} ms CPU/decision ({arguments.via})")
 
 
