@@ -617,15 +617,14 @@ def _summary(row: PlanRow, frozen_title: str | None = None) -> PlanSummary:
 _NOT_READ: Any = object()
 
 
-class _PlanReadForFact(Plan):
-    """A plan read for an approval fact: its content is read from the database the first time a rule
-    asks for it (an approval's end names the issuing body and the plan's title; a decision reads
-    neither); its timeline, deciders and versions' readers hold only what the fact adds to them, so
-    it is never one to show (``read_as``) or to count entries of."""
+class _ContentReadOnFirstUse:
+    """A domain object whose content is read from the database the first time a rule asks for it."""
+
+    _content: Content
 
     def __init__(self, read_content: Callable[[], Content], **fields: Any) -> None:
         self._read_content = read_content
-        super().__init__(content=_NOT_READ, **fields)
+        super().__init__(content=_NOT_READ, **fields)  # type: ignore[call-arg]
 
     @property
     def content(self) -> Content:
@@ -638,22 +637,15 @@ class _PlanReadForFact(Plan):
         self._content = content
 
 
-class _VersionReadForFact(PlanVersion):
+class _PlanReadForFact(_ContentReadOnFirstUse, Plan):
+    """A plan read for an approval fact: its content is read the first time a rule asks for it (an
+    approval's end names the issuing body and the plan's title; a decision reads neither); its
+    timeline, deciders and versions' readers hold only what the fact adds to them, so it is never
+    one to show (``read_as``) or to count entries of."""
+
+
+class _VersionReadForFact(_ContentReadOnFirstUse, PlanVersion):
     """A stored version read without its frozen content, read the first time a rule asks for it."""
-
-    def __init__(self, read_content: Callable[[], Content], **fields: Any) -> None:
-        self._read_content = read_content
-        super().__init__(content=_NOT_READ, **fields)
-
-    @property
-    def content(self) -> Content:
-        if self._content is _NOT_READ:
-            self._content = self._read_content()
-        return self._content
-
-    @content.setter
-    def content(self, content: Content) -> None:
-        self._content = content
 
 
 @dataclass
