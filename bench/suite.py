@@ -394,6 +394,29 @@ def _latency(values: list[float]) -> dict:
 
 
 # -- 4. lists at scale -----------------------------------------------------------------------------
+def grow_plans(url: str, count: int) -> None:
+    """``count`` copies of a plan row: provinces, years and statuses spread, one in fifty mentioning
+    "tập huấn biên giới" (what the lists phase searches), each a minute older than the one before."""
+    _copy_rows(
+        url,
+        "plans",
+        "true",
+        {
+            "id": "md5('bench-plan-' || i)::uuid::text",
+            "province": PROVINCES,
+            "org_unit": f"{PROVINCES} || '-STTTT'",
+            "year": "2015 + i % 12",
+            "status": STATUSES,
+            "title": "'Kế hoạch thông tin đối ngoại năm ' || (2015 + i % 12) || ' số ' || i",
+            "search_text": "'ke hoach thong tin doi ngoai nam ' || (2015 + i % 12) || ' so ' || i "
+            "|| CASE WHEN i % 50 = 0 THEN ' tap huan bien gioi' ELSE '' END",
+            "created_at": "t.created_at - make_interval(mins => i)",
+            "updated_at": "t.updated_at - make_interval(mins => i)",
+        },
+        count,
+    )
+
+
 def _copy_rows(url: str, table: str, template_where: str, overrides: dict[str, str], count: int) -> None:
     with psql(url) as connection:
         columns = [
@@ -449,24 +472,7 @@ def lists_at_scale(stack: Stack, plans: int, notifications: int, requests_each: 
         plans_in_review(stack, PLANS_IN_REVIEW - existing)
         existing = scalar(plans_db, "SELECT count(*) FROM plans")
     started = time.perf_counter()
-    _copy_rows(
-        plans_db,
-        "plans",
-        "true",
-        {
-            "id": "md5('bench-plan-' || i)::uuid::text",
-            "province": PROVINCES,
-            "org_unit": f"{PROVINCES} || '-STTTT'",
-            "year": "2015 + i % 12",
-            "status": STATUSES,
-            "title": "'Kế hoạch thông tin đối ngoại năm ' || (2015 + i % 12) || ' số ' || i",
-            "search_text": "'ke hoach thong tin doi ngoai nam ' || (2015 + i % 12) || ' so ' || i "
-            "|| CASE WHEN i % 50 = 0 THEN ' tap huan bien gioi' ELSE '' END",
-            "created_at": "t.created_at - make_interval(mins => i)",
-            "updated_at": "t.updated_at - make_interval(mins => i)",
-        },
-        max(0, plans - existing),
-    )
+    grow_plans(plans_db, max(0, plans - existing))
     plans_loaded = time.perf_counter() - started
     started = time.perf_counter()
     with psql(notifications_db) as connection:
