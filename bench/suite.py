@@ -203,25 +203,33 @@ def _profiled(stack: Stack, process: str, url: str, headers: dict[str, str], sec
 
 # -- 2. end-to-end latency -------------------------------------------------------------------------
 class ConditionalPoll:
-    """A list polled as a client would: the ETag of the last answer goes back in If-None-Match, and a
-    304 (nothing new, no body) costs the services one row read; ``counts`` says how the polls went."""
+    """A list watched as a client would: the ETag of the last answer goes back in If-None-Match with
+    ``Prefer: wait`` (servicekit.list_versions), so the service answers the moment the list changes,
+    or ``304`` after the wait; a 304 (no body) costs the services one row read. ``counts`` says how the
+    polls went ("immediate" are 304s answered without waiting: too many waiting in that process)."""
+
+    WAIT_SECONDS = 5
 
     def __init__(self, who: Person, path: str, params: dict) -> None:
         self.who, self.path, self.params = who, path, params
         self.etag: str | None = None
-        self.counts = {"200": 0, "304": 0}
+        self.counts = {"200": 0, "304": 0, "immediate": 0}
 
-    def items_if_changed(self) -> list[dict]:
-        """The list's items when it changed since the last poll; none when it did not."""
-        headers = {"If-None-Match": self.etag} if self.etag else {}
+    def items_if_changed(self) -> tuple[list[dict], bool]:
+        """The list's items when it changed since the last poll (none when it did not), and whether
+        the service waited before answering (when it did not, the caller should pause before asking
+        again)."""
+        headers = {"If-None-Match": self.etag, "Prefer": f"wait={self.WAIT_SECONDS}"} if self.etag else {}
         response = self.who.get(self.path, params=self.params, headers=headers)
         if response.status_code == 304:
             self.counts["304"] += 1
-            return []
+            waited = "Preference-Applied" in response.headers
+            self.counts["immediate"] += not waited
+            return [], waited
         assert response.status_code == 200, response.text
         self.counts["200"] += 1
         self.etag = response.headers.get("ETag")
-        return response.json()["items"]
+        return response.json()["items"], True
 
 
 def end_to_end_latency(stack: Stack, samples: int, rate: float, poll_seconds: float = 0.01) -> dict:
@@ -246,23 +254,27 @@ def end_to_end_latency(stack: Stack, samples: int, rate: float, poll_seconds: fl
 
     def watch_tasks() -> None:
         while not stop.is_set():
-            for task in task_poll.items_if_changed():
+            tasks, waited = task_poll.items_if_changed()
+            for task in tasks:
                 plan_id = task["plan_id"]
                 if plan_id in wanted and plan_id not in task_seen:
                     task_seen[plan_id] = time.perf_counter()
                     wall["task_seen", plan_id] = time.time()
                     to_decide.put((plan_id, task["id"]))
-            stop.wait(poll_seconds)
+            if not waited:
+                stop.wait(poll_seconds)
 
     def watch_inbox() -> None:
         while not stop.is_set():
-            for message in inbox_poll.items_if_changed():
+            messages, waited = inbox_poll.items_if_changed()
+            for message in messages:
                 plan_id = message["plan_id"]
                 heard = message["event_type"] == "approval.decision_recorded" and plan_id in decided
                 if heard and plan_id not in inbox_seen:
                     inbox_seen[plan_id] = time.perf_counter()
                     wall["inbox_seen", plan_id] = time.time()
-            stop.wait(poll_seconds)
+            if not waited:
+                stop.wait(poll_seconds)
 
     def decide() -> None:
         while not stop.is_set():

@@ -98,9 +98,17 @@ def create_app(
                 "If-Match",
                 "If-None-Match",
                 "Idempotency-Key",
+                "Prefer",
                 "X-Request-ID",
             ],
-            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "Retry-After",
+                "X-Request-ID",
+                "Idempotent-Replayed",
+                "Preference-Applied",
+            ],
             max_age=600,
         )
 

@@ -4,12 +4,16 @@ bulk approval of opened tasks; out-of-office deputies."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from servicekit.db import Database
+from servicekit.list_versions import LIST_CHANGES, ListChanges
 
 from tests.support.orgs import province_of, unit_of
 from tests.unit.approvals.fakes import FakeClock
@@ -284,3 +288,35 @@ def test_a_poll_is_a_304_until_the_callers_list_changes(
     clock.advance(days=20)
     assert poll(client, "province.cb", province) == 200
     assert all(task["overdue"] for task in tasks(client, "province.cb", q=tag)["items"])
+
+
+def test_a_poll_that_prefers_to_wait_is_answered_when_a_task_arrives(
+    app: Flask, client: FlaskClient, deliver: Callable, db: Database
+) -> None:
+    changes: ListChanges = app.extensions[LIST_CHANGES]
+    changes.RECHECK_SECONDS = 60  # only the commit's notification answers the poll in time
+    tag = marker()
+    held = etag_of(client, "dept.cb", q=tag)
+    headers = {**auth("dept.cb"), "If-None-Match": held, "Prefer": "wait=0.2"}
+    quiet = client.get("/approvals/tasks", query_string={"q": tag}, headers=headers)
+    assert quiet.status_code == 304 and quiet.headers["Preference-Applied"] == "wait=0.2"
+
+    answers: list[Any] = []
+
+    def poll() -> None:
+        headers = {**auth("dept.cb"), "If-None-Match": held, "Prefer": "wait=8"}
+        answers.append(client.get("/approvals/tasks", query_string={"q": tag}, headers=headers))
+
+    waiting = threading.Thread(target=poll)
+    waiting.start()
+    deadline = time.monotonic() + 5
+    while changes.waiting < 1 or not changes.listening.is_set():
+        assert time.monotonic() < deadline, "the poll never waited"
+        time.sleep(0.005)
+    started = time.monotonic()
+    plan = submit(deliver, tag, "Kế hoạch chờ nhiệm vụ", drafters=["drafter.cb"])
+    waiting.join(8)
+    (answer,) = answers
+    assert answer.status_code == 200 and answer.headers["ETag"] != held
+    assert [task["plan_id"] for task in answer.get_json()["items"]] == [plan["plan_id"]]
+    assert time.monotonic() - started < 8

@@ -3,12 +3,16 @@ and bearer tokens checked by the real verifier against a JWKS on loopback."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from notifications.testing import FakeDirectory
+from servicekit.list_versions import LIST_CHANGES, ListChanges
 
 from tests.integration.notifications.support import (
     RealmKeys,
@@ -252,3 +256,37 @@ def test_a_poll_is_a_304_until_the_readers_inbox_changes(app_and_deps, realm: Re
         etag = client.get("/notifications?limit=5", headers=reader).headers["ETag"]
         assert client.post("/notifications/read-all", headers=reader).json["marked"] == 0
         assert polled(reader, etag) == 304
+
+
+def test_a_poll_that_prefers_to_wait_is_answered_when_a_message_arrives(app_and_deps, realm: RealmKeys) -> None:
+    app, deps = app_and_deps
+    deliver = deliver_through_consumer(deps)
+    changes: ListChanges = app.extensions[LIST_CHANGES]
+    changes.RECHECK_SECONDS = 60  # only the consumer's commit notifying the reader answers in time
+    reader = auth(realm)
+    answers: list[Any] = []
+    with app.test_client() as client:
+        etag = client.get("/notifications?limit=5", headers=reader).headers["ETag"]
+        quiet = client.get("/notifications?limit=5", headers={**reader, "If-None-Match": etag, "Prefer": "wait=0.2"})
+        assert quiet.status_code == 304 and quiet.headers["Preference-Applied"] == "wait=0.2"
+
+        def poll() -> None:
+            with app.test_client() as own:
+                headers = {**reader, "If-None-Match": etag, "Prefer": "wait=8"}
+                answers.append(own.get("/notifications?limit=5", headers=headers))
+
+        waiting = threading.Thread(target=poll)
+        waiting.start()
+        deadline = time.monotonic() + 5
+        while changes.waiting < 1 or not changes.listening.is_set():
+            assert time.monotonic() < deadline, "the poll never waited"
+            time.sleep(0.005)
+        started = time.monotonic()
+        another = {"approval_id": str(uuid.uuid4()), "plan_id": str(uuid.uuid4())}
+        title = "Kế hoạch chờ tin"
+        deliver(sample_event("approval.task_assigned", level=3, task_id="t-3-wait", title=title, **another))
+        waiting.join(8)
+    (answer,) = answers
+    assert answer.status_code == 200 and answer.headers["ETag"] != etag
+    assert answer.json["items"][0]["subject"].endswith("Kế hoạch chờ tin")
+    assert time.monotonic() - started < 8

@@ -3,12 +3,26 @@ list's ETag is weak, a digest of what the answer depends on, and a matching If-N
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from servicekit.db import Database, declarative_base
-from servicekit.list_versions import ListVersionMixin, current_version, list_etag, not_modified, note_changed, track
+from servicekit.list_versions import (
+    LIST_CHANGES,
+    ListChanges,
+    ListVersionMixin,
+    current_version,
+    list_etag,
+    not_modified,
+    note_changed,
+    preferred_wait,
+    still_not_modified,
+    track,
+)
 from sqlalchemy.orm import Session
 
 Base = declarative_base()
@@ -84,3 +98,97 @@ def test_if_none_match_holding_the_tag_is_a_304_without_a_body(sent: str | None,
     else:
         assert answer is not None and answer.status_code == 304 and answer.get_data() == b""
         assert answer.headers["ETag"] == tag
+
+
+@pytest.mark.parametrize(
+    ("prefer", "seconds"),
+    [
+        (None, 0.0),
+        ("wait=5", 5.0),
+        ("respond-async, wait=2.5", 2.5),
+        ('wait="3"', 3.0),
+        ("WAIT=60", 10.0),  # at most the service's limit
+        ("wait=soon", 0.0),
+        ("wait=-1", 0.0),
+        ("return=minimal", 0.0),
+    ],
+)
+def test_the_wait_a_request_prefers_is_read_from_its_prefer_header(prefer: str | None, seconds: float) -> None:
+    with Flask(__name__).test_request_context(headers={"Prefer": prefer} if prefer else {}):
+        assert preferred_wait(10.0) == seconds
+
+
+def waiting_app(db: Database, *, waiters: int = 2) -> Flask:
+    app = Flask(__name__)
+    changes = ListChanges(None, "list_versions", max_waiters=waiters, max_seconds=10.0)
+    changes.RECHECK_SECONDS = 0.02  # SQLite has no NOTIFY: the rereads are all there is
+    app.extensions[LIST_CHANGES] = changes
+    return app
+
+
+def tag_of(db: Database, name: str) -> str:
+    return list_etag("inbox/1", name, versions(db, name)[0])
+
+
+def test_a_poll_that_prefers_to_wait_gets_its_304_only_after_the_wait(db: Database) -> None:
+    held = tag_of(db, "reader")
+    headers = {"If-None-Match": held, "Prefer": "wait=0.1"}
+    with waiting_app(db).test_request_context(headers=headers):
+        answer = not_modified(held)
+        assert answer is not None
+        started = time.monotonic()
+        assert still_not_modified(answer, "reader", lambda: tag_of(db, "reader")) is answer
+    assert time.monotonic() - started >= 0.1
+    assert answer.status_code == 304 and answer.headers["Preference-Applied"] == "wait=0.1"
+    with waiting_app(db).test_request_context(headers={"If-None-Match": held}):  # no preference: at once
+        answer = not_modified(held)
+        assert answer is not None and still_not_modified(answer, "reader", lambda: tag_of(db, "reader")) is answer
+        assert "Preference-Applied" not in answer.headers
+
+
+def test_a_waiting_poll_is_answered_when_its_list_changes(db: Database) -> None:
+    held = tag_of(db, "reader")
+    app = waiting_app(db)
+    changes: ListChanges = app.extensions[LIST_CHANGES]
+    outcome: list[object] = []
+
+    def poll() -> None:
+        with app.test_request_context(headers={"If-None-Match": held, "Prefer": "wait=10"}):
+            answer = not_modified(held)
+            assert answer is not None
+            outcome.append(still_not_modified(answer, "reader", lambda: tag_of(db, "reader")))
+
+    waiting = threading.Thread(target=poll)
+    waiting.start()
+    wait_until(lambda: changes.waiting == 1)
+    with db.transaction() as session:
+        note_changed(session, Versions, ["someone else"])
+    time.sleep(0.1)
+    assert outcome == []  # another person's change answers nobody here
+    with db.transaction() as session:
+        note_changed(session, Versions, ["reader"])
+    waiting.join(5)
+    assert outcome == [None] and changes.waiting == 0  # None: changed, answer the list in full
+
+
+def test_beyond_the_waiters_allowed_a_poll_is_answered_at_once(db: Database) -> None:
+    held = tag_of(db, "reader")
+    app = waiting_app(db, waiters=1)
+    changes: ListChanges = app.extensions[LIST_CHANGES]
+    first = threading.Thread(target=changes.wait, args=("reader", lambda: True, 1.0))
+    first.start()
+    wait_until(lambda: changes.waiting == 1)
+    with app.test_request_context(headers={"If-None-Match": held, "Prefer": "wait=5"}):
+        answer = not_modified(held)
+        assert answer is not None
+        started = time.monotonic()
+        assert still_not_modified(answer, "other", lambda: tag_of(db, "other")) is answer
+    assert time.monotonic() - started < 0.5 and "Preference-Applied" not in answer.headers
+    first.join(5)
+
+
+def wait_until(probe: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not probe():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)

@@ -19,21 +19,39 @@ READ COMMITTED a change committed between the two statements can only put newer 
 tag, which costs the client one more full answer — never an old list under the current tag. The tags
 are weak (``W/"…"``): they name a state of the list, not the bytes of one answer, and ``If-None-Match``
 compares weakly anyway.
+
+A client that wants to hear of a change as soon as it commits, rather than at its next poll, adds
+``Prefer: wait=N`` (RFC 7240) to its conditional GET: while the tag still matches, the answer waits up
+to N seconds (at most ``LIST_WAIT_MAX_SECONDS``) for the list to change, and comes back with the new
+list the moment it does, or ``304`` with ``Preference-Applied: wait=N`` when it did not. On PostgreSQL
+the bump's ``RETURNING`` notifies the person's name on the table's channel (sent at commit, never after
+a rollback), and :class:`ListChanges` — one listening connection per process — wakes that person's
+waiting requests; each also reads its tag again every second, so a notification lost with a dropped
+connection costs at most that second. A waiting request holds a worker thread (not a database
+connection): a process lets at most ``LIST_WAITERS`` wait at once, and answers the others at once, as
+it may (a preference, not a demand).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Response, request
-from sqlalchemy import BigInteger, String, event, select
+import psycopg
+from flask import Response, current_app, request
+from sqlalchemy import BigInteger, String, event, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
+
+log = logging.getLogger(__name__)
 
 _PENDING = "ttdn.list_versions.pending"  # session.info: {version model: {usernames}}
 _COLLECTING = "ttdn.list_versions.collecting"  # session.info: a flush collector names people (see track)
@@ -116,9 +134,140 @@ def _bump(session: Session, model: type[ListVersionMixin]) -> Any:
     One statement shape, so it is compiled once per process (a ``VALUES`` list built into the
     statement is compiled anew on every commit); with ``RETURNING``, SQLAlchemy still sends the
     parameters as one multi-row ``VALUES`` statement, in their order (its "insertmanyvalues")."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgres else sqlite_insert
     table = model.__table__  # type: ignore[attr-defined]
     statement = insert(table).on_conflict_do_update(
         index_elements=[table.c.username], set_={"version": table.c.version + 1}
     )
+    if postgres:  # wakes the person's waiting requests at commit (ListChanges)
+        return statement.returning(table.c.version, func.pg_notify(table.name, table.c.username))
     return statement.returning(table.c.version)
+
+
+# -- waiting for a change (``Prefer: wait``) -------------------------------------------------------
+LIST_CHANGES = "ttdn.list_changes"  # app.extensions: the process's ListChanges
+
+
+class ListChanges:
+    """The requests of this process waiting for a person's list to change, and the one connection
+    that LISTENs on the version table's channel to wake them (started on the first wait, so after
+    gunicorn forks). ``max_waiters`` bounds how many may wait at once: each holds a worker thread."""
+
+    RECHECK_SECONDS = 1.0  # a waiter reads its tag again this often, notified or not
+
+    def __init__(self, dsn: str | None, channel: str, *, max_waiters: int, max_seconds: float) -> None:
+        self.dsn, self.channel = dsn, channel
+        self.max_waiters, self.max_seconds = max_waiters, max_seconds
+        self._waiting: dict[str, set[threading.Event]] = {}
+        self._count = 0
+        self._lock = threading.Lock()
+        self._listener: threading.Thread | None = None
+        self.listening = threading.Event()  # set while the LISTEN is in place
+
+    @classmethod
+    def for_table(cls, db: Any, model: type[ListVersionMixin], settings: Any) -> ListChanges:
+        """For ``model``'s table in ``db`` (a servicekit Database); without a listener on SQLite."""
+        dsn = None
+        if db.is_postgres:
+            dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        table = model.__table__.name  # type: ignore[attr-defined]
+        return cls(dsn, table, max_waiters=settings.list_waiters, max_seconds=settings.list_wait_max_seconds)
+
+    @property
+    def waiting(self) -> int:
+        """How many requests of this process are waiting now."""
+        return self._count
+
+    def wait(self, username: str, unchanged: Callable[[], bool], seconds: float) -> bool | None:
+        """Wait until ``unchanged()`` turns false (True) or ``seconds`` pass (False); None when as many
+        requests as allowed are waiting already (nothing waited). ``unchanged`` is asked first, after
+        this request is registered, so a change committed just before cannot be missed."""
+        woken = threading.Event()
+        with self._lock:
+            if self._count >= self.max_waiters:
+                return None
+            self._count += 1
+            self._waiting.setdefault(username, set()).add(woken)
+        try:
+            self._ensure_listening()
+            deadline = time.monotonic() + seconds
+            while unchanged():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                woken.wait(min(left, self.RECHECK_SECONDS))
+                woken.clear()
+            return True
+        finally:
+            with self._lock:
+                self._count -= 1
+                waiters = self._waiting.get(username, set())
+                waiters.discard(woken)
+                if not waiters:
+                    self._waiting.pop(username, None)
+
+    def _wake(self, username: str | None = None) -> None:
+        """Wake ``username``'s waiters (everyone's with None) to read their tags again."""
+        with self._lock:
+            for name, waiters in self._waiting.items():
+                if username is None or name == username:
+                    for woken in waiters:
+                        woken.set()
+
+    def _ensure_listening(self) -> None:
+        if self.dsn is None:
+            return
+        with self._lock:
+            if self._listener is None:
+                self._listener = threading.Thread(target=self._listen, name="list-changes", daemon=True)
+                self._listener.start()
+
+    def _listen(self) -> None:
+        """LISTEN for good; on a lost connection, wait a second and listen again (meanwhile the
+        waiters' own rereads carry on). Once listening again, every waiter reads its tag anew: a
+        change may have committed while nobody listened."""
+        assert self.dsn is not None
+        while True:
+            try:
+                with psycopg.connect(self.dsn, autocommit=True) as connection:
+                    connection.execute(f'LISTEN "{self.channel}"')
+                    self.listening.set()
+                    self._wake()
+                    for notification in connection.notifies():
+                        self._wake(notification.payload)
+            except (psycopg.Error, OSError) as error:
+                log.warning("list changes: listening failed, again in a second", extra={"error": str(error)})
+            self.listening.clear()
+            time.sleep(1.0)
+
+
+def preferred_wait(max_seconds: float) -> float:
+    """The seconds the request's ``Prefer: wait=N`` asks for, at most ``max_seconds``; 0 without one."""
+    for preference in request.headers.getlist("Prefer"):
+        for part in preference.split(","):
+            name, _, value = part.split(";", 1)[0].strip().partition("=")
+            if name.strip().lower() == "wait":
+                with contextlib.suppress(ValueError):
+                    seconds = float(value.strip().strip('"'))
+                    if seconds > 0:
+                        return min(seconds, max_seconds)
+    return 0.0
+
+
+def still_not_modified(answer: Response, username: str, current_tag: Callable[[], str]) -> Response | None:
+    """For a ``304`` (``answer``) to a request that prefers to wait: wait for ``username``'s list to
+    change. ``current_tag`` reads the list's tag anew (one primary-key read, its own connection).
+    Returns the ``304`` when nothing changed in the time waited (with ``Preference-Applied``), None
+    when the list changed (answer it in full); ``answer`` itself when the request does not ask to
+    wait, or too many are waiting already."""
+    changes: ListChanges | None = current_app.extensions.get(LIST_CHANGES)
+    seconds = preferred_wait(changes.max_seconds) if changes is not None else 0.0
+    if changes is None or not seconds:
+        return answer
+    changed = changes.wait(username, lambda: not_modified(current_tag()) is not None, seconds)
+    if changed:
+        return None
+    if changed is False:
+        answer.headers["Preference-Applied"] = f"wait={seconds:g}"
+    return answer

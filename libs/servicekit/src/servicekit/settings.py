@@ -44,6 +44,11 @@ class ServiceSettings(BaseSettings):
     max_delivery_attempts: int = 5
     outbox_poll_seconds: float = 1.0
     outbox_batch_size: int = 200
+    # A conditional GET of a person's list with `Prefer: wait=N` waits at most this long for a change
+    # (below the gateway's UPSTREAM_READ_TIMEOUT), and at most LIST_WAITERS such requests per process
+    # wait at once: each holds a worker thread (servicekit.list_versions).
+    list_wait_max_seconds: float = 10.0
+    list_waiters: int = 2
 
     # CLOCK_OFFSET_SECONDS: shifts this process's clock (0 in production). Demonstrations and the
     # end-to-end tests run a process days ahead to show reminders and overdue tasks without waiting.

@@ -12,9 +12,10 @@ from flask_smorest import Blueprint
 from servicekit.calendar import WorkingCalendar
 from servicekit.db import Database
 from servicekit.i18n import N_, request_locale
-from servicekit.list_versions import not_modified
+from servicekit.list_versions import not_modified, still_not_modified
 from servicekit.messagebus import MessageBus
 from servicekit.web import current_principal
+from sqlalchemy.orm import Session
 
 from .. import views
 from ..adapters.repository import fold
@@ -81,20 +82,36 @@ class TaskList(MethodView):
     @approvals_blp.doc(parameters=IF_NONE_MATCH)
     def get(self, query: dict[str, Any]) -> Response:
         """The caller's tasks (open by default): overdue first, then by due date. 304 with no body while
-        the list is as the ETag in If-None-Match says (answered from one row: a poll is cheap)."""
+        the list is as the ETag in If-None-Match says (answered from one row: a poll is cheap); with
+        `Prefer: wait=N` as well, the answer waits up to N seconds for the list to change."""
         context = service()
         actor = current_actor()
-        now = context.now()
+        locale = request_locale()
+
+        def tag(session: Session) -> str:
+            last_day_end = context.calendar.last_day_end_before(context.now())
+            return views.task_list_tag(session, actor, query, last_day_end, locale)
+
+        def current_tag() -> str:
+            with context.db.reading() as session:
+                return tag(session)
+
         # Outside any transaction (no BEGIN and COMMIT round trips for a read): the list's version,
         # then, unless the caller has this list already, the page in one statement.
         with context.db.reading() as session:
-            etag = views.task_list_tag(
-                session, actor, query, context.calendar.last_day_end_before(now), request_locale()
-            )
+            etag = tag(session)
             unchanged = not_modified(etag)
-            if unchanged is not None:
-                return unchanged
-            page = views.tasks_for(session, actor, views.TaskFilter(**query), now)
+            if unchanged is None:
+                return self._page(session, actor, query, etag)
+        # The caller has this list: waited for a change if it asks to (holding no connection meanwhile).
+        if (unchanged := still_not_modified(unchanged, actor.username, current_tag)) is not None:
+            return unchanged
+        with context.db.reading() as session:
+            return self._page(session, actor, query, tag(session))
+
+    @staticmethod
+    def _page(session: Session, actor: Actor, query: dict[str, Any], etag: str) -> Response:
+        page = views.tasks_for(session, actor, views.TaskFilter(**query), service().now())
         response: Response = current_app.json.response(schemas.dump_task_page(page))  # TaskPage's shape, cheaply
         response.headers["ETag"] = etag
         return response

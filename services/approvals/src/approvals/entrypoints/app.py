@@ -7,10 +7,12 @@ from servicekit.api import create_api
 from servicekit.auth import TokenVerifier
 from servicekit.db import Database
 from servicekit.i18n import N_
+from servicekit.list_versions import LIST_CHANGES, ListChanges
 from servicekit.problems import ProblemTable, ProblemType, register_problem_table
 from servicekit.web import create_service_app, service_readiness
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from ..adapters.orm import TaskListVersionRow
 from ..bootstrap import bootstrap
 from ..config import ApprovalsSettings
 from ..domain import errors
@@ -35,6 +37,7 @@ def create_app(
     readiness = service_readiness(db, settings, verifier)
     app = create_service_app("approvals", settings, verifier=verifier, readiness=readiness)
     app.extensions["approvals"] = ServiceContext(db, bootstrap(settings, db=db, directory=directory, clock=clock))
+    app.extensions[LIST_CHANGES] = ListChanges.for_table(db, TaskListVersionRow, settings)
     api = create_api(
         app,
         title="TTĐN approvals",

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 from servicekit.i18n import request_locale
-from servicekit.list_versions import list_etag, not_modified
+from servicekit.list_versions import list_etag, not_modified, still_not_modified
 from servicekit.messagebus import MessageBus
 from servicekit.web import current_principal
 
@@ -102,10 +102,17 @@ class Inbox(MethodView):
         """The caller's messages, newest first (keyset pagination with `cursor`): one item per
         happening (a decision, the approval it ended and the number issued are one item), its text
         without addresses, its `link` with the words to show for it (`link_text`). 304 with no body
-        while the inbox is as the ETag in If-None-Match says (answered from one row: a poll is cheap)."""
+        while the inbox is as the ETag in If-None-Match says (answered from one row: a poll is cheap); with
+        `Prefer: wait=N` as well, the answer waits up to N seconds for the inbox to change."""
         username, locale = reader(), request_locale()
+
+        def current_tag() -> str:
+            return inbox_tag(username, views.inbox_version(username, bus().uow()), query, locale)
+
         if request.if_none_match:
-            unchanged = not_modified(inbox_tag(username, views.inbox_version(username, bus().uow()), query, locale))
+            unchanged = not_modified(current_tag())
+            if unchanged is not None:  # the caller has this inbox: wait for a change if it asks to
+                unchanged = still_not_modified(unchanged, username, current_tag)
             if unchanged is not None:
                 return unchanged
         command = commands.ListInbox(

@@ -7,9 +7,11 @@ from servicekit.api import create_api
 from servicekit.auth import TokenVerifier
 from servicekit.db import Database
 from servicekit.i18n import N_
+from servicekit.list_versions import LIST_CHANGES, ListChanges
 from servicekit.problems import ProblemTable, ProblemType, register_problem_table
 from servicekit.web import create_service_app, service_readiness
 
+from ..adapters.orm import InboxVersionRow
 from ..bootstrap import bootstrap
 from ..config import NotificationsSettings
 from ..domain.errors import (
@@ -56,6 +58,7 @@ def create_app(
     readiness = service_readiness(db, settings, verifier)
     app = create_service_app("notifications", settings, verifier=verifier, readiness=readiness)
     app.extensions["notifications"] = bootstrap(settings, db=db, directory=directory, resolve=resolve)
+    app.extensions[LIST_CHANGES] = ListChanges.for_table(db, InboxVersionRow, settings)
     register_problem_table(app, PROBLEMS, CATALOGUE)
     rest = create_api(app, title="TTĐN notifications", description="In-app inbox and integrator webhooks")
     rest.register_blueprint(api.inbox)

@@ -1,0 +1,68 @@
+"""A request waiting for a person's list (``Prefer: wait``) is woken by PostgreSQL's notification at the
+commit that raises that person's version, not by its own rereads; a rollback wakes nobody."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from servicekit.db import Database, declarative_base
+from servicekit.list_versions import ListChanges, ListVersionMixin, current_version, note_changed
+
+Base = declarative_base()
+
+
+class Versions(ListVersionMixin, Base):
+    __tablename__ = "waited_list_versions"
+
+
+@pytest.fixture
+def db(postgres_url: str) -> Iterator[Database]:
+    database = Database(postgres_url)
+    Base.metadata.create_all(database.engine)
+    yield database
+    database.dispose()
+
+
+def version(db: Database, name: str) -> int:
+    with db.reading() as session:
+        return current_version(session, Versions, name)
+
+
+class Settings:
+    list_waiters = 4
+    list_wait_max_seconds = 10.0
+
+
+def test_the_commit_that_raises_a_version_wakes_its_waiter_and_a_rollback_does_not(db: Database) -> None:
+    changes = ListChanges.for_table(db, Versions, Settings())
+    changes.RECHECK_SECONDS = 60  # nothing but the notification can wake the waiter in time
+    reader = f"reader-{uuid.uuid4().hex[:8]}"
+    held = version(db, reader)
+    outcome: list[bool | None] = []
+
+    def wait() -> None:
+        outcome.append(changes.wait(reader, lambda: version(db, reader) == held, 20))
+
+    waiting = threading.Thread(target=wait)
+    waiting.start()
+    deadline = time.monotonic() + 5
+    while changes.waiting < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert changes.listening.wait(5)  # the LISTEN is in place before the change commits
+
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        note_changed(session, Versions, [reader])
+        raise RuntimeError("rolled back")
+    waiting.join(0.5)
+    assert waiting.is_alive() and outcome == []
+
+    started = time.monotonic()
+    with db.transaction() as session:
+        note_changed(session, Versions, [reader])
+    waiting.join(10)
+    assert outcome == [True] and time.monotonic() - started < 10
