@@ -129,10 +129,11 @@ def test_polls_of_the_task_list_and_the_inbox_are_304_through_the_gateway_until_
 
         def probe() -> str | None:
             etag = dept.get(path).headers["ETag"]
-            again = dept.get(path, headers={"If-None-Match": etag})
+            again = dept.get(path, headers={"If-None-Match": etag, "Prefer": "wait=0.2"})
             if again.status_code != 304:
                 return None
             assert again.content == b"" and again.headers["ETag"] == etag, again.headers
+            assert again.headers["Preference-Applied"] == "wait=0.2"  # it waited for a change that did not come
             return etag
 
         return eventually(probe, what=f"{path} to settle")
@@ -142,7 +143,7 @@ def test_polls_of_the_task_list_and_the_inbox_are_304_through_the_gateway_until_
     drafter.submit(plan["id"])
 
     def changed(path: str, etag: str) -> list[dict]:
-        answer = dept.get(path, headers={"If-None-Match": etag})
+        answer = dept.get(path, headers={"If-None-Match": etag, "Prefer": "wait=5"})  # answered at the change
         if answer.status_code == 304:
             return []
         assert answer.status_code == 200 and answer.headers["ETag"] != etag, answer.text
