@@ -18,7 +18,7 @@ def publish(channel: BlockingChannel, routing_key: str) -> None:
 
 
 def received(channel: BlockingChannel, queue: str) -> list[str]:
-    keys = []
+    keys: list[str] = []
     while True:
         method, properties, _ = channel.basic_get(queue, auto_ack=True)
         if method is None:
