@@ -623,6 +623,8 @@ def test_the_rabbitmq_cluster_and_the_quorum_queues(overlay: str) -> None:
 
         def queue_bind(self, **_: Any) -> None: ...
 
+        def queue_unbind(self, **_: Any) -> None: ...
+
         def queue_declare(self, queue: str, durable: bool, arguments: dict[str, Any], **_: Any) -> None:
             self.queues[queue] = arguments
 

@@ -22,6 +22,10 @@ so a retried message cannot vanish between its queue and ``q``. They were
 classic ``q.retry.<ms>`` queues before; a broker that still has those lets
 their messages return to ``q`` when they expire, after which they can be
 deleted.
+
+A binding taken away from a spec stays on the durable queue of a broker that
+had it (declaring only adds): the spec lists it under ``retired`` and every
+declaration unbinds it, which is a no-op where it is not bound.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ class QueueSpec:
     # Deliveries before the broker dead-letters a message that keeps crashing
     # its consumer before any ack (our own retry count handles handler errors).
     delivery_limit: int = 20
+    # Bindings this queue had once and must no longer have.
+    retired: tuple[str, ...] = ()
 
     def retry_queue(self, delay_ms: int) -> str:
         return f"{self.name}.delay.{delay_ms}"
@@ -73,8 +79,14 @@ SUITE_QUEUES: tuple[QueueSpec, ...] = (
     ),
     QueueSpec("notifications.events", ("plan.#", "approval.#", "report.#", "call.#", "organisation.#")),
     # The plans service's overview read model: every fact about documents and calls, applied by the
-    # plans consumer into its own tables (docs/overview.md).
-    QueueSpec("plans.overview", ("plan.#", "approval.#", "call.#", "report.#")),
+    # plans consumer into its own tables (docs/overview.md). Of the approvals service's events it
+    # reads the levels opened and the approval's end; the others (a decision that does not end the
+    # approval above all) would each cost a transaction that changes nothing.
+    QueueSpec(
+        "plans.overview",
+        ("plan.#", "approval.task_assigned", "approval.completed", "call.#", "report.#"),
+        retired=("approval.#",),
+    ),
 )
 
 
@@ -103,6 +115,8 @@ def declare_queue(channel: BlockingChannel, exchange: str, spec: QueueSpec, retr
     )
     for key in spec.bindings:
         channel.queue_bind(queue=spec.name, exchange=exchange, routing_key=key)
+    for key in spec.retired:
+        channel.queue_unbind(queue=spec.name, exchange=exchange, routing_key=key)
     for delay in retry_delays_ms:
         channel.queue_declare(
             queue=spec.retry_queue(delay),

@@ -7,13 +7,14 @@ import functools
 import hashlib
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from ..domain.calls import Call, Province
 from ..domain.overview import OverviewDocument
@@ -117,12 +118,30 @@ class OverviewStore:
         self._stored: dict[tuple[str, str], dict[str, Any] | None] = {}
 
     def document(self, kind: str, document_id: str, *, for_update: bool = False) -> OverviewDocument:
-        row = self.session.execute(_document_query(for_update), {"b_kind": kind, "b_id": document_id}).first()
+        """The document as stored (a new one when there is none). ``for_update`` locks its row until
+        the transaction ends, and first makes the row of a new document: competing consumers applying
+        two events of one new document would otherwise both insert it, and one would fail."""
+        key = {"b_kind": kind, "b_id": document_id}
+        row = self.session.execute(_document_query(for_update), key).first()
         document = OverviewDocument(kind=kind, id=document_id)
+        if row is None and for_update:
+            if self._make_row(document):
+                self._stored[(kind, document_id)] = {}  # a bare row: save() writes every column
+                return document
+            # Made by a transaction that committed while this one waited on its key: read it.
+            row = self.session.execute(_document_query(for_update), key).one()
         if row is not None:
             _fill(document, row)
         self._stored[(kind, document_id)] = _values(document) if row is not None else None
         return document
+
+    def _make_row(self, document: OverviewDocument) -> bool:
+        """Insert a new document's row, locked by this transaction; False when it exists (another
+        transaction's that has not committed is waited for)."""
+        dialect = self.session.get_bind().dialect.name
+        values = {**_values(document), "updated_at": datetime.now(UTC), "change": ""}
+        made = self.session.execute(_document_insert_new(dialect), {"kind": document.kind, "id": document.id, **values})
+        return made.first() is not None
 
     def save(self, document: OverviewDocument, at: datetime) -> None:
         """Write the document, unless it is as document() read it (then its change token stays, and
@@ -137,7 +156,7 @@ class OverviewStore:
         if stored is not None:  # the statement sets the columns named in its parameters
             changed = {name: value for name, value in written.items() if stored.get(name) != value}
             self.session.execute(_DOCUMENT_UPDATE, {"b_kind": document.kind, "b_id": document.id, **changed})
-        elif key in self._stored:  # read, and not there: a new row (a racing writer's makes this fail and retry)
+        elif key in self._stored:  # read unlocked, and not there (a rebuild, run alone): a new row
             self.session.execute(_DOCUMENT_INSERT, {"kind": document.kind, "id": document.id, **written})
         else:  # never read here: whatever is stored is replaced
             upsert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -203,6 +222,12 @@ _DOCUMENT_UPDATE = update(_DOCUMENTS).where(
     _DOCUMENTS.c.kind == bindparam("b_kind"), _DOCUMENTS.c.id == bindparam("b_id")
 )
 _DOCUMENT_INSERT = insert(_DOCUMENTS)
+
+
+@functools.cache
+def _document_insert_new(dialect: str) -> ReturningInsert[Any]:
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return upsert(_DOCUMENTS).on_conflict_do_nothing(index_elements=["kind", "id"]).returning(_DOCUMENTS.c.kind)
 
 
 @functools.cache

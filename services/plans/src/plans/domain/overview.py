@@ -1,9 +1,9 @@
 """The national overview's read model: each document (plan or report) as its events told it.
 
-Fed by events only (plan.*, report.*, approval.*, call.*; see docs/overview.md), never by
-reading the documents' tables, so it can be rebuilt from scratch by replaying them and can
-follow reports whoever stores them. Events arrive late, twice or out of order; each one is
-merged into what is known so that the result does not depend on the order:
+Fed by events only (plan.*, report.*, approval.task_assigned and approval.completed, call.*;
+see docs/overview.md), never by reading the documents' tables, so it can be rebuilt from scratch
+by replaying them and can follow reports whoever stores them. Events arrive late, twice or out of
+order; each one is merged into what is known so that the result does not depend on the order:
 
 - the figures of each submitted version are kept by version number;
 - the outcome of each version's approval is kept by version number (once set, kept);
