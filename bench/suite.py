@@ -485,6 +485,12 @@ def lists_at_scale(stack: Stack, plans: int, notifications: int, requests_each: 
         existing = scalar(plans_db, "SELECT count(*) FROM plans")
     started = time.perf_counter()
     grow_plans(plans_db, max(0, plans - existing))
+    # The statistics as autovacuum keeps them at this size. The phases before wrote thousands of
+    # versions and their readers within minutes, faster than autovacuum's analyze comes round (and its
+    # workers were busy with the rows loaded here): planned with the readers counted from the first few
+    # plans, the search read every version the ministry may see and sorted them.
+    with psql(plans_db) as connection:
+        connection.execute("ANALYZE")
     plans_loaded = time.perf_counter() - started
     started = time.perf_counter()
     with psql(notifications_db) as connection:

@@ -75,9 +75,11 @@ INSERT INTO plan_versions SELECT md5('grown-' || k || v.plan_id)::uuid::text, v.
     v.submitted_by, v.submitted_at, v.edited_by, v.approval_id, v.outcome, v.title, v.search_text, v.reply,
     v.reply_activity_id
   FROM plan_versions v, generate_series(1, 9) AS k;
-INSERT INTO plan_version_readers SELECT md5('grown-' || k || r.plan_id)::uuid::text, r.number, r.reader
+INSERT INTO plan_version_readers SELECT md5('grown-' || k || r.plan_id)::uuid::text, r.number, r.reader,
+    r.plan_created_at + make_interval(mins => k * 10)
   FROM plan_version_readers r, generate_series(1, 9) AS k WHERE k % 3 <> 2 OR r.reader <> 'role:ministry_approver';
-INSERT INTO plan_version_readers SELECT md5('grown-' || k || r.plan_id)::uuid::text, r.number, 'user:ministry.1'
+INSERT INTO plan_version_readers SELECT md5('grown-' || k || r.plan_id)::uuid::text, r.number, 'user:ministry.1',
+    r.plan_created_at + make_interval(mins => k * 10)
   FROM plan_version_readers r, generate_series(1, 9) AS k
   WHERE k % 3 = 0 AND r.reader = 'role:ministry_approver' AND r.plan_id IN (SELECT id FROM base);
 """

@@ -14,10 +14,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from plans.adapters.orm import Outbox, OverviewDocumentRow, PlanDeciderRow, PlanVersionReaderRow, TimelineRow
+from plans.adapters.orm import (
+    Outbox,
+    OverviewDocumentRow,
+    PlanDeciderRow,
+    PlanVersionReaderRow,
+    PlanVersionRow,
+    TimelineRow,
+)
+from plans.adapters.repository import PlanQuery, SqlAlchemyPlanRepository
 from plans.bootstrap import bootstrap
 from plans.config import PlansSettings
 from plans.domain import commands
+from plans.domain.access import Actor, visibility_of
 from plans.entrypoints.consumer import OVERVIEW_QUEUE, QUEUE, build_consumer, to_command
 from plans.views import get_plan
 from servicekit.db import Database
@@ -180,3 +189,48 @@ def test_the_overview_writes_nothing_for_an_event_that_changes_nothing(stack: An
         else:
             assert after[0] != before[0] and len(sent) == 3  # the inbox, the read, the write
     assert change()[1] == "approved"
+
+
+def test_an_approvers_search_reads_their_versions_newest_plan_first_each_plan_once(stack: Any) -> None:
+    """The ministry's search of the versions it may read walks its readers' rows in the list's order:
+    pages newest first, a plan whose two versions it may read listed once, a newer plan not yet offered
+    to it (level 1 only) not at all, and every page after its cursor."""
+    _, db, bus = stack
+    marker = f"quokka{uuid.uuid4().hex[:8]}"
+    plans = []
+    for number in range(5):
+        content = {**copy.deepcopy(CAO_BANG_2024), "title": f"Kế hoạch tập huấn {marker} số {number}"}
+        plan = bus.handle(commands.CreatePlan(actor=DRAFTER, content=content))
+        plan = bus.handle(commands.SubmitPlan(actor=DRAFTER, plan_id=plan.id))
+        plans.append((plan.id, plan.versions[-1].content_sha256))
+    for plan_id, sha in plans[:4]:
+        for fact in approval(plan_id, sha):
+            bus.handle(to_command(fact))
+    newest_id, newest_sha = plans[4]
+    bus.handle(to_command(approval(newest_id, newest_sha)[0]))  # offered to the department only
+    twice = plans[1][0]
+    with db.transaction() as session:  # a second frozen version of one plan, offered to the ministry again
+        first = session.get(PlanVersionRow, (twice, 1))
+        assert first is not None
+        columns = {column.key: getattr(first, column.key) for column in PlanVersionRow.__table__.columns}
+        session.add(PlanVersionRow(**{**columns, "number": 2}))
+        session.flush()
+        reader = session.get(PlanVersionReaderRow, (twice, 1, "role:ministry_approver"))
+        assert reader is not None
+        session.add(
+            PlanVersionReaderRow(plan_id=twice, number=2, reader=reader.reader, plan_created_at=reader.plan_created_at)
+        )
+
+    ministry = visibility_of(Actor("ministry.9", frozenset({"ministry_approver"})))  # decided none of them
+    found: list[str] = []
+    after = None
+    while True:
+        with db.transaction() as session:
+            page = SqlAlchemyPlanRepository(session).search(
+                PlanQuery(visibility=ministry, q=f"tap huan {marker}", limit=2, after=after)
+            )
+        found += [summary.id for summary in page]
+        if len(page) < 2:
+            break
+        after = (page[-1].created_at, page[-1].id)
+    assert found == [plan_id for plan_id, _ in reversed(plans[:4])]

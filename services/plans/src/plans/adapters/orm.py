@@ -90,19 +90,26 @@ class PlanVersionRow(Base):
 
 class PlanVersionReaderRow(Base):
     """Who may read a frozen version besides the unit's drafters: ``role:<approver role>`` for each
-    level it was offered to, ``user:<username>`` for each person who decided on it."""
+    level it was offered to, ``user:<username>`` for each person who decided on it.
+
+    ``plan_created_at`` is the plan's own ``created_at`` (which never changes), kept here so that a
+    reader's versions can be walked in the list's order, newest plan first, from one index: a search
+    of an approver's versions then reads the page and stops, however few of the newest plans the
+    approver may read (repository ``_visible_clauses``)."""
 
     __tablename__ = "plan_version_readers"
 
     plan_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     reader: Mapped[str] = mapped_column(String(140), primary_key=True)
+    plan_created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         ForeignKeyConstraint(
             ["plan_id", "number"], ["plan_versions.plan_id", "plan_versions.number"], ondelete="CASCADE"
         ),
         Index("ix_plan_version_readers_reader", "reader", "plan_id"),
+        Index("ix_plan_version_readers_newest", "reader", "plan_created_at", "plan_id"),
     )
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Insert,
     Select,
     Table,
@@ -332,7 +333,11 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         for version in plan.versions:
             for reader in sorted(version.readers):
                 if (version.number, reader) not in stored_readers:
-                    self.session.add(PlanVersionReaderRow(plan_id=plan.id, number=version.number, reader=reader))
+                    self.session.add(
+                        PlanVersionReaderRow(
+                            plan_id=plan.id, number=version.number, reader=reader, plan_created_at=plan.created_at
+                        )
+                    )
                     stored_readers.add((version.number, reader))
         deciders = self._stored_deciders.setdefault(plan.id, set())
         for username in sorted(plan.deciders - deciders):
@@ -385,8 +390,8 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
             for entry in plan.timeline
             if entry.id not in stored.entries
         ]
-        readers = [
-            {"plan_id": plan.id, "number": version.number, "reader": reader}
+        readers: list[dict[str, Any]] = [
+            {"plan_id": plan.id, "number": version.number, "reader": reader, "plan_created_at": plan.created_at}
             for version in plan.versions
             for reader in sorted(version.readers)
             if (version.number, reader) not in stored.readers
@@ -423,13 +428,13 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         # Only the list's columns: a page never reads the plans' JSON content.
         statement = select(PlanRow).options(load_only(*_SUMMARY_COLUMNS))
         if query.words:
-            found = _found(query.visibility, query.words, filters, query.limit)
+            found = _found(query.visibility, query.words, filters, query.after, query.limit)
             if found is None:
                 return []
             self._plan_search_with_its_words()
             statement = statement.join(found, found.c.id == PlanRow.id)
         else:
-            statement = statement.where(_visible(query.visibility, []), *filters)
+            statement = statement.where(_visible(query.visibility), *filters)
         rows = list(self.session.scalars(statement.order_by(*_NEWEST_FIRST).limit(query.limit)))
         frozen_titles = self._frozen_titles(query.visibility, rows)
         return [_summary(row, frozen_titles.get(row.id)) for row in rows]
@@ -506,36 +511,74 @@ def _like_words(column, words: list[str]):  # type: ignore[no-untyped-def]
     return and_(*(column.like(f"%{word}%", escape="\\") for word in escaped))
 
 
-def _visible(visibility: Visibility, words: list[str]):  # type: ignore[no-untyped-def]
-    """The SQL form of :meth:`Visibility.sees_working_copy` and :meth:`Visibility.reads_version`, with
-    the search words matched against what each reader sees: the working copy's words, or the words
-    of a frozen version the reader may read."""
-    clauses = _visible_clauses(visibility, words)
+def _visible(visibility: Visibility):  # type: ignore[no-untyped-def]
+    """The SQL form of :meth:`Visibility.sees_working_copy` and :meth:`Visibility.reads_version`: the
+    plans whose working copy the reader sees, or one of whose frozen versions they may read."""
+    clauses = _working_copy_clauses(visibility, [])
+    if not visibility.everything:
+        for reader, column, allowed in visibility.reader_clauses():
+            clause: ColumnElement[bool] = exists(
+                select(PlanVersionReaderRow.plan_id).where(
+                    PlanVersionReaderRow.plan_id == PlanRow.id, PlanVersionReaderRow.reader == reader
+                )
+            )
+            if allowed is not None:
+                clause = and_(getattr(PlanRow, column).in_(sorted(allowed)), clause)
+            clauses.append(clause)
     return or_(*clauses) if clauses else false()
 
 
-def _found(visibility: Visibility, words: list[str], filters: list, limit: int):  # type: ignore[no-untyped-def]
+def _found(visibility: Visibility, words: list[str], filters: list, after: tuple | None, limit: int):  # type: ignore[no-untyped-def,type-arg]
     """The ids (and sort keys) of the first ``limit`` plans, newest first, that the search finds among
     those the reader sees: the page of each visibility clause on its own, and their union; None when the
     reader sees nothing. Each clause is then a plain conjunction the planner can drive from its best
-    index — an approver's versions from the readers' index, the working copies from the trigram index on
-    their words, or the list's own order when the words are common — where one OR of them all (the
-    version clauses as EXISTS) left it only the newest-first scan, each plan it passed tested against
-    each clause in turn."""
+    index — the working copies from the trigram index on their words, or the list's own order when the
+    words are common — where one OR of them all (the version clauses as EXISTS) left it only the
+    newest-first scan, each plan it passed tested against each clause in turn. An approver's versions
+    are read from the readers themselves, newest plan first (``_readers_page``)."""
     pages = [
-        select(PlanRow.id, PlanRow.created_at)
-        .where(clause, *filters)
-        .order_by(*_NEWEST_FIRST)
-        .limit(limit)
-        .subquery(f"clause_{number}")
-        for number, clause in enumerate(_visible_clauses(visibility, words))
+        select(PlanRow.id, PlanRow.created_at).where(clause, *filters).order_by(*_NEWEST_FIRST).limit(limit)
+        for clause in _working_copy_clauses(visibility, words)
     ]
-    if len(pages) <= 1:
-        return pages[0] if pages else None
-    return union(*(select(page.c.id, page.c.created_at) for page in pages)).subquery("found")
+    if not visibility.everything:
+        pages += [_readers_page(*clause, words, filters, after, limit) for clause in visibility.reader_clauses()]
+    subqueries = [page.subquery(f"clause_{number}") for number, page in enumerate(pages)]
+    if len(subqueries) <= 1:
+        return subqueries[0] if subqueries else None
+    return union(*(select(page.c.id, page.c.created_at) for page in subqueries)).subquery("found")
 
 
-def _visible_clauses(visibility: Visibility, words: list[str]) -> list:  # type: ignore[type-arg]
+def _readers_page(  # type: ignore[no-untyped-def]
+    reader: str,
+    column: str,
+    allowed: frozenset[str] | None,
+    words: list[str],
+    filters: list,
+    after,
+    limit: int,  # type: ignore[type-arg]
+):
+    """The first ``limit`` plans, newest first, with a version ``reader`` may read whose words match:
+    read from the readers' index in the list's order (reader, the plan's creation, the plan), each
+    row's version and plan looked up by key, until the page is full. Through the plans instead, newest
+    first, each probed for such a version, a search passed every newer plan the reader may not read —
+    thousands when most of the newest plans have not reached the ministry yet."""
+    readers = PlanVersionReaderRow
+    page = (
+        select(readers.plan_id.label("id"), readers.plan_created_at.label("created_at"))
+        .join(PlanVersionRow, and_(PlanVersionRow.plan_id == readers.plan_id, PlanVersionRow.number == readers.number))
+        .join(PlanRow, PlanRow.id == readers.plan_id)
+        .where(readers.reader == reader, _like_words(PlanVersionRow.search_text, words), *filters)
+    )
+    if allowed is not None:
+        page = page.where(getattr(PlanRow, column).in_(sorted(allowed)))
+    if after is not None:  # the keyset on the readers' own columns, so the index walk starts there
+        page = page.where(tuple_(readers.plan_created_at, readers.plan_id) < tuple_(*after))
+    # A plan with several versions the reader may read is one plan of the page.
+    return page.distinct().order_by(readers.plan_created_at.desc(), readers.plan_id.desc()).limit(limit)
+
+
+def _working_copy_clauses(visibility: Visibility, words: list[str]) -> list:  # type: ignore[type-arg]
+    """The clauses of the plans whose working copy the reader sees, with the words matched against it."""
     working_words = _like_words(PlanRow.search_text, words) if words else None
 
     def on_working_copy(clause):  # type: ignore[no-untyped-def]
@@ -552,22 +595,6 @@ def _visible_clauses(visibility: Visibility, words: list[str]) -> list:  # type:
         clauses.append(
             on_working_copy(and_(PlanRow.status == "approved", PlanRow.org_unit.in_(sorted(visibility.history_units))))
         )
-    for reader, column, allowed in visibility.reader_clauses():
-        version_read = select(PlanVersionReaderRow.plan_id).where(
-            PlanVersionReaderRow.plan_id == PlanRow.id, PlanVersionReaderRow.reader == reader
-        )
-        if words:
-            version_read = version_read.join(
-                PlanVersionRow,
-                and_(
-                    PlanVersionRow.plan_id == PlanVersionReaderRow.plan_id,
-                    PlanVersionRow.number == PlanVersionReaderRow.number,
-                ),
-            ).where(_like_words(PlanVersionRow.search_text, words))
-        clause = exists(version_read)
-        if allowed is not None:
-            clause = and_(getattr(PlanRow, column).in_(sorted(allowed)), clause)
-        clauses.append(clause)
     return clauses
 
 
