@@ -28,7 +28,7 @@ from .config import GatewaySettings
 from .idempotency import IdempotencyStore, StoredAnswer, fingerprint, validate_key
 from .limits import install_rate_limits, limit_web_logins
 from .openapi import OpenApiCache
-from .proxy import HOP_BY_HOP, UpstreamClient, UpstreamResponse
+from .proxy import HOP_BY_HOP, UpstreamClient, UpstreamResponse, within_read_timeout
 from .routes import API_PREFIX, Route, RouteTable
 from .web import create_web_blueprint
 
@@ -234,6 +234,8 @@ def _forward(upstream: UpstreamClient, route: Route, body: bytes) -> UpstreamRes
     headers["X-Forwarded-Proto"] = request.scheme
     headers["X-Forwarded-Host"] = request.host
     headers["X-Forwarded-Prefix"] = FORWARDED_PREFIX
+    if "Prefer" in headers:  # a long poll is answered before this gateway gives up on it
+        headers["Prefer"] = within_read_timeout(headers["Prefer"], upstream.timeout.read_timeout)
     return upstream.send(
         route.service,
         request.method,

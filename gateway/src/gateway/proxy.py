@@ -228,6 +228,28 @@ class UpstreamClient:
         return response.status == 200
 
 
+def within_read_timeout(prefer: str, read_timeout: float) -> str:
+    """``prefer`` (a ``Prefer`` header) with any ``wait=N`` (RFC 7240) lowered to leave the service a
+    second to answer within the gateway's read timeout: a long poll outlasting it would come back to
+    its caller as a 504, not as the ``304`` it waited for. Other preferences pass unchanged."""
+    longest = read_timeout - 1.0
+    kept = []
+    for preference in prefer.split(","):
+        token, _, rest = preference.partition(";")
+        name, _, value = token.partition("=")
+        if name.strip().lower() == "wait":
+            try:
+                seconds = float(value.strip().strip('"'))
+            except ValueError:
+                seconds = 0.0  # not a number: the service ignores it too
+            if seconds > longest:
+                if longest <= 0:
+                    continue
+                preference = f"wait={longest:g}" + (f";{rest}" if rest else "")
+        kept.append(preference.strip())
+    return ", ".join(kept)
+
+
 def upstream_problem(service: str, error: HTTPError) -> Problem:
     reason = error.reason if isinstance(error, MaxRetryError) else error
     if isinstance(reason, NewConnectionError):  # checked first: urllib3 makes it a ConnectTimeoutError too

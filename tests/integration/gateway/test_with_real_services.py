@@ -117,6 +117,7 @@ def suite(tmp_path_factory, module_amqp_url: str, devidp_url: str) -> Iterator[S
                 "keycloak_url": devidp_url,
                 "amqp_url": module_amqp_url,
                 "log_format": "text",
+                "list_wait_max_seconds": 0.2,  # the fuzzer's `Prefer: wait` polls: short, not its timeout
             }
             server = ServerThread(_service_app(service, common))
             servers.append(server)

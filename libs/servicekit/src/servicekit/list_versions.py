@@ -87,6 +87,22 @@ def current_version(session: Session, model: type[ListVersionMixin], username: s
     return int(version or 0)
 
 
+# The OpenAPI description of a polled list's conditional GET, for ``Blueprint.response(headers=…)`` and
+# ``Blueprint.doc(parameters=…)``: the same words on the task list and the inbox.
+LIST_ETAG = {"ETag": {"schema": {"type": "string"}, "description": "Weak; send it back in If-None-Match"}}
+LIST_POLL_PARAMETERS = [
+    {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}},
+    {
+        "in": "header",
+        "name": "Prefer",
+        "required": False,
+        "schema": {"type": "string", "example": "wait=10"},
+        "description": "With If-None-Match, `wait=N` (RFC 7240): answer the moment the list changes, or 304 after"
+        " N seconds (at most LIST_WAIT_MAX_SECONDS; Preference-Applied says it waited)",
+    },
+]
+
+
 def list_etag(*parts: Any) -> str:
     """A weak ETag for the answer that ``parts`` determine (JSON-able values; others by ``str``)."""
     text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"), ensure_ascii=False)

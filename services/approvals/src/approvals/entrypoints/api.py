@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from servicekit.calendar import WorkingCalendar
 from servicekit.db import Database
 from servicekit.i18n import N_, request_locale
-from servicekit.list_versions import not_modified, still_not_modified
+from servicekit.list_versions import LIST_ETAG, LIST_POLL_PARAMETERS, not_modified, still_not_modified
 from servicekit.messagebus import MessageBus
 from servicekit.web import current_principal
 from sqlalchemy.orm import Session
@@ -70,16 +70,12 @@ chains_blp = Blueprint(
 )
 
 
-ETAG = {"ETag": {"schema": {"type": "string"}, "description": "Weak; send it back in If-None-Match"}}
-IF_NONE_MATCH = [{"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}]
-
-
 @approvals_blp.route("/tasks")
 class TaskList(MethodView):
     @approvals_blp.arguments(schemas.TaskQuery, location="query")
-    @approvals_blp.response(200, schemas.TaskPage, headers=ETAG)
+    @approvals_blp.response(200, schemas.TaskPage, headers=LIST_ETAG)
     @approvals_blp.alt_response(304, description="Nothing the caller would see has changed since the ETag sent")
-    @approvals_blp.doc(parameters=IF_NONE_MATCH)
+    @approvals_blp.doc(parameters=LIST_POLL_PARAMETERS)
     def get(self, query: dict[str, Any]) -> Response:
         """The caller's tasks (open by default): overdue first, then by due date. 304 with no body while
         the list is as the ETag in If-None-Match says (answered from one row: a poll is cheap); with

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 from servicekit.i18n import request_locale
-from servicekit.list_versions import list_etag, not_modified, still_not_modified
+from servicekit.list_versions import LIST_ETAG, LIST_POLL_PARAMETERS, list_etag, not_modified, still_not_modified
 from servicekit.messagebus import MessageBus
 from servicekit.web import current_principal
 
@@ -81,8 +81,6 @@ def _subscription(subscription: Any, *, with_secret: bool = False) -> dict[str, 
 
 # Changed whenever what an inbox answer is made of changes: every tag handed out before stops matching.
 TAG_SHAPE = "inbox/1"
-ETAG = {"ETag": {"schema": {"type": "string"}, "description": "Weak; send it back in If-None-Match"}}
-IF_NONE_MATCH = [{"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}]
 
 
 def inbox_tag(username: str, version: int, query: dict[str, Any], locale: str) -> str:
@@ -95,9 +93,9 @@ def inbox_tag(username: str, version: int, query: dict[str, Any], locale: str) -
 @inbox.route("")
 class Inbox(MethodView):
     @inbox.arguments(InboxQuerySchema, location="query", unknown=RAISE)
-    @inbox.response(200, InboxPageSchema, headers=ETAG)
+    @inbox.response(200, InboxPageSchema, headers=LIST_ETAG)
     @inbox.alt_response(304, description="Nothing the caller would see has changed since the ETag sent")
-    @inbox.doc(parameters=IF_NONE_MATCH)
+    @inbox.doc(parameters=LIST_POLL_PARAMETERS)
     def get(self, query: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]] | Response:
         """The caller's messages, newest first (keyset pagination with `cursor`): one item per
         happening (a decision, the approval it ended and the number issued are one item), its text
