@@ -46,6 +46,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .broker import connection_parameters
+from .contracts.events import build_adapters
 from .db import Database, UTCDateTime
 from .events import Event, MalformedEvent
 from .logs import event_context, request_id_var
@@ -316,6 +317,7 @@ class EventConsumer:
 
     # -- the connection loop
     def run(self, stop: threading.Event) -> None:
+        build_adapters()  # before the first delivery, not on the first event of each type
         backoff = 0.2
         while not stop.is_set():
             connection = None
