@@ -204,6 +204,8 @@ _REWRITE_MAIL = (
     .values({name: bindparam(f"new_{name}") for name in _MAIL_TEXTS})
 )
 _DRAFTERS = select(_AUDIENCES.c.drafters).where(_AUDIENCES.c.plan_id == bindparam("plan_id"))
+_NEW_AUDIENCE = insert(_AUDIENCES)
+_CHANGE_DRAFTERS = update(_AUDIENCES).where(_AUDIENCES.c.plan_id == bindparam("b_plan_id"))
 _CLOSED = select(_CLOSED_APPROVALS.c.approval_id).where(_CLOSED_APPROVALS.c.approval_id == bindparam("approval_id"))
 
 
@@ -397,11 +399,9 @@ class SqlAudiences:
             self.get(audience.plan_id)
         stored, drafters = self._read[audience.plan_id], list(audience.drafters)
         if stored is None:
-            self.session.execute(insert(_AUDIENCES).values(plan_id=audience.plan_id, drafters=drafters))
+            self.session.execute(_NEW_AUDIENCE, {"plan_id": audience.plan_id, "drafters": drafters})
         elif stored != drafters:
-            self.session.execute(
-                update(_AUDIENCES).where(_AUDIENCES.c.plan_id == audience.plan_id).values(drafters=drafters)
-            )
+            self.session.execute(_CHANGE_DRAFTERS, {"b_plan_id": audience.plan_id, "drafters": drafters})
         self._read[audience.plan_id] = drafters
 
 
@@ -550,6 +550,7 @@ def _subscription(row: WebhookSubscriptionRow) -> Subscription:
 
 
 _ACTIVE_SUBSCRIPTIONS = "ttdn.notifications.active_subscriptions"  # session.info: (transaction, subscriptions)
+_ACTIVE = select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.deleted_at.is_(None))  # read by every batch
 
 
 class SqlSubscriptions:
@@ -598,7 +599,7 @@ class SqlSubscriptions:
         cached = self.session.info.get(_ACTIVE_SUBSCRIPTIONS)
         if cached is not None and cached[0] is self.session.get_transaction():
             return list(cached[1])
-        rows = self.session.scalars(select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.deleted_at.is_(None)))
+        rows = self.session.scalars(_ACTIVE)
         found = [_subscription(row) for row in rows]
         # The transaction the read ran in (begun by it if none was): the next one reads again.
         self.session.info[_ACTIVE_SUBSCRIPTIONS] = (self.session.get_transaction(), found)
