@@ -41,7 +41,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
-from sqlalchemy import Insert, String, bindparam, delete, insert
+from sqlalchemy import Insert, String, any_, bindparam, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -149,9 +149,15 @@ class EventConsumer:
         else:  # pragma: no cover - the suite runs on PostgreSQL and SQLite
             statement = insert(table)
         self._inbox_insert = statement.returning(table.c.event_id)
-        self._inbox_delete = delete(table).where(
-            table.c.consumer == bindparam("consumer"), table.c.event_id.in_(bindparam("event_ids", expanding=True))
+        # On PostgreSQL the ids are one array parameter: an expanding IN is rewritten for the number of
+        # ids (a regular-expression substitution of the SQL) on every run, and each number is an SQL
+        # text of its own to the server.
+        taken_back = (
+            table.c.event_id == any_(bindparam("event_ids", type_=postgresql.ARRAY(String)))
+            if db.engine.dialect.name == "postgresql"
+            else table.c.event_id.in_(bindparam("event_ids", expanding=True))
         )
+        self._inbox_delete = delete(table).where(table.c.consumer == bindparam("consumer"), taken_back)
 
     # -- the processing of one message, independent of pika's loop
     def process(self, body: bytes, headers: dict | None, correlation_id: str | None = None) -> str:
