@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
@@ -620,6 +621,21 @@ class SqlSubscriptions:
         ).first()
 
 
+@functools.cache
+def _deliveries_of_event() -> Select:  # type: ignore[type-arg]
+    """How many deliveries a subscription has of an event: built once (the consumer asks it for every
+    event a subscription wants), on first use, when the deliveries are mapped (``start_mappers``). An
+    ORM statement, so that it sees a delivery this session has added and not yet flushed."""
+    return (
+        select(func.count())
+        .select_from(WebhookDelivery)
+        .where(
+            WebhookDelivery.subscription_id == bindparam("subscription_id"),  # type: ignore[arg-type]
+            WebhookDelivery.event_id == bindparam("event_id"),  # type: ignore[arg-type]
+        )
+    )
+
+
 class SqlDeliveries:
     """Webhook deliveries (mapped imperatively, ``orm.start_mappers``): the session tracks
     what the domain changes; only claiming and the log are queries of their own."""
@@ -629,14 +645,8 @@ class SqlDeliveries:
         self.skip_locked = session.get_bind().dialect.name == "postgresql"
 
     def add(self, delivery: WebhookDelivery) -> None:
-        exists = self.session.scalar(
-            select(func.count())
-            .select_from(WebhookDelivery)
-            .where(
-                WebhookDelivery.subscription_id == delivery.subscription_id,  # type: ignore[arg-type]
-                WebhookDelivery.event_id == delivery.event_id,  # type: ignore[arg-type]
-            )
-        )
+        parameters = {"subscription_id": delivery.subscription_id, "event_id": delivery.event_id}
+        exists = self.session.scalar(_deliveries_of_event(), parameters)
         if exists:
             return  # the same event again (a replay from the DLQ): one delivery per subscription
         self.session.add(delivery)
