@@ -32,6 +32,7 @@ def on_starting(server):
         for name in os.listdir(directory):
             os.unlink(os.path.join(directory, name))
     import_app_module(server)
+    build_event_adapters()
 
 
 def import_app_module(server):
@@ -47,6 +48,15 @@ def import_app_module(server):
     module = (server.app.app_uri or "").split(":", 1)[0]
     if module:
         importlib.import_module(module)
+
+
+def build_event_adapters():
+    """Build the event contract's adapters in the master (servicekit.contracts.events.build_adapters):
+    the workers fork with them built, instead of each building one per event type on its first
+    request that emits or reads one."""
+    from servicekit.contracts.events import build_adapters
+
+    build_adapters()
 
 
 def child_exit(server, worker):

@@ -41,11 +41,12 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
-from sqlalchemy import Insert, String, bindparam, delete, insert
+from sqlalchemy import Insert, String, any_, bindparam, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .broker import connection_parameters
+from .contracts.events import build_adapters
 from .db import Database, UTCDateTime
 from .events import Event, MalformedEvent
 from .logs import event_context, request_id_var
@@ -148,9 +149,15 @@ class EventConsumer:
         else:  # pragma: no cover - the suite runs on PostgreSQL and SQLite
             statement = insert(table)
         self._inbox_insert = statement.returning(table.c.event_id)
-        self._inbox_delete = delete(table).where(
-            table.c.consumer == bindparam("consumer"), table.c.event_id.in_(bindparam("event_ids", expanding=True))
+        # On PostgreSQL the ids are one array parameter: an expanding IN is rewritten for the number of
+        # ids (a regular-expression substitution of the SQL) on every run, and each number is an SQL
+        # text of its own to the server.
+        taken_back = (
+            table.c.event_id == any_(bindparam("event_ids", type_=postgresql.ARRAY(String)))
+            if db.engine.dialect.name == "postgresql"
+            else table.c.event_id.in_(bindparam("event_ids", expanding=True))
         )
+        self._inbox_delete = delete(table).where(table.c.consumer == bindparam("consumer"), taken_back)
 
     # -- the processing of one message, independent of pika's loop
     def process(self, body: bytes, headers: dict | None, correlation_id: str | None = None) -> str:
@@ -316,6 +323,7 @@ class EventConsumer:
 
     # -- the connection loop
     def run(self, stop: threading.Event) -> None:
+        build_adapters()  # before the first delivery, not on the first event of each type
         backoff = 0.2
         while not stop.is_set():
             connection = None

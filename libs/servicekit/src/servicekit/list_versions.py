@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -46,7 +47,7 @@ from typing import Any
 
 import psycopg
 from flask import Response, current_app, request
-from sqlalchemy import BigInteger, String, event, func, select
+from sqlalchemy import BigInteger, String, Table, event, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -134,9 +135,11 @@ def _bump_versions(session: Session) -> None:
         return  # nothing to bump, or a savepoint's release: the versions go up with the transaction's commit
     session.flush()  # what the commit would flush next: its changes name their people first
     pending: dict[type[ListVersionMixin], set[str]] = session.info.pop(_PENDING, None) or {}
+    dialect = session.get_bind().dialect.name
     for model, usernames in pending.items():
         if usernames:
-            session.execute(_bump(session, model), [{"username": name, "version": 1} for name in sorted(usernames)])
+            bump = _bump(model.__table__, dialect)  # type: ignore[attr-defined]
+            session.execute(bump, [{"username": name, "version": 1} for name in sorted(usernames)])
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -145,14 +148,15 @@ def _forget(session: Session, previous: Any) -> None:
         session.info.pop(_PENDING, None)
 
 
-def _bump(session: Session, model: type[ListVersionMixin]) -> Any:
+@functools.cache
+def _bump(table: Table, dialect: str) -> Any:
     """The upsert of a person's version, run with every person's parameters in their sorted order.
     One statement shape, so it is compiled once per process (a ``VALUES`` list built into the
-    statement is compiled anew on every commit); with ``RETURNING``, SQLAlchemy still sends the
-    parameters as one multi-row ``VALUES`` statement, in their order (its "insertmanyvalues")."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    statement is compiled anew on every commit), and built once (a consumer commits every batch);
+    with ``RETURNING``, SQLAlchemy still sends the parameters as one multi-row ``VALUES`` statement,
+    in their order (its "insertmanyvalues")."""
+    postgres = dialect == "postgresql"
     insert = postgresql_insert if postgres else sqlite_insert
-    table = model.__table__  # type: ignore[attr-defined]
     statement = insert(table).on_conflict_do_update(
         index_elements=[table.c.username], set_={"version": table.c.version + 1}
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
@@ -204,6 +205,8 @@ _REWRITE_MAIL = (
     .values({name: bindparam(f"new_{name}") for name in _MAIL_TEXTS})
 )
 _DRAFTERS = select(_AUDIENCES.c.drafters).where(_AUDIENCES.c.plan_id == bindparam("plan_id"))
+_NEW_AUDIENCE = insert(_AUDIENCES)
+_CHANGE_DRAFTERS = update(_AUDIENCES).where(_AUDIENCES.c.plan_id == bindparam("b_plan_id"))
 _CLOSED = select(_CLOSED_APPROVALS.c.approval_id).where(_CLOSED_APPROVALS.c.approval_id == bindparam("approval_id"))
 
 
@@ -397,11 +400,9 @@ class SqlAudiences:
             self.get(audience.plan_id)
         stored, drafters = self._read[audience.plan_id], list(audience.drafters)
         if stored is None:
-            self.session.execute(insert(_AUDIENCES).values(plan_id=audience.plan_id, drafters=drafters))
+            self.session.execute(_NEW_AUDIENCE, {"plan_id": audience.plan_id, "drafters": drafters})
         elif stored != drafters:
-            self.session.execute(
-                update(_AUDIENCES).where(_AUDIENCES.c.plan_id == audience.plan_id).values(drafters=drafters)
-            )
+            self.session.execute(_CHANGE_DRAFTERS, {"b_plan_id": audience.plan_id, "drafters": drafters})
         self._read[audience.plan_id] = drafters
 
 
@@ -550,6 +551,7 @@ def _subscription(row: WebhookSubscriptionRow) -> Subscription:
 
 
 _ACTIVE_SUBSCRIPTIONS = "ttdn.notifications.active_subscriptions"  # session.info: (transaction, subscriptions)
+_ACTIVE = select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.deleted_at.is_(None))  # read by every batch
 
 
 class SqlSubscriptions:
@@ -598,7 +600,7 @@ class SqlSubscriptions:
         cached = self.session.info.get(_ACTIVE_SUBSCRIPTIONS)
         if cached is not None and cached[0] is self.session.get_transaction():
             return list(cached[1])
-        rows = self.session.scalars(select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.deleted_at.is_(None)))
+        rows = self.session.scalars(_ACTIVE)
         found = [_subscription(row) for row in rows]
         # The transaction the read ran in (begun by it if none was): the next one reads again.
         self.session.info[_ACTIVE_SUBSCRIPTIONS] = (self.session.get_transaction(), found)
@@ -619,6 +621,21 @@ class SqlSubscriptions:
         ).first()
 
 
+@functools.cache
+def _deliveries_of_event() -> Select:  # type: ignore[type-arg]
+    """How many deliveries a subscription has of an event: built once (the consumer asks it for every
+    event a subscription wants), on first use, when the deliveries are mapped (``start_mappers``). An
+    ORM statement, so that it sees a delivery this session has added and not yet flushed."""
+    return (
+        select(func.count())
+        .select_from(WebhookDelivery)
+        .where(
+            WebhookDelivery.subscription_id == bindparam("subscription_id"),  # type: ignore[arg-type]
+            WebhookDelivery.event_id == bindparam("event_id"),  # type: ignore[arg-type]
+        )
+    )
+
+
 class SqlDeliveries:
     """Webhook deliveries (mapped imperatively, ``orm.start_mappers``): the session tracks
     what the domain changes; only claiming and the log are queries of their own."""
@@ -628,14 +645,8 @@ class SqlDeliveries:
         self.skip_locked = session.get_bind().dialect.name == "postgresql"
 
     def add(self, delivery: WebhookDelivery) -> None:
-        exists = self.session.scalar(
-            select(func.count())
-            .select_from(WebhookDelivery)
-            .where(
-                WebhookDelivery.subscription_id == delivery.subscription_id,  # type: ignore[arg-type]
-                WebhookDelivery.event_id == delivery.event_id,  # type: ignore[arg-type]
-            )
-        )
+        parameters = {"subscription_id": delivery.subscription_id, "event_id": delivery.event_id}
+        exists = self.session.scalar(_deliveries_of_event(), parameters)
         if exists:
             return  # the same event again (a replay from the DLQ): one delivery per subscription
         self.session.add(delivery)

@@ -9,6 +9,7 @@ so renderers may run side by side), stores the bytes and marks the row
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -73,6 +74,14 @@ class IssuedFile:
     details: dict[str, Any]
 
 
+@functools.cache
+def _await_rendering(dialect: str) -> Any:
+    """The insert of a pending row that leaves one already there as it is. Built once (an approval
+    that issues its document runs it in the consumer); the row is its parameters."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(IssuedFileRow.__table__).on_conflict_do_nothing()
+
+
 def _file(row: IssuedFileRow) -> IssuedFile:
     return IssuedFile(
         kind=row.kind,
@@ -102,24 +111,22 @@ class IssuedFiles:
     ) -> None:
         """Queue an issued document for the renderer (idempotent: a second request changes nothing)."""
         now = datetime.now(UTC)
-        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         self.session.execute(
-            insert(IssuedFileRow)
-            .values(
-                kind=kind,
-                document_id=document_id,
-                version=version,
-                document_number=document_number,
-                issuer=issuer,
-                issued_on=issued_on,
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                media_type="application/pdf",
-                details={},
-                requested_at=now,
-            )
-            .on_conflict_do_nothing()
+            _await_rendering(self.session.get_bind().dialect.name),
+            {
+                "kind": kind,
+                "document_id": document_id,
+                "version": version,
+                "document_number": document_number,
+                "issuer": issuer,
+                "issued_on": issued_on,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "media_type": "application/pdf",
+                "details": {},
+                "requested_at": now,
+            },
         )
 
     def get(self, kind: str, document_id: str) -> IssuedFile | None:

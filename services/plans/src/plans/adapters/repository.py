@@ -280,13 +280,13 @@ class SqlAlchemyPlanRepository(AbstractPlanRepository):
         )
 
     def _content_for_fact(self, plan_id: str, kind: str) -> Content:
-        content = content_of(kind, self.session.scalars(select(PlanRow.content).where(PlanRow.id == plan_id)).one())
+        content = content_of(kind, self.session.scalars(_statements().plan_content, {"b_plan_id": plan_id}).one())
         self._loaded_content[plan_id] = content
         return content
 
     def _version_content_for_fact(self, plan_id: str, number: int, kind: str) -> Content:
-        query = select(PlanVersionRow.content).where(PlanVersionRow.plan_id == plan_id, PlanVersionRow.number == number)
-        return content_of(kind, self.session.scalars(query).one())
+        parameters = {"b_plan_id": plan_id, "b_number": number}
+        return content_of(kind, self.session.scalars(_statements().version_content, parameters).one())
 
     def persist(self, plan: Plan) -> None:
         if plan.id in self._read_for_fact:
@@ -711,17 +711,21 @@ class _FactStatements:
     plan_update: Update  # sets the columns its parameters name
     version_update: Update
     version_insert: Insert
+    plan_content: Select[Any]  # read when a rule asks for it (_PlanReadForFact)
+    version_content: Select[Any]
 
 
 @functools.cache
 def _statements() -> _FactStatements:
     plans, versions = _table(PlanRow), _table(PlanVersionRow)
+    the_plan = plans.c.id == bindparam("b_plan_id")
+    the_version = and_(versions.c.plan_id == bindparam("b_plan_id"), versions.c.number == bindparam("b_number"))
     return _FactStatements(
-        plan_update=update(plans).where(plans.c.id == bindparam("b_plan_id")),
-        version_update=update(versions).where(
-            versions.c.plan_id == bindparam("b_plan_id"), versions.c.number == bindparam("b_number")
-        ),
+        plan_update=update(plans).where(the_plan),
+        version_update=update(versions).where(the_version),
         version_insert=versions.insert(),
+        plan_content=select(plans.c.content).where(the_plan),
+        version_content=select(versions.c.content).where(the_version),
     )
 
 
