@@ -362,5 +362,11 @@ def task_list_changes(session: Session) -> None:
 
 
 def _listed_fields_changed(changed: Task | Approval, names: tuple[str, ...]) -> bool:
+    """Only an attribute set since the last flush has its old value in ``committed_state``, so the
+    history (which compares old and new) is asked of those alone: most of a flush's objects changed
+    none of the listed fields (a decision's closed task did, its approval moved ``current_level``)."""
     state = inspect(changed)
-    return state.pending or any(state.attrs[name].history.has_changes() for name in names)
+    if state.pending:
+        return True
+    set_since = state.committed_state
+    return any(name in set_since and state.attrs[name].history.has_changes() for name in names)
