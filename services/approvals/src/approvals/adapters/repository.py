@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import functools
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -57,9 +57,14 @@ class ApprovalRepository(abc.ABC):
         self.seen: list[Approval] = []
         # The organisation registry's copy the approvals read their level names from (none: the chain's).
         self.names: OrganisationNames | None = None
+        # Where ``names`` comes from while unset: asked once, when the first approval is tracked, so a
+        # use case that touches no approval (an ``organisation.*`` event) never reads the copy.
+        self.read_names: Callable[[], OrganisationNames | None] | None = None
 
     def _track(self, approval: Approval | None) -> Approval | None:
         if approval is not None:
+            if self.names is None and self.read_names is not None:
+                self.names, self.read_names = self.read_names(), None
             if self.names is not None:
                 approval.names = self.names
             if all(approval is not other for other in self.seen):
