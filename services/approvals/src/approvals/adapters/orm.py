@@ -16,7 +16,7 @@ from servicekit.db import UTCDateTime, declarative_base, map_once
 from servicekit.list_versions import ListVersionMixin, note_changed
 from servicekit.organisations import OrganisationCopyMixin, SuccessionCopyMixin
 from servicekit.outbox import OutboxMixin
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.associationproxy import association_proxy
 from sqlalchemy.orm import Mapped, Mapper, Session, composite, mapped_column, relationship, synonym
@@ -212,7 +212,11 @@ class AbsenceRow(Base):
     """An approver's out-of-office period and the deputy who takes the tasks arriving in it."""
 
     __tablename__ = "absences"
-    __table_args__ = (Index("ix_absences_username_period", "username", "starts_on", "ends_on"),)
+    __table_args__ = (
+        Index("ix_absences_username_period", "username", "starts_on", "ends_on"),
+        # Whether any period is in force on a day (asked with a decision's lock): the periods not yet ended.
+        Index("ix_absences_in_force", "ends_on", "starts_on", postgresql_where=text("cancelled_at IS NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     username: Mapped[str] = mapped_column(String(120))

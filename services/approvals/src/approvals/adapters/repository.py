@@ -132,6 +132,22 @@ class ApprovalRepository(abc.ABC):
 class AbsenceRepository(abc.ABC):
     """Approvers' out-of-office periods."""
 
+    def __init__(self) -> None:
+        # The day a decision may open a level on: the approval's lock asks whether any absence is in
+        # force then (``SqlApprovalRepository``), and the days found with none need no covering read.
+        self.asked_on: date | None = None
+        self.none_in_force: set[date] = set()
+
+    def ask_on(self, day: date) -> None:
+        """Let the next approval locked in this unit of work also say whether any absence is in force on
+        ``day``: on most days none is, and a level opening then offers its task without reading periods."""
+        self.asked_on = day
+
+    def answered(self, day: date, any_in_force: bool) -> None:
+        self.asked_on = None
+        if not any_in_force:
+            self.none_in_force.add(day)
+
     @abc.abstractmethod
     def add(self, absence: Absence) -> None: ...
 
@@ -145,6 +161,8 @@ class AbsenceRepository(abc.ABC):
     def covering(self, usernames: Iterable[str], day: date) -> dict[str, Absence]:
         """Who of ``usernames`` is away on ``day``, with the period (the latest recorded wins)."""
         found: dict[str, Absence] = {}
+        if day in self.none_in_force:
+            return found
         for absence in self._covering(sorted(set(usernames)), day):
             current = found.get(absence.username)
             if current is None or absence.created_at > current.created_at:
@@ -233,10 +251,11 @@ class SqlApprovalRepository(ApprovalRepository):
     """Approvals are mapped onto their tables (``orm.start_mappers``): the session tracks
     the aggregate, so there is nothing to copy and nothing to write back by hand."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, absences: AbsenceRepository | None = None) -> None:
         super().__init__()
         self.session = session
         self.chains = SqlChainRepository(session)
+        self.absences = absences
 
     # -- reading
     def _with_chain(self, approval: Approval | None) -> Approval | None:
@@ -269,6 +288,15 @@ class SqlApprovalRepository(ApprovalRepository):
         return self._by_id(approval_id)
 
     def _get_by_task(self, task_id: str, for_update: bool) -> Approval | None:
+        day = self.absences.asked_on if self.absences is not None else None
+        if for_update and day is not None:
+            assert self.absences is not None
+            # One statement for the lock and the absences' question (a round trip less for a level opening).
+            locked = self.session.execute(_lock_by_task_asking_absences(), {"task_id": task_id, "day": day}).first()
+            if locked is None:
+                return None
+            self.absences.answered(day, bool(locked[1]))
+            return self._by_id(locked[0])
         if for_update:
             return self._locked(_lock_by_task(), {"task_id": task_id})
         return self._one(_aggregate_by_task(), {"task_id": task_id})
@@ -347,6 +375,7 @@ class SqlApprovalRepository(ApprovalRepository):
 
 class SqlAbsenceRepository(AbsenceRepository):
     def __init__(self, session: Session) -> None:
+        super().__init__()
         self.session = session
 
     def add(self, absence: Absence) -> None:
@@ -432,6 +461,19 @@ def _aggregate_by_task() -> Any:
 @functools.cache
 def _lock_by_task() -> Any:
     return select(APPROVALS.c.id).where(APPROVALS.c.id == _owner_of_task()).with_for_update()
+
+
+@functools.cache
+def _lock_by_task_asking_absences() -> Any:
+    """The lock, and whether any absence is in force on ``day`` (ix_absences_in_force: the periods not
+    ended by then, so the past ones are never read)."""
+    day = bindparam("day")
+    in_force = (
+        select(ABSENCES.c.id)
+        .where(ABSENCES.c.ends_on >= day, ABSENCES.c.starts_on <= day, ABSENCES.c.cancelled_at.is_(None))
+        .exists()
+    )
+    return select(APPROVALS.c.id, in_force).where(APPROVALS.c.id == _owner_of_task()).with_for_update(of=APPROVALS)
 
 
 def _subject_version() -> Any:
