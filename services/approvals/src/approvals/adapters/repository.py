@@ -288,14 +288,14 @@ class SqlApprovalRepository(ApprovalRepository):
         return self._by_id(approval_id)
 
     def _get_by_task(self, task_id: str, for_update: bool) -> Approval | None:
-        day = self.absences.asked_on if self.absences is not None else None
-        if for_update and day is not None:
-            assert self.absences is not None
+        absences = self.absences
+        if for_update and absences is not None and absences.asked_on is not None:
             # One statement for the lock and the absences' question (a round trip less for a level opening).
+            day = absences.asked_on
             locked = self.session.execute(_lock_by_task_asking_absences(), {"task_id": task_id, "day": day}).first()
             if locked is None:
                 return None
-            self.absences.answered(day, bool(locked[1]))
+            absences.answered(day, bool(locked[1]))
             return self._by_id(locked[0])
         if for_update:
             return self._locked(_lock_by_task(), {"task_id": task_id})
