@@ -18,6 +18,7 @@ from servicekit.consumer import EventConsumer
 from servicekit.contracts import events as contract
 from servicekit.db import Database
 from servicekit.events import new_event
+from servicekit.organisations import CachedCopy, CopiedRegistry
 from servicekit.topology import suite_queue
 from sqlalchemy import func, select
 
@@ -111,6 +112,40 @@ def test_the_copy_keeps_the_newest_version_whatever_the_order(deliver, db: Datab
         assert row is not None and row.version == newer.version
         assert row.state["names"][-1]["full"] == "Bộ Văn hóa và Thông tin"
         assert session.scalar(select(orm.Inbox).where(orm.Inbox.event_id == "org-newer")) is not None
+
+
+def test_the_organisation_events_read_no_names_and_a_submission_reads_them_once(
+    settings: ApprovalsSettings, db: Database, at: FakeClock
+) -> None:
+    """The process's copy of the names is for level names: the organisation.* events of a first sync
+    never ask for it (each would load it again after the last one's refresh), a plan does."""
+    reads: list[int] = []
+    copy = CachedCopy(db, orm.OrganisationCopyRow, orm.SuccessionCopyRow)
+
+    def names() -> CopiedRegistry:
+        reads.append(1)
+        return copy()
+
+    bus = bootstrap(settings, db=db, directory=FakeDirectory(), clock=at, organisation_names=names)
+    consumer = EventConsumer(
+        amqp_url=settings.amqp_url,
+        exchange=settings.events_exchange,
+        queue=suite_queue(QUEUE),
+        db=db,
+        inbox_model=orm.Inbox,
+        handle=make_handler(bus),
+    )
+
+    def deliver(name: str, subject: str, data: dict[str, Any]) -> None:
+        event = new_event(name, source="/ttdn/plans", subject=subject, data=data)
+        assert consumer.process(event.to_json().encode(), {}) == "handled"
+
+    for payload in registry_events():
+        deliver(payload.name, contract.aggregate_of(payload), payload.payload())
+    assert reads == []
+    plan = plan_submitted()
+    deliver("plan.submitted", f"plans/{plan['plan_id']}", plan)
+    assert len(reads) == 1
 
 
 def test_a_plan_in_flight_passes_to_the_successors_approvers_once(  # type: ignore[no-untyped-def]

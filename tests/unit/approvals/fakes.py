@@ -154,6 +154,7 @@ class FakeApprovals(ApprovalRepository):
 
 class FakeAbsences(AbsenceRepository):
     def __init__(self) -> None:
+        super().__init__()
         self.store: dict[str, Absence] = {}
 
     def add(self, absence: Absence) -> None:

@@ -16,7 +16,7 @@ from servicekit.db import UTCDateTime, declarative_base, map_once
 from servicekit.list_versions import ListVersionMixin, note_changed
 from servicekit.organisations import OrganisationCopyMixin, SuccessionCopyMixin
 from servicekit.outbox import OutboxMixin
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.associationproxy import association_proxy
 from sqlalchemy.orm import Mapped, Mapper, Session, composite, mapped_column, relationship, synonym
@@ -212,7 +212,11 @@ class AbsenceRow(Base):
     """An approver's out-of-office period and the deputy who takes the tasks arriving in it."""
 
     __tablename__ = "absences"
-    __table_args__ = (Index("ix_absences_username_period", "username", "starts_on", "ends_on"),)
+    __table_args__ = (
+        Index("ix_absences_username_period", "username", "starts_on", "ends_on"),
+        # Whether any period is in force on a day (asked with a decision's lock): the periods not yet ended.
+        Index("ix_absences_in_force", "ends_on", "starts_on", postgresql_where=text("cancelled_at IS NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     username: Mapped[str] = mapped_column(String(120))
@@ -362,5 +366,11 @@ def task_list_changes(session: Session) -> None:
 
 
 def _listed_fields_changed(changed: Task | Approval, names: tuple[str, ...]) -> bool:
+    """Only an attribute set since the last flush has its old value in ``committed_state``, so the
+    history (which compares old and new) is asked of those alone: most of a flush's objects changed
+    none of the listed fields (a decision's closed task did, its approval moved ``current_level``)."""
     state = inspect(changed)
-    return state.pending or any(state.attrs[name].history.has_changes() for name in names)
+    if state.pending:
+        return True
+    set_since = state.committed_state
+    return any(name in set_since and state.attrs[name].history.has_changes() for name in names)

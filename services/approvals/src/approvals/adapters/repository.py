@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import functools
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -57,9 +57,14 @@ class ApprovalRepository(abc.ABC):
         self.seen: list[Approval] = []
         # The organisation registry's copy the approvals read their level names from (none: the chain's).
         self.names: OrganisationNames | None = None
+        # Where ``names`` comes from while unset: asked once, when the first approval is tracked, so a
+        # use case that touches no approval (an ``organisation.*`` event) never reads the copy.
+        self.read_names: Callable[[], OrganisationNames | None] | None = None
 
     def _track(self, approval: Approval | None) -> Approval | None:
         if approval is not None:
+            if self.names is None and self.read_names is not None:
+                self.names, self.read_names = self.read_names(), None
             if self.names is not None:
                 approval.names = self.names
             if all(approval is not other for other in self.seen):
@@ -127,6 +132,22 @@ class ApprovalRepository(abc.ABC):
 class AbsenceRepository(abc.ABC):
     """Approvers' out-of-office periods."""
 
+    def __init__(self) -> None:
+        # The day a decision may open a level on: the approval's lock asks whether any absence is in
+        # force then (``SqlApprovalRepository``), and the days found with none need no covering read.
+        self.asked_on: date | None = None
+        self.none_in_force: set[date] = set()
+
+    def ask_on(self, day: date) -> None:
+        """Let the next approval locked in this unit of work also say whether any absence is in force on
+        ``day``: on most days none is, and a level opening then offers its task without reading periods."""
+        self.asked_on = day
+
+    def answered(self, day: date, any_in_force: bool) -> None:
+        self.asked_on = None
+        if not any_in_force:
+            self.none_in_force.add(day)
+
     @abc.abstractmethod
     def add(self, absence: Absence) -> None: ...
 
@@ -140,6 +161,8 @@ class AbsenceRepository(abc.ABC):
     def covering(self, usernames: Iterable[str], day: date) -> dict[str, Absence]:
         """Who of ``usernames`` is away on ``day``, with the period (the latest recorded wins)."""
         found: dict[str, Absence] = {}
+        if day in self.none_in_force:
+            return found
         for absence in self._covering(sorted(set(usernames)), day):
             current = found.get(absence.username)
             if current is None or absence.created_at > current.created_at:
@@ -228,10 +251,11 @@ class SqlApprovalRepository(ApprovalRepository):
     """Approvals are mapped onto their tables (``orm.start_mappers``): the session tracks
     the aggregate, so there is nothing to copy and nothing to write back by hand."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, absences: AbsenceRepository | None = None) -> None:
         super().__init__()
         self.session = session
         self.chains = SqlChainRepository(session)
+        self.absences = absences
 
     # -- reading
     def _with_chain(self, approval: Approval | None) -> Approval | None:
@@ -264,6 +288,15 @@ class SqlApprovalRepository(ApprovalRepository):
         return self._by_id(approval_id)
 
     def _get_by_task(self, task_id: str, for_update: bool) -> Approval | None:
+        absences = self.absences
+        if for_update and absences is not None and absences.asked_on is not None:
+            # One statement for the lock and the absences' question (a round trip less for a level opening).
+            day = absences.asked_on
+            locked = self.session.execute(_lock_by_task_asking_absences(), {"task_id": task_id, "day": day}).first()
+            if locked is None:
+                return None
+            absences.answered(day, bool(locked[1]))
+            return self._by_id(locked[0])
         if for_update:
             return self._locked(_lock_by_task(), {"task_id": task_id})
         return self._one(_aggregate_by_task(), {"task_id": task_id})
@@ -342,6 +375,7 @@ class SqlApprovalRepository(ApprovalRepository):
 
 class SqlAbsenceRepository(AbsenceRepository):
     def __init__(self, session: Session) -> None:
+        super().__init__()
         self.session = session
 
     def add(self, absence: Absence) -> None:
@@ -427,6 +461,19 @@ def _aggregate_by_task() -> Any:
 @functools.cache
 def _lock_by_task() -> Any:
     return select(APPROVALS.c.id).where(APPROVALS.c.id == _owner_of_task()).with_for_update()
+
+
+@functools.cache
+def _lock_by_task_asking_absences() -> Any:
+    """The lock, and whether any absence is in force on ``day`` (ix_absences_in_force: the periods not
+    ended by then, so the past ones are never read)."""
+    day = bindparam("day")
+    in_force = (
+        select(ABSENCES.c.id)
+        .where(ABSENCES.c.ends_on >= day, ABSENCES.c.starts_on <= day, ABSENCES.c.cancelled_at.is_(None))
+        .exists()
+    )
+    return select(APPROVALS.c.id, in_force).where(APPROVALS.c.id == _owner_of_task()).with_for_update(of=APPROVALS)
 
 
 def _subject_version() -> Any:

@@ -659,8 +659,8 @@ class Approval:
             delegated_at=handed.delegated_at if handed else None,
             activity_id=activity_id,
         )
-        record = replace(record, hash=record.recomputed_hash())
-        signature = record.hash
+        # Sealed before anyone sees it; a copy made by replace() would cost a second mapped instance.
+        record.hash = signature = record.recomputed_hash()
         self.decisions.append(record)
         level = self.chain.level(task.level)
         self.events.append(

@@ -270,6 +270,7 @@ def record_decision(
 ) -> DecisionOutcome:
     now = clock()
     with uow:
+        uow.absences.ask_on(local_day(now))  # for the level the decision may open
         # Locks the approval row: a racing decider waits here and then finds the task closed.
         approval = uow.approvals.get_by_task(command.task_id, for_update=True)
         if approval is None:
@@ -315,6 +316,7 @@ def approve_tasks(
     actor = command.actor
     with uow:
         opened = uow.openings.opened(command.task_ids, actor.username)
+        uow.absences.ask_on(local_day(now))  # for the levels the decisions may open
         found: dict[int, tuple[Approval, Task]] = {}
         errors: dict[int, list[str]] = {}
         # Lock in one order (by task id; an approval has one open task), so that two bulk

@@ -99,10 +99,18 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork, UnitOfWork):
     def start(self, session: Session) -> None:
         orm.start_mappers()
         track(session, orm.task_list_changes)  # whose task lists this transaction changes: their ETags change
-        self.approvals = SqlApprovalRepository(session)
-        self.approvals.names = self._names() if self._names is not None else None
-        self.chains = SqlChainRepository(session)
         self.absences = SqlAbsenceRepository(session)
+        self.approvals = SqlApprovalRepository(session, self.absences)
+        if self._given_session is None and self._names is not None:
+            # Before the transaction's first statement: the copy is read on a connection of its own,
+            # which must not be waited for while this one (and perhaps a row lock) is held.
+            self.approvals.names = self._names()
+        else:
+            # The consumer's session holds its connection already; the copy is read only by a use
+            # case that loads an approval, not by each of the organisation.* events of a first sync
+            # (each of which makes the cached copy load again).
+            self.approvals.read_names = self._names
+        self.chains = SqlChainRepository(session)
         self.openings = SqlOpeningRepository(session)
         self.organisations = CopyStore(session, orm.OrganisationCopyRow, orm.SuccessionCopyRow)
 
