@@ -16,6 +16,7 @@ from servicekit.db import Database
 from servicekit.list_versions import LIST_CHANGES, ListChanges
 
 from tests.support.orgs import province_of, unit_of
+from tests.support.waiting import wait_for
 from tests.unit.approvals.fakes import FakeClock
 
 from .conftest import auth, open_task_of, plan_submitted
@@ -309,10 +310,7 @@ def test_a_poll_that_prefers_to_wait_is_answered_when_a_task_arrives(
 
     waiting = threading.Thread(target=poll)
     waiting.start()
-    deadline = time.monotonic() + 5
-    while changes.waiting < 1 or not changes.listening.is_set():
-        assert time.monotonic() < deadline, "the poll never waited"
-        time.sleep(0.005)
+    wait_for(lambda: changes.waiting == 1 and changes.listening.is_set(), 5, "the poll to wait")
     started = time.monotonic()
     plan = submit(deliver, tag, "Kế hoạch chờ nhiệm vụ", drafters=["drafter.cb"])
     waiting.join(8)

@@ -23,6 +23,7 @@ from tests.integration.notifications.support import (
     sample_event,
 )
 from tests.support.hostile import HOSTILE_JSON, is_problem
+from tests.support.waiting import wait_for
 
 APPROVER = ("ministry.1", ("ministry_approver",))
 OTHER_APPROVER = ("ministry.2", ("ministry_approver",))
@@ -277,10 +278,7 @@ def test_a_poll_that_prefers_to_wait_is_answered_when_a_message_arrives(app_and_
 
         waiting = threading.Thread(target=poll)
         waiting.start()
-        deadline = time.monotonic() + 5
-        while changes.waiting < 1 or not changes.listening.is_set():
-            assert time.monotonic() < deadline, "the poll never waited"
-            time.sleep(0.005)
+        wait_for(lambda: changes.waiting == 1 and changes.listening.is_set(), 5, "the poll to wait")
         started = time.monotonic()
         another = {"approval_id": str(uuid.uuid4()), "plan_id": str(uuid.uuid4())}
         title = "Kế hoạch chờ tin"

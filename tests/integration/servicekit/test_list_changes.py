@@ -12,6 +12,8 @@ import pytest
 from servicekit.db import Database, declarative_base
 from servicekit.list_versions import ListChanges, ListVersionMixin, current_version, note_changed
 
+from tests.support.waiting import wait_for
+
 Base = declarative_base()
 
 
@@ -49,10 +51,7 @@ def test_the_commit_that_raises_a_version_wakes_its_waiter_and_a_rollback_does_n
 
     waiting = threading.Thread(target=wait)
     waiting.start()
-    deadline = time.monotonic() + 5
-    while changes.waiting < 1:
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
+    wait_for(lambda: changes.waiting == 1, 5, "the request to wait")
     assert changes.listening.wait(5)  # the LISTEN is in place before the change commits
 
     with pytest.raises(RuntimeError), db.transaction() as session:

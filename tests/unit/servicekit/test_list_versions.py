@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,8 @@ from servicekit.list_versions import (
     track,
 )
 from sqlalchemy.orm import Session
+
+from tests.support.waiting import wait_for
 
 Base = declarative_base()
 
@@ -160,7 +161,7 @@ def test_a_waiting_poll_is_answered_when_its_list_changes(db: Database) -> None:
 
     waiting = threading.Thread(target=poll)
     waiting.start()
-    wait_until(lambda: changes.waiting == 1)
+    wait_for(lambda: changes.waiting == 1, 5, "the poll to wait")
     with db.transaction() as session:
         note_changed(session, Versions, ["someone else"])
     time.sleep(0.1)
@@ -177,7 +178,7 @@ def test_beyond_the_waiters_allowed_a_poll_is_answered_at_once(db: Database) -> 
     changes: ListChanges = app.extensions[LIST_CHANGES]
     first = threading.Thread(target=changes.wait, args=("reader", lambda: True, 1.0))
     first.start()
-    wait_until(lambda: changes.waiting == 1)
+    wait_for(lambda: changes.waiting == 1, 5, "the poll to wait")
     with app.test_request_context(headers={"If-None-Match": held, "Prefer": "wait=5"}):
         answer = not_modified(held)
         assert answer is not None
@@ -185,10 +186,3 @@ def test_beyond_the_waiters_allowed_a_poll_is_answered_at_once(db: Database) -> 
         assert still_not_modified(answer, "other", lambda: tag_of(db, "other")) is answer
     assert time.monotonic() - started < 0.5 and "Preference-Applied" not in answer.headers
     first.join(5)
-
-
-def wait_until(probe: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 5
-    while not probe():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
