@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from servicekit.db import Database, declarative_base
 from servicekit.list_versions import ListChanges, ListVersionMixin, current_version, note_changed
@@ -65,3 +66,33 @@ def test_the_commit_that_raises_a_version_wakes_its_waiter_and_a_rollback_does_n
         note_changed(session, Versions, [reader])
     waiting.join(10)
     assert outcome == [True] and time.monotonic() - started < 10
+
+
+def test_the_listener_ends_with_its_connection_when_nobody_waits_and_the_next_wait_starts_another(
+    db: Database,
+) -> None:
+    changes = ListChanges.for_table(db, Versions, Settings())
+    reader = f"reader-{uuid.uuid4().hex[:8]}"
+    assert changes.wait(reader, lambda: True, 0.05) is False
+    assert changes.listening.wait(5)
+    with psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND query = %s AND pid <> pg_backend_pid()",
+            (f'LISTEN "{Versions.__tablename__}"',),
+        )
+    wait_for(lambda: changes._listener is None, 5, "the listener to end")
+    assert not changes.listening.is_set()
+
+    changes.RECHECK_SECONDS = 60
+    held = version(db, reader)
+    outcome: list[bool | None] = []
+    waiting = threading.Thread(
+        target=lambda: outcome.append(changes.wait(reader, lambda: version(db, reader) == held, 20))
+    )
+    waiting.start()
+    assert changes.listening.wait(5)
+    with db.transaction() as session:
+        note_changed(session, Versions, [reader])
+    waiting.join(10)
+    assert outcome == [True]

@@ -244,9 +244,11 @@ class ListChanges:
                 self._listener.start()
 
     def _listen(self) -> None:
-        """LISTEN for good; on a lost connection, wait a second and listen again (meanwhile the
-        waiters' own rereads carry on). Once listening again, every waiter reads its tag anew: a
-        change may have committed while nobody listened."""
+        """LISTEN until the connection is lost; then, while requests wait, listen again a second
+        later (meanwhile their own rereads carry on), and once listening again every waiter reads
+        its tag anew: a change may have committed while nobody listened. With nobody waiting the
+        thread ends, and the next wait starts another (a database dropped under an idle process
+        is not retried for ever)."""
         assert self.dsn is not None
         while True:
             try:
@@ -257,8 +259,12 @@ class ListChanges:
                     for notification in connection.notifies():
                         self._wake(notification.payload)
             except (psycopg.Error, OSError) as error:
+                self.listening.clear()
+                with self._lock:
+                    if not self._waiting:
+                        self._listener = None
+                        return
                 log.warning("list changes: listening failed, again in a second", extra={"error": str(error)})
-            self.listening.clear()
             time.sleep(1.0)
 
 
