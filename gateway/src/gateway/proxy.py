@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import orjson
 import urllib3
+from servicekit.list_versions import requested_wait
 from servicekit.problems import Problem
 from urllib3.connectionpool import HTTPConnectionPool, connection_from_url
 from urllib3.exceptions import (
@@ -229,25 +230,14 @@ class UpstreamClient:
 
 
 def within_read_timeout(prefer: str, read_timeout: float) -> str:
-    """``prefer`` (a ``Prefer`` header) with any ``wait=N`` (RFC 7240) lowered to leave the service a
+    """``prefer`` (a ``Prefer`` header) with a ``wait=N`` (RFC 7240) lowered to leave the service a
     second to answer within the gateway's read timeout: a long poll outlasting it would come back to
     its caller as a 504, not as the ``304`` it waited for. Other preferences pass unchanged."""
     longest = read_timeout - 1.0
-    kept = []
-    for preference in prefer.split(","):
-        token, _, rest = preference.partition(";")
-        name, _, value = token.partition("=")
-        if name.strip().lower() == "wait":
-            try:
-                seconds = float(value.strip().strip('"'))
-            except ValueError:
-                seconds = 0.0  # not a number: the service ignores it too
-            if seconds > longest:
-                if longest <= 0:
-                    continue
-                preference = f"wait={longest:g}" + (f";{rest}" if rest else "")
-        kept.append(preference.strip())
-    return ", ".join(kept)
+    if requested_wait(prefer) <= longest:
+        return prefer
+    others = [preference.strip() for preference in prefer.split(",") if not requested_wait(preference)]
+    return ", ".join([*others, f"wait={longest:g}"] if longest > 0 else others)
 
 
 def upstream_problem(service: str, error: HTTPError) -> Problem:

@@ -268,16 +268,24 @@ class ListChanges:
             time.sleep(1.0)
 
 
+def requested_wait(prefer: str) -> float:
+    """The seconds a ``Prefer`` header's ``wait=N`` (RFC 7240) asks for; 0 without one that is a
+    positive number. The gateway reads a long poll's wait with it too."""
+    for preference in prefer.split(","):
+        name, _, value = preference.split(";", 1)[0].strip().partition("=")
+        if name.strip().lower() == "wait":
+            with contextlib.suppress(ValueError):
+                seconds = float(value.strip().strip('"'))
+                if seconds > 0:
+                    return seconds
+    return 0.0
+
+
 def preferred_wait(max_seconds: float) -> float:
     """The seconds the request's ``Prefer: wait=N`` asks for, at most ``max_seconds``; 0 without one."""
-    for preference in request.headers.getlist("Prefer"):
-        for part in preference.split(","):
-            name, _, value = part.split(";", 1)[0].strip().partition("=")
-            if name.strip().lower() == "wait":
-                with contextlib.suppress(ValueError):
-                    seconds = float(value.strip().strip('"'))
-                    if seconds > 0:
-                        return min(seconds, max_seconds)
+    for prefer in request.headers.getlist("Prefer"):
+        if seconds := requested_wait(prefer):
+            return min(seconds, max_seconds)
     return 0.0
 
 
