@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -23,11 +22,10 @@ class Versions(ListVersionMixin, Base):
 
 
 @pytest.fixture
-def db(postgres_url: str) -> Iterator[Database]:
-    database = Database(postgres_url)
-    Base.metadata.create_all(database.engine)
-    yield database
-    database.dispose()
+def db(db: Database) -> Database:
+    """The package's test database (conftest), with this module's version table."""
+    Base.metadata.create_all(db.engine)
+    return db
 
 
 def version(db: Database, name: str) -> int:

@@ -52,6 +52,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .db import Database
+from .settings import ServiceSettings
+
 log = logging.getLogger(__name__)
 
 _PENDING = "ttdn.list_versions.pending"  # session.info: {version model: {usernames}}
@@ -186,7 +189,7 @@ class ListChanges:
         self.listening = threading.Event()  # set while the LISTEN is in place
 
     @classmethod
-    def for_table(cls, db: Any, model: type[ListVersionMixin], settings: Any) -> ListChanges:
+    def for_table(cls, db: Database, model: type[ListVersionMixin], settings: ServiceSettings) -> ListChanges:
         """For ``model``'s table in ``db`` (a servicekit Database); without a listener on SQLite."""
         dsn = None
         if db.is_postgres:
