@@ -287,6 +287,8 @@ def decision_figures(decided: dict, pgbench: float | None = None) -> list[dict]:
          one["cpu"]["beside_seconds"]["load_generator"]),
         ("  the same over every decision recorded (ms)", one["cpu"].get("per_recorded_decision_ms"),
          "decisions recorded in the window", one["recorded_in_window"]),
+        ("  asked to wait (503 catching up, in the window)", one.get("held_back_in_window"),
+         "same, consumers and relays ×2", twice.get("held_back_in_window")),
     ])  # fmt: skip
     table += [
         {"figure": f"  {name} (ms per decision)", "value": value, "baseline": "same, consumers and relays ×2 (ms)",

@@ -53,7 +53,7 @@ from bench.profiles import top_frames, where_time_goes
 from infra.local.sample_plans import CAO_BANG_2024
 from tests.support import audit
 from tests.support.journeys import plan_body
-from tests.support.stack import Stack
+from tests.support.stack import Stack, catching_up
 
 # Who decides each level of a Cao Bằng plan (the seed's chain: department, province, ministry).
 APPROVERS = {1: "dept.cb", 2: "province.cb", 3: "ministry.1"}
@@ -162,15 +162,25 @@ class Gateway:
         parts = urlsplit(api)
         self.host, self.port, self.prefix = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self.held_back = 0  # commands a service asked to send again later (servicekit.backpressure)
 
     def call(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+        """The answer's status and body. A service's refusal while its consumers catch up is sent again
+        after the pause its ``Retry-After`` asks for, as a client should (counted in ``held_back``)."""
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = self._local.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
         try:
-            connection.request(method, self.prefix + path, body, headers)
-            response = connection.getresponse()
-            return response.status, response.read()
+            while True:
+                connection.request(method, self.prefix + path, body, headers)
+                response = connection.getresponse()
+                status, content = response.status, response.read()
+                if not catching_up(status, response.getheader("Content-Type"), content):
+                    return status, content
+                with self._lock:
+                    self.held_back += 1
+                time.sleep(float(response.getheader("Retry-After") or 1))
         except (OSError, http.client.HTTPException):
             connection.close()
             self._local.connection = None
@@ -441,11 +451,13 @@ def sustained(
     load.start()
     try:
         suite_before, beside_before = stack.cpu_seconds(), beside_readings()
+        held_back_before = gateway.held_back
         opened, started = datetime.now(UTC), time.perf_counter()
         with profiling(stack, seconds, profile_dir) as profiles:
             time.sleep(max(0.0, seconds - (time.perf_counter() - started)))
             suite_after, beside_after = stack.cpu_seconds(), beside_readings()
             closed, ended = datetime.now(UTC), time.perf_counter()
+            held_back = gateway.held_back - held_back_before
             load.stop.set()
     finally:
         load.close()
@@ -481,6 +493,8 @@ def sustained(
         "in_notifications_inbox_after_drain": len(set(recorded) & set(in_notifications)),
         "answered_201_per_second": round(len(answered) / window, 1),
         "refused": {str(code): n for code, n in sorted(Counter(load.refused).items())},
+        # Decisions the approvals service asked to send again later while the consumers caught up.
+        "held_back_in_window": held_back,
         "cpu": {
             "suite_seconds": round(suite_total, 2),
             "per_decision_ms": per_decision_ms(suite_total, counted),

@@ -24,10 +24,7 @@ from tests.support.stack import ROOT, Stack, free_port
 
 
 def person(stack: Stack, username: str) -> Person:
-    session = stack.session(username)
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
-    session.mount("http://", adapter)
-    return Person(stack.api, username, session)
+    return Person(stack.api, username, stack.session(username, pool_maxsize=64))
 
 
 def psql(url: str) -> psycopg.Connection:

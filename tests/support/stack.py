@@ -331,10 +331,12 @@ class Stack:
     def token(self, username: str) -> str:
         return self.openid().token(username, PASSWORD)["access_token"]
 
-    def session(self, username: str) -> requests.Session:
+    def session(self, username: str, *, pool_maxsize: int = 32) -> requests.Session:
         """An HTTP client for one person, with a token obtained as a client would (python-keycloak)
         and obtained again before it expires, as a client would (people live for the whole session)."""
-        session = self.http_client(TokenSession(lambda: self.openid().token(username, PASSWORD)))
+        session = self.http_client(
+            TokenSession(lambda: self.openid().token(username, PASSWORD)), pool_maxsize=pool_maxsize
+        )
         # Their tokens say locale vi; the end-to-end tests read the API's English problems.
         session.headers["Accept-Language"] = "en"
         return session
@@ -343,12 +345,13 @@ class Stack:
         client = self.openid("ttdn-integrator-dashboard", "dashboard-secret")
         return self.http_client(TokenSession(lambda: client.token(grant_type="client_credentials")))
 
-    def http_client(self, session: requests.Session | None = None) -> requests.Session:
-        """A client of the gateway; with gateway replicas, each request goes to the next one."""
+    def http_client(self, session: requests.Session | None = None, *, pool_maxsize: int = 32) -> requests.Session:
+        """A client of the gateway that waits as asked while the services catch up (:class:`Patient`);
+        with gateway replicas, each request goes to the next one."""
         session = session or requests.Session()
         gateways = [self.url(instance) for instance in self.instances("gateway")]
-        if len(gateways) > 1:
-            session.mount(gateways[0] + "/", RoundRobin(gateways))
+        adapter = RoundRobin(gateways) if len(gateways) > 1 else Patient(pool_maxsize=pool_maxsize)
+        session.mount(gateways[0] + "/", adapter)
         return session
 
 
@@ -374,12 +377,44 @@ class TokenSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
-class RoundRobin(requests.adapters.HTTPAdapter):
+CATCHING_UP = "urn:ttdn:problem:catching-up"
+
+
+def catching_up(status: int, content_type: str | None, body: bytes) -> bool:
+    """Whether an answer is a service's refusal while its consumers catch up (servicekit.backpressure):
+    nothing was done, and the same request may be sent again after its ``Retry-After``."""
+    if status != 503 or not (content_type or "").startswith("application/problem+json"):
+        return False
+    try:
+        return json.loads(body).get("type") == CATCHING_UP
+    except ValueError:
+        return False
+
+
+class Patient(requests.adapters.HTTPAdapter):
+    """Sends a command again after the pause a service asks for while it catches up (``503`` with
+    ``Retry-After``), as a well-behaved client does, for at most ``PATIENCE_SECONDS``; any other
+    answer comes back as it came (a stopped service's ``503`` included)."""
+
+    PATIENCE_SECONDS = 120.0
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        deadline = time.monotonic() + self.PATIENCE_SECONDS
+        while True:
+            response = super().send(request, **kwargs)
+            if time.monotonic() > deadline or not catching_up(
+                response.status_code, response.headers.get("Content-Type"), response.content
+            ):
+                return response
+            time.sleep(float(response.headers.get("Retry-After") or 1))
+
+
+class RoundRobin(Patient):
     """Sends each request addressed to the first gateway to the next gateway in turn, as a
     load balancer in front of the replicas would."""
 
-    def __init__(self, origins: list[str], **kwargs: object) -> None:
-        super().__init__(pool_maxsize=32, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, origins: list[str], **kwargs: Any) -> None:
+        super().__init__(pool_maxsize=32, **kwargs)
         self.origins = origins
         self._turns = itertools.cycle(origins)
         self._lock = threading.Lock()

@@ -73,7 +73,12 @@ def auth(username: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def settings(module_postgres_url: str) -> ApprovalsSettings:
     configured = ApprovalsSettings(
-        database_url=module_postgres_url, keycloak_url="http://idp.test", log_format="text", log_level="WARNING"
+        database_url=module_postgres_url,
+        keycloak_url="http://idp.test",
+        # No broker is needed by the API (its events wait in the outbox), nor asked for its queues' depths.
+        amqp_url="amqp://guest:guest@127.0.0.1:1/%2F",
+        log_format="text",
+        log_level="WARNING",
     )
     migrate_database(configured)
     return configured

@@ -16,6 +16,9 @@ from typing import Any
 
 from .i18n import KIT, N_, Message
 
+# A command refused while the consumers of the service's events are behind (servicekit.backpressure).
+CATCHING_UP = N_("The suite is catching up with earlier changes; try again in a moment.")
+
 FIELD_MESSAGES: tuple[Message, ...] = (
     N_("Missing data for required field."),
     N_("Field may not be null."),
@@ -60,6 +63,7 @@ FIELD_MESSAGES: tuple[Message, ...] = (
     # the problems every service answers alike
     N_("The request has invalid fields; see errors."),
     N_("The request body is not valid JSON."),
+    CATCHING_UP,
 )
 
 

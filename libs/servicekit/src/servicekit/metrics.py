@@ -37,6 +37,7 @@ EVENTS_CONSUMED = Counter(
 )
 EVENTS_RETRIED = Counter("ttdn_events_retried_total", "Events sent to a retry queue", ["queue"])
 EVENTS_PARKED = Counter("ttdn_events_parked_total", "Events parked in a .dlq", ["queue"])
+COMMANDS_REFUSED = Counter("ttdn_commands_refused_total", "Commands refused before any work", ["reason"])
 
 
 def render() -> tuple[bytes, str]:

@@ -49,6 +49,10 @@ class ServiceSettings(BaseSettings):
     # wait at once: each holds a worker thread (servicekit.list_versions).
     list_wait_max_seconds: float = 10.0
     list_waiters: int = 2
+    # A service that publishes events refuses commands (503, Retry-After) while a queue that receives
+    # them holds this many messages not yet delivered to its consumer; 0 never refuses
+    # (servicekit.backpressure).
+    backpressure_queue_depth: int = 200
 
     # CLOCK_OFFSET_SECONDS: shifts this process's clock (0 in production). Demonstrations and the
     # end-to-end tests run a process days ahead to show reminders and overdue tasks without waiting.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from servicekit.api import create_api
 from servicekit.auth import TokenVerifier
+from servicekit.backpressure import install_backpressure
 from servicekit.db import Database
 from servicekit.i18n import N_
 from servicekit.list_versions import LIST_CHANGES, ListChanges
@@ -36,6 +37,7 @@ def create_app(
     verifier = verifier or TokenVerifier.for_settings(settings)
     readiness = service_readiness(db, settings, verifier)
     app = create_service_app("approvals", settings, verifier=verifier, readiness=readiness)
+    install_backpressure(app, settings, publishes=("approval",))
     app.extensions["approvals"] = ServiceContext(db, bootstrap(settings, db=db, directory=directory, clock=clock))
     app.extensions[LIST_CHANGES] = ListChanges.for_table(db, TaskListVersionRow, settings)
     api = create_api(

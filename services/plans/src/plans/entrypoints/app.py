@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from servicekit.api import create_api
 from servicekit.auth import TokenVerifier
+from servicekit.backpressure import install_backpressure
 from servicekit.db import Database
 from servicekit.problems import ProblemTable, ProblemType, register_problem_table
 from servicekit.web import PUBLIC_PATHS, create_service_app, service_readiness
@@ -64,6 +65,10 @@ PROBLEMS: ProblemTable = {
 }
 
 
+# The kinds of events this service publishes (the first word of their routing keys).
+EVENT_KINDS = ("plan", "report", "call", "organisation")
+
+
 def create_app(settings: PlansSettings | None = None) -> Flask:
     settings = settings or PlansSettings()
     db = Database(settings.database_url)
@@ -78,6 +83,8 @@ def create_app(settings: PlansSettings | None = None) -> Flask:
     )
     # Anyone may check a document (recipients in other agencies have no account), up to its own limit.
     app.config["BODY_LIMITS"] = {"/documents/verify": settings.document_verify_max_bytes}
+    # A check of a document writes nothing, so it is never held back with the commands.
+    install_backpressure(app, settings, publishes=EVENT_KINDS, exempt=("/documents/verify",))
     app.extensions["plans"] = bus = bootstrap(settings, db=db)
     app.extensions["plans_organisations"] = organisations(settings, bus.dependencies["organisation_registry"])
     app.extensions["plans_trust_roots"] = lambda: trust_roots(settings)
