@@ -402,9 +402,9 @@ class Patient(requests.adapters.HTTPAdapter):
         deadline = time.monotonic() + self.PATIENCE_SECONDS
         while True:
             response = super().send(request, **kwargs)
-            if time.monotonic() > deadline or not catching_up(
-                response.status_code, response.headers.get("Content-Type"), response.content
-            ):
+            if response.status_code != 503 or time.monotonic() > deadline:  # a body streamed stays unread
+                return response
+            if not catching_up(response.status_code, response.headers.get("Content-Type"), response.content):
                 return response
             time.sleep(float(response.headers.get("Retry-After") or 1))
 
