@@ -37,8 +37,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, Index, Integer, String, Table, Text, bindparam, func, insert, text, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    func,
+    insert,
+    text,
+    update,
+)
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from .broker import Publisher, PublishFailed
@@ -230,10 +245,15 @@ class OutboxRelay:
             # Rows stay locked while they are published: a relay of an older release
             # (no advisory lock, during a rolling upgrade) skips them instead of double-sending.
             self._read = self._read.with_for_update(skip_locked=True)
+        # On PostgreSQL the batch's numbers are one array parameter, as the consumers' take-back: an
+        # expanding IN is rewritten for their count on every run and is an SQL text of its own per count.
+        published = (
+            outbox.c.seq == any_(bindparam("seqs", type_=postgresql.ARRAY(BigInteger)))
+            if db.is_postgres
+            else outbox.c.seq.in_(bindparam("seqs", expanding=True))
+        )
         self._mark = (
-            update(outbox)
-            .where(outbox.c.seq.in_(bindparam("seqs", expanding=True)))
-            .values(published_at=bindparam("now"), attempts=outbox.c.attempts + 1)
+            update(outbox).where(published).values(published_at=bindparam("now"), attempts=outbox.c.attempts + 1)
         )
         self._take_lock = text("SELECT pg_try_advisory_xact_lock(:key)")
 
