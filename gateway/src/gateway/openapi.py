@@ -35,7 +35,8 @@ GATEWAY_ANSWERS = {
     "413": "Request body too large",
     "429": "Rate limit exhausted; see Retry-After",
     "502": "The service answered with something that is not a valid response",
-    "503": "The service (or the identity provider) is unavailable; see Retry-After",
+    "503": "The service (or the identity provider) is unavailable, or it is catching up with earlier changes"
+    " (a command refused before any work, urn:ttdn:problem:catching-up); see Retry-After",
     "504": "The service did not answer in time",
 }
 POST_ANSWERS = {
