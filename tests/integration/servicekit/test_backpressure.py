@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
@@ -13,10 +14,14 @@ from urllib.parse import unquote, urlsplit
 import pika
 import pika.exceptions
 import pytest
+import requests
 from flask import Flask
 from servicekit.backpressure import REFRESH_SECONDS, BrokerDepths, install_backpressure, queues_receiving
 from servicekit.settings import ServiceSettings
 from servicekit.topology import SUITE_QUEUES, declare_all
+from werkzeug.serving import make_server
+
+from tests.support.stack import Patient
 
 EXCHANGE = "ttdn.events"
 
@@ -79,3 +84,36 @@ def test_a_command_is_refused_until_the_consumers_have_caught_up(amqp_url: str, 
     channel.queue_purge("notifications.events")
     time.sleep(REFRESH_SECONDS)
     assert client.post("/tasks/1/decision").status_code == 201
+
+
+def test_a_patient_client_sends_the_command_again_and_it_is_done_once_the_backlog_has_drained(
+    amqp_url: str,
+    channel,  # type: ignore[no-untyped-def]
+) -> None:
+    settings = ServiceSettings(service_name="probe", amqp_url=amqp_url, log_format="text", backpressure_queue_depth=3)
+    app = Flask("probe")
+    install_backpressure(app, settings, ["approval"])
+    done: list[str] = []
+
+    def decide() -> tuple[str, int]:
+        done.append("decided")
+        return "decided", 201
+
+    app.add_url_rule("/tasks/1/decision", "decide", decide, methods=["POST"])
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_port}"
+    publish(channel, "approval.decision_recorded", 3)
+    drained = threading.Timer(1.5, lambda: [channel.queue_purge(name) for name in queues_receiving(["approval"])])
+    try:
+        client = requests.Session()
+        client.mount(origin + "/", Patient())
+        started = time.monotonic()
+        drained.start()
+        answer = client.post(origin + "/tasks/1/decision", timeout=10)
+        assert answer.status_code == 201
+        assert time.monotonic() - started >= 1.0  # it waited as asked, at least once
+        assert done == ["decided"]  # refused before any work, then done once
+    finally:
+        drained.join()
+        server.shutdown()
