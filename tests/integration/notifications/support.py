@@ -167,9 +167,11 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[tuple[str, list[str], EmailMessage]] = []
         self.raw: list[bytes] = []
+        self.peers: list[tuple[str, int]] = []  # the client's address of each mail: one per connection
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
         self.raw.append(envelope.original_content)
+        self.peers.append(session.peer)
         self.received.append(
             (envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default))
         )

@@ -57,6 +57,7 @@ def test_messages_of_one_person_go_out_as_one_digest_in_their_language(db, direc
 
     mailer = mailer_at(db, directory, port, clock=later(2))
     assert mailer.send_due() == 2  # ministry.1 and ministry.2: one digest each
+    assert len(set(mailbox.peers)) == 1  # over one session with the server
     (vietnamese,) = mailbox.to("ministry.1@ttdn.example")
     (english,) = mailbox.to("ministry.2@ttdn.example")
     assert subject(vietnamese) == "TTĐN: 3 thông báo mới"
@@ -117,3 +118,28 @@ def test_an_smtp_outage_delays_the_digest_and_loses_nothing(db, directory, smtp)
     mailer = mailer_at(db, directory, port, clock=later(200))
     assert mailer.send_due() == 3
     assert subject(mailbox.to("drafter.cb@ttdn.example")[0]).startswith("Kế hoạch đã được cấp số 15/KH-UBND")
+
+
+def test_a_round_keeps_one_session_and_opens_it_again_when_the_server_dropped_it(db, directory, smtp) -> None:
+    mailbox, port = smtp
+    transport = SmtpTransport("127.0.0.1", port)
+    _, deliver = build(db, directory, port, clock=later(2))
+    deliver(sample_event("plan.approved"))  # the three drafters of Cao Bằng: three digests
+    mailer = mailer_at(db, directory, port, clock=later(2), transport=transport)
+    assert mailer.send_due() == 3
+    assert len(mailbox.peers) == 3 and len(set(mailbox.peers)) == 1
+    assert transport._client is None  # the round is over (QUIT): nothing idles until the next one
+
+    def mail(to: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "no-reply@ttdn.example", to, "TTĐN"
+        message.set_content("Kính gửi")
+        return message
+
+    transport.send(mail("drafter.cb@ttdn.example"))
+    assert transport._client is not None
+    transport._client.close()  # the server dropped the kept connection meanwhile
+    transport.send(mail("dual.cb@ttdn.example"))  # sent on a new session, not lost
+    transport.close()
+    assert len(mailbox.peers) == 5 and mailbox.peers[3] != mailbox.peers[4]
+    assert len(mailbox.to("dual.cb@ttdn.example")) == 2

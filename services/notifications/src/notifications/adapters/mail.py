@@ -21,6 +21,8 @@ MESSAGE_ID_DOMAIN = "notifications.ttdn"
 class MailTransport(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
+    def close(self) -> None: ...
+
 
 @dataclass
 class DigestComposer:
@@ -52,3 +54,6 @@ class SmtpDigestSender:
 
     def send(self, digest: MailDigest) -> None:
         self.transport.send(self.composer.compose(digest))
+
+    def close(self) -> None:
+        self.transport.close()

@@ -23,8 +23,12 @@ class DigestMailer:
         return batch_ids
 
     def send_due(self) -> int:
-        """Claim, send and mark every digest that is due; returns how many were sent."""
-        return sum(1 for batch_id in self.claim_due() if self.bus.handle(SendDigest(batch_id)))
+        """Claim, send and mark every digest that is due, over one session with the mail server;
+        returns how many were sent."""
+        try:
+            return sum(1 for batch_id in self.claim_due() if self.bus.handle(SendDigest(batch_id)))
+        finally:
+            self.bus.dependencies["mail"].close()
 
     def run(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         log.info("mailer started", extra={"batch_seconds": self.bus.dependencies["batching"].batch_seconds})

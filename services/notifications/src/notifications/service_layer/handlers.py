@@ -67,6 +67,9 @@ class DigestSender(Protocol):
 
     def send(self, digest: MailDigest) -> None: ...
 
+    def close(self) -> None:
+        """The mailer's round is done: end the session with the mail server."""
+
 
 class WebhookSender(Protocol):
     """Signs (Standard Webhooks) and POSTs one attempt; the receiver's status code (``adapters.http``)."""
