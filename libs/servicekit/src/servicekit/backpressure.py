@@ -66,11 +66,14 @@ class BrokerDepths:
         self._channel: BlockingChannel | None = None
 
     def __call__(self, queues: Sequence[str]) -> dict[str, int]:
+        kept = self._connection is not None
         try:
             return self._read(queues)
         except (pika.exceptions.AMQPConnectionError, pika.exceptions.StreamLostError, OSError):
-            self.close()  # once more on a new connection: a broker restart drops an idle one
-            return self._read(queues)
+            self.close()
+            if not kept:  # a broker that refused a new connection is not asked twice
+                raise
+        return self._read(queues)  # once more on a new connection: a broker restart drops an idle one
 
     def _read(self, queues: Sequence[str]) -> dict[str, int]:
         depths = {}
@@ -86,10 +89,10 @@ class BrokerDepths:
 
     def _open_channel(self) -> BlockingChannel:
         if self._connection is None or not self._connection.is_open:
-            addresses = connection_parameters(self.amqp_url, heartbeat=0)
-            for parameters in addresses:  # a request waits for this reading: never for long
-                parameters.socket_timeout = 1.0
-            self._connection = pika.BlockingConnection(addresses)
+            # A request waits for this reading: never for long.
+            self._connection = pika.BlockingConnection(
+                connection_parameters(self.amqp_url, heartbeat=0, socket_timeout=1.0)
+            )
             self._channel = None
         if self._channel is None or not self._channel.is_open:
             self._channel = self._connection.channel()

@@ -36,15 +36,18 @@ def broker_urls(amqp_url: str) -> list[str]:
     return urls
 
 
-def connection_parameters(amqp_url: str, *, heartbeat: int = 30) -> list[pika.URLParameters]:
-    """Parameters for each broker in ``amqp_url``; ``pika.BlockingConnection`` tries them in order."""
+def connection_parameters(
+    amqp_url: str, *, heartbeat: int = 30, socket_timeout: float = 5.0
+) -> list[pika.URLParameters]:
+    """Parameters for each broker in ``amqp_url``; ``pika.BlockingConnection`` tries them in order.
+    ``socket_timeout`` bounds connecting to each (shorter where a request waits for the answer)."""
     addresses = []
     for url in broker_urls(amqp_url):
         parameters = pika.URLParameters(url)
         parameters.heartbeat = heartbeat
         parameters.blocked_connection_timeout = 30
         parameters.connection_attempts = 1
-        parameters.socket_timeout = 5
+        parameters.socket_timeout = socket_timeout
         parameters.client_properties = {"connection_name": "ttdn"}
         addresses.append(parameters)
     return addresses
@@ -129,11 +132,8 @@ class Publisher:
 
 
 def broker_reachable(amqp_url: str, timeout: float = 2.0) -> bool:
-    addresses = connection_parameters(amqp_url)
-    for parameters in addresses:
-        parameters.socket_timeout = timeout
     try:
-        pika.BlockingConnection(addresses).close()
+        pika.BlockingConnection(connection_parameters(amqp_url, socket_timeout=timeout)).close()
     except (pika.exceptions.AMQPError, OSError):
         return False
     return True

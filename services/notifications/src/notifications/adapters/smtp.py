@@ -28,22 +28,18 @@ class SmtpTransport:
 
     def send(self, message: EmailMessage) -> None:
         """Hand the message to the server; raises ``smtplib.SMTPException`` or ``OSError``."""
-        kept = self._client is not None
-        try:
-            self._connected().send_message(message)
-            return
-        except (smtplib.SMTPServerDisconnected, ConnectionError):
-            self.close()
-            if not kept:
+        while True:  # a second time only after the kept connection was found dropped
+            kept = self._client is not None
+            try:
+                self._connected().send_message(message)
+                return
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                self.close()
+                if not kept:
+                    raise
+            except (smtplib.SMTPException, OSError):
+                self.close()
                 raise
-        except (smtplib.SMTPException, OSError):
-            self.close()
-            raise
-        try:  # the server had dropped the kept connection: once more on a new one
-            self._connected().send_message(message)
-        except (smtplib.SMTPException, OSError):
-            self.close()
-            raise
 
     def close(self) -> None:
         """End the session (``QUIT``); the next mail opens a new one."""
